@@ -22,6 +22,8 @@ const char* CodeName(Code code) {
       return "rate_limited";
     case Code::kUnavailable:
       return "unavailable";
+    case Code::kAborted:
+      return "aborted";
     case Code::kInternal:
       return "internal";
   }

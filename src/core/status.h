@@ -19,6 +19,7 @@ enum class Code {
   kTooLarge,          // over a size limit
   kRateLimited,       // too many requests from this client
   kUnavailable,       // try again later (storage busy, shutting down)
+  kAborted,           // the data changed between read and write; the caller retries
   kInternal,          // a broken invariant; a bug
 };
 
@@ -40,6 +41,7 @@ class [[nodiscard]] Status {
   static Status RateLimited(std::string m) { return Status(Code::kRateLimited, std::move(m)); }
   static Status Unavailable(std::string m) { return Status(Code::kUnavailable, std::move(m)); }
   static Status Internal(std::string m) { return Status(Code::kInternal, std::move(m)); }
+  static Status Aborted(std::string m) { return Status(Code::kAborted, std::move(m)); }
 
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
 
@@ -58,7 +60,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     assert(!status_.ok());
   }
@@ -90,8 +92,8 @@ class [[nodiscard]] Result {
 }  // namespace vigil
 
 /// Returns the Status of EXPR from the enclosing function when it is not OK.
-#define VIGIL_RETURN_IF_ERROR(expr)          \
-  do {                                       \
-    ::vigil::Status vigil_status_ = (expr);  \
+#define VIGIL_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::vigil::Status vigil_status_ = (expr);        \
     if (!vigil_status_.ok()) return vigil_status_; \
   } while (0)

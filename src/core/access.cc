@@ -1,0 +1,116 @@
+#include "core/access.h"
+
+namespace vigil {
+
+const char* AccountRoleName(AccountRole r) {
+  switch (r) {
+    case AccountRole::kMember:
+      return "member";
+    case AccountRole::kMaintainer:
+      return "maintainer";
+    case AccountRole::kAdmin:
+      return "admin";
+  }
+  return "member";
+}
+
+std::optional<AccountRole> ParseAccountRole(std::string_view name) {
+  for (AccountRole r : {AccountRole::kMember, AccountRole::kMaintainer, AccountRole::kAdmin}) {
+    if (name == AccountRoleName(r)) return r;
+  }
+  return std::nullopt;
+}
+
+const char* ActionName(Action a) {
+  switch (a) {
+    case Action::kSubmit:
+      return "submit";
+    case Action::kList:
+      return "list";
+    case Action::kRead:
+      return "read";
+    case Action::kPost:
+      return "post";
+    case Action::kTriage:
+      return "triage";
+    case Action::kWithdraw:
+      return "withdraw";
+    case Action::kAudit:
+      return "audit";
+    case Action::kMetrics:
+      return "metrics";
+    case Action::kAdminister:
+      return "administer";
+  }
+  return "read";
+}
+
+std::string Principal::AuditName() const {
+  switch (kind) {
+    case Kind::kAnonymous:
+      return "anonymous";
+    case Kind::kAccount:
+      return "user:" + email;
+    case Kind::kCapability:
+      return "token:" + report_id + (email.empty() ? "" : "/" + email);
+    case Kind::kLocal:
+      return "cli:" + email;
+  }
+  return "anonymous";
+}
+
+bool IsReportScoped(Action a) {
+  return a == Action::kRead || a == Action::kPost || a == Action::kTriage ||
+         a == Action::kWithdraw || a == Action::kAudit;
+}
+
+bool SeesAllReports(const Principal& p) {
+  return p.kind == Principal::Kind::kLocal ||
+         (p.kind == Principal::Kind::kAccount && p.account_role != AccountRole::kMember);
+}
+
+Status Authorize(const Principal& p, Action action, const std::string& report_id,
+                 const ReportRelation& relation) {
+  const bool anonymous = p.kind == Principal::Kind::kAnonymous;
+  const Status denied = Status::Denied(std::string("not allowed to ") + ActionName(action) +
+                                       (IsReportScoped(action) ? " " + report_id : std::string()));
+  if (action == Action::kSubmit) return Status::Ok();
+  if (anonymous) return Status::Unauthenticated("authentication required");
+  const bool staff = SeesAllReports(p);
+  switch (action) {
+    case Action::kSubmit:
+      return Status::Ok();
+    case Action::kList:
+      return Status::Ok();  // filtered by visibility
+    case Action::kMetrics:
+      return staff ? Status::Ok() : denied;
+    case Action::kAdminister:
+      return p.kind == Principal::Kind::kLocal ||
+                     (p.kind == Principal::Kind::kAccount && p.account_role == AccountRole::kAdmin)
+                 ? Status::Ok()
+                 : denied;
+    default:
+      break;
+  }
+  // Report-scoped: a capability opens its own report only; others see it through staff rights
+  // or participation. Whoever may not see the report learns nothing about its existence.
+  const bool sees =
+      relation.exists &&
+      (staff || (relation.role.has_value() &&
+                 (p.kind != Principal::Kind::kCapability || p.report_id == report_id)));
+  if (!sees) return Status::NotFound("report " + report_id + " not found");
+  switch (action) {
+    case Action::kRead:
+    case Action::kPost:
+      return Status::Ok();
+    case Action::kTriage:
+    case Action::kAudit:
+      return staff ? Status::Ok() : denied;
+    case Action::kWithdraw:
+      return relation.role == Role::kReporter ? Status::Ok() : denied;
+    default:
+      return denied;
+  }
+}
+
+}  // namespace vigil

@@ -1,0 +1,69 @@
+// Who may do what: the one authorization decision, as a pure function of the caller, the action
+// and the caller's relation to the report. The HTTP layer calls it once per request.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/report.h"
+#include "core/status.h"
+
+namespace vigil {
+
+/// A project-wide account role. Members see only reports they participate in.
+enum class AccountRole { kMember, kMaintainer, kAdmin };
+const char* AccountRoleName(AccountRole r);
+std::optional<AccountRole> ParseAccountRole(std::string_view name);
+
+/// The authenticated caller of one request.
+struct Principal {
+  enum class Kind {
+    kAnonymous,   // no credential
+    kAccount,     // an account, through an API token (or, later, a session)
+    kCapability,  // a per-report capability token (reporter, invited participant)
+    kLocal,       // the local operator through the CLI: full rights
+  };
+  Kind kind = Kind::kAnonymous;
+  std::string email;  // account email, or the participant's email for a capability
+  AccountRole account_role = AccountRole::kMember;
+  std::string report_id;  // kCapability: the one report the token opens
+
+  /// "anonymous", "user:alice@example.org", "token:SEC-2026-0001/reporter", "cli:root".
+  std::string AuditName() const;
+};
+
+enum class Action {
+  kSubmit,     // submit a new report
+  kList,       // list reports (the result is filtered by visibility)
+  kRead,       // show a report and its thread
+  kPost,       // post a message to its thread
+  kTriage,     // assign, confirm, reject, duplicate, classify, embargo, invite, publish
+  kWithdraw,   // withdraw the report
+  kAudit,      // read the report's audit trail
+  kMetrics,    // read /metrics
+  kAdminister  // manage accounts and tokens
+};
+const char* ActionName(Action a);
+
+/// What the caller is to the report in question (for report-scoped actions).
+struct ReportRelation {
+  bool exists = false;
+  std::optional<Role> role;  // the caller's role on the report, if a participant
+};
+
+/// Decides whether PRINCIPAL may perform ACTION. For report-scoped actions REPORT_ID names the
+/// report and RELATION describes the caller's link to it. Returns:
+/// - kUnauthenticated ("authentication required") when an anonymous caller needs a credential;
+/// - kNotFound ("report <ID> not found") when the report does not exist or the caller may not
+///   learn that it exists (the two are indistinguishable by design);
+/// - kPermissionDenied with the action named when the caller can see it but not do this.
+Status Authorize(const Principal& principal, Action action, const std::string& report_id,
+                 const ReportRelation& relation);
+
+/// True when ACTION concerns one report (the caller must name it).
+bool IsReportScoped(Action action);
+
+/// True when PRINCIPAL sees every report of the project (maintainers, admins, the CLI).
+bool SeesAllReports(const Principal& principal);
+
+}  // namespace vigil

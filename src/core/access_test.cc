@@ -1,0 +1,61 @@
+#include "core/access.h"
+
+#include <gtest/gtest.h>
+
+namespace vigil {
+namespace {
+
+Principal Account(AccountRole role, const std::string& email) {
+  Principal p;
+  p.kind = Principal::Kind::kAccount;
+  p.account_role = role;
+  p.email = email;
+  return p;
+}
+
+TEST(AccessTest, AnonymousMaySubmitOnly) {
+  Principal anon;
+  EXPECT_TRUE(Authorize(anon, Action::kSubmit, "", {}).ok());
+  for (Action a :
+       {Action::kList, Action::kRead, Action::kTriage, Action::kMetrics, Action::kAdminister}) {
+    EXPECT_EQ(Authorize(anon, a, "SEC-2026-0001", {true, std::nullopt}).code(),
+              Code::kUnauthenticated);
+  }
+}
+
+TEST(AccessTest, CapabilityOpensItsOwnReportOnly) {
+  Principal cap;
+  cap.kind = Principal::Kind::kCapability;
+  cap.report_id = "SEC-2026-0001";
+  EXPECT_TRUE(Authorize(cap, Action::kRead, "SEC-2026-0001", {true, Role::kReporter}).ok());
+  EXPECT_TRUE(Authorize(cap, Action::kWithdraw, "SEC-2026-0001", {true, Role::kReporter}).ok());
+  Status other = Authorize(cap, Action::kRead, "SEC-2026-0002", {true, Role::kReporter});
+  EXPECT_EQ(other.code(), Code::kNotFound);
+  EXPECT_EQ(other.message(), "report SEC-2026-0002 not found");
+  Status triage = Authorize(cap, Action::kTriage, "SEC-2026-0001", {true, Role::kReporter});
+  EXPECT_EQ(triage.code(), Code::kPermissionDenied);
+  EXPECT_EQ(triage.message(), "not allowed to triage SEC-2026-0001");
+}
+
+TEST(AccessTest, NonParticipantCannotTellExistence) {
+  Principal member = Account(AccountRole::kMember, "m@example.org");
+  EXPECT_EQ(Authorize(member, Action::kRead, "SEC-2026-0001", {true, std::nullopt}).message(),
+            Authorize(member, Action::kRead, "SEC-2026-0001", {false, std::nullopt}).message());
+}
+
+TEST(AccessTest, StaffSeeEverythingAdminsAdminister) {
+  Principal m = Account(AccountRole::kMaintainer, "m@example.org");
+  Principal a = Account(AccountRole::kAdmin, "a@example.org");
+  for (Action act : {Action::kRead, Action::kTriage, Action::kAudit, Action::kPost}) {
+    EXPECT_TRUE(Authorize(m, act, "SEC-2026-0001", {true, std::nullopt}).ok());
+  }
+  EXPECT_EQ(Authorize(m, Action::kWithdraw, "SEC-2026-0001", {true, std::nullopt}).code(),
+            Code::kPermissionDenied);
+  EXPECT_EQ(Authorize(m, Action::kAdminister, "", {}).code(), Code::kPermissionDenied);
+  EXPECT_TRUE(Authorize(a, Action::kAdminister, "", {}).ok());
+  EXPECT_EQ(Authorize(m, Action::kRead, "SEC-2026-0009", {false, std::nullopt}).code(),
+            Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace vigil
