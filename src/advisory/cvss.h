@@ -30,7 +30,8 @@ enum class ScoreLineStyle { kTuple, kBare };
 /// exactly as the lines of ../shared/testdata/cvss/: "VECTOR - (base, temporal, environmental)" for
 /// v3.x, "VECTOR - (score,)" (or "VECTOR - score" with kBare) for v4.0. The vector is echoed as
 /// given. Errors: the parse error of the vector's version, or
-/// `unsupported CVSS vector "..."` when the prefix names no supported version.
+/// `unsupported CVSS vector "<its first 40 characters>"` when the prefix is not "CVSS:3." or
+/// "CVSS:4.".
 Result<std::string> FormatScoreLine(std::string_view vector,
                                     ScoreLineStyle style = ScoreLineStyle::kTuple);
 
