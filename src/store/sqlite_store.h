@@ -1,0 +1,72 @@
+// SqliteStore: the embedded Store. WAL with synchronous=FULL; one writer thread that applies
+// every queued batch in one transaction (group commit: concurrent writers share an fsync);
+// a pool of read-only connections for queries.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/store.h"
+
+struct sqlite3;
+
+namespace vigil {
+
+class SqliteConnection;
+
+class SqliteStore final : public Store {
+ public:
+  /// Opens (creating if needed) the database at PATH and applies pending migrations.
+  /// Errors: kUnavailable with SQLite's message when the file cannot be opened or migrated.
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+  ~SqliteStore() override;  // drains the write queue, then stops the writer thread
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  Result<WriteResult> Write(WriteBatch batch) override;
+  Result<Report> GetReport(const std::string& id) override;
+  Result<std::vector<ReportSummary>> ListReports(const ReportFilter& filter) override;
+  Result<std::vector<ThreadMessage>> Thread(const std::string& report_id) override;
+  Result<std::vector<StoredEvent>> Events(const std::string& chain) override;
+  Result<std::optional<Account>> FindAccount(const std::string& email) override;
+  Result<std::vector<Account>> ListAccounts() override;
+  Result<std::optional<ApiToken>> FindApiToken(const std::string& hash) override;
+  Result<std::optional<CapabilityGrant>> FindCapability(const std::string& hash) override;
+  Result<std::vector<OutboxMail>> Outbox(const std::string& report_id) override;
+  Result<int64_t> Counter(const std::string& name) override;
+  Result<std::map<State, int64_t>> CountReportsByState() override;
+  Result<int64_t> PendingOutbox() override;
+  Result<AuditVerdict> VerifyAudit() override;
+  Status Backup(const std::string& path) override;
+
+  /// The schema version after migrations.
+  static int SchemaVersion();
+
+ private:
+  struct PendingWrite;
+  class ReadLease;
+
+  explicit SqliteStore(std::string path);
+  void WriterLoop();                                  // runs on writer_thread_
+  Result<WriteResult> ApplyBatch(WriteBatch& batch);  // on writer_thread_, inside a transaction
+  Result<std::unique_ptr<SqliteConnection>> OpenReader();
+
+  const std::string path_;
+  std::unique_ptr<SqliteConnection> writer_;  // used by writer_thread_ only
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<PendingWrite*> queue_;  // guarded by queue_mu_
+  bool stopping_ = false;            // guarded by queue_mu_
+  std::thread writer_thread_;        // applies queued batches; started by Open
+
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;  // guarded by readers_mu_
+};
+
+}  // namespace vigil

@@ -1,0 +1,211 @@
+#include "store/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "store/audit_chain.h"
+
+namespace vigil {
+namespace {
+
+constexpr Instant kT0 = 1'790'000'000LL * kMicrosPerSecond;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/vigil-store-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    path_ = dir_ + "/vigil.db";
+    Open();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Open() {
+    auto s = SqliteStore::Open(path_);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(s).value();
+  }
+
+  WriteBatch NewReport(const std::string& subject) {
+    Report r;
+    r.fields.subject = subject;
+    r.fields.steps = "steps";
+    r.created_at = r.updated_at = kT0;
+    r.embargo.start = kT0;
+    r.embargo.end = kT0 + 90 * kMicrosPerDay;
+    Participant p;
+    p.email = "rita@example.org";
+    p.role = Role::kReporter;
+    p.token_hash = Sha256Hex(subject + std::to_string(next_token_++));
+    r.participants.push_back(p);
+    WriteBatch b;
+    b.report = r;
+    b.id_prefix = "SEC";
+    b.events.push_back({"", kT0, "anonymous", "report.submitted", "{\"subject\":\"x\"}"});
+    b.outbox.push_back({0, "", "rita@example.org", "embargo-reminder", "s", "b", kT0});
+    return b;
+  }
+
+  // Runs SQL directly on the database file, as an attacker with file access would.
+  void Tamper(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    char* err = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << err;
+    sqlite3_close(db);
+  }
+
+  std::string AppendEvents(int n) {
+    Result<WriteResult> w = store_->Write(NewReport("chain"));
+    EXPECT_TRUE(w.ok());
+    std::string id = w->report_id;
+    for (int i = 0; i < n; ++i) {
+      Result<Report> r = store_->GetReport(id);
+      WriteBatch b;
+      b.report = *r;
+      b.expected_version = r->version;
+      b.events.push_back(
+          {id, kT0 + i, "cli:test", "message.posted", "{\"n\":" + std::to_string(i) + "}"});
+      EXPECT_TRUE(store_->Write(b).ok());
+    }
+    return id;
+  }
+
+  std::atomic<int> next_token_{0};
+  std::string dir_, path_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(StoreTest, AllocatesIdsPerPrefixAndYear) {
+  Result<WriteResult> a = store_->Write(NewReport("a"));
+  Result<WriteResult> b = store_->Write(NewReport("b"));
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->report_id, "SEC-2026-0001");
+  EXPECT_EQ(b->report_id, "SEC-2026-0002");
+  EXPECT_EQ(a->version, 1);
+  Result<Report> r = store_->GetReport("SEC-2026-0001");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->fields.subject, "a");
+  ASSERT_EQ(r->participants.size(), 1u);
+  EXPECT_EQ(r->participants[0].email, "rita@example.org");
+  Result<std::optional<CapabilityGrant>> g = store_->FindCapability(Sha256Hex("b1"));
+  ASSERT_TRUE(g.ok() && g->has_value());
+  EXPECT_EQ((*g)->report_id, "SEC-2026-0002");
+  EXPECT_EQ(store_->Outbox("SEC-2026-0002")->size(), 1u);
+  EXPECT_EQ(store_->GetReport("SEC-2026-0009").status().message(),
+            "report SEC-2026-0009 not found");
+}
+
+TEST_F(StoreTest, StaleVersionIsAbortedAndNothingIsWritten) {
+  ASSERT_TRUE(store_->Write(NewReport("a")).ok());
+  Result<Report> r = store_->GetReport("SEC-2026-0001");
+  WriteBatch b;
+  b.report = *r;
+  b.report->state = State::kTriage;
+  b.expected_version = 7;
+  b.events.push_back({"SEC-2026-0001", kT0, "x", "report.assigned", "{}"});
+  Result<WriteResult> w = store_->Write(b);
+  EXPECT_EQ(w.status().code(), Code::kAborted);
+  EXPECT_EQ(store_->Events("SEC-2026-0001")->size(), 1u);
+  EXPECT_EQ(store_->GetReport("SEC-2026-0001")->state, State::kReceived);
+}
+
+TEST_F(StoreTest, ConcurrentWritersAllLandAndChainsVerify) {
+  constexpr int kThreads = 16, kPerThread = 20;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i) ok += store_->Write(NewReport("c")).ok();
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), kThreads * kPerThread);
+  EXPECT_EQ(store_->ListReports({})->size(), size_t{kThreads * kPerThread});
+  Result<AuditVerdict> v = store_->VerifyAudit();
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->first_broken;
+  EXPECT_EQ(v->events, kThreads * kPerThread);
+}
+
+TEST_F(StoreTest, DataSurvivesReopen) {
+  std::string id = AppendEvents(3);
+  store_.reset();
+  Open();
+  EXPECT_EQ(store_->Events(id)->size(), 4u);
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
+TEST_F(StoreTest, EditedEventIsNamed) {
+  std::string id = AppendEvents(4);
+  Tamper("UPDATE events SET payload = '{\"n\":9}' WHERE chain = '" + id + "' AND seq = 3");
+  Result<AuditVerdict> v = store_->VerifyAudit();
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_broken, id + " event 3: hash does not match its content");
+}
+
+TEST_F(StoreTest, EditedEventWithRecomputedHashBreaksTheNextLink) {
+  std::string id = AppendEvents(4);
+  std::vector<StoredEvent> events = *store_->Events(id);
+  StoredEvent forged = events[1];
+  forged.actor = "someone-else";
+  Tamper("UPDATE events SET actor = 'someone-else', hash = '" + EventHash(forged) +
+         "' WHERE chain = '" + id + "' AND seq = 2");
+  EXPECT_EQ(store_->VerifyAudit()->first_broken,
+            id + " event 3: does not link to the event before it");
+}
+
+TEST_F(StoreTest, DeletedEventIsNamed) {
+  std::string id = AppendEvents(4);
+  Tamper("DELETE FROM events WHERE chain = '" + id + "' AND seq = 2");
+  EXPECT_EQ(store_->VerifyAudit()->first_broken,
+            id + " event 2: missing (found event 3 in its place)");
+}
+
+TEST_F(StoreTest, DeletedLastEventIsNamed) {
+  std::string id = AppendEvents(4);
+  Tamper("DELETE FROM events WHERE chain = '" + id + "' AND seq = 5");
+  EXPECT_EQ(store_->VerifyAudit()->first_broken,
+            id + " event 5: missing (the report has 5 events, the chain 4)");
+}
+
+TEST_F(StoreTest, ReorderedEventsAreNamed) {
+  std::string id = AppendEvents(4);
+  // Swap the positions of events 2 and 3.
+  Tamper("UPDATE events SET seq = -1 WHERE chain = '" + id + "' AND seq = 2;" +
+         "UPDATE events SET seq = 2 WHERE chain = '" + id + "' AND seq = 3;" +
+         "UPDATE events SET seq = 3 WHERE chain = '" + id + "' AND seq = -1;");
+  EXPECT_EQ(store_->VerifyAudit()->first_broken,
+            id + " event 2: does not link to the event before it");
+}
+
+TEST_F(StoreTest, BackupIsConsistentWhileWriting) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    for (int i = 0; i < 5000 && !stop; ++i) written += store_->Write(NewReport("w")).ok();
+    stop = true;
+  });
+  while (written < 20 && !stop) std::this_thread::yield();
+  const size_t before = store_->ListReports({})->size();
+  const std::string backup = dir_ + "/backup.db";
+  ASSERT_TRUE(store_->Backup(backup).ok());
+  stop = true;
+  writer.join();
+  EXPECT_GT(written.load(), 20);
+  auto copy = SqliteStore::Open(backup);
+  ASSERT_TRUE(copy.ok());
+  EXPECT_GE((*copy)->ListReports({})->size(), before);
+  EXPECT_TRUE((*copy)->VerifyAudit()->ok);
+}
+
+}  // namespace
+}  // namespace vigil
