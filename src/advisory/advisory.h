@@ -116,16 +116,31 @@ Result<ReferenceType> ParseReferenceType(std::string_view name);
 /// The CVE id of the advisory (its id or its first alias of the form CVE-YYYY-NNNN+), or "".
 std::string CveId(const Advisory& advisory);
 
-/// Checks what every export relies on; the first problem found, with exact messages such as
-/// `advisory id is required`, `advisory title is required`, `advisory title is longer than 256
-/// characters`, `advisory details are longer than 16384 bytes`, `advisory modified time is before
-/// its published time`, `affected package 1 has no name`, `affected package 1 has no ecosystem`,
-/// `affected package 1 has no version range`, `affected package 1: range 2 has no introduced
-/// version`, `affected package 1: commit "xyz" is not a full hexadecimal commit id`,
-/// `weakness "CWE-x" is not of the form CWE-<number>`, `weakness CWE-79 has no name`,
-/// `reference 3 is not an http(s) URL: "..."`, `credit 2 has no name`, a CVSS parse error
-/// prefixed by `CVSS vector 1: `, `more than one CVSS v3 vector`, `more than one CVSS v4.0
-/// vector`. Numbers count from 1. All errors are kInvalidArgument.
+/// Checks what every export relies on and returns the first problem (kInvalidArgument). Numbers
+/// count from 1. The exact messages, in the order they are checked:
+///   `advisory id is required`
+///   `advisory id "x y" may contain only letters, digits, ".", "-" and "_"` (same for aliases:
+///     `advisory alias "..." may contain ...`)
+///   `advisory title is required`, `advisory title is longer than 256 characters`,
+///   `advisory title must be one line`, `advisory summary is required`,
+///   `advisory details are longer than 16384 bytes`,
+///   `advisory title|summary|details is not valid UTF-8`
+///   `advisory published time is required`, `advisory modified time is before its published time`
+///   `advisory has no affected package`
+///   `affected package 1 has no name`, `... has no ecosystem`, `... is not valid UTF-8`,
+///   `affected package 1 repository is not an http(s) URL: "..."`,
+///   `affected package 1 has no version range`,
+///   `affected package 1: range 2 has no introduced version`,
+///   `affected package 1: range 2 has an invalid version "..."` (space, backtick or "|"),
+///   `affected package 1: commit "86c4b60" is not a full hexadecimal commit id` (40 or 64 hex),
+///   `affected package 1 has fix commits but no repository URL`
+///   `weakness "CWE-0190" is not of the form CWE-<number>`, `weakness CWE-79 has no name`,
+///   `weakness CWE-79 is not valid UTF-8`
+///   `CVSS vector 1: <the Cvss3Vector/Cvss4Vector parse error>`,
+///   `more than one CVSS v3 vector`, `more than one CVSS v4.0 vector`
+///   `reference 3 is not an http(s) URL: "..."`
+///   `credit 2 has no name` (unless anonymous), `credit 2 is not valid UTF-8`,
+///   `credit 2 has an invalid contact "..."`
 Status Validate(const Advisory& advisory);
 
 /// A Markdown advisory for a GitHub security advisory or a mailing-list post: title, identifiers,
@@ -145,8 +160,10 @@ Result<std::string> ToOsvJson(const Advisory& advisory);
 
 /// A CVE JSON 5.1 record in state PUBLISHED with the CNA container of PUBLISHER: title,
 /// description (plain text with the Markdown details as supporting media), affected versions,
-/// problem types (CWE), CVSS metrics, references, credits. Errors: Validate's,
-/// `advisory SEC-2026-0001 has no CVE id` and `publisher CVE org id is not a UUID: "..."`.
+/// problem types (CWE), CVSS metrics, references, credits. A range with no fix is written
+/// `lessThan: "*"`. Errors: Validate's, `advisory SEC-2026-0001 has no CVE id`,
+/// `publisher CVE org id is not a UUID: "..."` and `a CVE record needs at least one reference`
+/// (when there are no references and no repository URL to fall back on).
 Result<std::string> ToCveJson(const Advisory& advisory, const Publisher& publisher);
 
 /// A CSAF 2.0 document of category csaf_security_advisory published by PUBLISHER: notes,

@@ -283,28 +283,27 @@ double Cvss4Vector::Score() const {
   const double value = *MacroVectorScoreOf(eqs);  // every computable macrovector is listed
 
   // The score of the next lower macrovector along each EQ, when it exists.
-  auto lower = [&](int d1, int d2, int d3, int d4, int d5, int d6) {
+  // The score of the macrovector one step lower in the EQs of STEP, when it exists.
+  auto lower = [&eqs](std::array<int, 6> step) {
     std::string next = eqs;
-    for (int i = 0; i < 6; ++i) next[i] += std::array<int, 6>{d1, d2, d3, d4, d5, d6}[i];
+    for (std::size_t i = 0; i < next.size(); ++i) next[i] = static_cast<char>(next[i] + step[i]);
     return MacroVectorScoreOf(next);
   };
-  const std::optional<double> eq1_lower = lower(1, 0, 0, 0, 0, 0);
-  const std::optional<double> eq2_lower = lower(0, 1, 0, 0, 0, 0);
+  const std::optional<double> eq1_lower = lower({1, 0, 0, 0, 0, 0});
+  const std::optional<double> eq2_lower = lower({0, 1, 0, 0, 0, 0});
   std::optional<double> eq3eq6_lower;
   if (eq3 == 0 && eq6 == 0) {
     // 00 can step down to 01 or 10: the higher of the two.
-    const std::optional<double> left = lower(0, 0, 0, 0, 0, 1);
-    const std::optional<double> right = lower(0, 0, 1, 0, 0, 0);
+    const std::optional<double> left = lower({0, 0, 0, 0, 0, 1});
+    const std::optional<double> right = lower({0, 0, 1, 0, 0, 0});
     if (left && right) eq3eq6_lower = std::max(*left, *right);
   } else if (eq3 == 1 && eq6 == 0) {
-    eq3eq6_lower = lower(0, 0, 0, 0, 0, 1);
-  } else if (eq3 == 2 && eq6 == 1) {
-    eq3eq6_lower = std::nullopt;  // 21 is the lowest
-  } else {
-    eq3eq6_lower = lower(0, 0, 1, 0, 0, 0);  // 01 -> 11, 11 -> 21
-  }
-  const std::optional<double> eq4_lower = lower(0, 0, 0, 1, 0, 0);
-  const std::optional<double> eq5_lower = lower(0, 0, 0, 0, 1, 0);
+    eq3eq6_lower = lower({0, 0, 0, 0, 0, 1});  // 10 -> 11
+  } else if (eq3 == 0 || eq3 == 1) {
+    eq3eq6_lower = lower({0, 0, 1, 0, 0, 0});  // 01 -> 11, 11 -> 21
+  }                                            // 21 is the lowest
+  const std::optional<double> eq4_lower = lower({0, 0, 0, 1, 0, 0});
+  const std::optional<double> eq5_lower = lower({0, 0, 0, 0, 1, 0});
 
   // The first highest-severity vector of this macrovector that is at least as severe as ours in
   // every metric; its distance to ours in each metric.
