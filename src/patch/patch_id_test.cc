@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "patch/git_sandbox.h"
+#include "patch/varied_history.h"
 
 namespace vigil::patch {
 namespace {
@@ -84,74 +85,7 @@ class PatchIdGitTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(git_.ok());
-    ASSERT_EQ(git_.Git({"init", "-q", "-b", "main"}), "");
-    std::string lines;
-    for (int i = 1; i <= 40; ++i) lines += "line " + std::to_string(i) + "\n";
-    git_.Write("a.txt", lines);
-    git_.Write("b.txt", "bee\n");
-    git_.Write("script.sh", "#!/bin/sh\necho hi\n");
-    git_.Write("nonl.txt", "no newline at end");
-    git_.Write("crlf.txt", "one\r\ntwo\r\nthree\r\n");
-    git_.Write("dir with space/file name.txt", "spaced\n");
-    git_.Write("\xc3\xbcnicode-\xc3\xa9.txt", "unicode path\n");
-    git_.Write("gone.txt", "to be deleted\n");
-    git_.Write("moved.txt", "moved as is\nline 2\nline 3\nline 4\n");
-    git_.Write("moved-edit.txt", "alpha\nbeta\ngamma\ndelta\nepsilon\nzeta\neta\ntheta\n");
-    git_.Write("bin.dat", std::string("\x00\x01\x02binary\x00\xff", 11));
-    git_.Write("gone.bin", std::string("\x00\x10\x20gone\x00", 9));
-    git_.Write("empty-gone", "");
-    Commit("initial");
-
-    lines.replace(lines.find("line 2\n"), 7, "line two\n");
-    lines.replace(lines.find("line 30\n"), 8, "line thirty\nextra\n");
-    git_.Write("a.txt", lines);
-    Commit("text edit with two hunks");
-    git_.Write("new.txt", "brand new\nfile\n");
-    Commit("addition");
-    git_.Git({"rm", "-q", "gone.txt"});
-    Commit("deletion");
-    git_.Git({"mv", "moved.txt", "renamed.txt"});
-    Commit("pure rename");
-    git_.Git({"mv", "moved-edit.txt", "renamed-edit.txt"});
-    git_.Write("renamed-edit.txt", "alpha\nbeta\ngamma\nDELTA\nepsilon\nzeta\neta\ntheta\n");
-    Commit("rename with change");
-    git_.SetExecutable("script.sh", true);
-    Commit("mode change only");
-    git_.SetExecutable("script.sh", false);
-    Commit("mode change back");
-    git_.Write("script.sh", "#!/bin/sh\necho hello\n");
-    git_.SetExecutable("script.sh", true);
-    Commit("mode change with content");
-    git_.Write("empty.txt", "");
-    git_.Git({"rm", "-q", "empty-gone"});
-    Commit("empty file added, empty file deleted");
-    git_.Write("new.bin", std::string("\x00\x01new binary\x00", 13));
-    Commit("binary add");
-    git_.Write("bin.dat", std::string("\x00\x01\x02binary changed\x00\xfe", 19));
-    Commit("binary modify");
-    git_.Git({"rm", "-q", "gone.bin"});
-    Commit("binary delete");
-    git_.Write("nonl.txt", "still no newline");
-    Commit("no trailing newline");
-    git_.Write("crlf.txt", "one\r\nTWO\r\nthree\r\n");
-    Commit("crlf content");
-    git_.Write("dir with space/file name.txt", "spaced out\n");
-    git_.Write("\xc3\xbcnicode-\xc3\xa9.txt", "unicode path \xe2\x9c\x93\n");
-    Commit("non-ASCII and space paths");
-    git_.Git({"mv", "renamed.txt", "renamed-again.txt"});
-    git_.SetExecutable("b.txt", true);
-    git_.Write("empty2.txt", "");
-    git_.Write("a.txt", "line 1\n" + lines.substr(7));
-    git_.Write("z-last.txt", "last\n");
-    Commit("mixed: rename, mode, empty, edits");
-    git_.Write("z-last.txt", "last\nbinary follows\n");
-    git_.Write("new.bin", std::string("\x00\x02changed again\x00", 16));
-    Commit("text then binary as the last file");
-  }
-
-  void Commit(const std::string& message) {
-    git_.Git({"add", "-A"});
-    ASSERT_NE(git_.Git({"commit", "-q", "-m", message}).rfind("<git failed", 0), 0u) << message;
+    ASSERT_TRUE(BuildVariedHistory(git_));
   }
 
   GitSandbox git_;
