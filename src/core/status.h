@@ -83,6 +83,8 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  /// On a temporary, yields the value itself so `for (x : *Fetch())` does not dangle.
+  T operator*() && { return std::move(*this).value(); }
 
  private:
   Status status_;

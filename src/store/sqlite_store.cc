@@ -481,6 +481,7 @@ Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b) {
       q.Bind(1, b.id_prefix).Bind(2, static_cast<int64_t>(year));
       if (!q.Step()) return q.status().ok() ? Status::Internal("no row") : q.status();
       r.id = FormatReportId(b.id_prefix, year, q.Int(0));
+      if (b.on_id_allocated) b.on_id_allocated(b);
     } else {
       Query q(w, "SELECT version FROM reports WHERE id = ?");
       q.Bind(1, r.id);

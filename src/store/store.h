@@ -3,6 +3,7 @@
 // Implementations: SqliteStore (embedded default); PostgreSQL to follow (keep SQL portable).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -110,6 +111,9 @@ struct WriteBatch {
   std::vector<std::string> revoke_token_hashes;
   Instant now = 0;  // revocation time
   std::optional<CounterUpdate> counter;
+  /// For a new report: called inside the write once the id is allocated (batch.report->id is
+  /// set), to add what needs the id (notifications naming it). Must not block.
+  std::function<void(WriteBatch&)> on_id_allocated;
 };
 
 struct WriteResult {

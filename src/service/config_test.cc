@@ -1,0 +1,56 @@
+#include "service/config.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace vigil {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/vigil-config-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  Result<Config> Load(const std::string& text) {
+    std::ofstream(dir_ + "/vigil.toml") << text;
+    return LoadConfig(dir_ + "/vigil.toml");
+  }
+  std::string dir_;
+};
+
+TEST_F(ConfigTest, DefaultFileLoadsWithDefaults) {
+  Result<Config> c = Load(DefaultConfigText("data", 8080));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->id_prefix, "SEC");
+  EXPECT_EQ(c->embargo_cap_days, 90);
+  EXPECT_EQ(c->listen_port, 8080);
+  EXPECT_EQ(c->data_dir, std::filesystem::path(dir_ + "/data").lexically_normal().string());
+  EXPECT_EQ(c->public_url, "http://127.0.0.1:8080");
+}
+
+TEST_F(ConfigTest, ExactErrors) {
+  EXPECT_EQ(Load("[project]\nnmae = \"x\"\n").status().message(),
+            "vigil.toml: project.nmae: unknown key");
+  EXPECT_EQ(Load("[server]\nport = 70000\n").status().message(),
+            "vigil.toml: server.port: must be 0 to 65535");
+  EXPECT_EQ(Load("[server]\nport = \"80\"\n").status().message(),
+            "vigil.toml: server.port: wrong type");
+  EXPECT_EQ(Load("[project]\nid_prefix = \"sec\"\n").status().message(),
+            "vigil.toml: project.id_prefix: id prefix \"sec\" must be 1 to 16 upper-case letters "
+            "and digits, starting with a letter");
+  EXPECT_EQ(Load("[embargo]\ncap_days = 0\n").status().message(),
+            "vigil.toml: embargo.cap_days: must be 1 to 365");
+  EXPECT_EQ(Load("[project]\nround_robin = true\n").status().message(),
+            "vigil.toml: project.round_robin: needs at least one entry in project.maintainers");
+  EXPECT_EQ(Load("[other]\n").status().message(), "vigil.toml: other: unknown key");
+  EXPECT_EQ(Load("[project\n").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(LoadConfig(dir_ + "/missing.toml").status().code(), Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace vigil

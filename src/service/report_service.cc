@@ -1,0 +1,573 @@
+#include "service/report_service.h"
+
+#include <boost/json.hpp>
+
+#include "core/level_policy.h"
+#include "core/report_id.h"
+#include "service/credentials.h"
+
+namespace vigil {
+namespace {
+
+constexpr int kMaxAttempts = 8;
+
+namespace json = boost::json;
+
+std::string Json(const json::object& o) { return json::serialize(o); }
+
+json::object FieldsJson(const TemplateFields& f) {
+  return {{"subject", f.subject},
+          {"steps", f.steps},
+          {"effects_cluster", f.effects_cluster},
+          {"effects_applications", f.effects_applications},
+          {"effects_infrastructure", f.effects_infrastructure},
+          {"workflows", f.workflows},
+          {"attack_vectors", f.attack_vectors},
+          {"other_software", f.other_software}};
+}
+
+// True when S is valid UTF-8 without NUL or C0 controls other than tab, LF and CR.
+bool IsCleanText(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) return false;
+      ++i;
+      continue;
+    }
+    const int extra = (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 0;
+    if (extra == 0 || i + static_cast<size_t>(extra) >= s.size()) return false;
+    uint32_t cp = c & (0x3Fu >> extra);
+    for (int k = 1; k <= extra; ++k) {
+      const unsigned char cc = static_cast<unsigned char>(s[i + static_cast<size_t>(k)]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    const uint32_t min[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < min[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += static_cast<size_t>(extra) + 1;
+  }
+  return true;
+}
+
+Status CheckText(const char* what, const std::string& value, size_t max, bool single_line) {
+  if (value.size() > max) {
+    return Status::TooLarge(std::string(what) + " is longer than " + std::to_string(max) +
+                            " bytes");
+  }
+  if (!IsCleanText(value) || (single_line && value.find_first_of("\r\n") != std::string::npos)) {
+    return Status::Invalid(std::string(what) + " must be UTF-8 text without control characters" +
+                           (single_line ? " or line breaks" : ""));
+  }
+  return Status::Ok();
+}
+
+std::string Trim(std::string s) {
+  const size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  const size_t e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+ReportService::ReportService(Store& store, const Clock& clock, Config config)
+    : store_(store), clock_(clock), config_(std::move(config)) {
+  InitCrypto();
+}
+
+Result<Principal> ReportService::Authenticate(std::string_view bearer) {
+  Principal p;
+  if (bearer.empty()) return p;
+  const Status invalid = Status::Unauthenticated("invalid credentials");
+  if (bearer.size() > 128) return invalid;
+  const std::string hash = TokenHash(bearer);
+  if (bearer.starts_with(kCapabilityPrefix)) {
+    Result<std::optional<CapabilityGrant>> grant = store_.FindCapability(hash);
+    VIGIL_RETURN_IF_ERROR(grant.status());
+    if (!grant->has_value()) return invalid;
+    p.kind = Principal::Kind::kCapability;
+    p.report_id = (*grant)->report_id;
+    p.email = (*grant)->email;
+    return p;
+  }
+  if (!bearer.starts_with(kApiTokenPrefix)) return invalid;
+  Result<std::optional<ApiToken>> token = store_.FindApiToken(hash);
+  VIGIL_RETURN_IF_ERROR(token.status());
+  if (!token->has_value() || !SecretEquals((*token)->hash, hash)) return invalid;
+  const ApiToken& t = **token;
+  const Instant now = clock_.Now();
+  if (t.revoked_at != 0 || (t.expires_at != 0 && t.expires_at <= now)) return invalid;
+  Result<std::optional<Account>> account = store_.FindAccount(t.account_email);
+  VIGIL_RETURN_IF_ERROR(account.status());
+  if (!account->has_value() || (*account)->disabled) return invalid;
+  p.kind = Principal::Kind::kAccount;
+  p.email = (*account)->email;
+  p.account_role = (*account)->role;
+  return p;
+}
+
+Status ReportService::Authorize(const Principal& principal, Action action,
+                                const std::string& report_id) {
+  ReportRelation relation;
+  if (IsReportScoped(action) && principal.kind != Principal::Kind::kAnonymous) {
+    if (!IsWellFormedReportId(report_id)) {
+      return Status::NotFound("report " + report_id.substr(0, 64) + " not found");
+    }
+    Result<Report> r = store_.GetReport(report_id);
+    if (!r.ok() && r.status().code() != Code::kNotFound) return r.status();
+    relation.exists = r.ok();
+    if (r.ok()) {
+      if (principal.kind == Principal::Kind::kCapability) {
+        if (principal.report_id == report_id) {
+          if (const Participant* p = r->FindParticipant(principal.email)) relation.role = p->role;
+        }
+      } else if (principal.kind == Principal::Kind::kAccount) {
+        if (const Participant* p = r->FindParticipant(principal.email)) relation.role = p->role;
+      }
+    }
+  }
+  return vigil::Authorize(principal, action, report_id, relation);
+}
+
+OutboxMail ReportService::Notice(const Report& r, const std::string& recipient,
+                                 const std::string& kind, const std::string& subject,
+                                 const std::string& text) const {
+  OutboxMail m;
+  m.report_id = r.id;
+  m.recipient = recipient;
+  m.kind = kind;
+  m.subject = "[" + r.id + "] " + subject;
+  // Every mail about an embargoed report starts with the reminder and the end in UTC.
+  const bool embargoed = r.embargo.state == EmbargoState::kActive && !IsTerminal(r.state);
+  m.body = (embargoed ? EmbargoReminder(r) + "\n\n" : std::string()) + text;
+  m.created_at = clock_.Now();
+  return m;
+}
+
+void ReportService::QueueReminders(const Report* before, const Report& after,
+                                   WriteBatch* batch) const {
+  for (const Participant& p : after.participants) {
+    if (p.email.empty() || (before && before->FindParticipant(p.email))) continue;
+    const bool reporter = p.role == Role::kReporter;
+    batch->outbox.push_back(
+        Notice(after, p.email, "embargo-reminder",
+               reporter ? "Report received" : "You were added as " + std::string(RoleName(p.role)),
+               reporter ? "Thank you: " + config_.project_name + " received your report as " +
+                              after.id + ". A maintainer will coordinate it with you."
+                        : "You were added to the private report " + after.id + " of " +
+                              config_.project_name + " as " + RoleName(p.role) + "."));
+  }
+}
+
+Result<Submitted> ReportService::Submit(const Principal& actor, SubmitRequest req) {
+  TemplateFields& f = req.fields;
+  f.subject = Trim(f.subject);
+  if (f.subject.empty()) return Status::Invalid("subject is required");
+  if (Trim(f.steps).empty()) return Status::Invalid("steps is required");
+  VIGIL_RETURN_IF_ERROR(CheckText("subject", f.subject, kMaxSubjectBytes, true));
+  const std::pair<const char*, const std::string*> long_fields[] = {
+      {"steps", &f.steps},
+      {"effects_cluster", &f.effects_cluster},
+      {"effects_applications", &f.effects_applications},
+      {"effects_infrastructure", &f.effects_infrastructure},
+      {"workflows", &f.workflows},
+      {"attack_vectors", &f.attack_vectors},
+      {"other_software", &f.other_software},
+  };
+  for (auto [name, value] : long_fields) {
+    VIGIL_RETURN_IF_ERROR(CheckText(name, *value, kMaxFieldBytes, false));
+  }
+  req.reporter_email = LowerAscii(Trim(req.reporter_email));
+  if (!req.reporter_email.empty() && !IsPlausibleEmail(req.reporter_email)) {
+    return Status::Invalid("reporter email \"" + req.reporter_email.substr(0, 254) +
+                           "\" is not an email address");
+  }
+  VIGIL_RETURN_IF_ERROR(CheckText("reporter name", req.reporter_name, 256, true));
+
+  const Instant now = clock_.Now();
+  Report r;
+  r.fields = f;
+  r.created_at = r.updated_at = now;
+  r.embargo.start = now;
+  r.embargo.cap_days = config_.embargo_cap_days;
+  r.embargo.end = now + config_.embargo_cap_days * kMicrosPerDay;
+  Participant reporter;
+  reporter.email = req.reporter_email;
+  reporter.name = req.reporter_name;
+  reporter.role = Role::kReporter;
+  reporter.added_at = now;
+  reporter.added_by = actor.AuditName();
+  Submitted out;
+  out.token = NewToken(kCapabilityPrefix);
+  reporter.token_hash = TokenHash(out.token);
+  r.participants.push_back(reporter);
+
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    WriteBatch b;
+    b.id_prefix = config_.id_prefix;
+    json::object payload = FieldsJson(f);
+    payload["reporter_email"] = req.reporter_email;
+    payload["reporter_name"] = req.reporter_name;
+    payload["embargo_end"] = FormatUtc(r.embargo.end);
+    b.events.push_back({"", now, actor.AuditName(), "report.submitted", Json(payload)});
+    Report stored = r;
+    if (config_.round_robin && !config_.maintainers.empty()) {
+      Result<int64_t> turn = store_.Counter("round_robin");
+      VIGIL_RETURN_IF_ERROR(turn.status());
+      CommandArgs args;
+      args.coordinator = config_.maintainers[*turn % config_.maintainers.size()];
+      stored.id = "(new)";
+      Result<Report> assigned = ApplyCommand(stored, Command::kAssign, args, now);
+      VIGIL_RETURN_IF_ERROR(assigned.status());
+      stored = *assigned;
+      stored.id.clear();
+      b.counter = CounterUpdate{"round_robin", *turn, *turn + 1};
+      b.events.push_back({"", now, "system", "report.assigned",
+                          Json({{"coordinator", stored.coordinator}, {"auto", true}})});
+    }
+    b.report = stored;
+    b.on_id_allocated = [this](WriteBatch& batch) {
+      QueueReminders(nullptr, *batch.report, &batch);
+    };
+    Result<WriteResult> w = store_.Write(std::move(b));
+    if (w.ok()) {
+      out.id = w->report_id;
+      return out;
+    }
+    if (w.status().code() != Code::kAborted) return w.status();
+  }
+  return Status::Unavailable("too much contention; try again");
+}
+
+Result<Report> ReportService::Show(const std::string& id) { return store_.GetReport(id); }
+
+Result<std::vector<ReportSummary>> ReportService::List(const Principal& viewer,
+                                                       std::optional<State> state) {
+  ReportFilter f;
+  f.state = state;
+  if (viewer.kind == Principal::Kind::kCapability) {
+    f.report_id = viewer.report_id;
+  } else if (!SeesAllReports(viewer)) {
+    f.participant_email = viewer.email;
+  }
+  return store_.ListReports(f);
+}
+
+Result<std::vector<ThreadMessage>> ReportService::Thread(const std::string& id) {
+  return store_.Thread(id);
+}
+
+Result<std::vector<StoredEvent>> ReportService::AuditTrail(const std::string& id) {
+  return store_.Events(id);
+}
+
+Result<Report> ReportService::Change(const Principal& actor, const std::string& id,
+                                     const std::string& kind, const Mutation& mutate,
+                                     const std::function<std::string(const Report&)>& payload,
+                                     std::string* /*token_out*/) {
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    Result<Report> before = store_.GetReport(id);
+    VIGIL_RETURN_IF_ERROR(before.status());
+    Result<Report> after = mutate(*before);
+    VIGIL_RETURN_IF_ERROR(after.status());
+    WriteBatch b;
+    b.report = *after;
+    b.expected_version = before->version;
+    b.events.push_back({id, clock_.Now(), actor.AuditName(), kind, payload(*after)});
+    QueueReminders(&*before, *after, &b);
+    Result<WriteResult> w = store_.Write(std::move(b));
+    if (w.ok()) {
+      Report out = *after;
+      out.version = w->version;
+      return out;
+    }
+    if (w.status().code() != Code::kAborted) return w.status();
+  }
+  return Status::Unavailable("too much contention on " + id + "; try again");
+}
+
+Result<Report> ReportService::Assign(const Principal& actor, const std::string& id,
+                                     std::string coordinator) {
+  std::optional<CounterUpdate> turn_update;
+  coordinator = LowerAscii(Trim(coordinator));
+  if (coordinator.empty()) {
+    if (config_.maintainers.empty()) {
+      return Status::Invalid("no coordinator given and no maintainers configured for rotation");
+    }
+    Result<int64_t> turn = store_.Counter("round_robin");
+    VIGIL_RETURN_IF_ERROR(turn.status());
+    coordinator = config_.maintainers[*turn % config_.maintainers.size()];
+  }
+  Result<std::optional<Account>> account = store_.FindAccount(coordinator);
+  VIGIL_RETURN_IF_ERROR(account.status());
+  if (!account->has_value() || (*account)->disabled || (*account)->role == AccountRole::kMember) {
+    return Status::Invalid(coordinator.substr(0, 254) +
+                           " is not an active maintainer account and cannot coordinate");
+  }
+  CommandArgs args;
+  args.coordinator = coordinator;
+  return Change(
+      actor, id, "report.assigned",
+      [&](const Report& r) { return ApplyCommand(r, Command::kAssign, args, clock_.Now()); },
+      [&](const Report& r) {
+        return Json({{"coordinator", r.coordinator}});
+      });
+}
+
+Result<Report> ReportService::Confirm(const Principal& actor, const std::string& id) {
+  return Change(
+      actor, id, "report.confirmed",
+      [&](const Report& r) { return ApplyCommand(r, Command::kConfirm, {}, clock_.Now()); },
+      [](const Report&) { return std::string("{}"); });
+}
+
+Result<Report> ReportService::Reject(const Principal& actor, const std::string& id,
+                                     std::string reason) {
+  CommandArgs args;
+  args.reason = Trim(std::move(reason));
+  VIGIL_RETURN_IF_ERROR(CheckText("reason", args.reason, 4096, false));
+  return Change(
+      actor, id, "report.rejected",
+      [&](const Report& r) { return ApplyCommand(r, Command::kReject, args, clock_.Now()); },
+      [&](const Report& r) {
+        return Json({{"reason", r.reason}});
+      });
+}
+
+Result<Report> ReportService::MarkDuplicate(const Principal& actor, const std::string& id,
+                                            const std::string& original) {
+  if (!original.empty() && original != id) {
+    if (!IsWellFormedReportId(original) || !store_.GetReport(original).ok()) {
+      return Status::Invalid("original report " + original.substr(0, 64) + " does not exist");
+    }
+  }
+  CommandArgs args;
+  args.duplicate_of = original;
+  return Change(
+      actor, id, "report.duplicate",
+      [&](const Report& r) { return ApplyCommand(r, Command::kDuplicate, args, clock_.Now()); },
+      [&](const Report& r) {
+        return Json({{"duplicate_of", r.duplicate_of}});
+      });
+}
+
+Result<Report> ReportService::Classify(const Principal& actor, const std::string& id, int level) {
+  CommandArgs args;
+  args.level = level;
+  return Change(
+      actor, id, "report.classified",
+      [&](const Report& r) { return ApplyCommand(r, Command::kClassify, args, clock_.Now()); },
+      [&](const Report& r) {
+        return Json({{"level", r.level},
+                     {"route", RouteName(PolicyForLevel(r.level).route)},
+                     {"state", StateName(r.state)}});
+      });
+}
+
+Result<Report> ReportService::Publish(const Principal& actor, const std::string& id) {
+  return Change(
+      actor, id, "report.published",
+      [&](const Report& r) { return ApplyCommand(r, Command::kPublish, {}, clock_.Now()); },
+      [](const Report&) { return std::string("{}"); });
+}
+
+Result<Report> ReportService::Withdraw(const Principal& actor, const std::string& id,
+                                       std::string reason) {
+  CommandArgs args;
+  args.reason = Trim(std::move(reason));
+  VIGIL_RETURN_IF_ERROR(CheckText("reason", args.reason, 4096, false));
+  return Change(
+      actor, id, "report.withdrawn",
+      [&](const Report& r) { return ApplyCommand(r, Command::kWithdraw, args, clock_.Now()); },
+      [&](const Report& r) {
+        return Json({{"reason", r.reason}});
+      });
+}
+
+Result<Report> ReportService::SetEmbargo(const Principal& actor, const std::string& id, Instant end,
+                                         std::string reason) {
+  reason = Trim(std::move(reason));
+  VIGIL_RETURN_IF_ERROR(CheckText("reason", reason, 4096, false));
+  return Change(
+      actor, id, "embargo.set",
+      [&](const Report& r) { return SetEmbargoEnd(r, end, reason, clock_.Now()); },
+      [&](const Report& r) {
+        return Json({{"end", FormatUtc(r.embargo.end)}, {"reason", r.embargo.reason}});
+      });
+}
+
+Result<Report> ReportService::BreakEmbargo(const Principal& actor, const std::string& id,
+                                           std::string reason) {
+  reason = Trim(std::move(reason));
+  VIGIL_RETURN_IF_ERROR(CheckText("reason", reason, 4096, false));
+  return Change(
+      actor, id, "embargo.broken",
+      [&](const Report& r) { return vigil::BreakEmbargo(r, reason, clock_.Now()); },
+      [&](const Report& r) {
+        return Json({{"reason", r.embargo.reason}});
+      });
+}
+
+Result<Invited> ReportService::Invite(const Principal& actor, const std::string& id,
+                                      std::string email, std::string name, Role role) {
+  VIGIL_RETURN_IF_ERROR(CheckText("name", name, 256, true));
+  Invited out;
+  out.token = NewToken(kCapabilityPrefix);
+  Participant p;
+  p.email = LowerAscii(Trim(email));
+  p.name = Trim(name);
+  p.role = role;
+  p.added_by = actor.AuditName();
+  p.token_hash = TokenHash(out.token);
+  Result<Report> r = Change(
+      actor, id, "participant.added",
+      [&](const Report& before) {
+        Participant added = p;
+        added.added_at = clock_.Now();
+        return AddParticipant(before, added);
+      },
+      [&](const Report&) {
+        return Json({{"email", p.email}, {"name", p.name}, {"role", RoleName(p.role)}});
+      });
+  VIGIL_RETURN_IF_ERROR(r.status());
+  out.report = *r;
+  return out;
+}
+
+Result<ThreadMessage> ReportService::PostMessage(const Principal& actor, const std::string& id,
+                                                 std::string body) {
+  if (Trim(body).empty()) return Status::Invalid("message body is required");
+  VIGIL_RETURN_IF_ERROR(CheckText("message body", body, kMaxMessageBytes, false));
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    Result<Report> r = store_.GetReport(id);
+    VIGIL_RETURN_IF_ERROR(r.status());
+    if (r->state == State::kWithdrawn || r->state == State::kDuplicate ||
+        r->state == State::kRejected) {
+      return Status::Conflict("cannot post to " + id + ": it is " + StateName(r->state));
+    }
+    const Instant now = clock_.Now();
+    ThreadMessage m;
+    m.report_id = id;
+    m.body = body;
+    m.created_at = now;
+    if (actor.kind == Principal::Kind::kLocal) {
+      m.author_role = "maintainer";
+      m.author_email = actor.email;
+    } else {
+      const Participant* p = r->FindParticipant(actor.email);
+      m.author_email = actor.email;
+      m.author_name = p ? p->name : "";
+      m.author_role = p ? RoleName(p->role) : AccountRoleName(actor.account_role);
+    }
+    WriteBatch b;
+    b.report = *r;
+    b.report->updated_at = now;
+    b.expected_version = r->version;
+    b.events.push_back(
+        {id, now, actor.AuditName(), "message.posted",
+         Json({{"author", m.author_email}, {"role", m.author_role}, {"body", m.body}})});
+    b.messages.push_back(m);
+    for (const Participant& p : r->participants) {
+      if (p.email.empty() || p.email == m.author_email || p.bouncing) continue;
+      b.outbox.push_back(
+          Notice(*r, p.email, "message", "New message",
+                 (m.author_name.empty() ? m.author_role : m.author_name) + " wrote:\n\n" + m.body));
+    }
+    Result<WriteResult> w = store_.Write(std::move(b));
+    if (w.ok()) {
+      std::vector<ThreadMessage> thread = *store_.Thread(id);
+      for (const ThreadMessage& t : thread) {
+        if (t.created_at == now && t.body == body && t.author_email == m.author_email)
+          m.seq = t.seq;
+      }
+      return m;
+    }
+    if (w.status().code() != Code::kAborted) return w.status();
+  }
+  return Status::Unavailable("too much contention on " + id + "; try again");
+}
+
+Status ReportService::AddAccount(const Principal& actor, std::string email, std::string name,
+                                 AccountRole role, std::string_view password) {
+  email = LowerAscii(Trim(email));
+  if (!IsPlausibleEmail(email)) {
+    return Status::Invalid("\"" + email.substr(0, 254) + "\" is not an email address");
+  }
+  VIGIL_RETURN_IF_ERROR(CheckText("name", name, 256, true));
+  Result<std::optional<Account>> existing = store_.FindAccount(email);
+  VIGIL_RETURN_IF_ERROR(existing.status());
+  if (existing->has_value()) return Status::Conflict("account " + email + " already exists");
+  Account a;
+  a.email = email;
+  a.name = Trim(name);
+  a.role = role;
+  a.created_at = clock_.Now();
+  if (!password.empty()) {
+    Result<std::string> hash = HashPassword(password);
+    VIGIL_RETURN_IF_ERROR(hash.status());
+    a.password_hash = *hash;
+  }
+  WriteBatch b;
+  b.accounts.push_back(a);
+  b.events.push_back(
+      {kSystemChain, a.created_at, actor.AuditName(), "account.added",
+       Json({{"email", a.email}, {"name", a.name}, {"role", AccountRoleName(a.role)}})});
+  return store_.Write(std::move(b)).status();
+}
+
+Status ReportService::SetAccountDisabled(const Principal& actor, const std::string& email,
+                                         bool disabled) {
+  Result<std::optional<Account>> existing = store_.FindAccount(LowerAscii(email));
+  VIGIL_RETURN_IF_ERROR(existing.status());
+  if (!existing->has_value()) return Status::NotFound("account " + email + " not found");
+  Account a = **existing;
+  a.disabled = disabled;
+  WriteBatch b;
+  b.accounts.push_back(a);
+  b.events.push_back({kSystemChain, clock_.Now(), actor.AuditName(),
+                      disabled ? "account.disabled" : "account.enabled",
+                      Json({{"email", a.email}})});
+  return store_.Write(std::move(b)).status();
+}
+
+Result<std::string> ReportService::CreateApiToken(const Principal& actor, const std::string& email,
+                                                  std::string label, int ttl_days) {
+  Result<std::optional<Account>> existing = store_.FindAccount(LowerAscii(email));
+  VIGIL_RETURN_IF_ERROR(existing.status());
+  if (!existing->has_value()) return Status::NotFound("account " + email + " not found");
+  if (ttl_days < 0 || ttl_days > 3650) return Status::Invalid("expiry must be 0 to 3650 days");
+  VIGIL_RETURN_IF_ERROR(CheckText("label", label, 128, true));
+  const std::string token = NewToken(kApiTokenPrefix);
+  ApiToken t;
+  t.hash = TokenHash(token);
+  t.account_email = (*existing)->email;
+  t.label = label;
+  t.created_at = clock_.Now();
+  t.expires_at = ttl_days ? t.created_at + ttl_days * kMicrosPerDay : 0;
+  WriteBatch b;
+  b.tokens.push_back(t);
+  // The event names the token by a prefix of its hash, never by the token.
+  b.events.push_back({kSystemChain, t.created_at, actor.AuditName(), "token.created",
+                      Json({{"account", t.account_email},
+                            {"label", t.label},
+                            {"token_hash_prefix", t.hash.substr(0, 12)},
+                            {"expires_at", t.expires_at ? FormatUtc(t.expires_at) : ""}})});
+  VIGIL_RETURN_IF_ERROR(store_.Write(std::move(b)).status());
+  return token;
+}
+
+Status ReportService::RevokeApiToken(const Principal& actor, std::string_view token) {
+  WriteBatch b;
+  const std::string hash = TokenHash(token);
+  b.revoke_token_hashes.push_back(hash);
+  b.now = clock_.Now();
+  b.events.push_back({kSystemChain, b.now, actor.AuditName(), "token.revoked",
+                      Json({{"token_hash_prefix", hash.substr(0, 12)}})});
+  Result<WriteResult> w = store_.Write(std::move(b));
+  if (w.status().code() == Code::kNotFound) return Status::NotFound("no such active token");
+  return w.status();
+}
+
+}  // namespace vigil

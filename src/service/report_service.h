@@ -1,0 +1,111 @@
+// The use cases of Vigil: the only layer that combines core rules with the store. HTTP and the
+// CLI authenticate and authorize through here, then call one use case per request.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/access.h"
+#include "core/report.h"
+#include "core/time.h"
+#include "core/workflow.h"
+#include "service/config.h"
+#include "store/store.h"
+
+namespace vigil {
+
+/// Limits on what a submission and a message may hold.
+inline constexpr size_t kMaxSubjectBytes = 300;
+inline constexpr size_t kMaxFieldBytes = 64 << 10;
+inline constexpr size_t kMaxMessageBytes = 256 << 10;
+
+struct SubmitRequest {
+  TemplateFields fields;
+  std::string reporter_email;  // optional: reports may be anonymous
+  std::string reporter_name;
+};
+
+struct Submitted {
+  std::string id;
+  std::string token;  // the reporter's capability token; shown once, stored hashed
+};
+
+struct Invited {
+  Report report;
+  std::string token;  // the participant's capability token; shown once
+};
+
+class ReportService {
+ public:
+  /// STORE and CLOCK must outlive the service. Thread-safe: one instance serves every request.
+  ReportService(Store& store, const Clock& clock, Config config);
+
+  const Config& config() const { return config_; }
+  Store& store() { return store_; }
+
+  /// Resolves a bearer credential. An empty credential is the anonymous principal; an unknown,
+  /// revoked or expired token, or a disabled account's, is kUnauthenticated ("invalid
+  /// credentials"), whatever the reason, so a caller learns nothing from the refusal.
+  Result<Principal> Authenticate(std::string_view bearer);
+
+  /// The one authorization decision of a request: looks up the caller's relation to REPORT_ID
+  /// (for report-scoped actions) and applies the access policy of core/access.h.
+  Status Authorize(const Principal& principal, Action action, const std::string& report_id);
+
+  // Report use cases. REQUIRES: the caller was authorized for the matching Action.
+  Result<Submitted> Submit(const Principal& actor, SubmitRequest request);
+  Result<Report> Show(const std::string& id);
+  Result<std::vector<ReportSummary>> List(const Principal& viewer, std::optional<State> state);
+  Result<std::vector<ThreadMessage>> Thread(const std::string& id);
+  Result<std::vector<StoredEvent>> AuditTrail(const std::string& id);
+  /// Assigns COORDINATOR (an active maintainer or admin account), or the next maintainer of the
+  /// round-robin rotation when COORDINATOR is empty.
+  Result<Report> Assign(const Principal& actor, const std::string& id, std::string coordinator);
+  Result<Report> Confirm(const Principal& actor, const std::string& id);
+  Result<Report> Reject(const Principal& actor, const std::string& id, std::string reason);
+  Result<Report> MarkDuplicate(const Principal& actor, const std::string& id,
+                               const std::string& original);
+  Result<Report> Classify(const Principal& actor, const std::string& id, int level);
+  Result<Report> Publish(const Principal& actor, const std::string& id);
+  Result<Report> Withdraw(const Principal& actor, const std::string& id, std::string reason);
+  Result<Report> SetEmbargo(const Principal& actor, const std::string& id, Instant end,
+                            std::string reason);
+  Result<Report> BreakEmbargo(const Principal& actor, const std::string& id, std::string reason);
+  Result<Invited> Invite(const Principal& actor, const std::string& id, std::string email,
+                         std::string name, Role role);
+  Result<ThreadMessage> PostMessage(const Principal& actor, const std::string& id,
+                                    std::string body);
+
+  // Accounts. REQUIRES: the caller was authorized for Action::kAdminister (or is the CLI).
+  Status AddAccount(const Principal& actor, std::string email, std::string name, AccountRole role,
+                    std::string_view password);
+  Status SetAccountDisabled(const Principal& actor, const std::string& email, bool disabled);
+  /// A new API token for EMAIL's account, valid for TTL_DAYS (0 = no expiry). Returns the token;
+  /// only its hash is stored.
+  Result<std::string> CreateApiToken(const Principal& actor, const std::string& email,
+                                     std::string label, int ttl_days);
+  Status RevokeApiToken(const Principal& actor, std::string_view token);
+
+ private:
+  using Mutation = std::function<Result<Report>(const Report&)>;
+  /// Reads report ID, applies MUTATE, and writes the new projection with an event of KIND (the
+  /// payload built by PAYLOAD from the new report) plus the notifications it causes; retries on
+  /// a concurrent change.
+  Result<Report> Change(const Principal& actor, const std::string& id, const std::string& kind,
+                        const Mutation& mutate,
+                        const std::function<std::string(const Report&)>& payload,
+                        std::string* token_out = nullptr);
+  /// Queues the embargo reminder for every participant of AFTER who was not on BEFORE.
+  void QueueReminders(const Report* before, const Report& after, WriteBatch* batch) const;
+  OutboxMail Notice(const Report& r, const std::string& recipient, const std::string& kind,
+                    const std::string& subject, const std::string& text) const;
+
+  Store& store_;
+  const Clock& clock_;
+  const Config config_;
+};
+
+}  // namespace vigil
