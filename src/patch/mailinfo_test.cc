@@ -8,6 +8,7 @@
 
 #include "patch/git_sandbox.h"
 #include "patch/mbox.h"
+#include "patch/varied_history.h"
 
 namespace vigil::patch {
 namespace {
@@ -275,6 +276,130 @@ TEST(MailinfoTest, MessageEqualsWhatGitAmRecords) {
     EXPECT_EQ(info.author, "A U Thor");
     EXPECT_EQ(info.email, "author@example.com");
     EXPECT_EQ(info.date, "Tue, 2 Jan 2024 03:04:05 +0000");
+  }
+}
+
+/// Runs `git mailinfo -u OPTION msg patch < mail` and returns {info, msg, patch, exit code}.
+struct GitMailinfo {
+  std::string info, body, patch;
+  int code = -1;
+};
+GitMailinfo RunGitMailinfo(GitSandbox& git, const std::string& mail, const std::string& option) {
+  std::vector<std::string> args = {"mailinfo", "-u"};
+  if (!option.empty()) args.push_back(option);
+  args.push_back("msg");
+  args.push_back("patch");
+  GitMailinfo out;
+  out.info = git.Git(args, mail, &out.code);
+  out.body = GitSandbox::ReadFile(git.dir() + "/msg");
+  out.patch = GitSandbox::ReadFile(git.dir() + "/patch");
+  return out;
+}
+
+MailinfoOptions OptionsFor(const std::string& option) {
+  MailinfoOptions o;
+  o.scissors = option == "--scissors";
+  o.inbody_headers = option != "--no-inbody-headers";
+  o.message_id = option == "--message-id";
+  o.keep_subject = option == "-k";
+  o.keep_non_patch_brackets = option == "-b";
+  return o;
+}
+
+void ExpectSameAsGitMailinfo(GitSandbox& git, const std::string& mail, const std::string& what) {
+  for (std::string option : {"", "--scissors", "--no-inbody-headers", "--message-id", "-k", "-b"}) {
+    GitMailinfo expected = RunGitMailinfo(git, mail, option);
+    auto ours = ParseMail(mail, OptionsFor(option));
+    if (expected.code != 0) {
+      EXPECT_FALSE(ours.ok()) << what << " " << option << " (git failed)";
+      continue;
+    }
+    ASSERT_TRUE(ours.ok()) << what << " " << option << ": " << ours.status().ToString();
+    EXPECT_EQ(ours->info, expected.info) << what << " " << option;
+    // git >= 2.43 writes "Message-ID:", the git this test runs may write "Message-Id:".
+    std::string body = expected.body;
+    if (size_t p = body.find("\nMessage-Id: "); p != std::string::npos) body[p + 10] = 'D';
+    if (body.rfind("Message-Id: ", 0) == 0) body[9] = 'D';
+    EXPECT_EQ(ours->body, body) << what << " " << option;
+    EXPECT_EQ(ours->patch, expected.patch) << what << " " << option;
+  }
+}
+
+// Every format-patch mail of a varied history, and hand-made mails covering MIME, charsets,
+// in-body headers, scissors and odd From: forms, give what the installed `git mailinfo` gives.
+TEST(MailinfoGitTest, SameAsGitMailinfo) {
+  GitSandbox git;
+  ASSERT_TRUE(git.ok());
+  ASSERT_TRUE(BuildVariedHistory(git));
+  std::string mbox = git.Git({"format-patch", "--stdout", "--binary", "--root", "HEAD"});
+  auto mails = SplitMbox(mbox);
+  ASSERT_TRUE(mails.ok());
+  ASSERT_EQ(mails->size(), 19u);
+  for (size_t i = 0; i < mails->size(); ++i) {
+    ExpectSameAsGitMailinfo(git, (*mails)[i], "format-patch " + std::to_string(i + 1));
+  }
+  EXPECT_EQ(Parse(mails->back()).author, "J\xc3\xb6rg \xc3\x85str\xc3\xb6m");
+  // git am drops the leading "[security]" of the subject, as mailinfo cleans it.
+  EXPECT_EQ(Parse(mails->back()).message,
+            "non-ASCII author\n\nBody with \xc3\xa9 and a long\nparagraph.\n");
+
+  const std::string diff =
+      "diff --git a/f b/f\nindex 1111111..2222222 100644\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n";
+  const std::vector<std::string> handmade = {
+      // multipart with a quoted-printable text part and a base64 patch attachment
+      "From: \"Doe, John\" <john@example.com>\nSubject: =?utf-8?q?Re=3A_=5BPATCH_v3_1/2=5D_?=\n"
+      " =?utf-8?b?w6l0w6k=?= fix\nMIME-Version: 1.0\n"
+      "Content-Type: multipart/mixed; boundary=\"=-=-=\"\n\npreamble\n--=-=-=\n"
+      "Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n"
+      "\nCaf=E9 =\nsoft break.\n\n--=-=-=\nContent-Type: text/x-patch\n"
+      "Content-Transfer-Encoding: base64\n\n"
+      "ZGlmZiAtLWdpdCBhL2YgYi9mCi0tLSBhL2YKKysrIGIvZgpAQCAtMSArMSBAQAotYQorYgo=\n"
+      "--=-=-=--\nepilogue\n",
+      // nested multipart/alternative
+      "From: j@example.com (John Doe)\nSubject: nested\nContent-Type: multipart/mixed; "
+      "boundary=outer\n\n--outer\nContent-Type: multipart/alternative; boundary=inner\n\n"
+      "--inner\nContent-Type: text/plain\n\nplain text\n--inner\nContent-Type: text/html\n\n"
+      "<p>html</p>\n--inner--\n--outer\nContent-Type: text/plain\n\n" +
+          diff + "--outer--\n",
+      // format=flowed with delsp
+      "From: <bare@example.com>\nSubject: flowed\nContent-Type: text/plain; format=flowed; "
+      "delsp=yes\n\nA long line that was  \nwrapped by the mailer.\n From stuffed\n-- \nsig\n"
+      "---\n" +
+          diff,
+      // in-body headers with a continuation, then a scissors line
+      "From: Sender <sender@example.com>\nSubject: [PATCH] mail subject\nDate: Mon, 1 Jan 2024 "
+      "00:00:00 +0000\n\nFrom: Real Author <real@example.com>\nSubject: a long in-body\n"
+      " subject\n\nbody above\n-- >8 --\nFrom: Cut Author <cut@example.com>\n\nbelow\n---\n" +
+          diff,
+      // "[PATCH]" in-body line, escaped format-patch separator and CRLF line ends
+      "From: John Doe\r\nSubject: crlf\r\n\r\n>From 1234567890123456789012345678901234567890 Mon "
+      "Sep 17 00:00:00 2001\r\n[PATCH] in-body subject\r\n\r\nbody\r\n---\r\n" +
+          diff,
+      // comments and quoted pairs in From:, 8-bit charset body, "diff -" ends the message
+      "From: \"A \\\"quoted\\\" name\" (comment) <a@example.com>\nSubject: Re: RE: [x] [PATCH] "
+      "charset\nContent-Type: text/plain; charset=\"ISO-8859-15\"\n\n\xa4 euro\n" +
+          diff,
+      // unknown charset in the body: git fails
+      "From: A <a@example.com>\nSubject: bad\nContent-Type: text/plain; charset=x-nope\n\nx\n",
+      // no patch at all, only headers and a message
+      "From: A <a@example.com>\nSubject: cover\nMessage-ID: <m@example.com>\n\ntext only\n",
+  };
+  for (size_t i = 0; i < handmade.size(); ++i) {
+    ExpectSameAsGitMailinfo(git, handmade[i], "handmade " + std::to_string(i + 1));
+  }
+}
+
+// Untrusted input: every truncation of a real mail parses or fails cleanly.
+TEST(MailinfoTest, TruncatedMailsNeverCrash) {
+  std::vector<std::string> mails = Split("sample.mbox");
+  ASSERT_FALSE(mails.empty());
+  for (const std::string& mail : {mails[3], mails[4], mails[11]}) {
+    for (size_t n = 0; n <= mail.size(); n += 7) {
+      auto info = ParseMail(std::string_view(mail).substr(0, n));
+      if (!info.ok()) {
+        EXPECT_FALSE(info.status().message().empty());
+      }
+    }
   }
 }
 

@@ -95,7 +95,7 @@ TEST_F(PatchIdGitTest, FormatPatchSeriesMatchesGit) {
   std::string mbox = git_.Git({"format-patch", "--stdout", "--binary", "--root", "HEAD"});
   ASSERT_EQ(mbox.rfind("From ", 0), 0u) << mbox;
   ExpectSameAsGit(git_, mbox, "format-patch --root");
-  EXPECT_EQ(Ours(mbox, PatchIdMode::kStable).size(), 18u);
+  EXPECT_EQ(Ours(mbox, PatchIdMode::kStable).size(), 19u);
   EXPECT_NE(mbox.find("\nrename from moved.txt\n"), std::string::npos);
   EXPECT_NE(mbox.find("\nGIT binary patch\n"), std::string::npos);
 }
@@ -115,8 +115,8 @@ TEST_F(PatchIdGitTest, OtherDiffFormsMatchGit) {
   ExpectSameAsGit(git_, git_.Git({"log", "-p"}), "log -p");
   ExpectSameAsGit(git_, git_.Git({"log", "-p", "--no-renames", "--full-index"}), "no renames");
   ExpectSameAsGit(git_, git_.Git({"log", "-p", "-U1", "--stat"}), "log -U1 --stat");
-  ExpectSameAsGit(git_, git_.Git({"diff", "HEAD~17", "HEAD"}), "bare diff");
-  ExpectSameAsGit(git_, git_.Git({"diff", "--binary", "HEAD~17", "HEAD"}), "bare binary diff");
+  ExpectSameAsGit(git_, git_.Git({"diff", "HEAD~18", "HEAD"}), "bare diff");
+  ExpectSameAsGit(git_, git_.Git({"diff", "--binary", "HEAD~18", "HEAD"}), "bare binary diff");
 }
 
 TEST(PatchIdSampleTest, GitMailinfoSampleMatchesGit) {

@@ -14,10 +14,11 @@ inline bool CommitAll(GitSandbox& git, bool ok, const std::string& message) {
   return ok && git.Git({"commit", "-q", "-m", message}).rfind("<git failed", 0) != 0;
 }
 
-/// Creates, in an empty sandbox, a repository on branch main with 18 commits: text edits,
+/// Creates, in an empty sandbox, a repository on branch main with 19 commits: text edits,
 /// addition, deletion, renames with and without changes, mode changes, empty files, binary
 /// add/modify/delete, a file without a trailing newline, CRLF content, non-ASCII and
-/// space-containing paths, and a mixed commit. Returns false if a git command failed.
+/// space-containing paths, a mixed commit and a non-ASCII author. Returns false if a git command
+/// failed.
 inline bool BuildVariedHistory(GitSandbox& git) {
   bool ok = true;
 
@@ -84,6 +85,12 @@ inline bool BuildVariedHistory(GitSandbox& git) {
   git.Write("z-last.txt", "last\nbinary follows\n");
   git.Write("new.bin", std::string("\x00\x02changed again\x00", 16));
   ok = CommitAll(git, ok, "text then binary as the last file");
+  git.Write("b.txt", "bee\nsting\n");
+  git.Git({"add", "-A"});
+  ok = ok &&
+       git.Git({"commit", "-q", "--author=J\xc3\xb6rg \xc3\x85str\xc3\xb6m <jorg@example.com>",
+                "-m", "[security] non-ASCII author\n\nBody with \xc3\xa9 and a long\nparagraph."})
+               .rfind("<git failed", 0) != 0;
   return ok;
 }
 
