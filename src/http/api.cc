@@ -1,0 +1,341 @@
+#include "http/api.h"
+
+#include <boost/json.hpp>
+#include <initializer_list>
+#include <set>
+
+#include "core/level_policy.h"
+#include "service/report_json.h"
+#include "service/report_service.h"
+
+namespace vigil {
+namespace {
+
+namespace json = boost::json;
+
+HttpResponse JsonResponse(int status, const json::value& v) {
+  HttpResponse r;
+  r.status = status;
+  r.body = json::serialize(v);
+  r.body += '\n';
+  return r;
+}
+
+// A request body: a JSON object whose keys must all be known and whose values must have the
+// right types. Every error names the field.
+class Body {
+ public:
+  static Result<Body> Parse(const HttpRequest& req, std::initializer_list<const char*> allowed) {
+    Body b;
+    if (req.body.empty()) return b;
+    std::string_view ct = req.content_type;
+    if (!ct.starts_with("application/json")) {
+      return Status::Invalid("Content-Type must be application/json");
+    }
+    json::parse_options opts;
+    opts.max_depth = 16;
+    std::error_code ec;
+    json::value v = json::parse(req.body, ec, {}, opts);
+    if (ec) return Status::Invalid("request body is not valid JSON");
+    if (!v.is_object()) return Status::Invalid("request body must be a JSON object");
+    b.obj_ = std::move(v.as_object());
+    const std::set<std::string_view> known(allowed.begin(), allowed.end());
+    for (const auto& kv : b.obj_) {
+      if (!known.count(kv.key())) {
+        return Status::Invalid("unknown field \"" + std::string(kv.key().substr(0, 64)) + "\"");
+      }
+    }
+    return b;
+  }
+
+  Result<std::string> String(const char* key, bool required) const {
+    const json::value* v = obj_.if_contains(key);
+    if (!v || v->is_null()) {
+      if (required) return Status::Invalid(std::string("field \"") + key + "\" is required");
+      return std::string();
+    }
+    if (!v->is_string()) {
+      return Status::Invalid(std::string("field \"") + key + "\" must be a string");
+    }
+    return std::string(v->as_string());
+  }
+
+  Result<int64_t> Int(const char* key, bool required) const {
+    const json::value* v = obj_.if_contains(key);
+    if (!v || v->is_null()) {
+      if (required) return Status::Invalid(std::string("field \"") + key + "\" is required");
+      return int64_t{0};
+    }
+    if (!v->is_int64()) {
+      return Status::Invalid(std::string("field \"") + key + "\" must be an integer");
+    }
+    return v->as_int64();
+  }
+
+ private:
+  json::object obj_;
+};
+
+HttpResponse ReportOr(const Result<Report>& r) {
+  if (!r.ok()) return ErrorResponse(r.status());
+  return JsonResponse(200, ReportJson(*r));
+}
+
+#define VIGIL_BODY(var, req, ...)                                      \
+  Result<Body> var##_parsed = Body::Parse(req, {__VA_ARGS__});         \
+  if (!var##_parsed.ok()) return ErrorResponse(var##_parsed.status()); \
+  const Body& var = *var##_parsed
+
+#define VIGIL_FIELD(var, expr)                               \
+  auto var##_r = (expr);                                     \
+  if (!var##_r.ok()) return ErrorResponse(var##_r.status()); \
+  auto var = *var##_r
+
+}  // namespace
+
+void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics) {
+  ReportService* s = &service;
+  const Metrics* m = &metrics;
+  const std::string base = "/api/v1/reports";
+
+  router.Add({"GET", "/healthz", std::nullopt, [](const HttpRequest&, const RequestContext&) {
+                return JsonResponse(200, json::object{{"status", "ok"}});
+              }});
+  router.Add(
+      {"GET", "/metrics", Action::kMetrics, [s, m](const HttpRequest&, const RequestContext&) {
+         HttpResponse r;
+         r.content_type = "text/plain; version=0.0.4";
+         r.body = m->Render();
+         r.body += "# HELP vigil_reports Reports by state.\n# TYPE vigil_reports gauge\n";
+         if (auto counts = s->store().CountReportsByState(); counts.ok()) {
+           for (const auto& [state, n] : *counts) {
+             r.body += std::string("vigil_reports{state=\"") + StateName(state) + "\"} " +
+                       std::to_string(n) + "\n";
+           }
+         }
+         r.body +=
+             "# HELP vigil_outbox_pending Mails waiting for delivery.\n"
+             "# TYPE vigil_outbox_pending gauge\n";
+         if (auto depth = s->store().PendingOutbox(); depth.ok()) {
+           r.body += "vigil_outbox_pending " + std::to_string(*depth) + "\n";
+         }
+         return r;
+       }});
+  router.Add(
+      {"GET", "/api/v1/whoami", Action::kList, [](const HttpRequest&, const RequestContext& ctx) {
+         const Principal& p = ctx.principal;
+         json::object o{{"principal", p.AuditName()}, {"email", p.email}};
+         if (p.kind == Principal::Kind::kAccount) o["role"] = AccountRoleName(p.account_role);
+         if (p.kind == Principal::Kind::kCapability) o["report"] = p.report_id;
+         return JsonResponse(200, o);
+       }});
+
+  router.Add({"POST", base, Action::kSubmit,
+              [s](const HttpRequest& req, const RequestContext& ctx) {
+                VIGIL_BODY(b, req, "subject", "steps", "effects_cluster", "effects_applications",
+                           "effects_infrastructure", "workflows", "attack_vectors",
+                           "other_software", "reporter_email", "reporter_name");
+                SubmitRequest sr;
+                const std::pair<const char*, std::string*> fields[] = {
+                    {"subject", &sr.fields.subject},
+                    {"steps", &sr.fields.steps},
+                    {"effects_cluster", &sr.fields.effects_cluster},
+                    {"effects_applications", &sr.fields.effects_applications},
+                    {"effects_infrastructure", &sr.fields.effects_infrastructure},
+                    {"workflows", &sr.fields.workflows},
+                    {"attack_vectors", &sr.fields.attack_vectors},
+                    {"other_software", &sr.fields.other_software},
+                    {"reporter_email", &sr.reporter_email},
+                    {"reporter_name", &sr.reporter_name},
+                };
+                for (auto [key, out] : fields) {
+                  Result<std::string> v = b.String(key, false);
+                  if (!v.ok()) return ErrorResponse(v.status());
+                  *out = *v;
+                }
+                Result<Submitted> done = s->Submit(ctx.principal, std::move(sr));
+                if (!done.ok()) return ErrorResponse(done.status());
+                HttpResponse r = JsonResponse(
+                    201,
+                    json::object{{"id", done->id},
+                                 {"token", done->token},
+                                 {"url", s->config().public_url + "/api/v1/reports/" + done->id}});
+                r.headers.emplace_back("Location", "/api/v1/reports/" + done->id);
+                return r;
+              },
+              /*rate_limited=*/true});
+
+  router.Add({"GET", base, Action::kList, [s](const HttpRequest&, const RequestContext& ctx) {
+                std::optional<State> state;
+                if (auto it = ctx.query.find("state"); it != ctx.query.end()) {
+                  state = ParseState(it->second);
+                  if (!state) {
+                    return ErrorResponse(
+                        Status::Invalid("unknown state \"" + it->second.substr(0, 32) + "\""));
+                  }
+                }
+                Result<std::vector<ReportSummary>> list = s->List(ctx.principal, state);
+                if (!list.ok()) return ErrorResponse(list.status());
+                json::array items;
+                for (const ReportSummary& r : *list) items.push_back(SummaryJson(r));
+                return JsonResponse(200, json::object{{"reports", std::move(items)}});
+              }});
+
+  router.Add(
+      {"GET", base + "/{id}", Action::kRead, [s](const HttpRequest&, const RequestContext& ctx) {
+         return ReportOr(s->Show(ctx.params.at("id")));
+       }});
+  router.Add({"GET", base + "/{id}/thread", Action::kRead,
+              [s](const HttpRequest&, const RequestContext& ctx) {
+                Result<std::vector<ThreadMessage>> t = s->Thread(ctx.params.at("id"));
+                if (!t.ok()) return ErrorResponse(t.status());
+                json::array items;
+                for (const ThreadMessage& msg : *t) items.push_back(MessageJson(msg));
+                return JsonResponse(200, json::object{{"messages", std::move(items)}});
+              }});
+  router.Add({"POST", base + "/{id}/messages", Action::kPost,
+              [s](const HttpRequest& req, const RequestContext& ctx) {
+                VIGIL_BODY(b, req, "body");
+                VIGIL_FIELD(body, b.String("body", true));
+                Result<ThreadMessage> msg =
+                    s->PostMessage(ctx.principal, ctx.params.at("id"), std::move(body));
+                if (!msg.ok()) return ErrorResponse(msg.status());
+                return JsonResponse(201, MessageJson(*msg));
+              }});
+  router.Add({"GET", base + "/{id}/events", Action::kAudit,
+              [s](const HttpRequest&, const RequestContext& ctx) {
+                Result<std::vector<StoredEvent>> events = s->AuditTrail(ctx.params.at("id"));
+                if (!events.ok()) return ErrorResponse(events.status());
+                json::array items;
+                for (const StoredEvent& e : *events) items.push_back(EventJson(e));
+                return JsonResponse(200, json::object{{"events", std::move(items)}});
+              }});
+
+  router.Add({"POST", base + "/{id}/assign", Action::kTriage,
+              [s](const HttpRequest& req, const RequestContext& ctx) {
+                VIGIL_BODY(b, req, "coordinator");
+                VIGIL_FIELD(coordinator, b.String("coordinator", false));
+                return ReportOr(s->Assign(ctx.principal, ctx.params.at("id"), coordinator));
+              }});
+  router.Add({"POST", base + "/{id}/confirm", Action::kTriage,
+              [s](const HttpRequest& req, const RequestContext& ctx) {
+                VIGIL_BODY(b, req);
+                (void)b;
+                return ReportOr(s->Confirm(ctx.principal, ctx.params.at("id")));
+              }});
+  router.Add({"POST", base + "/{id}/reject", Action::kTriage,
+              [s](const HttpRequest& req, const RequestContext& ctx) {
+                VIGIL_BODY(b, req, "reason");
+                VIGIL_FIELD(reason, b.String("reason", true));
+                return ReportOr(s->Reject(ctx.principal, ctx.params.at("id"), reason));
+              }});
+  router.Add({"POST", base + "/{id}/duplicate", Action::kTriage,
+              [s](const HttpRequest& req, const RequestContext& ctx) {
+                VIGIL_BODY(b, req, "of");
+                VIGIL_FIELD(of, b.String("of", true));
+                return ReportOr(s->MarkDuplicate(ctx.principal, ctx.params.at("id"), of));
+              }});
+  router.Add({"POST", base + "/{id}/classify", Action::kTriage,
+              [s](const HttpRequest& req, const RequestContext& ctx) {
+                VIGIL_BODY(b, req, "level");
+                VIGIL_FIELD(level, b.Int("level", true));
+                if (level < kMinLevel || level > kMaxLevel) {
+                  return ErrorResponse(
+                      Status::Invalid("level must be 1 to 7, got " + std::to_string(level)));
+                }
+                return ReportOr(
+                    s->Classify(ctx.principal, ctx.params.at("id"), static_cast<int>(level)));
+              }});
+  router.Add({"POST", base + "/{id}/publish", Action::kTriage,
+              [s](const HttpRequest& req, const RequestContext& ctx) {
+                VIGIL_BODY(b, req);
+                (void)b;
+                return ReportOr(s->Publish(ctx.principal, ctx.params.at("id")));
+              }});
+  router.Add({"POST", base + "/{id}/embargo", Action::kTriage,
+              [s](const HttpRequest& req, const RequestContext& ctx) {
+                VIGIL_BODY(b, req, "end", "reason", "broken");
+                VIGIL_FIELD(reason, b.String("reason", false));
+                VIGIL_FIELD(broken, b.String("broken", false));
+                if (!broken.empty()) {
+                  if (broken != "true") {
+                    return ErrorResponse(Status::Invalid("field \"broken\" must be \"true\""));
+                  }
+                  return ReportOr(s->BreakEmbargo(ctx.principal, ctx.params.at("id"), reason));
+                }
+                VIGIL_FIELD(end_text, b.String("end", true));
+                Result<Instant> end = ParseUtc(end_text);
+                if (!end.ok()) return ErrorResponse(end.status());
+                return ReportOr(s->SetEmbargo(ctx.principal, ctx.params.at("id"), *end, reason));
+              }});
+  router.Add({"POST", base + "/{id}/participants", Action::kTriage,
+              [s](const HttpRequest& req, const RequestContext& ctx) {
+                VIGIL_BODY(b, req, "email", "name", "role");
+                VIGIL_FIELD(email, b.String("email", true));
+                VIGIL_FIELD(name, b.String("name", false));
+                VIGIL_FIELD(role_name, b.String("role", true));
+                std::optional<Role> role = ParseRole(role_name);
+                if (!role) {
+                  return ErrorResponse(Status::Invalid(
+                      "role must be reporter, maintainer, collaborator or observer"));
+                }
+                Result<Invited> inv =
+                    s->Invite(ctx.principal, ctx.params.at("id"), email, name, *role);
+                if (!inv.ok()) return ErrorResponse(inv.status());
+                json::object o = ReportJson(inv->report);
+                o["token"] = inv->token;
+                return JsonResponse(201, o);
+              }});
+  router.Add({"POST", base + "/{id}/withdraw", Action::kWithdraw,
+              [s](const HttpRequest& req, const RequestContext& ctx) {
+                VIGIL_BODY(b, req, "reason");
+                VIGIL_FIELD(reason, b.String("reason", false));
+                return ReportOr(s->Withdraw(ctx.principal, ctx.params.at("id"), reason));
+              }});
+
+  router.Add({"GET", "/api/v1/accounts", Action::kAdminister,
+              [s](const HttpRequest&, const RequestContext&) {
+                Result<std::vector<Account>> list = s->store().ListAccounts();
+                if (!list.ok()) return ErrorResponse(list.status());
+                json::array items;
+                for (const Account& a : *list) {
+                  items.push_back({{"email", a.email},
+                                   {"name", a.name},
+                                   {"role", AccountRoleName(a.role)},
+                                   {"disabled", a.disabled},
+                                   {"created_at", FormatUtc(a.created_at)}});
+                }
+                return JsonResponse(200, json::object{{"accounts", std::move(items)}});
+              }});
+  router.Add({"POST", "/api/v1/accounts", Action::kAdminister,
+              [s](const HttpRequest& req, const RequestContext& ctx) {
+                VIGIL_BODY(b, req, "email", "name", "role", "password");
+                VIGIL_FIELD(email, b.String("email", true));
+                VIGIL_FIELD(name, b.String("name", false));
+                VIGIL_FIELD(role_name, b.String("role", true));
+                VIGIL_FIELD(password, b.String("password", false));
+                std::optional<AccountRole> role = ParseAccountRole(role_name);
+                if (!role) {
+                  return ErrorResponse(Status::Invalid("role must be member, maintainer or admin"));
+                }
+                Status st = s->AddAccount(ctx.principal, email, name, *role, password);
+                if (!st.ok()) return ErrorResponse(st);
+                return JsonResponse(201, json::object{{"email", email}});
+              }});
+  router.Add({"POST", "/api/v1/tokens", Action::kAdminister,
+              [s](const HttpRequest& req, const RequestContext& ctx) {
+                VIGIL_BODY(b, req, "account", "label", "expires_days");
+                VIGIL_FIELD(account, b.String("account", true));
+                VIGIL_FIELD(label, b.String("label", false));
+                VIGIL_FIELD(days, b.Int("expires_days", false));
+                if (days < 0 || days > 3650) {
+                  return ErrorResponse(Status::Invalid("expiry must be 0 to 3650 days"));
+                }
+                Result<std::string> token =
+                    s->CreateApiToken(ctx.principal, account, label, static_cast<int>(days));
+                if (!token.ok()) return ErrorResponse(token.status());
+                return JsonResponse(201, json::object{{"token", *token}});
+              }});
+}
+
+}  // namespace vigil

@@ -1,0 +1,32 @@
+// Request counters and latency histograms by route, rendered in Prometheus text format.
+#pragma once
+
+#include <array>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace vigil {
+
+class Metrics {
+ public:
+  /// Records one request to ROUTE (the pattern, never the concrete path) with STATUS.
+  void Observe(const std::string& method, const std::string& route, int status, double seconds);
+  /// The http_* metric families in Prometheus text exposition format.
+  std::string Render() const;
+
+  static constexpr std::array<double, 11> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,   0.1,   0.25,   0.5,   1.0};
+
+ private:
+  struct Series {
+    std::map<int, long long> by_status;
+    std::array<long long, kBuckets.size()> buckets{};
+    long long count = 0;
+    double sum = 0;
+  };
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, std::string>, Series> series_;  // guarded by mu_
+};
+
+}  // namespace vigil

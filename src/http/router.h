@@ -1,0 +1,61 @@
+// Routes requests to handlers. Per request, in this order and in this one place: match the
+// route, authenticate the caller, apply the submit rate limit, authorize once (the route's
+// Action, on the report named in the path), then run the handler.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/access.h"
+#include "core/status.h"
+#include "http/http_types.h"
+#include "http/rate_limiter.h"
+
+namespace vigil {
+
+class ReportService;
+
+struct RequestContext {
+  Principal principal;
+  std::map<std::string, std::string> params;  // {name} segments of the pattern, decoded
+  std::map<std::string, std::string> query;   // decoded query parameters (last one wins)
+};
+
+using Handler = std::function<HttpResponse(const HttpRequest&, const RequestContext&)>;
+
+struct Endpoint {
+  std::string method;
+  std::string pattern;  // "/api/v1/reports/{id}/confirm"; "{id}" is the report id
+  /// The action authorized before the handler runs; nullopt = public (health checks).
+  std::optional<Action> action;
+  Handler handler;
+  bool rate_limited = false;  // counts against the per-address submit limit
+};
+
+class Router {
+ public:
+  /// SERVICE and LIMITER must outlive the router.
+  Router(ReportService& service, RateLimiter& limiter) : service_(service), limiter_(limiter) {}
+
+  void Add(Endpoint endpoint);
+  const std::vector<Endpoint>& routes() const { return routes_; }
+
+  /// Handles REQ. *ROUTE_NAME receives the matched pattern (or "unmatched") for metrics and
+  /// logs, which never see concrete paths (they may hold tokens). Thread-safe after setup.
+  HttpResponse Handle(const HttpRequest& req, std::string* route_name) const;
+
+ private:
+  ReportService& service_;
+  RateLimiter& limiter_;
+  std::vector<Endpoint> routes_;
+};
+
+/// A JSON error response {"error": {"code": ..., "message": ...}} with the status for S.
+HttpResponse ErrorResponse(const Status& s);
+/// The HTTP status of a Status code.
+int HttpStatusFor(Code code);
+
+}  // namespace vigil

@@ -1,0 +1,323 @@
+// The authorization matrix (every principal against every route) and the API's answers to bad
+// input, exercised through the router exactly as the server calls it.
+#include "http/router.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "http/api.h"
+#include "service/report_service.h"
+#include "store/sqlite_store.h"
+
+namespace vigil {
+namespace {
+
+constexpr Instant kT0 = 1'790'000'000LL * kMicrosPerSecond;
+
+enum class Expect { kAllowed, kUnauthenticated, kForbidden, kHidden };
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/vigil-api-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    store_ = std::move(SqliteStore::Open(dir_ + "/vigil.db")).value();
+    Config c;
+    c.maintainers = {"alice@example.org"};
+    c.submit_per_minute = 1000;
+    service_ = std::make_unique<ReportService>(*store_, clock_, c);
+    limiter_ = std::make_unique<RateLimiter>(clock_, c.submit_per_minute);
+    router_ = std::make_unique<Router>(*service_, *limiter_);
+    AddApiRoutes(*router_, *service_, metrics_);
+
+    Principal local;
+    local.kind = Principal::Kind::kLocal;
+    local.email = "root";
+    auto account = [&](const char* email, AccountRole role) {
+      EXPECT_TRUE(service_->AddAccount(local, email, "", role, "").ok());
+      return *service_->CreateApiToken(local, email, "test", 30);
+    };
+    tokens_["maintainer"] = account("alice@example.org", AccountRole::kMaintainer);
+    tokens_["admin"] = account("root@example.org", AccountRole::kAdmin);
+    tokens_["member-collaborator"] = account("mia@example.org", AccountRole::kMember);
+    tokens_["member-elsewhere"] = account("max@example.org", AccountRole::kMember);
+    tokens_["disabled"] = account("dis@example.org", AccountRole::kMaintainer);
+    EXPECT_TRUE(service_->SetAccountDisabled(local, "dis@example.org", true).ok());
+    tokens_["expired"] = *service_->CreateApiToken(local, "alice@example.org", "short", 1);
+    tokens_["revoked"] = account("rev@example.org", AccountRole::kAdmin);
+    EXPECT_TRUE(service_->RevokeApiToken(local, tokens_["revoked"]).ok());
+
+    SubmitRequest req;
+    req.fields.subject = "Heap overflow";
+    req.fields.steps = "send a long header";
+    req.reporter_email = "rita@example.org";
+    Submitted mine = *service_->Submit(Principal{}, req);
+    req.reporter_email = "otto@example.org";
+    Submitted other = *service_->Submit(Principal{}, req);
+    id_ = mine.id;
+    other_id_ = other.id;
+    tokens_["reporter"] = mine.token;
+    tokens_["reporter-elsewhere"] = other.token;
+    tokens_["collaborator"] =
+        service_->Invite(local, id_, "carl@example.org", "", Role::kCollaborator)->token;
+    tokens_["collaborator-elsewhere"] =
+        service_->Invite(local, other_id_, "cora@example.org", "", Role::kCollaborator)->token;
+    tokens_["observer"] =
+        service_->Invite(local, id_, "olga@example.org", "", Role::kObserver)->token;
+    EXPECT_TRUE(service_->Invite(local, id_, "mia@example.org", "", Role::kCollaborator).ok());
+    tokens_["anonymous"] = "";
+    clock_.Advance(2 * kMicrosPerDay);  // the "expired" token is now past its day
+  }
+
+  void TearDown() override {
+    router_.reset();
+    service_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  HttpResponse Call(const std::string& method, const std::string& target, const std::string& token,
+                    const std::string& body = "") {
+    HttpRequest req;
+    req.method = method;
+    req.target = target;
+    if (!token.empty()) req.authorization = "Bearer " + token;
+    if (!body.empty()) req.content_type = "application/json";
+    req.body = body;
+    req.client_address = "127.0.0.1";
+    std::string route;
+    return router_->Handle(req, &route);
+  }
+
+  std::string dir_;
+  FakeClock clock_{kT0};
+  Metrics metrics_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<ReportService> service_;
+  std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<Router> router_;
+  std::map<std::string, std::string> tokens_;
+  std::string id_, other_id_;
+};
+
+// What each principal may do, by the action a route is authorized for.
+Expect Expected(const std::string& who, std::optional<Action> action) {
+  if (!action || *action == Action::kSubmit) {
+    // Public routes; a submission with a bad credential is refused rather than made anonymous.
+    const std::set<std::string> bad = {"disabled", "expired", "revoked"};
+    return action && bad.count(who) ? Expect::kUnauthenticated : Expect::kAllowed;
+  }
+  if (who == "anonymous" || who == "disabled" || who == "expired" || who == "revoked") {
+    return Expect::kUnauthenticated;
+  }
+  const bool staff = who == "maintainer" || who == "admin";
+  switch (*action) {
+    case Action::kList:
+      return Expect::kAllowed;
+    case Action::kMetrics:
+      return staff ? Expect::kAllowed : Expect::kForbidden;
+    case Action::kAdminister:
+      return who == "admin" ? Expect::kAllowed : Expect::kForbidden;
+    default:
+      break;
+  }
+  const std::set<std::string> on_report = {"reporter", "collaborator", "observer",
+                                           "member-collaborator"};
+  if (!staff && !on_report.count(who)) return Expect::kHidden;
+  switch (*action) {
+    case Action::kRead:
+    case Action::kPost:
+      return Expect::kAllowed;
+    case Action::kTriage:
+    case Action::kAudit:
+      return staff ? Expect::kAllowed : Expect::kForbidden;
+    case Action::kWithdraw:
+      return who == "reporter" ? Expect::kAllowed : Expect::kForbidden;
+    default:
+      return Expect::kForbidden;
+  }
+}
+
+TEST_F(ApiTest, AuthorizationMatrixOverEveryRoute) {
+  int unique = 0;
+  // A valid body per route, so that an allowed call fails, if at all, on the report's state.
+  auto body_for = [&](const std::string& pattern) -> std::string {
+    const std::string n = std::to_string(unique++);
+    if (pattern == "/api/v1/reports") return R"({"subject":"s","steps":"x"})";
+    if (pattern.ends_with("/assign")) return R"({"coordinator":"alice@example.org"})";
+    if (pattern.ends_with("/reject")) return R"({"reason":"no"})";
+    if (pattern.ends_with("/duplicate")) return R"({"of":")" + other_id_ + "\"}";
+    if (pattern.ends_with("/classify")) return R"({"level":2})";
+    if (pattern.ends_with("/embargo")) return R"({"end":"2026-10-01T00:00:00Z","reason":"r"})";
+    if (pattern.ends_with("/participants")) {
+      return R"({"email":"p)" + n + R"(@example.org","role":"observer"})";
+    }
+    if (pattern.ends_with("/messages")) return R"({"body":"hello"})";
+    if (pattern == "/api/v1/accounts")
+      return R"({"email":"a)" + n + R"(@example.org","role":"member"})";
+    if (pattern == "/api/v1/tokens") return R"({"account":"mia@example.org"})";
+    return "";
+  };
+  int checked = 0;
+  for (const Endpoint& route : router_->routes()) {
+    for (const auto& [who, token] : tokens_) {
+      std::string target = route.pattern;
+      if (auto pos = target.find("{id}"); pos != std::string::npos) target.replace(pos, 4, id_);
+      HttpResponse r = Call(route.method, target, token, body_for(route.pattern));
+      const Expect want = Expected(who, route.action);
+      SCOPED_TRACE(who + " " + route.method + " " + route.pattern + " -> " +
+                   std::to_string(r.status) + " " + r.body);
+      switch (want) {
+        case Expect::kAllowed:
+          EXPECT_TRUE(r.status != 401 && r.status != 403 && r.status != 404 && r.status < 500);
+          break;
+        case Expect::kUnauthenticated:
+          EXPECT_EQ(r.status, 401);
+          EXPECT_EQ(r.body, "{\"error\":{\"code\":\"unauthenticated\",\"message\":\"" +
+                                std::string(token.empty() ? "authentication required"
+                                                          : "invalid credentials") +
+                                "\"}}\n");
+          break;
+        case Expect::kForbidden:
+          EXPECT_EQ(r.status, 403);
+          break;
+        case Expect::kHidden:
+          EXPECT_EQ(r.status, 404);
+          EXPECT_EQ(r.body, "{\"error\":{\"code\":\"not_found\",\"message\":\"report " + id_ +
+                                " not found\"}}\n");
+          break;
+      }
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, static_cast<int>(router_->routes().size() * tokens_.size()));
+  EXPECT_GE(router_->routes().size(), 20u);
+}
+
+TEST_F(ApiTest, HiddenReportsLookLikeMissingOnes) {
+  HttpResponse exists = Call("GET", "/api/v1/reports/" + id_, tokens_["reporter-elsewhere"]);
+  HttpResponse missing =
+      Call("GET", "/api/v1/reports/SEC-2026-9999", tokens_["reporter-elsewhere"]);
+  EXPECT_EQ(exists.status, 404);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(
+      missing.body,
+      "{\"error\":{\"code\":\"not_found\",\"message\":\"report SEC-2026-9999 not found\"}}\n");
+  // A capability token with one wrong character is just invalid.
+  std::string wrong = tokens_["reporter"];
+  wrong[10] = wrong[10] == 'a' ? 'b' : 'a';
+  EXPECT_EQ(Call("GET", "/api/v1/reports/" + id_, wrong).status, 401);
+}
+
+TEST_F(ApiTest, ListsAreFilteredByVisibility) {
+  auto count = [&](const std::string& who) {
+    HttpResponse r = Call("GET", "/api/v1/reports", tokens_[who]);
+    return boost::json::parse(r.body).at("reports").as_array().size();
+  };
+  EXPECT_EQ(count("maintainer"), 2u);
+  EXPECT_EQ(count("reporter"), 1u);
+  EXPECT_EQ(count("collaborator-elsewhere"), 1u);
+  EXPECT_EQ(count("member-collaborator"), 1u);
+  EXPECT_EQ(count("member-elsewhere"), 0u);
+}
+
+TEST_F(ApiTest, BadInputGetsExactErrors) {
+  const std::string m = tokens_["maintainer"];
+  const std::string url = "/api/v1/reports/" + id_;
+  struct Case {
+    std::string method, target, body;
+    int status;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"POST", "/api/v1/reports", "{", 400, "request body is not valid JSON"},
+      {"POST", "/api/v1/reports", "[1]", 400, "request body must be a JSON object"},
+      {"POST", "/api/v1/reports", R"({"subject":"s","steps":"x","extra":1})", 400,
+       "unknown field \"extra\""},
+      {"POST", "/api/v1/reports", R"({"subject":5,"steps":"x"})", 400,
+       "field \"subject\" must be a string"},
+      {"POST", "/api/v1/reports", R"({"steps":"x"})", 400, "subject is required"},
+      {"POST", url + "/classify", R"({"level":"2"})", 400, "field \"level\" must be an integer"},
+      {"POST", url + "/classify", R"({"level":9})", 400, "level must be 1 to 7, got 9"},
+      {"POST", url + "/classify", R"({})", 400, "field \"level\" is required"},
+      {"POST", url + "/confirm", "", 409,
+       "cannot confirm " + id_ + ": it is received; confirm needs triage"},
+      {"POST", url + "/embargo", R"({"end":"tomorrow"})", 400,
+       "invalid UTC time \"tomorrow\": expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"},
+      {"POST", url + "/participants", R"({"email":"x@example.org","role":"boss"})", 400,
+       "role must be reporter, maintainer, collaborator or observer"},
+      {"GET", "/api/v1/reports/SEC-2026-0404", "", 404, "report SEC-2026-0404 not found"},
+      {"GET", "/api/v1/reports/..%2F..%2Fetc", "", 404, "report ../../etc not found"},
+      {"GET", "/api/v1/reports?state=lost", "", 400, "unknown state \"lost\""},
+      {"GET", "/api/v1/nothing", "", 404, "no such endpoint"},
+      {"DELETE", url, "", 405, "method not allowed"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.method + " " + c.target + " " + c.body);
+    HttpResponse r = Call(c.method, c.target, m, c.body);
+    EXPECT_EQ(r.status, c.status);
+    EXPECT_EQ(boost::json::parse(r.body).at("error").at("message").as_string(), c.message);
+  }
+  HttpRequest req;
+  req.method = "POST";
+  req.target = "/api/v1/reports";
+  req.content_type = "text/plain";
+  req.body = "subject=x";
+  std::string route;
+  EXPECT_EQ(router_->Handle(req, &route).body,
+            "{\"error\":{\"code\":\"invalid_argument\",\"message\":\"Content-Type must be "
+            "application/json\"}}\n");
+}
+
+TEST_F(ApiTest, SubmissionsAreRateLimitedPerAddress) {
+  RateLimiter tight(clock_, 2);
+  Router router(*service_, tight);
+  AddApiRoutes(router, *service_, metrics_);
+  HttpRequest req;
+  req.method = "POST";
+  req.target = "/api/v1/reports";
+  req.content_type = "application/json";
+  req.body = R"({"subject":"s","steps":"x"})";
+  req.client_address = "192.0.2.7";
+  std::string route;
+  EXPECT_EQ(router.Handle(req, &route).status, 201);
+  EXPECT_EQ(router.Handle(req, &route).status, 201);
+  HttpResponse limited = router.Handle(req, &route);
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.headers.back(), (std::pair<std::string, std::string>{"Retry-After", "30"}));
+  req.client_address = "192.0.2.8";
+  EXPECT_EQ(router.Handle(req, &route).status, 201);
+  clock_.Advance(30 * kMicrosPerSecond);
+  req.client_address = "192.0.2.7";
+  EXPECT_EQ(router.Handle(req, &route).status, 201);
+}
+
+TEST_F(ApiTest, FullWorkflowOverTheApi) {
+  const std::string m = tokens_["maintainer"];
+  const std::string url = "/api/v1/reports/" + id_;
+  EXPECT_EQ(Call("POST", url + "/assign", m, R"({"coordinator":"alice@example.org"})").status, 200);
+  EXPECT_EQ(Call("POST", url + "/confirm", m).status, 200);
+  HttpResponse classified = Call("POST", url + "/classify", m, R"({"level":1})");
+  EXPECT_EQ(classified.status, 200);
+  auto report = boost::json::parse(classified.body);
+  EXPECT_EQ(report.at("state").as_string(), "fixing");
+  EXPECT_EQ(report.at("route").as_string(), "embargoed");
+  EXPECT_EQ(Call("POST", url + "/messages", tokens_["reporter"], R"({"body":"thanks"})").status,
+            201);
+  auto thread = boost::json::parse(Call("GET", url + "/thread", tokens_["collaborator"]).body);
+  EXPECT_EQ(thread.at("messages").as_array().size(), 1u);
+  auto events = boost::json::parse(Call("GET", url + "/events", m).body);
+  // submitted, 3 invitations, assigned, confirmed, classified, message.
+  EXPECT_EQ(events.at("events").as_array().size(), 8u);
+  HttpResponse metrics = Call("GET", "/metrics", m);
+  EXPECT_NE(metrics.body.find("vigil_reports{state=\"fixing\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("vigil_outbox_pending "), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vigil

@@ -1,0 +1,341 @@
+#include "http/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "http/metrics.h"
+#include "http/router.h"
+
+namespace vigil {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+std::string JsonEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+const char* kSecurityHeaders[][2] = {
+    {"X-Content-Type-Options", "nosniff"},
+    {"X-Frame-Options", "DENY"},
+    {"Referrer-Policy", "no-referrer"},
+    {"Cache-Control", "no-store"},
+    {"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
+};
+
+}  // namespace
+
+class Session;
+
+class HttpServer::Impl {
+ public:
+  Impl(const Router& router, Metrics& metrics, ServerOptions options)
+      : router_(router),
+        metrics_(metrics),
+        options_(std::move(options)),
+        workers_(static_cast<size_t>(options_.worker_threads)),
+        acceptor_(ioc_),
+        signals_(ioc_) {}
+
+  Status Start();
+  void Accept();
+  void Shutdown();
+  void Wait();
+
+  void Register(Session* s) {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    sessions_.insert(s);
+  }
+  void Unregister(Session* s) {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    sessions_.erase(s);
+  }
+
+  const Router& router_;
+  Metrics& metrics_;
+  const ServerOptions options_;
+  asio::io_context ioc_;
+  asio::thread_pool workers_;  // runs handlers
+  tcp::acceptor acceptor_;
+  asio::signal_set signals_;
+  std::vector<std::thread> io_threads_;  // run ioc_ until no work is left
+  std::atomic<int> connections_{0};
+  std::atomic<bool> draining_{false};
+  uint16_t port_ = 0;
+  std::mutex sessions_mu_;
+  std::unordered_set<Session*> sessions_;  // guarded by sessions_mu_
+  std::once_flag waited_;
+};
+
+// One connection. All its handlers run on its strand; the request handler itself runs on the
+// worker pool and posts its response back to the strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, HttpServer::Impl& server)
+      : stream_(std::move(socket)), server_(server) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) client_ = ep.address().to_string();
+  }
+  ~Session() {
+    server_.Unregister(this);
+    --server_.connections_;
+  }
+
+  void Start() {
+    server_.Register(this);
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+  }
+
+  // Closes the connection if it is waiting for a request; one in flight closes after its answer.
+  void CloseIfIdle() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_) {
+        beast::error_code ec;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->stream_.close();
+      }
+    });
+  }
+
+ private:
+  void Read() {
+    if (server_.draining_) return Close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(server_.options_.max_header_bytes));
+    parser_->body_limit(static_cast<uint64_t>(server_.options_.max_body_bytes));
+    stream_.expires_after(std::chrono::seconds(server_.options_.idle_timeout_seconds));
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout || ec == asio::error::connection_reset ||
+        ec == asio::error::eof) {
+      return Close();
+    }
+    if (ec == http::error::body_limit) {
+      return WriteError(413, "payload_too_large",
+                        "request body is larger than " +
+                            std::to_string(server_.options_.max_body_bytes) + " bytes");
+    }
+    if (ec == http::error::header_limit) {
+      return WriteError(431, "header_too_large",
+                        "request header is larger than " +
+                            std::to_string(server_.options_.max_header_bytes) + " bytes");
+    }
+    if (ec) return WriteError(400, "bad_request", "malformed HTTP request");
+
+    busy_ = true;
+    stream_.expires_never();
+    auto& req = parser_->get();
+    auto work = std::make_shared<HttpRequest>();
+    work->method = std::string(req.method_string());
+    work->target = std::string(req.target());
+    work->authorization = std::string(req[http::field::authorization]);
+    work->content_type = std::string(req[http::field::content_type]);
+    work->body = std::move(req.body());
+    work->client_address = client_;
+    keep_alive_ = req.keep_alive();
+    head_ = req.method() == http::verb::head;
+    version_ = req.version();
+    asio::post(server_.workers_, [self = shared_from_this(), work] {
+      const auto start = std::chrono::steady_clock::now();
+      std::string route;
+      HttpResponse resp;
+      try {
+        resp = self->server_.router_.Handle(*work, &route);
+      } catch (const std::exception& e) {
+        // A handler must not throw; if one does, the server answers and keeps serving.
+        spdlog::error(R"("msg":"handler threw","route":"{}","what":"{}")", JsonEscape(route),
+                      JsonEscape(e.what()));
+        resp = ErrorResponse(Status::Internal("internal error"));
+      }
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      self->server_.metrics_.Observe(work->method, route, resp.status, seconds);
+      if (self->server_.options_.access_log) {
+        spdlog::info(R"("msg":"request","method":"{}","route":"{}","status":{},"ms":{:.3f})",
+                     JsonEscape(work->method), JsonEscape(route), resp.status, seconds * 1000);
+      }
+      asio::post(self->stream_.get_executor(),
+                 [self, resp = std::move(resp)]() mutable { self->Write(std::move(resp)); });
+    });
+  }
+
+  void WriteError(int status, const char* code, const std::string& message) {
+    HttpResponse r;
+    r.status = status;
+    r.body = std::string("{\"error\":{\"code\":\"") + code + "\",\"message\":\"" +
+             JsonEscape(message) + "\"}}\n";
+    keep_alive_ = false;  // the rest of the stream cannot be trusted
+    version_ = 11;
+    Write(std::move(r));
+  }
+
+  void Write(HttpResponse r) {
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(version_);
+    res->result(static_cast<unsigned>(r.status));
+    res->set(http::field::server, "vigil");
+    res->set(http::field::content_type, r.content_type);
+    for (const auto& h : kSecurityHeaders) res->set(h[0], h[1]);
+    for (const auto& [k, v] : r.headers) res->set(k, v);
+    const bool keep = keep_alive_ && !server_.draining_;
+    res->keep_alive(keep);
+    res->body() = std::move(r.body);
+    res->prepare_payload();
+    if (head_) res->body().clear();
+    stream_.expires_after(std::chrono::seconds(server_.options_.idle_timeout_seconds));
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, keep](beast::error_code ec, size_t) {
+                        self->busy_ = false;
+                        if (ec || !keep) return self->Close();
+                        self->Read();
+                      });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  HttpServer::Impl& server_;
+  std::string client_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  bool busy_ = false;
+  bool keep_alive_ = true;
+  bool head_ = false;
+  unsigned version_ = 11;
+};
+
+Status HttpServer::Impl::Start() {
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(options_.address, ec);
+  if (ec) return Status::Invalid("invalid listen address " + options_.address);
+  tcp::endpoint ep(address, options_.port);
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::Unavailable("cannot listen on " + options_.address + ":" +
+                               std::to_string(options_.port) + ": " + ec.message());
+  }
+  port_ = acceptor_.local_endpoint().port();
+  Accept();
+  for (int i = 0; i < options_.io_threads; ++i) {
+    io_threads_.emplace_back([this] { ioc_.run(); });
+  }
+  return Status::Ok();
+}
+
+void HttpServer::Impl::Accept() {
+  acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+      return Accept();  // e.g. EMFILE: keep accepting
+    }
+    if (draining_) return;
+    if (connections_.fetch_add(1) >= options_.max_connections) {
+      --connections_;
+      // Over the limit: answer 503 and close, without reading the request.
+      static const std::string kBusy =
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+          "Connection: close\r\nRetry-After: 1\r\nContent-Length: 79\r\n\r\n"
+          "{\"error\":{\"code\":\"unavailable\",\"message\":\"too many connections; retry "
+          "later\"}}\n";
+      auto sock = std::make_shared<tcp::socket>(std::move(s));
+      asio::async_write(*sock, asio::buffer(kBusy), [sock](beast::error_code, size_t) {
+        beast::error_code ignored;
+        sock->shutdown(tcp::socket::shutdown_both, ignored);
+      });
+    } else {
+      std::make_shared<Session>(std::move(s), *this)->Start();
+    }
+    Accept();
+  });
+}
+
+void HttpServer::Impl::Shutdown() {
+  asio::post(ioc_, [this] {
+    if (draining_.exchange(true)) return;
+    beast::error_code ec;
+    acceptor_.close(ec);
+    signals_.cancel(ec);
+    std::vector<std::shared_ptr<Session>> live;
+    {
+      std::lock_guard<std::mutex> lock(sessions_mu_);
+      for (Session* s : sessions_) {
+        // A session being destroyed may still be registered: weak_from_this() is then empty.
+        if (auto sp = s->weak_from_this().lock()) live.push_back(std::move(sp));
+      }
+    }
+    for (auto& s : live) s->CloseIfIdle();
+  });
+}
+
+void HttpServer::Impl::Wait() {
+  std::call_once(waited_, [this] {
+    for (std::thread& t : io_threads_) t.join();
+    workers_.join();
+  });
+}
+
+HttpServer::HttpServer(const Router& router, Metrics& metrics, ServerOptions options)
+    : impl_(std::make_unique<Impl>(router, metrics, std::move(options))) {}
+
+HttpServer::~HttpServer() {
+  if (!impl_->io_threads_.empty()) {
+    Shutdown();
+    Wait();
+  }
+}
+
+Status HttpServer::Start() { return impl_->Start(); }
+uint16_t HttpServer::port() const { return impl_->port_; }
+void HttpServer::Shutdown() { impl_->Shutdown(); }
+void HttpServer::Wait() { impl_->Wait(); }
+
+void HttpServer::ShutdownOnSignals() {
+  impl_->signals_.add(SIGTERM);
+  impl_->signals_.add(SIGINT);
+  impl_->signals_.async_wait([this](beast::error_code ec, int) {
+    if (!ec) Shutdown();
+  });
+}
+
+}  // namespace vigil

@@ -1,0 +1,17 @@
+// JSON views of reports, summaries, messages and events, shared by the API and `--json` output.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include "core/report.h"
+#include "store/store.h"
+
+namespace vigil {
+
+boost::json::object ReportJson(const Report& r);
+boost::json::object SummaryJson(const ReportSummary& s);
+boost::json::object MessageJson(const ThreadMessage& m);
+/// The event with its payload parsed back into JSON (kept as a string if it does not parse).
+boost::json::object EventJson(const StoredEvent& e);
+
+}  // namespace vigil
