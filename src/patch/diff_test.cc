@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "patch/git_sandbox.h"
 #include "patch/mailinfo.h"
 #include "patch/mbox.h"
+#include "patch/patch_id.h"
 #include "patch/varied_history.h"
 
 namespace vigil::patch {
@@ -215,6 +217,36 @@ TEST(DiffGitTest, MatchesGitNameStatusAndNumstat) {
       std::string counts =
           f.binary ? "-\t-" : std::to_string(f.insertions) + "\t" + std::to_string(f.deletions);
       EXPECT_EQ(counts, expected_counts[f.path()]) << rev << " " << f.path();
+    }
+  }
+}
+
+// Untrusted input: truncated and corrupted real patches give a result or a clean error.
+TEST(DiffGitTest, CorruptedInputNeverCrashes) {
+  GitSandbox git;
+  ASSERT_TRUE(git.ok());
+  ASSERT_TRUE(BuildVariedHistory(git));
+  const std::string mbox = git.Git({"format-patch", "--stdout", "--binary", "--root", "HEAD"});
+  std::mt19937 rng(42);
+  const std::string noise = "-+ @\\\n\"\0ab/.:";
+  for (int round = 0; round < 300; ++round) {
+    std::string text = mbox.substr(0, rng() % mbox.size());
+    for (int k = 0; k < 5 && !text.empty(); ++k)
+      text[rng() % text.size()] = noise[rng() % noise.size()];
+    EXPECT_TRUE(ComputePatchIds(text).ok());
+    auto files = ParseDiff(text);
+    if (!files.ok()) {
+      EXPECT_FALSE(files.status().message().empty());
+    }
+    auto split = SplitMbox(text);
+    if (split.ok()) {
+      for (const std::string& mail : *split) {
+        auto info = ParseMail(mail);
+        if (info.ok()) {
+          auto parsed = ParseDiff(info->patch);
+          EXPECT_TRUE(parsed.ok() || !parsed.status().message().empty());
+        }
+      }
     }
   }
 }

@@ -1,5 +1,6 @@
 #include "patch/mbox.h"
 
+#include <functional>
 #include <string>
 
 namespace vigil::patch {
@@ -49,7 +50,8 @@ bool IsMboxFromLine(std::string_view line) {
   return year > 90;
 }
 
-Result<std::vector<std::string>> SplitMbox(std::string_view input, const MboxOptions& options) {
+Status ForEachMboxMessage(std::string_view input, const MboxOptions& options,
+                          const std::function<Status(std::string_view)>& visit) {
   const MboxLimits& limits = options.limits;
   if (input.size() > limits.max_input_bytes) {
     return Status::TooLarge("mbox: input is " + std::to_string(input.size()) +
@@ -60,51 +62,67 @@ Result<std::vector<std::string>> SplitMbox(std::string_view input, const MboxOpt
   if (pos == input.size()) return Status::Invalid("mbox: input is empty");
 
   const bool bare = !IsMboxFromLine(LineAt(input, pos));
-  std::vector<std::string> messages;
-  std::string current;
-  auto finish = [&]() -> Status {
-    size_t k = messages.size() + 1;
-    if (current.size() > limits.max_message_bytes) {
-      return Status::TooLarge("mbox: message " + std::to_string(k) + " is over the limit of " +
+
+  // First find where each message starts, then copy each one once, reserved to its size.
+  std::vector<size_t> starts = {pos};
+  if (!bare) {
+    for (size_t p = input.find('\n', pos); p != std::string_view::npos && p + 1 < input.size();
+         p = input.find('\n', p + 1)) {
+      if (input[p + 1] == 'F' && IsMboxFromLine(LineAt(input, p + 1))) {
+        if (starts.size() >= limits.max_messages) {
+          return Status::TooLarge("mbox: more than " + std::to_string(limits.max_messages) +
+                                  " messages");
+        }
+        starts.push_back(p + 1);
+      }
+    }
+  }
+  starts.push_back(input.size());
+
+  std::string buffer;  // holds a message only when it had to change
+  for (size_t k = 1; k < starts.size(); ++k) {
+    const std::string number = std::to_string(k);
+    std::string_view raw = input.substr(starts[k - 1], starts[k] - starts[k - 1]);
+    std::string_view message = raw;
+    if ((!options.keep_cr && raw.find("\r\n") != std::string_view::npos) ||
+        (options.mboxrd && raw.find(">From ") != std::string_view::npos)) {
+      buffer.clear();
+      for (size_t p = 0; p < raw.size();) {
+        std::string_view line = LineAt(raw, p);
+        p += line.size();
+        const bool crlf = !options.keep_cr && line.size() > 1 && line.ends_with("\r\n");
+        if (crlf) line.remove_suffix(2);
+        if (options.mboxrd && IsEscapedFrom(line)) line.remove_prefix(1);
+        buffer.append(line);
+        if (crlf) buffer.push_back('\n');
+      }
+      message = buffer;
+    }
+    if (message.size() > limits.max_message_bytes) {
+      return Status::TooLarge("mbox: message " + number + " is over the limit of " +
                               std::to_string(limits.max_message_bytes) + " bytes");
     }
     if (!bare) {
-      size_t first_nl = current.find('\n');
-      if (first_nl == std::string::npos || first_nl + 1 == current.size()) {
-        return Status::Invalid("mbox: message " + std::to_string(k) + " is empty");
+      size_t first_nl = message.find('\n');
+      if (first_nl == std::string_view::npos || first_nl + 1 == message.size()) {
+        return Status::Invalid("mbox: message " + number + " is empty");
       }
     }
-    if (current.back() != '\n') {
-      return Status::Invalid("mbox: message " + std::to_string(k) +
+    if (message.back() != '\n') {
+      return Status::Invalid("mbox: message " + number +
                              " is truncated: its last line has no newline");
     }
-    if (messages.size() >= limits.max_messages) {
-      return Status::TooLarge("mbox: more than " + std::to_string(limits.max_messages) +
-                              " messages");
-    }
-    messages.push_back(std::move(current));
-    current.clear();
-    return Status::Ok();
-  };
-
-  bool first = true;
-  while (pos < input.size()) {
-    std::string_view line = LineAt(input, pos);
-    pos += line.size();
-    if (!first && !bare && IsMboxFromLine(line)) VIGIL_RETURN_IF_ERROR(finish());
-    first = false;
-    if (!options.keep_cr && line.size() > 1 && line.ends_with("\r\n")) {
-      line.remove_suffix(2);
-      if (options.mboxrd && IsEscapedFrom(line)) line.remove_prefix(1);
-      current.append(line);
-      current.push_back('\n');
-    } else {
-      if (options.mboxrd && IsEscapedFrom(line)) line.remove_prefix(1);
-      current.append(line);
-    }
-    if (current.size() > limits.max_message_bytes) VIGIL_RETURN_IF_ERROR(finish());
+    VIGIL_RETURN_IF_ERROR(visit(message));
   }
-  VIGIL_RETURN_IF_ERROR(finish());
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> SplitMbox(std::string_view input, const MboxOptions& options) {
+  std::vector<std::string> messages;
+  VIGIL_RETURN_IF_ERROR(ForEachMboxMessage(input, options, [&](std::string_view message) {
+    messages.emplace_back(message);
+    return Status::Ok();
+  }));
   return messages;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,5 +40,12 @@ bool IsMboxFromLine(std::string_view line);
 ///   "mbox: message K is empty" (a "From " line followed by nothing)
 ///   "mbox: message K is truncated: its last line has no newline"
 Result<std::vector<std::string>> SplitMbox(std::string_view input, const MboxOptions& options = {});
+
+/// Like SplitMbox, but hands each message to `visit` in order instead of collecting copies: a
+/// message that needs no change (no CRLF to convert, no mboxrd escape) is a view into `input`.
+/// The view is valid only during the call. Returns the first error, of splitting or of `visit`;
+/// messages before the one in error have been visited.
+Status ForEachMboxMessage(std::string_view input, const MboxOptions& options,
+                          const std::function<Status(std::string_view message)>& visit);
 
 }  // namespace vigil::patch

@@ -122,5 +122,30 @@ TEST(MboxTest, Errors) {
             "mbox: input is 52428801 bytes, over the limit of 52428800");
 }
 
+TEST(MboxTest, ForEachGivesViewsUnlessAMessageChanges) {
+  const std::string from = "From nobody Mon Sep 17 00:00:00 2001\n";
+  const std::string input = from + "Subject: a\n\nbody\n" + from + "Subject: b\r\n\r\nbody\r\n";
+  std::vector<std::string> seen;
+  std::vector<bool> inside;
+  Status st = ForEachMboxMessage(input, {}, [&](std::string_view message) {
+    seen.emplace_back(message);
+    inside.push_back(message.data() >= input.data() &&
+                     message.data() < input.data() + input.size());
+    return Status::Ok();
+  });
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{from + "Subject: a\n\nbody\n",
+                                            from + "Subject: b\n\nbody\n"}));
+  EXPECT_EQ(inside, (std::vector<bool>{true, false}));
+
+  int visits = 0;
+  st = ForEachMboxMessage(input, {}, [&](std::string_view) {
+    ++visits;
+    return Status::Invalid("stop");
+  });
+  EXPECT_EQ(st.message(), "stop");
+  EXPECT_EQ(visits, 1);
+}
+
 }  // namespace
 }  // namespace vigil::patch
