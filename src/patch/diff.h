@@ -78,6 +78,7 @@ struct DiffLimits {
 ///   "path \"P\" is absolute" / "path \"P\" has a \"..\" component" / "path \"P\" is empty"
 ///   "path is over the limit of M bytes at line N" (kTooLarge)
 ///   "no diff found"                        (the text has no file diff at all)
+/// Callers that know the patch's place in its series prefix it: "patch 2/3: hunk 1 of ...".
 Result<std::vector<FileDiff>> ParseDiff(std::string_view text, const DiffLimits& limits = {});
 
 /// Undoes git's C-style path quoting ("a/\303\274 \"x\"" with the quotes). Returns false if

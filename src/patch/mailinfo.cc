@@ -707,6 +707,30 @@ bool MailinfoRun::HandleCommitMsg(std::string* line) {
   return false;
 }
 
+/// Copies the rest of a quoted string (`comment` false; the closing quote is dropped) or of a
+/// comment (nested; its parentheses are kept) that begins before in[*i], undoing quoted pairs.
+void CopyQuoted(std::string_view in, size_t* i, bool comment, std::string* out) {
+  bool literal = false;
+  int depth = 1;
+  while (*i < in.size()) {
+    char d = in[(*i)++];
+    if (literal) {
+      literal = false;
+    } else if (d == '\\') {
+      literal = true;
+      continue;
+    } else if (!comment && d == '"') {
+      return;
+    } else if (comment && (d == '(' || d == ')')) {
+      out->push_back(d);
+      depth += d == '(' ? 1 : -1;
+      if (depth == 0) return;
+      continue;
+    }
+    out->push_back(d);
+  }
+}
+
 /// git's unquote_quoted_pair(): removes the quotes of quoted strings and the backslashes of
 /// quoted pairs; comments keep their parentheses.
 std::string UnquoteQuotedPair(std::string_view in) {
@@ -715,46 +739,13 @@ std::string UnquoteQuotedPair(std::string_view in) {
   while (i < in.size()) {
     char c = in[i++];
     if (c == '"') {
-      bool literal = false;
-      while (i < in.size()) {
-        char d = in[i++];
-        if (literal) {
-          literal = false;
-        } else if (d == '\\') {
-          literal = true;
-          continue;
-        } else if (d == '"') {
-          break;
-        }
-        out.push_back(d);
-      }
-      continue;
-    }
-    if (c == '(') {
+      CopyQuoted(in, &i, /*comment=*/false, &out);
+    } else if (c == '(') {
       out.push_back('(');
-      bool literal = false;
-      int depth = 1;
-      while (i < in.size()) {
-        char d = in[i++];
-        if (literal) {
-          literal = false;
-        } else if (d == '\\') {
-          literal = true;
-          continue;
-        } else if (d == '(') {
-          out.push_back('(');
-          ++depth;
-          continue;
-        } else if (d == ')') {
-          out.push_back(')');
-          if (--depth == 0) break;
-          continue;
-        }
-        out.push_back(d);
-      }
-      continue;
+      CopyQuoted(in, &i, /*comment=*/true, &out);
+    } else {
+      out.push_back(c);
     }
-    out.push_back(c);
   }
   return out;
 }
