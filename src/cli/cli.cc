@@ -1,0 +1,30 @@
+#include "cli/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.h"
+
+namespace vigil {
+
+int RunVigil(int argc, char** argv) {
+  CLI::App app{"Vigil: coordinated vulnerability disclosure for open-source projects"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every command");
+  CliContext ctx;
+  if (const char* env = std::getenv("VIGIL_CONFIG"); env && *env) ctx.config_path = env;
+  app.add_option("-c,--config", ctx.config_path,
+                 "Configuration file (default ./vigil.toml, or $VIGIL_CONFIG)");
+  AddServerCommands(app, ctx);
+  AddReportCommands(app, ctx);
+  AddAccountCommands(app, ctx);
+  AddDataCommands(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+  return ctx.exit_code;
+}
+
+}  // namespace vigil

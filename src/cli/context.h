@@ -1,0 +1,63 @@
+// What every command shares: the configuration file, the opened store and service, and the
+// mapping from errors to exit codes and messages.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "core/access.h"
+#include "core/status.h"
+#include "service/config.h"
+#include "service/report_service.h"
+#include "service/system_clock.h"
+#include "store/sqlite_store.h"
+
+namespace CLI {
+class App;
+}
+
+namespace vigil {
+
+/// Exit codes scripts can rely on.
+enum ExitCode {
+  kExitOk = 0,
+  kExitFailure = 1,      // storage or internal failure
+  kExitUsage = 2,        // bad usage or invalid input
+  kExitNotFound = 3,     // no such report, account or file
+  kExitConflict = 4,     // the state forbids it (illegal transition, precondition)
+  kExitAuditBroken = 5,  // `vigil audit verify` found a broken chain
+};
+
+int ExitCodeFor(Code code);
+
+class CliContext {
+ public:
+  std::string config_path = "vigil.toml";
+  bool json = false;
+  int exit_code = kExitOk;
+
+  /// Loads the configuration (once).
+  Result<const Config*> LoadConfig();
+  /// Opens the store and the service (once). Requires the configuration.
+  Result<ReportService*> Service();
+  /// The local operator: every CLI action is audited as "cli:<user>".
+  Principal Operator() const;
+  /// Prints "vigil: <message>" to stderr and sets the exit code for S. Returns false if S failed.
+  bool Check(const Status& s);
+  void Print(const std::string& text) { std::fputs(text.c_str(), stdout); }
+
+ private:
+  std::unique_ptr<Config> config_;
+  SystemClock clock_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<ReportService> service_;
+};
+
+// Command groups.
+void AddServerCommands(CLI::App& app, CliContext& ctx);   // init, serve
+void AddReportCommands(CLI::App& app, CliContext& ctx);   // report ...
+void AddAccountCommands(CLI::App& app, CliContext& ctx);  // user ..., token ...
+void AddDataCommands(CLI::App& app, CliContext& ctx);     // audit verify, backup, restore
+
+}  // namespace vigil

@@ -1,0 +1,125 @@
+// `vigil audit verify`, `vigil backup`, `vigil restore`.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+
+#include "cli/context.h"
+
+namespace vigil {
+namespace {
+
+namespace fs = std::filesystem;
+
+void Verify(CliContext& ctx, SqliteStore& store, const std::string& what) {
+  Result<AuditVerdict> v = store.VerifyAudit();
+  if (!ctx.Check(v.status())) return;
+  if (!v->ok) {
+    std::fprintf(stderr, "vigil: audit chain of %s BROKEN at %s\n", what.c_str(),
+                 v->first_broken.c_str());
+    ctx.exit_code = kExitAuditBroken;
+    return;
+  }
+  ctx.Print("audit chain of " + what + " intact: " + std::to_string(v->chains) + " chains, " +
+            std::to_string(v->events) + " events\n");
+}
+
+Status FsyncPath(const std::string& path, bool directory) {
+  const int fd = open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC);
+  if (fd < 0) return Status::Unavailable("cannot open " + path);
+  const int rc = fsync(fd);
+  close(fd);
+  return rc == 0 ? Status::Ok() : Status::Unavailable("cannot fsync " + path);
+}
+
+void Restore(CliContext& ctx, const std::string& backup) {
+  Result<const Config*> config = ctx.LoadConfig();
+  if (!ctx.Check(config.status())) return;
+  const std::string db = (*config)->DatabasePath();
+  if (!fs::exists(backup)) {
+    ctx.Check(Status::NotFound("no backup at " + backup));
+    return;
+  }
+  // Refuse while a server holds the data folder.
+  const std::string lock_path = (*config)->data_dir + "/vigil.lock";
+  fs::create_directories((*config)->data_dir);
+  const int lock = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0) {
+    if (lock >= 0) close(lock);
+    ctx.Check(Status::Conflict("a vigil server is running on " + (*config)->data_dir +
+                               "; stop it before restoring"));
+    return;
+  }
+  // Check the backup before it replaces anything.
+  {
+    Result<std::unique_ptr<SqliteStore>> b = SqliteStore::Open(backup);
+    if (!ctx.Check(b.status())) return close(lock), void();
+    Verify(ctx, **b, backup);
+    if (ctx.exit_code != kExitOk) return close(lock), void();
+  }
+  const std::string staged = db + ".restoring";
+  std::error_code ec;
+  fs::copy_file(backup, staged, fs::copy_options::overwrite_existing, ec);
+  if (ec || !ctx.Check(FsyncPath(staged, false))) {
+    if (ec) ctx.Check(Status::Unavailable("cannot copy " + backup + ": " + ec.message()));
+    return close(lock), void();
+  }
+  // The current database is kept aside, never deleted.
+  if (fs::exists(db)) {
+    const std::string aside = db + ".before-restore." + std::to_string(time(nullptr));
+    Result<std::unique_ptr<SqliteStore>> current = SqliteStore::Open(db);  // checkpoints the WAL
+    if (current.ok()) (void)(*current)->Backup(aside);
+    current = Status::Unavailable("closed");
+    ctx.Print("vigil: previous database kept as " + aside + "\n");
+  }
+  fs::remove(db + "-wal", ec);
+  fs::remove(db + "-shm", ec);
+  fs::rename(staged, db, ec);
+  if (ec) {
+    ctx.Check(Status::Unavailable("cannot move " + staged + " into place: " + ec.message()));
+    return close(lock), void();
+  }
+  (void)FsyncPath((*config)->data_dir, true);
+  close(lock);
+  ctx.Print("vigil: restored " + db + " from " + backup + "\n");
+}
+
+}  // namespace
+
+void AddDataCommands(CLI::App& app, CliContext& ctx) {
+  auto path = std::make_shared<std::string>();
+
+  auto* audit = app.add_subcommand("audit", "The tamper-evident audit log");
+  audit->require_subcommand(1);
+  auto* verify =
+      audit->add_subcommand("verify", "Check every hash chain; name the first broken event");
+  verify->callback([&ctx] {
+    Result<ReportService*> s = ctx.Service();
+    if (!ctx.Check(s.status())) return;
+    Result<const Config*> c = ctx.LoadConfig();
+    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open((*c)->DatabasePath());
+    if (!ctx.Check(store.status())) return;
+    Verify(ctx, **store, (*c)->DatabasePath());
+  });
+
+  auto* backup = app.add_subcommand(
+      "backup", "Write a consistent snapshot of the database (safe while the server runs)");
+  backup->add_option("path", *path, "Where to write the backup")->required();
+  backup->callback([&ctx, path] {
+    Result<ReportService*> s = ctx.Service();
+    if (!ctx.Check(s.status())) return;
+    if (!ctx.Check((*s)->store().Backup(*path))) return;
+    Result<std::unique_ptr<SqliteStore>> copy = SqliteStore::Open(*path);
+    if (!ctx.Check(copy.status())) return;
+    Verify(ctx, **copy, *path);
+  });
+
+  auto* restore = app.add_subcommand(
+      "restore", "Replace the database with a verified backup (server must be stopped)");
+  restore->add_option("path", *path, "The backup file")->required();
+  restore->callback([&ctx, path] { Restore(ctx, *path); });
+}
+
+}  // namespace vigil

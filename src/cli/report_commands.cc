@@ -1,0 +1,282 @@
+// `vigil report ...`: the report workflow from the command line.
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <iostream>
+#include <iterator>
+
+#include "cli/context.h"
+#include "core/level_policy.h"
+#include "service/report_json.h"
+
+namespace vigil {
+namespace {
+
+namespace json = boost::json;
+
+struct ReportOptions {
+  std::string id, to, reason, of, end, email, name, role = "collaborator", body, state;
+  int level = 0;
+  bool broken = false;
+  SubmitRequest submit;
+};
+
+std::string Describe(const Report& r) {
+  std::string out = r.id + "  " + r.fields.subject + "\n";
+  out += "  state        " + std::string(StateName(r.state)) + "\n";
+  out += "  level        " +
+         (r.level ? std::to_string(r.level) + " (" + RouteName(PolicyForLevel(r.level).route) + ")"
+                  : std::string("unset")) +
+         "\n";
+  out += "  coordinator  " + (r.coordinator.empty() ? "unassigned" : r.coordinator) + "\n";
+  out += "  embargo      " + std::string(EmbargoStateName(r.embargo.state)) + " until " +
+         FormatUtc(r.embargo.end) + " (cap " + std::to_string(r.embargo.cap_days) + " days)\n";
+  if (!r.duplicate_of.empty()) out += "  duplicate of " + r.duplicate_of + "\n";
+  if (!r.reason.empty()) out += "  reason       " + r.reason + "\n";
+  out += "  received     " + FormatUtc(r.created_at) + "\n  participants\n";
+  for (const Participant& p : r.participants) {
+    out += "    " + std::string(RoleName(p.role)) + "  " +
+           (p.email.empty() ? std::string("(anonymous)") : p.email) +
+           (p.name.empty() ? "" : " (" + p.name + ")") + "\n";
+  }
+  const std::pair<const char*, const std::string*> fields[] = {
+      {"Reproduction steps", &r.fields.steps},
+      {"Effects on the cluster", &r.fields.effects_cluster},
+      {"Effects on applications", &r.fields.effects_applications},
+      {"Effects on the infrastructure", &r.fields.effects_infrastructure},
+      {"Affected workflows", &r.fields.workflows},
+      {"Attack vectors and surface", &r.fields.attack_vectors},
+      {"Other software used", &r.fields.other_software},
+  };
+  for (auto [title, text] : fields) {
+    if (!text->empty()) out += "\n" + std::string(title) + ":\n" + *text + "\n";
+  }
+  return out;
+}
+
+// Prints the report (text or JSON) when R succeeded.
+void Show(CliContext& ctx, const Result<Report>& r) {
+  if (!ctx.Check(r.status())) return;
+  ctx.Print(ctx.json ? json::serialize(ReportJson(*r)) + "\n" : Describe(*r));
+}
+
+// Reads "-" as standard input (at most LIMIT bytes).
+Result<std::string> TextArg(const std::string& value, size_t limit) {
+  if (value != "-") return value;
+  std::string in;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
+    in.append(buf, n);
+    if (in.size() > limit)
+      return Status::TooLarge("input is larger than " + std::to_string(limit) + " bytes");
+  }
+  return in;
+}
+
+}  // namespace
+
+void AddReportCommands(CLI::App& app, CliContext& ctx) {
+  auto o = std::make_shared<ReportOptions>();
+  auto* report = app.add_subcommand("report", "Work on reports");
+  report->require_subcommand(1);
+  report->add_flag("--json", ctx.json, "Print JSON instead of text");
+  auto service = [&ctx]() -> ReportService* {
+    Result<ReportService*> s = ctx.Service();
+    return ctx.Check(s.status()) ? *s : nullptr;
+  };
+  auto id_arg = [o](CLI::App* cmd) {
+    cmd->add_option("id", o->id, "Report id, e.g. SEC-2026-0001")->required();
+  };
+
+  auto* submit =
+      report->add_subcommand("submit", "Submit a report (as an anonymous reporter would)");
+  TemplateFields& f = o->submit.fields;
+  submit->add_option("--subject", f.subject, "Descriptive subject")->required();
+  submit->add_option("--steps", f.steps, "Reproduction steps ('-' reads stdin)")->required();
+  submit->add_option("--effects-cluster", f.effects_cluster, "Effects on the cluster");
+  submit->add_option("--effects-applications", f.effects_applications,
+                     "Effects on applications running on it");
+  submit->add_option("--effects-infrastructure", f.effects_infrastructure,
+                     "Effects on the underlying infrastructure");
+  submit->add_option("--workflows", f.workflows, "How it affects the project's workflows");
+  submit->add_option("--attack-vectors", f.attack_vectors, "Attack vectors and attack surface");
+  submit->add_option("--other-software", f.other_software, "Other software used to expose it");
+  submit->add_option("--reporter-email", o->submit.reporter_email, "Reporter's email");
+  submit->add_option("--reporter-name", o->submit.reporter_name, "Reporter's name");
+  submit->callback([&ctx, o, service] {
+    ReportService* s = service();
+    if (!s) return;
+    Result<std::string> steps = TextArg(o->submit.fields.steps, kMaxFieldBytes);
+    if (!ctx.Check(steps.status())) return;
+    o->submit.fields.steps = *steps;
+    Principal anonymous;
+    Result<Submitted> done = s->Submit(anonymous, o->submit);
+    if (!ctx.Check(done.status())) return;
+    ctx.Print(ctx.json
+                  ? json::serialize(json::object{{"id", done->id}, {"token", done->token}}) + "\n"
+                  : done->id + "\nreporter token (shown once): " + done->token + "\n");
+  });
+
+  auto* list = report->add_subcommand("list", "List reports");
+  list->add_option("--state", o->state, "Only reports in this state");
+  list->add_flag("--json", ctx.json, "Print JSON");
+  list->callback([&ctx, o, service] {
+    ReportService* s = service();
+    if (!s) return;
+    std::optional<State> state;
+    if (!o->state.empty()) {
+      state = ParseState(o->state);
+      if (!state) {
+        ctx.Check(Status::Invalid("unknown state \"" + o->state + "\""));
+        return;
+      }
+    }
+    Result<std::vector<ReportSummary>> reports = s->List(ctx.Operator(), state);
+    if (!ctx.Check(reports.status())) return;
+    if (ctx.json) {
+      json::array items;
+      for (const ReportSummary& r : *reports) items.push_back(SummaryJson(r));
+      ctx.Print(json::serialize(json::object{{"reports", std::move(items)}}) + "\n");
+      return;
+    }
+    for (const ReportSummary& r : *reports) {
+      char line[512];
+      std::snprintf(line, sizeof line, "%-16s %-10s %-5s %-28s %s\n", r.id.c_str(),
+                    StateName(r.state), r.level ? std::to_string(r.level).c_str() : "-",
+                    r.coordinator.empty() ? "-" : r.coordinator.c_str(), r.title.c_str());
+      ctx.Print(line);
+    }
+  });
+
+  auto* show = report->add_subcommand("show", "Show a report and its thread");
+  id_arg(show);
+  show->add_flag("--json", ctx.json, "Print JSON");
+  show->callback([&ctx, o, service] {
+    ReportService* s = service();
+    if (!s) return;
+    Result<Report> r = s->Show(o->id);
+    if (!ctx.Check(r.status())) return;
+    Result<std::vector<ThreadMessage>> thread = s->Thread(o->id);
+    if (!ctx.Check(thread.status())) return;
+    if (ctx.json) {
+      json::object out = ReportJson(*r);
+      json::array msgs;
+      for (const ThreadMessage& m : *thread) msgs.push_back(MessageJson(m));
+      out["thread"] = std::move(msgs);
+      ctx.Print(json::serialize(out) + "\n");
+      return;
+    }
+    std::string text = Describe(*r);
+    for (const ThreadMessage& m : *thread) {
+      text += "\n--- #" + std::to_string(m.seq) + " " + m.author_role + " " + m.author_email + " " +
+              FormatUtc(m.created_at) + "\n" + m.body + "\n";
+    }
+    ctx.Print(text);
+  });
+
+  auto* assign =
+      report->add_subcommand("assign", "Assign a coordinator (default: next in rotation)");
+  id_arg(assign);
+  assign->add_option("--to", o->to, "Coordinator's email (a maintainer account)");
+  assign->callback([&ctx, o, service] {
+    if (ReportService* s = service()) Show(ctx, s->Assign(ctx.Operator(), o->id, o->to));
+  });
+
+  auto* confirm = report->add_subcommand("confirm", "Confirm the report is valid");
+  id_arg(confirm);
+  confirm->callback([&ctx, o, service] {
+    if (ReportService* s = service()) Show(ctx, s->Confirm(ctx.Operator(), o->id));
+  });
+
+  auto* reject = report->add_subcommand("reject", "Reject: not a vulnerability");
+  id_arg(reject);
+  reject->add_option("--reason", o->reason, "Why (sent to the reporter)")->required();
+  reject->callback([&ctx, o, service] {
+    if (ReportService* s = service()) Show(ctx, s->Reject(ctx.Operator(), o->id, o->reason));
+  });
+
+  auto* dup = report->add_subcommand("duplicate", "Mark as a duplicate of another report");
+  id_arg(dup);
+  dup->add_option("--of", o->of, "The original report's id")->required();
+  dup->callback([&ctx, o, service] {
+    if (ReportService* s = service()) Show(ctx, s->MarkDuplicate(ctx.Operator(), o->id, o->of));
+  });
+
+  auto* classify = report->add_subcommand("classify", "Set the risk level (1-7) and route it");
+  id_arg(classify);
+  classify->add_option("--level", o->level, "1-3 embargoed fix, 4/5/7 public route, 6 closed")
+      ->required()
+      ->check(CLI::Range(1, 7));
+  classify->callback([&ctx, o, service] {
+    if (ReportService* s = service()) Show(ctx, s->Classify(ctx.Operator(), o->id, o->level));
+  });
+
+  auto* publish = report->add_subcommand("publish", "Route a level 4, 5 or 7 report to public");
+  id_arg(publish);
+  publish->callback([&ctx, o, service] {
+    if (ReportService* s = service()) Show(ctx, s->Publish(ctx.Operator(), o->id));
+  });
+
+  auto* embargo =
+      report->add_subcommand("embargo", "Set or extend the embargo end, or record a break");
+  id_arg(embargo);
+  embargo->add_option("--end", o->end, "New end, UTC (2026-12-01T15:00:00Z)");
+  embargo->add_option("--reason", o->reason, "Required to extend or to record a break");
+  embargo->add_flag("--broken", o->broken, "Record that the embargo was broken");
+  embargo->callback([&ctx, o, service] {
+    ReportService* s = service();
+    if (!s) return;
+    if (o->broken) return Show(ctx, s->BreakEmbargo(ctx.Operator(), o->id, o->reason));
+    if (o->end.empty()) {
+      ctx.Check(Status::Invalid("--end or --broken is required"));
+      return;
+    }
+    Result<Instant> end = ParseUtc(o->end);
+    if (!ctx.Check(end.status())) return;
+    Show(ctx, s->SetEmbargo(ctx.Operator(), o->id, *end, o->reason));
+  });
+
+  auto* invite = report->add_subcommand("invite", "Read a person into the report");
+  id_arg(invite);
+  invite->add_option("--email", o->email, "Their email")->required();
+  invite->add_option("--name", o->name, "Their name");
+  invite->add_option("--role", o->role, "collaborator, observer, maintainer or reporter")
+      ->check(CLI::IsMember({"collaborator", "observer", "maintainer", "reporter"}));
+  invite->callback([&ctx, o, service] {
+    ReportService* s = service();
+    if (!s) return;
+    Result<Invited> inv = s->Invite(ctx.Operator(), o->id, o->email, o->name, *ParseRole(o->role));
+    if (!ctx.Check(inv.status())) return;
+    if (ctx.json) {
+      json::object out = ReportJson(inv->report);
+      out["token"] = inv->token;
+      ctx.Print(json::serialize(out) + "\n");
+    } else {
+      ctx.Print(Describe(inv->report) + "access token for " + o->email +
+                " (shown once): " + inv->token + "\n");
+    }
+  });
+
+  auto* message = report->add_subcommand("message", "Post to the report's thread");
+  id_arg(message);
+  message->add_option("--body", o->body, "The message ('-' reads stdin)")->required();
+  message->callback([&ctx, o, service] {
+    ReportService* s = service();
+    if (!s) return;
+    Result<std::string> body = TextArg(o->body, kMaxMessageBytes);
+    if (!ctx.Check(body.status())) return;
+    Result<ThreadMessage> m = s->PostMessage(ctx.Operator(), o->id, *body);
+    if (!ctx.Check(m.status())) return;
+    ctx.Print(ctx.json ? json::serialize(MessageJson(*m)) + "\n"
+                       : o->id + " message #" + std::to_string(m->seq) + "\n");
+  });
+
+  auto* withdraw = report->add_subcommand("withdraw", "Withdraw on the reporter's behalf");
+  id_arg(withdraw);
+  withdraw->add_option("--reason", o->reason, "Why");
+  withdraw->callback([&ctx, o, service] {
+    if (ReportService* s = service()) Show(ctx, s->Withdraw(ctx.Operator(), o->id, o->reason));
+  });
+}
+
+}  // namespace vigil

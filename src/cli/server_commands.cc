@@ -1,0 +1,170 @@
+// `vigil init` and `vigil serve`.
+#include <fcntl.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "cli/context.h"
+#include "http/api.h"
+#include "http/metrics.h"
+#include "http/rate_limiter.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "service/credentials.h"
+
+namespace vigil {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Holds an exclusive lock on <data>/vigil.lock for the life of `vigil serve`, so that a second
+// server or a restore cannot run against the same data folder.
+class DataLock {
+ public:
+  explicit DataLock(const std::string& data_dir) : path_(data_dir + "/vigil.lock") {}
+  ~DataLock() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Status Acquire() {
+    fd_ = open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) return Status::Unavailable("cannot open " + path_);
+    if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      return Status::Conflict("another vigil server is using " + path_);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+void Init(CliContext& ctx, const std::string& dir, int port, const std::string& admin) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    ctx.Check(Status::Unavailable("cannot create " + dir + ": " + ec.message()));
+    return;
+  }
+  const std::string config_path = (fs::path(dir) / "vigil.toml").string();
+  ctx.config_path = config_path;
+  if (!fs::exists(config_path)) {
+    std::ofstream out(config_path);
+    out << DefaultConfigText("data", static_cast<uint16_t>(port));
+    if (!out.flush()) {
+      ctx.Check(Status::Unavailable("cannot write " + config_path));
+      return;
+    }
+    ctx.Print("vigil: wrote " + config_path + "\n");
+  }
+  Result<const Config*> config = ctx.LoadConfig();
+  if (!ctx.Check(config.status())) return;
+  fs::create_directories((*config)->data_dir, ec);
+  chmod((*config)->data_dir.c_str(), 0700);
+  // Create the database.
+  {
+    auto store = SqliteStore::Open((*config)->DatabasePath());
+    if (!ctx.Check(store.status())) return;
+  }
+  Result<ReportService*> service = ctx.Service();
+  if (!ctx.Check(service.status())) return;
+  Result<std::vector<Account>> accounts = (*service)->store().ListAccounts();
+  if (!ctx.Check(accounts.status())) return;
+  const std::string creds = (*config)->data_dir + "/initial-admin.txt";
+  if (!accounts->empty()) {
+    ctx.Print("vigil: " + (*config)->data_dir + " is already initialised (" +
+              std::to_string(accounts->size()) + " accounts)\n");
+    if (fs::exists(creds)) ctx.Print("vigil: the first admin's credentials are in " + creds + "\n");
+    return;
+  }
+  // The first admin gets a generated password and API token, shown once and kept in a file
+  // only the owner can read, so the README's commands can use it.
+  const std::string password = NewToken("").substr(0, 20);
+  if (!ctx.Check((*service)->AddAccount(ctx.Operator(), admin, "Administrator", AccountRole::kAdmin,
+                                        password))) {
+    return;
+  }
+  Result<std::string> token = (*service)->CreateApiToken(ctx.Operator(), admin, "initial", 0);
+  if (!ctx.Check(token.status())) return;
+  const mode_t old = umask(077);
+  std::ofstream(creds) << "email=" << admin << "\npassword=" << password << "\ntoken=" << *token
+                       << "\n";
+  umask(old);
+  ctx.Print("vigil: initialised " + (*config)->data_dir + "\n" + "vigil: admin account " + admin +
+            "\n" + "vigil:   password  " + password + "\n" + "vigil:   API token " + *token + "\n" +
+            "vigil: (also saved in " + creds + ", readable by you only)\n");
+}
+
+void Serve(CliContext& ctx, int port_override) {
+  auto logger = spdlog::stderr_logger_mt("vigil");
+  logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})",
+                      spdlog::pattern_time_type::utc);
+  spdlog::set_default_logger(logger);
+  if (const char* level = std::getenv("VIGIL_LOG_LEVEL")) {
+    spdlog::set_level(spdlog::level::from_str(level));
+  }
+  Result<const Config*> config = ctx.LoadConfig();
+  if (!ctx.Check(config.status())) return;
+  DataLock lock((*config)->data_dir);
+  if (!ctx.Check(lock.Acquire())) return;
+  Result<ReportService*> service = ctx.Service();
+  if (!ctx.Check(service.status())) return;
+  const Config& c = **config;
+  SystemClock clock;
+  RateLimiter limiter(clock, c.submit_per_minute);
+  Metrics metrics;
+  Router router(**service, limiter);
+  AddApiRoutes(router, **service, metrics);
+  ServerOptions opts;
+  opts.address = c.listen_address;
+  opts.port = port_override >= 0 ? static_cast<uint16_t>(port_override) : c.listen_port;
+  opts.io_threads = c.io_threads;
+  opts.worker_threads = c.worker_threads;
+  opts.max_connections = c.max_connections;
+  opts.idle_timeout_seconds = c.idle_timeout_seconds;
+  opts.max_body_bytes = c.max_body_bytes;
+  opts.max_header_bytes = c.max_header_bytes;
+  opts.access_log = spdlog::should_log(spdlog::level::info);
+  HttpServer server(router, metrics, opts);
+  if (!ctx.Check(server.Start())) return;
+  server.ShutdownOnSignals();
+  const std::string url = "http://" + c.listen_address + ":" + std::to_string(server.port());
+  std::printf("vigil: listening on %s\n", url.c_str());
+  std::fflush(stdout);
+  spdlog::info(R"("msg":"listening","url":"{}","database":"{}")", JsonEscape(url),
+               JsonEscape(c.DatabasePath()));
+  server.Wait();
+  spdlog::info(R"("msg":"stopped")");
+  std::printf("vigil: stopped\n");
+}
+
+}  // namespace
+
+void AddServerCommands(CLI::App& app, CliContext& ctx) {
+  struct InitOptions {
+    std::string dir = ".";
+    int port = 8080;
+    std::string admin = "admin@example.org";
+  };
+  auto o = std::make_shared<InitOptions>();  // kept alive by the callback
+  auto* init = app.add_subcommand("init", "Create vigil.toml, the data folder and the first admin");
+  init->add_option("--dir", o->dir, "Folder for vigil.toml and data/ (default: .)");
+  init->add_option("--port", o->port, "Port written to a new vigil.toml")
+      ->check(CLI::Range(0, 65535));
+  init->add_option("--admin", o->admin, "Email of the first admin account");
+  init->callback([&ctx, o] { Init(ctx, o->dir, o->port, o->admin); });
+
+  auto* serve = app.add_subcommand("serve", "Run the HTTP server until SIGTERM");
+  auto port = std::make_shared<int>(-1);
+  serve->add_option("--port", *port, "Override server.port (0 = any free port)")
+      ->check(CLI::Range(0, 65535));
+  serve->callback([&ctx, port] { Serve(ctx, *port); });
+}
+
+}  // namespace vigil
