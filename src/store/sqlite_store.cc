@@ -7,118 +7,24 @@
 #include <future>
 #include <unordered_map>
 
+#include "store/sqlite_query.h"
+
 #include "core/report_id.h"
 #include "store/audit_chain.h"
 
 namespace vigil {
 
-// One SQLite connection with a cache of prepared statements. Not thread-safe: owned by one
-// thread at a time (the writer, or a reader holding a lease).
-class SqliteConnection {
- public:
-  explicit SqliteConnection(sqlite3* db) : db_(db) {}
-  ~SqliteConnection() {
-    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
-    sqlite3_close_v2(db_);
-  }
-  SqliteConnection(const SqliteConnection&) = delete;
-  SqliteConnection& operator=(const SqliteConnection&) = delete;
-
-  sqlite3* db() const { return db_; }
-  std::string Error() const { return sqlite3_errmsg(db_); }
-
-  Status Exec(const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err ? err : "unknown error";
-      sqlite3_free(err);
-      return Status::Unavailable("storage: " + msg);
-    }
-    return Status::Ok();
-  }
-
-  /// A cached prepared statement, reset and with bindings cleared.
-  sqlite3_stmt* Prepare(const std::string& sql) {
-    auto it = cache_.find(sql);
-    if (it != cache_.end()) {
-      sqlite3_reset(it->second);
-      sqlite3_clear_bindings(it->second);
-      return it->second;
-    }
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
-        SQLITE_OK) {
-      return nullptr;
-    }
-    cache_.emplace(sql, stmt);
-    return stmt;
-  }
-
- private:
-  sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
-};
-
 namespace {
 
-// A statement in use: binds by position (1-based), steps, reads columns, resets on scope exit.
-class Query {
- public:
-  Query(SqliteConnection& conn, const std::string& sql) : conn_(conn), stmt_(conn.Prepare(sql)) {}
-  ~Query() {
-    if (stmt_) sqlite3_reset(stmt_);
-  }
-  bool prepared() const { return stmt_ != nullptr; }
-  Query& Bind(int i, std::string_view v) {
-    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Query& Bind(int i, int64_t v) {
-    sqlite3_bind_int64(stmt_, i, v);
-    return *this;
-  }
-  /// True when a row is available; false when done. Sets error() on failure.
-  bool Step() {
-    if (!stmt_) {
-      failed_ = true;
-      return false;
-    }
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc != SQLITE_DONE) failed_ = true;
-    return false;
-  }
-  Status Run() {
-    Step();
-    return status();
-  }
-  Status status() const {
-    if (!failed_) return Status::Ok();
-    const int ext = sqlite3_extended_errcode(conn_.db());
-    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
-      return Status::Conflict("storage: " + conn_.Error());
-    }
-    return Status::Unavailable("storage: " + conn_.Error());
-  }
-  std::string Text(int col) const {
-    const unsigned char* p = sqlite3_column_text(stmt_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p),
-                           static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
-             : std::string();
-  }
-  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
-
- private:
-  SqliteConnection& conn_;
-  sqlite3_stmt* stmt_;
-  bool failed_ = false;
+// Named migrations, applied once each in this order. Never edit a shipped entry: append a new
+// one named "<module>-<n>". Names (not numbers) let modules add tables independently. The SQL
+// stays portable to PostgreSQL (TEXT/BIGINT/INTEGER, ON CONFLICT upserts).
+struct Migration {
+  const char* name;
+  const char* sql;
 };
-
-// Versioned migrations; never edit a shipped entry, append a new one. The SQL is kept portable
-// to PostgreSQL (TEXT/BIGINT/INTEGER, ON CONFLICT upserts, no SQLite-only functions in queries).
-constexpr const char* kMigrations[] = {
-    // 1: events, projections, accounts, outbox.
-    R"sql(
+constexpr Migration kMigrations[] = {
+    {"core-1", R"sql(
 CREATE TABLE events (
   chain TEXT NOT NULL,
   seq BIGINT NOT NULL,
@@ -216,10 +122,8 @@ CREATE TABLE counters (
   name TEXT PRIMARY KEY,
   value BIGINT NOT NULL
 );
-)sql",
+)sql"},
 };
-
-constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
 
 const char* OutboxStateName(OutboxState s) {
   switch (s) {
@@ -323,42 +227,6 @@ struct SqliteStore::PendingWrite {
   std::promise<Result<WriteResult>> done;
 };
 
-// Borrows an idle read connection (opening one if none is idle) and returns it on destruction.
-class SqliteStore::ReadLease {
- public:
-  explicit ReadLease(SqliteStore& store) : store_(store) {
-    {
-      std::lock_guard<std::mutex> lock(store_.readers_mu_);
-      if (!store_.idle_readers_.empty()) {
-        conn_ = std::move(store_.idle_readers_.back());
-        store_.idle_readers_.pop_back();
-      }
-    }
-    if (!conn_) {
-      Result<std::unique_ptr<SqliteConnection>> opened = store_.OpenReader();
-      if (opened.ok()) {
-        conn_ = std::move(opened).value();
-      } else {
-        status_ = opened.status();
-      }
-    }
-  }
-  ~ReadLease() {
-    if (!conn_) return;
-    std::lock_guard<std::mutex> lock(store_.readers_mu_);
-    if (store_.idle_readers_.size() < 16) store_.idle_readers_.push_back(std::move(conn_));
-  }
-  const Status& status() const { return status_; }
-  SqliteConnection& conn() { return *conn_; }
-
- private:
-  SqliteStore& store_;
-  std::unique_ptr<SqliteConnection> conn_;
-  Status status_;
-};
-
-int SqliteStore::SchemaVersion() { return kSchemaVersion; }
-
 SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {}
 
 Result<std::unique_ptr<SqliteConnection>> SqliteStore::OpenReader() {
@@ -376,24 +244,18 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
 
   VIGIL_RETURN_IF_ERROR(w.Exec("BEGIN IMMEDIATE"));
   Status migrated = w.Exec(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+      "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, "
       "applied_at BIGINT NOT NULL)");
-  int64_t current = 0;
-  if (migrated.ok()) {
-    Query q(w, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-    if (q.Step()) current = q.Int(0);
-    migrated = q.status();
-  }
-  if (migrated.ok() && current > kSchemaVersion) {
-    migrated =
-        Status::Unavailable("database schema version " + std::to_string(current) +
-                            " is newer than this vigil (" + std::to_string(kSchemaVersion) + ")");
-  }
-  for (int64_t v = current + 1; migrated.ok() && v <= kSchemaVersion; ++v) {
-    migrated = w.Exec(kMigrations[v - 1]);
+  for (const Migration& m : kMigrations) {
+    if (!migrated.ok()) break;
+    Query seen(w, "SELECT 1 FROM schema_migrations WHERE name = ?");
+    seen.Bind(1, m.name);
+    if (seen.Step()) continue;
+    migrated = seen.status();
+    if (migrated.ok()) migrated = w.Exec(m.sql);
     if (migrated.ok()) {
-      Query ins(w, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)");
-      migrated = ins.Bind(1, v).Bind(2, static_cast<int64_t>(time(nullptr))).Run();
+      Query ins(w, "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)");
+      migrated = ins.Bind(1, m.name).Bind(2, static_cast<int64_t>(time(nullptr))).Run();
     }
   }
   if (!migrated.ok()) {

@@ -44,9 +44,6 @@ class SqliteStore final : public Store {
   Result<AuditVerdict> VerifyAudit() override;
   Status Backup(const std::string& path) override;
 
-  /// The schema version after migrations.
-  static int SchemaVersion();
-
  private:
   struct PendingWrite;
   class ReadLease;
@@ -54,6 +51,8 @@ class SqliteStore final : public Store {
   explicit SqliteStore(std::string path);
   void WriterLoop();                                  // runs on writer_thread_
   Result<WriteResult> ApplyBatch(WriteBatch& batch);  // on writer_thread_, inside a transaction
+  // Module parts of ApplyBatch live in their own files (sqlite_store_<module>.cc) as
+  // `Status Apply<Module>Rows(WriteBatch&, const std::string& report_id)` members.
   Result<std::unique_ptr<SqliteConnection>> OpenReader();
 
   const std::string path_;

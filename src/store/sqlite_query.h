@@ -1,0 +1,150 @@
+// Internal to store/: a SQLite connection with a statement cache, and a Query helper. Used by
+// the SqliteStore implementation files only.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/status.h"
+#include "store/sqlite_store.h"
+
+namespace vigil {
+
+// One SQLite connection with a cache of prepared statements. Not thread-safe: owned by one
+// thread at a time (the writer, or a reader holding a lease).
+class SqliteConnection {
+ public:
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  ~SqliteConnection() {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
+
+  sqlite3* db() const { return db_; }
+  std::string Error() const { return sqlite3_errmsg(db_); }
+
+  Status Exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown error";
+      sqlite3_free(err);
+      return Status::Unavailable("storage: " + msg);
+    }
+    return Status::Ok();
+  }
+
+  /// A cached prepared statement, reset and with bindings cleared.
+  sqlite3_stmt* Prepare(const std::string& sql) {
+    auto it = cache_.find(sql);
+    if (it != cache_.end()) {
+      sqlite3_reset(it->second);
+      sqlite3_clear_bindings(it->second);
+      return it->second;
+    }
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
+        SQLITE_OK) {
+      return nullptr;
+    }
+    cache_.emplace(sql, stmt);
+    return stmt;
+  }
+
+ private:
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+// A statement in use: binds by position (1-based), steps, reads columns, resets on scope exit.
+class Query {
+ public:
+  Query(SqliteConnection& conn, const std::string& sql) : conn_(conn), stmt_(conn.Prepare(sql)) {}
+  ~Query() {
+    if (stmt_) sqlite3_reset(stmt_);
+  }
+  bool prepared() const { return stmt_ != nullptr; }
+  Query& Bind(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Query& Bind(int i, int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  /// True when a row is available; false when done. Sets error() on failure.
+  bool Step() {
+    if (!stmt_) {
+      failed_ = true;
+      return false;
+    }
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) failed_ = true;
+    return false;
+  }
+  Status Run() {
+    Step();
+    return status();
+  }
+  Status status() const {
+    if (!failed_) return Status::Ok();
+    const int ext = sqlite3_extended_errcode(conn_.db());
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return Status::Conflict("storage: " + conn_.Error());
+    }
+    return Status::Unavailable("storage: " + conn_.Error());
+  }
+  std::string Text(int col) const {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string();
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+ private:
+  SqliteConnection& conn_;
+  sqlite3_stmt* stmt_;
+  bool failed_ = false;
+};
+
+// Borrows an idle read connection (opening one if none is idle) and returns it on destruction.
+class SqliteStore::ReadLease {
+ public:
+  explicit ReadLease(SqliteStore& store) : store_(store) {
+    {
+      std::lock_guard<std::mutex> lock(store_.readers_mu_);
+      if (!store_.idle_readers_.empty()) {
+        conn_ = std::move(store_.idle_readers_.back());
+        store_.idle_readers_.pop_back();
+      }
+    }
+    if (!conn_) {
+      Result<std::unique_ptr<SqliteConnection>> opened = store_.OpenReader();
+      if (opened.ok()) {
+        conn_ = std::move(opened).value();
+      } else {
+        status_ = opened.status();
+      }
+    }
+  }
+  ~ReadLease() {
+    if (!conn_) return;
+    std::lock_guard<std::mutex> lock(store_.readers_mu_);
+    if (store_.idle_readers_.size() < 16) store_.idle_readers_.push_back(std::move(conn_));
+  }
+  const Status& status() const { return status_; }
+  SqliteConnection& conn() { return *conn_; }
+
+ private:
+  SqliteStore& store_;
+  std::unique_ptr<SqliteConnection> conn_;
+  Status status_;
+};
+
+}  // namespace vigil
