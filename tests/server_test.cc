@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -239,6 +240,36 @@ TEST_F(ServerTest, ReadmeFlowSubmitThenList) {
   EXPECT_NE(metrics.body.find("vigil_http_requests_total{method=\"POST\",route=\"/api/v1/"
                               "reports\",status=\"201\"} 1"),
             std::string::npos);
+}
+
+TEST_F(ServerTest, LogsAreJsonLinesWithoutSecrets) {
+  const std::string log = dir_.path() + "/server.log";
+  {
+    ServerProcess server(config_, log);
+    ASSERT_TRUE(server.started());
+    HttpResult r = Http(server.port(), "POST", "/api/v1/reports", kReport);
+    ASSERT_EQ(r.status, 201);
+    const std::string cap = JsonField(r.body, "token");
+    const std::string id = JsonField(r.body, "id");
+    EXPECT_EQ(Http(server.port(), "GET", "/api/v1/reports/" + id, "", cap).status, 200);
+    EXPECT_EQ(
+        Http(server.port(), "GET", "/api/v1/reports/" + id + "?token=" + cap, "", token_).status,
+        200);
+    EXPECT_EQ(Http(server.port(), "GET", "/api/v1/" + cap).status, 404);
+    EXPECT_EQ(Http(server.port(), "GET", "/api/v1/reports", "", token_ + "x").status, 401);
+    EXPECT_EQ(server.Stop(SIGTERM), 0);
+  }
+  std::ifstream in(log);
+  int lines = 0, requests = 0;
+  for (std::string line; std::getline(in, line); ++lines) {
+    EXPECT_TRUE(line.starts_with("{\"ts\":\"") && line.ends_with("}")) << line;
+    EXPECT_EQ(line.find("vgc_"), std::string::npos) << line;
+    EXPECT_EQ(line.find("vgt_"), std::string::npos) << line;
+    EXPECT_EQ(line.find("Overflow in parser"), std::string::npos) << line;  // report content
+    requests += line.find("\"msg\":\"request\"") != std::string::npos;
+  }
+  EXPECT_EQ(requests, 5);
+  EXPECT_GE(lines, 7);  // listening, 5 requests, stopped
 }
 
 }  // namespace

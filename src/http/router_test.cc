@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -197,6 +198,21 @@ TEST_F(ApiTest, AuthorizationMatrixOverEveryRoute) {
   }
   EXPECT_EQ(checked, static_cast<int>(router_->routes().size() * tokens_.size()));
   EXPECT_GE(router_->routes().size(), 20u);
+}
+
+TEST_F(ApiTest, OpenApiDescribesEveryRoute) {
+  std::ifstream in(std::string(VIGIL_SOURCE_DIR) + "/docs/openapi.yaml");
+  const std::string spec((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_FALSE(spec.empty());
+  for (const Endpoint& e : router_->routes()) {
+    std::string method = e.method;
+    for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const size_t at = spec.find("\n  " + e.pattern + ":\n");
+    ASSERT_NE(at, std::string::npos) << e.pattern << " is not in docs/openapi.yaml";
+    const size_t next = spec.find("\n  /", at + 1);
+    EXPECT_NE(spec.substr(at, next - at).find("\n    " + method + ":"), std::string::npos)
+        << e.method << " " << e.pattern << " is not in docs/openapi.yaml";
+  }
 }
 
 TEST_F(ApiTest, HiddenReportsLookLikeMissingOnes) {
