@@ -125,6 +125,9 @@ CREATE TABLE counters (
 )sql"},
 };
 
+// WAL size (in pages) that wakes the checkpoint thread.
+constexpr int kCheckpointFrames = 2000;
+
 const char* OutboxStateName(OutboxState s) {
   switch (s) {
     case OutboxState::kPending:
@@ -263,7 +266,21 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
     return Status::Unavailable("cannot migrate " + path + ": " + migrated.message());
   }
   VIGIL_RETURN_IF_ERROR(w.Exec("COMMIT"));
+  VIGIL_RETURN_IF_ERROR(w.Exec("PRAGMA wal_autocheckpoint=0"));
+  sqlite3_wal_hook(
+      w.db(),
+      [](void* arg, sqlite3*, const char*, int frames) {
+        auto* self = static_cast<SqliteStore*>(arg);
+        {
+          std::lock_guard<std::mutex> lock(self->checkpoint_mu_);
+          self->wal_frames_ = frames;
+        }
+        if (frames >= kCheckpointFrames) self->checkpoint_cv_.notify_one();
+        return SQLITE_OK;
+      },
+      store.get());
   store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  store->checkpoint_thread_ = std::thread([s = store.get()] { s->CheckpointLoop(); });
   return store;
 }
 
@@ -274,6 +291,37 @@ SqliteStore::~SqliteStore() {
   }
   queue_cv_.notify_all();
   if (writer_thread_.joinable()) writer_thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    checkpoint_stopping_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+}
+
+void SqliteStore::CheckpointLoop() {
+  Result<std::unique_ptr<SqliteConnection>> conn = OpenConnection(path_, /*writer=*/true);
+  if (!conn.ok()) return;  // the WAL then grows until the next open; nothing is lost
+  for (;;) {
+    int frames;
+    bool stopping;
+    {
+      std::unique_lock<std::mutex> lock(checkpoint_mu_);
+      checkpoint_cv_.wait(lock,
+                          [&] { return checkpoint_stopping_ || wal_frames_ >= kCheckpointFrames; });
+      frames = wal_frames_;
+      stopping = checkpoint_stopping_;
+      wal_frames_ = 0;
+    }
+    // PASSIVE never blocks the writer. A WAL that keeps growing (readers holding old snapshots)
+    // gets a RESTART, which waits for readers and lets the next writer start the WAL over; at
+    // close, TRUNCATE leaves an empty WAL.
+    const int mode = stopping                           ? SQLITE_CHECKPOINT_TRUNCATE
+                     : frames >= 32 * kCheckpointFrames ? SQLITE_CHECKPOINT_RESTART
+                                                        : SQLITE_CHECKPOINT_PASSIVE;
+    sqlite3_wal_checkpoint_v2((*conn)->db(), nullptr, mode, nullptr, nullptr);
+    if (stopping) return;
+  }
 }
 
 Result<WriteResult> SqliteStore::Write(WriteBatch batch) {
@@ -303,21 +351,21 @@ void SqliteStore::WriterLoop() {
     }
     SqliteConnection& w = *writer_;
     std::vector<std::optional<Result<WriteResult>>> results(group.size());
-    Status tx = w.Exec("BEGIN IMMEDIATE");
+    Status tx = w.Run("BEGIN IMMEDIATE");
     if (tx.ok()) {
       for (size_t i = 0; i < group.size(); ++i) {
-        Status sp = w.Exec("SAVEPOINT batch");
+        Status sp = w.Run("SAVEPOINT batch");
         if (!sp.ok()) {
           results[i] = sp;
           continue;
         }
         Result<WriteResult> r = ApplyBatch(group[i]->batch);
-        if (!r.ok()) (void)w.Exec("ROLLBACK TO batch");
-        (void)w.Exec("RELEASE batch");
+        if (!r.ok()) (void)w.Run("ROLLBACK TO batch");
+        (void)w.Run("RELEASE batch");
         results[i] = std::move(r);
       }
-      tx = w.Exec("COMMIT");  // the fsync the whole group shares
-      if (!tx.ok()) (void)w.Exec("ROLLBACK");
+      tx = w.Run("COMMIT");  // the fsync the whole group shares
+      if (!tx.ok()) (void)w.Run("ROLLBACK");
     }
     for (size_t i = 0; i < group.size(); ++i) {
       if (!tx.ok()) {

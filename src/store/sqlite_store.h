@@ -50,6 +50,7 @@ class SqliteStore final : public Store {
 
   explicit SqliteStore(std::string path);
   void WriterLoop();                                  // runs on writer_thread_
+  void CheckpointLoop();                              // runs on checkpoint_thread_
   Result<WriteResult> ApplyBatch(WriteBatch& batch);  // on writer_thread_, inside a transaction
   // Module parts of ApplyBatch live in their own files (sqlite_store_<module>.cc) as
   // `Status Apply<Module>Rows(WriteBatch&, const std::string& report_id)` members.
@@ -63,6 +64,14 @@ class SqliteStore final : public Store {
   std::deque<PendingWrite*> queue_;  // guarded by queue_mu_
   bool stopping_ = false;            // guarded by queue_mu_
   std::thread writer_thread_;        // applies queued batches; started by Open
+
+  // WAL checkpoints run on their own thread and connection so that the writer never waits for
+  // them (the writer's automatic checkpoints are off).
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  int wal_frames_ = 0;                // guarded by checkpoint_mu_; set by the writer's WAL hook
+  bool checkpoint_stopping_ = false;  // guarded by checkpoint_mu_
+  std::thread checkpoint_thread_;
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;  // guarded by readers_mu_
