@@ -270,6 +270,8 @@ TEST_F(ApiTest, BadInputGetsExactErrors) {
       {"GET", "/api/v1/reports/SEC-2026-0404", "", 404, "report SEC-2026-0404 not found"},
       {"GET", "/api/v1/reports/..%2F..%2Fetc", "", 404, "report ../../etc not found"},
       {"GET", "/api/v1/reports?state=lost", "", 400, "unknown state \"lost\""},
+      {"GET", "/api/v1/reports?limit=0", "", 400, "limit must be 1 to 1000"},
+      {"GET", "/api/v1/reports?limit=5x", "", 400, "limit must be 1 to 1000"},
       {"GET", "/api/v1/nothing", "", 404, "no such endpoint"},
       {"DELETE", url, "", 405, "method not allowed"},
   };

@@ -244,9 +244,10 @@ Result<Submitted> ReportService::Submit(const Principal& actor, SubmitRequest re
 Result<Report> ReportService::Show(const std::string& id) { return store_.GetReport(id); }
 
 Result<std::vector<ReportSummary>> ReportService::List(const Principal& viewer,
-                                                       std::optional<State> state) {
+                                                       std::optional<State> state, int limit) {
   ReportFilter f;
   f.state = state;
+  f.limit = limit;
   if (viewer.kind == Principal::Kind::kCapability) {
     f.report_id = viewer.report_id;
   } else if (!SeesAllReports(viewer)) {

@@ -58,7 +58,9 @@ class ReportService {
   // Report use cases. REQUIRES: the caller was authorized for the matching Action.
   Result<Submitted> Submit(const Principal& actor, SubmitRequest request);
   Result<Report> Show(const std::string& id);
-  Result<std::vector<ReportSummary>> List(const Principal& viewer, std::optional<State> state);
+  /// Reports VIEWER may see, newest first; at most LIMIT of them (0 = all).
+  Result<std::vector<ReportSummary>> List(const Principal& viewer, std::optional<State> state,
+                                          int limit = 500);
   Result<std::vector<ThreadMessage>> Thread(const std::string& id);
   Result<std::vector<StoredEvent>> AuditTrail(const std::string& id);
   /// Assigns COORDINATOR (an active maintainer or admin account), or the next maintainer of the

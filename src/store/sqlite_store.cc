@@ -598,12 +598,13 @@ Result<std::vector<ReportSummary>> SqliteStore::ListReports(const ReportFilter& 
   if (f.report_id) sql += " AND id = ?";
   const int state_at = f.state ? ++n : 0;
   if (f.state) sql += " AND state = ?";
-  sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
+  sql += " ORDER BY created_at DESC, id DESC";
+  if (f.limit > 0) sql += " LIMIT ?";
   Query q(lease.conn(), sql);
   if (email_at) q.Bind(email_at, *f.participant_email);
   if (id_at) q.Bind(id_at, *f.report_id);
   if (state_at) q.Bind(state_at, StateName(*f.state));
-  q.Bind(n + 1, static_cast<int64_t>(f.limit));
+  if (f.limit > 0) q.Bind(n + 1, static_cast<int64_t>(f.limit));
   std::vector<ReportSummary> out;
   while (q.Step()) {
     ReportSummary s;

@@ -126,7 +126,7 @@ struct ReportFilter {
   std::optional<std::string> participant_email;
   std::optional<std::string> report_id;  // restrict to one report (capability holders)
   std::optional<State> state;
-  int limit = 500;
+  int limit = 500;  // 0 = no limit
 };
 
 struct ReportSummary {
