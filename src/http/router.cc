@@ -78,7 +78,10 @@ HttpResponse ErrorResponse(const Status& s) {
   return r;
 }
 
-void Router::Add(Endpoint endpoint) { routes_.push_back(std::move(endpoint)); }
+void Router::Add(Endpoint endpoint) {
+  endpoint.segments = Segments(endpoint.pattern);
+  routes_.push_back(std::move(endpoint));
+}
 
 HttpResponse Router::Handle(const HttpRequest& req, std::string* route_name) const {
   *route_name = "unmatched";
@@ -99,7 +102,7 @@ HttpResponse Router::Handle(const HttpRequest& req, std::string* route_name) con
   bool path_matched = false;
   for (const Endpoint& r : routes_) {
     std::map<std::string, std::string> params;
-    if (!Match(Segments(r.pattern), segments, &params)) continue;
+    if (!Match(r.segments, segments, &params)) continue;
     path_matched = true;
     if (r.method == req.method || (r.method == "GET" && req.method == "HEAD")) {
       found = &r;

@@ -33,6 +33,7 @@ struct Endpoint {
   std::optional<Action> action;
   Handler handler;
   bool rate_limited = false;  // counts against the per-address submit limit
+  std::vector<std::string> segments = {};  // the pattern split at '/', filled by Router::Add
 };
 
 class Router {
