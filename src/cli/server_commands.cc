@@ -16,6 +16,7 @@
 #include "http/rate_limiter.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "http/web.h"
 #include "service/credentials.h"
 
 namespace vigil {
@@ -121,6 +122,13 @@ void Serve(CliContext& ctx, int port_override) {
   Metrics metrics;
   Router router(**service, limiter);
   AddApiRoutes(router, **service, metrics);
+  // The HTML pages share the router, so they are authenticated and authorized the same way.
+  SessionService sessions((*service)->store(), clock, c);
+  WorkspaceService workspace(**service, (*service)->store(), clock, c);
+  PageRenderer renderer;
+  if (!ctx.Check(renderer.Init())) return;
+  WebContext web{**service, sessions, workspace, c, clock, renderer, {}};
+  AddWebRoutes(router, web);
   ServerOptions opts;
   opts.address = c.listen_address;
   opts.port = port_override >= 0 ? static_cast<uint16_t>(port_override) : c.listen_port;

@@ -164,6 +164,8 @@ class Session : public std::enable_shared_from_this<Session> {
     work->method = std::string(req.method_string());
     work->target = std::string(req.target());
     work->authorization = std::string(req[http::field::authorization]);
+    work->cookie = std::string(req[http::field::cookie]);
+    work->host = std::string(req[http::field::host]);
     work->content_type = std::string(req[http::field::content_type]);
     work->body = std::move(req.body());
     work->client_address = client_;
@@ -211,7 +213,13 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(http::field::server, "vigil");
     res->set(http::field::content_type, r.content_type);
     for (const auto& h : kSecurityHeaders) res->set(h[0], h[1]);
-    for (const auto& [k, v] : r.headers) res->set(k, v);
+    for (const auto& [k, v] : r.headers) {
+      if (beast::iequals(k, "Set-Cookie")) {
+        res->insert(k, v);
+      } else {
+        res->set(k, v);
+      }
+    }
     const bool keep = keep_alive_ && !server_.draining_;
     res->keep_alive(keep);
     res->body() = std::move(r.body);

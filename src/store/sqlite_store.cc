@@ -14,6 +14,8 @@
 
 namespace vigil {
 
+extern const char kWebMigration[];  // sqlite_store_web.cc
+
 namespace {
 
 // Named migrations, applied once each in this order. Never edit a shipped entry: append a new
@@ -123,6 +125,7 @@ CREATE TABLE counters (
   value BIGINT NOT NULL
 );
 )sql"},
+    {"web-1", kWebMigration},
 };
 
 // WAL size (in pages) that wakes the checkpoint thread.
@@ -540,6 +543,7 @@ Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b) {
     VIGIL_RETURN_IF_ERROR(up.Bind(1, b.now).Bind(2, h).Run());
     if (sqlite3_changes(w.db()) == 0) return Status::NotFound("no such active token");
   }
+  VIGIL_RETURN_IF_ERROR(ApplyWebRows(b, report_id));
   return out;
 }
 

@@ -41,6 +41,14 @@ class SqliteStore final : public Store {
   Result<int64_t> Counter(const std::string& name) override;
   Result<std::map<State, int64_t>> CountReportsByState() override;
   Result<int64_t> PendingOutbox() override;
+  Result<std::optional<WebSession>> FindSession(const std::string& hash) override;
+  Result<std::optional<TotpEnrolment>> FindTotp(const std::string& email) override;
+  Result<std::vector<Attachment>> Attachments(const std::string& report_id) override;
+  Result<std::optional<Attachment>> GetAttachment(const std::string& report_id,
+                                                  int64_t number) override;
+  Result<std::optional<ReporterPrefs>> GetReporterPrefs(const std::string& report_id) override;
+  Result<std::vector<ReportSummary>> SearchReports(const std::string& match_expr,
+                                                   const ReportFilter& filter) override;
   Result<AuditVerdict> VerifyAudit() override;
   Status Backup(const std::string& path) override;
 
@@ -55,6 +63,7 @@ class SqliteStore final : public Store {
   // Module parts of ApplyBatch live in their own files (sqlite_store_<module>.cc) as
   // `Status Apply<Module>Rows(WriteBatch&, const std::string& report_id)` members.
   Result<std::unique_ptr<SqliteConnection>> OpenReader();
+  Status ApplyWebRows(WriteBatch& batch, const std::string& report_id);  // sqlite_store_web.cc
 
   const std::string path_;
   std::unique_ptr<SqliteConnection> writer_;  // used by writer_thread_ only
