@@ -59,5 +59,6 @@ void AddServerCommands(CLI::App& app, CliContext& ctx);   // init, serve
 void AddReportCommands(CLI::App& app, CliContext& ctx);   // report ...
 void AddAccountCommands(CLI::App& app, CliContext& ctx);  // user ..., token ...
 void AddDataCommands(CLI::App& app, CliContext& ctx);     // audit verify, backup, restore
+void AddCvssCommands(CLI::App& app, CliContext& ctx);     // cvss
 
 }  // namespace vigil
