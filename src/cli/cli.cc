@@ -19,6 +19,8 @@ int RunVigil(int argc, char** argv) {
   AddAccountCommands(app, ctx);
   AddDataCommands(app, ctx);
   AddCvssCommands(app, ctx);
+  AddAdvisoryCommands(app, ctx);
+  AddDiscloseCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -11,6 +11,8 @@
 #include <fstream>
 
 #include "cli/context.h"
+#include "cli/disclose_services.h"
+#include "http/advisory_api.h"
 #include "http/api.h"
 #include "http/metrics.h"
 #include "http/rate_limiter.h"
@@ -121,6 +123,9 @@ void Serve(CliContext& ctx, int port_override) {
   Metrics metrics;
   Router router(**service, limiter);
   AddApiRoutes(router, **service, metrics);
+  DiscloseServices* disclose = DiscloseServicesFor(ctx);
+  if (!disclose) return;
+  AddAdvisoryRoutes(router, *disclose->advisories, *disclose->disclosure);
   ServerOptions opts;
   opts.address = c.listen_address;
   opts.port = port_override >= 0 ? static_cast<uint16_t>(port_override) : c.listen_port;
