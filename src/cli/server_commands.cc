@@ -11,6 +11,8 @@
 #include <fstream>
 
 #include "cli/context.h"
+#include "cli/disclose_services.h"
+#include "http/advisory_api.h"
 #include "http/api.h"
 #include "http/metrics.h"
 #include "http/rate_limiter.h"
@@ -129,6 +131,9 @@ void Serve(CliContext& ctx, int port_override) {
   if (!ctx.Check(renderer.Init())) return;
   WebContext web{**service, sessions, workspace, c, clock, renderer, {}};
   AddWebRoutes(router, web);
+  DiscloseServices* disclose = DiscloseServicesFor(ctx);
+  if (!disclose) return;
+  AddAdvisoryRoutes(router, *disclose->advisories, *disclose->disclosure);
   ServerOptions opts;
   opts.address = c.listen_address;
   opts.port = port_override >= 0 ? static_cast<uint16_t>(port_override) : c.listen_port;

@@ -1,5 +1,6 @@
 #include "service/config.h"
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -65,6 +66,96 @@ class Section {
   std::string error_;
 };
 
+// A path relative to the configuration file's folder, made absolute.
+std::string RelativeToConfig(const std::string& config_path, const std::string& value) {
+  std::filesystem::path p(value);
+  if (p.is_relative()) p = std::filesystem::absolute(config_path).parent_path() / p;
+  return p.lexically_normal().string();
+}
+
+bool IsHttpUrl(const std::string& s) {
+  return (s.starts_with("https://") || s.starts_with("http://")) &&
+         s.find_first_of(" \t\r\n\"<>") == std::string::npos;
+}
+
+// [advisory] and [disclosure].
+Status LoadDisclosureSections(const Table& root, const std::string& file, const std::string& path,
+                              Config* c) {
+  Section adv(root, "advisory", file);
+  adv.Get("publisher_name", &c->publisher_name);
+  adv.Get("publisher_namespace", &c->publisher_namespace);
+  adv.Get("publisher_contact", &c->publisher_contact);
+  adv.Get("cna_org_id", &c->cna_org_id);
+  adv.Get("cna_short_name", &c->cna_short_name);
+  adv.Get("package_ecosystem", &c->package_ecosystem);
+  adv.Get("package_name", &c->package_name);
+  adv.Get("product_name", &c->product_name);
+  adv.Get("repository_url", &c->repository_url);
+  adv.Get("version_scheme", &c->version_scheme);
+  adv.Get("output_dir", &c->advisory_dir);
+  VIGIL_RETURN_IF_ERROR(adv.Finish());
+  if (c->publisher_name.empty()) c->publisher_name = c->project_name;
+  if (c->publisher_contact.empty()) c->publisher_contact = c->security_address;
+  if (c->product_name.empty()) c->product_name = c->project_name;
+  if (!IsHttpUrl(c->publisher_namespace)) {
+    return adv.Fail("publisher_namespace", "must be an http(s) URL");
+  }
+  if (!c->repository_url.empty() && !IsHttpUrl(c->repository_url)) {
+    return adv.Fail("repository_url", "must be an http(s) URL");
+  }
+  if (c->version_scheme != "semver" && c->version_scheme != "ecosystem") {
+    return adv.Fail("version_scheme", "must be \"semver\" or \"ecosystem\"");
+  }
+  if (c->advisory_dir.empty()) return adv.Fail("output_dir", "must not be empty");
+  c->advisory_dir = RelativeToConfig(path, c->advisory_dir);
+
+  Section dis(root, "disclosure", file);
+  int64_t notice = c->notice_days;
+  dis.Get("repository", &c->disclosure_repository);
+  dis.Get("remote", &c->disclosure_remote);
+  dis.Get("forge_api_url", &c->forge_api_url);
+  dis.Get("forge_repository", &c->forge_repository);
+  dis.Get("forge_token", &c->forge_token);
+  dis.Get("forge_token_file", &c->forge_token_file);
+  dis.Get("committer_name", &c->committer_name);
+  dis.Get("committer_email", &c->committer_email);
+  dis.Get("notice_days", &notice);
+  VIGIL_RETURN_IF_ERROR(dis.Finish());
+  if (notice < 0 || notice > 90) return dis.Fail("notice_days", "must be 0 to 90");
+  c->notice_days = static_cast<int>(notice);
+  if (!c->disclosure_repository.empty()) {
+    c->disclosure_repository = RelativeToConfig(path, c->disclosure_repository);
+  }
+  if (c->disclosure_remote.empty() || c->disclosure_remote.starts_with("-")) {
+    return dis.Fail("remote", "must be a remote name");
+  }
+  if (!c->forge_api_url.empty() && !IsHttpUrl(c->forge_api_url)) {
+    return dis.Fail("forge_api_url", "must be an http(s) URL");
+  }
+  if (!c->forge_api_url.empty()) {
+    const size_t slash = c->forge_repository.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == c->forge_repository.size() ||
+        c->forge_repository.find_first_of("/?#% ", slash + 1) != std::string::npos) {
+      return dis.Fail("forge_repository", "must be \"owner/name\"");
+    }
+  }
+  if (!c->forge_token_file.empty()) {
+    const std::string token_path = RelativeToConfig(path, c->forge_token_file);
+    std::ifstream in(token_path);
+    if (!in) return dis.Fail("forge_token_file", "cannot read " + token_path);
+    std::getline(in, c->forge_token);
+    while (!c->forge_token.empty() &&
+           std::isspace(static_cast<unsigned char>(c->forge_token.back()))) {
+      c->forge_token.pop_back();
+    }
+  }
+  if (c->forge_token.find_first_of("\r\n") != std::string::npos) {
+    return dis.Fail("forge_token", "must be one line");
+  }
+  if (c->committer_email.empty()) c->committer_email = c->security_address;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Config> LoadConfig(const std::string& path) {
@@ -82,7 +173,8 @@ Result<Config> LoadConfig(const std::string& path) {
   }
   const std::string file = std::filesystem::path(path).filename().string();
   for (const auto& [k, v] : root.as_table()) {
-    if (k != "project" && k != "embargo" && k != "server" && k != "web" && k != "data") {
+    if (k != "project" && k != "embargo" && k != "server" && k != "web" && k != "data" &&
+        k != "advisory" && k != "disclosure") {
       return Status::Invalid(file + ": " + k + ": unknown key");
     }
   }
@@ -222,6 +314,7 @@ Result<Config> LoadConfig(const std::string& path) {
     dir = std::filesystem::absolute(path).parent_path() / dir;
   }
   c.data_dir = dir.lexically_normal().string();
+  VIGIL_RETURN_IF_ERROR(LoadDisclosureSections(root, file, path, &c));
   if (c.public_url.empty()) {
     c.public_url = "http://" + c.listen_address + ":" + std::to_string(c.listen_port);
   }
@@ -295,6 +388,45 @@ max_attachments = 5
 # must wait.
 login_failures_per_account = 5
 login_failures_per_address = 20
+[advisory]
+# Who publishes advisories (CSAF publisher, CVE CNA) and what they are about.
+# Publisher name and contact; empty means the project name and the security address.
+publisher_name = ""
+publisher_namespace = "https://example.org"
+publisher_contact = ""
+# Your CNA's organization UUID and short name, needed to export CVE JSON 5 records.
+cna_org_id = ""
+cna_short_name = ""
+# The affected package: OSV ecosystem ("Go", "PyPI", "npm", ...), package name, display name
+# (empty: the project name), public repository URL (optional), and how versions are numbered
+# ("semver" or "ecosystem").
+package_ecosystem = "Go"
+package_name = "example.org/project"
+product_name = ""
+repository_url = ""
+version_scheme = "semver"
+# Where disclosure publishes the advisory files (Markdown, OSV, CVE, CSAF) and the OSV-style
+# feed (index.json), relative to this file.
+output_dir = "advisories"
+
+[disclosure]
+# The local clone Vigil creates security/<ID>-<branch> branches in (relative to this file) and
+# the remote it pushes them to. Empty: disclosure cannot push.
+repository = ""
+remote = "origin"
+# The forge's REST API (GitHub's shapes: POST /repos/{owner}/{repo}/issues and /pulls), the
+# repository on it, and the API token (or a file holding it). Empty URL: no forge.
+forge_api_url = ""
+forge_repository = ""
+forge_token = ""
+forge_token_file = ""
+# The committer of disclosed commits (authors are kept from the approved patches); empty email
+# means the security address.
+committer_name = "Vigil"
+committer_email = ""
+# Days of notice observers (downstream distributors) get before the slot (linux-distros: at
+# most 14).
+notice_days = 7
 
 [data]
 # Where the database lives, relative to this file.

@@ -43,6 +43,30 @@ struct Config {
   int max_attachments = 5;
   int login_failures_per_account = 5;   // within 15 minutes, then logins wait
   int login_failures_per_address = 20;  // within 15 minutes
+  // [advisory] who publishes advisories, what they are about, where the files go
+  std::string publisher_name;                               // default: the project name
+  std::string publisher_namespace = "https://example.org";  // CSAF publisher namespace
+  std::string publisher_contact;                            // default: the security address
+  std::string cna_org_id;  // the CNA's UUID, needed for CVE records
+  std::string cna_short_name;
+  std::string package_ecosystem = "Go";  // OSV ecosystem of the affected package
+  std::string package_name = "example.org/project";
+  std::string product_name;                 // display name; default: the project name
+  std::string repository_url;               // public https URL of the repository; optional
+  std::string version_scheme = "semver";    // "semver" or "ecosystem"
+  std::string advisory_dir = "advisories";  // published advisory files (absolute after loading)
+
+  // [disclosure] the repository Vigil pushes from and the forge it opens issues and PRs on
+  std::string disclosure_repository;  // local clone (absolute after loading); empty = none
+  std::string disclosure_remote = "origin";
+  std::string forge_api_url;     // "https://api.github.com"; empty = no forge
+  std::string forge_repository;  // "owner/name"
+  std::string forge_token;       // or forge_token_file (read at load, trimmed)
+  std::string forge_token_file;
+  std::string committer_name = "Vigil";
+  std::string committer_email;  // default: the security address
+  int notice_days = 7;          // observers' notice before the slot
+
   // [data]
   std::string data_dir = "data";  // relative paths are relative to the config file's folder
 

@@ -126,6 +126,42 @@ CREATE TABLE counters (
 );
 )sql"},
     {"web-1", kWebMigration},
+    {"disclose-1", R"sql(
+CREATE TABLE advisory_drafts (
+  report_id TEXT PRIMARY KEY REFERENCES reports (id),
+  document TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE disclosure_plans (
+  report_id TEXT PRIMARY KEY REFERENCES reports (id),
+  slot BIGINT NOT NULL,
+  notice_days INTEGER NOT NULL,
+  on_duty TEXT NOT NULL,
+  confirmed_at BIGINT NOT NULL,
+  confirmed_by TEXT NOT NULL,
+  public_view INTEGER NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE disclosure_log (
+  report_id TEXT NOT NULL REFERENCES reports (id),
+  seq BIGINT NOT NULL,
+  step TEXT NOT NULL,
+  state TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  PRIMARY KEY (report_id, seq)
+);
+CREATE TABLE pinned_revisions (
+  report_id TEXT NOT NULL REFERENCES reports (id),
+  branch TEXT NOT NULL,
+  label TEXT NOT NULL,
+  mbox TEXT NOT NULL,
+  patch_ids TEXT NOT NULL,
+  approved_by TEXT NOT NULL,
+  approved_at BIGINT NOT NULL,
+  PRIMARY KEY (report_id, branch)
+);
+)sql"},
 };
 
 // WAL size (in pages) that wakes the checkpoint thread.
@@ -544,6 +580,7 @@ Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b) {
     if (sqlite3_changes(w.db()) == 0) return Status::NotFound("no such active token");
   }
   VIGIL_RETURN_IF_ERROR(ApplyWebRows(b, report_id));
+  VIGIL_RETURN_IF_ERROR(ApplyDisclosureRows(b, report_id));
   return out;
 }
 

@@ -49,6 +49,13 @@ class SqliteStore final : public Store {
   Result<std::optional<ReporterPrefs>> GetReporterPrefs(const std::string& report_id) override;
   Result<std::vector<ReportSummary>> SearchReports(const std::string& match_expr,
                                                    const ReportFilter& filter) override;
+  // disclose module (sqlite_store_disclose.cc)
+  Result<std::optional<AdvisoryDraftRow>> FindAdvisoryDraft(const std::string& report_id) override;
+  Result<std::optional<DisclosurePlanRow>> FindDisclosurePlan(
+      const std::string& report_id) override;
+  Result<std::vector<DisclosureStepRow>> DisclosureLog(const std::string& report_id) override;
+  Result<std::vector<PinnedRevisionRow>> PinnedRevisions(const std::string& report_id) override;
+
   Result<AuditVerdict> VerifyAudit() override;
   Status Backup(const std::string& path) override;
 
@@ -62,6 +69,7 @@ class SqliteStore final : public Store {
   Result<WriteResult> ApplyBatch(WriteBatch& batch);  // on writer_thread_, inside a transaction
   // Module parts of ApplyBatch live in their own files (sqlite_store_<module>.cc) as
   // `Status Apply<Module>Rows(WriteBatch&, const std::string& report_id)` members.
+  Status ApplyDisclosureRows(WriteBatch& batch, const std::string& report_id);
   Result<std::unique_ptr<SqliteConnection>> OpenReader();
   Status ApplyWebRows(WriteBatch& batch, const std::string& report_id);  // sqlite_store_web.cc
 

@@ -146,6 +146,64 @@ struct WebWrites {
   std::optional<ReporterPrefs> reporter_prefs;     // upserted
 };
 
+// --- disclose module: advisory drafts, disclosure plans, execution logs, pinned approvals ---
+
+/// A report's advisory draft, as a JSON document owned by service/advisory_draft.h.
+struct AdvisoryDraftRow {
+  std::string report_id;
+  std::string document;
+  Instant updated_at = 0;
+};
+
+/// The disclosure plan of a report: its slot, the observers' notice and the on-duty maintainer.
+struct DisclosurePlanRow {
+  std::string report_id;
+  Instant slot = 0;
+  int notice_days = 7;
+  std::string on_duty;       // email of the maintainer on duty at the slot
+  Instant confirmed_at = 0;  // when the on-duty maintainer confirmed availability; 0 = not yet
+  std::string confirmed_by;
+  bool public_view = false;  // the report's public view is visible (after disclosure)
+  Instant updated_at = 0;
+};
+
+/// One entry of a disclosure's execution log. A step is first written as "intent" (before its
+/// side effect), then "done" with what it produced (a commit id, an issue URL).
+struct DisclosureStepRow {
+  std::string report_id;
+  std::string step;   // "apply:master", "push:master", "issue", "pr:master", "advisory", ...
+  std::string state;  // "intent" or "done"
+  std::string detail;
+  Instant at = 0;
+};
+
+/// The revision approved for one branch, pinned to its patch-ids at approval. Until the patch
+/// engine's approvals are wired in, this is where disclosure reads approved revisions from.
+struct PinnedRevisionRow {
+  std::string report_id;
+  std::string branch;
+  std::string label;      // "v2"
+  std::string mbox;       // the revision's patches as `git format-patch` mail
+  std::string patch_ids;  // the approved `git patch-id --stable` ids, space-separated, in order
+  std::string approved_by;
+  Instant approved_at = 0;
+};
+
+/// A mail to be sent no earlier than SEND_AT (an observer's notice before the slot).
+struct ScheduledMail {
+  OutboxMail mail;
+  Instant send_at = 0;
+};
+
+/// The disclose module's part of a WriteBatch (rows upserted by report id and key).
+struct DisclosureWrites {
+  std::optional<AdvisoryDraftRow> advisory;
+  std::optional<DisclosurePlanRow> plan;
+  std::vector<DisclosureStepRow> steps;
+  std::vector<PinnedRevisionRow> pinned;
+  std::vector<ScheduledMail> scheduled_outbox;
+};
+
 /// One atomic change. Either everything in it is durable, or nothing is.
 struct WriteBatch {
   /// The report projection to write. For a new report (expected_version == 0) the store
@@ -163,6 +221,7 @@ struct WriteBatch {
   std::vector<std::string> revoke_token_hashes;
   Instant now = 0;  // revocation time
   std::optional<CounterUpdate> counter;
+  DisclosureWrites disclosure;  // the disclose module's rows
   /// For a new report: called inside the write once the id is allocated (batch.report->id is
   /// set), to add what needs the id (notifications naming it). Must not block.
   std::function<void(WriteBatch&)> on_id_allocated;
@@ -238,6 +297,14 @@ class Store {
   /// match first. MATCH_EXPR must be well-formed FTS5 (see FtsQuery in workspace_service.h).
   virtual Result<std::vector<ReportSummary>> SearchReports(const std::string& match_expr,
                                                            const ReportFilter& filter) = 0;
+  // --- disclose module (store/sqlite_store_disclose.cc) ---
+  virtual Result<std::optional<AdvisoryDraftRow>> FindAdvisoryDraft(
+      const std::string& report_id) = 0;
+  virtual Result<std::optional<DisclosurePlanRow>> FindDisclosurePlan(
+      const std::string& report_id) = 0;
+  /// The execution log of REPORT_ID's disclosure, in the order the entries were written.
+  virtual Result<std::vector<DisclosureStepRow>> DisclosureLog(const std::string& report_id) = 0;
+  virtual Result<std::vector<PinnedRevisionRow>> PinnedRevisions(const std::string& report_id) = 0;
 
   /// Recomputes every chain and compares with the stored hashes.
   virtual Result<AuditVerdict> VerifyAudit() = 0;
