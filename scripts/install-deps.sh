@@ -14,7 +14,8 @@ packages=(
   python3 python3-jsonschema
 )
 if [[ "${VIGIL_TEST_DEPS:-0}" == 1 ]]; then
-  packages+=(git sqlite3)
+  # Mail gateway tests: real clients (swaks, git send-email), gpg, Postfix's smtp-sink/smtp-source.
+  packages+=(git sqlite3 swaks gnupg git-email postfix)
 fi
 
 missing=()

@@ -161,7 +161,8 @@ void ReportService::QueueReminders(const Report* before, const Report& after,
   }
 }
 
-Result<Submitted> ReportService::Submit(const Principal& actor, SubmitRequest req) {
+Result<Submitted> ReportService::Submit(const Principal& actor, SubmitRequest req,
+                                        const std::function<void(WriteBatch&)>& extend) {
   TemplateFields& f = req.fields;
   f.subject = Trim(f.subject);
   if (f.subject.empty()) return Status::Invalid("subject is required");
@@ -231,6 +232,7 @@ Result<Submitted> ReportService::Submit(const Principal& actor, SubmitRequest re
     b.on_id_allocated = [this](WriteBatch& batch) {
       QueueReminders(nullptr, *batch.report, &batch);
     };
+    if (extend) extend(b);
     Result<WriteResult> w = store_.Write(std::move(b));
     if (w.ok()) {
       out.id = w->report_id;
@@ -437,7 +439,8 @@ Result<Invited> ReportService::Invite(const Principal& actor, const std::string&
 }
 
 Result<ThreadMessage> ReportService::PostMessage(const Principal& actor, const std::string& id,
-                                                 std::string body) {
+                                                 std::string body,
+                                                 const std::function<void(WriteBatch&)>& extend) {
   if (Trim(body).empty()) return Status::Invalid("message body is required");
   VIGIL_RETURN_IF_ERROR(CheckText("message body", body, kMaxMessageBytes, false));
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
@@ -475,6 +478,7 @@ Result<ThreadMessage> ReportService::PostMessage(const Principal& actor, const s
           Notice(*r, p.email, "message", "New message",
                  (m.author_name.empty() ? m.author_role : m.author_name) + " wrote:\n\n" + m.body));
     }
+    if (extend) extend(b);
     Result<WriteResult> w = store_.Write(std::move(b));
     if (w.ok()) {
       std::vector<ThreadMessage> thread = *store_.Thread(id);

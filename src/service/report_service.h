@@ -56,7 +56,10 @@ class ReportService {
   Status Authorize(const Principal& principal, Action action, const std::string& report_id);
 
   // Report use cases. REQUIRES: the caller was authorized for the matching Action.
-  Result<Submitted> Submit(const Principal& actor, SubmitRequest request);
+  /// EXTEND, when given, adds rows to the batch that records the submission (the mail gateway
+  /// marks the received mail processed in the same transaction); it may run more than once.
+  Result<Submitted> Submit(const Principal& actor, SubmitRequest request,
+                           const std::function<void(WriteBatch&)>& extend = nullptr);
   Result<Report> Show(const std::string& id);
   Result<std::vector<ReportSummary>> List(const Principal& viewer, std::optional<State> state);
   Result<std::vector<ThreadMessage>> Thread(const std::string& id);
@@ -76,8 +79,9 @@ class ReportService {
   Result<Report> BreakEmbargo(const Principal& actor, const std::string& id, std::string reason);
   Result<Invited> Invite(const Principal& actor, const std::string& id, std::string email,
                          std::string name, Role role);
-  Result<ThreadMessage> PostMessage(const Principal& actor, const std::string& id,
-                                    std::string body);
+  /// EXTEND as for Submit.
+  Result<ThreadMessage> PostMessage(const Principal& actor, const std::string& id, std::string body,
+                                    const std::function<void(WriteBatch&)>& extend = nullptr);
 
   // Accounts. REQUIRES: the caller was authorized for Action::kAdminister (or is the CLI).
   Status AddAccount(const Principal& actor, std::string email, std::string name, AccountRole role,

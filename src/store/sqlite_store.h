@@ -41,6 +41,14 @@ class SqliteStore final : public Store {
   Result<int64_t> Counter(const std::string& name) override;
   Result<std::map<State, int64_t>> CountReportsByState() override;
   Result<int64_t> PendingOutbox() override;
+  Result<std::vector<InboxMail>> PendingInbox(int limit) override;
+  Result<std::vector<InboxMail>> ListInbox(int limit) override;
+  Result<std::optional<std::string>> ReportOfMessageId(const std::string& message_id) override;
+  Result<bool> SeenIncoming(const std::string& message_id) override;
+  Result<std::vector<MailPatch>> MailPatches(const std::string& report_id) override;
+  Result<std::vector<MailAttachment>> MailAttachments(const std::string& inbox_id) override;
+  Result<std::optional<MailKey>> FindMailKey(const std::string& email) override;
+  Result<std::vector<OutboxEntry>> ListOutbox(const OutboxQuery& query) override;
   Result<AuditVerdict> VerifyAudit() override;
   Status Backup(const std::string& path) override;
 
@@ -53,6 +61,7 @@ class SqliteStore final : public Store {
   Result<WriteResult> ApplyBatch(WriteBatch& batch);  // on writer_thread_, inside a transaction
   // Module parts of ApplyBatch live in their own files (sqlite_store_<module>.cc) as
   // `Status Apply<Module>Rows(WriteBatch&, const std::string& report_id)` members.
+  Status ApplyMailRows(WriteBatch& batch, const std::string& report_id);  // sqlite_store_mail.cc
   Result<std::unique_ptr<SqliteConnection>> OpenReader();
 
   const std::string path_;
