@@ -15,7 +15,7 @@ packages=(
 )
 if [[ "${VIGIL_TEST_DEPS:-0}" == 1 ]]; then
   # Mail gateway tests: real clients (swaks, git send-email), gpg, Postfix's smtp-sink/smtp-source.
-  packages+=(git sqlite3 swaks gnupg git-email postfix)
+  packages+=(git sqlite3 swaks gnupg git-email libmailtools-perl postfix)
 fi
 
 missing=()

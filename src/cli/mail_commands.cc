@@ -1,5 +1,7 @@
 // `vigil ingest`, `vigil mail ...`, `vigil key export`, and the mail gateway of `vigil serve`.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -62,7 +64,18 @@ void Ingest(CliContext& ctx, const std::vector<std::string>& recipients) {
   env.client = "ingest";
   env.recipients = recipients;
   if (env.recipients.empty()) env.recipients.push_back(gateway.address().Plain());
+  // The reason for a refusal must be the only line on stderr (MTAs quote it in the bounce);
+  // librnp prints its own parser errors to stderr, so fd 2 is muted during the delivery.
+  std::fflush(stderr);
+  const int saved_stderr = dup(2);
+  const int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (devnull >= 0) dup2(devnull, 2);
   Result<std::string> id = gateway.Deliver(env, std::move(message));
+  if (saved_stderr >= 0) {
+    dup2(saved_stderr, 2);
+    close(saved_stderr);
+  }
+  if (devnull >= 0) close(devnull);
   if (!id.ok()) {
     std::fprintf(stderr, "vigil: %s\n", id.status().message().c_str());
     const Code code = id.status().code();

@@ -3,15 +3,32 @@
 #include <rnp/rnp.h>
 #include <rnp/rnp_err.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <vector>
 
 namespace vigil::mail {
 namespace {
 
 // RAII holders for the rnp handles used here.
+// rnp logs failures to stderr; send the context's log elsewhere. (Debian's librnp 0.16 still
+// prints some parser errors straight to stderr: `vigil ingest` silences fd 2 around delivery.)
+int QuietFd() {
+  static const int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  return fd;
+}
+
 struct Ffi {
   rnp_ffi_t p = nullptr;
-  Ffi() { rnp_ffi_create(&p, "GPG", "GPG"); }
+  Ffi() {
+    rnp_ffi_create(&p, "GPG", "GPG");
+    // rnp fdopen()s the descriptor and fclose()s it with the context: give it its own.
+    if (p && QuietFd() >= 0) {
+      const int fd = fcntl(QuietFd(), F_DUPFD_CLOEXEC, 3);
+      if (fd >= 0 && rnp_ffi_set_log_fd(p, fd) != RNP_SUCCESS) close(fd);
+    }
+  }
   ~Ffi() {
     if (p) rnp_ffi_destroy(p);
   }
