@@ -319,13 +319,14 @@ Result<std::vector<DisclosureStepRow>> DisclosureService::Log(const std::string&
 Status DisclosureService::Precheck(const Report& r, const DisclosurePlanRow& plan,
                                    const std::vector<DisclosureStepRow>& log,
                                    std::vector<std::string>* branches,
-                                   std::vector<ApprovedRevision>* revisions) {
+                                   std::vector<ApprovedRevision>* revisions, bool* unconfirmed) {
   const std::string refuse = "cannot disclose " + r.id + ": ";
   const Instant now = clock_.Now();
   if (now < plan.slot) {
     return Status::Conflict(refuse + "the slot " + FormatUtc(plan.slot) + " is not reached");
   }
   if (plan.confirmed_at == 0 || plan.confirmed_at < plan.slot - kMicrosPerDay) {
+    *unconfirmed = true;
     return Status::Conflict(refuse + "the on-duty maintainer " + plan.on_duty +
                             " has not confirmed availability within the 24 hours before the "
                             "slot " +
@@ -442,11 +443,13 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
   if (!log_rows.ok()) return log_rows.status();
   std::vector<std::string> branches;
   std::vector<ApprovedRevision> revisions;
-  Status pre = Precheck(r, plan, *log_rows, &branches, &revisions);
+  bool unconfirmed = false;
+  Status pre = Precheck(r, plan, *log_rows, &branches, &revisions, &unconfirmed);
   if (!pre.ok()) {
-    if (!dry_run && pre.message().find("has not confirmed availability") != std::string::npos) {
-      VIGIL_RETURN_IF_ERROR(
-          AlertCoordinator(r, pre.message().substr(pre.message().find(": ") + 2)));
+    // Without the on-duty maintainer the disclosure does not start, and the coordinator hears.
+    if (unconfirmed && !dry_run) {
+      VIGIL_RETURN_IF_ERROR(AlertCoordinator(
+          r, "the on-duty maintainer " + plan.on_duty + " has not confirmed availability"));
     }
     return pre;
   }
@@ -566,14 +569,13 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
              actor, id, "advisory.published", [&](const Report&, AdvisoryDraft& draft_now) {
                draft_now.fixed_commits = commits;
                draft_now.published = published;
-               for (const std::string& key : {std::string("issue")}) {
-                 const std::string url = done[key].substr(done[key].find(' ') + 1);
-                 const bool known =
-                     std::any_of(draft_now.references.begin(), draft_now.references.end(),
-                                 [&](const advisory::Reference& ref) { return ref.url == url; });
-                 if (!url.empty() && url.starts_with("http") && !known) {
-                   draft_now.references.push_back({advisory::ReferenceType::kReport, url});
-                 }
+               // The public issue is the advisory's report reference.
+               const std::string url = done["issue"].substr(done["issue"].find(' ') + 1);
+               const bool known =
+                   std::any_of(draft_now.references.begin(), draft_now.references.end(),
+                               [&](const advisory::Reference& ref) { return ref.url == url; });
+               if (url.starts_with("http") && !known) {
+                 draft_now.references.push_back({advisory::ReferenceType::kReport, url});
                }
                return Status::Ok();
              });
