@@ -3,7 +3,10 @@
 // level-1 report goes from submission to disclosed (also with a SIGKILL at every step, then
 // resumed); the pushed commits are compared with what the real `git am` makes of the approved
 // mails; the public route of levels 4 and 6; the refusals with their exact messages.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <ctime>
 #include <filesystem>
@@ -494,6 +497,17 @@ TEST_F(DiscloseTest, RefusalsHaveExactMessages) {
   EXPECT_EQ(Sql("SELECT COUNT(*) FROM disclosure_log"), "0\n");
   CommandResult dry = Vigil({"disclose", id, "--dry-run"}, after);
   EXPECT_EQ(dry.exit_code, 0) << dry.err;
+  // One disclosure of a report at a time.
+  {
+    const std::string lock_path = dir_.path() + "/data/disclose-" + id + ".lock";
+    const int fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    ASSERT_EQ(flock(fd, LOCK_EX | LOCK_NB), 0);
+    CommandResult busy = Vigil({"disclose", id}, after);
+    EXPECT_EQ(busy.exit_code, 4);
+    EXPECT_EQ(busy.err, "vigil: cannot disclose " + id + ": another disclosure of it is running\n");
+    close(fd);
+  }
+  EXPECT_TRUE(forge_->requests().empty());
   // A report that is not scheduled is refused by the state machine.
   CommandResult other = Vigil({"report", "submit", "--subject", "Other", "--steps", "x"});
   const std::string other_id = other.out.substr(0, other.out.find('\n'));
@@ -527,6 +541,13 @@ TEST_F(PublicRouteTest, Level4GoesThroughRedactionToAPublicIssue) {
   Ok({"public", "redact", id, "--title", "Use longer session ids", "--text",
       "Session ids have 128 bits; we will move to 256 bits as hardening."});
   EXPECT_EQ(Sql("SELECT recipient FROM outbox WHERE kind = 'redaction'"), "rita@example.org\n");
+  // Killed after recording its intent, then after the forge call: resumed without a second issue.
+  for (int point : {1, 2}) {
+    CommandResult killed =
+        Vigil({"public", "open", id}, "", {"VIGIL_TEST_CRASH_AFTER_STEP=" + std::to_string(point)});
+    EXPECT_EQ(killed.exit_code, 128 + 9) << killed.err;
+  }
+  EXPECT_EQ(forge_->Count("POST", "/"), 1);
   CommandResult opened = Vigil({"public", "open", id});
   EXPECT_EQ(opened.exit_code, 0) << opened.err;
   EXPECT_EQ(opened.out, id + ": public issue #1 https://forge.example/acme/widget/issues/1\n");
