@@ -14,7 +14,7 @@ packages=(
   python3 python3-jsonschema
 )
 if [[ "${VIGIL_TEST_DEPS:-0}" == 1 ]]; then
-  packages+=(git sqlite3)
+  packages+=(git sqlite3 chromium)
 fi
 
 missing=()

@@ -39,7 +39,8 @@ std::string InitProject(const std::string& dir, const std::string& extra_config 
 class ServerProcess {
  public:
   /// Starts `vigil -c CONFIG serve --port 0` and waits (up to 30 s) for its listening line.
-  explicit ServerProcess(const std::string& config);
+  /// Its JSON log lines (stderr) go to LOG_PATH when given, else nowhere.
+  explicit ServerProcess(const std::string& config, const std::string& log_path = "");
   ~ServerProcess();  // SIGKILLs the server if it still runs
   bool started() const { return port_ != 0; }
   int port() const { return port_; }

@@ -18,6 +18,7 @@
 #include "http/rate_limiter.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "http/web.h"
 #include "service/credentials.h"
 
 namespace vigil {
@@ -123,6 +124,13 @@ void Serve(CliContext& ctx, int port_override) {
   Metrics metrics;
   Router router(**service, limiter);
   AddApiRoutes(router, **service, metrics);
+  // The HTML pages share the router, so they are authenticated and authorized the same way.
+  SessionService sessions((*service)->store(), clock, c);
+  WorkspaceService workspace(**service, (*service)->store(), clock, c);
+  PageRenderer renderer;
+  if (!ctx.Check(renderer.Init())) return;
+  WebContext web{**service, sessions, workspace, c, clock, renderer, {}};
+  AddWebRoutes(router, web);
   DiscloseServices* disclose = DiscloseServicesFor(ctx);
   if (!disclose) return;
   AddAdvisoryRoutes(router, *disclose->advisories, *disclose->disclosure);

@@ -78,7 +78,36 @@ HttpResponse ErrorResponse(const Status& s) {
   return r;
 }
 
-void Router::Add(Endpoint endpoint) { routes_.push_back(std::move(endpoint)); }
+std::string CookieValue(std::string_view header, std::string_view name) {
+  size_t i = 0;
+  while (i < header.size()) {
+    size_t end = header.find(';', i);
+    if (end == std::string_view::npos) end = header.size();
+    std::string_view pair = header.substr(i, end - i);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+      std::string_view value = pair.substr(eq + 1);
+      while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+        value = value.substr(1, value.size() - 2);
+      }
+      return std::string(value);
+    }
+    i = end + 1;
+  }
+  return "";
+}
+
+void Router::Add(Endpoint endpoint) {
+  endpoint.segments = Segments(endpoint.pattern);
+  routes_.push_back(std::move(endpoint));
+}
+
+HttpResponse Router::Refuse(const Endpoint& e, const HttpRequest& req, const Status& s) const {
+  if (e.credential == CredentialSource::kBearer || !page_error_) return ErrorResponse(s);
+  return page_error_(req, s);
+}
 
 HttpResponse Router::Handle(const HttpRequest& req, std::string* route_name) const {
   *route_name = "unmatched";
@@ -99,7 +128,7 @@ HttpResponse Router::Handle(const HttpRequest& req, std::string* route_name) con
   bool path_matched = false;
   for (const Endpoint& r : routes_) {
     std::map<std::string, std::string> params;
-    if (!Match(Segments(r.pattern), segments, &params)) continue;
+    if (!Match(r.segments, segments, &params)) continue;
     path_matched = true;
     if (r.method == req.method || (r.method == "GET" && req.method == "HEAD")) {
       found = &r;
@@ -113,6 +142,9 @@ HttpResponse Router::Handle(const HttpRequest& req, std::string* route_name) con
       resp.status = 405;
       return resp;
     }
+    if (page_error_ && !req.target.starts_with("/api/")) {
+      return page_error_(req, Status::NotFound("there is no page at this address"));
+    }
     return ErrorResponse(Status::NotFound("no such endpoint"));
   }
   *route_name = found->pattern;
@@ -124,31 +156,59 @@ HttpResponse Router::Handle(const HttpRequest& req, std::string* route_name) con
   }
 
   if (found->action) {
-    std::string_view auth = req.authorization;
-    std::string_view bearer;
-    if (!auth.empty()) {
-      constexpr std::string_view kScheme = "Bearer ";
-      if (auth.size() <= kScheme.size() || !auth.starts_with(kScheme)) {
-        return ErrorResponse(Status::Unauthenticated("invalid credentials"));
+    const Endpoint& e = *found;
+    Result<Principal> principal = Principal{};
+    if (e.credential == CredentialSource::kBearer) {
+      std::string_view auth = req.authorization;
+      std::string_view bearer;
+      if (!auth.empty()) {
+        constexpr std::string_view kScheme = "Bearer ";
+        if (auth.size() <= kScheme.size() || !auth.starts_with(kScheme)) {
+          return ErrorResponse(Status::Unauthenticated("invalid credentials"));
+        }
+        bearer = auth.substr(kScheme.size());
       }
-      bearer = auth.substr(kScheme.size());
+      principal = service_.Authenticate(bearer);
+    } else if (e.credential == CredentialSource::kCookie) {
+      // A stale or revoked session is the anonymous caller: public pages stay usable, and
+      // pages that need an account send the caller to log in.
+      principal =
+          service_.Authenticate(CookieValue(req.cookie, kSessionCookie), CredentialSource::kCookie);
+      if (!principal.ok() && principal.status().code() == Code::kUnauthenticated) {
+        principal = Principal{};
+      }
+    } else {
+      auto token = ctx.params.find("token");
+      principal = service_.Authenticate(token == ctx.params.end() ? "" : token->second,
+                                        CredentialSource::kPath);
+      // A wrong link and a link to a report that does not exist look the same.
+      if ((principal.ok() && principal->kind != Principal::Kind::kCapability) ||
+          (!principal.ok() && principal.status().code() == Code::kUnauthenticated)) {
+        return Refuse(e, req, Status::NotFound("this link is not valid"));
+      }
     }
-    Result<Principal> principal = service_.Authenticate(bearer);
-    if (!principal.ok()) return ErrorResponse(principal.status());
+    if (!principal.ok()) return Refuse(e, req, principal.status());
     ctx.principal = *principal;
     if (found->rate_limited) {
       int retry = 0;
       if (!limiter_.Allow(req.client_address, &retry)) {
-        HttpResponse resp = ErrorResponse(Status::RateLimited("too many submissions; retry in " +
-                                                              std::to_string(retry) + " seconds"));
+        HttpResponse resp = Refuse(e, req,
+                                   Status::RateLimited("too many submissions; retry in " +
+                                                       std::to_string(retry) + " seconds"));
         resp.headers.emplace_back("Retry-After", std::to_string(retry));
         return resp;
       }
     }
-    auto id = ctx.params.find("id");
-    Status allowed =
-        service_.Authorize(ctx.principal, *found->action, id == ctx.params.end() ? "" : id->second);
-    if (!allowed.ok()) return ErrorResponse(allowed);
+    std::string report_id;
+    if (auto id = ctx.params.find("id"); id != ctx.params.end()) report_id = id->second;
+    if (e.credential == CredentialSource::kPath) report_id = ctx.principal.report_id;
+    Status allowed = service_.Authorize(ctx.principal, *found->action, report_id);
+    if (!allowed.ok()) {
+      if (e.credential == CredentialSource::kPath && allowed.code() == Code::kNotFound) {
+        allowed = Status::NotFound("this link is not valid");
+      }
+      return Refuse(e, req, allowed);
+    }
   }
   return found->handler(req, ctx);
 }

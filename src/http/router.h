@@ -13,10 +13,9 @@
 #include "core/status.h"
 #include "http/http_types.h"
 #include "http/rate_limiter.h"
+#include "service/report_service.h"
 
 namespace vigil {
-
-class ReportService;
 
 struct RequestContext {
   Principal principal;
@@ -33,7 +32,18 @@ struct Endpoint {
   std::optional<Action> action;
   Handler handler;
   bool rate_limited = false;  // counts against the per-address submit limit
+  /// Where the caller's credential is: the Authorization header (the API), the session cookie
+  /// (HTML pages; a missing, stale or revoked cookie is the anonymous caller), or the path
+  /// segment {token} (capability links; the report authorized is the token's own).
+  CredentialSource credential = CredentialSource::kBearer;
+  std::vector<std::string> segments = {};  // the pattern split at '/', filled by Router::Add
 };
+
+/// The name of the browser session cookie.
+inline constexpr char kSessionCookie[] = "vigil_session";
+
+/// The value of cookie NAME in a Cookie header, or "".
+std::string CookieValue(std::string_view header, std::string_view name);
 
 class Router {
  public:
@@ -47,7 +57,15 @@ class Router {
   /// logs, which never see concrete paths (they may hold tokens). Thread-safe after setup.
   HttpResponse Handle(const HttpRequest& req, std::string* route_name) const;
 
+  /// Renders refusals (authentication, authorization, rate limits) of routes whose credential
+  /// is not a bearer token, as pages instead of JSON. Set once, before serving.
+  using PageErrorRenderer = std::function<HttpResponse(const HttpRequest&, const Status&)>;
+  void SetPageErrorRenderer(PageErrorRenderer render) { page_error_ = std::move(render); }
+
  private:
+  HttpResponse Refuse(const Endpoint& e, const HttpRequest& req, const Status& s) const;
+
+  PageErrorRenderer page_error_;
   ReportService& service_;
   RateLimiter& limiter_;
   std::vector<Endpoint> routes_;

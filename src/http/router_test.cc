@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -225,6 +226,23 @@ TEST_F(ApiTest, AuthorizationMatrixOverEveryRoute) {
   EXPECT_GE(router_->routes().size(), 30u);
 }
 
+TEST_F(ApiTest, OpenApiDescribesEveryRoute) {
+  std::ifstream in(std::string(VIGIL_SOURCE_DIR) + "/docs/openapi.yaml");
+  const std::string spec((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_FALSE(spec.empty());
+  for (const Endpoint& e : router_->routes()) {
+    if (e.credential != CredentialSource::kBearer) continue;  // HTML pages are not the API
+    std::string method = e.method;
+    for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const size_t at = spec.find("\n  " + e.pattern + ":\n");
+    EXPECT_NE(at, std::string::npos) << e.pattern << " is not in docs/openapi.yaml";
+    if (at == std::string::npos) continue;
+    const size_t next = spec.find("\n  /", at + 1);
+    EXPECT_NE(spec.substr(at, next - at).find("\n    " + method + ":"), std::string::npos)
+        << e.method << " " << e.pattern << " is not in docs/openapi.yaml";
+  }
+}
+
 TEST_F(ApiTest, HiddenReportsLookLikeMissingOnes) {
   HttpResponse exists = Call("GET", "/api/v1/reports/" + id_, tokens_["reporter-elsewhere"]);
   HttpResponse missing =
@@ -280,6 +298,8 @@ TEST_F(ApiTest, BadInputGetsExactErrors) {
       {"GET", "/api/v1/reports/SEC-2026-0404", "", 404, "report SEC-2026-0404 not found"},
       {"GET", "/api/v1/reports/..%2F..%2Fetc", "", 404, "report ../../etc not found"},
       {"GET", "/api/v1/reports?state=lost", "", 400, "unknown state \"lost\""},
+      {"GET", "/api/v1/reports?limit=0", "", 400, "limit must be 1 to 1000"},
+      {"GET", "/api/v1/reports?limit=5x", "", 400, "limit must be 1 to 1000"},
       {"GET", "/api/v1/nothing", "", 404, "no such endpoint"},
       {"DELETE", url, "", 405, "method not allowed"},
   };

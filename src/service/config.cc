@@ -3,6 +3,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <toml.hpp>
@@ -172,8 +173,8 @@ Result<Config> LoadConfig(const std::string& path) {
   }
   const std::string file = std::filesystem::path(path).filename().string();
   for (const auto& [k, v] : root.as_table()) {
-    if (k != "project" && k != "embargo" && k != "server" && k != "data" && k != "advisory" &&
-        k != "disclosure") {
+    if (k != "project" && k != "embargo" && k != "server" && k != "web" && k != "data" &&
+        k != "advisory" && k != "disclosure") {
       return Status::Invalid(file + ": " + k + ": unknown key");
     }
   }
@@ -240,6 +241,70 @@ Result<Config> LoadConfig(const std::string& path) {
   c.max_header_bytes = static_cast<int>(header);
   c.submit_per_minute = static_cast<int>(rate);
 
+  Section web(root, "web", file);
+  std::string policy_file, key_file;
+  std::optional<bool> secure;
+  bool secure_value = false;
+  int64_t session_hours = c.session_hours, ack_days = c.ack_working_days,
+          max_files = c.max_attachments, per_account = c.login_failures_per_account,
+          per_address = c.login_failures_per_address;
+  web.Get("policy", &c.policy_markdown);
+  web.Get("policy_file", &policy_file);
+  web.Get("pgp_key_file", &key_file);
+  if (root.contains("web") && root.at("web").is_table() &&
+      root.at("web").contains("secure_cookies")) {
+    web.Get("secure_cookies", &secure_value);
+    secure = secure_value;
+  }
+  web.Get("session_hours", &session_hours);
+  web.Get("ack_working_days", &ack_days);
+  web.Get("max_attachment_bytes", &c.max_attachment_bytes);
+  web.Get("max_attachments", &max_files);
+  web.Get("login_failures_per_account", &per_account);
+  web.Get("login_failures_per_address", &per_address);
+  VIGIL_RETURN_IF_ERROR(web.Finish());
+  if (session_hours < 1 || session_hours > 24 * 30) {
+    return web.Fail("session_hours", "must be 1 to 720");
+  }
+  if (ack_days < 1 || ack_days > 60) return web.Fail("ack_working_days", "must be 1 to 60");
+  if (c.max_attachment_bytes < 1 || c.max_attachment_bytes > (int64_t{1} << 30)) {
+    return web.Fail("max_attachment_bytes", "must be 1 to 1073741824");
+  }
+  if (max_files < 0 || max_files > 100) return web.Fail("max_attachments", "must be 0 to 100");
+  if (per_account < 1 || per_account > 1000) {
+    return web.Fail("login_failures_per_account", "must be 1 to 1000");
+  }
+  if (per_address < 1 || per_address > 100000) {
+    return web.Fail("login_failures_per_address", "must be 1 to 100000");
+  }
+  c.session_hours = static_cast<int>(session_hours);
+  c.ack_working_days = static_cast<int>(ack_days);
+  c.max_attachments = static_cast<int>(max_files);
+  c.login_failures_per_account = static_cast<int>(per_account);
+  c.login_failures_per_address = static_cast<int>(per_address);
+  const auto config_dir = std::filesystem::absolute(path).parent_path();
+  auto read_small = [&](const std::string& key, const std::string& name,
+                        std::string* out) -> Status {
+    if (name.empty()) return Status::Ok();
+    std::filesystem::path p(name);
+    if (p.is_relative()) p = config_dir / p;
+    std::error_code fec;
+    const auto bytes = std::filesystem::file_size(p, fec);
+    if (fec) return web.Fail(key, "cannot read " + p.string() + ": " + fec.message());
+    if (bytes > (256 << 10)) return web.Fail(key, p.string() + " is larger than 256 KiB");
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    *out = text.str();
+    return Status::Ok();
+  };
+  if (!policy_file.empty() && !c.policy_markdown.empty()) {
+    return web.Fail("policy_file", "set either web.policy or web.policy_file, not both");
+  }
+  VIGIL_RETURN_IF_ERROR(read_small("policy_file", policy_file, &c.policy_markdown));
+  VIGIL_RETURN_IF_ERROR(read_small("pgp_key_file", key_file, &c.pgp_public_key));
+  if (c.policy_markdown.size() > (256 << 10)) return web.Fail("policy", "is larger than 256 KiB");
+
   Section data(root, "data", file);
   data.Get("dir", &c.data_dir);
   VIGIL_RETURN_IF_ERROR(data.Finish());
@@ -253,6 +318,7 @@ Result<Config> LoadConfig(const std::string& path) {
   if (c.public_url.empty()) {
     c.public_url = "http://" + c.listen_address + ":" + std::to_string(c.listen_port);
   }
+  c.secure_cookies = secure.value_or(c.public_url.starts_with("https://"));
   return c;
 }
 
@@ -300,6 +366,28 @@ max_header_bytes = 16384
 # Report submissions allowed per client address per minute (0 = unlimited).
 submit_per_minute = 30
 
+[web]
+# The security policy shown on the landing page, in Markdown (rendered safely: raw HTML is
+# dropped). Either inline here or from a file relative to this one (not both).
+# policy = """..."""
+# policy_file = "SECURITY.md"
+# The project's OpenPGP public key (ASCII-armoured), shown on the landing page.
+# pgp_key_file = "security-key.asc"
+# Mark cookies Secure (sent over HTTPS only). Default: true when public_url is https://.
+# secure_cookies = true
+# How long a login lasts, in hours.
+session_hours = 12
+# A new report must be acknowledged within this many working days (Mon-Fri) of receipt; the
+# dashboard highlights reports near or past the deadline.
+ack_working_days = 3
+# Attachments on the report form and on replies: the largest file and how many per form. A whole
+# request must also fit in server.max_body_bytes.
+max_attachment_bytes = 786432
+max_attachments = 5
+# Failed logins allowed within 15 minutes, per account and per client address, before logins
+# must wait.
+login_failures_per_account = 5
+login_failures_per_address = 20
 [advisory]
 # Who publishes advisories (CSAF publisher, CVE CNA) and what they are about.
 # Publisher name and contact; empty means the project name and the security address.

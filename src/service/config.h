@@ -33,6 +33,16 @@ struct Config {
   int64_t max_body_bytes = 1 << 20;
   int max_header_bytes = 16 << 10;
   int submit_per_minute = 30;  // per client address
+  // [web]
+  std::string policy_markdown;  // web.policy, or the contents of web.policy_file
+  std::string pgp_public_key;   // contents of web.pgp_key_file (ASCII-armoured), may be empty
+  bool secure_cookies = false;  // web.secure_cookies; default: public_url starts with https://
+  int session_hours = 12;
+  int ack_working_days = 3;
+  int64_t max_attachment_bytes = 768 << 10;
+  int max_attachments = 5;
+  int login_failures_per_account = 5;   // within 15 minutes, then logins wait
+  int login_failures_per_address = 20;  // within 15 minutes
   // [advisory] who publishes advisories, what they are about, where the files go
   std::string publisher_name;                               // default: the project name
   std::string publisher_namespace = "https://example.org";  // CSAF publisher namespace

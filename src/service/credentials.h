@@ -12,6 +12,7 @@ namespace vigil {
 /// Prefixes tell credential kinds apart without a lookup.
 inline constexpr char kApiTokenPrefix[] = "vgt_";
 inline constexpr char kCapabilityPrefix[] = "vgc_";
+inline constexpr char kSessionPrefix[] = "vgs_";
 
 /// Initializes libsodium once; safe to call from any thread. Returns false if it cannot.
 bool InitCrypto();

@@ -5,6 +5,7 @@
 #include "core/level_policy.h"
 #include "core/report_id.h"
 #include "service/credentials.h"
+#include "service/report_json.h"
 
 namespace vigil {
 namespace {
@@ -14,17 +15,6 @@ constexpr int kMaxAttempts = 8;
 namespace json = boost::json;
 
 std::string Json(const json::object& o) { return json::serialize(o); }
-
-json::object FieldsJson(const TemplateFields& f) {
-  return {{"subject", f.subject},
-          {"steps", f.steps},
-          {"effects_cluster", f.effects_cluster},
-          {"effects_applications", f.effects_applications},
-          {"effects_infrastructure", f.effects_infrastructure},
-          {"workflows", f.workflows},
-          {"attack_vectors", f.attack_vectors},
-          {"other_software", f.other_software}};
-}
 
 // True when S is valid UTF-8 without NUL or C0 controls other than tab, LF and CR.
 bool IsCleanText(std::string_view s) {
@@ -77,12 +67,27 @@ ReportService::ReportService(Store& store, const Clock& clock, Config config)
   InitCrypto();
 }
 
-Result<Principal> ReportService::Authenticate(std::string_view bearer) {
+Result<Principal> ReportService::Authenticate(std::string_view bearer, CredentialSource source) {
   Principal p;
   if (bearer.empty()) return p;
   const Status invalid = Status::Unauthenticated("invalid credentials");
   if (bearer.size() > 128) return invalid;
   const std::string hash = TokenHash(bearer);
+  if (source == CredentialSource::kCookie) {
+    if (!bearer.starts_with(kSessionPrefix)) return invalid;
+    Result<std::optional<WebSession>> session = store_.FindSession(hash);
+    VIGIL_RETURN_IF_ERROR(session.status());
+    if (!session->has_value() || !SecretEquals((*session)->hash, hash)) return invalid;
+    if ((*session)->revoked_at != 0 || (*session)->expires_at <= clock_.Now()) return invalid;
+    Result<std::optional<Account>> account = store_.FindAccount((*session)->account_email);
+    VIGIL_RETURN_IF_ERROR(account.status());
+    if (!account->has_value() || (*account)->disabled) return invalid;
+    p.kind = Principal::Kind::kAccount;
+    p.email = (*account)->email;
+    p.account_role = (*account)->role;
+    return p;
+  }
+  if (source == CredentialSource::kPath && !bearer.starts_with(kCapabilityPrefix)) return invalid;
   if (bearer.starts_with(kCapabilityPrefix)) {
     Result<std::optional<CapabilityGrant>> grant = store_.FindCapability(hash);
     VIGIL_RETURN_IF_ERROR(grant.status());
@@ -228,8 +233,9 @@ Result<Submitted> ReportService::Submit(const Principal& actor, SubmitRequest re
                           Json({{"coordinator", stored.coordinator}, {"auto", true}})});
     }
     b.report = stored;
-    b.on_id_allocated = [this](WriteBatch& batch) {
+    b.on_id_allocated = [this, &req](WriteBatch& batch) {
       QueueReminders(nullptr, *batch.report, &batch);
+      if (req.extend) req.extend(batch);
     };
     Result<WriteResult> w = store_.Write(std::move(b));
     if (w.ok()) {
@@ -244,9 +250,10 @@ Result<Submitted> ReportService::Submit(const Principal& actor, SubmitRequest re
 Result<Report> ReportService::Show(const std::string& id) { return store_.GetReport(id); }
 
 Result<std::vector<ReportSummary>> ReportService::List(const Principal& viewer,
-                                                       std::optional<State> state) {
+                                                       std::optional<State> state, int limit) {
   ReportFilter f;
   f.state = state;
+  f.limit = limit;
   if (viewer.kind == Principal::Kind::kCapability) {
     f.report_id = viewer.report_id;
   } else if (!SeesAllReports(viewer)) {
@@ -437,7 +444,8 @@ Result<Invited> ReportService::Invite(const Principal& actor, const std::string&
 }
 
 Result<ThreadMessage> ReportService::PostMessage(const Principal& actor, const std::string& id,
-                                                 std::string body) {
+                                                 std::string body,
+                                                 const std::function<void(WriteBatch&)>& extend) {
   if (Trim(body).empty()) return Status::Invalid("message body is required");
   VIGIL_RETURN_IF_ERROR(CheckText("message body", body, kMaxMessageBytes, false));
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
@@ -475,6 +483,7 @@ Result<ThreadMessage> ReportService::PostMessage(const Principal& actor, const s
           Notice(*r, p.email, "message", "New message",
                  (m.author_name.empty() ? m.author_role : m.author_name) + " wrote:\n\n" + m.body));
     }
+    if (extend) extend(b);
     Result<WriteResult> w = store_.Write(std::move(b));
     if (w.ok()) {
       std::vector<ThreadMessage> thread = *store_.Thread(id);

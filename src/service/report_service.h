@@ -26,6 +26,16 @@ struct SubmitRequest {
   TemplateFields fields;
   std::string reporter_email;  // optional: reports may be anonymous
   std::string reporter_name;
+  /// Adds rows of other modules (attachments, preferences) to the submission's own batch once
+  /// its id is allocated, so they are stored atomically with it. Must not block.
+  std::function<void(WriteBatch&)> extend;
+};
+
+/// Where a credential was presented. Each kind of token is accepted from one place only.
+enum class CredentialSource {
+  kBearer,  // Authorization: Bearer (API tokens, capability tokens)
+  kCookie,  // the browser session cookie (session tokens)
+  kPath,    // a capability link's path segment (capability tokens)
 };
 
 struct Submitted {
@@ -49,7 +59,10 @@ class ReportService {
   /// Resolves a bearer credential. An empty credential is the anonymous principal; an unknown,
   /// revoked or expired token, or a disabled account's, is kUnauthenticated ("invalid
   /// credentials"), whatever the reason, so a caller learns nothing from the refusal.
-  Result<Principal> Authenticate(std::string_view bearer);
+  /// A session cookie resolves to the account (kAccount) while the session is live; a capability
+  /// link's token to kCapability. A token of the wrong kind for SOURCE is invalid.
+  Result<Principal> Authenticate(std::string_view bearer,
+                                 CredentialSource source = CredentialSource::kBearer);
 
   /// The one authorization decision of a request: looks up the caller's relation to REPORT_ID
   /// (for report-scoped actions) and applies the access policy of core/access.h.
@@ -58,7 +71,9 @@ class ReportService {
   // Report use cases. REQUIRES: the caller was authorized for the matching Action.
   Result<Submitted> Submit(const Principal& actor, SubmitRequest request);
   Result<Report> Show(const std::string& id);
-  Result<std::vector<ReportSummary>> List(const Principal& viewer, std::optional<State> state);
+  /// Reports VIEWER may see, newest first; at most LIMIT of them (0 = all).
+  Result<std::vector<ReportSummary>> List(const Principal& viewer, std::optional<State> state,
+                                          int limit = 500);
   Result<std::vector<ThreadMessage>> Thread(const std::string& id);
   Result<std::vector<StoredEvent>> AuditTrail(const std::string& id);
   /// Assigns COORDINATOR (an active maintainer or admin account), or the next maintainer of the
@@ -76,8 +91,9 @@ class ReportService {
   Result<Report> BreakEmbargo(const Principal& actor, const std::string& id, std::string reason);
   Result<Invited> Invite(const Principal& actor, const std::string& id, std::string email,
                          std::string name, Role role);
-  Result<ThreadMessage> PostMessage(const Principal& actor, const std::string& id,
-                                    std::string body);
+  /// EXTEND, when set, adds rows to the message's batch (attachments of the message).
+  Result<ThreadMessage> PostMessage(const Principal& actor, const std::string& id, std::string body,
+                                    const std::function<void(WriteBatch&)>& extend = {});
 
   // Accounts. REQUIRES: the caller was authorized for Action::kAdminister (or is the CLI).
   Status AddAccount(const Principal& actor, std::string email, std::string name, AccountRole role,

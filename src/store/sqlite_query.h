@@ -28,6 +28,17 @@ class SqliteConnection {
   sqlite3* db() const { return db_; }
   std::string Error() const { return sqlite3_errmsg(db_); }
 
+  /// Runs one statement through the statement cache (for statements run often: BEGIN, COMMIT,
+  /// SAVEPOINT). Multi-statement SQL goes through Exec.
+  Status Run(const std::string& sql) {
+    sqlite3_stmt* stmt = Prepare(sql);
+    if (stmt == nullptr) return Status::Unavailable("storage: " + Error());
+    const int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Status::Unavailable("storage: " + Error());
+    return Status::Ok();
+  }
+
   Status Exec(const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
@@ -72,6 +83,10 @@ class Query {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
+  Query& BindBlob(int i, std::string_view v) {
+    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
   Query& Bind(int i, int64_t v) {
     sqlite3_bind_int64(stmt_, i, v);
     return *this;
@@ -102,6 +117,12 @@ class Query {
   std::string Text(int col) const {
     const unsigned char* p = sqlite3_column_text(stmt_, col);
     return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string();
+  }
+  std::string Blob(int col) const {
+    const void* p = sqlite3_column_blob(stmt_, col);
+    return p ? std::string(static_cast<const char*>(p),
                            static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
              : std::string();
   }

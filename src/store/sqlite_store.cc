@@ -14,6 +14,8 @@
 
 namespace vigil {
 
+extern const char kWebMigration[];  // sqlite_store_web.cc
+
 namespace {
 
 // Named migrations, applied once each in this order. Never edit a shipped entry: append a new
@@ -123,6 +125,7 @@ CREATE TABLE counters (
   value BIGINT NOT NULL
 );
 )sql"},
+    {"web-1", kWebMigration},
     {"disclose-1", R"sql(
 CREATE TABLE advisory_drafts (
   report_id TEXT PRIMARY KEY REFERENCES reports (id),
@@ -160,6 +163,9 @@ CREATE TABLE pinned_revisions (
 );
 )sql"},
 };
+
+// WAL size (in pages) that wakes the checkpoint thread.
+constexpr int kCheckpointFrames = 2000;
 
 const char* OutboxStateName(OutboxState s) {
   switch (s) {
@@ -299,7 +305,21 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
     return Status::Unavailable("cannot migrate " + path + ": " + migrated.message());
   }
   VIGIL_RETURN_IF_ERROR(w.Exec("COMMIT"));
+  VIGIL_RETURN_IF_ERROR(w.Exec("PRAGMA wal_autocheckpoint=0"));
+  sqlite3_wal_hook(
+      w.db(),
+      [](void* arg, sqlite3*, const char*, int frames) {
+        auto* self = static_cast<SqliteStore*>(arg);
+        {
+          std::lock_guard<std::mutex> lock(self->checkpoint_mu_);
+          self->wal_frames_ = frames;
+        }
+        if (frames >= kCheckpointFrames) self->checkpoint_cv_.notify_one();
+        return SQLITE_OK;
+      },
+      store.get());
   store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  store->checkpoint_thread_ = std::thread([s = store.get()] { s->CheckpointLoop(); });
   return store;
 }
 
@@ -310,6 +330,37 @@ SqliteStore::~SqliteStore() {
   }
   queue_cv_.notify_all();
   if (writer_thread_.joinable()) writer_thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    checkpoint_stopping_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+}
+
+void SqliteStore::CheckpointLoop() {
+  Result<std::unique_ptr<SqliteConnection>> conn = OpenConnection(path_, /*writer=*/true);
+  if (!conn.ok()) return;  // the WAL then grows until the next open; nothing is lost
+  for (;;) {
+    int frames;
+    bool stopping;
+    {
+      std::unique_lock<std::mutex> lock(checkpoint_mu_);
+      checkpoint_cv_.wait(lock,
+                          [&] { return checkpoint_stopping_ || wal_frames_ >= kCheckpointFrames; });
+      frames = wal_frames_;
+      stopping = checkpoint_stopping_;
+      wal_frames_ = 0;
+    }
+    // PASSIVE never blocks the writer. A WAL that keeps growing (readers holding old snapshots)
+    // gets a RESTART, which waits for readers and lets the next writer start the WAL over; at
+    // close, TRUNCATE leaves an empty WAL.
+    const int mode = stopping                           ? SQLITE_CHECKPOINT_TRUNCATE
+                     : frames >= 32 * kCheckpointFrames ? SQLITE_CHECKPOINT_RESTART
+                                                        : SQLITE_CHECKPOINT_PASSIVE;
+    sqlite3_wal_checkpoint_v2((*conn)->db(), nullptr, mode, nullptr, nullptr);
+    if (stopping) return;
+  }
 }
 
 Result<WriteResult> SqliteStore::Write(WriteBatch batch) {
@@ -339,21 +390,21 @@ void SqliteStore::WriterLoop() {
     }
     SqliteConnection& w = *writer_;
     std::vector<std::optional<Result<WriteResult>>> results(group.size());
-    Status tx = w.Exec("BEGIN IMMEDIATE");
+    Status tx = w.Run("BEGIN IMMEDIATE");
     if (tx.ok()) {
       for (size_t i = 0; i < group.size(); ++i) {
-        Status sp = w.Exec("SAVEPOINT batch");
+        Status sp = w.Run("SAVEPOINT batch");
         if (!sp.ok()) {
           results[i] = sp;
           continue;
         }
         Result<WriteResult> r = ApplyBatch(group[i]->batch);
-        if (!r.ok()) (void)w.Exec("ROLLBACK TO batch");
-        (void)w.Exec("RELEASE batch");
+        if (!r.ok()) (void)w.Run("ROLLBACK TO batch");
+        (void)w.Run("RELEASE batch");
         results[i] = std::move(r);
       }
-      tx = w.Exec("COMMIT");  // the fsync the whole group shares
-      if (!tx.ok()) (void)w.Exec("ROLLBACK");
+      tx = w.Run("COMMIT");  // the fsync the whole group shares
+      if (!tx.ok()) (void)w.Run("ROLLBACK");
     }
     for (size_t i = 0; i < group.size(); ++i) {
       if (!tx.ok()) {
@@ -528,6 +579,7 @@ Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b) {
     VIGIL_RETURN_IF_ERROR(up.Bind(1, b.now).Bind(2, h).Run());
     if (sqlite3_changes(w.db()) == 0) return Status::NotFound("no such active token");
   }
+  VIGIL_RETURN_IF_ERROR(ApplyWebRows(b, report_id));
   VIGIL_RETURN_IF_ERROR(ApplyDisclosureRows(b, report_id));
   return out;
 }
@@ -587,12 +639,13 @@ Result<std::vector<ReportSummary>> SqliteStore::ListReports(const ReportFilter& 
   if (f.report_id) sql += " AND id = ?";
   const int state_at = f.state ? ++n : 0;
   if (f.state) sql += " AND state = ?";
-  sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
+  sql += " ORDER BY created_at DESC, id DESC";
+  if (f.limit > 0) sql += " LIMIT ?";
   Query q(lease.conn(), sql);
   if (email_at) q.Bind(email_at, *f.participant_email);
   if (id_at) q.Bind(id_at, *f.report_id);
   if (state_at) q.Bind(state_at, StateName(*f.state));
-  q.Bind(n + 1, static_cast<int64_t>(f.limit));
+  if (f.limit > 0) q.Bind(n + 1, static_cast<int64_t>(f.limit));
   std::vector<ReportSummary> out;
   while (q.Step()) {
     ReportSummary s;

@@ -41,6 +41,14 @@ class SqliteStore final : public Store {
   Result<int64_t> Counter(const std::string& name) override;
   Result<std::map<State, int64_t>> CountReportsByState() override;
   Result<int64_t> PendingOutbox() override;
+  Result<std::optional<WebSession>> FindSession(const std::string& hash) override;
+  Result<std::optional<TotpEnrolment>> FindTotp(const std::string& email) override;
+  Result<std::vector<Attachment>> Attachments(const std::string& report_id) override;
+  Result<std::optional<Attachment>> GetAttachment(const std::string& report_id,
+                                                  int64_t number) override;
+  Result<std::optional<ReporterPrefs>> GetReporterPrefs(const std::string& report_id) override;
+  Result<std::vector<ReportSummary>> SearchReports(const std::string& match_expr,
+                                                   const ReportFilter& filter) override;
   // disclose module (sqlite_store_disclose.cc)
   Result<std::optional<AdvisoryDraftRow>> FindAdvisoryDraft(const std::string& report_id) override;
   Result<std::optional<DisclosurePlanRow>> FindDisclosurePlan(
@@ -57,11 +65,13 @@ class SqliteStore final : public Store {
 
   explicit SqliteStore(std::string path);
   void WriterLoop();                                  // runs on writer_thread_
+  void CheckpointLoop();                              // runs on checkpoint_thread_
   Result<WriteResult> ApplyBatch(WriteBatch& batch);  // on writer_thread_, inside a transaction
   // Module parts of ApplyBatch live in their own files (sqlite_store_<module>.cc) as
   // `Status Apply<Module>Rows(WriteBatch&, const std::string& report_id)` members.
   Status ApplyDisclosureRows(WriteBatch& batch, const std::string& report_id);
   Result<std::unique_ptr<SqliteConnection>> OpenReader();
+  Status ApplyWebRows(WriteBatch& batch, const std::string& report_id);  // sqlite_store_web.cc
 
   const std::string path_;
   std::unique_ptr<SqliteConnection> writer_;  // used by writer_thread_ only
@@ -71,6 +81,14 @@ class SqliteStore final : public Store {
   std::deque<PendingWrite*> queue_;  // guarded by queue_mu_
   bool stopping_ = false;            // guarded by queue_mu_
   std::thread writer_thread_;        // applies queued batches; started by Open
+
+  // WAL checkpoints run on their own thread and connection so that the writer never waits for
+  // them (the writer's automatic checkpoints are off).
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  int wal_frames_ = 0;                // guarded by checkpoint_mu_; set by the writer's WAL hook
+  bool checkpoint_stopping_ = false;  // guarded by checkpoint_mu_
+  std::thread checkpoint_thread_;
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;  // guarded by readers_mu_

@@ -94,6 +94,58 @@ struct CounterUpdate {
   int64_t value = 0;
 };
 
+// ---- web (store/sqlite_store_web.cc): sessions, TOTP, attachments, reporter preferences ----
+
+/// A browser session. The cookie holds the token; only its hash is stored.
+struct WebSession {
+  std::string hash;  // hex SHA-256 of the session token
+  std::string account_email;
+  Instant created_at = 0;
+  Instant expires_at = 0;
+  Instant revoked_at = 0;  // 0 = live
+};
+
+/// An account's TOTP secret (RFC 6238). Pending until the first code confirms it.
+struct TotpEnrolment {
+  std::string email;
+  std::string secret_base32;
+  bool enabled = false;
+  int64_t last_step = 0;  // the last time step accepted (a code is never accepted twice)
+};
+
+/// A file attached to a report (with the submission) or to one of its messages.
+struct Attachment {
+  std::string report_id;    // empty in a batch = the batch's report
+  int64_t number = 0;       // 1-based per report, assigned by the store
+  int64_t message_seq = 0;  // 0 = attached to the report itself; -1 in a batch = its message
+  std::string filename;
+  std::string content_type;
+  int64_t size = 0;
+  std::string sha256;  // hex
+  std::string data;    // empty when listed without contents
+  std::string uploaded_by;
+  Instant created_at = 0;
+};
+
+/// What the reporter chose: how to be credited, and an optional OpenPGP key for replies.
+struct ReporterPrefs {
+  std::string report_id;  // empty in a batch = the batch's report
+  bool anonymous = true;
+  std::string credit_name;
+  std::string public_key;  // ASCII-armoured, may be empty
+  Instant updated_at = 0;
+};
+
+struct WebWrites {
+  std::vector<WebSession> sessions;                // inserted
+  std::vector<std::string> revoke_session_hashes;  // revoked at WriteBatch::now
+  std::string revoke_sessions_of;                  // every live session of this account
+  std::vector<TotpEnrolment> totp;                 // upserted by email
+  std::vector<std::string> delete_totp;            // by email
+  std::vector<Attachment> attachments;             // inserted, numbered
+  std::optional<ReporterPrefs> reporter_prefs;     // upserted
+};
+
 // --- disclose module: advisory drafts, disclosure plans, execution logs, pinned approvals ---
 
 /// A report's advisory draft, as a JSON document owned by service/advisory_draft.h.
@@ -173,6 +225,7 @@ struct WriteBatch {
   /// For a new report: called inside the write once the id is allocated (batch.report->id is
   /// set), to add what needs the id (notifications naming it). Must not block.
   std::function<void(WriteBatch&)> on_id_allocated;
+  WebWrites web;
 };
 
 struct WriteResult {
@@ -185,7 +238,7 @@ struct ReportFilter {
   std::optional<std::string> participant_email;
   std::optional<std::string> report_id;  // restrict to one report (capability holders)
   std::optional<State> state;
-  int limit = 500;
+  int limit = 500;  // 0 = no limit
 };
 
 struct ReportSummary {
@@ -231,6 +284,19 @@ class Store {
   virtual Result<std::map<State, int64_t>> CountReportsByState() = 0;
   virtual Result<int64_t> PendingOutbox() = 0;
 
+  // ---- web ----
+  virtual Result<std::optional<WebSession>> FindSession(const std::string& hash) = 0;
+  virtual Result<std::optional<TotpEnrolment>> FindTotp(const std::string& email) = 0;
+  /// The report's attachments in order, without their data.
+  virtual Result<std::vector<Attachment>> Attachments(const std::string& report_id) = 0;
+  /// One attachment with its data; nullopt when there is no such number.
+  virtual Result<std::optional<Attachment>> GetAttachment(const std::string& report_id,
+                                                          int64_t number) = 0;
+  virtual Result<std::optional<ReporterPrefs>> GetReporterPrefs(const std::string& report_id) = 0;
+  /// Reports matching the FTS5 query MATCH_EXPR (in their fields or thread) within FILTER, best
+  /// match first. MATCH_EXPR must be well-formed FTS5 (see FtsQuery in workspace_service.h).
+  virtual Result<std::vector<ReportSummary>> SearchReports(const std::string& match_expr,
+                                                           const ReportFilter& filter) = 0;
   // --- disclose module (store/sqlite_store_disclose.cc) ---
   virtual Result<std::optional<AdvisoryDraftRow>> FindAdvisoryDraft(
       const std::string& report_id) = 0;

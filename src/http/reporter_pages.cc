@@ -1,0 +1,232 @@
+// Reporter pages: no account, no JavaScript needed. The landing page with the policy, the
+// report form, and the private tracking page behind the capability link /track/<token>.
+#include "http/markdown.h"
+#include "http/web_pages.h"
+
+namespace vigil {
+namespace {
+
+using web::json::array;
+using web::json::object;
+
+// The form's fields, in the policy's template order: name, label, hint, required, rows.
+struct FieldSpec {
+  const char* name;
+  const char* label;
+  const char* hint;
+  bool required;
+  int rows;  // 0 = single line
+};
+constexpr FieldSpec kFields[] = {
+    {"subject", "Subject", "A descriptive one-line summary of the issue.", true, 0},
+    {"steps", "Reproduction steps",
+     "Exact steps, scripts or commands that show the problem. Attach screenshots or packet "
+     "captures below.",
+     true, 8},
+    {"effects_cluster", "Effects on the cluster", "What an attacker can do to the cluster itself.",
+     false, 3},
+    {"effects_applications", "Effects on applications",
+     "What happens to applications running on the cluster.", false, 3},
+    {"effects_infrastructure", "Effects on the infrastructure",
+     "What happens to the underlying hosts, network or cloud.", false, 3},
+    {"workflows", "Affected workflows", "Which of the project's workflows are affected, and how.",
+     false, 3},
+    {"attack_vectors", "Attack vectors and surface",
+     "Who can reach the vulnerable code, and from where.", false, 3},
+    {"other_software", "Other software used",
+     "Versions of other software you used to expose the problem.", false, 2},
+};
+
+std::string* FieldOf(TemplateFields& f, std::string_view name) {
+  if (name == "subject") return &f.subject;
+  if (name == "steps") return &f.steps;
+  if (name == "effects_cluster") return &f.effects_cluster;
+  if (name == "effects_applications") return &f.effects_applications;
+  if (name == "effects_infrastructure") return &f.effects_infrastructure;
+  if (name == "workflows") return &f.workflows;
+  if (name == "attack_vectors") return &f.attack_vectors;
+  return &f.other_software;
+}
+
+// The report form's model, with the values sent so far (after an error) and the error.
+object FormModel(const WebContext& web, const Form* sent, const std::string& error) {
+  array fields;
+  for (const FieldSpec& f : kFields) {
+    fields.push_back(object{{"name", f.name},
+                            {"label", f.label},
+                            {"hint", f.hint},
+                            {"required", f.required},
+                            {"multiline", f.rows > 0},
+                            {"rows", f.rows},
+                            {"value", sent ? sent->Get(f.name) : ""}});
+  }
+  const bool named = sent && sent->Get("credit") == "name";
+  return object{{"fields", std::move(fields)},
+                {"reporter_email", sent ? sent->Get("reporter_email") : ""},
+                {"reporter_name", sent ? sent->Get("reporter_name") : ""},
+                {"credit_name", sent ? sent->Get("credit_name") : ""},
+                {"credit_named", named},
+                {"credit_anonymous", !named},
+                {"public_key", sent ? sent->Get("public_key") : ""},
+                {"max_attachments", web.config.max_attachments},
+                {"attachments_allowed", web.config.max_attachments > 0},
+                {"max_attachment_kib", web.config.max_attachment_bytes / 1024},
+                {"error", error}};
+}
+
+HttpResponse TrackPage(WebContext& web, const HttpRequest& req, const RequestContext& ctx,
+                       const std::string& error, int status) {
+  const std::string& token = ctx.params.at("token");
+  const std::string& id = ctx.principal.report_id;
+  Result<Report> r = web.reports.Show(id);
+  if (!r.ok()) return web::ErrorPage(web, req, r.status());
+  if (Status viewed = web.workspace.RecordView(ctx.principal, *r); !viewed.ok()) {
+    return web::ErrorPage(web, req, viewed);
+  }
+  Result<std::vector<ThreadMessage>> thread = web.reports.Thread(id);
+  if (!thread.ok()) return web::ErrorPage(web, req, thread.status());
+  Result<std::vector<Attachment>> files = web.workspace.Attachments(id);
+  if (!files.ok()) return web::ErrorPage(web, req, files.status());
+  Result<std::optional<ReporterPrefs>> prefs = web.workspace.Prefs(id);
+  if (!prefs.ok()) return web::ErrorPage(web, req, prefs.status());
+  const Participant* me = r->FindParticipant(ctx.principal.email);
+  const bool reporter = me && me->role == Role::kReporter;
+  const std::string base = "/track/" + token;
+  const bool embargoed = r->embargo.state == EmbargoState::kActive && !IsTerminal(r->state);
+  const bool named = prefs->has_value() && !(*prefs)->anonymous;
+  object model{
+      {"id", r->id},
+      {"subject", r->fields.subject},
+      {"state", StateName(r->state)},
+      {"state_label", web::StateLabel(r->state)},
+      {"level", r->level},
+      {"classified", r->level > 0},
+      {"embargoed", embargoed},
+      {"embargo_end", web::Utc(r->embargo.end)},
+      {"received", web::Utc(r->created_at)},
+      {"new", ctx.query.count("new") > 0},
+      {"sent", ctx.query.count("sent") > 0},
+      {"link", web::AbsoluteUrl(web.config, req, base)},
+      {"base", base},
+      {"fields", web::FieldsModel(r->fields)},
+      {"report_files", web::ReportFilesModel(*files, base + "/files/")},
+      {"messages", web::ThreadModel(*thread, *files, base + "/files/")},
+      {"has_messages", !thread->empty()},
+      {"reporter", reporter},
+      {"role", me ? RoleName(me->role) : ""},
+      {"credit_named", named},
+      {"credit_anonymous", !named},
+      {"credit_name", named ? (*prefs)->credit_name : ""},
+      {"can_reply", r->state != State::kWithdrawn && r->state != State::kDuplicate &&
+                        r->state != State::kRejected},
+      {"attachments_allowed", web.config.max_attachments > 0},
+      {"max_attachment_kib", web.config.max_attachment_bytes / 1024},
+      {"error", error},
+  };
+  return web::Page(web, req, ctx, "track", r->id + " — " + r->fields.subject, std::move(model),
+                   status);
+}
+
+}  // namespace
+
+void AddReporterPageRoutes(Router& router, WebContext& web) {
+  WebContext* w = &web;
+  constexpr CredentialSource kCookie = CredentialSource::kCookie;
+  constexpr CredentialSource kPath = CredentialSource::kPath;
+  const std::string policy_html =
+      w->config.policy_markdown.empty() ? "" : MarkdownToSafeHtml(w->config.policy_markdown);
+
+  router.Add({"GET", "/", Action::kSubmit,
+              [w, policy_html](const HttpRequest& req, const RequestContext& ctx) {
+                object model{{"policy_html", policy_html},
+                             {"has_policy", !policy_html.empty()},
+                             {"pgp_key", w->config.pgp_public_key},
+                             {"has_key", !w->config.pgp_public_key.empty()},
+                             {"security_address", w->config.security_address}};
+                return web::Page(*w, req, ctx, "landing", "Report a vulnerability",
+                                 std::move(model));
+              },
+              false, kCookie});
+
+  router.Add({"GET", "/report", Action::kSubmit,
+              [w](const HttpRequest& req, const RequestContext& ctx) {
+                return web::Page(*w, req, ctx, "report_form", "Report a vulnerability",
+                                 FormModel(*w, nullptr, ""));
+              },
+              false, kCookie});
+
+  router.Add({"POST", "/report", Action::kSubmit,
+              [w](const HttpRequest& req, const RequestContext& ctx) {
+                Result<Form> form = web::CheckedForm(req, ctx);
+                if (!form.ok()) return web::ErrorPage(*w, req, form.status());
+                SubmitRequest s;
+                for (const FieldSpec& f : kFields) *FieldOf(s.fields, f.name) = form->Get(f.name);
+                s.reporter_email = form->Get("reporter_email");
+                s.reporter_name = form->Get("reporter_name");
+                CreditChoice credit;
+                credit.anonymous = form->Get("credit") != "name";
+                credit.name = form->Get("credit_name");
+                Result<Submitted> done = w->workspace.Submit(ctx.principal, std::move(s),
+                                                             web::Uploads(*form, "attachments"),
+                                                             credit, form->Get("public_key"));
+                if (!done.ok()) {
+                  return web::Page(*w, req, ctx, "report_form", "Report a vulnerability",
+                                   FormModel(*w, &*form, done.status().message()),
+                                   HttpStatusFor(done.status().code()));
+                }
+                return web::Redirect("/track/" + done->token + "?new=1");
+              },
+              true, kCookie});
+
+  router.Add({"GET", "/track/{token}", Action::kRead,
+              [w](const HttpRequest& req, const RequestContext& ctx) {
+                return TrackPage(*w, req, ctx, "", 200);
+              },
+              false, kPath});
+
+  router.Add({"POST", "/track/{token}/reply", Action::kPost,
+              [w](const HttpRequest& req, const RequestContext& ctx) {
+                Result<Form> form = web::CheckedForm(req, ctx);
+                if (!form.ok()) return web::ErrorPage(*w, req, form.status());
+                Result<ThreadMessage> m =
+                    w->workspace.Reply(ctx.principal, ctx.principal.report_id, form->Get("body"),
+                                       web::Uploads(*form, "attachments"));
+                if (!m.ok()) {
+                  return TrackPage(*w, req, ctx, m.status().message(),
+                                   HttpStatusFor(m.status().code()));
+                }
+                return web::Redirect("/track/" + ctx.params.at("token") + "?sent=1#thread");
+              },
+              false, kPath});
+
+  router.Add({"POST", "/track/{token}/credit", Action::kPost,
+              [w](const HttpRequest& req, const RequestContext& ctx) {
+                Result<Form> form = web::CheckedForm(req, ctx);
+                if (!form.ok()) return web::ErrorPage(*w, req, form.status());
+                CreditChoice credit;
+                credit.anonymous = form->Get("credit") != "name";
+                credit.name = form->Get("credit_name");
+                Status s = w->workspace.SetCredit(ctx.principal, ctx.principal.report_id, credit);
+                if (!s.ok()) return TrackPage(*w, req, ctx, s.message(), HttpStatusFor(s.code()));
+                return web::Redirect("/track/" + ctx.params.at("token") + "#credit");
+              },
+              false, kPath});
+
+  router.Add({"GET", "/track/{token}/files/{n}", Action::kRead,
+              [w](const HttpRequest& req, const RequestContext& ctx) {
+                const std::string& n = ctx.params.at("n");
+                if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != n.npos) {
+                  return web::ErrorPage(*w, req, Status::NotFound("no such attachment"));
+                }
+                Result<std::optional<Attachment>> a =
+                    w->workspace.GetAttachment(ctx.principal.report_id, std::stoll(n));
+                if (!a.ok()) return web::ErrorPage(*w, req, a.status());
+                if (!a->has_value()) {
+                  return web::ErrorPage(*w, req, Status::NotFound("no such attachment"));
+                }
+                return web::AttachmentResponse(**a);
+              },
+              false, kPath});
+}
+
+}  // namespace vigil

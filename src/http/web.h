@@ -1,0 +1,62 @@
+// The HTML interface: reporter pages (no account, no JavaScript needed), the maintainers'
+// workspace (cookie sessions), and the static files, registered on the Router like the API.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <functional>
+#include <string>
+
+#include "core/access.h"
+#include "core/report.h"
+#include "http/page_renderer.h"
+#include "http/router.h"
+#include "service/config.h"
+#include "service/report_service.h"
+#include "service/session_service.h"
+#include "service/workspace_service.h"
+
+namespace vigil {
+
+/// What a slot of the report page is given.
+struct ReportSlotInput {
+  const Report& report;
+  const Principal& viewer;
+  const std::string& csrf;  // for the slot's forms (field name "_csrf")
+  bool staff;               // the viewer may triage
+};
+
+/// Fills the view-model of one report-page slot; returns false to leave the slot out. The slot
+/// renders web/templates/slot_<name>.mustache with MODEL (see the comments in those files).
+using ReportSlotFiller = std::function<bool(const ReportSlotInput&, boost::json::object* model)>;
+
+/// Hooks for modules that add panels to the report page.
+struct ReportSlots {
+  ReportSlotFiller patches;     // patch series, revisions, applicability matrix, approvals
+  ReportSlotFiller disclosure;  // disclosure plan and advisory editor
+};
+
+struct WebContext {
+  ReportService& reports;
+  SessionService& sessions;
+  WorkspaceService& workspace;
+  const Config& config;
+  const Clock& clock;
+  const PageRenderer& renderer;
+  ReportSlots slots;
+};
+
+/// Registers every page route and the page error renderer on ROUTER. WEB must outlive it.
+void AddWebRoutes(Router& router, WebContext& web);
+
+// The route groups AddWebRoutes registers (one file each).
+void AddReporterPageRoutes(Router& router, WebContext& web);   // reporter_pages.cc
+void AddSessionPageRoutes(Router& router, WebContext& web);    // session_pages.cc
+void AddWorkspacePageRoutes(Router& router, WebContext& web);  // workspace_pages.cc
+
+/// The Content-Security-Policy of HTML pages: only this origin's styles, scripts, images and
+/// form targets; no inline script or style; no framing.
+inline constexpr char kPageCsp[] =
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+}  // namespace vigil

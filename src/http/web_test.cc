@@ -1,0 +1,474 @@
+// The web layer without sockets: TOTP against RFC 6238, CSRF, session rotation and throttling,
+// escaping of hostile text, the page routes' authentication and authorization, forms, search.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "http/form.h"
+#include "http/page_renderer.h"
+#include "http/router.h"
+#include "http/web.h"
+#include "service/credentials.h"
+#include "service/session_service.h"
+#include "service/totp.h"
+#include "service/workspace_service.h"
+#include "store/sqlite_store.h"
+
+namespace vigil {
+namespace {
+
+constexpr Instant kT0 = 1'790'000'000LL * kMicrosPerSecond;  // Tue 2026-09-22 (UTC)
+
+TEST(Totp, Rfc6238Vectors) {
+  const std::string k1 = "12345678901234567890";
+  const std::string k256 = "12345678901234567890123456789012";
+  const std::string k512 = "1234567890123456789012345678901234567890123456789012345678901234";
+  struct Case {
+    int64_t t;
+    const char *sha1, *sha256, *sha512;
+  };
+  const Case cases[] = {
+      {59, "94287082", "46119246", "90693936"},
+      {1111111109, "07081804", "68084774", "25091201"},
+      {1111111111, "14050471", "67062674", "99943326"},
+      {1234567890, "89005924", "91819424", "93441116"},
+      {2000000000, "69279037", "90698825", "38618901"},
+      {20000000000, "65353130", "77737706", "47863826"},
+  };
+  for (const Case& c : cases) {
+    const Instant t = c.t * kMicrosPerSecond;
+    EXPECT_EQ(Totp(k1, t, 8, TotpHash::kSha1), c.sha1) << c.t;
+    EXPECT_EQ(Totp(k256, t, 8, TotpHash::kSha256), c.sha256) << c.t;
+    EXPECT_EQ(Totp(k512, t, 8, TotpHash::kSha512), c.sha512) << c.t;
+  }
+  // RFC 4226 appendix D: HOTP of the same key, counters 0 and 9.
+  EXPECT_EQ(Hotp(k1, 0), "755224");
+  EXPECT_EQ(Hotp(k1, 9), "520489");
+}
+
+TEST(Totp, VerifyAllowsOneStepOfDrift) {
+  const std::string key = "12345678901234567890";
+  const Instant now = 1111111111 * kMicrosPerSecond;
+  EXPECT_EQ(VerifyTotp(key, Totp(key, now), now), TotpStep(now));
+  EXPECT_EQ(VerifyTotp(key, Totp(key, now - 30 * kMicrosPerSecond), now), TotpStep(now) - 1);
+  EXPECT_EQ(VerifyTotp(key, Totp(key, now + 30 * kMicrosPerSecond), now), TotpStep(now) + 1);
+  EXPECT_FALSE(VerifyTotp(key, Totp(key, now - 90 * kMicrosPerSecond), now));
+  EXPECT_FALSE(VerifyTotp(key, "12345", now));
+}
+
+TEST(Totp, Base32FollowsRfc4648) {
+  EXPECT_EQ(Base32Encode("foobar"), "MZXW6YTBOI");
+  EXPECT_EQ(Base32Encode("f"), "MY");
+  EXPECT_EQ(*Base32Decode("mzxw 6ytb oi=="), "foobar");
+  EXPECT_FALSE(Base32Decode("MZ1W"));
+  const std::string secret = NewTotpSecret();
+  EXPECT_EQ(secret.size(), 20u);
+  EXPECT_EQ(*Base32Decode(Base32Encode(secret)), secret);
+}
+
+TEST(Csrf, TokensAreBoundToTheirSecret) {
+  const std::string a = NewToken(kSessionPrefix), b = NewToken(kSessionPrefix);
+  EXPECT_EQ(CsrfToken(a), CsrfToken(a));
+  EXPECT_NE(CsrfToken(a), CsrfToken(b));
+  EXPECT_EQ(CsrfToken(a).find(a.substr(4, 10)), std::string::npos);
+  EXPECT_TRUE(CsrfTokenValid(a, CsrfToken(a)));
+  EXPECT_FALSE(CsrfTokenValid(b, CsrfToken(a)));
+  EXPECT_FALSE(CsrfTokenValid("", CsrfToken("")));
+  EXPECT_FALSE(CsrfTokenValid(a, ""));
+  std::string wrong = CsrfToken(a);
+  wrong[3] = wrong[3] == 'x' ? 'y' : 'x';
+  EXPECT_FALSE(CsrfTokenValid(a, wrong));
+}
+
+TEST(Forms, UrlEncodedAndMultipart) {
+  using namespace std::string_literals;
+  HttpRequest req;
+  req.content_type = "application/x-www-form-urlencoded";
+  req.body = "a=1+2&b=%3Cx%3E&a=3&empty=";
+  Result<Form> f = ParseForm(req);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->Get("a"), "3");
+  EXPECT_EQ(f->Get("b"), "<x>");
+  EXPECT_TRUE(f->Has("empty"));
+  req.body = "a=%4";
+  EXPECT_EQ(ParseForm(req).status().message(), "the form is malformed");
+
+  req.content_type = "multipart/form-data; boundary=XyZ";
+  req.body =
+      "--XyZ\r\nContent-Disposition: form-data; name=\"subject\"\r\n\r\nhello\r\nworld\r\n"
+      "--XyZ\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"a \\\"b\\\".bin\""
+      "\r\nContent-Type: application/octet-stream\r\n\r\n\x00\x01--XyZ-ish\r\n--XyZ--\r\n"s;
+  f = ParseForm(req);
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(f->Get("subject"), "hello\r\nworld");
+  ASSERT_EQ(f->files.size(), 1u);
+  EXPECT_EQ(f->files[0].filename, "a \"b\".bin");
+  EXPECT_EQ(f->files[0].data, std::string("\0\x01--XyZ-ish", 11));
+  req.body = "--XyZ\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nno end";
+  EXPECT_EQ(ParseForm(req).status().message(), "the form is malformed");
+  req.content_type = "text/plain";
+  req.body = "x";
+  EXPECT_EQ(ParseForm(req).status().message(), "the form is not url-encoded or multipart");
+}
+
+TEST(Queue, AcknowledgementDeadlineCountsWorkingDays) {
+  const Instant friday = *ParseUtc("2026-09-25T10:00:00Z");
+  EXPECT_EQ(FormatUtc(AckDeadline(friday, 3)), "2026-09-30T10:00:00Z");  // Wednesday
+  const Instant saturday = *ParseUtc("2026-09-26T10:00:00Z");
+  EXPECT_EQ(FormatUtc(AckDeadline(saturday, 3)), "2026-10-01T00:00:00Z");  // Thursday
+  const Instant tuesday = *ParseUtc("2026-09-22T08:30:00Z");
+  EXPECT_EQ(FormatUtc(AckDeadline(tuesday, 1)), "2026-09-23T08:30:00Z");
+}
+
+TEST(Queue, SearchInputIsNeverFts5Syntax) {
+  EXPECT_EQ(FtsQuery("  heap   overflow "), "\"heap\"* \"overflow\"*");
+  EXPECT_EQ(FtsQuery("a\"b OR NEAR("), "\"a\"\"b\"* \"OR\"* \"NEAR(\"*");
+  EXPECT_EQ(FtsQuery(" \t"), "");
+}
+
+class WebTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/vigil-web-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    store_ = std::move(SqliteStore::Open(dir_ + "/vigil.db")).value();
+    config_.maintainers = {"alice@example.org"};
+    config_.submit_per_minute = 1000;
+    config_.login_failures_per_account = 3;
+    reports_ = std::make_unique<ReportService>(*store_, clock_, config_);
+    sessions_ = std::make_unique<SessionService>(*store_, clock_, config_);
+    workspace_ = std::make_unique<WorkspaceService>(*reports_, *store_, clock_, config_);
+    ASSERT_TRUE(renderer_.Init().ok());
+    limiter_ = std::make_unique<RateLimiter>(clock_, 1000);
+    router_ = std::make_unique<Router>(*reports_, *limiter_);
+    web_ = std::make_unique<WebContext>(
+        WebContext{*reports_, *sessions_, *workspace_, config_, clock_, renderer_, {}});
+    AddWebRoutes(*router_, *web_);
+    local_.kind = Principal::Kind::kLocal;
+    local_.email = "root";
+    ASSERT_TRUE(reports_
+                    ->AddAccount(local_, "alice@example.org", "Alice", AccountRole::kMaintainer,
+                                 "alice-password")
+                    .ok());
+    ASSERT_TRUE(
+        reports_->AddAccount(local_, "mia@example.org", "Mia", AccountRole::kMember, "mia-password")
+            .ok());
+  }
+  void TearDown() override {
+    router_.reset();
+    web_.reset();
+    workspace_.reset();
+    sessions_.reset();
+    reports_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  NewSession Login(const std::string& email, const std::string& password,
+                   const std::string& code = "", const std::string& previous = "") {
+    Result<NewSession> s = sessions_->Login({email, password, code, "192.0.2.1"}, previous);
+    EXPECT_TRUE(s.ok()) << s.status().message();
+    return s.ok() ? *s : NewSession{};
+  }
+
+  HttpResponse Call(const std::string& method, const std::string& target,
+                    const std::string& cookie = "", const std::string& body = "") {
+    HttpRequest req;
+    req.method = method;
+    req.target = target;
+    req.cookie = cookie;
+    req.body = body;
+    req.content_type = "application/x-www-form-urlencoded";
+    req.client_address = "192.0.2.1";
+    std::string route;
+    return router_->Handle(req, &route);
+  }
+
+  static std::string Header(const HttpResponse& r, const std::string& name) {
+    for (const auto& [k, v] : r.headers) {
+      if (k == name) return v;
+    }
+    return "";
+  }
+
+  Submitted SubmitReport(const std::string& subject) {
+    SubmitRequest req;
+    req.fields.subject = subject;
+    req.fields.steps = "steps of " + subject;
+    return *workspace_->Submit(Principal{}, req, {}, CreditChoice{}, "");
+  }
+
+  std::string dir_;
+  FakeClock clock_{kT0};
+  Config config_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<ReportService> reports_;
+  std::unique_ptr<SessionService> sessions_;
+  std::unique_ptr<WorkspaceService> workspace_;
+  PageRenderer renderer_;
+  std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<WebContext> web_;
+  Principal local_;
+};
+
+TEST_F(WebTest, LoginRotatesTheSessionAndLogoutRevokesIt) {
+  NewSession first = Login("alice@example.org", "alice-password");
+  ASSERT_TRUE(reports_->Authenticate(first.token, CredentialSource::kCookie).ok());
+  // A session token is a cookie, never a bearer token or a link.
+  EXPECT_FALSE(reports_->Authenticate(first.token).ok());
+  EXPECT_FALSE(reports_->Authenticate(first.token, CredentialSource::kPath).ok());
+  NewSession second = Login("alice@example.org", "alice-password", "", first.token);
+  EXPECT_NE(first.token, second.token);
+  EXPECT_EQ(reports_->Authenticate(first.token, CredentialSource::kCookie).status().message(),
+            "invalid credentials");
+  EXPECT_EQ(reports_->Authenticate(second.token, CredentialSource::kCookie)->email,
+            "alice@example.org");
+  NewSession other_device = Login("alice@example.org", "alice-password");
+  ASSERT_TRUE(sessions_->Logout(second.token).ok());
+  EXPECT_FALSE(reports_->Authenticate(second.token, CredentialSource::kCookie).ok());
+  EXPECT_TRUE(reports_->Authenticate(other_device.token, CredentialSource::kCookie).ok());
+  ASSERT_TRUE(sessions_->LogoutEverywhere(other_device.principal).ok());
+  EXPECT_FALSE(reports_->Authenticate(other_device.token, CredentialSource::kCookie).ok());
+  // Sessions expire.
+  NewSession late = Login("alice@example.org", "alice-password");
+  clock_.Advance(config_.session_hours * 3600 * kMicrosPerSecond);
+  EXPECT_FALSE(reports_->Authenticate(late.token, CredentialSource::kCookie).ok());
+}
+
+TEST_F(WebTest, PasswordChangeEndsEveryOtherSession) {
+  NewSession a = Login("alice@example.org", "alice-password");
+  NewSession b = Login("alice@example.org", "alice-password");
+  EXPECT_EQ(sessions_->ChangePassword(a.principal, "nope", "new-password-1").status().message(),
+            "the current password is wrong");
+  EXPECT_EQ(sessions_->ChangePassword(a.principal, "alice-password", "short").status().message(),
+            "the new password must be 8 to 1024 bytes long");
+  Result<NewSession> c = sessions_->ChangePassword(a.principal, "alice-password", "new-password-1");
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(reports_->Authenticate(a.token, CredentialSource::kCookie).ok());
+  EXPECT_FALSE(reports_->Authenticate(b.token, CredentialSource::kCookie).ok());
+  EXPECT_TRUE(reports_->Authenticate(c->token, CredentialSource::kCookie).ok());
+  Login("alice@example.org", "new-password-1");
+}
+
+TEST_F(WebTest, FailedLoginsAreThrottledWithOneMessage) {
+  const LoginAttempt wrong{"alice@example.org", "bad", "", "198.51.100.4"};
+  const LoginAttempt unknown{"nobody@example.org", "alice-password", "", "198.51.100.4"};
+  EXPECT_EQ(sessions_->Login(unknown, "").status().message(), "wrong email, password or code");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(sessions_->Login(wrong, "").status().message(), "wrong email, password or code");
+  }
+  Result<NewSession> blocked =
+      sessions_->Login({"alice@example.org", "alice-password", "", "198.51.100.9"}, "");
+  EXPECT_EQ(blocked.status().code(), Code::kRateLimited);
+  EXPECT_EQ(blocked.status().message(), "too many failed logins; try again in 15 minutes");
+  clock_.Advance(15 * 60 * kMicrosPerSecond);
+  Login("alice@example.org", "alice-password");
+}
+
+TEST_F(WebTest, TotpIsRequiredOnceEnabledAndCodesAreNotReplayed) {
+  NewSession s = Login("alice@example.org", "alice-password");
+  Result<TotpSetup> setup = sessions_->BeginTotp(s.principal);
+  ASSERT_TRUE(setup.ok());
+  EXPECT_TRUE(setup->uri.starts_with("otpauth://totp/"));
+  const std::string key = *Base32Decode(setup->secret_base32);
+  std::string wrong = Totp(key, clock_.Now());
+  wrong[0] = wrong[0] == '9' ? '0' : static_cast<char>(wrong[0] + 1);
+  EXPECT_EQ(sessions_->ConfirmTotp(s.principal, wrong).message(),
+            "the code does not match; check the device's clock and try the next code");
+  ASSERT_TRUE(sessions_->ConfirmTotp(s.principal, Totp(key, clock_.Now())).ok());
+  EXPECT_TRUE(*sessions_->TotpEnabled("alice@example.org"));
+  EXPECT_EQ(
+      sessions_->Login({"alice@example.org", "alice-password", "", "x"}, "").status().message(),
+      "wrong email, password or code");
+  // The code used to confirm cannot log in (same step); the next one can, once.
+  EXPECT_FALSE(
+      sessions_->Login({"alice@example.org", "alice-password", Totp(key, clock_.Now()), "x"}, "")
+          .ok());
+  clock_.Advance(30 * kMicrosPerSecond);
+  const std::string code = Totp(key, clock_.Now());
+  Login("alice@example.org", "alice-password", code);
+  EXPECT_FALSE(sessions_->Login({"alice@example.org", "alice-password", code, "x"}, "").ok());
+}
+
+TEST_F(WebTest, AccountPagesNeedASessionAndFormsNeedTheirToken) {
+  HttpResponse r = Call("GET", "/dashboard");
+  EXPECT_EQ(r.status, 303);
+  EXPECT_EQ(Header(r, "Location"), "/login?next=/dashboard");
+  // A stale cookie is the anonymous caller, on account pages and public ones alike.
+  EXPECT_EQ(Call("GET", "/dashboard", "vigil_session=vgs_stale").status, 303);
+  EXPECT_EQ(Call("GET", "/", "vigil_session=vgs_stale").status, 200);
+
+  NewSession s = Login("alice@example.org", "alice-password");
+  const std::string cookie = std::string(kSessionCookie) + "=" + s.token;
+  r = Call("GET", "/dashboard", cookie);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(Header(r, "Content-Security-Policy"), kPageCsp);
+  EXPECT_NE(r.body.find("value=\"" + CsrfToken(s.token) + "\""), std::string::npos);
+
+  // A cross-site post carries no valid token.
+  r = Call("POST", "/logout/all", cookie, "");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("the form has expired; reload the page and send it again"),
+            std::string::npos);
+  r = Call("POST", "/logout/all", cookie, "_csrf=" + CsrfToken("vgs_other"));
+  EXPECT_EQ(r.status, 403);
+  EXPECT_TRUE(reports_->Authenticate(s.token, CredentialSource::kCookie).ok());
+  r = Call("POST", "/logout/all", cookie, "_csrf=" + CsrfToken(s.token));
+  EXPECT_EQ(r.status, 303);
+  EXPECT_EQ(Header(r, "Set-Cookie"),
+            "vigil_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  EXPECT_FALSE(reports_->Authenticate(s.token, CredentialSource::kCookie).ok());
+}
+
+TEST_F(WebTest, LoginPageSetsARotatedHttpOnlyStrictCookie) {
+  HttpResponse page = Call("GET", "/login");
+  const std::string visitor = Header(page, "Set-Cookie");
+  ASSERT_TRUE(visitor.starts_with("vigil_visitor="));
+  const std::string value = visitor.substr(14, visitor.find(';') - 14);
+  const std::string cookie = "vigil_visitor=" + value;
+  HttpResponse r = Call("POST", "/login", cookie,
+                        "_csrf=" + CsrfToken(value) +
+                            "&email=alice%40example.org&password=alice-password&next=%2Freports");
+  EXPECT_EQ(r.status, 303);
+  EXPECT_EQ(Header(r, "Location"), "/reports");
+  const std::string set = Header(r, "Set-Cookie");
+  EXPECT_TRUE(set.starts_with("vigil_session=vgs_"));
+  EXPECT_NE(set.find("; HttpOnly; SameSite=Strict; Max-Age=43200"), std::string::npos);
+  EXPECT_EQ(set.find("Secure"), std::string::npos);
+  // An open redirect is not possible through next.
+  r = Call("POST", "/login", cookie,
+           "_csrf=" + CsrfToken(value) +
+               "&email=alice%40example.org&password=alice-password&next=%2F%2Fevil.example");
+  EXPECT_EQ(Header(r, "Location"), "/dashboard");
+  // Without the token the login is refused before the password is looked at.
+  r = Call("POST", "/login", cookie, "email=alice%40example.org&password=alice-password");
+  EXPECT_EQ(r.status, 403);
+}
+
+TEST_F(WebTest, HostileTextIsEscapedEverywhere) {
+  const std::string xss = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>";
+  SubmitRequest req;
+  req.fields.subject = "Subject " + xss;
+  req.fields.steps = xss;
+  req.fields.attack_vectors = xss;
+  req.reporter_name = "Rita " + xss;
+  Result<Submitted> s = workspace_->Submit(Principal{}, req, {{xss + ".txt", xss, "data"}},
+                                           CreditChoice{false, xss}, "");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  Principal reporter = *reports_->Authenticate(s->token);
+  ASSERT_TRUE(reports_->PostMessage(reporter, s->id, xss).ok());
+  NewSession m = Login("alice@example.org", "alice-password");
+  for (const HttpResponse& r :
+       {Call("GET", "/reports/" + s->id, std::string(kSessionCookie) + "=" + m.token),
+        Call("GET", "/track/" + s->token),
+        Call("GET", "/dashboard?q=%3Cscript%3E", std::string(kSessionCookie) + "=" + m.token)}) {
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body.find("<script>alert"), std::string::npos);
+    EXPECT_EQ(r.body.find("<img src=x"), std::string::npos);
+    EXPECT_NE(r.body.find("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&apos;&gt;&lt;img"),
+              std::string::npos);
+  }
+}
+
+TEST_F(WebTest, AWrongCapabilityLinkLooksLikeNoReport) {
+  Submitted s = SubmitReport("Heap overflow");
+  EXPECT_EQ(Call("GET", "/track/" + s.token).status, 200);
+  std::string wrong = s.token;
+  wrong[12] = wrong[12] == 'a' ? 'b' : 'a';
+  HttpResponse bad = Call("GET", "/track/" + wrong);
+  HttpResponse none = Call("GET", "/track/" + NewToken(kCapabilityPrefix));
+  HttpResponse junk = Call("GET", "/track/x");
+  EXPECT_EQ(bad.status, 404);
+  EXPECT_EQ(bad.body, none.body);
+  EXPECT_EQ(bad.body, junk.body);
+  EXPECT_NE(bad.body.find("this link is not valid"), std::string::npos);
+  EXPECT_EQ(bad.body.find(s.id), std::string::npos);
+  // An API token or a session is not a capability link.
+  NewSession m = Login("alice@example.org", "alice-password");
+  EXPECT_EQ(Call("GET", "/track/" + m.token).body, bad.body);
+}
+
+TEST_F(WebTest, MembersSeeOnlyTheirReportsAndSearchIsFiltered) {
+  Submitted mine = SubmitReport("Token leak in agent logs");
+  Submitted other = SubmitReport("Token leak in controller");
+  ASSERT_TRUE(
+      reports_->Invite(local_, mine.id, "mia@example.org", "Mia", Role::kCollaborator).ok());
+  NewSession mia = Login("mia@example.org", "mia-password");
+  const std::string cookie = std::string(kSessionCookie) + "=" + mia.token;
+  HttpResponse dash = Call("GET", "/dashboard", cookie);
+  EXPECT_NE(dash.body.find(mine.id), std::string::npos);
+  EXPECT_EQ(dash.body.find(other.id), std::string::npos);
+  HttpResponse search = Call("GET", "/dashboard?q=token+leak", cookie);
+  EXPECT_NE(search.body.find(mine.id), std::string::npos);
+  EXPECT_EQ(search.body.find(other.id), std::string::npos);
+  EXPECT_EQ(Call("GET", "/reports/" + mine.id, cookie).status, 200);
+  HttpResponse hidden = Call("GET", "/reports/" + other.id, cookie);
+  HttpResponse missing = Call("GET", "/reports/SEC-2026-0999", cookie);
+  EXPECT_EQ(hidden.status, 404);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_NE(hidden.body.find("report " + other.id + " not found"), std::string::npos);
+  // A member cannot triage.
+  HttpResponse triage =
+      Call("POST", "/reports/" + mine.id + "/confirm", cookie, "_csrf=" + CsrfToken(mia.token));
+  EXPECT_EQ(triage.status, 403);
+
+  NewSession alice = Login("alice@example.org", "alice-password");
+  HttpResponse all =
+      Call("GET", "/dashboard?q=controller", std::string(kSessionCookie) + "=" + alice.token);
+  EXPECT_NE(all.body.find(other.id), std::string::npos);
+  EXPECT_EQ(all.body.find(mine.id), std::string::npos);
+}
+
+TEST_F(WebTest, ViewsOfEmbargoedReportsAreOnTheReadInList) {
+  Submitted s = SubmitReport("Race in scheduler");
+  NewSession alice = Login("alice@example.org", "alice-password");
+  const std::string cookie = std::string(kSessionCookie) + "=" + alice.token;
+  Call("GET", "/reports/" + s.id, cookie);
+  Call("GET", "/track/" + s.token);
+  clock_.Advance(kMicrosPerSecond);
+  HttpResponse page = Call("GET", "/reports/" + s.id, cookie);
+  Report r = *reports_->Show(s.id);
+  std::vector<ReadIn> list = *workspace_->ReadInList(r);
+  ASSERT_EQ(list.size(), 2u);  // the reporter, then alice (a viewer, not a participant)
+  EXPECT_EQ(list[0].role, "reporter");
+  EXPECT_EQ(list[0].views.size(), 1u);
+  EXPECT_EQ(list[1].who, "alice@example.org");
+  EXPECT_EQ(list[1].views.size(), 2u);
+  EXPECT_NE(page.body.find("report.viewed"), std::string::npos);
+  // The view chain is part of the audit log and verifies.
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
+TEST_F(WebTest, ReporterRepliesWithAttachmentsAndChoosesCredit) {
+  Submitted s = SubmitReport("Path traversal");
+  Principal reporter = *reports_->Authenticate(s.token);
+  ASSERT_TRUE(workspace_
+                  ->Reply(reporter, s.id, "here is a capture",
+                          {{"../../etc/cap.pcap", "application/vnd.tcpdump.pcap", "PCAP"}})
+                  .ok());
+  std::vector<Attachment> files = *workspace_->Attachments(s.id);
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].filename, "cap.pcap");
+  EXPECT_EQ(files[0].message_seq, 1);
+  HttpResponse download = Call("GET", "/track/" + s.token + "/files/1");
+  EXPECT_EQ(download.body, "PCAP");
+  EXPECT_EQ(download.content_type, "application/octet-stream");
+  EXPECT_EQ(Header(download, "Content-Disposition"), "attachment; filename=\"cap.pcap\"");
+  config_.max_attachment_bytes = 3;
+  EXPECT_EQ(workspace_->Reply(reporter, s.id, "big", {{"big.bin", "", "1234"}}).status().message(),
+            "attachment big.bin is larger than 3 bytes");
+  EXPECT_EQ(workspace_->SetCredit(reporter, s.id, {false, ""}).message(),
+            "a name to credit is required, or choose anonymous");
+  ASSERT_TRUE(workspace_->SetCredit(reporter, s.id, {false, "Rita R."}).ok());
+  EXPECT_EQ((*workspace_->Prefs(s.id))->credit_name, "Rita R.");
+  Principal collaborator = *reports_->Authenticate(
+      reports_->Invite(local_, s.id, "c@example.org", "", Role::kCollaborator)->token);
+  EXPECT_EQ(workspace_->SetCredit(collaborator, s.id, {true, ""}).message(),
+            "only the reporter chooses how they are credited");
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
+}  // namespace
+}  // namespace vigil

@@ -1,0 +1,397 @@
+// The maintainers' workspace: the dashboard (queue, acknowledgement deadline, search) and the
+// report page with every workflow action, the thread, the read-in list and the audit trail.
+#include <algorithm>
+
+#include "core/level_policy.h"
+#include "core/workflow.h"
+#include "http/web_pages.h"
+
+namespace vigil {
+namespace {
+
+using web::json::array;
+using web::json::object;
+
+constexpr CredentialSource kCookie = CredentialSource::kCookie;
+// Replaced in an action's notice by this server's absolute URL.
+constexpr char kLinkBase[] = "@@base@@";
+
+bool Legal(Command c, State s) {
+  std::vector<State> from = SourceStates(c);
+  return std::find(from.begin(), from.end(), s) != from.end();
+}
+
+const char* AckClass(AckStatus a) {
+  switch (a) {
+    case AckStatus::kOverdue:
+      return "overdue";
+    case AckStatus::kDueSoon:
+      return "due-soon";
+    case AckStatus::kOnTime:
+      return "on-time";
+    case AckStatus::kAcknowledged:
+      return "acknowledged";
+  }
+  return "";
+}
+
+// Active maintainer and admin accounts: who can coordinate.
+std::vector<Account> Coordinators(WebContext& web) {
+  std::vector<Account> out;
+  Result<std::vector<Account>> all = web.reports.store().ListAccounts();
+  if (!all.ok()) return out;
+  for (const Account& a : *all) {
+    if (!a.disabled && a.role != AccountRole::kMember) out.push_back(a);
+  }
+  return out;
+}
+
+HttpResponse Dashboard(WebContext& web, const HttpRequest& req, const RequestContext& ctx) {
+  QueueFilter filter;
+  auto q = [&](const char* key) {
+    auto it = ctx.query.find(key);
+    return it == ctx.query.end() ? std::string() : it->second;
+  };
+  std::string error;
+  if (const std::string s = q("state"); !s.empty()) {
+    filter.state = ParseState(s);
+    if (!filter.state) error = "unknown state \"" + s.substr(0, 32) + "\"";
+  }
+  if (const std::string l = q("level"); !l.empty()) {
+    filter.level =
+        l == "none" ? 0 : (l.size() == 1 && l[0] >= '1' && l[0] <= '7' ? l[0] - '0' : -1);
+  }
+  filter.coordinator = q("coordinator");
+  filter.text = q("q");
+  Result<std::vector<QueueEntry>> entries = web.workspace.Queue(ctx.principal, filter);
+  if (!entries.ok()) {
+    error = entries.status().message();
+    entries = std::vector<QueueEntry>{};
+  }
+  // Counts by state over everything the viewer sees (the chips above the table).
+  QueueFilter everything;
+  Result<std::vector<QueueEntry>> all = web.workspace.Queue(ctx.principal, everything);
+  std::map<State, int> counts;
+  int overdue = 0, due_soon = 0;
+  if (all.ok()) {
+    for (const QueueEntry& e : *all) {
+      ++counts[e.report.state];
+      overdue += e.ack == AckStatus::kOverdue;
+      due_soon += e.ack == AckStatus::kDueSoon;
+    }
+  }
+  array chips;
+  for (State s : kAllStates) {
+    if (!counts[s]) continue;
+    chips.push_back(object{{"state", StateName(s)},
+                           {"label", web::StateLabel(s)},
+                           {"count", counts[s]},
+                           {"active", filter.state == s}});
+  }
+  const Instant now = web.clock.Now();
+  array rows;
+  for (const QueueEntry& e : *entries) {
+    const ReportSummary& r = e.report;
+    rows.push_back(object{
+        {"id", r.id},
+        {"title", r.title},
+        {"state", StateName(r.state)},
+        {"state_label", web::StateLabel(r.state)},
+        {"level", r.level > 0 ? std::to_string(r.level) : "—"},
+        {"coordinator", r.coordinator.empty() ? "unassigned" : r.coordinator},
+        {"unassigned", r.coordinator.empty()},
+        {"received", web::Utc(r.created_at)},
+        {"age", web::Age(r.created_at, now)},
+        {"ack_class", AckClass(e.ack)},
+        {"ack_due", e.ack == AckStatus::kAcknowledged ? "" : web::Utc(e.ack_deadline)},
+        {"overdue", e.ack == AckStatus::kOverdue},
+        {"due_soon", e.ack == AckStatus::kDueSoon},
+    });
+  }
+  array states{object{{"value", ""}, {"label", "Any state"}, {"selected", !filter.state}}};
+  for (State s : kAllStates) {
+    states.push_back(object{
+        {"value", StateName(s)}, {"label", web::StateLabel(s)}, {"selected", filter.state == s}});
+  }
+  array levels{
+      object{{"value", ""}, {"label", "Any level"}, {"selected", filter.level < 0}},
+      object{{"value", "none"}, {"label", "Unclassified"}, {"selected", filter.level == 0}}};
+  for (int l = kMinLevel; l <= kMaxLevel; ++l) {
+    levels.push_back(object{{"value", std::to_string(l)},
+                            {"label", "Level " + std::to_string(l)},
+                            {"selected", filter.level == l}});
+  }
+  array coordinators{
+      object{{"value", ""}, {"label", "Anyone"}, {"selected", filter.coordinator.empty()}},
+      object{{"value", "-"}, {"label", "Unassigned"}, {"selected", filter.coordinator == "-"}}};
+  if (SeesAllReports(ctx.principal)) {
+    for (const Account& a : Coordinators(web)) {
+      coordinators.push_back(object{
+          {"value", a.email}, {"label", a.email}, {"selected", filter.coordinator == a.email}});
+    }
+  }
+  object model{{"rows", std::move(rows)},
+               {"empty", entries->empty()},
+               {"chips", std::move(chips)},
+               {"states", std::move(states)},
+               {"levels", std::move(levels)},
+               {"coordinators", std::move(coordinators)},
+               {"q", filter.text},
+               {"searching", !filter.text.empty()},
+               {"overdue", overdue},
+               {"due_soon", due_soon},
+               {"ack_days", web.config.ack_working_days},
+               {"error", error},
+               {"staff", SeesAllReports(ctx.principal)}};
+  return web::Page(web, req, ctx, "dashboard", "Reports", std::move(model));
+}
+
+// What a report page shows; NOTICE and ERROR come from the action just taken.
+HttpResponse ReportPage(WebContext& web, const HttpRequest& req, const RequestContext& ctx,
+                        const std::string& notice, const std::string& error, int status) {
+  const std::string& id = ctx.params.at("id");
+  Result<Report> r = web.reports.Show(id);
+  if (!r.ok()) return web::ErrorPage(web, req, r.status());
+  if (Status viewed = web.workspace.RecordView(ctx.principal, *r); !viewed.ok()) {
+    return web::ErrorPage(web, req, viewed);
+  }
+  Result<std::vector<ThreadMessage>> thread = web.reports.Thread(id);
+  if (!thread.ok()) return web::ErrorPage(web, req, thread.status());
+  Result<std::vector<Attachment>> files = web.workspace.Attachments(id);
+  if (!files.ok()) return web::ErrorPage(web, req, files.status());
+  Result<std::optional<ReporterPrefs>> prefs = web.workspace.Prefs(id);
+  if (!prefs.ok()) return web::ErrorPage(web, req, prefs.status());
+  Result<std::vector<ReadIn>> readin = web.workspace.ReadInList(*r);
+  if (!readin.ok()) return web::ErrorPage(web, req, readin.status());
+  const bool staff = web.reports.Authorize(ctx.principal, Action::kTriage, id).ok();
+  const std::string base = "/reports/" + id;
+  const bool embargoed = r->embargo.state == EmbargoState::kActive && !IsTerminal(r->state);
+
+  array people;
+  for (const ReadIn& p : *readin) {
+    people.push_back(object{{"who", p.who},
+                            {"role", p.role},
+                            {"added", web::Utc(p.added_at)},
+                            {"added_by", p.added_by},
+                            {"views", static_cast<int64_t>(p.views.size())},
+                            {"first_view", p.views.empty() ? "" : web::Utc(p.views.front())},
+                            {"last_view", p.views.empty() ? "" : web::Utc(p.views.back())}});
+  }
+  object model{
+      {"id", r->id},
+      {"base", base},
+      {"subject", r->fields.subject},
+      {"state", StateName(r->state)},
+      {"state_label", web::StateLabel(r->state)},
+      {"level", r->level > 0 ? "Level " + std::to_string(r->level) : "Unclassified"},
+      {"level_meaning", r->level > 0 ? PolicyForLevel(r->level).meaning : ""},
+      {"coordinator", r->coordinator.empty() ? "Unassigned" : r->coordinator},
+      {"received", web::Utc(r->created_at)},
+      {"embargoed", embargoed},
+      {"embargo_state", EmbargoStateName(r->embargo.state)},
+      {"embargo_end", web::Utc(r->embargo.end)},
+      {"embargo_cap", web::Utc(r->embargo.start + r->embargo.cap_days * kMicrosPerDay)},
+      {"duplicate_of", r->duplicate_of},
+      {"reason", r->reason},
+      {"fields", web::FieldsModel(r->fields)},
+      {"report_files", web::ReportFilesModel(*files, base + "/files/")},
+      {"messages", web::ThreadModel(*thread, *files, base + "/files/")},
+      {"message_count", static_cast<int64_t>(thread->size())},
+      {"people", std::move(people)},
+      {"credit", !prefs->has_value() || (*prefs)->anonymous ? "Anonymous"
+                                                            : "Credit as " + (*prefs)->credit_name},
+      {"has_key", prefs->has_value() && !(*prefs)->public_key.empty()},
+      {"public_key", prefs->has_value() ? (*prefs)->public_key : ""},
+      {"staff", staff},
+      {"can_post", r->state != State::kWithdrawn && r->state != State::kDuplicate &&
+                       r->state != State::kRejected},
+      {"attachments_allowed", web.config.max_attachments > 0},
+      {"notice", notice},
+      {"error", error},
+  };
+  if (staff) {
+    array coordinators;
+    for (const Account& a : Coordinators(web)) {
+      coordinators.push_back(object{{"email", a.email},
+                                    {"label", a.name.empty() ? a.email : a.name + " — " + a.email},
+                                    {"selected", a.email == r->coordinator}});
+    }
+    array levels;
+    for (int l = kMinLevel; l <= kMaxLevel; ++l) {
+      levels.push_back(object{{"value", l},
+                              {"label", std::to_string(l) + " — " + PolicyForLevel(l).meaning},
+                              {"selected", l == r->level}});
+    }
+    model["actions"] = object{
+        {"assign", Legal(Command::kAssign, r->state)},
+        {"confirm", Legal(Command::kConfirm, r->state)},
+        {"reject", Legal(Command::kReject, r->state)},
+        {"duplicate", Legal(Command::kDuplicate, r->state)},
+        {"classify", Legal(Command::kClassify, r->state)},
+        {"publish", Legal(Command::kPublish, r->state) && r->level >= 4},
+        {"embargo", embargoed},
+        {"invite", !IsTerminal(r->state)},
+        {"coordinators", std::move(coordinators)},
+        {"levels", std::move(levels)},
+        {"embargo_date", FormatUtc(r->embargo.end).substr(0, 10)},
+    };
+    Result<std::vector<StoredEvent>> trail = web.workspace.AuditTrail(id);
+    if (!trail.ok()) return web::ErrorPage(web, req, trail.status());
+    array events;
+    for (auto it = trail->rbegin(); it != trail->rend(); ++it) {
+      events.push_back(object{{"when", FormatUtc(it->time)},
+                              {"actor", it->actor},
+                              {"kind", it->kind},
+                              {"payload", it->payload == "{}" ? "" : it->payload},
+                              {"view", it->kind == "report.viewed"}});
+    }
+    model["events"] = std::move(events);
+  }
+  // The slots other modules fill (patches; disclosure plan and advisory).
+  const std::string csrf = CsrfToken(web::CsrfSecret(req, ctx));
+  ReportSlotInput input{*r, ctx.principal, csrf, staff};
+  auto slot = [&](const ReportSlotFiller& fill, const char* tmpl, const char* key) {
+    object slot_model;
+    if (!fill || !fill(input, &slot_model)) return;
+    slot_model["csrf"] = csrf;
+    slot_model["base"] = base;
+    model[key] = web.renderer.Render(tmpl, slot_model);
+  };
+  slot(web.slots.patches, "slot_patches", "patches_html");
+  slot(web.slots.disclosure, "slot_disclosure", "disclosure_html");
+  return web::Page(web, req, ctx, "report", r->id + " — " + r->fields.subject, std::move(model),
+                   status);
+}
+
+// Registers POST /reports/{id}/<NAME>: checks the form's CSRF token, runs ACT, then shows the
+// report again (with ACT's notice, or its error and status).
+void AddAction(
+    Router& router, WebContext* w, const char* name, Action action,
+    std::function<Result<std::string>(WebContext&, const RequestContext&, const Form&)> act) {
+  router.Add({"POST", std::string("/reports/{id}/") + name, action,
+              [w, act](const HttpRequest& req, const RequestContext& ctx) {
+                Result<Form> form = web::CheckedForm(req, ctx);
+                if (!form.ok()) return web::ErrorPage(*w, req, form.status());
+                Result<std::string> notice = act(*w, ctx, *form);
+                if (!notice.ok()) {
+                  return ReportPage(*w, req, ctx, "", notice.status().message(),
+                                    HttpStatusFor(notice.status().code()));
+                }
+                // No notice: back to the page by a redirect, so a reload does not repeat it.
+                if (notice->empty())
+                  return web::Redirect("/reports/" + ctx.params.at("id") + "#thread");
+                std::string text = *notice;
+                if (size_t at = text.find(kLinkBase); at != std::string::npos) {
+                  text.replace(at, std::string_view(kLinkBase).size(),
+                               web::AbsoluteUrl(w->config, req, ""));
+                }
+                return ReportPage(*w, req, ctx, text, "", 200);
+              },
+              false, kCookie});
+}
+
+template <typename T>
+Result<std::string> Done(const Result<T>& r, std::string notice) {
+  if (!r.ok()) return r.status();
+  return notice;
+}
+
+}  // namespace
+
+void AddWorkspacePageRoutes(Router& router, WebContext& web) {
+  WebContext* w = &web;
+  router.Add(
+      {"GET", "/dashboard", Action::kList,
+       [w](const HttpRequest& req, const RequestContext& ctx) { return Dashboard(*w, req, ctx); },
+       false, kCookie});
+  router.Add({"GET", "/reports/{id}", Action::kRead,
+              [w](const HttpRequest& req, const RequestContext& ctx) {
+                return ReportPage(*w, req, ctx, "", "", 200);
+              },
+              false, kCookie});
+  router.Add({"GET", "/reports/{id}/files/{n}", Action::kRead,
+              [w](const HttpRequest& req, const RequestContext& ctx) {
+                const std::string& n = ctx.params.at("n");
+                if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != n.npos) {
+                  return web::ErrorPage(*w, req, Status::NotFound("no such attachment"));
+                }
+                Result<std::optional<Attachment>> a =
+                    w->workspace.GetAttachment(ctx.params.at("id"), std::stoll(n));
+                if (!a.ok()) return web::ErrorPage(*w, req, a.status());
+                if (!a->has_value()) {
+                  return web::ErrorPage(*w, req, Status::NotFound("no such attachment"));
+                }
+                return web::AttachmentResponse(**a);
+              },
+              false, kCookie});
+
+  AddAction(router, w, "assign", Action::kTriage,
+            [](WebContext& wc, const RequestContext& ctx, const Form& f) {
+              return Done(
+                  wc.reports.Assign(ctx.principal, ctx.params.at("id"), f.Get("coordinator")),
+                  "Coordinator assigned.");
+            });
+  AddAction(router, w, "confirm", Action::kTriage,
+            [](WebContext& wc, const RequestContext& ctx, const Form&) {
+              return Done(wc.reports.Confirm(ctx.principal, ctx.params.at("id")),
+                          "Report confirmed.");
+            });
+  AddAction(router, w, "reject", Action::kTriage,
+            [](WebContext& wc, const RequestContext& ctx, const Form& f) {
+              return Done(wc.reports.Reject(ctx.principal, ctx.params.at("id"), f.Get("reason")),
+                          "Report rejected.");
+            });
+  AddAction(router, w, "duplicate", Action::kTriage,
+            [](WebContext& wc, const RequestContext& ctx, const Form& f) {
+              return Done(
+                  wc.reports.MarkDuplicate(ctx.principal, ctx.params.at("id"), f.Get("original")),
+                  "Marked as a duplicate.");
+            });
+  AddAction(router, w, "classify", Action::kTriage,
+            [](WebContext& wc, const RequestContext& ctx, const Form& f) -> Result<std::string> {
+              const std::string l = f.Get("level");
+              if (l.size() != 1 || l[0] < '1' || l[0] > '7') {
+                return Status::Invalid("choose a level from 1 to 7");
+              }
+              return Done(wc.reports.Classify(ctx.principal, ctx.params.at("id"), l[0] - '0'),
+                          "Classified as level " + l + ".");
+            });
+  AddAction(router, w, "publish", Action::kTriage,
+            [](WebContext& wc, const RequestContext& ctx, const Form&) {
+              return Done(wc.reports.Publish(ctx.principal, ctx.params.at("id")),
+                          "Routed to a public issue.");
+            });
+  AddAction(router, w, "embargo", Action::kTriage,
+            [](WebContext& wc, const RequestContext& ctx, const Form& f) -> Result<std::string> {
+              std::string end = f.Get("end_date");
+              const std::string time = f.Get("end_time");
+              if (!time.empty()) end += "T" + time + "Z";
+              Result<Instant> when = ParseUtc(end);
+              if (!when.ok()) return when.status();
+              return Done(
+                  wc.reports.SetEmbargo(ctx.principal, ctx.params.at("id"), *when, f.Get("reason")),
+                  "Embargo end set to " + web::Utc(*when) + ".");
+            });
+  AddAction(router, w, "invite", Action::kTriage,
+            [](WebContext& wc, const RequestContext& ctx, const Form& f) -> Result<std::string> {
+              std::optional<Role> role = ParseRole(f.Get("role"));
+              if (!role || *role == Role::kReporter || *role == Role::kCoordinator) {
+                return Status::Invalid("choose maintainer, collaborator or observer");
+              }
+              Result<Invited> invited = wc.reports.Invite(ctx.principal, ctx.params.at("id"),
+                                                          f.Get("email"), f.Get("name"), *role);
+              if (!invited.ok()) return invited.status();
+              return "Invited " + LowerAscii(f.Get("email")) + " as " + RoleName(*role) +
+                     ". Their private link (shown once; they can also log in with an account "
+                     "under this email): " +
+                     std::string(kLinkBase) + "/track/" + invited->token;
+            });
+  AddAction(router, w, "message", Action::kPost,
+            [](WebContext& wc, const RequestContext& ctx, const Form& f) {
+              return Done(wc.workspace.Reply(ctx.principal, ctx.params.at("id"), f.Get("body"),
+                                             web::Uploads(f, "attachments")),
+                          "");
+            });
+}
+
+}  // namespace vigil

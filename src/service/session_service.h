@@ -1,0 +1,97 @@
+// Browser sessions for accounts: password + optional TOTP login with throttling, logout
+// (one session or all), password change, TOTP enrolment, role changes, and the CSRF tokens
+// bound to a session (or to a capability link, or to an anonymous visitor's cookie).
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/access.h"
+#include "core/time.h"
+#include "service/config.h"
+#include "store/store.h"
+
+namespace vigil {
+
+struct LoginAttempt {
+  std::string email;
+  std::string password;
+  std::string totp_code;  // required when the account enabled TOTP
+  std::string client_address;
+};
+
+struct NewSession {
+  std::string token;  // the cookie value; shown once, stored hashed
+  Principal principal;
+  Instant expires_at = 0;
+};
+
+/// What a pending TOTP enrolment shows the user.
+struct TotpSetup {
+  std::string secret_base32;
+  std::string uri;  // otpauth://...
+};
+
+class SessionService {
+ public:
+  /// STORE, CLOCK and CONFIG must outlive the service. Thread-safe.
+  SessionService(Store& store, const Clock& clock, const Config& config);
+
+  /// Checks the password (and the TOTP code when enabled) and starts a new session; the
+  /// session presented with the request (PREVIOUS, may be empty) is revoked, so a session id
+  /// never survives a login. Errors, all with the same text so nothing is learnt from them:
+  /// kUnauthenticated "wrong email, password or code"; kRateLimited "too many failed logins;
+  /// try again in N minutes" after too many failures for the account or the address.
+  Result<NewSession> Login(const LoginAttempt& attempt, std::string_view previous);
+  /// Revokes the session with TOKEN (no error if it is unknown).
+  Status Logout(std::string_view token);
+  /// Revokes every session of PRINCIPAL's account.
+  Status LogoutEverywhere(const Principal& principal);
+  /// Changes the password after checking CURRENT; revokes every session of the account and
+  /// returns a new one. Errors: kUnauthenticated "the current password is wrong", kInvalidArgument
+  /// for a new password outside 8 to 1024 bytes.
+  Result<NewSession> ChangePassword(const Principal& principal, std::string_view current,
+                                    std::string_view replacement);
+
+  /// Starts (or restarts) TOTP enrolment with a new secret; TOTP is not required until
+  /// ConfirmTotp. Error kConflict when TOTP is already enabled.
+  Result<TotpSetup> BeginTotp(const Principal& principal);
+  /// The pending enrolment's setup, or nullopt.
+  Result<std::optional<TotpSetup>> PendingTotp(const Principal& principal);
+  /// Enables TOTP when CODE is valid for the pending secret. Error kInvalidArgument "the code
+  /// does not match; check the device's clock and try the next code".
+  Status ConfirmTotp(const Principal& principal, std::string_view code);
+  /// Turns TOTP off after checking the password.
+  Status DisableTotp(const Principal& principal, std::string_view password);
+  Result<bool> TotpEnabled(const std::string& email);
+
+  /// Changes EMAIL's role. REQUIRES: ACTOR is authorized for Action::kAdminister. Error
+  /// kConflict when it would leave no active admin.
+  Status SetAccountRole(const Principal& actor, const std::string& email, AccountRole role);
+
+ private:
+  Result<NewSession> StartSession(const Account& account, std::vector<NewEvent> events,
+                                  WebWrites web);
+  /// Records a failure for EMAIL and ADDRESS; returns the throttling error if now over limit.
+  void RecordFailure(const std::string& email, const std::string& address);
+  /// kRateLimited when EMAIL or ADDRESS has too many recent failures.
+  Status CheckThrottle(const std::string& email, const std::string& address);
+
+  Store& store_;
+  const Clock& clock_;
+  const Config& config_;
+  std::mutex throttle_mu_;
+  std::map<std::string, std::vector<Instant>> failures_;  // "a:" email / "ip:" address; guarded
+};
+
+/// The CSRF token of forms rendered for the holder of SECRET (a session token, a capability
+/// token, or the anonymous visitor cookie): base64url HMAC-SHA256(SECRET, "vigil-csrf-v1").
+/// Knowing it reveals nothing about SECRET; it changes whenever SECRET does (login rotates it).
+std::string CsrfToken(std::string_view secret);
+/// Constant-time check of PRESENTED against CsrfToken(SECRET); false for an empty SECRET.
+bool CsrfTokenValid(std::string_view secret, std::string_view presented);
+
+}  // namespace vigil

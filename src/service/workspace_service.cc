@@ -1,0 +1,341 @@
+#include "service/workspace_service.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <map>
+
+#include "core/report_id.h"
+#include "service/credentials.h"
+
+namespace vigil {
+namespace {
+
+constexpr int kMaxAttempts = 8;
+constexpr size_t kMaxPublicKeyBytes = 64 << 10;
+constexpr size_t kMaxQueryBytes = 256;
+
+std::string Json(const boost::json::object& o) { return boost::json::serialize(o); }
+
+// The last path component of NAME, without control characters, at most 200 bytes.
+std::string CleanFilename(std::string_view name) {
+  const size_t slash = name.find_last_of("/\\");
+  if (slash != std::string_view::npos) name = name.substr(slash + 1);
+  std::string out;
+  for (char c : name) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f || c == '"') continue;
+    out += c;
+  }
+  if (out.size() > 200) out.resize(200);
+  while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
+  if (!out.empty() && (static_cast<unsigned char>(out.back()) & 0x80)) out.pop_back();
+  if (out.empty() || out == "." || out == "..") out = "attachment";
+  return out;
+}
+
+std::string CleanContentType(std::string_view type) {
+  std::string out;
+  for (char c : type) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '+' ||
+        c == '-') {
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  if (out.empty() || out.size() > 100 || out.find('/') == std::string::npos) {
+    return "application/octet-stream";
+  }
+  return out;
+}
+
+Status CheckCredit(CreditChoice& credit) {
+  const size_t b = credit.name.find_first_not_of(" \t");
+  credit.name = b == std::string::npos ? "" : credit.name.substr(b);
+  while (!credit.name.empty() && (credit.name.back() == ' ' || credit.name.back() == '\t')) {
+    credit.name.pop_back();
+  }
+  if (credit.anonymous) {
+    credit.name.clear();
+    return Status::Ok();
+  }
+  if (credit.name.empty())
+    return Status::Invalid("a name to credit is required, or choose anonymous");
+  if (credit.name.size() > 200)
+    return Status::TooLarge("the name to credit is longer than 200 bytes");
+  for (char c : credit.name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return Status::Invalid("the name to credit must not contain control characters");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Instant AckDeadline(Instant received, int working_days) {
+  Instant t = received;
+  int weekday = UtcWeekday(t);
+  // A report that arrives on a weekend is counted from the start of Monday.
+  if (weekday == 6 || weekday == 0) {
+    const Instant day_start = t - t % kMicrosPerDay;
+    t = day_start + (weekday == 6 ? 2 : 1) * kMicrosPerDay;
+    weekday = 1;
+  }
+  for (int left = working_days; left > 0;) {
+    t += kMicrosPerDay;
+    weekday = (weekday + 1) % 7;
+    if (weekday != 0 && weekday != 6) --left;
+  }
+  return t;
+}
+
+std::string FtsQuery(std::string_view text) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    size_t j = i;
+    while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+    if (j > i) {
+      std::string word;
+      for (char c : text.substr(i, j - i)) {
+        if (c == '"') word += '"';
+        word += c;
+      }
+      if (!out.empty()) out += ' ';
+      out += '"' + word + "\"*";
+    }
+    i = j;
+  }
+  return out;
+}
+
+std::string ViewChain(const std::string& report_id) { return report_id + "/views"; }
+
+WorkspaceService::WorkspaceService(ReportService& reports, Store& store, const Clock& clock,
+                                   const Config& config)
+    : reports_(reports), store_(store), clock_(clock), config_(config) {}
+
+Result<std::vector<Attachment>> WorkspaceService::ToAttachments(const Principal& actor,
+                                                                std::vector<Upload> uploads,
+                                                                int64_t message_seq) const {
+  std::erase_if(uploads, [](const Upload& u) { return u.filename.empty() && u.data.empty(); });
+  if (static_cast<int>(uploads.size()) > config_.max_attachments) {
+    return Status::TooLarge("at most " + std::to_string(config_.max_attachments) +
+                            " attachments are allowed");
+  }
+  std::vector<Attachment> out;
+  for (Upload& u : uploads) {
+    Attachment a;
+    a.filename = CleanFilename(u.filename);
+    if (static_cast<int64_t>(u.data.size()) > config_.max_attachment_bytes) {
+      return Status::TooLarge("attachment " + a.filename + " is larger than " +
+                              std::to_string(config_.max_attachment_bytes) + " bytes");
+    }
+    if (u.data.empty()) return Status::Invalid("attachment " + a.filename + " is empty");
+    a.content_type = CleanContentType(u.content_type);
+    a.size = static_cast<int64_t>(u.data.size());
+    a.sha256 = TokenHash(u.data);  // hex SHA-256 of the contents
+    a.data = std::move(u.data);
+    a.message_seq = message_seq;
+    a.uploaded_by = actor.AuditName();
+    a.created_at = clock_.Now();
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+Result<Submitted> WorkspaceService::Submit(const Principal& actor, SubmitRequest request,
+                                           std::vector<Upload> uploads, CreditChoice credit,
+                                           std::string public_key) {
+  VIGIL_RETURN_IF_ERROR(CheckCredit(credit));
+  if (public_key.find_first_not_of(" \t\r\n") == std::string::npos) public_key.clear();
+  if (public_key.size() > kMaxPublicKeyBytes) {
+    return Status::TooLarge("the public key is longer than 65536 bytes");
+  }
+  if (!public_key.empty() &&
+      public_key.find("-----BEGIN PGP PUBLIC KEY BLOCK-----") == std::string::npos) {
+    return Status::Invalid("the public key must be an ASCII-armoured OpenPGP public key block");
+  }
+  Result<std::vector<Attachment>> files = ToAttachments(actor, std::move(uploads), 0);
+  VIGIL_RETURN_IF_ERROR(files.status());
+  const Instant now = clock_.Now();
+  request.extend = [&](WriteBatch& b) {
+    ReporterPrefs prefs;
+    prefs.anonymous = credit.anonymous;
+    prefs.credit_name = credit.name;
+    prefs.public_key = public_key;
+    prefs.updated_at = now;
+    b.web.reporter_prefs = prefs;
+    b.events.push_back({"", now, actor.AuditName(), "reporter.preferences",
+                        Json({{"anonymous", credit.anonymous},
+                              {"credit_name", credit.name},
+                              {"public_key_bytes", public_key.size()}})});
+    for (const Attachment& a : *files) {
+      b.web.attachments.push_back(a);
+      b.events.push_back(
+          {"", now, actor.AuditName(), "attachment.added",
+           Json({{"filename", a.filename}, {"size", a.size}, {"sha256", a.sha256}})});
+    }
+  };
+  return reports_.Submit(actor, std::move(request));
+}
+
+Result<ThreadMessage> WorkspaceService::Reply(const Principal& actor, const std::string& id,
+                                              std::string body, std::vector<Upload> uploads) {
+  Result<std::vector<Attachment>> files = ToAttachments(actor, std::move(uploads), -1);
+  VIGIL_RETURN_IF_ERROR(files.status());
+  return reports_.PostMessage(actor, id, std::move(body), [&](WriteBatch& b) {
+    for (const Attachment& a : *files) {
+      Attachment row = a;
+      row.report_id = id;
+      b.web.attachments.push_back(std::move(row));
+      b.events.push_back(
+          {id, a.created_at, actor.AuditName(), "attachment.added",
+           Json({{"filename", a.filename}, {"size", a.size}, {"sha256", a.sha256}})});
+    }
+  });
+}
+
+Status WorkspaceService::SetCredit(const Principal& actor, const std::string& id,
+                                   CreditChoice credit) {
+  VIGIL_RETURN_IF_ERROR(CheckCredit(credit));
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    Result<Report> r = store_.GetReport(id);
+    VIGIL_RETURN_IF_ERROR(r.status());
+    const Participant* p = r->FindParticipant(actor.email);
+    const bool reporter = actor.kind == Principal::Kind::kCapability && p != nullptr &&
+                          p->role == Role::kReporter && actor.report_id == id;
+    if (!reporter && !SeesAllReports(actor)) {
+      return Status::Denied("only the reporter chooses how they are credited");
+    }
+    Result<std::optional<ReporterPrefs>> old = store_.GetReporterPrefs(id);
+    VIGIL_RETURN_IF_ERROR(old.status());
+    const Instant now = clock_.Now();
+    ReporterPrefs prefs = old->value_or(ReporterPrefs{});
+    prefs.report_id = id;
+    prefs.anonymous = credit.anonymous;
+    prefs.credit_name = credit.name;
+    prefs.updated_at = now;
+    WriteBatch b;
+    b.report = *r;
+    b.report->updated_at = now;
+    b.expected_version = r->version;
+    b.web.reporter_prefs = prefs;
+    b.events.push_back({id, now, actor.AuditName(), "reporter.credit",
+                        Json({{"anonymous", credit.anonymous}, {"credit_name", credit.name}})});
+    Result<WriteResult> w = store_.Write(std::move(b));
+    if (w.ok()) return Status::Ok();
+    if (w.status().code() != Code::kAborted) return w.status();
+  }
+  return Status::Unavailable("too much contention on " + id + "; try again");
+}
+
+Result<std::optional<ReporterPrefs>> WorkspaceService::Prefs(const std::string& id) {
+  return store_.GetReporterPrefs(id);
+}
+
+Status WorkspaceService::RecordView(const Principal& viewer, const Report& report) {
+  if (report.embargo.state != EmbargoState::kActive || IsTerminal(report.state)) {
+    return Status::Ok();
+  }
+  WriteBatch b;
+  b.events.push_back(
+      {ViewChain(report.id), clock_.Now(), viewer.AuditName(), "report.viewed", "{}"});
+  return store_.Write(std::move(b)).status();
+}
+
+Result<std::vector<ReadIn>> WorkspaceService::ReadInList(const Report& report) {
+  std::vector<ReadIn> out;
+  std::map<std::string, size_t> by_name;  // audit name -> index in out
+  for (const Participant& p : report.participants) {
+    ReadIn r;
+    r.who = p.email.empty() ? "(anonymous reporter)" : p.email;
+    r.role = RoleName(p.role);
+    r.added_at = p.added_at;
+    r.added_by = p.added_by;
+    // The names a participant's views are recorded under: their account, or their link.
+    by_name["user:" + p.email] = out.size();
+    by_name["token:" + report.id + (p.email.empty() ? "" : "/" + p.email)] = out.size();
+    out.push_back(std::move(r));
+  }
+  Result<std::vector<StoredEvent>> views = store_.Events(ViewChain(report.id));
+  VIGIL_RETURN_IF_ERROR(views.status());
+  for (const StoredEvent& e : *views) {
+    auto it = by_name.find(e.actor);
+    if (it == by_name.end()) {
+      ReadIn r;
+      r.who = e.actor.starts_with("user:") ? e.actor.substr(5) : e.actor;
+      r.role = "viewer";
+      it = by_name.emplace(e.actor, out.size()).first;
+      out.push_back(std::move(r));
+    }
+    out[it->second].views.push_back(e.time);
+  }
+  return out;
+}
+
+Result<std::vector<StoredEvent>> WorkspaceService::AuditTrail(const std::string& id) {
+  Result<std::vector<StoredEvent>> own = store_.Events(id);
+  VIGIL_RETURN_IF_ERROR(own.status());
+  Result<std::vector<StoredEvent>> views = store_.Events(ViewChain(id));
+  VIGIL_RETURN_IF_ERROR(views.status());
+  std::vector<StoredEvent> all = std::move(*own);
+  all.insert(all.end(), views->begin(), views->end());
+  std::stable_sort(all.begin(), all.end(),
+                   [](const StoredEvent& a, const StoredEvent& b) { return a.time < b.time; });
+  return all;
+}
+
+Result<std::vector<QueueEntry>> WorkspaceService::Queue(const Principal& viewer,
+                                                        const QueueFilter& filter) {
+  if (filter.text.size() > kMaxQueryBytes) {
+    return Status::Invalid("the search is longer than " + std::to_string(kMaxQueryBytes) +
+                           " bytes");
+  }
+  ReportFilter f;
+  f.state = filter.state;
+  if (viewer.kind == Principal::Kind::kCapability) {
+    f.report_id = viewer.report_id;
+  } else if (!SeesAllReports(viewer)) {
+    f.participant_email = viewer.email;
+  }
+  const std::string match = FtsQuery(filter.text);
+  Result<std::vector<ReportSummary>> found =
+      match.empty() ? store_.ListReports(f) : store_.SearchReports(match, f);
+  VIGIL_RETURN_IF_ERROR(found.status());
+  const Instant now = clock_.Now();
+  std::vector<QueueEntry> out;
+  for (ReportSummary& s : *found) {
+    if (filter.level >= 0 && s.level != filter.level) continue;
+    if (filter.coordinator == "-"
+            ? !s.coordinator.empty()
+            : (!filter.coordinator.empty() && s.coordinator != filter.coordinator)) {
+      continue;
+    }
+    QueueEntry e;
+    e.ack_deadline = AckDeadline(s.created_at, config_.ack_working_days);
+    if (s.state != State::kReceived) {
+      e.ack = AckStatus::kAcknowledged;
+    } else if (now >= e.ack_deadline) {
+      e.ack = AckStatus::kOverdue;
+    } else if (e.ack_deadline - now <= kMicrosPerDay) {
+      e.ack = AckStatus::kDueSoon;
+    } else {
+      e.ack = AckStatus::kOnTime;
+    }
+    e.report = std::move(s);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<std::vector<Attachment>> WorkspaceService::Attachments(const std::string& id) {
+  return store_.Attachments(id);
+}
+
+Result<std::optional<Attachment>> WorkspaceService::GetAttachment(const std::string& id,
+                                                                  int64_t number) {
+  return store_.GetAttachment(id, number);
+}
+
+}  // namespace vigil

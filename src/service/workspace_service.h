@@ -1,0 +1,113 @@
+// What the web pages need beyond the report use cases: attachments, the reporter's credit and
+// key, the read-in list (every view of an embargoed report is recorded), the maintainers' queue
+// with its acknowledgement deadline, and full-text search over what the viewer may see.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/access.h"
+#include "core/time.h"
+#include "service/config.h"
+#include "service/report_service.h"
+#include "store/store.h"
+
+namespace vigil {
+
+/// A file as uploaded through a form.
+struct Upload {
+  std::string filename;
+  std::string content_type;
+  std::string data;
+};
+
+/// How the reporter wants to be credited in the advisory.
+struct CreditChoice {
+  bool anonymous = true;
+  std::string name;  // required when not anonymous
+};
+
+/// One person on the read-in list: who was added when and by whom, and every view.
+struct ReadIn {
+  std::string who;  // email, or the audit name of a viewer who is not a participant
+  std::string role;
+  Instant added_at = 0;
+  std::string added_by;
+  std::vector<Instant> views;  // oldest first
+};
+
+struct QueueFilter {
+  std::optional<State> state;
+  int level = -1;           // -1 = any; 0 = unclassified
+  std::string coordinator;  // "" = any; "-" = unassigned
+  std::string text;         // full-text query, "" = none
+};
+
+/// Where a report stands against the acknowledgement deadline.
+enum class AckStatus { kAcknowledged, kOnTime, kDueSoon, kOverdue };
+
+struct QueueEntry {
+  ReportSummary report;
+  Instant ack_deadline = 0;
+  AckStatus ack = AckStatus::kAcknowledged;
+};
+
+/// The instant WORKING_DAYS working days (Monday to Friday, UTC) after RECEIVED: the same time
+/// of day on the Nth following working day. A report received on a weekend counts from Monday.
+Instant AckDeadline(Instant received, int working_days);
+
+/// An FTS5 expression matching every word of TEXT as a prefix: each word becomes a quoted
+/// string (quotes doubled) followed by '*', so no user input is parsed as FTS5 syntax. Empty
+/// when TEXT has no word.
+std::string FtsQuery(std::string_view text);
+
+/// The chain holding the view events of report ID (kept apart from the report's own chain so
+/// views do not race with changes to the report).
+std::string ViewChain(const std::string& report_id);
+
+class WorkspaceService {
+ public:
+  /// Every argument must outlive the service. Thread-safe.
+  WorkspaceService(ReportService& reports, Store& store, const Clock& clock, const Config& config);
+
+  /// Submits a report with its attachments and the reporter's preferences in one atomic write.
+  /// Errors: those of ReportService::Submit, and kTooLarge / kInvalidArgument naming the file.
+  Result<Submitted> Submit(const Principal& actor, SubmitRequest request,
+                           std::vector<Upload> uploads, CreditChoice credit,
+                           std::string public_key);
+  /// Posts a message with attachments to report ID.
+  Result<ThreadMessage> Reply(const Principal& actor, const std::string& id, std::string body,
+                              std::vector<Upload> uploads);
+  /// Sets the reporter's credit choice. Only the reporter (or staff) may. Error
+  /// kPermissionDenied "only the reporter chooses how they are credited".
+  Status SetCredit(const Principal& actor, const std::string& id, CreditChoice credit);
+  Result<std::optional<ReporterPrefs>> Prefs(const std::string& id);
+
+  /// Records that VIEWER opened REPORT, when the report is under an active embargo.
+  Status RecordView(const Principal& viewer, const Report& report);
+  /// Participants with when and by whom they were added, plus every recorded view.
+  Result<std::vector<ReadIn>> ReadInList(const Report& report);
+  /// The report's audit trail: its own events and its view events, in time order.
+  Result<std::vector<StoredEvent>> AuditTrail(const std::string& id);
+
+  /// The reports VIEWER may see that match FILTER, newest first (best match first when
+  /// searching), with their acknowledgement deadline. Error kInvalidArgument for an over-long
+  /// query.
+  Result<std::vector<QueueEntry>> Queue(const Principal& viewer, const QueueFilter& filter);
+
+  Result<std::vector<Attachment>> Attachments(const std::string& id);
+  Result<std::optional<Attachment>> GetAttachment(const std::string& id, int64_t number);
+
+ private:
+  /// Validates UPLOADS and turns them into attachment rows uploaded by ACTOR.
+  Result<std::vector<Attachment>> ToAttachments(const Principal& actor, std::vector<Upload> uploads,
+                                                int64_t message_seq) const;
+
+  ReportService& reports_;
+  Store& store_;
+  const Clock& clock_;
+  const Config& config_;
+};
+
+}  // namespace vigil

@@ -1,0 +1,286 @@
+// The web module's part of SqliteStore: browser sessions, TOTP secrets, attachments, reporter
+// preferences and the full-text index over reports and their threads.
+#include <sqlite3.h>
+
+#include "store/sqlite_query.h"
+#include "store/sqlite_store.h"
+
+namespace vigil {
+
+// The search index is kept by triggers, so every writer of reports and messages (the core
+// batch code included) keeps it current without knowing it exists. FTS5 is SQLite-only; a
+// PostgreSQL store would use tsvector columns instead.
+extern const char kWebMigration[] = R"sql(
+CREATE TABLE web_sessions (
+  hash TEXT PRIMARY KEY,
+  account_email TEXT NOT NULL REFERENCES accounts (email),
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  revoked_at BIGINT NOT NULL
+);
+CREATE INDEX web_sessions_account ON web_sessions (account_email);
+CREATE TABLE totp_secrets (
+  email TEXT PRIMARY KEY REFERENCES accounts (email),
+  secret TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  last_step BIGINT NOT NULL
+);
+CREATE TABLE attachments (
+  report_id TEXT NOT NULL REFERENCES reports (id),
+  number BIGINT NOT NULL,
+  message_seq BIGINT NOT NULL,
+  filename TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  data BLOB NOT NULL,
+  uploaded_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (report_id, number)
+);
+CREATE TABLE reporter_prefs (
+  report_id TEXT PRIMARY KEY REFERENCES reports (id),
+  anonymous INTEGER NOT NULL,
+  credit_name TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE VIRTUAL TABLE report_search USING fts5(report_id UNINDEXED, source UNINDEXED, body);
+CREATE TRIGGER report_search_insert AFTER INSERT ON reports BEGIN
+  INSERT INTO report_search (report_id, source, body) VALUES (new.id, 'report',
+    new.id || ' ' || new.subject || ' ' || new.steps || ' ' || new.effects_cluster || ' ' ||
+    new.effects_applications || ' ' || new.effects_infrastructure || ' ' || new.workflows ||
+    ' ' || new.attack_vectors || ' ' || new.other_software);
+END;
+CREATE TRIGGER report_search_update AFTER UPDATE OF subject, steps, effects_cluster,
+    effects_applications, effects_infrastructure, workflows, attack_vectors, other_software
+    ON reports BEGIN
+  DELETE FROM report_search WHERE report_id = old.id AND source = 'report';
+  INSERT INTO report_search (report_id, source, body) VALUES (new.id, 'report',
+    new.id || ' ' || new.subject || ' ' || new.steps || ' ' || new.effects_cluster || ' ' ||
+    new.effects_applications || ' ' || new.effects_infrastructure || ' ' || new.workflows ||
+    ' ' || new.attack_vectors || ' ' || new.other_software);
+END;
+CREATE TRIGGER report_search_message AFTER INSERT ON messages BEGIN
+  INSERT INTO report_search (report_id, source, body) VALUES (new.report_id, 'message', new.body);
+END;
+INSERT INTO report_search (report_id, source, body)
+  SELECT id, 'report', id || ' ' || subject || ' ' || steps || ' ' || effects_cluster || ' ' ||
+    effects_applications || ' ' || effects_infrastructure || ' ' || workflows || ' ' ||
+    attack_vectors || ' ' || other_software FROM reports;
+INSERT INTO report_search (report_id, source, body) SELECT report_id, 'message', body FROM messages;
+)sql";
+
+Status SqliteStore::ApplyWebRows(WriteBatch& b, const std::string& report_id) {
+  SqliteConnection& w = *writer_;
+  WebWrites& web = b.web;
+  for (const WebSession& s : web.sessions) {
+    Query ins(w,
+              "INSERT INTO web_sessions (hash, account_email, created_at, expires_at, revoked_at) "
+              "VALUES (?, ?, ?, ?, 0)");
+    ins.Bind(1, s.hash).Bind(2, s.account_email).Bind(3, s.created_at);
+    VIGIL_RETURN_IF_ERROR(ins.Bind(4, s.expires_at).Run());
+  }
+  for (const std::string& h : web.revoke_session_hashes) {
+    Query up(w, "UPDATE web_sessions SET revoked_at = ? WHERE hash = ? AND revoked_at = 0");
+    VIGIL_RETURN_IF_ERROR(up.Bind(1, b.now).Bind(2, h).Run());
+  }
+  if (!web.revoke_sessions_of.empty()) {
+    Query up(w,
+             "UPDATE web_sessions SET revoked_at = ? WHERE account_email = ? AND revoked_at = 0");
+    VIGIL_RETURN_IF_ERROR(up.Bind(1, b.now).Bind(2, web.revoke_sessions_of).Run());
+  }
+  for (const TotpEnrolment& t : web.totp) {
+    Query up(w,
+             "INSERT INTO totp_secrets (email, secret, enabled, last_step) VALUES (?, ?, ?, ?) "
+             "ON CONFLICT (email) DO UPDATE SET secret = excluded.secret, "
+             "enabled = excluded.enabled, last_step = excluded.last_step");
+    up.Bind(1, t.email).Bind(2, t.secret_base32).Bind(3, static_cast<int64_t>(t.enabled));
+    VIGIL_RETURN_IF_ERROR(up.Bind(4, t.last_step).Run());
+  }
+  for (const std::string& email : web.delete_totp) {
+    Query del(w, "DELETE FROM totp_secrets WHERE email = ?");
+    VIGIL_RETURN_IF_ERROR(del.Bind(1, email).Run());
+  }
+  for (Attachment& a : web.attachments) {
+    if (a.report_id.empty()) a.report_id = report_id;
+    if (a.message_seq < 0) {
+      if (b.messages.empty()) return Status::Internal("attachment refers to a missing message");
+      a.message_seq = b.messages.front().seq;
+    }
+    Query q(w, "SELECT COALESCE(MAX(number), 0) + 1 FROM attachments WHERE report_id = ?");
+    q.Bind(1, a.report_id);
+    if (!q.Step()) return q.status().ok() ? Status::Internal("no row") : q.status();
+    a.number = q.Int(0);
+    Query ins(w,
+              "INSERT INTO attachments (report_id, number, message_seq, filename, content_type, "
+              "size, sha256, data, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    ins.Bind(1, a.report_id).Bind(2, a.number).Bind(3, a.message_seq).Bind(4, a.filename);
+    ins.Bind(5, a.content_type).Bind(6, a.size).Bind(7, a.sha256).BindBlob(8, a.data);
+    VIGIL_RETURN_IF_ERROR(ins.Bind(9, a.uploaded_by).Bind(10, a.created_at).Run());
+  }
+  if (web.reporter_prefs) {
+    ReporterPrefs& p = *web.reporter_prefs;
+    if (p.report_id.empty()) p.report_id = report_id;
+    Query up(w,
+             "INSERT INTO reporter_prefs (report_id, anonymous, credit_name, public_key, "
+             "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (report_id) DO UPDATE SET "
+             "anonymous = excluded.anonymous, credit_name = excluded.credit_name, "
+             "public_key = excluded.public_key, updated_at = excluded.updated_at");
+    up.Bind(1, p.report_id).Bind(2, static_cast<int64_t>(p.anonymous)).Bind(3, p.credit_name);
+    VIGIL_RETURN_IF_ERROR(up.Bind(4, p.public_key).Bind(5, p.updated_at).Run());
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<WebSession>> SqliteStore::FindSession(const std::string& hash) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(),
+          "SELECT hash, account_email, created_at, expires_at, revoked_at FROM web_sessions "
+          "WHERE hash = ?");
+  q.Bind(1, hash);
+  if (q.Step()) {
+    WebSession s;
+    s.hash = q.Text(0);
+    s.account_email = q.Text(1);
+    s.created_at = q.Int(2);
+    s.expires_at = q.Int(3);
+    s.revoked_at = q.Int(4);
+    return std::optional<WebSession>(std::move(s));
+  }
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return std::optional<WebSession>();
+}
+
+Result<std::optional<TotpEnrolment>> SqliteStore::FindTotp(const std::string& email) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(),
+          "SELECT email, secret, enabled, last_step FROM totp_secrets WHERE email = ?");
+  q.Bind(1, email);
+  if (q.Step()) {
+    TotpEnrolment t;
+    t.email = q.Text(0);
+    t.secret_base32 = q.Text(1);
+    t.enabled = q.Int(2) != 0;
+    t.last_step = q.Int(3);
+    return std::optional<TotpEnrolment>(std::move(t));
+  }
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return std::optional<TotpEnrolment>();
+}
+
+namespace {
+
+constexpr char kAttachmentColumns[] =
+    "report_id, number, message_seq, filename, content_type, size, sha256, uploaded_by, "
+    "created_at";
+
+Attachment ReadAttachmentRow(const Query& q) {
+  Attachment a;
+  a.report_id = q.Text(0);
+  a.number = q.Int(1);
+  a.message_seq = q.Int(2);
+  a.filename = q.Text(3);
+  a.content_type = q.Text(4);
+  a.size = q.Int(5);
+  a.sha256 = q.Text(6);
+  a.uploaded_by = q.Text(7);
+  a.created_at = q.Int(8);
+  return a;
+}
+
+}  // namespace
+
+Result<std::vector<Attachment>> SqliteStore::Attachments(const std::string& report_id) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(), std::string("SELECT ") + kAttachmentColumns +
+                            " FROM attachments WHERE report_id = ? ORDER BY number");
+  q.Bind(1, report_id);
+  std::vector<Attachment> out;
+  while (q.Step()) out.push_back(ReadAttachmentRow(q));
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return out;
+}
+
+Result<std::optional<Attachment>> SqliteStore::GetAttachment(const std::string& report_id,
+                                                             int64_t number) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(), std::string("SELECT ") + kAttachmentColumns +
+                            ", data FROM attachments WHERE report_id = ? AND number = ?");
+  q.Bind(1, report_id).Bind(2, number);
+  if (q.Step()) {
+    Attachment a = ReadAttachmentRow(q);
+    a.data = q.Blob(9);
+    return std::optional<Attachment>(std::move(a));
+  }
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return std::optional<Attachment>();
+}
+
+Result<std::optional<ReporterPrefs>> SqliteStore::GetReporterPrefs(const std::string& report_id) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(),
+          "SELECT report_id, anonymous, credit_name, public_key, updated_at FROM reporter_prefs "
+          "WHERE report_id = ?");
+  q.Bind(1, report_id);
+  if (q.Step()) {
+    ReporterPrefs p;
+    p.report_id = q.Text(0);
+    p.anonymous = q.Int(1) != 0;
+    p.credit_name = q.Text(2);
+    p.public_key = q.Text(3);
+    p.updated_at = q.Int(4);
+    return std::optional<ReporterPrefs>(std::move(p));
+  }
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return std::optional<ReporterPrefs>();
+}
+
+Result<std::vector<ReportSummary>> SqliteStore::SearchReports(const std::string& match_expr,
+                                                              const ReportFilter& f) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  // The visibility filter is applied in the same query, so nothing outside it is ever read.
+  std::string sql =
+      "SELECT r.id, r.subject, r.state, r.level, r.coordinator, r.created_at, r.updated_at, "
+      "r.embargo_end FROM reports r JOIN (SELECT report_id, MIN(rank) AS best FROM report_search "
+      "WHERE report_search MATCH ? GROUP BY report_id) m ON m.report_id = r.id WHERE 1 = 1";
+  int n = 1;
+  const int email_at = f.participant_email ? ++n : 0;
+  if (f.participant_email) {
+    sql += " AND EXISTS (SELECT 1 FROM participants p WHERE p.report_id = r.id AND p.email = ?)";
+  }
+  const int id_at = f.report_id ? ++n : 0;
+  if (f.report_id) sql += " AND r.id = ?";
+  const int state_at = f.state ? ++n : 0;
+  if (f.state) sql += " AND r.state = ?";
+  sql += " ORDER BY m.best, r.created_at DESC LIMIT ?";
+  Query q(lease.conn(), sql);
+  q.Bind(1, match_expr);
+  if (email_at) q.Bind(email_at, *f.participant_email);
+  if (id_at) q.Bind(id_at, *f.report_id);
+  if (state_at) q.Bind(state_at, StateName(*f.state));
+  q.Bind(n + 1, static_cast<int64_t>(f.limit));
+  std::vector<ReportSummary> out;
+  while (q.Step()) {
+    ReportSummary s;
+    s.id = q.Text(0);
+    s.title = q.Text(1);
+    s.state = ParseState(q.Text(2)).value_or(State::kReceived);
+    s.level = static_cast<int>(q.Int(3));
+    s.coordinator = q.Text(4);
+    s.created_at = q.Int(5);
+    s.updated_at = q.Int(6);
+    s.embargo_end = q.Int(7);
+    out.push_back(std::move(s));
+  }
+  if (!q.status().ok()) return Status::Invalid("search: the query is not understood");
+  return out;
+}
+
+}  // namespace vigil

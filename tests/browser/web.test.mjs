@@ -1,0 +1,452 @@
+// Vigil's pages in a real browser: Debian's chromium driven by playwright-core, against a real
+// `vigil serve` on port 0 in a temporary folder. Run by CTest through run.sh.
+//
+// Covers: a reporter submits with JavaScript off, follows the tracking link and replies; a
+// maintainer turns on TOTP, logs in with it by keyboard, finds the report on the dashboard,
+// assigns, confirms, classifies and invites a collaborator; the collaborator sees that report
+// and no other; XSS payloads in every text field stay inert; a cross-site form post without
+// the CSRF token is refused; a capability link with one wrong character reveals nothing;
+// every page passes a label and contrast check and is screenshotted at desktop and phone size.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
+import { createHmac } from "node:crypto";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const VIGIL = process.env.VIGIL_BINARY;
+const OUT = process.env.VIGIL_TEST_OUTPUT || path.resolve("test-output");
+const SHOTS = path.join(OUT, "screenshots");
+assert.ok(VIGIL, "VIGIL_BINARY must name the vigil binary");
+
+const XSS = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">"'&`;
+const DESKTOP = { width: 1280, height: 860 };
+const PHONE = { width: 390, height: 844 };
+
+let dir, server, base, browser, admin, crossSite, crossSitePort;
+
+// ---- helpers ----
+
+function totp(base32, atMillis) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of base32.replace(/[\s=]/g, "").toUpperCase()) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  }
+  const key = Buffer.alloc(Math.floor(bits.length / 8));
+  for (let i = 0; i < key.length; i++) key[i] = parseInt(bits.slice(i * 8, i * 8 + 8), 2);
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(atMillis / 1000 / 30)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 15;
+  const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1000000;
+  return String(code).padStart(6, "0");
+}
+
+// Screenshots PAGE at desktop and phone widths as <name>-desktop.png / <name>-phone.png.
+async function shoot(page, name) {
+  const size = page.viewportSize();
+  for (const [label, viewport] of [["desktop", DESKTOP], ["phone", PHONE]]) {
+    await page.setViewportSize(viewport);
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize(size);
+}
+
+// The accessibility check, run in the page: every form control has a label, and every piece of
+// visible text meets WCAG AA contrast against its effective background.
+async function audit(page, name) {
+  const problems = await page.evaluate(() => {
+    const out = [];
+    const visible = (el) => {
+      const s = getComputedStyle(el);
+      const r = el.getBoundingClientRect();
+      return s.visibility !== "hidden" && s.display !== "none" && r.width > 0 && r.height > 0;
+    };
+    for (const el of document.querySelectorAll("input, select, textarea")) {
+      if (el.type === "hidden") continue;
+      const labelled =
+        (el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`)) ||
+        el.closest("label") || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
+      if (!labelled) out.push(`no label: ${el.outerHTML.slice(0, 80)}`);
+    }
+    const parse = (c) => {
+      const m = c.match(/rgba?\(([^)]+)\)/);
+      if (!m) return null;
+      const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+      return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+    };
+    const lum = ({ r, g, b }) => {
+      const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = parse(getComputedStyle(e).backgroundColor);
+        if (c && c.a > 0.5) return c;
+      }
+      return { r: 255, g: 255, b: 255, a: 1 };
+    };
+    const seen = new Set();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!n.textContent.trim() || !el || seen.has(el) || !visible(el)) continue;
+      if (el.closest(".sr-only, svg, option")) continue;
+      seen.add(el);
+      const s = getComputedStyle(el);
+      const fg = parse(s.color);
+      const bg = background(el);
+      const l1 = lum(fg), l2 = lum(bg);
+      const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+      const size = parseFloat(s.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(s.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) {
+        out.push(`contrast ${ratio.toFixed(2)}: "${n.textContent.trim().slice(0, 40)}" (${s.color} on rgb(${bg.r},${bg.g},${bg.b}))`);
+      }
+    }
+    return out;
+  });
+  assert.deepEqual(problems, [], `${name}: accessibility problems`);
+}
+
+// Presses Tab until every visible link, button and form control of the page has had the focus
+// (or 300 presses): the page can be used by keyboard alone.
+async function tabThrough(page, name) {
+  const expected = await page.evaluate(() => {
+    const all = [...document.querySelectorAll("a[href], button, input, select, textarea, summary")];
+    return all.filter((el) => el.type !== "hidden" && !el.disabled && el.getBoundingClientRect().width > 0 &&
+      getComputedStyle(el).visibility !== "hidden").length;
+  });
+  await page.evaluate(() => {
+    window.__focused = new Set();
+    document.addEventListener("focusin", (e) => window.__focused.add(e.target));
+    document.activeElement?.blur();
+  });
+  for (let i = 0; i < 300; i++) {
+    await page.keyboard.press("Tab");
+    const count = await page.evaluate(() => window.__focused.size);
+    if (count >= expected) break;
+  }
+  const reached = await page.evaluate(() => window.__focused.size);
+  assert.ok(reached >= expected, `${name}: only ${reached} of ${expected} controls reachable by Tab`);
+}
+
+async function checkPage(page, name) {
+  await audit(page, name);
+  await shoot(page, name);
+}
+
+// ---- setup ----
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  dir = mkdtempSync(path.join(tmpdir(), "vigil-browser-"));
+  execFileSync(VIGIL, ["init", "--dir", dir, "--port", "0"]);
+  writeFileSync(path.join(dir, "SECURITY.md"),
+    "## Reporting\n\nMail **security@example.org** or use this site. <script>alert(1)</script>\n\n" +
+    "| Level | Meaning |\n|---|---|\n| 1 | every branch |\n\n[bad](javascript:alert(1))\n");
+  const config = path.join(dir, "vigil.toml");
+  writeFileSync(config, readFileSync(config, "utf8")
+    .replace('name = "Example project"', 'name = "Antrea"')
+    .replace("session_hours = 12", 'policy_file = "SECURITY.md"\nsession_hours = 12'));
+  const creds = readFileSync(path.join(dir, "data", "initial-admin.txt"), "utf8");
+  admin = Object.fromEntries(creds.trim().split("\n").map((l) => l.split("=")));
+  server = spawn(VIGIL, ["-c", config, "serve", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  base = await new Promise((resolve, reject) => {
+    let text = "";
+    const timer = setTimeout(() => reject(new Error("vigil did not start: " + text)), 30000);
+    server.stdout.on("data", (d) => {
+      text += d;
+      const m = text.match(/listening on (http:\/\/[0-9.:]+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    server.on("exit", (code) => reject(new Error(`vigil exited with ${code}: ${text}`)));
+  });
+  server.stderr.resume();
+  // Another origin (another port) serving a form that posts to Vigil: a cross-site request.
+  crossSite = createServer((req, res) => {
+    res.writeHead(200, { "Content-Type": "text/html" });
+    res.end(`<!doctype html><form id="f" method="post" action="${base}${req.url}">
+      <label for="r">Reason</label><input id="r" name="reason" value="pwned">
+      <button type="submit">Go</button></form>`);
+  });
+  await new Promise((r) => crossSite.listen(0, "127.0.0.1", r));
+  crossSitePort = crossSite.address().port;
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  crossSite?.close();
+  if (server && server.exitCode === null) {
+    server.kill("SIGTERM");
+    await new Promise((r) => server.on("exit", r));
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+// ---- the flows (in order: each builds on the previous) ----
+
+const state = {};
+
+test("a reporter submits with JavaScript off, follows the tracking link and replies", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: DESKTOP });
+  const page = await context.newPage();
+  await page.goto(base + "/");
+  assert.equal(await page.locator("h1").first().textContent(), "Report a security vulnerability");
+  // The policy is rendered from Markdown safely: the table is there, the script and the
+  // javascript: link are not.
+  assert.equal(await page.locator(".prose table").count(), 1);
+  assert.equal(await page.locator(".prose script").count(), 0);
+  assert.equal(await page.locator('.prose a[href^="javascript"]').count(), 0);
+  await checkPage(page, "01-landing");
+
+  await page.click("text=Start a private report");
+  await page.waitForURL(base + "/report");
+  const fields = ["steps", "effects_cluster", "effects_applications", "effects_infrastructure",
+    "workflows", "attack_vectors", "other_software"];
+  await page.fill("#f-subject", "Token leak in agent logs " + XSS);
+  for (const f of fields) await page.fill(`#f-${f}`, `${f}: ${XSS}\nsecond line`);
+  await page.fill("#f-reporter_name", "Rita " + XSS);
+  await page.fill("#f-reporter_email", "rita@example.org");
+  await page.check("#credit-name");
+  await page.fill("#f-credit_name", "Rita R. " + XSS);
+  await page.setInputFiles("#f-attachments", [
+    { name: `poc${XSS}.sh`, mimeType: "text/x-shellscript", buffer: Buffer.from("#!/bin/sh\necho poc\n") },
+  ]);
+  await checkPage(page, "02-report-form");
+  await page.click("button[type=submit]:has-text('Send the report privately')");
+  await page.waitForURL(/\/track\/vgc_[A-Za-z0-9_-]{43}\?new=1$/);
+  state.trackUrl = page.url().replace(/\?new=1$/, "");
+  const heading = await page.locator("#received-heading").textContent();
+  state.id = heading.match(/SEC-\d{4}-\d{4}/)[0];
+  assert.equal(await page.inputValue("#tracking-link"), state.trackUrl);
+  // Inert: the payload is text, no element came out of it.
+  assert.equal(await page.locator("img[src=x]").count(), 0);
+  assert.ok((await page.locator("h2.h1").textContent()).includes("<script>window.__xss=1</script>"));
+  assert.ok((await page.textContent("dl.fields")).includes(`attack_vectors: ${XSS}`));
+  await checkPage(page, "03-submitted");
+
+  await page.goto(state.trackUrl);
+  assert.equal(await page.locator(".state").first().textContent(), "Received");
+  assert.match(await page.textContent(".facts"), /Embargo until\s*\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+  await page.fill("#reply-body", "Here is a packet capture. " + XSS);
+  await page.setInputFiles("#reply-files", [
+    { name: "capture.pcap", mimeType: "application/vnd.tcpdump.pcap", buffer: Buffer.from("PCAPDATA") },
+  ]);
+  await page.click("button:has-text('Send reply')");
+  await page.waitForURL(/\?sent=1/);
+  assert.equal(await page.locator(".thread .message").count(), 1);
+  assert.ok((await page.textContent(".thread")).includes("Here is a packet capture. " + XSS));
+  assert.equal(await page.locator(".thread a:has-text('capture.pcap')").count(), 1);
+  // The credit choice is on the page and can be changed.
+  assert.equal(await page.inputValue("#c-credit-name"), "Rita R. " + XSS);
+  await page.check("#c-anon");
+  await page.click("button:has-text('Save credit choice')");
+  await page.waitForURL(/#credit$/);
+  assert.ok(await page.isChecked("#c-anon"));
+  await checkPage(page, "04-tracking");
+  await context.close();
+});
+
+test("a capability link with one wrong character is refused and reveals nothing", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const token = state.trackUrl.split("/track/")[1];
+  const flipped = token.slice(0, 20) + (token[20] === "a" ? "b" : "a") + token.slice(21);
+  const wrong = await page.goto(base + "/track/" + flipped);
+  assert.equal(wrong.status(), 404);
+  const wrongText = await page.textContent("main");
+  assert.ok(wrongText.includes("this link is not valid"));
+  assert.ok(!wrongText.includes(state.id));
+  const none = await page.goto(base + "/track/vgc_" + "A".repeat(43));
+  assert.equal(none.status(), 404);
+  assert.equal(await page.textContent("main"), wrongText);
+  await checkPage(page, "05-invalid-link");
+  await context.close();
+});
+
+test("a maintainer turns on TOTP and logs in with it by keyboard", async () => {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  page.on("dialog", (d) => { state.dialog = d.message(); d.dismiss(); });
+  await page.goto(base + "/login");
+  await checkPage(page, "06-login");
+  await page.fill("#login-email", admin.email);
+  await page.fill("#login-password", admin.password);
+  await page.click("button:has-text('Log in')");
+  await page.waitForURL(base + "/dashboard");
+  await page.goto(base + "/account");
+  await page.click("button:has-text('Set up two-factor login')");
+  await page.waitForURL(/\/account#totp$/);
+  assert.equal(await page.locator(".qr-box svg path").count(), 1);
+  const secret = await page.getAttribute("#totp-secret", "data-secret");
+  assert.match(secret, /^[A-Z2-7]{32}$/);
+  await checkPage(page, "07-account-totp");
+  await page.fill("#totp-code", totp(secret, Date.now()));
+  await page.click("button:has-text('Turn on two-factor login')");
+  await page.waitForURL(/done=totp-on/);
+  await page.click("button:has-text('Log out')");
+  await page.waitForURL(/\/login\?bye=1/);
+
+  // Without the code the login fails with one message for every cause.
+  await page.fill("#login-email", admin.email);
+  await page.fill("#login-password", admin.password);
+  await page.click("button:has-text('Log in')");
+  assert.equal(await page.textContent(".alert.error"), "wrong email, password or code");
+
+  // By keyboard: the next step's code (the current one was spent confirming).
+  await page.goto(base + "/login");
+  await page.focus("#login-email");
+  await page.keyboard.type(admin.email);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(admin.password);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(totp(secret, Date.now() + 30000));
+  await page.keyboard.press("Enter");
+  await page.waitForURL(base + "/dashboard");
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === "vigil_session");
+  assert.ok(session.httpOnly);
+  assert.equal(session.sameSite, "Strict");
+  state.maintainer = context;
+  state.maintainerPage = page;
+});
+
+test("the maintainer finds the report, assigns, confirms, classifies and invites", async () => {
+  const page = state.maintainerPage;
+  // A second report the collaborator must never see.
+  const other = await fetch(base + "/api/v1/reports", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ subject: "Unrelated controller crash", steps: "restart it" }),
+  });
+  state.otherId = (await other.json()).id;
+  await page.goto(base + "/dashboard");
+  await tabThrough(page, "dashboard");
+  await page.fill("#q", "agent logs");
+  await page.press("#q", "Enter");
+  await page.waitForURL(/q=agent\+logs/);
+  assert.equal(await page.locator("table.queue tbody tr").count(), 1);
+  assert.ok((await page.textContent("table.queue")).includes(state.id));
+  assert.equal(await page.locator("img[src=x]").count(), 0);
+  await checkPage(page, "08-dashboard-search");
+  await page.goto(base + "/dashboard");
+  assert.equal(await page.locator("table.queue tbody tr").count(), 2);
+  assert.equal(await page.locator("tr.ack-on-time, tr.ack-due-soon, tr.ack-overdue").count(), 2);
+  await checkPage(page, "09-dashboard");
+
+  await page.click(`a.report-link:has-text("${state.id}")`);
+  await page.waitForURL(base + "/reports/" + state.id);
+  await tabThrough(page, "report");
+  await page.selectOption("#a-coordinator", admin.email);
+  await page.click("button:has-text('Assign')");
+  assert.equal(await page.textContent(".alert.ok"), "Coordinator assigned.");
+  await page.click("button:has-text('Confirm the vulnerability')");
+  assert.equal(await page.textContent(".alert.ok"), "Report confirmed.");
+  // Classify by keyboard.
+  await page.focus("#a-level");
+  await page.selectOption("#a-level", "2");
+  await page.focus("form[action$='/classify'] button");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(".alert.ok");
+  assert.equal(await page.textContent(".alert.ok"), "Classified as level 2.");
+  assert.equal(await page.textContent(".page-head .state"), "Fix in progress");
+  await page.fill("#a-invite-email", "carl@example.org");
+  await page.fill("#a-invite-name", "Carl " + XSS);
+  await page.selectOption("#a-invite-role", "collaborator");
+  await page.click("button:has-text('Invite')");
+  assert.match(await page.textContent(".alert.ok"),
+    /^Invited carl@example\.org as collaborator\. .*http:\/\/127\.0\.0\.1:\d+\/track\/vgc_/);
+  await page.fill("#message-body", "Thanks, confirmed. " + XSS);
+  await page.click("button:has-text('Send message')");
+  await page.waitForURL(/#thread$/);
+  // The thread, the read-in list (with the reporter's view) and the audit trail.
+  assert.equal(await page.locator(".thread .message").count(), 2);
+  const people = await page.textContent(".people");
+  assert.ok(people.includes("carl@example.org"));
+  assert.match(people, /Viewed \d+×/);
+  await page.click("#audit summary");
+  const audit = await page.textContent("#audit");
+  for (const kind of ["report.submitted", "report.assigned", "report.confirmed", "report.classified",
+    "participant.added", "message.posted", "report.viewed", "attachment.added"]) {
+    assert.ok(audit.includes(kind), `audit trail lacks ${kind}`);
+  }
+  assert.equal(await page.evaluate(() => window.__xss), undefined);
+  assert.equal(state.dialog, undefined);
+  await checkPage(page, "10-report");
+
+  // The admin adds the collaborator's account (members see only what they are invited to).
+  await page.goto(base + "/admin/accounts");
+  await page.fill("#new-email", "carl@example.org");
+  await page.fill("#new-name", "Carl");
+  await page.selectOption("#new-role", "member");
+  await page.fill("#new-password", "carl-password-1");
+  await page.click("button:has-text('Add account')");
+  assert.equal(await page.textContent(".alert.ok"), "Account carl@example.org created.");
+  await checkPage(page, "11-accounts");
+});
+
+test("the collaborator sees that report and no other", async () => {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  await page.goto(base + "/login");
+  await page.fill("#login-email", "carl@example.org");
+  await page.fill("#login-password", "carl-password-1");
+  await page.click("button:has-text('Log in')");
+  await page.waitForURL(base + "/dashboard");
+  const rows = page.locator("table.queue tbody tr");
+  assert.equal(await rows.count(), 1);
+  assert.ok((await rows.first().textContent()).includes(state.id));
+  await page.goto(base + "/dashboard?q=controller");
+  assert.equal(await page.locator("table.queue tbody tr").count(), 0);
+  await checkPage(page, "12-collaborator-dashboard");
+  const hidden = await page.goto(base + "/reports/" + state.otherId);
+  assert.equal(hidden.status(), 404);
+  const mine = await page.goto(base + "/reports/" + state.id);
+  assert.equal(mine.status(), 200);
+  assert.equal(await page.locator("section.actions").count(), 0);  // no triage for members
+  assert.equal(await page.locator("#audit").count(), 0);
+  await checkPage(page, "13-collaborator-report");
+  await context.close();
+});
+
+test("a cross-site form post without the CSRF token is refused", async () => {
+  const page = await state.maintainer.newPage();
+  await page.goto(`http://127.0.0.1:${crossSitePort}/reports/${state.id}/reject`);
+  const [response] = await Promise.all([page.waitForNavigation(), page.click("button")]);
+  assert.equal(response.status(), 403);
+  assert.ok((await page.textContent("main")).includes("the form has expired; reload the page and send it again"));
+  const report = await page.goto(base + "/reports/" + state.id);
+  assert.equal(report.status(), 200);
+  assert.equal(await page.textContent(".page-head .state"), "Fix in progress");
+  await checkPage(page, "14-csrf-refused");
+  // Same without a browser: the session cookie alone is not enough.
+  const cookie = (await state.maintainer.cookies()).find((c) => c.name === "vigil_session");
+  const direct = await fetch(`${base}/reports/${state.id}/reject`, {
+    method: "POST", redirect: "manual",
+    headers: { Cookie: `vigil_session=${cookie.value}`, "Content-Type": "application/x-www-form-urlencoded" },
+    body: "reason=x&_csrf=forged",
+  });
+  assert.equal(direct.status, 403);
+  await page.close();
+});
+
+test("pages send the security headers", async () => {
+  const response = await fetch(base + "/report");
+  assert.equal(response.headers.get("x-frame-options"), "DENY");
+  assert.equal(response.headers.get("referrer-policy"), "no-referrer");
+  const csp = response.headers.get("content-security-policy");
+  assert.ok(!csp.includes("unsafe-inline"));
+  assert.ok(csp.includes("script-src 'self'") && csp.includes("frame-ancestors 'none'"));
+  assert.match(response.headers.get("set-cookie"), /^vigil_visitor=[^;]+; Path=\/; HttpOnly; SameSite=Strict/);
+  await state.maintainer.close();
+});
