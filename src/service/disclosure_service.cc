@@ -1,6 +1,8 @@
 #include "service/disclosure_service.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 #include <sstream>
 
 #include "core/level_policy.h"
+#include "core/report_id.h"
 #include "core/workflow.h"
 #include "patch/patch_id.h"
 #include "service/git_runner.h"
@@ -71,6 +74,26 @@ Status WriteFileAtomically(const std::filesystem::path& path, const std::string&
 }
 
 std::string Marker(const std::string& id) { return "<!-- vigil:" + id + " -->"; }
+
+// An exclusive lock on a file, held for the lifetime of the object: one disclosure of a report
+// runs at a time (a second one would not see the first one's intents as finished).
+class RunLock {
+ public:
+  explicit RunLock(const std::string& path) {
+    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    locked_ = fd_ >= 0 && flock(fd_, LOCK_EX | LOCK_NB) == 0;
+  }
+  ~RunLock() {
+    if (fd_ >= 0) close(fd_);  // releases the lock
+  }
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+  bool locked() const { return locked_; }
+
+ private:
+  int fd_ = -1;
+  bool locked_ = false;
+};
 
 }  // namespace
 
@@ -319,13 +342,14 @@ Result<std::vector<DisclosureStepRow>> DisclosureService::Log(const std::string&
 Status DisclosureService::Precheck(const Report& r, const DisclosurePlanRow& plan,
                                    const std::vector<DisclosureStepRow>& log,
                                    std::vector<std::string>* branches,
-                                   std::vector<ApprovedRevision>* revisions) {
+                                   std::vector<ApprovedRevision>* revisions, bool* unconfirmed) {
   const std::string refuse = "cannot disclose " + r.id + ": ";
   const Instant now = clock_.Now();
   if (now < plan.slot) {
     return Status::Conflict(refuse + "the slot " + FormatUtc(plan.slot) + " is not reached");
   }
   if (plan.confirmed_at == 0 || plan.confirmed_at < plan.slot - kMicrosPerDay) {
+    *unconfirmed = true;
     return Status::Conflict(refuse + "the on-duty maintainer " + plan.on_duty +
                             " has not confirmed availability within the 24 hours before the "
                             "slot " +
@@ -422,6 +446,14 @@ Status DisclosureService::PublishAdvisoryFiles(const std::string& id, std::strin
 
 Status DisclosureService::Disclose(const Principal& actor, const std::string& id, bool dry_run,
                                    const std::function<void(const std::string&)>& print) {
+  // Taken before anything is read, so that the log this run resumes from is final.
+  std::optional<RunLock> lock;
+  if (!dry_run && IsWellFormedReportId(id)) {
+    lock.emplace(config_.data_dir + "/disclose-" + id + ".lock");
+    if (!lock->locked()) {
+      return Status::Conflict("cannot disclose " + id + ": another disclosure of it is running");
+    }
+  }
   Result<Report> report = store_.GetReport(id);
   if (!report.ok()) return report.status();
   const Report& r = *report;
@@ -442,11 +474,13 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
   if (!log_rows.ok()) return log_rows.status();
   std::vector<std::string> branches;
   std::vector<ApprovedRevision> revisions;
-  Status pre = Precheck(r, plan, *log_rows, &branches, &revisions);
+  bool unconfirmed = false;
+  Status pre = Precheck(r, plan, *log_rows, &branches, &revisions, &unconfirmed);
   if (!pre.ok()) {
-    if (!dry_run && pre.message().find("has not confirmed availability") != std::string::npos) {
-      VIGIL_RETURN_IF_ERROR(
-          AlertCoordinator(r, pre.message().substr(pre.message().find(": ") + 2)));
+    // Without the on-duty maintainer the disclosure does not start, and the coordinator hears.
+    if (unconfirmed && !dry_run) {
+      VIGIL_RETURN_IF_ERROR(AlertCoordinator(
+          r, "the on-duty maintainer " + plan.on_duty + " has not confirmed availability"));
     }
     return pre;
   }
@@ -566,14 +600,13 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
              actor, id, "advisory.published", [&](const Report&, AdvisoryDraft& draft_now) {
                draft_now.fixed_commits = commits;
                draft_now.published = published;
-               for (const std::string& key : {std::string("issue")}) {
-                 const std::string url = done[key].substr(done[key].find(' ') + 1);
-                 const bool known =
-                     std::any_of(draft_now.references.begin(), draft_now.references.end(),
-                                 [&](const advisory::Reference& ref) { return ref.url == url; });
-                 if (!url.empty() && url.starts_with("http") && !known) {
-                   draft_now.references.push_back({advisory::ReferenceType::kReport, url});
-                 }
+               // The public issue is the advisory's report reference.
+               const std::string url = done["issue"].substr(done["issue"].find(' ') + 1);
+               const bool known =
+                   std::any_of(draft_now.references.begin(), draft_now.references.end(),
+                               [&](const advisory::Reference& ref) { return ref.url == url; });
+               if (url.starts_with("http") && !known) {
+                 draft_now.references.push_back({advisory::ReferenceType::kReport, url});
                }
                return Status::Ok();
              });
@@ -707,6 +740,11 @@ Result<AdvisoryDraft> DisclosureService::Redact(const Principal& actor, const st
 Result<ForgeItem> DisclosureService::OpenPublicIssue(const Principal& actor, const std::string& id,
                                                      bool publish_closed) {
   const std::string refuse = "cannot open a public issue for " + id + ": ";
+  std::optional<RunLock> lock;
+  if (IsWellFormedReportId(id)) {
+    lock.emplace(config_.data_dir + "/disclose-" + id + ".lock");
+    if (!lock->locked()) return Status::Conflict(refuse + "another run for it is in progress");
+  }
   Result<Report> report = store_.GetReport(id);
   if (!report.ok()) return report.status();
   const Report& r = *report;
@@ -747,6 +785,8 @@ Result<ForgeItem> DisclosureService::OpenPublicIssue(const Principal& actor, con
     VIGIL_RETURN_IF_ERROR(Record(id, "public-issue", "intent", ""));
     intent_at = clock_.Now();
     CrashPoint();
+  } else {
+    ++crash_point_;  // this step's first point passed in an earlier run
   }
   std::optional<ForgeItem> item;
   if (intent) {

@@ -85,7 +85,7 @@ class DisclosureService {
   struct Step;
   Status Precheck(const Report& report, const DisclosurePlanRow& plan,
                   const std::vector<DisclosureStepRow>& log, std::vector<std::string>* branches,
-                  std::vector<ApprovedRevision>* revisions);
+                  std::vector<ApprovedRevision>* revisions, bool* unconfirmed);
   Status Record(const std::string& id, const std::string& step, const std::string& state,
                 const std::string& detail);
   void CrashPoint();

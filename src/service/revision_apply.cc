@@ -187,7 +187,12 @@ Status VerifyCommits(const std::string& repo, const std::string& head,
     if (nl > start) commits.push_back(list->substr(start, nl - start));
     start = nl + 1;
   }
-  if (commits.size() != n || approved_ids.size() != n) {
+  Result<GitOutput> parent =
+      commits.empty() ? Result<GitOutput>(GitOutput{})
+                      : RunGit(repo, {"rev-parse", "--verify", "--quiet", commits.front() + "^"});
+  if (!parent.ok()) return parent.status();
+  // N commits on top of a parent: a root commit cannot be one of the approved patches.
+  if (commits.size() != n || approved_ids.size() != n || parent->exit_code != 0) {
     return Status::Conflict(head.substr(0, 12) + " does not hold " + std::to_string(n) +
                             " commits");
   }
