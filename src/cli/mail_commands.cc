@@ -14,6 +14,7 @@
 #include "mail/smtp_listener.h"
 #include "service/mail_gateway.h"
 #include "service/mail_sender.h"
+#include "service/report_json.h"
 
 namespace vigil {
 namespace {
@@ -32,10 +33,6 @@ Result<std::string> ReadFile(const std::string& path, size_t limit) {
   if (s.str().size() > limit)
     return Status::TooLarge(path + " is larger than " + std::to_string(limit) + " bytes");
   return s.str();
-}
-
-const char* OutboxStateText(OutboxState s) {
-  return s == OutboxState::kSent ? "sent" : s == OutboxState::kDead ? "dead" : "pending";
 }
 
 void Ingest(CliContext& ctx, const std::vector<std::string>& recipients) {
@@ -108,17 +105,7 @@ void ListOutbox(CliContext& ctx, const std::string& state) {
   if (!ctx.Check(rows.status())) return;
   if (ctx.json) {
     json::array out;
-    for (const OutboxEntry& e : *rows) {
-      out.push_back(json::object{{"id", e.mail.id},
-                                 {"report_id", e.mail.report_id},
-                                 {"recipient", e.mail.recipient},
-                                 {"kind", e.mail.kind},
-                                 {"subject", e.mail.subject},
-                                 {"state", OutboxStateText(e.mail.state)},
-                                 {"attempts", e.mail.attempts},
-                                 {"next_attempt_at", FormatUtc(e.next_attempt_at)},
-                                 {"last_error", e.last_error}});
-    }
+    for (const OutboxEntry& e : *rows) out.push_back(OutboxJson(e));
     ctx.Print(json::serialize(out) + "\n");
     return;
   }

@@ -14,6 +14,7 @@
 #include "cli/disclose_services.h"
 #include "http/advisory_api.h"
 #include "http/api.h"
+#include "http/mail_api.h"
 #include "http/metrics.h"
 #include "http/rate_limiter.h"
 #include "http/router.h"
@@ -125,6 +126,7 @@ void Serve(CliContext& ctx, int port_override) {
   Metrics metrics;
   Router router(**service, limiter);
   AddApiRoutes(router, **service, metrics);
+  AddMailRoutes(router, **service, clock);
   // The HTML pages share the router, so they are authenticated and authorized the same way.
   SessionService sessions((*service)->store(), clock, c);
   WorkspaceService workspace(**service, (*service)->store(), clock, c);
