@@ -239,9 +239,11 @@ TEST_F(MailTest, SwaksReportBecomesAReportWithTemplateFields) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("<-  250 2.0.0 Ok: queued as "), std::string::npos) << r.out;
   ASSERT_TRUE(WaitUntil([&] { return ReportsJson().find("Heap overflow") != std::string::npos; }));
-  const std::string show = Show("SEC-" + std::to_string(2026) + "-0001");
-  const std::string json = show.empty() ? ReportsJson() : show;
-  EXPECT_NE(ReportsJson().find("Heap overflow in the parser"), std::string::npos);
+  const std::string show = Show("SEC-2026-0001");
+  EXPECT_NE(show.find("\"subject\":\"Heap overflow in the parser\""), std::string::npos) << show;
+  EXPECT_NE(show.find("\"steps\":\"send 70000 bytes to port 80\""), std::string::npos) << show;
+  EXPECT_NE(show.find("\"attack_vectors\":\"the network\""), std::string::npos) << show;
+  EXPECT_NE(show.find("\"email\":\"rita@reporter.net\""), std::string::npos) << show;
 }
 
 TEST_F(MailTest, SmtpRepliesToBadInputAndPipelinedCommands) {
