@@ -15,6 +15,7 @@
 #include "http/advisory_api.h"
 #include "http/api.h"
 #include "http/mail_api.h"
+#include "http/disclosure_slot.h"
 #include "http/metrics.h"
 #include "http/rate_limiter.h"
 #include "http/router.h"
@@ -132,10 +133,11 @@ void Serve(CliContext& ctx, int port_override) {
   WorkspaceService workspace(**service, (*service)->store(), clock, c);
   PageRenderer renderer;
   if (!ctx.Check(renderer.Init())) return;
-  WebContext web{**service, sessions, workspace, c, clock, renderer, {}};
-  AddWebRoutes(router, web);
   DiscloseServices* disclose = DiscloseServicesFor(ctx);
   if (!disclose) return;
+  WebContext web{**service, sessions, workspace, c, clock, renderer, {}};
+  web.slots.disclosure = DisclosureSlot(*disclose->advisories, *disclose->disclosure, c);
+  AddWebRoutes(router, web);
   AddAdvisoryRoutes(router, *disclose->advisories, *disclose->disclosure);
   ServerOptions opts;
   opts.address = c.listen_address;

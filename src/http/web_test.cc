@@ -5,11 +5,14 @@
 
 #include <filesystem>
 
+#include "http/disclosure_slot.h"
 #include "http/form.h"
 #include "http/page_renderer.h"
 #include "http/router.h"
 #include "http/web.h"
+#include "service/advisory_service.h"
 #include "service/credentials.h"
+#include "service/disclosure_service.h"
 #include "service/session_service.h"
 #include "service/totp.h"
 #include "service/workspace_service.h"
@@ -468,6 +471,34 @@ TEST_F(WebTest, ReporterRepliesWithAttachmentsAndChoosesCredit) {
   EXPECT_EQ(workspace_->SetCredit(collaborator, s.id, {true, ""}).message(),
             "only the reporter chooses how they are credited");
   EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
+// The disclose module's panel on the report page, and the reporter's credit choice as consent.
+TEST_F(WebTest, ReportPageShowsTheDisclosurePanel) {
+  PinnedRevisionSource approved(*store_);
+  AdvisoryService advisories(*store_, clock_, config_, approved);
+  DisclosureService disclosure(*store_, clock_, config_, approved, advisories, nullptr);
+  web_->slots.disclosure = DisclosureSlot(advisories, disclosure, config_);
+  SubmitRequest req;
+  req.fields.subject = "Overflow <b>here</b>";
+  req.fields.steps = "steps";
+  req.reporter_email = "rita@example.org";
+  Result<Submitted> s = workspace_->Submit(Principal{}, req, {}, CreditChoice{false, "Rita R"}, "");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  AdvisoryEdit edit;
+  edit.summary = "A summary for the panel";
+  edit.cvss_vectors = {{"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}};
+  ASSERT_TRUE(advisories.Edit(local_, s->id, edit).ok());
+  Result<AdvisoryDraft> draft = advisories.Draft(s->id);
+  ASSERT_EQ(draft->credits.size(), 1u);
+  EXPECT_EQ(draft->credits[0].consent, CreditConsent::kNamed);
+  EXPECT_EQ(draft->credits[0].name, "Rita R");
+  NewSession m = Login("alice@example.org", "alice-password");
+  HttpResponse page = Call("GET", "/reports/" + s->id, std::string(kSessionCookie) + "=" + m.token);
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("<h2 id=\"disclosure-heading\">Disclosure</h2>"), std::string::npos);
+  EXPECT_NE(page.body.find("A summary for the panel"), std::string::npos);
+  EXPECT_NE(page.body.find("Overflow &lt;b&gt;here&lt;/b&gt;"), std::string::npos);
 }
 
 }  // namespace

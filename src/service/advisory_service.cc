@@ -174,6 +174,21 @@ Result<AdvisoryDraft> AdvisoryService::DraftFor(const Report& report) {
     if (p.email.empty() && p.name.empty()) c.consent = CreditConsent::kAnonymous;
     d.credits.push_back(std::move(c));
   }
+  // The reporter's own choice, made when reporting (named or anonymous), is their consent as
+  // long as nobody recorded another answer.
+  Result<std::optional<ReporterPrefs>> prefs = store_.GetReporterPrefs(report.id);
+  if (!prefs.ok()) return prefs.status();
+  if (prefs->has_value()) {
+    for (DraftCredit& c : d.credits) {
+      if (c.source != "reporter" || c.consent != CreditConsent::kPending) continue;
+      if ((*prefs)->anonymous) {
+        c.consent = CreditConsent::kAnonymous;
+      } else if (!(*prefs)->credit_name.empty()) {
+        c.consent = CreditConsent::kNamed;
+        c.name = (*prefs)->credit_name;
+      }
+    }
+  }
   if (report.level >= kMinLevel && report.level <= kMaxLevel) {
     for (const std::string& branch :
          RequiredBranches(report.level, config_.master_branch, config_.supported_branches)) {
