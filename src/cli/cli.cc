@@ -18,6 +18,7 @@ int RunVigil(int argc, char** argv) {
   AddReportCommands(app, ctx);
   AddAccountCommands(app, ctx);
   AddDataCommands(app, ctx);
+  AddPatchCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -59,5 +59,6 @@ void AddServerCommands(CLI::App& app, CliContext& ctx);   // init, serve
 void AddReportCommands(CLI::App& app, CliContext& ctx);   // report ...
 void AddAccountCommands(CLI::App& app, CliContext& ctx);  // user ..., token ...
 void AddDataCommands(CLI::App& app, CliContext& ctx);     // audit verify, backup, restore
+void AddPatchCommands(CLI::App& app, CliContext& ctx);    // patch inspect|check|apply
 
 }  // namespace vigil
