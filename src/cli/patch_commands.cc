@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cstdio>
 
@@ -34,16 +35,22 @@ Result<std::string> ReadInput(const std::string& file, size_t limit) {
   std::FILE* f = file == "-" ? stdin : std::fopen(file.c_str(), "rb");
   if (!f) return Status::NotFound("cannot open " + file);
   struct stat st {};
-  if (file != "-" && fstat(fileno(f), &st) == 0 && static_cast<size_t>(st.st_size) > limit) {
-    std::fclose(f);
-    return Status::TooLarge(too_large);
-  }
   std::string in;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
-    in.append(buf, n);
-    if (in.size() > limit) break;
+  if (file != "-" && fstat(fileno(f), &st) == 0) {
+    if (static_cast<size_t>(st.st_size) > limit) {
+      std::fclose(f);
+      return Status::TooLarge(too_large);
+    }
+    in.reserve(static_cast<size_t>(st.st_size) + 1);
+  }
+  // Reads in large steps straight into the string (no per-chunk reallocation).
+  for (;;) {
+    size_t have = in.size();
+    size_t step = std::max<size_t>(in.capacity() - have, 1u << 20);
+    in.resize(have + step);
+    size_t n = std::fread(in.data() + have, 1, step, f);
+    in.resize(have + n);
+    if (n == 0 || in.size() > limit) break;
   }
   if (f != stdin) std::fclose(f);
   if (in.size() > limit) return Status::TooLarge(too_large);
@@ -60,29 +67,89 @@ Result<std::vector<SeriesPatch>> ReadPatches(const PatchOptions& o) {
   return patch::ReadSeries(*input, limits);
 }
 
-json::object PatchJson(const SeriesPatch& p) {
-  json::array files;
-  for (const patch::FileDiff& f : p.files) {
-    files.push_back(json::object{{"path", f.path()},
-                                 {"old_path", f.old_path},
-                                 {"status", patch::FileStatusName(f.status)},
-                                 {"insertions", f.insertions},
-                                 {"deletions", f.deletions},
-                                 {"binary", f.binary}});
+/// Appends S as a JSON string. Written by hand rather than through boost::json objects:
+/// inspect is benchmarked against `git patch-id` and building a tree per patch doubled its time.
+void AppendJsonString(std::string* out, std::string_view s) {
+  static const char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out->append("\\u00");
+          out->push_back(kHex[(c >> 4) & 15]);
+          out->push_back(kHex[c & 15]);
+        } else {
+          out->push_back(c);
+        }
+    }
   }
-  return json::object{
-      {"series",
-       {{"version", p.mail.series.version},
-        {"index", p.mail.series.index},
-        {"total", p.mail.series.total}}},
-      {"author", {{"name", p.mail.author}, {"email", p.mail.email}, {"date", p.mail.date}}},
-      {"subject", p.mail.subject},
-      {"message", p.mail.message},
-      {"patch_id", p.patch_id},
-      {"change_id", p.mail.change_id},
-      {"message_id", p.mail.message_id},
-      {"files", std::move(files)},
+  out->push_back('"');
+}
+
+/// One patch of `vigil patch inspect --json`.
+void AppendPatchJson(std::string* out, const SeriesPatch& p) {
+  auto key = [&](const char* k) {
+    out->push_back('"');
+    out->append(k);
+    out->append("\":");
   };
+  auto str = [&](const char* k, std::string_view v) {
+    key(k);
+    AppendJsonString(out, v);
+    out->push_back(',');
+  };
+  auto num = [&](const char* k, int v, char sep) {
+    key(k);
+    out->append(std::to_string(v));
+    out->push_back(sep);
+  };
+  out->append("{");
+  key("series");
+  out->push_back('{');
+  num("version", p.mail.series.version, ',');
+  num("index", p.mail.series.index, ',');
+  num("total", p.mail.series.total, '}');
+  out->append(",");
+  key("author");
+  out->push_back('{');
+  str("name", p.mail.author);
+  str("email", p.mail.email);
+  key("date");
+  AppendJsonString(out, p.mail.date);
+  out->append("},");
+  str("subject", p.mail.subject);
+  str("message", p.mail.message);
+  str("patch_id", p.patch_id);
+  str("change_id", p.mail.change_id);
+  str("message_id", p.mail.message_id);
+  key("files");
+  out->push_back('[');
+  for (size_t i = 0; i < p.files.size(); ++i) {
+    const patch::FileDiff& f = p.files[i];
+    if (i) out->push_back(',');
+    out->push_back('{');
+    str("path", f.path());
+    str("old_path", f.old_path);
+    str("status", patch::FileStatusName(f.status));
+    num("insertions", f.insertions, ',');
+    num("deletions", f.deletions, ',');
+    key("binary");
+    out->append(f.binary ? "true}" : "false}");
+  }
+  out->append("]}");
 }
 
 std::string PatchText(const SeriesPatch& p) {
@@ -105,9 +172,12 @@ void Inspect(CliContext& ctx, const PatchOptions& o) {
   Result<std::vector<SeriesPatch>> series = ReadPatches(o);
   if (!ctx.Check(series.status())) return;
   if (o.json) {
-    json::array all;
-    for (const SeriesPatch& p : *series) all.push_back(PatchJson(p));
-    ctx.Print(json::serialize(all) + "\n");
+    std::string out = "[";
+    for (const SeriesPatch& p : *series) {
+      if (out.size() > 1) out.push_back(',');
+      AppendPatchJson(&out, p);
+    }
+    ctx.Print(out + "]\n");
     return;
   }
   std::string out;

@@ -1,5 +1,7 @@
 #include "patch/patch_series.h"
 
+#include <algorithm>
+
 #include "patch/patch_id.h"
 
 namespace vigil::patch {
@@ -9,6 +11,7 @@ Result<std::vector<SeriesPatch>> ReadSeries(std::string_view input, const Series
   options.limits = limits.mbox;
   std::vector<SeriesPatch> patches;
   std::vector<size_t> message_numbers;
+  patches.reserve(std::min<size_t>(input.size() / 1024 + 1, options.limits.max_messages));
   size_t message = 0;
   Status split = ForEachMboxMessage(input, options, [&](std::string_view text) -> Status {
     ++message;
@@ -22,9 +25,7 @@ Result<std::vector<SeriesPatch>> ReadSeries(std::string_view input, const Series
       if (mail->series.index == 0) return Status::Ok();  // a cover letter
       return Status::Invalid(where + "no patch found");
     }
-    SeriesPatch p;
-    p.mail = std::move(mail).value();
-    patches.push_back(std::move(p));
+    patches.emplace_back().mail = std::move(mail).value();
     message_numbers.push_back(message);
     return Status::Ok();
   });
