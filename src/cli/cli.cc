@@ -22,6 +22,7 @@ int RunVigil(int argc, char** argv) {
   AddAdvisoryCommands(app, ctx);
   AddDiscloseCommands(app, ctx);
   AddMailCommands(app, ctx);
+  AddPatchCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

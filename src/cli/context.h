@@ -79,5 +79,6 @@ struct MailRuntime;
 /// Starts the listener, processor and sender when [mail] is enabled (else does nothing).
 Result<std::shared_ptr<MailRuntime>> StartMail(const Config& config, ReportService& service,
                                                const Clock& clock);
+void AddPatchCommands(CLI::App& app, CliContext& ctx);    // patch inspect|check|apply
 
 }  // namespace vigil
