@@ -77,12 +77,13 @@ class DiscloseTest : public ::testing::Test {
                 "package_name = \"acme.example/widget\"\n"
                 "repository_url = \"https://github.com/acme/widget\"\n"
                 "output_dir = \"published\"\n"
-                "repository = \"widget\"\n"
+                "path = \"widget\"\n"
                 "forge_api_url = \"" +
                     forge_->url() +
                     "\"\n"
                     "forge_repository = \"acme/widget\"\n"
                     "forge_token = \"forge-token\"\n"
+                    "committer_name = \"Vigil\"\n"
                     "committer_email = \"vigil@acme.example\"\n");
     config_ = dir_.path() + "/vigil.toml";
     // The slot: the first Tuesday 15:30 UTC at least 8 days away (observers need 7 days).

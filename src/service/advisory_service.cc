@@ -355,11 +355,11 @@ Result<advisory::Advisory> AdvisoryService::ComposeFrom(const Report& report,
                                                      : advisory::VersionScheme::kSemver;
   pkg.ranges = d.ranges;
   if (!pkg.repo_url.empty()) pkg.fixed_commits = d.fixed_commits;
-  if (use_tags && !config_.disclosure_repository.empty() && !d.fixed_commits.empty()) {
+  if (use_tags && !config_.repository_path.empty() && !d.fixed_commits.empty()) {
     // The lowest release tag containing each disclosed commit is where that line is fixed.
     std::set<std::string> fixed;
     for (const std::string& commit : d.fixed_commits) {
-      Result<GitOutput> tags = RunGit(config_.disclosure_repository, {"tag", "--contains", commit});
+      Result<GitOutput> tags = RunGit(config_.repository_path, {"tag", "--contains", commit});
       if (!tags.ok() || tags->exit_code != 0) continue;
       std::string best;
       size_t start = 0;

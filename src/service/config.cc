@@ -111,21 +111,15 @@ Status LoadDisclosureSections(const Table& root, const std::string& file, const 
 
   Section dis(root, "disclosure", file);
   int64_t notice = c->notice_days;
-  dis.Get("repository", &c->disclosure_repository);
   dis.Get("remote", &c->disclosure_remote);
   dis.Get("forge_api_url", &c->forge_api_url);
   dis.Get("forge_repository", &c->forge_repository);
   dis.Get("forge_token", &c->forge_token);
   dis.Get("forge_token_file", &c->forge_token_file);
-  dis.Get("committer_name", &c->committer_name);
-  dis.Get("committer_email", &c->committer_email);
   dis.Get("notice_days", &notice);
   VIGIL_RETURN_IF_ERROR(dis.Finish());
   if (notice < 0 || notice > 90) return dis.Fail("notice_days", "must be 0 to 90");
   c->notice_days = static_cast<int>(notice);
-  if (!c->disclosure_repository.empty()) {
-    c->disclosure_repository = RelativeToConfig(path, c->disclosure_repository);
-  }
   if (c->disclosure_remote.empty() || c->disclosure_remote.starts_with("-")) {
     return dis.Fail("remote", "must be a remote name");
   }
@@ -152,7 +146,6 @@ Status LoadDisclosureSections(const Table& root, const std::string& file, const 
   if (c->forge_token.find_first_of("\r\n") != std::string::npos) {
     return dis.Fail("forge_token", "must be one line");
   }
-  if (c->committer_email.empty()) c->committer_email = c->security_address;
   return Status::Ok();
 }
 
@@ -256,7 +249,7 @@ Result<Config> LoadConfig(const std::string& path) {
   const std::string file = std::filesystem::path(path).filename().string();
   for (const auto& [k, v] : root.as_table()) {
     if (k != "project" && k != "embargo" && k != "server" && k != "web" && k != "data" &&
-        k != "advisory" && k != "disclosure" && k != "mail") {
+        k != "advisory" && k != "disclosure" && k != "mail" && k != "repository") {
       return Status::Invalid(file + ": " + k + ": unknown key");
     }
   }
@@ -396,6 +389,16 @@ Result<Config> LoadConfig(const std::string& path) {
     dir = std::filesystem::absolute(path).parent_path() / dir;
   }
   c.data_dir = dir.lexically_normal().string();
+
+  Section repository(root, "repository", file);
+  repository.Get("path", &c.repository_path);
+  repository.Get("committer_name", &c.committer_name);
+  repository.Get("committer_email", &c.committer_email);
+  VIGIL_RETURN_IF_ERROR(repository.Finish());
+  if (!c.repository_path.empty()) c.repository_path = RelativeToConfig(path, c.repository_path);
+  if (!c.committer_email.empty() && !IsPlausibleEmail(c.committer_email)) {
+    return repository.Fail("committer_email", "must be an email address");
+  }
   VIGIL_RETURN_IF_ERROR(LoadDisclosureSections(root, file, path, &c));
   VIGIL_RETURN_IF_ERROR(LoadMailSection(root, file, &c));
   if (c.public_url.empty()) {
@@ -493,9 +496,7 @@ version_scheme = "semver"
 output_dir = "advisories"
 
 [disclosure]
-# The local clone Vigil creates security/<ID>-<branch> branches in (relative to this file) and
-# the remote it pushes them to. Empty: disclosure cannot push.
-repository = ""
+# The remote of repository.path that disclosure pushes the security/<ID>-<branch> branches to.
 remote = "origin"
 # The forge's REST API (GitHub's shapes: POST /repos/{owner}/{repo}/issues and /pulls), the
 # repository on it, and the API token (or a file holding it). Empty URL: no forge.
@@ -503,10 +504,6 @@ forge_api_url = ""
 forge_repository = ""
 forge_token = ""
 forge_token_file = ""
-# The committer of disclosed commits (authors are kept from the approved patches); empty email
-# means the security address.
-committer_name = "Vigil"
-committer_email = ""
 # Days of notice observers (downstream distributors) get before the slot (linux-distros: at
 # most 14).
 notice_days = 7
@@ -552,6 +549,14 @@ retry_max_seconds = 21600
 # The embargo reminder that starts every mail about an embargoed report; the embargo end in UTC
 # is appended. Empty = the built-in wording.
 reminder = ""
+[repository]
+# A local clone of the project, relative to this file or absolute. Patches are checked against
+# its branches; disclosure creates the security/<ID>-<branch> branches in it. Empty: neither.
+path = ""
+# The committer of the commits Vigil creates from approved patches (default: git's own); the
+# authors are always those of the approved patches.
+committer_name = ""
+committer_email = ""
 )";
   return out.str();
 }

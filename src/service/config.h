@@ -82,20 +82,25 @@ struct Config {
   std::string version_scheme = "semver";    // "semver" or "ecosystem"
   std::string advisory_dir = "advisories";  // published advisory files (absolute after loading)
 
-  // [disclosure] the repository Vigil pushes from and the forge it opens issues and PRs on
-  std::string disclosure_repository;  // local clone (absolute after loading); empty = none
-  std::string disclosure_remote = "origin";
-  std::string forge_api_url;     // "https://api.github.com"; empty = no forge
-  std::string forge_repository;  // "owner/name"
-  std::string forge_token;       // or forge_token_file (read at load, trimmed)
+  // [disclosure] the remote Vigil pushes to and the forge it opens issues and PRs on
+  std::string disclosure_remote = "origin";  // a remote of repository_path
+  std::string forge_api_url;                 // "https://api.github.com"; empty = no forge
+  std::string forge_repository;              // "owner/name"
+  std::string forge_token;                   // or forge_token_file (read at load, trimmed)
   std::string forge_token_file;
-  std::string committer_name = "Vigil";
-  std::string committer_email;  // default: the security address
-  int notice_days = 7;          // observers' notice before the slot
+  int notice_days = 7;  // observers' notice before the slot
 
   // [data]
-  std::string data_dir = "data";
-  MailConfig mail;  // relative paths are relative to the config file's folder
+  std::string data_dir = "data";  // relative paths are relative to the config file's folder
+  // [mail]
+  MailConfig mail;
+  // [repository]
+  /// A local clone of the project (made absolute like data.dir); empty = patches are stored
+  /// but not checked against branches, and disclosure cannot push.
+  std::string repository_path;
+  /// The committer of commits Vigil creates from approved patches; empty = git's configuration.
+  std::string committer_name;
+  std::string committer_email;
 
   std::string DatabasePath() const { return data_dir + "/vigil.db"; }
   std::string ProjectKeyPath() const { return data_dir + "/openpgp-secret.asc"; }

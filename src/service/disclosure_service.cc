@@ -355,8 +355,8 @@ Status DisclosureService::Precheck(const Report& r, const DisclosurePlanRow& pla
                             "slot " +
                             FormatUtc(plan.slot));
   }
-  if (config_.disclosure_repository.empty()) {
-    return Status::Conflict(refuse + "no repository configured ([disclosure] repository)");
+  if (config_.repository_path.empty()) {
+    return Status::Conflict(refuse + "no repository configured ([repository] path)");
   }
   if (!forge_) return Status::Conflict(refuse + "no forge configured ([disclosure] forge_api_url)");
   *branches = RequiredBranches(r.level, config_.master_branch, config_.supported_branches);
@@ -386,7 +386,7 @@ Status DisclosureService::Precheck(const Report& r, const DisclosurePlanRow& pla
     }
     if (!applied.count(branch)) {
       Result<std::vector<std::string>> trees =
-          ApplyToTrees(config_.disclosure_repository, "refs/heads/" + branch, a.patches);
+          ApplyToTrees(config_.repository_path, "refs/heads/" + branch, a.patches);
       if (!trees.ok()) {
         return Status::Conflict(refuse + "the approved revision for " + branch +
                                 " no longer applies: " + trees.status().message());
@@ -490,7 +490,7 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
     if (s.state == "done") done[s.step] = s.detail;
     if (s.state == "intent") intents[s.step] = s.at;
   }
-  const std::string repo = config_.disclosure_repository;
+  const std::string repo = config_.repository_path;
   const std::string remote = config_.disclosure_remote;
   Result<AdvisoryDraft> draft = advisories_.Draft(id);
   if (!draft.ok()) return draft.status();

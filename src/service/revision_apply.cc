@@ -157,10 +157,12 @@ Result<std::vector<std::string>> CommitRevision(const std::string& repo, const s
     if (!author_date.ok()) {
       return Status::Invalid(Label(i, patches.size(), p) + ": " + author_date.status().message());
     }
-    const std::vector<std::string> env = {
-        "GIT_AUTHOR_NAME=" + p.author_name,       "GIT_AUTHOR_EMAIL=" + p.author_email,
-        "GIT_AUTHOR_DATE=@" + *author_date,       "GIT_COMMITTER_NAME=" + committer.name,
-        "GIT_COMMITTER_EMAIL=" + committer.email, "GIT_COMMITTER_DATE=@" + committer_date};
+    std::vector<std::string> env = {
+        "GIT_AUTHOR_NAME=" + p.author_name, "GIT_AUTHOR_EMAIL=" + p.author_email,
+        "GIT_AUTHOR_DATE=@" + *author_date, "GIT_COMMITTER_DATE=@" + committer_date};
+    // An empty committer name or email leaves it to the repository's git configuration.
+    if (!committer.name.empty()) env.push_back("GIT_COMMITTER_NAME=" + committer.name);
+    if (!committer.email.empty()) env.push_back("GIT_COMMITTER_EMAIL=" + committer.email);
     Result<std::string> commit =
         GitOk(repo, {"commit-tree", (*trees)[i], "-p", parent, "-F", "-"}, p.message, env);
     if (!commit.ok()) return commit.status();
