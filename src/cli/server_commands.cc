@@ -13,10 +13,12 @@
 #include "cli/context.h"
 #include "http/api.h"
 #include "http/metrics.h"
+#include "http/patch_api.h"
 #include "http/rate_limiter.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "service/credentials.h"
+#include "service/patch_service.h"
 
 namespace vigil {
 namespace {
@@ -121,6 +123,8 @@ void Serve(CliContext& ctx, int port_override) {
   Metrics metrics;
   Router router(**service, limiter);
   AddApiRoutes(router, **service, metrics);
+  PatchService patches((*service)->store(), clock, c);
+  AddPatchRoutes(router, patches);
   ServerOptions opts;
   opts.address = c.listen_address;
   opts.port = port_override >= 0 ? static_cast<uint16_t>(port_override) : c.listen_port;

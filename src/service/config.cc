@@ -81,7 +81,8 @@ Result<Config> LoadConfig(const std::string& path) {
   }
   const std::string file = std::filesystem::path(path).filename().string();
   for (const auto& [k, v] : root.as_table()) {
-    if (k != "project" && k != "embargo" && k != "server" && k != "data") {
+    if (k != "project" && k != "embargo" && k != "server" && k != "data" && k != "repository" &&
+        k != "patch") {
       return Status::Invalid(file + ": " + k + ": unknown key");
     }
   }
@@ -157,6 +158,33 @@ Result<Config> LoadConfig(const std::string& path) {
     dir = std::filesystem::absolute(path).parent_path() / dir;
   }
   c.data_dir = dir.lexically_normal().string();
+
+  Section repository(root, "repository", file);
+  repository.Get("path", &c.repository_path);
+  repository.Get("committer_name", &c.committer_name);
+  repository.Get("committer_email", &c.committer_email);
+  VIGIL_RETURN_IF_ERROR(repository.Finish());
+  if (!c.repository_path.empty()) {
+    std::filesystem::path repo(c.repository_path);
+    if (repo.is_relative()) repo = std::filesystem::absolute(path).parent_path() / repo;
+    c.repository_path = repo.lexically_normal().string();
+  }
+  if (!c.committer_email.empty() && !IsPlausibleEmail(c.committer_email)) {
+    return repository.Fail("committer_email", "must be an email address");
+  }
+
+  Section patch(root, "patch", file);
+  int64_t patch_count = c.patch_max_count;
+  patch.Get("max_bytes", &c.patch_max_bytes);
+  patch.Get("max_patches", &patch_count);
+  VIGIL_RETURN_IF_ERROR(patch.Finish());
+  if (c.patch_max_bytes < 1024 || c.patch_max_bytes > (int64_t{1} << 30)) {
+    return patch.Fail("max_bytes", "must be 1024 to 1073741824");
+  }
+  if (patch_count < 1 || patch_count > 10000) {
+    return patch.Fail("max_patches", "must be 1 to 10000");
+  }
+  c.patch_max_count = static_cast<int>(patch_count);
   if (c.public_url.empty()) {
     c.public_url = "http://" + c.listen_address + ":" + std::to_string(c.listen_port);
   }
@@ -211,6 +239,20 @@ submit_per_minute = 30
 # Where the database lives, relative to this file.
 dir = ")"
       << data_dir << R"("
+
+[repository]
+# A local clone of the project, relative to this file or absolute. Every patch revision is
+# checked against project.master_branch and each supported branch of this clone (keep it
+# fetched; `vigil patch recheck` re-checks after branches move). Empty: no checks.
+path = ""
+# The committer of the commits Vigil creates from approved patches (default: git's own).
+committer_name = ""
+committer_email = ""
+
+[patch]
+# Limits on one patch upload (an mbox or a single patch), by API or mail.
+max_bytes = 10485760
+max_patches = 200
 )";
   return out.str();
 }

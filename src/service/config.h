@@ -35,6 +35,16 @@ struct Config {
   int submit_per_minute = 30;  // per client address
   // [data]
   std::string data_dir = "data";  // relative paths are relative to the config file's folder
+  // [repository]
+  /// A local clone of the project (made absolute like data.dir); empty = patches are stored
+  /// but not checked against branches.
+  std::string repository_path;
+  /// The committer of commits Vigil creates from approved patches; empty = git's configuration.
+  std::string committer_name;
+  std::string committer_email;
+  // [patch]
+  int64_t patch_max_bytes = 10 << 20;  // one upload (mbox or patch)
+  int patch_max_count = 200;           // patches in one upload
 
   std::string DatabasePath() const { return data_dir + "/vigil.db"; }
 };

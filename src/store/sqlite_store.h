@@ -41,6 +41,7 @@ class SqliteStore final : public Store {
   Result<int64_t> Counter(const std::string& name) override;
   Result<std::map<State, int64_t>> CountReportsByState() override;
   Result<int64_t> PendingOutbox() override;
+  Result<std::vector<PatchRevision>> PatchRevisions(const std::string& report_id) override;
   Result<AuditVerdict> VerifyAudit() override;
   Status Backup(const std::string& path) override;
 
@@ -54,6 +55,7 @@ class SqliteStore final : public Store {
   // Module parts of ApplyBatch live in their own files (sqlite_store_<module>.cc) as
   // `Status Apply<Module>Rows(WriteBatch&, const std::string& report_id)` members.
   Result<std::unique_ptr<SqliteConnection>> OpenReader();
+  Status ApplyPatchRows(WriteBatch& batch, const std::string& report_id);  // patch module
 
   const std::string path_;
   std::unique_ptr<SqliteConnection> writer_;  // used by writer_thread_ only
