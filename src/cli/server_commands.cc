@@ -17,11 +17,13 @@
 #include "http/mail_api.h"
 #include "http/disclosure_slot.h"
 #include "http/metrics.h"
+#include "http/patch_api.h"
 #include "http/rate_limiter.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/web.h"
 #include "service/credentials.h"
+#include "service/patch_service.h"
 
 namespace vigil {
 namespace {
@@ -139,6 +141,8 @@ void Serve(CliContext& ctx, int port_override) {
   web.slots.disclosure = DisclosureSlot(*disclose->advisories, *disclose->disclosure, c);
   AddWebRoutes(router, web);
   AddAdvisoryRoutes(router, *disclose->advisories, *disclose->disclosure);
+  PatchService patches((*service)->store(), clock, c);
+  AddPatchRoutes(router, patches);
   ServerOptions opts;
   opts.address = c.listen_address;
   opts.port = port_override >= 0 ? static_cast<uint16_t>(port_override) : c.listen_port;

@@ -41,6 +41,10 @@ const char* ActionName(Action a) {
       return "metrics";
     case Action::kAdminister:
       return "administer";
+    case Action::kSubmitPatch:
+      return "submit patches to";
+    case Action::kApprovePatch:
+      return "approve patches of";
   }
   return "read";
 }
@@ -61,7 +65,8 @@ std::string Principal::AuditName() const {
 
 bool IsReportScoped(Action a) {
   return a == Action::kRead || a == Action::kPost || a == Action::kTriage ||
-         a == Action::kWithdraw || a == Action::kAudit;
+         a == Action::kWithdraw || a == Action::kAudit || a == Action::kSubmitPatch ||
+         a == Action::kApprovePatch;
 }
 
 bool SeesAllReports(const Principal& p) {
@@ -108,6 +113,11 @@ Status Authorize(const Principal& p, Action action, const std::string& report_id
       return staff ? Status::Ok() : denied;
     case Action::kWithdraw:
       return relation.role == Role::kReporter ? Status::Ok() : denied;
+    case Action::kSubmitPatch:
+      // Whoever helps fix: not observers (e.g. downstream distributors), who only read.
+      return staff || (relation.role && *relation.role != Role::kObserver) ? Status::Ok() : denied;
+    case Action::kApprovePatch:
+      return staff ? Status::Ok() : denied;
     default:
       return denied;
   }

@@ -33,15 +33,17 @@ struct Principal {
 };
 
 enum class Action {
-  kSubmit,     // submit a new report
-  kList,       // list reports (the result is filtered by visibility)
-  kRead,       // show a report and its thread
-  kPost,       // post a message to its thread
-  kTriage,     // assign, confirm, reject, duplicate, classify, embargo, invite, publish
-  kWithdraw,   // withdraw the report
-  kAudit,      // read the report's audit trail
-  kMetrics,    // read /metrics
-  kAdminister  // manage accounts and tokens
+  kSubmit,        // submit a new report
+  kList,          // list reports (the result is filtered by visibility)
+  kRead,          // show a report and its thread
+  kPost,          // post a message to its thread
+  kTriage,        // assign, confirm, reject, duplicate, classify, embargo, invite, publish
+  kWithdraw,      // withdraw the report
+  kAudit,         // read the report's audit trail
+  kMetrics,       // read /metrics
+  kAdminister,    // manage accounts and tokens
+  kSubmitPatch,   // submit a patch series, re-check applicability (reporter, collaborator, staff)
+  kApprovePatch,  // approve a patch revision (staff: maintainers and admins)
 };
 const char* ActionName(Action a);
 

@@ -16,6 +16,8 @@
 #include "http/mail_api.h"
 #include "service/advisory_service.h"
 #include "service/disclosure_service.h"
+#include "http/patch_api.h"
+#include "service/patch_service.h"
 #include "service/report_service.h"
 #include "store/sqlite_store.h"
 
@@ -46,6 +48,8 @@ class ApiTest : public ::testing::Test {
     disclosure_ = std::make_unique<DisclosureService>(*store_, clock_, config_, *approved_,
                                                       *advisories_, nullptr);
     AddAdvisoryRoutes(*router_, *advisories_, *disclosure_);
+    patch_service_ = std::make_unique<PatchService>(*store_, clock_, c);
+    AddPatchRoutes(*router_, *patch_service_);
 
     Principal local;
     local.kind = Principal::Kind::kLocal;
@@ -90,6 +94,7 @@ class ApiTest : public ::testing::Test {
     router_.reset();
     disclosure_.reset();
     advisories_.reset();
+    patch_service_.reset();
     service_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
@@ -117,6 +122,7 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<PinnedRevisionSource> approved_;
   std::unique_ptr<AdvisoryService> advisories_;
   std::unique_ptr<DisclosureService> disclosure_;
+  std::unique_ptr<PatchService> patch_service_;
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Router> router_;
   std::map<std::string, std::string> tokens_;
@@ -156,6 +162,10 @@ Expect Expected(const std::string& who, std::optional<Action> action) {
       return staff ? Expect::kAllowed : Expect::kForbidden;
     case Action::kWithdraw:
       return who == "reporter" ? Expect::kAllowed : Expect::kForbidden;
+    case Action::kSubmitPatch:
+      return who == "observer" ? Expect::kForbidden : Expect::kAllowed;
+    case Action::kApprovePatch:
+      return staff ? Expect::kAllowed : Expect::kForbidden;
     default:
       return Expect::kForbidden;
   }
@@ -199,6 +209,9 @@ TEST_F(ApiTest, AuthorizationMatrixOverEveryRoute) {
       std::string target = route.pattern;
       if (auto pos = target.find("{id}"); pos != std::string::npos) target.replace(pos, 4, id_);
       if (auto pos = target.find("{n}"); pos != std::string::npos) target.replace(pos, 3, "1");
+      if (auto pos = target.find("{revision}"); pos != std::string::npos) {
+        target.replace(pos, 10, "s1v1");  // none exists: an allowed call gets 400, not 404
+      }
       HttpResponse r = Call(route.method, target, token, body_for(route.pattern));
       const Expect want = Expected(who, route.action);
       SCOPED_TRACE(who + " " + route.method + " " + route.pattern + " -> " +

@@ -249,7 +249,8 @@ Result<Config> LoadConfig(const std::string& path) {
   const std::string file = std::filesystem::path(path).filename().string();
   for (const auto& [k, v] : root.as_table()) {
     if (k != "project" && k != "embargo" && k != "server" && k != "web" && k != "data" &&
-        k != "advisory" && k != "disclosure" && k != "mail" && k != "repository") {
+        k != "advisory" && k != "disclosure" && k != "mail" && k != "repository" &&
+        k != "patch") {
       return Status::Invalid(file + ": " + k + ": unknown key");
     }
   }
@@ -401,6 +402,19 @@ Result<Config> LoadConfig(const std::string& path) {
   }
   VIGIL_RETURN_IF_ERROR(LoadDisclosureSections(root, file, path, &c));
   VIGIL_RETURN_IF_ERROR(LoadMailSection(root, file, &c));
+
+  Section patch(root, "patch", file);
+  int64_t patch_count = c.patch_max_count;
+  patch.Get("max_bytes", &c.patch_max_bytes);
+  patch.Get("max_patches", &patch_count);
+  VIGIL_RETURN_IF_ERROR(patch.Finish());
+  if (c.patch_max_bytes < 1024 || c.patch_max_bytes > (int64_t{1} << 30)) {
+    return patch.Fail("max_bytes", "must be 1024 to 1073741824");
+  }
+  if (patch_count < 1 || patch_count > 10000) {
+    return patch.Fail("max_patches", "must be 1 to 10000");
+  }
+  c.patch_max_count = static_cast<int>(patch_count);
   if (c.public_url.empty()) {
     c.public_url = "http://" + c.listen_address + ":" + std::to_string(c.listen_port);
   }
@@ -557,6 +571,13 @@ path = ""
 # authors are always those of the approved patches.
 committer_name = ""
 committer_email = ""
+# Every patch revision is checked against project.master_branch and each supported branch of
+# the clone (keep it fetched; `vigil patch recheck` re-checks after branches move).
+
+[patch]
+# Limits on one patch upload (an mbox or a single patch), by API or mail.
+max_bytes = 10485760
+max_patches = 200
 )";
   return out.str();
 }

@@ -101,6 +101,9 @@ struct Config {
   /// The committer of commits Vigil creates from approved patches; empty = git's configuration.
   std::string committer_name;
   std::string committer_email;
+  // [patch]
+  int64_t patch_max_bytes = 10 << 20;  // one upload (mbox or patch)
+  int patch_max_count = 200;           // patches in one upload
 
   std::string DatabasePath() const { return data_dir + "/vigil.db"; }
   std::string ProjectKeyPath() const { return data_dir + "/openpgp-secret.asc"; }

@@ -213,6 +213,63 @@ CREATE TABLE mail_keys (
 );
 ALTER TABLE outbox ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
 )sql"},
+    {"patch-1", R"sql(
+CREATE TABLE patch_revisions (
+  report_id TEXT NOT NULL REFERENCES reports (id),
+  series INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  target_branch TEXT NOT NULL,
+  submitter TEXT NOT NULL,
+  change_id TEXT NOT NULL,
+  message_ids TEXT NOT NULL,
+  patch_ids TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (report_id, series, version)
+);
+CREATE TABLE patches (
+  report_id TEXT NOT NULL,
+  revision TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  author_name TEXT NOT NULL,
+  author_email TEXT NOT NULL,
+  author_date TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  message TEXT NOT NULL,
+  patch_id TEXT NOT NULL,
+  diff TEXT NOT NULL,
+  PRIMARY KEY (report_id, revision, position)
+);
+CREATE TABLE patch_trailers (
+  report_id TEXT NOT NULL,
+  revision TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  person_name TEXT NOT NULL,
+  email TEXT NOT NULL,
+  PRIMARY KEY (report_id, revision, position, seq)
+);
+CREATE TABLE patch_applicability (
+  report_id TEXT NOT NULL,
+  revision TEXT NOT NULL,
+  branch TEXT NOT NULL,
+  commit_id TEXT NOT NULL,
+  applies INTEGER NOT NULL,
+  result TEXT NOT NULL,
+  checked_at BIGINT NOT NULL,
+  PRIMARY KEY (report_id, revision, branch)
+);
+CREATE TABLE patch_approvals (
+  report_id TEXT NOT NULL,
+  revision TEXT NOT NULL,
+  approver TEXT NOT NULL,
+  patch_ids TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  voided_at BIGINT NOT NULL,
+  voided_reason TEXT NOT NULL,
+  PRIMARY KEY (report_id, revision, approver)
+);
+)sql"},
 };
 
 // WAL size (in pages) that wakes the checkpoint thread.
@@ -633,6 +690,7 @@ Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b) {
   }
   VIGIL_RETURN_IF_ERROR(ApplyWebRows(b, report_id));
   VIGIL_RETURN_IF_ERROR(ApplyDisclosureRows(b, report_id));
+  VIGIL_RETURN_IF_ERROR(ApplyPatchRows(b, report_id));
   return out;
 }
 

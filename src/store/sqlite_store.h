@@ -64,6 +64,7 @@ class SqliteStore final : public Store {
   Result<std::vector<MailAttachment>> MailAttachments(const std::string& inbox_id) override;
   Result<std::optional<MailKey>> FindMailKey(const std::string& email) override;
   Result<std::vector<OutboxEntry>> ListOutbox(const OutboxQuery& query) override;
+  Result<std::vector<PatchRevision>> PatchRevisions(const std::string& report_id) override;
   Result<AuditVerdict> VerifyAudit() override;
   Status Backup(const std::string& path) override;
 
@@ -81,6 +82,7 @@ class SqliteStore final : public Store {
   Status ApplyMailRows(WriteBatch& batch, const std::string& report_id);  // sqlite_store_mail.cc
   Result<std::unique_ptr<SqliteConnection>> OpenReader();
   Status ApplyWebRows(WriteBatch& batch, const std::string& report_id);  // sqlite_store_web.cc
+  Status ApplyPatchRows(WriteBatch& batch, const std::string& report_id);  // patch module
 
   const std::string path_;
   std::unique_ptr<SqliteConnection> writer_;  // used by writer_thread_ only

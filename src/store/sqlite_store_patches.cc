@@ -1,0 +1,154 @@
+// The patch module's rows of SqliteStore: revisions with their patches and trailers, the
+// applicability matrix and the approvals (migration "patch-1").
+#include <map>
+
+#include "store/sqlite_query.h"
+#include "store/sqlite_store.h"
+
+namespace vigil {
+
+Status SqliteStore::ApplyPatchRows(WriteBatch& batch, const std::string& report_id) {
+  PatchWrites& pw = batch.patches;
+  if (pw.empty()) return Status::Ok();
+  if (report_id.empty()) return Status::Internal("patch rows need the batch's report");
+  SqliteConnection& w = *writer_;
+  for (const PatchRevision& r : pw.new_revisions) {
+    const std::string name = r.Name();
+    Query ins(w,
+              "INSERT INTO patch_revisions (report_id, series, version, target_branch, submitter, "
+              "change_id, message_ids, patch_ids, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    ins.Bind(1, report_id).Bind(2, int64_t{r.series}).Bind(3, int64_t{r.version});
+    ins.Bind(4, r.target_branch).Bind(5, r.submitter).Bind(6, r.change_id);
+    VIGIL_RETURN_IF_ERROR(
+        ins.Bind(7, r.message_ids).Bind(8, r.patch_ids).Bind(9, r.created_at).Run());
+    for (const StoredPatch& p : r.patches) {
+      Query q(
+          w,
+          "INSERT INTO patches (report_id, revision, position, author_name, author_email, "
+          "author_date, subject, message, patch_id, diff) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      q.Bind(1, report_id).Bind(2, name).Bind(3, int64_t{p.position}).Bind(4, p.author_name);
+      q.Bind(5, p.author_email).Bind(6, p.author_date).Bind(7, p.subject).Bind(8, p.message);
+      VIGIL_RETURN_IF_ERROR(q.Bind(9, p.patch_id).Bind(10, p.diff).Run());
+    }
+    int64_t seq = 0;
+    for (const StoredTrailer& t : r.trailers) {
+      Query q(w,
+              "INSERT INTO patch_trailers (report_id, revision, position, seq, name, person_name, "
+              "email) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      q.Bind(1, report_id).Bind(2, name).Bind(3, int64_t{t.position}).Bind(4, ++seq);
+      VIGIL_RETURN_IF_ERROR(q.Bind(5, t.name).Bind(6, t.person_name).Bind(7, t.email).Run());
+    }
+  }
+  for (const auto& [revision, a] : pw.applicability) {
+    Query q(w,
+            "INSERT INTO patch_applicability (report_id, revision, branch, commit_id, applies, "
+            "result, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id, revision, "
+            "branch) DO UPDATE SET commit_id = excluded.commit_id, applies = excluded.applies, "
+            "result = excluded.result, checked_at = excluded.checked_at");
+    q.Bind(1, report_id).Bind(2, revision).Bind(3, a.branch).Bind(4, a.commit);
+    VIGIL_RETURN_IF_ERROR(
+        q.Bind(5, int64_t{a.applies}).Bind(6, a.result).Bind(7, a.checked_at).Run());
+  }
+  for (const auto& [revision, a] : pw.approvals) {
+    Query q(w,
+            "INSERT INTO patch_approvals (report_id, revision, approver, patch_ids, created_at, "
+            "voided_at, voided_reason) VALUES (?, ?, ?, ?, ?, 0, '')");
+    q.Bind(1, report_id).Bind(2, revision).Bind(3, a.approver).Bind(4, a.patch_ids);
+    VIGIL_RETURN_IF_ERROR(q.Bind(5, a.created_at).Run());
+  }
+  for (const auto& [revision, approver] : pw.void_approvals) {
+    Query q(w,
+            "UPDATE patch_approvals SET voided_at = ?, voided_reason = ? WHERE report_id = ? AND "
+            "revision = ? AND approver = ? AND voided_at = 0");
+    q.Bind(1, pw.voided_at).Bind(2, pw.voided_reason).Bind(3, report_id).Bind(4, revision);
+    VIGIL_RETURN_IF_ERROR(q.Bind(5, approver).Run());
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<PatchRevision>> SqliteStore::PatchRevisions(const std::string& report_id) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  SqliteConnection& c = lease.conn();
+  VIGIL_RETURN_IF_ERROR(c.Exec("BEGIN"));  // one snapshot for all five tables
+  std::vector<PatchRevision> out;
+  std::map<std::string, size_t> by_name;
+  Status st;
+  {
+    Query q(c,
+            "SELECT series, version, target_branch, submitter, change_id, message_ids, patch_ids, "
+            "created_at FROM patch_revisions WHERE report_id = ? ORDER BY series, version");
+    q.Bind(1, report_id);
+    while (q.Step()) {
+      PatchRevision r;
+      r.report_id = report_id;
+      r.series = static_cast<int>(q.Int(0));
+      r.version = static_cast<int>(q.Int(1));
+      r.target_branch = q.Text(2);
+      r.submitter = q.Text(3);
+      r.change_id = q.Text(4);
+      r.message_ids = q.Text(5);
+      r.patch_ids = q.Text(6);
+      r.created_at = q.Int(7);
+      by_name[r.Name()] = out.size();
+      out.push_back(std::move(r));
+    }
+    st = q.status();
+  }
+  if (st.ok()) {
+    Query q(c,
+            "SELECT revision, position, author_name, author_email, author_date, subject, message, "
+            "patch_id, diff FROM patches WHERE report_id = ? ORDER BY revision, position");
+    q.Bind(1, report_id);
+    while (q.Step()) {
+      auto it = by_name.find(q.Text(0));
+      if (it == by_name.end()) continue;
+      out[it->second].patches.push_back({static_cast<int>(q.Int(1)), q.Text(2), q.Text(3),
+                                         q.Text(4), q.Text(5), q.Text(6), q.Text(7), q.Text(8)});
+    }
+    st = q.status();
+  }
+  if (st.ok()) {
+    Query q(c,
+            "SELECT revision, position, name, person_name, email FROM patch_trailers WHERE "
+            "report_id = ? ORDER BY revision, position, seq");
+    q.Bind(1, report_id);
+    while (q.Step()) {
+      auto it = by_name.find(q.Text(0));
+      if (it == by_name.end()) continue;
+      out[it->second].trailers.push_back(
+          {static_cast<int>(q.Int(1)), q.Text(2), q.Text(3), q.Text(4)});
+    }
+    st = q.status();
+  }
+  if (st.ok()) {
+    Query q(c,
+            "SELECT revision, branch, commit_id, applies, result, checked_at FROM "
+            "patch_applicability WHERE report_id = ? ORDER BY revision, branch");
+    q.Bind(1, report_id);
+    while (q.Step()) {
+      auto it = by_name.find(q.Text(0));
+      if (it == by_name.end()) continue;
+      out[it->second].applicability.push_back(
+          {q.Text(1), q.Text(2), q.Int(3) != 0, q.Text(4), q.Int(5)});
+    }
+    st = q.status();
+  }
+  if (st.ok()) {
+    Query q(c,
+            "SELECT revision, approver, patch_ids, created_at, voided_at, voided_reason FROM "
+            "patch_approvals WHERE report_id = ? ORDER BY revision, created_at, approver");
+    q.Bind(1, report_id);
+    while (q.Step()) {
+      auto it = by_name.find(q.Text(0));
+      if (it == by_name.end()) continue;
+      out[it->second].approvals.push_back({q.Text(1), q.Text(2), q.Int(3), q.Int(4), q.Text(5)});
+    }
+    st = q.status();
+  }
+  (void)c.Exec("COMMIT");
+  VIGIL_RETURN_IF_ERROR(st);
+  return out;
+}
+
+}  // namespace vigil
