@@ -32,6 +32,9 @@ mustache::data ToData(const boost::json::value& v) {
       return d;
     }
     case boost::json::kind::string:
+      // An empty string is false, so that {{#x}}...{{/x}} leaves out what is not there (kainjow
+      // treats every string as true); {{x}} of false renders nothing, like "".
+      if (v.get_string().empty()) return mustache::data(false);
       return mustache::data(std::string(v.get_string()));
     case boost::json::kind::bool_:
       return mustache::data(v.get_bool());
