@@ -1,9 +1,11 @@
 // The real server process: durability across SIGKILL, graceful SIGTERM, limits, backup/restore.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -164,9 +166,30 @@ TEST_F(ServerTest, LimitsAnswerExactlyAndTheServerKeepsServing) {
             "JSON\"}}\n");
   EXPECT_NE(bad_json.head.find("X-Content-Type-Options: nosniff"), std::string::npos);
 
-  // Connection limit: three idle connections fill it; the fourth is answered 503.
+  // Connection limit: three idle keep-alive connections fill it; the fourth is answered 503.
+  // Each held connection first completes one request, so it is known to be counted (and
+  // connections of the requests above, still closing on the server, have left).
   std::vector<int> held;
-  for (int i = 0; i < 3; ++i) held.push_back(Connect(port));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (held.size() < 3 && std::chrono::steady_clock::now() < deadline) {
+    const int fd = Connect(port);
+    ASSERT_GE(fd, 0);
+    const std::string req = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    ASSERT_EQ(send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+    std::string in;
+    char buf[4096];
+    while (in.find("\r\n\r\n") == std::string::npos || !in.ends_with("}\n")) {
+      const ssize_t n = read(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      in.append(buf, static_cast<size_t>(n));
+    }
+    if (in.starts_with("HTTP/1.1 200")) {
+      held.push_back(fd);
+    } else {
+      close(fd);  // a connection from an earlier request was still open: try again
+    }
+  }
+  ASSERT_EQ(held.size(), 3u);
   HttpResult refused = Http(port, "GET", "/healthz");
   EXPECT_EQ(refused.status, 503);
   EXPECT_EQ(refused.body,
@@ -239,6 +262,36 @@ TEST_F(ServerTest, ReadmeFlowSubmitThenList) {
   EXPECT_NE(metrics.body.find("vigil_http_requests_total{method=\"POST\",route=\"/api/v1/"
                               "reports\",status=\"201\"} 1"),
             std::string::npos);
+}
+
+TEST_F(ServerTest, LogsAreJsonLinesWithoutSecrets) {
+  const std::string log = dir_.path() + "/server.log";
+  {
+    ServerProcess server(config_, log);
+    ASSERT_TRUE(server.started());
+    HttpResult r = Http(server.port(), "POST", "/api/v1/reports", kReport);
+    ASSERT_EQ(r.status, 201);
+    const std::string cap = JsonField(r.body, "token");
+    const std::string id = JsonField(r.body, "id");
+    EXPECT_EQ(Http(server.port(), "GET", "/api/v1/reports/" + id, "", cap).status, 200);
+    EXPECT_EQ(
+        Http(server.port(), "GET", "/api/v1/reports/" + id + "?token=" + cap, "", token_).status,
+        200);
+    EXPECT_EQ(Http(server.port(), "GET", "/api/v1/" + cap).status, 404);
+    EXPECT_EQ(Http(server.port(), "GET", "/api/v1/reports", "", token_ + "x").status, 401);
+    EXPECT_EQ(server.Stop(SIGTERM), 0);
+  }
+  std::ifstream in(log);
+  int lines = 0, requests = 0;
+  for (std::string line; std::getline(in, line); ++lines) {
+    EXPECT_TRUE(line.starts_with("{\"ts\":\"") && line.ends_with("}")) << line;
+    EXPECT_EQ(line.find("vgc_"), std::string::npos) << line;
+    EXPECT_EQ(line.find("vgt_"), std::string::npos) << line;
+    EXPECT_EQ(line.find("Overflow in parser"), std::string::npos) << line;  // report content
+    requests += line.find("\"msg\":\"request\"") != std::string::npos;
+  }
+  EXPECT_EQ(requests, 5);
+  EXPECT_GE(lines, 7);  // listening, 5 requests, stopped
 }
 
 }  // namespace

@@ -126,17 +126,19 @@ std::string InitProject(const std::string& dir, const std::string& extra_config)
   throw std::runtime_error("no token in initial-admin.txt");
 }
 
-ServerProcess::ServerProcess(const std::string& config) {
+ServerProcess::ServerProcess(const std::string& config, const std::string& log_path) {
   int out[2];
   if (pipe(out)) throw std::runtime_error("pipe failed");
   pid_ = fork();
   if (pid_ == 0) {
     dup2(out[1], 1);
-    const int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 2);
+    const int log = log_path.empty()
+                        ? open("/dev/null", O_WRONLY)
+                        : open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    dup2(log, 2);
     close(out[0]);
     close(out[1]);
-    setenv("VIGIL_LOG_LEVEL", "warn", 1);
+    setenv("VIGIL_LOG_LEVEL", log_path.empty() ? "warn" : "info", 1);
     execl(VIGIL_BINARY, VIGIL_BINARY, "-c", config.c_str(), "serve", "--port", "0",
           static_cast<char*>(nullptr));
     _exit(127);
@@ -156,6 +158,7 @@ ServerProcess::ServerProcess(const std::string& config) {
     const size_t at = seen.find(marker);
     if (at != std::string::npos && seen.find('\n', at) != std::string::npos) {
       port_ = std::atoi(seen.c_str() + at + marker.size());
+      startup_output_ = seen;
       break;
     }
   }

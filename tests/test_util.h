@@ -39,10 +39,13 @@ std::string InitProject(const std::string& dir, const std::string& extra_config 
 class ServerProcess {
  public:
   /// Starts `vigil -c CONFIG serve --port 0` and waits (up to 30 s) for its listening line.
-  explicit ServerProcess(const std::string& config);
+  /// Its JSON log lines (stderr) go to LOG_PATH when given, else nowhere.
+  explicit ServerProcess(const std::string& config, const std::string& log_path = "");
   ~ServerProcess();  // SIGKILLs the server if it still runs
   bool started() const { return port_ != 0; }
   int port() const { return port_; }
+  /// What the server printed up to its HTTP listening line (e.g. the SMTP port line).
+  const std::string& startup_output() const { return startup_output_; }
   /// Sends SIG and waits for the exit; returns the exit code (128 + signal if killed).
   int Stop(int sig);
 
@@ -50,6 +53,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   int out_fd_ = -1;
   int port_ = 0;
+  std::string startup_output_;
 };
 
 struct HttpResult {

@@ -18,6 +18,10 @@ int RunVigil(int argc, char** argv) {
   AddReportCommands(app, ctx);
   AddAccountCommands(app, ctx);
   AddDataCommands(app, ctx);
+  AddCvssCommands(app, ctx);
+  AddAdvisoryCommands(app, ctx);
+  AddDiscloseCommands(app, ctx);
+  AddMailCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

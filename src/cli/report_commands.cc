@@ -16,6 +16,7 @@ namespace json = boost::json;
 struct ReportOptions {
   std::string id, to, reason, of, end, email, name, role = "collaborator", body, state;
   int level = 0;
+  int limit = 0;
   bool broken = false;
   SubmitRequest submit;
 };
@@ -119,6 +120,8 @@ void AddReportCommands(CLI::App& app, CliContext& ctx) {
 
   auto* list = report->add_subcommand("list", "List reports");
   list->add_option("--state", o->state, "Only reports in this state");
+  list->add_option("--limit", o->limit, "At most this many, newest first (default: all)")
+      ->check(CLI::NonNegativeNumber);
   list->add_flag("--json", ctx.json, "Print JSON");
   list->callback([&ctx, o, service] {
     ReportService* s = service();
@@ -131,7 +134,7 @@ void AddReportCommands(CLI::App& app, CliContext& ctx) {
         return;
       }
     }
-    Result<std::vector<ReportSummary>> reports = s->List(ctx.Operator(), state);
+    Result<std::vector<ReportSummary>> reports = s->List(ctx.Operator(), state, o->limit);
     if (!ctx.Check(reports.status())) return;
     if (ctx.json) {
       json::array items;

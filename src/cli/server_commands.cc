@@ -11,6 +11,8 @@
 #include <fstream>
 
 #include "cli/context.h"
+#include "cli/disclose_services.h"
+#include "http/advisory_api.h"
 #include "http/api.h"
 #include "http/metrics.h"
 #include "http/rate_limiter.h"
@@ -75,6 +77,7 @@ void Init(CliContext& ctx, const std::string& dir, int port, const std::string& 
   }
   Result<ReportService*> service = ctx.Service();
   if (!ctx.Check(service.status())) return;
+  if (!ctx.Check(CreateProjectKey(**config))) return;
   Result<std::vector<Account>> accounts = (*service)->store().ListAccounts();
   if (!ctx.Check(accounts.status())) return;
   const std::string creds = (*config)->data_dir + "/initial-admin.txt";
@@ -129,6 +132,9 @@ void Serve(CliContext& ctx, int port_override) {
   if (!ctx.Check(renderer.Init())) return;
   WebContext web{**service, sessions, workspace, c, clock, renderer, {}};
   AddWebRoutes(router, web);
+  DiscloseServices* disclose = DiscloseServicesFor(ctx);
+  if (!disclose) return;
+  AddAdvisoryRoutes(router, *disclose->advisories, *disclose->disclosure);
   ServerOptions opts;
   opts.address = c.listen_address;
   opts.port = port_override >= 0 ? static_cast<uint16_t>(port_override) : c.listen_port;
@@ -140,6 +146,8 @@ void Serve(CliContext& ctx, int port_override) {
   opts.max_header_bytes = c.max_header_bytes;
   opts.access_log = spdlog::should_log(spdlog::level::info);
   HttpServer server(router, metrics, opts);
+  Result<std::shared_ptr<MailRuntime>> mail = StartMail(c, **service, clock);
+  if (!ctx.Check(mail.status())) return;
   if (!ctx.Check(server.Start())) return;
   server.ShutdownOnSignals();
   const std::string url = "http://" + c.listen_address + ":" + std::to_string(server.port());

@@ -174,7 +174,16 @@ void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics
                         Status::Invalid("unknown state \"" + it->second.substr(0, 32) + "\""));
                   }
                 }
-                Result<std::vector<ReportSummary>> list = s->List(ctx.principal, state);
+                int limit = 500;
+                if (auto it = ctx.query.find("limit"); it != ctx.query.end()) {
+                  char* end = nullptr;
+                  const long v = std::strtol(it->second.c_str(), &end, 10);
+                  if (it->second.empty() || *end != '\0' || v < 1 || v > 1000) {
+                    return ErrorResponse(Status::Invalid("limit must be 1 to 1000"));
+                  }
+                  limit = static_cast<int>(v);
+                }
+                Result<std::vector<ReportSummary>> list = s->List(ctx.principal, state, limit);
                 if (!list.ok()) return ErrorResponse(list.status());
                 json::array items;
                 for (const ReportSummary& r : *list) items.push_back(SummaryJson(r));

@@ -99,7 +99,10 @@ std::string CookieValue(std::string_view header, std::string_view name) {
   return "";
 }
 
-void Router::Add(Endpoint endpoint) { routes_.push_back(std::move(endpoint)); }
+void Router::Add(Endpoint endpoint) {
+  endpoint.segments = Segments(endpoint.pattern);
+  routes_.push_back(std::move(endpoint));
+}
 
 HttpResponse Router::Refuse(const Endpoint& e, const HttpRequest& req, const Status& s) const {
   if (e.credential == CredentialSource::kBearer || !page_error_) return ErrorResponse(s);
@@ -125,7 +128,7 @@ HttpResponse Router::Handle(const HttpRequest& req, std::string* route_name) con
   bool path_matched = false;
   for (const Endpoint& r : routes_) {
     std::map<std::string, std::string> params;
-    if (!Match(Segments(r.pattern), segments, &params)) continue;
+    if (!Match(r.segments, segments, &params)) continue;
     path_matched = true;
     if (r.method == req.method || (r.method == "GET" && req.method == "HEAD")) {
       found = &r;

@@ -36,6 +36,7 @@ struct Endpoint {
   /// (HTML pages; a missing, stale or revoked cookie is the anonymous caller), or the path
   /// segment {token} (capability links; the report authorized is the token's own).
   CredentialSource credential = CredentialSource::kBearer;
+  std::vector<std::string> segments = {};  // the pattern split at '/', filled by Router::Add
 };
 
 /// The name of the browser session cookie.

@@ -7,10 +7,14 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
+#include "http/advisory_api.h"
 #include "http/api.h"
+#include "service/advisory_service.h"
+#include "service/disclosure_service.h"
 #include "service/report_service.h"
 #include "store/sqlite_store.h"
 
@@ -30,10 +34,16 @@ class ApiTest : public ::testing::Test {
     Config c;
     c.maintainers = {"alice@example.org"};
     c.submit_per_minute = 1000;
+    config_ = c;
     service_ = std::make_unique<ReportService>(*store_, clock_, c);
     limiter_ = std::make_unique<RateLimiter>(clock_, c.submit_per_minute);
     router_ = std::make_unique<Router>(*service_, *limiter_);
     AddApiRoutes(*router_, *service_, metrics_);
+    approved_ = std::make_unique<PinnedRevisionSource>(*store_);
+    advisories_ = std::make_unique<AdvisoryService>(*store_, clock_, config_, *approved_);
+    disclosure_ = std::make_unique<DisclosureService>(*store_, clock_, config_, *approved_,
+                                                      *advisories_, nullptr);
+    AddAdvisoryRoutes(*router_, *advisories_, *disclosure_);
 
     Principal local;
     local.kind = Principal::Kind::kLocal;
@@ -76,6 +86,8 @@ class ApiTest : public ::testing::Test {
 
   void TearDown() override {
     router_.reset();
+    disclosure_.reset();
+    advisories_.reset();
     service_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
@@ -98,7 +110,11 @@ class ApiTest : public ::testing::Test {
   FakeClock clock_{kT0};
   Metrics metrics_;
   std::unique_ptr<SqliteStore> store_;
+  Config config_;
   std::unique_ptr<ReportService> service_;
+  std::unique_ptr<PinnedRevisionSource> approved_;
+  std::unique_ptr<AdvisoryService> advisories_;
+  std::unique_ptr<DisclosureService> disclosure_;
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Router> router_;
   std::map<std::string, std::string> tokens_;
@@ -158,6 +174,17 @@ TEST_F(ApiTest, AuthorizationMatrixOverEveryRoute) {
       return R"({"email":"p)" + n + R"(@example.org","role":"observer"})";
     }
     if (pattern.ends_with("/messages")) return R"({"body":"hello"})";
+    // The disclose module's routes (advisory_api.cc).
+    if (pattern.ends_with("/advisory")) return R"({"title":"Heap overflow )" + n + "\"}";
+    if (pattern.ends_with("/advisory/credits")) {
+      return R"({"name":"N )" + n + R"(","type":"analyst","consent":"named"})";
+    }
+    if (pattern.ends_with("/advisory/consent")) return R"({"consent":"anonymous"})";
+    if (pattern.ends_with("/advisory/id")) return R"({"id":"CVE-2026-12345"})";
+    if (pattern.ends_with("/plan")) {
+      return R"({"slot":"2026-12-08T15:00:00Z","on_duty":"alice@example.org"})";
+    }
+    if (pattern.ends_with("/redaction")) return R"({"title":"t","text":"x"})";
     if (pattern == "/api/v1/accounts")
       return R"({"email":"a)" + n + R"(@example.org","role":"member"})";
     if (pattern == "/api/v1/tokens") return R"({"account":"mia@example.org"})";
@@ -196,7 +223,24 @@ TEST_F(ApiTest, AuthorizationMatrixOverEveryRoute) {
     }
   }
   EXPECT_EQ(checked, static_cast<int>(router_->routes().size() * tokens_.size()));
-  EXPECT_GE(router_->routes().size(), 20u);
+  EXPECT_GE(router_->routes().size(), 30u);
+}
+
+TEST_F(ApiTest, OpenApiDescribesEveryRoute) {
+  std::ifstream in(std::string(VIGIL_SOURCE_DIR) + "/docs/openapi.yaml");
+  const std::string spec((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_FALSE(spec.empty());
+  for (const Endpoint& e : router_->routes()) {
+    if (e.credential != CredentialSource::kBearer) continue;  // HTML pages are not the API
+    std::string method = e.method;
+    for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const size_t at = spec.find("\n  " + e.pattern + ":\n");
+    EXPECT_NE(at, std::string::npos) << e.pattern << " is not in docs/openapi.yaml";
+    if (at == std::string::npos) continue;
+    const size_t next = spec.find("\n  /", at + 1);
+    EXPECT_NE(spec.substr(at, next - at).find("\n    " + method + ":"), std::string::npos)
+        << e.method << " " << e.pattern << " is not in docs/openapi.yaml";
+  }
 }
 
 TEST_F(ApiTest, HiddenReportsLookLikeMissingOnes) {
@@ -254,6 +298,8 @@ TEST_F(ApiTest, BadInputGetsExactErrors) {
       {"GET", "/api/v1/reports/SEC-2026-0404", "", 404, "report SEC-2026-0404 not found"},
       {"GET", "/api/v1/reports/..%2F..%2Fetc", "", 404, "report ../../etc not found"},
       {"GET", "/api/v1/reports?state=lost", "", 400, "unknown state \"lost\""},
+      {"GET", "/api/v1/reports?limit=0", "", 400, "limit must be 1 to 1000"},
+      {"GET", "/api/v1/reports?limit=5x", "", 400, "limit must be 1 to 1000"},
       {"GET", "/api/v1/nothing", "", 404, "no such endpoint"},
       {"DELETE", url, "", 405, "method not allowed"},
   };
@@ -317,6 +363,64 @@ TEST_F(ApiTest, FullWorkflowOverTheApi) {
   HttpResponse metrics = Call("GET", "/metrics", m);
   EXPECT_NE(metrics.body.find("vigil_reports{state=\"fixing\"} 1"), std::string::npos);
   EXPECT_NE(metrics.body.find("vigil_outbox_pending "), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST_F(ApiTest, AdvisoryDraftOverTheApi) {
+  const std::string url = "/api/v1/reports/" + id_ + "/advisory";
+  // Participants read the draft, proposed from the report with the reporter as a pending credit.
+  HttpResponse draft = Call("GET", url, tokens_["reporter"]);
+  ASSERT_EQ(draft.status, 200) << draft.body;
+  auto d = boost::json::parse(draft.body);
+  EXPECT_EQ(d.at("title").as_string(), "Heap overflow");
+  ASSERT_EQ(d.at("credits").as_array().size(), 1u);
+  EXPECT_EQ(d.at("credits").at(0).at("email").as_string(), "rita@example.org");
+  EXPECT_EQ(d.at("credits").at(0).at("consent").as_string(), "pending");
+  // Only staff edit; the exports' validation gives the exact error.
+  EXPECT_EQ(Call("POST", url, tokens_["collaborator"], R"({"title":"x"})").status, 403);
+  HttpResponse bad = Call("POST", url, tokens_["maintainer"], R"({"cvss":["CVSS:3.1/AV:N"]})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(boost::json::parse(bad.body).at("error").at("message").as_string(),
+            "CVSS vector 1: missing CVSS v3 base metric \"AC\"");
+  HttpResponse edited = Call("POST", url, tokens_["maintainer"],
+                             R"({"cvss":["CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"],)"
+                             R"("ranges":[{"introduced":"0","fixed":"1.4.2"}]})");
+  ASSERT_EQ(edited.status, 200) << edited.body;
+  EXPECT_EQ(boost::json::parse(edited.body).at("scores").at(0).at("scores").as_string(),
+            "base 9.8 (Critical), temporal 9.8 (Critical), environmental 9.8 (Critical)");
+  // The reporter gives their own consent; a person without a credit cannot.
+  HttpResponse named =
+      Call("POST", url + "/consent", tokens_["reporter"], R"({"consent":"named"})");
+  EXPECT_EQ(named.status, 400);
+  EXPECT_EQ(boost::json::parse(named.body).at("error").at("message").as_string(),
+            "a named credit needs a name; ask the coordinator to add it");
+  EXPECT_EQ(
+      Call("POST", url + "/consent", tokens_["reporter"], R"({"consent":"anonymous"})").status,
+      200);
+  HttpResponse none = Call("POST", url + "/consent", tokens_["observer"], R"({"consent":"named"})");
+  EXPECT_EQ(none.status, 409);
+  EXPECT_EQ(boost::json::parse(none.body).at("error").at("message").as_string(),
+            "no credit for olga@example.org on " + id_);
+  HttpResponse osv = Call("GET", url + "/export?format=osv", tokens_["reporter"]);
+  ASSERT_EQ(osv.status, 200) << osv.body;
+  auto record = boost::json::parse(osv.body);
+  EXPECT_EQ(record.at("id").as_string(), "x_" + id_);
+  EXPECT_EQ(record.at("credits").at(0).at("name").as_string(), "Anonymous");
+  EXPECT_EQ(Call("GET", url + "/export?format=pdf", tokens_["reporter"]).status, 400);
+  // Set-id: the advisory is then published under the CVE id.
+  HttpResponse cve = Call("POST", url + "/id", tokens_["maintainer"], R"({"id":"CVE-2026-1"})");
+  EXPECT_EQ(boost::json::parse(cve.body).at("error").at("message").as_string(),
+            "\"CVE-2026-1\" is neither a CVE id (CVE-2026-12345) nor a GHSA id "
+            "(GHSA-xxxx-xxxx-xxxx)");
+  EXPECT_EQ(Call("POST", url + "/id", tokens_["maintainer"], R"({"id":"CVE-2026-4242"})").status,
+            200);
+  record = boost::json::parse(Call("GET", url + "/export?format=osv", tokens_["maintainer"]).body);
+  EXPECT_EQ(record.at("id").as_string(), "CVE-2026-4242");
 }
 
 }  // namespace

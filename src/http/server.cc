@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
@@ -251,6 +252,12 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 Status HttpServer::Impl::Start() {
+  // Every connection is a descriptor: allow as many as the hard limit permits.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   beast::error_code ec;
   const auto address = asio::ip::make_address(options_.address, ec);
   if (ec) return Status::Invalid("invalid listen address " + options_.address);
@@ -275,7 +282,12 @@ void HttpServer::Impl::Accept() {
   acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-      return Accept();  // e.g. EMFILE: keep accepting
+      // Out of descriptors (EMFILE) or a transient error: retry shortly instead of spinning.
+      auto timer = std::make_shared<asio::steady_timer>(ioc_, std::chrono::milliseconds(100));
+      timer->async_wait([this, timer](beast::error_code) {
+        if (!draining_) Accept();
+      });
+      return;
     }
     if (draining_) return;
     if (connections_.fetch_add(1) >= options_.max_connections) {

@@ -1,5 +1,6 @@
 #include "service/config.h"
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -65,6 +66,178 @@ class Section {
   std::string error_;
 };
 
+// A path relative to the configuration file's folder, made absolute.
+std::string RelativeToConfig(const std::string& config_path, const std::string& value) {
+  std::filesystem::path p(value);
+  if (p.is_relative()) p = std::filesystem::absolute(config_path).parent_path() / p;
+  return p.lexically_normal().string();
+}
+
+bool IsHttpUrl(const std::string& s) {
+  return (s.starts_with("https://") || s.starts_with("http://")) &&
+         s.find_first_of(" \t\r\n\"<>") == std::string::npos;
+}
+
+// [advisory] and [disclosure].
+Status LoadDisclosureSections(const Table& root, const std::string& file, const std::string& path,
+                              Config* c) {
+  Section adv(root, "advisory", file);
+  adv.Get("publisher_name", &c->publisher_name);
+  adv.Get("publisher_namespace", &c->publisher_namespace);
+  adv.Get("publisher_contact", &c->publisher_contact);
+  adv.Get("cna_org_id", &c->cna_org_id);
+  adv.Get("cna_short_name", &c->cna_short_name);
+  adv.Get("package_ecosystem", &c->package_ecosystem);
+  adv.Get("package_name", &c->package_name);
+  adv.Get("product_name", &c->product_name);
+  adv.Get("repository_url", &c->repository_url);
+  adv.Get("version_scheme", &c->version_scheme);
+  adv.Get("output_dir", &c->advisory_dir);
+  VIGIL_RETURN_IF_ERROR(adv.Finish());
+  if (c->publisher_name.empty()) c->publisher_name = c->project_name;
+  if (c->publisher_contact.empty()) c->publisher_contact = c->security_address;
+  if (c->product_name.empty()) c->product_name = c->project_name;
+  if (!IsHttpUrl(c->publisher_namespace)) {
+    return adv.Fail("publisher_namespace", "must be an http(s) URL");
+  }
+  if (!c->repository_url.empty() && !IsHttpUrl(c->repository_url)) {
+    return adv.Fail("repository_url", "must be an http(s) URL");
+  }
+  if (c->version_scheme != "semver" && c->version_scheme != "ecosystem") {
+    return adv.Fail("version_scheme", "must be \"semver\" or \"ecosystem\"");
+  }
+  if (c->advisory_dir.empty()) return adv.Fail("output_dir", "must not be empty");
+  c->advisory_dir = RelativeToConfig(path, c->advisory_dir);
+
+  Section dis(root, "disclosure", file);
+  int64_t notice = c->notice_days;
+  dis.Get("repository", &c->disclosure_repository);
+  dis.Get("remote", &c->disclosure_remote);
+  dis.Get("forge_api_url", &c->forge_api_url);
+  dis.Get("forge_repository", &c->forge_repository);
+  dis.Get("forge_token", &c->forge_token);
+  dis.Get("forge_token_file", &c->forge_token_file);
+  dis.Get("committer_name", &c->committer_name);
+  dis.Get("committer_email", &c->committer_email);
+  dis.Get("notice_days", &notice);
+  VIGIL_RETURN_IF_ERROR(dis.Finish());
+  if (notice < 0 || notice > 90) return dis.Fail("notice_days", "must be 0 to 90");
+  c->notice_days = static_cast<int>(notice);
+  if (!c->disclosure_repository.empty()) {
+    c->disclosure_repository = RelativeToConfig(path, c->disclosure_repository);
+  }
+  if (c->disclosure_remote.empty() || c->disclosure_remote.starts_with("-")) {
+    return dis.Fail("remote", "must be a remote name");
+  }
+  if (!c->forge_api_url.empty() && !IsHttpUrl(c->forge_api_url)) {
+    return dis.Fail("forge_api_url", "must be an http(s) URL");
+  }
+  if (!c->forge_api_url.empty()) {
+    const size_t slash = c->forge_repository.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == c->forge_repository.size() ||
+        c->forge_repository.find_first_of("/?#% ", slash + 1) != std::string::npos) {
+      return dis.Fail("forge_repository", "must be \"owner/name\"");
+    }
+  }
+  if (!c->forge_token_file.empty()) {
+    const std::string token_path = RelativeToConfig(path, c->forge_token_file);
+    std::ifstream in(token_path);
+    if (!in) return dis.Fail("forge_token_file", "cannot read " + token_path);
+    std::getline(in, c->forge_token);
+    while (!c->forge_token.empty() &&
+           std::isspace(static_cast<unsigned char>(c->forge_token.back()))) {
+      c->forge_token.pop_back();
+    }
+  }
+  if (c->forge_token.find_first_of("\r\n") != std::string::npos) {
+    return dis.Fail("forge_token", "must be one line");
+  }
+  if (c->committer_email.empty()) c->committer_email = c->security_address;
+  return Status::Ok();
+}
+
+// [mail]. Defaults for the domain and local part come from project.security_address.
+Status LoadMailSection(const Table& root, const std::string& file, Config* c) {
+  MailConfig& m = c->mail;
+  Section mail(root, "mail", file);
+  int64_t smtp = m.smtp_port, lmtp = m.lmtp_port, header = m.max_header_bytes,
+          rcpt = m.max_recipients, errors = m.max_errors, idle = m.idle_timeout_seconds,
+          conns = m.max_connections, cpm = m.connections_per_minute, mpm = m.messages_per_minute,
+          atts = m.max_attachments, attempts = m.max_attempts, base = m.retry_base_seconds,
+          max_retry = m.retry_max_seconds;
+  mail.Get("enabled", &m.enabled);
+  mail.Get("smtp_address", &m.address);
+  mail.Get("smtp_port", &smtp);
+  mail.Get("lmtp_port", &lmtp);
+  mail.Get("hostname", &m.hostname);
+  mail.Get("domain", &m.domain);
+  mail.Get("local_part", &m.local_part);
+  mail.Get("max_message_bytes", &m.max_message_bytes);
+  mail.Get("max_mail_header_bytes", &header);
+  mail.Get("max_recipients", &rcpt);
+  mail.Get("max_errors", &errors);
+  mail.Get("smtp_idle_timeout_seconds", &idle);
+  mail.Get("smtp_max_connections", &conns);
+  mail.Get("connections_per_minute", &cpm);
+  mail.Get("messages_per_minute", &mpm);
+  mail.Get("max_attachment_bytes", &m.max_attachment_bytes);
+  mail.Get("max_attachments", &atts);
+  mail.Get("smarthost", &m.smarthost);
+  mail.Get("max_attempts", &attempts);
+  mail.Get("retry_base_seconds", &base);
+  mail.Get("retry_max_seconds", &max_retry);
+  mail.Get("reminder", &m.reminder);
+  VIGIL_RETURN_IF_ERROR(mail.Finish());
+  auto range = [&](const char* key, int64_t v, int64_t lo, int64_t hi) {
+    return v < lo || v > hi
+               ? mail.Fail(key, "must be " + std::to_string(lo) + " to " + std::to_string(hi))
+               : Status::Ok();
+  };
+  VIGIL_RETURN_IF_ERROR(range("smtp_port", smtp, -1, 65535));
+  VIGIL_RETURN_IF_ERROR(range("lmtp_port", lmtp, -1, 65535));
+  VIGIL_RETURN_IF_ERROR(range("max_message_bytes", m.max_message_bytes, 1024, int64_t{1} << 30));
+  VIGIL_RETURN_IF_ERROR(range("max_mail_header_bytes", header, 1024, 1 << 20));
+  VIGIL_RETURN_IF_ERROR(range("max_recipients", rcpt, 1, 10000));
+  VIGIL_RETURN_IF_ERROR(range("max_errors", errors, 1, 1000));
+  VIGIL_RETURN_IF_ERROR(range("smtp_idle_timeout_seconds", idle, 1, 3600));
+  VIGIL_RETURN_IF_ERROR(range("smtp_max_connections", conns, 1, 100000));
+  VIGIL_RETURN_IF_ERROR(range("connections_per_minute", cpm, 0, 1000000));
+  VIGIL_RETURN_IF_ERROR(range("messages_per_minute", mpm, 0, 1000000));
+  VIGIL_RETURN_IF_ERROR(range("max_attachment_bytes", m.max_attachment_bytes, 0, int64_t{1} << 30));
+  VIGIL_RETURN_IF_ERROR(range("max_attachments", atts, 0, 1000));
+  VIGIL_RETURN_IF_ERROR(range("max_attempts", attempts, 1, 100));
+  VIGIL_RETURN_IF_ERROR(range("retry_base_seconds", base, 1, 86400));
+  VIGIL_RETURN_IF_ERROR(range("retry_max_seconds", max_retry, 1, 7 * 86400));
+  if (!m.smarthost.empty() && !m.smarthost.starts_with("smtp://") &&
+      !m.smarthost.starts_with("smtps://")) {
+    return mail.Fail("smarthost", "must start with smtp:// or smtps://");
+  }
+  if (m.reminder.size() > 4096) return mail.Fail("reminder", "must be at most 4096 bytes");
+  const size_t at = c->security_address.rfind('@');
+  if (m.domain.empty() && at != std::string::npos) m.domain = c->security_address.substr(at + 1);
+  if (m.local_part.empty() && at != std::string::npos) {
+    m.local_part = c->security_address.substr(0, at);
+  }
+  if (m.domain.empty() || m.local_part.empty() ||
+      m.local_part.find_first_of("+@ ") != std::string::npos) {
+    return mail.Fail("local_part", "needs a security address like security@example.org");
+  }
+  m.smtp_port = static_cast<int>(smtp);
+  m.lmtp_port = static_cast<int>(lmtp);
+  m.max_header_bytes = static_cast<int>(header);
+  m.max_recipients = static_cast<int>(rcpt);
+  m.max_errors = static_cast<int>(errors);
+  m.idle_timeout_seconds = static_cast<int>(idle);
+  m.max_connections = static_cast<int>(conns);
+  m.connections_per_minute = static_cast<int>(cpm);
+  m.messages_per_minute = static_cast<int>(mpm);
+  m.max_attachments = static_cast<int>(atts);
+  m.max_attempts = static_cast<int>(attempts);
+  m.retry_base_seconds = static_cast<int>(base);
+  m.retry_max_seconds = static_cast<int>(max_retry);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Config> LoadConfig(const std::string& path) {
@@ -82,7 +255,8 @@ Result<Config> LoadConfig(const std::string& path) {
   }
   const std::string file = std::filesystem::path(path).filename().string();
   for (const auto& [k, v] : root.as_table()) {
-    if (k != "project" && k != "embargo" && k != "server" && k != "web" && k != "data") {
+    if (k != "project" && k != "embargo" && k != "server" && k != "web" && k != "data" &&
+        k != "advisory" && k != "disclosure" && k != "mail") {
       return Status::Invalid(file + ": " + k + ": unknown key");
     }
   }
@@ -222,6 +396,8 @@ Result<Config> LoadConfig(const std::string& path) {
     dir = std::filesystem::absolute(path).parent_path() / dir;
   }
   c.data_dir = dir.lexically_normal().string();
+  VIGIL_RETURN_IF_ERROR(LoadDisclosureSections(root, file, path, &c));
+  VIGIL_RETURN_IF_ERROR(LoadMailSection(root, file, &c));
   if (c.public_url.empty()) {
     c.public_url = "http://" + c.listen_address + ":" + std::to_string(c.listen_port);
   }
@@ -295,11 +471,87 @@ max_attachments = 5
 # must wait.
 login_failures_per_account = 5
 login_failures_per_address = 20
+[advisory]
+# Who publishes advisories (CSAF publisher, CVE CNA) and what they are about.
+# Publisher name and contact; empty means the project name and the security address.
+publisher_name = ""
+publisher_namespace = "https://example.org"
+publisher_contact = ""
+# Your CNA's organization UUID and short name, needed to export CVE JSON 5 records.
+cna_org_id = ""
+cna_short_name = ""
+# The affected package: OSV ecosystem ("Go", "PyPI", "npm", ...), package name, display name
+# (empty: the project name), public repository URL (optional), and how versions are numbered
+# ("semver" or "ecosystem").
+package_ecosystem = "Go"
+package_name = "example.org/project"
+product_name = ""
+repository_url = ""
+version_scheme = "semver"
+# Where disclosure publishes the advisory files (Markdown, OSV, CVE, CSAF) and the OSV-style
+# feed (index.json), relative to this file.
+output_dir = "advisories"
+
+[disclosure]
+# The local clone Vigil creates security/<ID>-<branch> branches in (relative to this file) and
+# the remote it pushes them to. Empty: disclosure cannot push.
+repository = ""
+remote = "origin"
+# The forge's REST API (GitHub's shapes: POST /repos/{owner}/{repo}/issues and /pulls), the
+# repository on it, and the API token (or a file holding it). Empty URL: no forge.
+forge_api_url = ""
+forge_repository = ""
+forge_token = ""
+forge_token_file = ""
+# The committer of disclosed commits (authors are kept from the approved patches); empty email
+# means the security address.
+committer_name = "Vigil"
+committer_email = ""
+# Days of notice observers (downstream distributors) get before the slot (linux-distros: at
+# most 14).
+notice_days = 7
 
 [data]
 # Where the database lives, relative to this file.
 dir = ")"
       << data_dir << R"("
+
+[mail]
+# Run the mail gateway in `vigil serve`: SMTP (and LMTP) intake and the outbound sender.
+enabled = false
+smtp_address = "127.0.0.1"
+# SMTP port (0 = any free port, -1 = none) and LMTP port for an MTA's lmtp: transport.
+smtp_port = 2525
+lmtp_port = -1
+# The name in the SMTP greeting.
+hostname = "localhost"
+# The security address is <local_part>@<domain>; replies go to <local_part>+<REPORT-ID>@<domain>.
+# Empty = taken from project.security_address.
+domain = ""
+local_part = ""
+# Limits on untrusted senders.
+max_message_bytes = 10485760
+max_mail_header_bytes = 65536
+max_recipients = 100
+max_errors = 20
+smtp_idle_timeout_seconds = 300
+smtp_max_connections = 256
+# Per client address (0 = unlimited).
+connections_per_minute = 120
+messages_per_minute = 300
+# Attachments larger than this, or beyond this count, are listed but not kept.
+max_attachment_bytes = 5242880
+max_attachments = 20
+# Where outbound mail goes ("smtp://host:port"); empty keeps it in the outbox.
+smarthost = ""
+# Delivery retries: exponential backoff from retry_base_seconds, capped at retry_max_seconds;
+# after max_attempts failed attempts the mail is dead-lettered (`vigil mail outbox`).
+max_attempts = 8
+retry_base_seconds = 60
+retry_max_seconds = 21600
+# The embargo reminder that starts every mail about an embargoed report; the embargo end in UTC
+# is appended. Empty = the built-in wording.
+reminder = ""
 )";
   return out.str();
 }

@@ -9,6 +9,32 @@
 
 namespace vigil {
 
+/// [mail]: the mail gateway (SMTP/LMTP intake, outbound mail, OpenPGP).
+struct MailConfig {
+  bool enabled = false;  // `vigil serve` runs the SMTP/LMTP listener and the outbound sender
+  std::string address = "127.0.0.1";
+  int smtp_port = 2525;                // 0 = any free port, -1 = no SMTP listener
+  int lmtp_port = -1;                  // 0 = any free port, -1 = no LMTP listener
+  std::string hostname = "localhost";  // in the SMTP greeting
+  std::string domain;                  // default: the domain of project.security_address
+  std::string local_part;              // default: the local part of project.security_address
+  int64_t max_message_bytes = 10 << 20;
+  int max_header_bytes = 64 << 10;
+  int max_recipients = 100;
+  int max_errors = 20;
+  int idle_timeout_seconds = 300;
+  int max_connections = 256;
+  int connections_per_minute = 120;  // per client address; 0 = unlimited
+  int messages_per_minute = 300;     // per client address; 0 = unlimited
+  int64_t max_attachment_bytes = 5 << 20;
+  int max_attachments = 20;
+  std::string smarthost;  // "smtp://host:port"; empty = mail stays in the outbox
+  int max_attempts = 8;   // then the mail is dead-lettered
+  int retry_base_seconds = 60;
+  int retry_max_seconds = 6 * 3600;
+  std::string reminder;  // replaces the built-in embargo reminder wording when set
+};
+
 struct Config {
   // [project]
   std::string project_name = "Example project";
@@ -43,10 +69,36 @@ struct Config {
   int max_attachments = 5;
   int login_failures_per_account = 5;   // within 15 minutes, then logins wait
   int login_failures_per_address = 20;  // within 15 minutes
+  // [advisory] who publishes advisories, what they are about, where the files go
+  std::string publisher_name;                               // default: the project name
+  std::string publisher_namespace = "https://example.org";  // CSAF publisher namespace
+  std::string publisher_contact;                            // default: the security address
+  std::string cna_org_id;  // the CNA's UUID, needed for CVE records
+  std::string cna_short_name;
+  std::string package_ecosystem = "Go";  // OSV ecosystem of the affected package
+  std::string package_name = "example.org/project";
+  std::string product_name;                 // display name; default: the project name
+  std::string repository_url;               // public https URL of the repository; optional
+  std::string version_scheme = "semver";    // "semver" or "ecosystem"
+  std::string advisory_dir = "advisories";  // published advisory files (absolute after loading)
+
+  // [disclosure] the repository Vigil pushes from and the forge it opens issues and PRs on
+  std::string disclosure_repository;  // local clone (absolute after loading); empty = none
+  std::string disclosure_remote = "origin";
+  std::string forge_api_url;     // "https://api.github.com"; empty = no forge
+  std::string forge_repository;  // "owner/name"
+  std::string forge_token;       // or forge_token_file (read at load, trimmed)
+  std::string forge_token_file;
+  std::string committer_name = "Vigil";
+  std::string committer_email;  // default: the security address
+  int notice_days = 7;          // observers' notice before the slot
+
   // [data]
-  std::string data_dir = "data";  // relative paths are relative to the config file's folder
+  std::string data_dir = "data";
+  MailConfig mail;  // relative paths are relative to the config file's folder
 
   std::string DatabasePath() const { return data_dir + "/vigil.db"; }
+  std::string ProjectKeyPath() const { return data_dir + "/openpgp-secret.asc"; }
 };
 
 /// Reads PATH. Unknown keys, wrong types and out-of-range values are errors naming the key:

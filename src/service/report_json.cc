@@ -8,6 +8,17 @@ namespace vigil {
 
 namespace json = boost::json;
 
+json::object FieldsJson(const TemplateFields& f) {
+  return {{"subject", f.subject},
+          {"steps", f.steps},
+          {"effects_cluster", f.effects_cluster},
+          {"effects_applications", f.effects_applications},
+          {"effects_infrastructure", f.effects_infrastructure},
+          {"workflows", f.workflows},
+          {"attack_vectors", f.attack_vectors},
+          {"other_software", f.other_software}};
+}
+
 json::object ReportJson(const Report& r) {
   json::array participants;
   for (const Participant& p : r.participants) {
@@ -26,15 +37,7 @@ json::object ReportJson(const Report& r) {
       {"route",
        r.level == 0 ? json::value(nullptr) : json::value(RouteName(PolicyForLevel(r.level).route))},
       {"coordinator", r.coordinator},
-      {"fields",
-       {{"subject", f.subject},
-        {"steps", f.steps},
-        {"effects_cluster", f.effects_cluster},
-        {"effects_applications", f.effects_applications},
-        {"effects_infrastructure", f.effects_infrastructure},
-        {"workflows", f.workflows},
-        {"attack_vectors", f.attack_vectors},
-        {"other_software", f.other_software}}},
+      {"fields", FieldsJson(f)},
       {"embargo",
        {{"state", EmbargoStateName(r.embargo.state)},
         {"start", FormatUtc(r.embargo.start)},

@@ -8,6 +8,7 @@
 
 namespace vigil {
 
+boost::json::object FieldsJson(const TemplateFields& f);
 boost::json::object ReportJson(const Report& r);
 boost::json::object SummaryJson(const ReportSummary& s);
 boost::json::object MessageJson(const ThreadMessage& m);

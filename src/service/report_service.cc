@@ -5,6 +5,7 @@
 #include "core/level_policy.h"
 #include "core/report_id.h"
 #include "service/credentials.h"
+#include "service/report_json.h"
 
 namespace vigil {
 namespace {
@@ -14,17 +15,6 @@ constexpr int kMaxAttempts = 8;
 namespace json = boost::json;
 
 std::string Json(const json::object& o) { return json::serialize(o); }
-
-json::object FieldsJson(const TemplateFields& f) {
-  return {{"subject", f.subject},
-          {"steps", f.steps},
-          {"effects_cluster", f.effects_cluster},
-          {"effects_applications", f.effects_applications},
-          {"effects_infrastructure", f.effects_infrastructure},
-          {"workflows", f.workflows},
-          {"attack_vectors", f.attack_vectors},
-          {"other_software", f.other_software}};
-}
 
 // True when S is valid UTF-8 without NUL or C0 controls other than tab, LF and CR.
 bool IsCleanText(std::string_view s) {
@@ -260,9 +250,10 @@ Result<Submitted> ReportService::Submit(const Principal& actor, SubmitRequest re
 Result<Report> ReportService::Show(const std::string& id) { return store_.GetReport(id); }
 
 Result<std::vector<ReportSummary>> ReportService::List(const Principal& viewer,
-                                                       std::optional<State> state) {
+                                                       std::optional<State> state, int limit) {
   ReportFilter f;
   f.state = state;
+  f.limit = limit;
   if (viewer.kind == Principal::Kind::kCapability) {
     f.report_id = viewer.report_id;
   } else if (!SeesAllReports(viewer)) {

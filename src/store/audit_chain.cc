@@ -32,9 +32,19 @@ std::string CanonicalEvent(const StoredEvent& e) {
 }
 
 std::string Sha256Hex(std::string_view bytes) {
+  // Fetching the algorithm costs more than hashing a small event: fetch it once, and keep one
+  // digest context per thread.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct Ctx {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Ctx() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Ctx local;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex2(local.ctx, sha256, nullptr);
+  EVP_DigestUpdate(local.ctx, bytes.data(), bytes.size());
+  EVP_DigestFinal_ex(local.ctx, digest, &len);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(len * 2, '0');
   for (unsigned i = 0; i < len; ++i) {

@@ -28,6 +28,17 @@ class SqliteConnection {
   sqlite3* db() const { return db_; }
   std::string Error() const { return sqlite3_errmsg(db_); }
 
+  /// Runs one statement through the statement cache (for statements run often: BEGIN, COMMIT,
+  /// SAVEPOINT). Multi-statement SQL goes through Exec.
+  Status Run(const std::string& sql) {
+    sqlite3_stmt* stmt = Prepare(sql);
+    if (stmt == nullptr) return Status::Unavailable("storage: " + Error());
+    const int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Status::Unavailable("storage: " + Error());
+    return Status::Ok();
+  }
+
   Status Exec(const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {

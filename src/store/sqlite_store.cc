@@ -126,7 +126,97 @@ CREATE TABLE counters (
 );
 )sql"},
     {"web-1", kWebMigration},
+    {"disclose-1", R"sql(
+CREATE TABLE advisory_drafts (
+  report_id TEXT PRIMARY KEY REFERENCES reports (id),
+  document TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE disclosure_plans (
+  report_id TEXT PRIMARY KEY REFERENCES reports (id),
+  slot BIGINT NOT NULL,
+  notice_days INTEGER NOT NULL,
+  on_duty TEXT NOT NULL,
+  confirmed_at BIGINT NOT NULL,
+  confirmed_by TEXT NOT NULL,
+  public_view INTEGER NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE disclosure_log (
+  report_id TEXT NOT NULL REFERENCES reports (id),
+  seq BIGINT NOT NULL,
+  step TEXT NOT NULL,
+  state TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  PRIMARY KEY (report_id, seq)
+);
+CREATE TABLE pinned_revisions (
+  report_id TEXT NOT NULL REFERENCES reports (id),
+  branch TEXT NOT NULL,
+  label TEXT NOT NULL,
+  mbox TEXT NOT NULL,
+  patch_ids TEXT NOT NULL,
+  approved_by TEXT NOT NULL,
+  approved_at BIGINT NOT NULL,
+  PRIMARY KEY (report_id, branch)
+);
+)sql"},
+    {"mail-1", R"sql(
+CREATE TABLE mail_inbox (
+  id TEXT PRIMARY KEY,
+  received_at BIGINT NOT NULL,
+  client TEXT NOT NULL,
+  mail_from TEXT NOT NULL,
+  recipients TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  plaintext TEXT NOT NULL,
+  state TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  report_id TEXT NOT NULL,
+  processed_at BIGINT NOT NULL
+);
+CREATE INDEX mail_inbox_state ON mail_inbox (state, received_at);
+CREATE TABLE mail_message_ids (
+  message_id TEXT PRIMARY KEY,
+  report_id TEXT NOT NULL,
+  direction TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE mail_patches (
+  report_id TEXT NOT NULL,
+  inbox_id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  author TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  total INTEGER NOT NULL,
+  patch_id TEXT NOT NULL,
+  received_at BIGINT NOT NULL
+);
+CREATE INDEX mail_patches_report ON mail_patches (report_id);
+CREATE TABLE mail_attachments (
+  inbox_id TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  filename TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (inbox_id, position)
+);
+CREATE TABLE mail_keys (
+  email TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  armored TEXT NOT NULL,
+  added_at BIGINT NOT NULL
+);
+ALTER TABLE outbox ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+)sql"},
 };
+
+// WAL size (in pages) that wakes the checkpoint thread.
+constexpr int kCheckpointFrames = 2000;
 
 const char* OutboxStateName(OutboxState s) {
   switch (s) {
@@ -266,7 +356,21 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
     return Status::Unavailable("cannot migrate " + path + ": " + migrated.message());
   }
   VIGIL_RETURN_IF_ERROR(w.Exec("COMMIT"));
+  VIGIL_RETURN_IF_ERROR(w.Exec("PRAGMA wal_autocheckpoint=0"));
+  sqlite3_wal_hook(
+      w.db(),
+      [](void* arg, sqlite3*, const char*, int frames) {
+        auto* self = static_cast<SqliteStore*>(arg);
+        {
+          std::lock_guard<std::mutex> lock(self->checkpoint_mu_);
+          self->wal_frames_ = frames;
+        }
+        if (frames >= kCheckpointFrames) self->checkpoint_cv_.notify_one();
+        return SQLITE_OK;
+      },
+      store.get());
   store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  store->checkpoint_thread_ = std::thread([s = store.get()] { s->CheckpointLoop(); });
   return store;
 }
 
@@ -277,6 +381,37 @@ SqliteStore::~SqliteStore() {
   }
   queue_cv_.notify_all();
   if (writer_thread_.joinable()) writer_thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    checkpoint_stopping_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+}
+
+void SqliteStore::CheckpointLoop() {
+  Result<std::unique_ptr<SqliteConnection>> conn = OpenConnection(path_, /*writer=*/true);
+  if (!conn.ok()) return;  // the WAL then grows until the next open; nothing is lost
+  for (;;) {
+    int frames;
+    bool stopping;
+    {
+      std::unique_lock<std::mutex> lock(checkpoint_mu_);
+      checkpoint_cv_.wait(lock,
+                          [&] { return checkpoint_stopping_ || wal_frames_ >= kCheckpointFrames; });
+      frames = wal_frames_;
+      stopping = checkpoint_stopping_;
+      wal_frames_ = 0;
+    }
+    // PASSIVE never blocks the writer. A WAL that keeps growing (readers holding old snapshots)
+    // gets a RESTART, which waits for readers and lets the next writer start the WAL over; at
+    // close, TRUNCATE leaves an empty WAL.
+    const int mode = stopping                           ? SQLITE_CHECKPOINT_TRUNCATE
+                     : frames >= 32 * kCheckpointFrames ? SQLITE_CHECKPOINT_RESTART
+                                                        : SQLITE_CHECKPOINT_PASSIVE;
+    sqlite3_wal_checkpoint_v2((*conn)->db(), nullptr, mode, nullptr, nullptr);
+    if (stopping) return;
+  }
 }
 
 Result<WriteResult> SqliteStore::Write(WriteBatch batch) {
@@ -306,21 +441,21 @@ void SqliteStore::WriterLoop() {
     }
     SqliteConnection& w = *writer_;
     std::vector<std::optional<Result<WriteResult>>> results(group.size());
-    Status tx = w.Exec("BEGIN IMMEDIATE");
+    Status tx = w.Run("BEGIN IMMEDIATE");
     if (tx.ok()) {
       for (size_t i = 0; i < group.size(); ++i) {
-        Status sp = w.Exec("SAVEPOINT batch");
+        Status sp = w.Run("SAVEPOINT batch");
         if (!sp.ok()) {
           results[i] = sp;
           continue;
         }
         Result<WriteResult> r = ApplyBatch(group[i]->batch);
-        if (!r.ok()) (void)w.Exec("ROLLBACK TO batch");
-        (void)w.Exec("RELEASE batch");
+        if (!r.ok()) (void)w.Run("ROLLBACK TO batch");
+        (void)w.Run("RELEASE batch");
         results[i] = std::move(r);
       }
-      tx = w.Exec("COMMIT");  // the fsync the whole group shares
-      if (!tx.ok()) (void)w.Exec("ROLLBACK");
+      tx = w.Run("COMMIT");  // the fsync the whole group shares
+      if (!tx.ok()) (void)w.Run("ROLLBACK");
     }
     for (size_t i = 0; i < group.size(); ++i) {
       if (!tx.ok()) {
@@ -490,12 +625,14 @@ Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b) {
     ins.Bind(1, t.hash).Bind(2, t.account_email).Bind(3, t.label).Bind(4, t.created_at);
     VIGIL_RETURN_IF_ERROR(ins.Bind(5, t.expires_at).Run());
   }
+  VIGIL_RETURN_IF_ERROR(ApplyMailRows(b, report_id));
   for (const std::string& h : b.revoke_token_hashes) {
     Query up(w, "UPDATE api_tokens SET revoked_at = ? WHERE hash = ? AND revoked_at = 0");
     VIGIL_RETURN_IF_ERROR(up.Bind(1, b.now).Bind(2, h).Run());
     if (sqlite3_changes(w.db()) == 0) return Status::NotFound("no such active token");
   }
   VIGIL_RETURN_IF_ERROR(ApplyWebRows(b, report_id));
+  VIGIL_RETURN_IF_ERROR(ApplyDisclosureRows(b, report_id));
   return out;
 }
 
@@ -554,12 +691,13 @@ Result<std::vector<ReportSummary>> SqliteStore::ListReports(const ReportFilter& 
   if (f.report_id) sql += " AND id = ?";
   const int state_at = f.state ? ++n : 0;
   if (f.state) sql += " AND state = ?";
-  sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
+  sql += " ORDER BY created_at DESC, id DESC";
+  if (f.limit > 0) sql += " LIMIT ?";
   Query q(lease.conn(), sql);
   if (email_at) q.Bind(email_at, *f.participant_email);
   if (id_at) q.Bind(id_at, *f.report_id);
   if (state_at) q.Bind(state_at, StateName(*f.state));
-  q.Bind(n + 1, static_cast<int64_t>(f.limit));
+  if (f.limit > 0) q.Bind(n + 1, static_cast<int64_t>(f.limit));
   std::vector<ReportSummary> out;
   while (q.Step()) {
     ReportSummary s;

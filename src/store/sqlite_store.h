@@ -49,6 +49,21 @@ class SqliteStore final : public Store {
   Result<std::optional<ReporterPrefs>> GetReporterPrefs(const std::string& report_id) override;
   Result<std::vector<ReportSummary>> SearchReports(const std::string& match_expr,
                                                    const ReportFilter& filter) override;
+  // disclose module (sqlite_store_disclose.cc)
+  Result<std::optional<AdvisoryDraftRow>> FindAdvisoryDraft(const std::string& report_id) override;
+  Result<std::optional<DisclosurePlanRow>> FindDisclosurePlan(
+      const std::string& report_id) override;
+  Result<std::vector<DisclosureStepRow>> DisclosureLog(const std::string& report_id) override;
+  Result<std::vector<PinnedRevisionRow>> PinnedRevisions(const std::string& report_id) override;
+
+  Result<std::vector<InboxMail>> PendingInbox(int limit) override;
+  Result<std::vector<InboxMail>> ListInbox(int limit) override;
+  Result<std::optional<std::string>> ReportOfMessageId(const std::string& message_id) override;
+  Result<bool> SeenIncoming(const std::string& message_id) override;
+  Result<std::vector<MailPatch>> MailPatches(const std::string& report_id) override;
+  Result<std::vector<MailAttachment>> MailAttachments(const std::string& inbox_id) override;
+  Result<std::optional<MailKey>> FindMailKey(const std::string& email) override;
+  Result<std::vector<OutboxEntry>> ListOutbox(const OutboxQuery& query) override;
   Result<AuditVerdict> VerifyAudit() override;
   Status Backup(const std::string& path) override;
 
@@ -58,9 +73,12 @@ class SqliteStore final : public Store {
 
   explicit SqliteStore(std::string path);
   void WriterLoop();                                  // runs on writer_thread_
+  void CheckpointLoop();                              // runs on checkpoint_thread_
   Result<WriteResult> ApplyBatch(WriteBatch& batch);  // on writer_thread_, inside a transaction
   // Module parts of ApplyBatch live in their own files (sqlite_store_<module>.cc) as
   // `Status Apply<Module>Rows(WriteBatch&, const std::string& report_id)` members.
+  Status ApplyDisclosureRows(WriteBatch& batch, const std::string& report_id);
+  Status ApplyMailRows(WriteBatch& batch, const std::string& report_id);  // sqlite_store_mail.cc
   Result<std::unique_ptr<SqliteConnection>> OpenReader();
   Status ApplyWebRows(WriteBatch& batch, const std::string& report_id);  // sqlite_store_web.cc
 
@@ -72,6 +90,14 @@ class SqliteStore final : public Store {
   std::deque<PendingWrite*> queue_;  // guarded by queue_mu_
   bool stopping_ = false;            // guarded by queue_mu_
   std::thread writer_thread_;        // applies queued batches; started by Open
+
+  // WAL checkpoints run on their own thread and connection so that the writer never waits for
+  // them (the writer's automatic checkpoints are off).
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  int wal_frames_ = 0;                // guarded by checkpoint_mu_; set by the writer's WAL hook
+  bool checkpoint_stopping_ = false;  // guarded by checkpoint_mu_
+  std::thread checkpoint_thread_;
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;  // guarded by readers_mu_

@@ -1,0 +1,188 @@
+// `vigil plan ...`, `vigil disclose ID` and `vigil public ...`: the disclosure plan, the
+// one-command resumable disclosure, and the public route for levels >= 4.
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "cli/context.h"
+#include "cli/disclose_services.h"
+
+namespace vigil {
+namespace {
+
+namespace json = boost::json;
+
+struct DiscloseOptions {
+  std::string id, branch, mbox, label = "v1", slot, on_duty, as, title, text;
+  int notice_days = -1;
+  bool dry_run = false, publish_closed = false;
+};
+
+Result<std::string> ReadFileOrStdin(const std::string& path, size_t limit) {
+  std::string in;
+  if (path == "-") {
+    char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
+      in.append(buf, n);
+      if (in.size() > limit) break;
+    }
+  } else {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return Status::NotFound("cannot read " + path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    in = ss.str();
+  }
+  if (in.size() > limit) {
+    return Status::TooLarge("input is larger than " + std::to_string(limit) + " bytes");
+  }
+  return in;
+}
+
+std::string DescribePlan(const std::string& id, const DisclosurePlanRow& p,
+                         const std::vector<DisclosureStepRow>& log) {
+  std::string out = id + " disclosure plan\n";
+  out += "  slot         " + FormatUtc(p.slot) + "\n";
+  out += "  notice       " + std::to_string(p.notice_days) + " days (observers told at " +
+         FormatUtc(p.slot - p.notice_days * kMicrosPerDay) + ")\n";
+  out += "  on duty      " + p.on_duty + "\n";
+  out += "  confirmed    " +
+         (p.confirmed_at ? FormatUtc(p.confirmed_at) + " by " + p.confirmed_by : "no") + "\n";
+  out += "  public view  " + std::string(p.public_view ? "visible" : "hidden") + "\n";
+  if (!log.empty()) out += "  execution log\n";
+  for (const DisclosureStepRow& s : log) {
+    out += "    " + FormatUtc(s.at) + "  " + s.step + "  " + s.state +
+           (s.detail.empty() ? "" : "  " + s.detail) + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+void AddDiscloseCommands(CLI::App& app, CliContext& ctx) {
+  auto o = std::make_shared<DiscloseOptions>();
+  auto id_arg = [o](CLI::App* cmd) {
+    cmd->add_option("id", o->id, "Report id, e.g. SEC-2026-0001")->required();
+  };
+
+  auto* plan = app.add_subcommand("plan", "The disclosure plan: approvals, slot, on-duty");
+  plan->require_subcommand(1);
+
+  auto* approve = plan->add_subcommand(
+      "approve", "Pin a revision (format-patch mbox) as approved for a branch");
+  id_arg(approve);
+  approve->add_option("--branch", o->branch, "Target branch")->required();
+  approve->add_option("--mbox", o->mbox, "The revision's mails ('-' reads stdin)")->required();
+  approve->add_option("--label", o->label, "Revision label (v1, v2, ...)");
+  approve->callback([&ctx, o] {
+    DiscloseServices* s = DiscloseServicesFor(ctx);
+    if (!s) return;
+    Result<std::string> mbox = ReadFileOrStdin(o->mbox, 20u << 20);
+    if (!ctx.Check(mbox.status())) return;
+    Result<Report> r =
+        s->disclosure->PinRevision(ctx.Operator(), o->id, o->branch, o->label, *mbox);
+    if (!ctx.Check(r.status())) return;
+    ctx.Print(o->id + ": " + o->label + " approved for " + o->branch + "; the report is " +
+              StateName(r->state) + "\n");
+  });
+
+  auto* schedule = plan->add_subcommand("schedule", "Schedule the disclosure slot");
+  id_arg(schedule);
+  schedule->add_option("--slot", o->slot, "UTC instant, e.g. 2026-12-08T15:00:00Z")->required();
+  schedule->add_option("--on-duty", o->on_duty, "The maintainer on duty at the slot")->required();
+  schedule->add_option("--notice-days", o->notice_days,
+                       "Days of notice for observers (default from [disclosure] notice_days)");
+  schedule->callback([&ctx, o] {
+    DiscloseServices* s = DiscloseServicesFor(ctx);
+    if (!s) return;
+    Result<Instant> slot = ParseUtc(o->slot);
+    if (!ctx.Check(slot.status())) return;
+    PlanRequest req;
+    req.slot = *slot;
+    req.notice_days = o->notice_days;
+    req.on_duty = o->on_duty;
+    Result<PlanResult> r = s->disclosure->Schedule(ctx.Operator(), o->id, req);
+    if (!ctx.Check(r.status())) return;
+    for (const std::string& w : r->warnings)
+      std::fprintf(stderr, "vigil: warning: %s\n", w.c_str());
+    ctx.Print(o->id + ": disclosure scheduled at " + FormatUtc(r->plan.slot) + "\n");
+  });
+
+  auto* confirm = plan->add_subcommand(
+      "confirm", "Confirm the on-duty maintainer's availability (24 hours before the slot)");
+  id_arg(confirm);
+  confirm->add_option("--as", o->as, "The on-duty maintainer confirming (the local operator)");
+  confirm->callback([&ctx, o] {
+    DiscloseServices* s = DiscloseServicesFor(ctx);
+    if (!s) return;
+    Result<DisclosurePlanRow> p = s->disclosure->ConfirmOnDuty(ctx.Operator(), o->id, o->as);
+    if (!ctx.Check(p.status())) return;
+    ctx.Print(o->id + ": " + p->confirmed_by + " confirmed for the slot " + FormatUtc(p->slot) +
+              "\n");
+  });
+
+  auto* show = plan->add_subcommand("show", "Show the plan and the execution log");
+  id_arg(show);
+  show->callback([&ctx, o] {
+    DiscloseServices* s = DiscloseServicesFor(ctx);
+    if (!s) return;
+    Result<std::optional<DisclosurePlanRow>> p = s->disclosure->Plan(o->id);
+    if (!ctx.Check(p.status())) return;
+    if (!p->has_value()) {
+      ctx.Check(Status::NotFound("no disclosure plan for " + o->id));
+      return;
+    }
+    Result<std::vector<DisclosureStepRow>> log = s->disclosure->Log(o->id);
+    if (!ctx.Check(log.status())) return;
+    ctx.Print(DescribePlan(o->id, **p, *log));
+  });
+
+  auto* disclose = app.add_subcommand(
+      "disclose", "Disclose a report: push the approved commits, open the issue and PRs, publish");
+  id_arg(disclose);
+  disclose->add_flag("--dry-run", o->dry_run, "Check the preconditions and print the steps");
+  disclose->callback([&ctx, o] {
+    DiscloseServices* s = DiscloseServicesFor(ctx);
+    if (!s) return;
+    Status st =
+        s->disclosure->Disclose(ctx.Operator(), o->id, o->dry_run, [&ctx](const std::string& line) {
+          ctx.Print(line + "\n");
+          std::fflush(stdout);
+        });
+    ctx.Check(st);
+  });
+
+  auto* pub = app.add_subcommand("public", "The public route of levels 4 to 7");
+  pub->require_subcommand(1);
+  auto* redact = pub->add_subcommand("redact", "Set the public title and text (reporter is told)");
+  id_arg(redact);
+  redact->add_option("--title", o->title, "Public title")->required();
+  redact->add_option("--text", o->text, "Public text ('-' reads stdin)")->required();
+  redact->callback([&ctx, o] {
+    DiscloseServices* s = DiscloseServicesFor(ctx);
+    if (!s) return;
+    Result<std::string> text =
+        o->text == "-" ? ReadFileOrStdin("-", 64u << 10) : Result<std::string>(o->text);
+    if (!ctx.Check(text.status())) return;
+    Result<AdvisoryDraft> d = s->disclosure->Redact(ctx.Operator(), o->id, o->title, *text);
+    if (!ctx.Check(d.status())) return;
+    ctx.Print(o->id + ": public title and text recorded; the reporter is told\n");
+  });
+  auto* open = pub->add_subcommand("open", "Open the regular public issue and make it public");
+  id_arg(open);
+  open->add_flag("--publish-closed", o->publish_closed,
+                 "Publish a closed level-6 report anyway (the coordinator's choice)");
+  open->callback([&ctx, o] {
+    DiscloseServices* s = DiscloseServicesFor(ctx);
+    if (!s) return;
+    Result<ForgeItem> item =
+        s->disclosure->OpenPublicIssue(ctx.Operator(), o->id, o->publish_closed);
+    if (!ctx.Check(item.status())) return;
+    ctx.Print(o->id + ": public issue #" + std::to_string(item->number) + " " + item->url + "\n");
+  });
+}
+
+}  // namespace vigil

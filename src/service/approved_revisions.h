@@ -1,0 +1,62 @@
+// What disclosure needs to know about approved patches, behind one narrow interface so that the
+// patch engine's series, revisions and approvals can feed it: per branch, the approved patches as
+// mail, the patch-ids pinned at approval, and what `git am` would record from each mail.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "core/time.h"
+#include "store/store.h"
+
+namespace vigil {
+
+/// One patch of an approved revision, as `git mailinfo` reads its mail.
+struct ApprovedPatch {
+  std::string subject;      // cleaned subject, for messages
+  std::string diff;         // the patch part of the mail (what `git apply` gets)
+  std::string patch_id;     // `git patch-id --stable` of the patch now
+  std::string author_name;  // as `git am` records them
+  std::string author_email;
+  std::string author_date;  // the Date: as sent ("Tue, 2 Jan 2024 03:04:05 +0000")
+  std::string message;      // the am-normalised commit message
+};
+
+struct ApprovedRevision {
+  std::string branch;
+  std::string label;  // "v2"
+  std::string approved_by;
+  Instant approved_at = 0;
+  std::vector<std::string> approved_patch_ids;  // pinned at approval, in order
+  std::vector<ApprovedPatch> patches;           // the revision as it is now, in order
+};
+
+class ApprovedRevisionSource {
+ public:
+  virtual ~ApprovedRevisionSource() = default;
+  /// The revision approved for BRANCH of REPORT_ID, or nullopt when none is.
+  virtual Result<std::optional<ApprovedRevision>> ForBranch(const std::string& report_id,
+                                                            const std::string& branch) = 0;
+};
+
+/// Reads the patches of MBOX (`git format-patch` output, cover letters skipped) as `git am`
+/// would. Errors (kInvalidArgument): the mbox and mailinfo errors prefixed with "patch N: ",
+/// and "the revision has no patch".
+Result<std::vector<ApprovedPatch>> ReadPatchMails(std::string_view mbox);
+
+/// Approved revisions pinned in the store (PinnedRevisionRow) — the source until the patch
+/// engine's approvals are wired in.
+class PinnedRevisionSource final : public ApprovedRevisionSource {
+ public:
+  explicit PinnedRevisionSource(Store& store) : store_(store) {}
+  Result<std::optional<ApprovedRevision>> ForBranch(const std::string& report_id,
+                                                    const std::string& branch) override;
+
+ private:
+  Store& store_;
+};
+
+}  // namespace vigil

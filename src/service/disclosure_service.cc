@@ -1,0 +1,835 @@
+#include "service/disclosure_service.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/level_policy.h"
+#include "core/report_id.h"
+#include "core/workflow.h"
+#include "patch/patch_id.h"
+#include "service/git_runner.h"
+#include "service/revision_apply.h"
+
+namespace vigil {
+namespace {
+
+namespace json = boost::json;
+constexpr int kMaxAttempts = 8;
+constexpr size_t kMaxMboxBytes = 20u << 20;
+constexpr size_t kMaxPublicTextBytes = 64u << 10;
+
+std::string Short(const std::string& id) { return id.substr(0, 12); }
+
+std::string Trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+bool IsSafeBranchName(const std::string& b) {
+  if (b.empty() || b.size() > 200 || b.starts_with("-") || b.find("..") != std::string::npos) {
+    return false;
+  }
+  return std::all_of(b.begin(), b.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+           c == '/';
+  });
+}
+
+OutboxMail Mail(const std::string& id, const std::string& to, const std::string& kind,
+                const std::string& subject, const std::string& body, Instant now) {
+  OutboxMail m;
+  m.report_id = id;
+  m.recipient = to;
+  m.kind = kind;
+  m.subject = "[" + id + "] " + subject;
+  m.body = body;
+  m.created_at = now;
+  return m;
+}
+
+// Writes CONTENT to PATH through a temporary file and a rename, so a reader never sees half.
+Status WriteFileAtomically(const std::filesystem::path& path, const std::string& content) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.flush();
+    if (!out) return Status::Unavailable("cannot write " + tmp.string());
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Status::Unavailable("cannot write " + path.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+std::string Marker(const std::string& id) { return "<!-- vigil:" + id + " -->"; }
+
+// An exclusive lock on a file, held for the lifetime of the object: one disclosure of a report
+// runs at a time (a second one would not see the first one's intents as finished).
+class RunLock {
+ public:
+  explicit RunLock(const std::string& path) {
+    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    locked_ = fd_ >= 0 && flock(fd_, LOCK_EX | LOCK_NB) == 0;
+  }
+  ~RunLock() {
+    if (fd_ >= 0) close(fd_);  // releases the lock
+  }
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+  bool locked() const { return locked_; }
+
+ private:
+  int fd_ = -1;
+  bool locked_ = false;
+};
+
+}  // namespace
+
+struct DisclosureService::Step {
+  std::string name;
+  std::string description;
+  std::function<Result<std::string>()> run;  // returns the detail to record
+  bool records_itself = false;               // the effect writes its own "done" atomically
+};
+
+DisclosureService::DisclosureService(Store& store, const Clock& clock, const Config& config,
+                                     ApprovedRevisionSource& approved, AdvisoryService& advisories,
+                                     Forge* forge)
+    : store_(store),
+      clock_(clock),
+      config_(config),
+      approved_(approved),
+      advisories_(advisories),
+      forge_(forge) {
+  if (const char* crash = std::getenv(kCrashEnv); crash && *crash) crash_at_ = std::atoi(crash);
+}
+
+void DisclosureService::CrashPoint() {
+  ++crash_point_;
+  if (crash_at_ > 0 && crash_point_ == crash_at_) {
+    std::fflush(stdout);
+    raise(SIGKILL);
+  }
+}
+
+std::string DisclosureService::BranchRef(const std::string& id, const std::string& branch) const {
+  return "security/" + id + "-" + branch;
+}
+
+Status DisclosureService::Record(const std::string& id, const std::string& step,
+                                 const std::string& state, const std::string& detail) {
+  WriteBatch b;
+  b.disclosure.steps.push_back({id, step, state, detail, clock_.Now()});
+  return store_.Write(std::move(b)).status();
+}
+
+Status DisclosureService::AlertCoordinator(const Report& r, const std::string& why) {
+  WriteBatch b;
+  const std::string to = r.coordinator.empty() ? config_.security_address : r.coordinator;
+  b.outbox.push_back(
+      Mail(r.id, to, "disclosure-blocked", "Disclosure did not start",
+           EmbargoReminder(r) + "\n\nThe disclosure of " + r.id + " did not start: " + why + ".",
+           clock_.Now()));
+  b.events.push_back({r.id, clock_.Now(), "system", "disclosure.blocked",
+                      json::serialize(json::object{{"reason", why}})});
+  return store_.Write(std::move(b)).status();
+}
+
+Result<Report> DisclosureService::PinRevision(const Principal& actor, const std::string& id,
+                                              const std::string& branch, const std::string& label,
+                                              const std::string& mbox) {
+  if (mbox.size() > kMaxMboxBytes) return Status::TooLarge("the revision is larger than 20 MiB");
+  if (label.size() > 32 || label.find_first_of(" \r\n\t") != std::string::npos) {
+    return Status::Invalid("revision label must be one word of at most 32 characters");
+  }
+  Result<std::vector<ApprovedPatch>> patches = ReadPatchMails(mbox);
+  if (!patches.ok()) return patches.status();
+  std::string ids;
+  for (const ApprovedPatch& p : *patches) ids += (ids.empty() ? "" : " ") + p.patch_id;
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    Result<Report> r = store_.GetReport(id);
+    if (!r.ok()) return r.status();
+    if (r->level < kMinLevel || PolicyForLevel(r->level).route != Route::kEmbargoed) {
+      return Status::Conflict("cannot approve a revision for " + id +
+                              ": it is not on the embargoed route");
+    }
+    const std::vector<std::string> required =
+        RequiredBranches(r->level, config_.master_branch, config_.supported_branches);
+    if (std::find(required.begin(), required.end(), branch) == required.end()) {
+      return Status::Invalid("branch \"" + branch.substr(0, 64) + "\" is not required for " + id +
+                             " (level " + std::to_string(r->level) + ")");
+    }
+    if (r->state != State::kFixing && r->state != State::kApproved) {
+      return Status::Conflict("cannot approve a revision for " + id + ": it is " +
+                              StateName(r->state));
+    }
+    Result<std::vector<PinnedRevisionRow>> pinned = store_.PinnedRevisions(id);
+    if (!pinned.ok()) return pinned.status();
+    std::vector<std::string> missing;
+    for (const std::string& b : required) {
+      const bool has = b == branch || std::any_of(pinned->begin(), pinned->end(),
+                                                  [&](const auto& p) { return p.branch == b; });
+      if (!has) missing.push_back(b);
+    }
+    const Instant now = clock_.Now();
+    Report after = *r;
+    if (r->state == State::kFixing) {
+      CommandArgs args;
+      args.branches_missing_approval = missing;
+      Result<Report> approved = ApplyCommand(*r, Command::kApprove, args, now);
+      if (approved.ok()) after = *approved;
+    }
+    WriteBatch b;
+    b.report = after;
+    b.expected_version = r->version;
+    b.disclosure.pinned.push_back(
+        {id, branch, label.empty() ? "v1" : label, mbox, ids, actor.AuditName(), now});
+    b.events.push_back(
+        {id, now, actor.AuditName(), "revision.approved",
+         json::serialize(json::object{{"branch", branch}, {"label", label}, {"patch_ids", ids}})});
+    if (after.state != r->state) {
+      b.events.push_back({id, now, actor.AuditName(), "report.approved", "{}"});
+    }
+    Result<WriteResult> w = store_.Write(std::move(b));
+    if (w.ok()) {
+      after.version = w->version;
+      return after;
+    }
+    if (w.status().code() != Code::kAborted) return w.status();
+  }
+  return Status::Unavailable("too much contention on " + id + "; try again");
+}
+
+Result<PlanResult> DisclosureService::Schedule(const Principal& actor, const std::string& id,
+                                               PlanRequest req) {
+  if (req.notice_days < 0) req.notice_days = config_.notice_days;
+  if (req.notice_days > 90) return Status::Invalid("notice must be 0 to 90 days");
+  req.on_duty = LowerAscii(req.on_duty);
+  Result<std::optional<Account>> account = store_.FindAccount(req.on_duty);
+  if (!account.ok()) return account.status();
+  if (!account->has_value() || (*account)->disabled || (*account)->role == AccountRole::kMember) {
+    return Status::Invalid(req.on_duty.substr(0, 254) +
+                           " is not an active maintainer account and cannot be on duty");
+  }
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    Result<Report> r = store_.GetReport(id);
+    if (!r.ok()) return r.status();
+    const Instant now = clock_.Now();
+    CommandArgs args;
+    args.slot = req.slot;
+    Result<Report> after = ApplyCommand(*r, Command::kSchedule, args, now);
+    if (!after.ok()) return after.status();
+    const Instant notice_at = req.slot - req.notice_days * kMicrosPerDay;
+    if (notice_at < now) {
+      return Status::Conflict("cannot schedule " + id + ": the slot " + FormatUtc(req.slot) +
+                              " leaves observers less than " + std::to_string(req.notice_days) +
+                              " days of notice");
+    }
+    PlanResult out;
+    const int weekday = UtcWeekday(req.slot);
+    const int64_t second_of_day = (req.slot / kMicrosPerSecond) % 86400;
+    if (weekday < 2 || weekday > 4 || second_of_day < 15 * 3600 || second_of_day > 16 * 3600) {
+      out.warnings.push_back("the slot " + FormatUtc(req.slot) +
+                             " is outside Tuesday-Thursday 15:00-16:00 UTC");
+    }
+    if (req.notice_days > 14) {
+      out.warnings.push_back("a notice of " + std::to_string(req.notice_days) +
+                             " days is longer than the 14 days linux-distros allows");
+    }
+    DisclosurePlanRow plan;
+    plan.report_id = id;
+    plan.slot = req.slot;
+    plan.notice_days = req.notice_days;
+    plan.on_duty = req.on_duty;
+    plan.updated_at = now;
+    WriteBatch b;
+    b.report = *after;
+    b.expected_version = r->version;
+    b.disclosure.plan = plan;
+    json::array warnings;
+    for (const std::string& w : out.warnings) warnings.push_back(json::value(w));
+    b.events.push_back({id, now, actor.AuditName(), "disclosure.scheduled",
+                        json::serialize(json::object{{"slot", FormatUtc(req.slot)},
+                                                     {"notice_days", req.notice_days},
+                                                     {"on_duty", req.on_duty},
+                                                     {"warnings", std::move(warnings)}})});
+    const std::string reminder = EmbargoReminder(*after);
+    for (const Participant& p : after->participants) {
+      if (p.role != Role::kObserver || p.email.empty()) continue;
+      b.disclosure.scheduled_outbox.push_back(
+          {Mail(id, p.email, "disclosure-notice", "Disclosure scheduled",
+                reminder + "\n\n" + id + " of " + config_.project_name + " will be disclosed at " +
+                    FormatUtc(req.slot) + ". Until then, nothing about it may be made public.",
+                now),
+           notice_at});
+    }
+    b.outbox.push_back(Mail(id, req.on_duty, "on-duty-request", "You are on duty for disclosure",
+                            reminder + "\n\nYou are the on-duty maintainer for the disclosure of " +
+                                id + " at " + FormatUtc(req.slot) +
+                                ". Confirm your availability in the 24 hours before the slot "
+                                "(vigil plan confirm " +
+                                id + "); without it the disclosure does not start.",
+                            now));
+    Result<WriteResult> w = store_.Write(std::move(b));
+    if (w.ok()) {
+      out.report = *after;
+      out.report.version = w->version;
+      out.plan = plan;
+      return out;
+    }
+    if (w.status().code() != Code::kAborted) return w.status();
+  }
+  return Status::Unavailable("too much contention on " + id + "; try again");
+}
+
+Result<DisclosurePlanRow> DisclosureService::ConfirmOnDuty(const Principal& actor,
+                                                           const std::string& id,
+                                                           const std::string& as) {
+  Result<Report> r = store_.GetReport(id);
+  if (!r.ok()) return r.status();
+  Result<std::optional<DisclosurePlanRow>> plan = store_.FindDisclosurePlan(id);
+  if (!plan.ok()) return plan.status();
+  if (!plan->has_value()) return Status::Conflict("no disclosure plan for " + id);
+  DisclosurePlanRow p = **plan;
+  const std::string who =
+      actor.kind == Principal::Kind::kLocal && !as.empty() ? LowerAscii(as) : actor.email;
+  if (actor.kind != Principal::Kind::kLocal || !as.empty()) {
+    if (who != p.on_duty) {
+      return Status::Denied("only the on-duty maintainer " + p.on_duty + " can confirm");
+    }
+  }
+  const Instant now = clock_.Now();
+  if (now < p.slot - kMicrosPerDay) {
+    return Status::Conflict("confirmation for " + id + " opens 24 hours before the slot, at " +
+                            FormatUtc(p.slot - kMicrosPerDay));
+  }
+  p.confirmed_at = now;
+  p.confirmed_by = who.empty() ? p.on_duty : who;
+  p.updated_at = now;
+  WriteBatch b;
+  b.report = *r;
+  b.expected_version = r->version;
+  b.disclosure.plan = p;
+  b.events.push_back({id, now, actor.AuditName(), "disclosure.on_duty_confirmed",
+                      json::serialize(json::object{{"on_duty", p.on_duty}})});
+  Result<WriteResult> w = store_.Write(std::move(b));
+  if (!w.ok()) return w.status();
+  return p;
+}
+
+Result<std::optional<DisclosurePlanRow>> DisclosureService::Plan(const std::string& id) {
+  Result<Report> r = store_.GetReport(id);
+  if (!r.ok()) return r.status();
+  return store_.FindDisclosurePlan(id);
+}
+
+Result<std::vector<DisclosureStepRow>> DisclosureService::Log(const std::string& id) {
+  return store_.DisclosureLog(id);
+}
+
+Status DisclosureService::Precheck(const Report& r, const DisclosurePlanRow& plan,
+                                   const std::vector<DisclosureStepRow>& log,
+                                   std::vector<std::string>* branches,
+                                   std::vector<ApprovedRevision>* revisions, bool* unconfirmed) {
+  const std::string refuse = "cannot disclose " + r.id + ": ";
+  const Instant now = clock_.Now();
+  if (now < plan.slot) {
+    return Status::Conflict(refuse + "the slot " + FormatUtc(plan.slot) + " is not reached");
+  }
+  if (plan.confirmed_at == 0 || plan.confirmed_at < plan.slot - kMicrosPerDay) {
+    *unconfirmed = true;
+    return Status::Conflict(refuse + "the on-duty maintainer " + plan.on_duty +
+                            " has not confirmed availability within the 24 hours before the "
+                            "slot " +
+                            FormatUtc(plan.slot));
+  }
+  if (config_.disclosure_repository.empty()) {
+    return Status::Conflict(refuse + "no repository configured ([disclosure] repository)");
+  }
+  if (!forge_) return Status::Conflict(refuse + "no forge configured ([disclosure] forge_api_url)");
+  *branches = RequiredBranches(r.level, config_.master_branch, config_.supported_branches);
+  std::set<std::string> applied;
+  for (const DisclosureStepRow& s : log) {
+    if (s.state == "done" && s.step.starts_with("apply:")) applied.insert(s.step.substr(6));
+  }
+  for (const std::string& branch : *branches) {
+    if (!IsSafeBranchName(branch)) {
+      return Status::Invalid(refuse + "branch name \"" + branch + "\" is not allowed");
+    }
+    Result<std::optional<ApprovedRevision>> rev = approved_.ForBranch(r.id, branch);
+    if (!rev.ok()) return rev.status();
+    if (!rev->has_value()) return Status::Conflict(refuse + "no approved revision for " + branch);
+    const ApprovedRevision& a = **rev;
+    const size_t n = std::max(a.patches.size(), a.approved_patch_ids.size());
+    for (size_t i = 0; i < n; ++i) {
+      const std::string now_id = i < a.patches.size() ? a.patches[i].patch_id : "(none)";
+      const std::string approved_id =
+          i < a.approved_patch_ids.size() ? a.approved_patch_ids[i] : "(none)";
+      if (now_id != approved_id) {
+        return Status::Conflict(refuse + "the revision approved for " + branch +
+                                " changed after approval (patch " + std::to_string(i + 1) + "/" +
+                                std::to_string(n) + ": patch-id " + Short(now_id) + ", approved " +
+                                Short(approved_id) + ")");
+      }
+    }
+    if (!applied.count(branch)) {
+      Result<std::vector<std::string>> trees =
+          ApplyToTrees(config_.disclosure_repository, "refs/heads/" + branch, a.patches);
+      if (!trees.ok()) {
+        return Status::Conflict(refuse + "the approved revision for " + branch +
+                                " no longer applies: " + trees.status().message());
+      }
+    }
+    revisions->push_back(a);
+  }
+  return Status::Ok();
+}
+
+Status DisclosureService::PublishAdvisoryFiles(const std::string& id, std::string* written) {
+  namespace fs = std::filesystem;
+  Result<advisory::Advisory> a = advisories_.Compose(id);
+  if (!a.ok()) return a.status();
+  std::error_code ec;
+  const fs::path dir = config_.advisory_dir;
+  fs::create_directories(dir / "osv", ec);
+  if (ec) return Status::Unavailable("cannot create " + dir.string() + ": " + ec.message());
+  std::vector<ExportFormat> formats = {ExportFormat::kMarkdown, ExportFormat::kOsv,
+                                       ExportFormat::kCsaf};
+  if (!advisory::CveId(*a).empty() && !config_.cna_org_id.empty()) {
+    formats.push_back(ExportFormat::kCve);
+  }
+  for (ExportFormat f : formats) {
+    Result<std::string> text = advisories_.Export(id, f);
+    if (!text.ok()) return text.status();
+    const std::string name = a->id + ExportSuffix(f);
+    VIGIL_RETURN_IF_ERROR(WriteFileAtomically(dir / name, *text));
+    *written += (written->empty() ? "" : " ") + name;
+    if (f != ExportFormat::kOsv) continue;
+    // The OSV-style feed: one record per id under osv/, and osv/modified_id.csv listing
+    // "<modified>,<id>" newest first, as osv.dev's exports do.
+    json::value osv = json::parse(*text);
+    const std::string osv_id(osv.at("id").as_string());
+    const std::string modified(osv.at("modified").as_string());
+    VIGIL_RETURN_IF_ERROR(WriteFileAtomically(dir / "osv" / (osv_id + ".json"), *text));
+    std::map<std::string, std::string> entries;  // id -> modified
+    {
+      std::ifstream in(dir / "osv" / "modified_id.csv");
+      for (std::string line; std::getline(in, line);) {
+        const size_t comma = line.find(',');
+        if (comma != std::string::npos) entries[line.substr(comma + 1)] = line.substr(0, comma);
+      }
+    }
+    entries[osv_id] = modified;
+    std::vector<std::pair<std::string, std::string>> sorted(entries.begin(), entries.end());
+    std::sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) {
+      return x.second != y.second ? x.second > y.second : x.first < y.first;
+    });
+    std::string csv;
+    for (const auto& [eid, when] : sorted) csv += when + "," + eid + "\n";
+    VIGIL_RETURN_IF_ERROR(WriteFileAtomically(dir / "osv" / "modified_id.csv", csv));
+    *written += " osv/" + osv_id + ".json";
+  }
+  return Status::Ok();
+}
+
+Status DisclosureService::Disclose(const Principal& actor, const std::string& id, bool dry_run,
+                                   const std::function<void(const std::string&)>& print) {
+  // Taken before anything is read, so that the log this run resumes from is final.
+  std::optional<RunLock> lock;
+  if (!dry_run && IsWellFormedReportId(id)) {
+    lock.emplace(config_.data_dir + "/disclose-" + id + ".lock");
+    if (!lock->locked()) {
+      return Status::Conflict("cannot disclose " + id + ": another disclosure of it is running");
+    }
+  }
+  Result<Report> report = store_.GetReport(id);
+  if (!report.ok()) return report.status();
+  const Report& r = *report;
+  if (r.state == State::kDisclosed) {
+    print(id + " is already disclosed");
+    return Status::Ok();
+  }
+  if (r.state != State::kScheduled) {
+    return ApplyCommand(r, Command::kDisclose, {}, clock_.Now()).status();
+  }
+  Result<std::optional<DisclosurePlanRow>> plan_row = store_.FindDisclosurePlan(id);
+  if (!plan_row.ok()) return plan_row.status();
+  if (!plan_row->has_value()) {
+    return Status::Conflict("cannot disclose " + id + ": it has no disclosure plan");
+  }
+  const DisclosurePlanRow plan = **plan_row;
+  Result<std::vector<DisclosureStepRow>> log_rows = store_.DisclosureLog(id);
+  if (!log_rows.ok()) return log_rows.status();
+  std::vector<std::string> branches;
+  std::vector<ApprovedRevision> revisions;
+  bool unconfirmed = false;
+  Status pre = Precheck(r, plan, *log_rows, &branches, &revisions, &unconfirmed);
+  if (!pre.ok()) {
+    // Without the on-duty maintainer the disclosure does not start, and the coordinator hears.
+    if (unconfirmed && !dry_run) {
+      VIGIL_RETURN_IF_ERROR(AlertCoordinator(
+          r, "the on-duty maintainer " + plan.on_duty + " has not confirmed availability"));
+    }
+    return pre;
+  }
+  std::map<std::string, std::string> done;  // step -> detail
+  std::map<std::string, Instant> intents;   // step -> when its intent was recorded
+  for (const DisclosureStepRow& s : *log_rows) {
+    if (s.state == "done") done[s.step] = s.detail;
+    if (s.state == "intent") intents[s.step] = s.at;
+  }
+  const std::string repo = config_.disclosure_repository;
+  const std::string remote = config_.disclosure_remote;
+  Result<AdvisoryDraft> draft = advisories_.Draft(id);
+  if (!draft.ok()) return draft.status();
+  const std::string title = draft->title;
+
+  std::vector<Step> steps;
+  for (const ApprovedRevision& rev : revisions) {
+    const std::string branch = rev.branch;
+    const std::string ref = "refs/heads/" + BranchRef(id, branch);
+    Result<std::string> base = GitOk(repo, {"rev-parse", "--verify", "refs/heads/" + branch});
+    const std::string base_id = base.ok() ? Trimmed(*base) : "?";
+    steps.push_back(
+        {"apply:" + branch,
+         "apply " + rev.label + " (" + std::to_string(rev.patches.size()) + " patch" +
+             (rev.patches.size() == 1 ? "" : "es") + ") to " + branch + " at " + Short(base_id) +
+             " as " + BranchRef(id, branch),
+         [this, repo, ref, branch, rev, base_id]() -> Result<std::string> {
+           Result<GitOutput> existing = RunGit(repo, {"rev-parse", "--verify", "--quiet", ref});
+           if (!existing.ok()) return existing.status();
+           std::string head;
+           if (existing->exit_code == 0) {
+             head = Trimmed(existing->out);  // made before a crash: verified below
+           } else {
+             Committer committer{config_.committer_name, config_.committer_email, clock_.Now()};
+             Result<std::vector<std::string>> commits =
+                 CommitRevision(repo, base_id, ref, rev.patches, committer);
+             if (!commits.ok()) return commits.status();
+             head = commits->back();
+           }
+           VIGIL_RETURN_IF_ERROR(VerifyCommits(repo, head, rev.patches, rev.approved_patch_ids));
+           return head;
+         }});
+  }
+  for (const ApprovedRevision& rev : revisions) {
+    const std::string branch = rev.branch;
+    const std::string name = BranchRef(id, branch);
+    steps.push_back(
+        {"push:" + branch, "push " + name + " to " + remote,
+         [this, repo, remote, name, branch, rev, &done]() -> Result<std::string> {
+           const std::string head = done["apply:" + branch];
+           // What the disclosure pushes is proven again right before it leaves.
+           VIGIL_RETURN_IF_ERROR(VerifyCommits(repo, head, rev.patches, rev.approved_patch_ids));
+           Result<std::string> remote_ref =
+               GitOk(repo, {"ls-remote", remote, "refs/heads/" + name});
+           if (!remote_ref.ok()) return remote_ref.status();
+           const std::string there = remote_ref->substr(0, remote_ref->find('\t'));
+           if (there == head) return head;  // pushed before a crash
+           if (!Trimmed(there).empty()) {
+             return Status::Conflict("the remote already has " + name + " at " + Short(there));
+           }
+           Result<std::string> pushed =
+               GitOk(repo, {"push", "--quiet", remote, head + ":refs/heads/" + name});
+           if (!pushed.ok()) return pushed.status();
+           return head;
+         }});
+  }
+  const std::string forge_repo = config_.forge_repository;
+  steps.push_back({"issue", "open the public issue \"" + title + "\" on " + forge_repo,
+                   [this, id, &intents, &draft]() -> Result<std::string> {
+                     const std::string marker = Marker(id);
+                     if (intents.count("issue")) {
+                       Result<std::optional<ForgeItem>> found = forge_->FindIssue(
+                           marker, FormatUtc(intents["issue"] - 60 * kMicrosPerSecond));
+                       if (!found.ok()) return found.status();
+                       if (found->has_value())
+                         return std::to_string((*found)->number) + " " + (*found)->url;
+                     }
+                     std::string body = draft->summary + "\n\n" + draft->details;
+                     if (!draft->cve_id.empty()) body += "\n\n" + draft->cve_id;
+                     body += "\n\nAdvisory: " + id + "\n\n" + marker + "\n";
+                     Result<ForgeItem> opened = forge_->OpenIssue(draft->title, body);
+                     if (!opened.ok()) return opened.status();
+                     return std::to_string(opened->number) + " " + opened->url;
+                   }});
+  for (const ApprovedRevision& rev : revisions) {
+    const std::string branch = rev.branch;
+    const std::string name = BranchRef(id, branch);
+    steps.push_back({"pr:" + branch,
+                     "open a pull request " + name + " -> " + branch + " on " + forge_repo,
+                     [this, id, name, branch, rev, &done, &draft]() -> Result<std::string> {
+                       Result<std::optional<ForgeItem>> found = forge_->FindPull(name);
+                       if (!found.ok()) return found.status();
+                       if (found->has_value())
+                         return std::to_string((*found)->number) + " " + (*found)->url;
+                       const std::string issue = done["issue"].substr(0, done["issue"].find(' '));
+                       std::string ids;
+                       for (const std::string& pid : rev.approved_patch_ids)
+                         ids += "- " + pid + "\n";
+                       const std::string body = "Fixes #" + issue + " on " + branch +
+                                                ".\n\nThe pre-approved fix for " + id + " (" +
+                                                rev.label + "), pinned to these patch-ids:\n\n" +
+                                                ids + "\n" + Marker(id + ":" + branch) + "\n";
+                       Result<ForgeItem> opened =
+                           forge_->OpenPull(draft->title + " (" + branch + ")", name, branch, body);
+                       if (!opened.ok()) return opened.status();
+                       return std::to_string(opened->number) + " " + opened->url;
+                     }});
+  }
+  steps.push_back(
+      {"advisory", "publish the advisory files to " + config_.advisory_dir,
+       [this, actor, id, &done, &intents, &revisions]() -> Result<std::string> {
+         std::vector<std::string> commits;
+         for (const ApprovedRevision& rev : revisions)
+           commits.push_back(done["apply:" + rev.branch]);
+         const Instant published = intents.count("advisory") ? intents["advisory"] : clock_.Now();
+         Result<AdvisoryDraft> d = advisories_.Change(
+             actor, id, "advisory.published", [&](const Report&, AdvisoryDraft& draft_now) {
+               draft_now.fixed_commits = commits;
+               draft_now.published = published;
+               // The public issue is the advisory's report reference.
+               const std::string url = done["issue"].substr(done["issue"].find(' ') + 1);
+               const bool known =
+                   std::any_of(draft_now.references.begin(), draft_now.references.end(),
+                               [&](const advisory::Reference& ref) { return ref.url == url; });
+               if (url.starts_with("http") && !known) {
+                 draft_now.references.push_back({advisory::ReferenceType::kReport, url});
+               }
+               return Status::Ok();
+             });
+         if (!d.ok()) return d.status();
+         std::string written;
+         VIGIL_RETURN_IF_ERROR(PublishAdvisoryFiles(id, &written));
+         return written;
+       }});
+  size_t people = 0;
+  for (const Participant& p : r.participants) people += !p.email.empty() && !p.bouncing;
+  steps.push_back(
+      {"finish",
+       "lift the embargo, mark " + id + " disclosed, make its public view visible and notify " +
+           std::to_string(people) + " people",
+       [this, actor, id, plan, &done]() -> Result<std::string> {
+         for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+           Result<Report> now_report = store_.GetReport(id);
+           if (!now_report.ok()) return now_report.status();
+           const Instant now = clock_.Now();
+           Result<Report> after = ApplyCommand(*now_report, Command::kDisclose, {}, now);
+           if (!after.ok()) return after.status();
+           DisclosurePlanRow p = plan;
+           p.public_view = true;
+           p.updated_at = now;
+           json::object prs;
+           for (const auto& [step, detail] : done) {
+             if (step.starts_with("pr:")) prs[step.substr(3)] = detail.substr(detail.find(' ') + 1);
+           }
+           const std::string issue_url = done["issue"].substr(done["issue"].find(' ') + 1);
+           WriteBatch b;
+           b.report = *after;
+           b.expected_version = now_report->version;
+           b.disclosure.plan = p;
+           b.disclosure.steps.push_back({id, "finish", "done", "disclosed", now});
+           b.events.push_back(
+               {id, now, actor.AuditName(), "report.disclosed",
+                json::serialize(json::object{{"issue", issue_url}, {"pulls", prs}})});
+           for (const Participant& person : after->participants) {
+             if (person.email.empty() || person.bouncing) continue;
+             b.outbox.push_back(Mail(id, person.email, "disclosed", "Disclosed",
+                                     id + " of " + config_.project_name +
+                                         " is disclosed; the embargo is lifted.\n\nPublic issue: " +
+                                         issue_url + "\nThank you for your help.",
+                                     now));
+           }
+           Result<WriteResult> w = store_.Write(std::move(b));
+           if (w.ok()) return std::string("disclosed");
+           if (w.status().code() != Code::kAborted) return w.status();
+         }
+         return Status::Unavailable("too much contention on " + id + "; try again");
+       },
+       /*records_itself=*/true});
+
+  print(dry_run ? id + ": preconditions met; the disclosure would:" : id + ": disclosing");
+  for (size_t i = 0; i < steps.size(); ++i) {
+    Step& s = steps[i];
+    const std::string number = "  " + std::to_string(i + 1) + ". ";
+    if (done.count(s.name)) {
+      if (!dry_run) {
+        crash_point_ += 2;  // this step's points passed in an earlier run
+      }
+      print(number + "(done) " + s.description + ": " + done[s.name]);
+      continue;
+    }
+    if (dry_run) {
+      print(number + s.description);
+      continue;
+    }
+    if (!intents.count(s.name)) {
+      VIGIL_RETURN_IF_ERROR(Record(id, s.name, "intent", ""));
+      intents[s.name] = clock_.Now();
+      CrashPoint();
+    } else {
+      ++crash_point_;
+    }
+    Result<std::string> detail = s.run();
+    if (!detail.ok()) {
+      return Status(detail.status().code(), "disclosure of " + id + " stopped at " + s.name + ": " +
+                                                detail.status().message() +
+                                                " (fix it and run `vigil disclose " + id +
+                                                "` again)");
+    }
+    CrashPoint();
+    if (!s.records_itself) VIGIL_RETURN_IF_ERROR(Record(id, s.name, "done", *detail));
+    done[s.name] = *detail;
+    print(number + s.description + ": " + *detail);
+  }
+  if (dry_run) print("(dry run: nothing was changed)");
+  return Status::Ok();
+}
+
+Result<AdvisoryDraft> DisclosureService::Redact(const Principal& actor, const std::string& id,
+                                                const std::string& title, const std::string& text) {
+  if (title.empty()) return Status::Invalid("public title is required");
+  if (text.empty()) return Status::Invalid("public text is required");
+  if (title.size() > kMaxAdvisoryTitleBytes || title.find_first_of("\r\n") != std::string::npos) {
+    return Status::Invalid("public title must be one line of at most 256 bytes");
+  }
+  if (text.size() > kMaxPublicTextBytes) {
+    return Status::TooLarge("public text is longer than 65536 bytes");
+  }
+  return advisories_.Change(
+      actor, id, "report.redacted",
+      [&](const Report& r, AdvisoryDraft& d) -> Status {
+        const bool public_route =
+            r.level >= kMinLevel && PolicyForLevel(r.level).route != Route::kEmbargoed;
+        if (!public_route || (r.state != State::kConfirmed && r.state != State::kRejected)) {
+          return Status::Conflict("cannot redact " + id + ": it is not on the public route");
+        }
+        d.public_title = title;
+        d.public_text = text;
+        d.redacted = true;
+        return Status::Ok();
+      },
+      [&](const Report& r, const AdvisoryDraft&, WriteBatch& b) -> Status {
+        for (const Participant& p : r.participants) {
+          if (p.role != Role::kReporter || p.email.empty()) continue;
+          b.outbox.push_back(Mail(id, p.email, "redaction", "Public version of your report",
+                                  "Your report " + id +
+                                      " will be published as a regular public "
+                                      "issue with this title and text:\n\n" +
+                                      title + "\n\n" + text +
+                                      "\n\nReply to this message if anything in it must not be "
+                                      "public.",
+                                  clock_.Now()));
+        }
+        return Status::Ok();
+      });
+}
+
+Result<ForgeItem> DisclosureService::OpenPublicIssue(const Principal& actor, const std::string& id,
+                                                     bool publish_closed) {
+  const std::string refuse = "cannot open a public issue for " + id + ": ";
+  std::optional<RunLock> lock;
+  if (IsWellFormedReportId(id)) {
+    lock.emplace(config_.data_dir + "/disclose-" + id + ".lock");
+    if (!lock->locked()) return Status::Conflict(refuse + "another run for it is in progress");
+  }
+  Result<Report> report = store_.GetReport(id);
+  if (!report.ok()) return report.status();
+  const Report& r = *report;
+  const bool closed = r.level == 6 && r.state == State::kRejected;
+  if (closed && !publish_closed) {
+    return Status::Conflict(refuse +
+                            "level 6 reports are closed without a public trace (choose "
+                            "--publish-closed to publish it anyway)");
+  }
+  Result<std::vector<DisclosureStepRow>> log = store_.DisclosureLog(id);
+  if (!log.ok()) return log.status();
+  bool intent = false;
+  Instant intent_at = 0;
+  for (const DisclosureStepRow& s : *log) {
+    if (s.step != "public-issue") continue;
+    if (s.state == "done") {
+      ForgeItem item;
+      item.number = std::atoll(s.detail.c_str());
+      item.url = s.detail.substr(s.detail.find(' ') + 1);
+      return item;
+    }
+    intent = true;
+    intent_at = s.at;
+  }
+  if (!closed) {
+    Result<Report> check = ApplyCommand(r, Command::kPublish, {}, clock_.Now());
+    if (!check.ok()) return check.status();
+  }
+  Result<AdvisoryDraft> draft = advisories_.Draft(id);
+  if (!draft.ok()) return draft.status();
+  if (!draft->redacted) {
+    return Status::Conflict(refuse +
+                            "redact its public title and text first (vigil public "
+                            "redact)");
+  }
+  if (!forge_) return Status::Conflict(refuse + "no forge configured ([disclosure] forge_api_url)");
+  if (!intent) {
+    VIGIL_RETURN_IF_ERROR(Record(id, "public-issue", "intent", ""));
+    intent_at = clock_.Now();
+    CrashPoint();
+  } else {
+    ++crash_point_;  // this step's first point passed in an earlier run
+  }
+  std::optional<ForgeItem> item;
+  if (intent) {
+    Result<std::optional<ForgeItem>> found =
+        forge_->FindIssue(Marker(id), FormatUtc(intent_at - 60 * kMicrosPerSecond));
+    if (!found.ok()) return found.status();
+    item = *found;
+  }
+  if (!item) {
+    Result<ForgeItem> opened =
+        forge_->OpenIssue(draft->public_title, draft->public_text + "\n\n" + Marker(id) + "\n");
+    if (!opened.ok()) return opened.status();
+    item = *opened;
+  }
+  CrashPoint();
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    Result<Report> now_report = store_.GetReport(id);
+    if (!now_report.ok()) return now_report.status();
+    const Instant now = clock_.Now();
+    Report after = *now_report;
+    if (!closed) {
+      Result<Report> published = ApplyCommand(*now_report, Command::kPublish, {}, now);
+      if (!published.ok()) return published.status();
+      after = *published;
+    }
+    WriteBatch b;
+    b.report = after;
+    b.expected_version = now_report->version;
+    b.disclosure.steps.push_back(
+        {id, "public-issue", "done", std::to_string(item->number) + " " + item->url, now});
+    b.events.push_back({id, now, actor.AuditName(),
+                        closed ? "public.issue_opened" : "report.published",
+                        json::serialize(json::object{{"issue", item->url}})});
+    for (const Participant& p : after.participants) {
+      if (p.email.empty() || p.bouncing) continue;
+      b.outbox.push_back(Mail(id, p.email, "public-issue", "Now a public issue",
+                              id + " is now handled as a regular public issue: " + item->url, now));
+    }
+    Result<WriteResult> w = store_.Write(std::move(b));
+    if (w.ok()) return *item;
+    if (w.status().code() != Code::kAborted) return w.status();
+  }
+  return Status::Unavailable("too much contention on " + id + "; try again");
+}
+
+}  // namespace vigil

@@ -1,0 +1,106 @@
+// The last step of the policy: the disclosure plan (slot, observers' notice, on-duty
+// confirmation), the one-command, resumable disclosure, and the public route for levels >= 4.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/access.h"
+#include "core/report.h"
+#include "core/time.h"
+#include "service/advisory_service.h"
+#include "service/approved_revisions.h"
+#include "service/config.h"
+#include "service/forge.h"
+#include "store/store.h"
+
+namespace vigil {
+
+struct PlanRequest {
+  Instant slot = 0;
+  int notice_days = -1;  // -1: the configured default
+  std::string on_duty;   // a maintainer or admin account
+};
+
+struct PlanResult {
+  Report report;
+  DisclosurePlanRow plan;
+  std::vector<std::string> warnings;  // slot outside the usual window, notice over 14 days
+};
+
+/// The crash points of a disclosure, for tests: the process raises SIGKILL at point N of
+/// $VIGIL_TEST_CRASH_AFTER_STEP. Each step has two points: 2k-1 after its intent is recorded,
+/// 2k after its side effect, before it is marked done.
+inline constexpr char kCrashEnv[] = "VIGIL_TEST_CRASH_AFTER_STEP";
+
+class DisclosureService {
+ public:
+  /// Every reference must outlive the service; FORGE may be null (no forge configured).
+  DisclosureService(Store& store, const Clock& clock, const Config& config,
+                    ApprovedRevisionSource& approved, AdvisoryService& advisories, Forge* forge);
+
+  /// Pins MBOX as the revision approved for BRANCH (its patch-ids are the approval), until the
+  /// patch engine's approvals are wired in. When every branch the level requires has one, the
+  /// report moves from fixing to approved in the same write.
+  Result<Report> PinRevision(const Principal& actor, const std::string& id,
+                             const std::string& branch, const std::string& label,
+                             const std::string& mbox);
+
+  /// Schedules the disclosure (approved -> scheduled). Refusals (kConflict): core's schedule
+  /// refusals (slot not in the future, past the embargo cap); "cannot schedule ID: the slot X
+  /// leaves observers less than N days of notice". Observers get their notice queued for
+  /// slot - notice days; the on-duty maintainer is asked to confirm.
+  Result<PlanResult> Schedule(const Principal& actor, const std::string& id, PlanRequest request);
+  /// Records that the on-duty maintainer (the caller, or AS for the local operator) is available.
+  /// Refusals: "no disclosure plan for ID", "only the on-duty maintainer X can confirm",
+  /// "confirmation for ID opens 24 hours before the slot, at X".
+  Result<DisclosurePlanRow> ConfirmOnDuty(const Principal& actor, const std::string& id,
+                                          const std::string& as);
+  Result<std::optional<DisclosurePlanRow>> Plan(const std::string& id);
+  Result<std::vector<DisclosureStepRow>> Log(const std::string& id);
+
+  /// Checks the preconditions, then runs (or, with DRY_RUN, describes) every step not yet done,
+  /// recording each in the execution log. PRINT receives one line per step. Refusals
+  /// (kConflict), each "cannot disclose ID: " and: "it is S; disclose needs scheduled",
+  /// "the slot X is not reached", "the on-duty maintainer M has not confirmed availability within
+  /// the 24 hours before the slot X" (the coordinator is alerted), "no approved revision for B",
+  /// "the revision approved for B changed after approval (patch i/n: patch-id X, approved Y)",
+  /// "the approved revision for B no longer applies: patch i/n (S) does not apply: ...",
+  /// "no repository configured", "no forge configured".
+  Status Disclose(const Principal& actor, const std::string& id, bool dry_run,
+                  const std::function<void(const std::string&)>& print);
+
+  /// The public route: the coordinator's public title and text (the reporter is told).
+  Result<AdvisoryDraft> Redact(const Principal& actor, const std::string& id,
+                               const std::string& title, const std::string& text);
+  /// Opens the regular public issue for a redacted public-route report and makes it public.
+  /// A level-6 report (closed) gets one only when PUBLISH_CLOSED (the coordinator's choice) and
+  /// stays closed. Returns the issue.
+  Result<ForgeItem> OpenPublicIssue(const Principal& actor, const std::string& id,
+                                    bool publish_closed);
+
+ private:
+  struct Step;
+  Status Precheck(const Report& report, const DisclosurePlanRow& plan,
+                  const std::vector<DisclosureStepRow>& log, std::vector<std::string>* branches,
+                  std::vector<ApprovedRevision>* revisions, bool* unconfirmed);
+  Status Record(const std::string& id, const std::string& step, const std::string& state,
+                const std::string& detail);
+  void CrashPoint();
+  Status AlertCoordinator(const Report& report, const std::string& why);
+  std::string BranchRef(const std::string& id, const std::string& branch) const;
+  Status PublishAdvisoryFiles(const std::string& id, std::string* written);
+
+  Store& store_;
+  const Clock& clock_;
+  const Config& config_;
+  ApprovedRevisionSource& approved_;
+  AdvisoryService& advisories_;
+  Forge* forge_;
+  int crash_point_ = 0;  // points passed in this process
+  int crash_at_ = 0;     // from kCrashEnv; 0 = never
+};
+
+}  // namespace vigil

@@ -1,0 +1,131 @@
+// The disclose module's part of SqliteStore: advisory drafts, disclosure plans, the execution log
+// of disclosures and pinned approved revisions (tables of migration "disclose-1").
+#include "store/sqlite_query.h"
+#include "store/sqlite_store.h"
+
+namespace vigil {
+
+Status SqliteStore::ApplyDisclosureRows(WriteBatch& b, const std::string& report_id) {
+  SqliteConnection& w = *writer_;
+  DisclosureWrites& d = b.disclosure;
+  auto id_or = [&](const std::string& id) { return id.empty() ? report_id : id; };
+  if (d.advisory) {
+    Query up(w,
+             "INSERT INTO advisory_drafts (report_id, document, updated_at) VALUES (?, ?, ?) "
+             "ON CONFLICT (report_id) DO UPDATE SET document = excluded.document, "
+             "updated_at = excluded.updated_at");
+    up.Bind(1, id_or(d.advisory->report_id)).Bind(2, d.advisory->document);
+    VIGIL_RETURN_IF_ERROR(up.Bind(3, d.advisory->updated_at).Run());
+  }
+  if (d.plan) {
+    const DisclosurePlanRow& p = *d.plan;
+    Query up(w,
+             "INSERT INTO disclosure_plans (report_id, slot, notice_days, on_duty, confirmed_at, "
+             "confirmed_by, public_view, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+             "ON CONFLICT (report_id) DO UPDATE SET slot = excluded.slot, "
+             "notice_days = excluded.notice_days, on_duty = excluded.on_duty, "
+             "confirmed_at = excluded.confirmed_at, confirmed_by = excluded.confirmed_by, "
+             "public_view = excluded.public_view, updated_at = excluded.updated_at");
+    up.Bind(1, id_or(p.report_id)).Bind(2, p.slot).Bind(3, int64_t{p.notice_days});
+    up.Bind(4, p.on_duty).Bind(5, p.confirmed_at).Bind(6, p.confirmed_by);
+    VIGIL_RETURN_IF_ERROR(
+        up.Bind(7, static_cast<int64_t>(p.public_view)).Bind(8, p.updated_at).Run());
+  }
+  for (const DisclosureStepRow& s : d.steps) {
+    const std::string id = id_or(s.report_id);
+    Query next(w, "SELECT COALESCE(MAX(seq), 0) + 1 FROM disclosure_log WHERE report_id = ?");
+    next.Bind(1, id);
+    if (!next.Step()) return next.status().ok() ? Status::Internal("no row") : next.status();
+    const int64_t seq = next.Int(0);
+    Query ins(w,
+              "INSERT INTO disclosure_log (report_id, seq, step, state, detail, at) "
+              "VALUES (?, ?, ?, ?, ?, ?)");
+    ins.Bind(1, id).Bind(2, seq).Bind(3, s.step).Bind(4, s.state).Bind(5, s.detail);
+    VIGIL_RETURN_IF_ERROR(ins.Bind(6, s.at).Run());
+  }
+  for (const PinnedRevisionRow& p : d.pinned) {
+    Query up(w,
+             "INSERT INTO pinned_revisions (report_id, branch, label, mbox, patch_ids, "
+             "approved_by, approved_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id, "
+             "branch) DO UPDATE SET label = excluded.label, mbox = excluded.mbox, "
+             "patch_ids = excluded.patch_ids, approved_by = excluded.approved_by, "
+             "approved_at = excluded.approved_at");
+    up.Bind(1, id_or(p.report_id)).Bind(2, p.branch).Bind(3, p.label).Bind(4, p.mbox);
+    up.Bind(5, p.patch_ids).Bind(6, p.approved_by);
+    VIGIL_RETURN_IF_ERROR(up.Bind(7, p.approved_at).Run());
+  }
+  for (ScheduledMail& s : d.scheduled_outbox) {
+    OutboxMail& o = s.mail;
+    if (o.report_id.empty()) o.report_id = report_id;
+    Query ins(w,
+              "INSERT INTO outbox (report_id, recipient, kind, subject, body, created_at, state, "
+              "attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?)");
+    ins.Bind(1, o.report_id).Bind(2, o.recipient).Bind(3, o.kind).Bind(4, o.subject);
+    VIGIL_RETURN_IF_ERROR(ins.Bind(5, o.body).Bind(6, o.created_at).Bind(7, s.send_at).Run());
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<AdvisoryDraftRow>> SqliteStore::FindAdvisoryDraft(
+    const std::string& report_id) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(), "SELECT document, updated_at FROM advisory_drafts WHERE report_id = ?");
+  q.Bind(1, report_id);
+  if (q.Step()) return std::optional<AdvisoryDraftRow>({report_id, q.Text(0), q.Int(1)});
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return std::optional<AdvisoryDraftRow>();
+}
+
+Result<std::optional<DisclosurePlanRow>> SqliteStore::FindDisclosurePlan(
+    const std::string& report_id) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(),
+          "SELECT slot, notice_days, on_duty, confirmed_at, confirmed_by, public_view, updated_at "
+          "FROM disclosure_plans WHERE report_id = ?");
+  q.Bind(1, report_id);
+  if (q.Step()) {
+    DisclosurePlanRow p;
+    p.report_id = report_id;
+    p.slot = q.Int(0);
+    p.notice_days = static_cast<int>(q.Int(1));
+    p.on_duty = q.Text(2);
+    p.confirmed_at = q.Int(3);
+    p.confirmed_by = q.Text(4);
+    p.public_view = q.Int(5) != 0;
+    p.updated_at = q.Int(6);
+    return std::optional<DisclosurePlanRow>(std::move(p));
+  }
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return std::optional<DisclosurePlanRow>();
+}
+
+Result<std::vector<DisclosureStepRow>> SqliteStore::DisclosureLog(const std::string& report_id) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(),
+          "SELECT step, state, detail, at FROM disclosure_log WHERE report_id = ? ORDER BY seq");
+  q.Bind(1, report_id);
+  std::vector<DisclosureStepRow> out;
+  while (q.Step()) out.push_back({report_id, q.Text(0), q.Text(1), q.Text(2), q.Int(3)});
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return out;
+}
+
+Result<std::vector<PinnedRevisionRow>> SqliteStore::PinnedRevisions(const std::string& report_id) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(),
+          "SELECT branch, label, mbox, patch_ids, approved_by, approved_at FROM pinned_revisions "
+          "WHERE report_id = ? ORDER BY branch");
+  q.Bind(1, report_id);
+  std::vector<PinnedRevisionRow> out;
+  while (q.Step()) {
+    out.push_back({report_id, q.Text(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4), q.Int(5)});
+  }
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return out;
+}
+
+}  // namespace vigil

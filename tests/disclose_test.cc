@@ -1,0 +1,593 @@
+// End to end: a real repository with master and two supported branches (one needing the fix at
+// an offset), a bare repository as the remote, and a loopback forge that records requests. A
+// level-1 report goes from submission to disclosed (also with a SIGKILL at every step, then
+// resumed); the pushed commits are compared with what the real `git am` makes of the approved
+// mails; the public route of levels 4 and 6; the refusals with their exact messages.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "fake_forge.h"
+#include "test_util.h"
+
+namespace vigil::testing {
+namespace {
+
+const std::string kSchemas = std::string(VIGIL_TESTDATA_DIR) + "/schemas";
+const std::string kValidator = std::string(VIGIL_SOURCE_DIR) + "/tests/validate_schema.py";
+
+std::string Read(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+void Write(const std::string& path, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
+
+std::string Utc(time_t t) {
+  char buf[32];
+  tm tm{};
+  gmtime_r(&t, &tm);
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// src/parse.c of the test project, 30 lines; the fix changes line 14.
+std::string ParseC(const std::string& check) {
+  std::string s = "#include \"parse.h\"\n\n";
+  for (int i = 0; i < 10; ++i) s += "/* filler line " + std::to_string(i) + " */\n";
+  s += "int parse_header(const char* buf, size_t len, size_t max) {\n";
+  s += check;
+  s += "    return -1;\n  return copy(buf, len);\n}\n";
+  for (int i = 0; i < 10; ++i) s += "/* trailer line " + std::to_string(i) + " */\n";
+  return s;
+}
+
+class DiscloseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    forge_ = std::make_unique<FakeForge>("acme/widget", "forge-token");
+    home_ = dir_.path() + "/home";
+    work_ = dir_.path() + "/widget";
+    remote_ = dir_.path() + "/remote.git";
+    std::filesystem::create_directories(home_);
+    MakeRepositories();
+    InitProject(dir_.path(),
+                "supported_branches = [\"release-1.0\", \"release-1.1\"]\n"
+                "maintainers = [\"alice@example.org\"]\n"
+                "cna_org_id = \"b3476cb9-2e3d-41a6-98d0-0f47421a65b6\"\n"
+                "cna_short_name = \"acme\"\n"
+                "publisher_name = \"Acme Widgets\"\n"
+                "publisher_namespace = \"https://acme.example\"\n"
+                "package_name = \"acme.example/widget\"\n"
+                "repository_url = \"https://github.com/acme/widget\"\n"
+                "output_dir = \"published\"\n"
+                "repository = \"widget\"\n"
+                "forge_api_url = \"" +
+                    forge_->url() +
+                    "\"\n"
+                    "forge_repository = \"acme/widget\"\n"
+                    "forge_token = \"forge-token\"\n"
+                    "committer_email = \"vigil@acme.example\"\n");
+    config_ = dir_.path() + "/vigil.toml";
+    // The slot: the first Tuesday 15:30 UTC at least 8 days away (observers need 7 days).
+    time_t t = time(nullptr) + 8 * 86400;
+    tm tm{};
+    gmtime_r(&t, &tm);
+    t += ((2 - tm.tm_wday + 7) % 7) * 86400;
+    gmtime_r(&t, &tm);
+    t -= tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+    slot_time_ = t + 15 * 3600 + 30 * 60;
+    slot_ = Utc(slot_time_);
+  }
+
+  CommandResult Git(const std::string& repo, std::vector<std::string> args,
+                    const std::string& in = "", const std::vector<std::string>& env = {}) {
+    std::vector<std::string> argv = {"env",
+                                     "GIT_CONFIG_NOSYSTEM=1",
+                                     "HOME=" + home_,
+                                     "TZ=UTC",
+                                     "GIT_COMMITTER_NAME=Maint",
+                                     "GIT_COMMITTER_EMAIL=m@acme.example",
+                                     "GIT_AUTHOR_NAME=Maint",
+                                     "GIT_AUTHOR_EMAIL=m@acme.example"};
+    argv.insert(argv.end(), env.begin(), env.end());
+    argv.insert(argv.end(), {"git", "-C", repo});
+    argv.insert(argv.end(), args.begin(), args.end());
+    CommandResult r = vigil::testing::Run(argv, in);
+    EXPECT_EQ(r.exit_code, 0) << "git " << args.front() << ": " << r.err;
+    return r;
+  }
+  std::string GitOut(const std::string& repo, std::vector<std::string> args) {
+    std::string out = Git(repo, std::move(args)).out;
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
+  }
+  void Commit(const std::string& message, const std::vector<std::string>& env = {}) {
+    Git(work_, {"add", "-A"});
+    Git(work_, {"commit", "-q", "-m", message}, "", env);
+  }
+
+  void MakeRepositories() {
+    Git(dir_.path(), {"init", "-q", "-b", "master", work_});
+    Write(work_ + "/src/parse.c", ParseC("  if (len > max)\n"));
+    Commit("Initial parser", {"GIT_AUTHOR_DATE=2026-01-05T10:00:00Z"});
+    Git(work_, {"branch", "release-1.1"});
+    Git(work_, {"checkout", "-q", "-b", "release-1.0"});
+    // The old release has a longer header: the fix lands 6 lines further down there.
+    Write(work_ + "/src/parse.c",
+          "/* Copyright the Widget authors.\n * Licensed under the Apache License 2.0.\n *\n"
+          " * Old release line.\n */\n\n" +
+              ParseC("  if (len > max)\n"));
+    Commit("Licence header", {"GIT_AUTHOR_DATE=2026-01-06T10:00:00Z"});
+    Git(work_, {"checkout", "-q", "master"});
+    Write(work_ + "/README", "Widget\n");
+    Commit("Add a README", {"GIT_AUTHOR_DATE=2026-01-07T10:00:00Z"});
+    // The fix, by another author, in a time zone other than UTC, as format-patch mail.
+    Git(work_, {"checkout", "-q", "-b", "fix"});
+    const std::vector<std::string> fiona = {"GIT_AUTHOR_NAME=Fiona Fixer",
+                                            "GIT_AUTHOR_EMAIL=fiona@example.org",
+                                            "GIT_AUTHOR_DATE=2026-03-04T05:06:07+01:00"};
+    Write(work_ + "/src/parse.c", ParseC("  if (len == 0 || len > max)\n"));
+    Commit(
+        "Reject over-long and empty headers\n\nA header longer than max overflowed the copy.\n"
+        "Empty ones are refused too.",
+        fiona);
+    Write(work_ + "/tests/parse_test.c",
+          "int main(void) { return parse_header(\"\", 0, 8) != -1; }\n");
+    Commit("Test the header limits", fiona);
+    mbox_ = Git(work_, {"format-patch", "--stdout", "master..fix"}).out;
+    Write(dir_.path() + "/fix.mbox", mbox_);
+    Git(work_, {"checkout", "-q", "master"});
+    Git(work_, {"branch", "-q", "-D", "fix"});
+    // The remote: a bare repository that logs every ref it receives.
+    Git(dir_.path(), {"init", "-q", "--bare", remote_});
+    Git(work_, {"remote", "add", "origin", remote_});
+    Git(work_, {"push", "-q", "origin", "master", "release-1.0", "release-1.1"});
+    Write(remote_ + "/hooks/post-receive", "#!/bin/sh\ncat >> \"$GIT_DIR/pushes.log\"\n");
+    std::filesystem::permissions(remote_ + "/hooks/post-receive",
+                                 std::filesystem::perms::owner_all);
+  }
+
+  CommandResult Vigil(std::vector<std::string> args, const std::string& now = "",
+                      const std::vector<std::string>& env = {}, const std::string& in = "") {
+    std::vector<std::string> argv = {"env"};
+    if (!now.empty()) argv.push_back("VIGIL_TEST_NOW=" + now);
+    argv.insert(argv.end(), env.begin(), env.end());
+    argv.insert(argv.end(), {VIGIL_BINARY, "-c", config_});
+    argv.insert(argv.end(), args.begin(), args.end());
+    return vigil::testing::Run(argv, in);
+  }
+  void Ok(std::vector<std::string> args, const std::string& now = "") {
+    CommandResult r = Vigil(args, now);
+    EXPECT_EQ(r.exit_code, 0) << args.front() << " " << args[1] << ": " << r.err;
+  }
+  std::string Sql(const std::string& sql) {
+    CommandResult r = vigil::testing::Run({"sqlite3", dir_.path() + "/data/vigil.db", sql});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+
+  // A level-1 report, with an observer, approved on master and both supported branches.
+  std::string ApprovedReport() {
+    Ok({"user", "add", "alice@example.org", "--role", "maintainer"});
+    CommandResult sub = Vigil({"report", "submit", "--subject", "Heap overflow in parse_header",
+                               "--steps", "SECRET-STEPS: send 70000 bytes", "--reporter-email",
+                               "rita@example.org", "--reporter-name", "Rita R"});
+    EXPECT_EQ(sub.exit_code, 0) << sub.err;
+    const std::string id = sub.out.substr(0, sub.out.find('\n'));
+    Ok({"report", "assign", id, "--to", "alice@example.org"});
+    Ok({"report", "confirm", id});
+    Ok({"report", "classify", id, "--level", "1"});
+    Ok({"report", "invite", id, "--email", "olga@distro.example", "--role", "observer"});
+    const std::string mbox = dir_.path() + "/fix.mbox";
+    CommandResult a = Vigil({"plan", "approve", id, "--branch", "master", "--mbox", mbox});
+    EXPECT_EQ(a.out, id + ": v1 approved for master; the report is fixing\n") << a.err;
+    Ok({"plan", "approve", id, "--branch", "release-1.0", "--mbox", mbox});
+    CommandResult last = Vigil({"plan", "approve", id, "--branch", "release-1.1", "--mbox", mbox});
+    EXPECT_EQ(last.out, id + ": v1 approved for release-1.1; the report is approved\n") << last.err;
+    return id;
+  }
+
+  // Fills the advisory, gives consents and schedules the slot with alice on duty, confirmed.
+  void Scheduled(const std::string& id) {
+    Ok({"advisory", "edit", id, "--title", "Heap overflow in parse_header", "--summary",
+        "An over-long header overflows the copy buffer.", "--cvss",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "--cwe",
+        "CWE-122:Heap-based Buffer Overflow"});
+    CommandResult show = Vigil({"advisory", "show", id});
+    EXPECT_NE(show.out.find("reporter  Rita R <rita@example.org>  consent pending  (reporter)"),
+              std::string::npos)
+        << show.out;
+    EXPECT_NE(show.out.find("remediation developer  Fiona Fixer <fiona@example.org>  consent "
+                            "pending  (patch-author)"),
+              std::string::npos)
+        << show.out;
+    Ok({"advisory", "credit", id, "--email", "rita@example.org", "--name", "Rita R", "--type",
+        "reporter", "--consent", "named"});
+    Ok({"advisory", "credit", id, "--email", "fiona@example.org", "--name", "Fiona Fixer", "--type",
+        "remediation developer", "--consent", "named"});
+    Ok({"advisory", "set-id", id, "CVE-2026-31337"});
+    CommandResult s =
+        Vigil({"plan", "schedule", id, "--slot", slot_, "--on-duty", "alice@example.org"});
+    EXPECT_EQ(s.exit_code, 0) << s.err;
+    EXPECT_EQ(s.err, "");  // a Tuesday 15:30 UTC slot and 7 days of notice: no warning
+    Ok({"plan", "confirm", id, "--as", "alice@example.org"}, Utc(slot_time_ - 2 * 3600));
+  }
+
+  // The pushed branch security/ID-BRANCH equals what `git am` makes of the approved mails on
+  // BRANCH: same trees, authors, author dates and messages, and the approved patch-ids.
+  void ExpectPushedEqualsGitAm(const std::string& id, const std::string& branch) {
+    SCOPED_TRACE(branch);
+    const std::string check = dir_.path() + "/am-" + branch;
+    Git(dir_.path(), {"clone", "-q", "-b", branch, remote_, check});
+    Git(check, {"am", "-q", dir_.path() + "/fix.mbox"}, "",
+        {"GIT_COMMITTER_NAME=Am", "GIT_COMMITTER_EMAIL=am@example.org"});
+    const std::string pushed = "origin/security/" + id + "-" + branch;
+    Git(check, {"fetch", "-q", "origin"});
+    const std::string format = "--format=%T%n%an <%ae>%n%ad%n%B%x00";
+    EXPECT_EQ(GitOut(check, {"log", "--date=raw", format, "-2", pushed}),
+              GitOut(check, {"log", "--date=raw", format, "-2", "HEAD"}));
+    EXPECT_EQ(GitOut(check, {"rev-parse", pushed + "~2"}),
+              GitOut(check, {"rev-parse", "origin/" + branch}));
+    const std::string approved_ids = Git(check, {"patch-id", "--stable"}, mbox_).out;
+    std::string pushed_ids;
+    for (const std::string& c : {pushed + "~1", pushed}) {
+      const std::string mail = Git(check, {"format-patch", "-1", "--stdout", c}).out;
+      pushed_ids += Git(check, {"patch-id", "--stable"}, mail).out;
+    }
+    std::vector<std::string> a = Lines(approved_ids), p = Lines(pushed_ids);
+    ASSERT_EQ(a.size(), 2u);
+    ASSERT_EQ(p.size(), 2u);
+    for (size_t i = 0; i < 2; ++i) EXPECT_EQ(a[i].substr(0, 40), p[i].substr(0, 40));
+  }
+
+  void ExpectDisclosed(const std::string& id) {
+    CommandResult show = Vigil({"report", "show", id, "--json"});
+    EXPECT_NE(show.out.find("\"state\":\"disclosed\""), std::string::npos) << show.out;
+    EXPECT_NE(show.out.find("\"lifted\""), std::string::npos) << show.out;
+    // One issue, one pull request per branch, one push per branch.
+    EXPECT_EQ(forge_->Count("POST", "/repos/acme/widget/issues"), 1);
+    EXPECT_EQ(forge_->Count("POST", "/repos/acme/widget/pulls"), 3);
+    std::vector<std::string> pulls;
+    for (const FakeForge::Item& item : forge_->items()) {
+      if (item.pull) pulls.push_back(item.head + " -> " + item.base);
+      if (!item.pull) {
+        EXPECT_EQ(item.title, "Heap overflow in parse_header");
+        EXPECT_NE(item.body.find("<!-- vigil:" + id + " -->"), std::string::npos);
+        EXPECT_EQ(item.body.find("SECRET-STEPS"), std::string::npos);
+      }
+    }
+    std::sort(pulls.begin(), pulls.end());
+    EXPECT_EQ(pulls, (std::vector<std::string>{"security/" + id + "-master -> master",
+                                               "security/" + id + "-release-1.0 -> release-1.0",
+                                               "security/" + id + "-release-1.1 -> release-1.1"}));
+    const std::vector<std::string> pushes = Lines(Read(remote_ + "/pushes.log"));
+    EXPECT_EQ(pushes.size(), 3u) << Read(remote_ + "/pushes.log");
+    for (const char* branch : {"master", "release-1.0", "release-1.1"}) {
+      ExpectPushedEqualsGitAm(id, branch);
+    }
+    // The advisory files validate; the feed lists the record.
+    const std::string out = dir_.path() + "/published/";
+    CommandResult v = vigil::testing::Run(
+        {"python3", kValidator, kSchemas, "osv", out + "CVE-2026-31337.osv.json", "cve",
+         out + "CVE-2026-31337.cve.json", "csaf", out + "CVE-2026-31337.csaf.json", "osv",
+         out + "osv/CVE-2026-31337.json"});
+    EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+    EXPECT_NE(Read(out + "CVE-2026-31337.md").find("Fiona Fixer"), std::string::npos);
+    const std::vector<std::string> feed = Lines(Read(out + "osv/modified_id.csv"));
+    ASSERT_EQ(feed.size(), 1u);
+    EXPECT_TRUE(feed[0].ends_with(",CVE-2026-31337")) << feed[0];
+    const std::string osv = Read(out + "CVE-2026-31337.osv.json");
+    const std::string master_head =
+        GitOut(work_, {"rev-parse", "refs/heads/security/" + id + "-master"});
+    EXPECT_NE(osv.find(master_head), std::string::npos) << osv;
+    // Everyone on the report was told once.
+    EXPECT_EQ(Sql("SELECT recipient FROM outbox WHERE kind = 'disclosed' ORDER BY recipient"),
+              "alice@example.org\nolga@distro.example\nrita@example.org\n");
+    EXPECT_EQ(Sql("SELECT public_view FROM disclosure_plans WHERE report_id = '" + id + "'"),
+              "1\n");
+  }
+
+  TempDir dir_;
+  std::unique_ptr<FakeForge> forge_;
+  std::string home_, work_, remote_, config_, mbox_, slot_;
+  time_t slot_time_ = 0;
+};
+
+TEST_F(DiscloseTest, Level1FromSubmissionToDisclosed) {
+  const std::string id = ApprovedReport();
+  Scheduled(id);
+  const std::string after = Utc(slot_time_ + 60);
+  // The observer's notice waits until 7 days before the slot.
+  EXPECT_EQ(Sql("SELECT recipient, next_attempt_at / 1000000 FROM outbox WHERE kind = "
+                "'disclosure-notice'"),
+            "olga@distro.example|" + std::to_string(slot_time_ - 7 * 86400) + "\n");
+
+  CommandResult dry = Vigil({"disclose", id, "--dry-run"}, after);
+  EXPECT_EQ(dry.exit_code, 0) << dry.err;
+  const std::string master = GitOut(work_, {"rev-parse", "master"}).substr(0, 12);
+  const std::string r10 = GitOut(work_, {"rev-parse", "release-1.0"}).substr(0, 12);
+  const std::string r11 = GitOut(work_, {"rev-parse", "release-1.1"}).substr(0, 12);
+  const std::string dir = dir_.path();
+  EXPECT_EQ(dry.out,
+            id +
+                ": preconditions met; the disclosure would:\n"
+                "  1. apply v1 (2 patches) to master at " +
+                master + " as security/" + id +
+                "-master\n"
+                "  2. apply v1 (2 patches) to release-1.0 at " +
+                r10 + " as security/" + id +
+                "-release-1.0\n"
+                "  3. apply v1 (2 patches) to release-1.1 at " +
+                r11 + " as security/" + id +
+                "-release-1.1\n"
+                "  4. push security/" +
+                id +
+                "-master to origin\n"
+                "  5. push security/" +
+                id +
+                "-release-1.0 to origin\n"
+                "  6. push security/" +
+                id +
+                "-release-1.1 to origin\n"
+                "  7. open the public issue \"Heap overflow in parse_header\" on acme/widget\n"
+                "  8. open a pull request security/" +
+                id +
+                "-master -> master on acme/widget\n"
+                "  9. open a pull request security/" +
+                id +
+                "-release-1.0 -> release-1.0 on acme/widget\n"
+                "  10. open a pull request security/" +
+                id +
+                "-release-1.1 -> release-1.1 on acme/widget\n"
+                "  11. publish the advisory files to " +
+                dir +
+                "/published\n"
+                "  12. lift the embargo, mark " +
+                id +
+                " disclosed, make its public view visible and notify 3 people\n"
+                "(dry run: nothing was changed)\n");
+  EXPECT_TRUE(forge_->requests().empty());
+  EXPECT_EQ(Git(work_, {"branch", "--list", "security/*"}).out, "");
+
+  CommandResult run = Vigil({"disclose", id}, after);
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  ExpectDisclosed(id);
+  CommandResult again = Vigil({"disclose", id}, after);
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_EQ(again.out, id + " is already disclosed\n");
+  EXPECT_EQ(forge_->Count("POST", "/"), 4);
+
+  // "Fixed in": the release tags that contain the disclosed commits.
+  Git(work_, {"tag", "v1.1.1", "security/" + id + "-release-1.1"});
+  Git(work_, {"tag", "v1.0.9", "security/" + id + "-release-1.0"});
+  Git(work_, {"tag", "v1.2.0", "security/" + id + "-master"});
+  CommandResult osv = Vigil({"advisory", "export", id, "--format", "osv"});
+  EXPECT_NE(osv.out.find("\"fixed\": \"1.0.9\""), std::string::npos) << osv.out;
+  EXPECT_NE(osv.out.find("\"introduced\": \"1.1.0\""), std::string::npos) << osv.out;
+  EXPECT_NE(osv.out.find("\"fixed\": \"1.1.1\""), std::string::npos) << osv.out;
+  EXPECT_NE(osv.out.find("\"fixed\": \"1.2.0\""), std::string::npos) << osv.out;
+}
+
+TEST_F(DiscloseTest, SigkillAtEveryStepThenResumeMakesNoDuplicate) {
+  const std::string id = ApprovedReport();
+  Scheduled(id);
+  const std::string after = Utc(slot_time_ + 60);
+  int crashes = 0;
+  for (int point = 1; point <= 40; ++point) {
+    CommandResult r =
+        Vigil({"disclose", id}, after, {"VIGIL_TEST_CRASH_AFTER_STEP=" + std::to_string(point)});
+    if (r.exit_code == 0) break;
+    ASSERT_EQ(r.exit_code, 128 + 9) << "point " << point << ": " << r.out << r.err;
+    ++crashes;
+  }
+  EXPECT_EQ(crashes, 24);  // 12 steps, each killed after its intent and after its effect
+  CommandResult resumed = Vigil({"disclose", id}, after);
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  ExpectDisclosed(id);
+  // The log holds each step's intent once and its completion once.
+  EXPECT_EQ(Sql("SELECT COUNT(*), COUNT(DISTINCT step) FROM disclosure_log WHERE state = 'done'"),
+            "12|12\n");
+}
+
+TEST_F(DiscloseTest, RefusalsHaveExactMessages) {
+  const std::string id = ApprovedReport();
+  // Scheduling: past the cap, not enough notice; a Saturday slot and 20 days of notice warn.
+  const time_t far = time(nullptr) + 120 * 86400;
+  CommandResult capped =
+      Vigil({"plan", "schedule", id, "--slot", Utc(far), "--on-duty", "alice@example.org"});
+  EXPECT_EQ(capped.exit_code, 4);
+  EXPECT_TRUE(capped.err.starts_with("vigil: cannot schedule " + id + ": the slot " + Utc(far) +
+                                     " is past the embargo cap of 90 days ("))
+      << capped.err;
+  const time_t soon = time(nullptr) + 3 * 86400;
+  CommandResult short_notice =
+      Vigil({"plan", "schedule", id, "--slot", Utc(soon), "--on-duty", "alice@example.org"});
+  EXPECT_EQ(short_notice.exit_code, 4);
+  EXPECT_EQ(short_notice.err, "vigil: cannot schedule " + id + ": the slot " + Utc(soon) +
+                                  " leaves observers less than 7 days of notice\n");
+  CommandResult not_staff =
+      Vigil({"plan", "schedule", id, "--slot", slot_, "--on-duty", "rita@example.org"});
+  EXPECT_EQ(not_staff.err,
+            "vigil: rita@example.org is not an active maintainer account and cannot be on duty\n");
+  const time_t saturday = slot_time_ + 11 * 86400 - 5 * 3600;  // Saturday 10:30 UTC
+  CommandResult warned = Vigil({"plan", "schedule", id, "--slot", Utc(saturday), "--on-duty",
+                                "alice@example.org", "--notice-days", "15"});
+  EXPECT_EQ(warned.exit_code, 0) << warned.err;
+  EXPECT_EQ(warned.err, "vigil: warning: the slot " + Utc(saturday) +
+                            " is outside Tuesday-Thursday 15:00-16:00 UTC\n"
+                            "vigil: warning: a notice of 15 days is longer than the 14 days "
+                            "linux-distros allows\n");
+
+  // Before the slot.
+  CommandResult early = Vigil({"disclose", id}, Utc(saturday - 3600));
+  EXPECT_EQ(early.exit_code, 4);
+  EXPECT_EQ(early.err,
+            "vigil: cannot disclose " + id + ": the slot " + Utc(saturday) + " is not reached\n");
+  // Without the on-duty confirmation: refused, and the coordinator is alerted.
+  const std::string after = Utc(saturday + 60);
+  CommandResult unconfirmed = Vigil({"disclose", id}, after);
+  EXPECT_EQ(unconfirmed.exit_code, 4);
+  EXPECT_EQ(unconfirmed.err, "vigil: cannot disclose " + id +
+                                 ": the on-duty maintainer alice@example.org has not confirmed "
+                                 "availability within the 24 hours before the slot " +
+                                 Utc(saturday) + "\n");
+  EXPECT_EQ(Sql("SELECT recipient FROM outbox WHERE kind = 'disclosure-blocked'"),
+            "alice@example.org\n");
+  CommandResult too_soon =
+      Vigil({"plan", "confirm", id, "--as", "alice@example.org"}, Utc(saturday - 25 * 3600));
+  EXPECT_EQ(too_soon.exit_code, 4);
+  EXPECT_EQ(too_soon.err, "vigil: confirmation for " + id + " opens 24 hours before the slot, at " +
+                              Utc(saturday - 24 * 3600) + "\n");
+  CommandResult wrong = Vigil({"plan", "confirm", id, "--as", "bob@example.org"}, after);
+  EXPECT_EQ(wrong.err, "vigil: only the on-duty maintainer alice@example.org can confirm\n");
+  Ok({"plan", "confirm", id, "--as", "alice@example.org"}, Utc(saturday - 3600));
+
+  // A revision changed after approval (its stored mail no longer has the approved patch-id).
+  const std::vector<std::string> ids = Lines(Git(work_, {"patch-id", "--stable"}, mbox_).out);
+  std::string changed = mbox_;
+  const size_t at = changed.find("+  if (len == 0 || len > max)");
+  changed.replace(at, 29, "+  if (len == 0 || len >= max)");
+  const std::vector<std::string> changed_ids =
+      Lines(Git(work_, {"patch-id", "--stable"}, changed).out);
+  Write(dir_.path() + "/changed.mbox", changed);
+  Sql("UPDATE pinned_revisions SET mbox = CAST(readfile('" + dir_.path() +
+      "/changed.mbox') AS TEXT) WHERE branch = 'master'");
+  CommandResult tampered = Vigil({"disclose", id}, after);
+  EXPECT_EQ(tampered.exit_code, 4);
+  EXPECT_EQ(tampered.err, "vigil: cannot disclose " + id +
+                              ": the revision approved for master changed after approval (patch "
+                              "1/2: patch-id " +
+                              changed_ids[0].substr(0, 12) + ", approved " + ids[0].substr(0, 12) +
+                              ")\n");
+  Sql("UPDATE pinned_revisions SET mbox = CAST(readfile('" + dir_.path() +
+      "/fix.mbox') AS TEXT) WHERE branch = 'master'");
+
+  // A branch that moved so that its approved revision no longer applies.
+  const std::string before = GitOut(work_, {"rev-parse", "release-1.1"});
+  Git(work_, {"checkout", "-q", "release-1.1"});
+  Write(work_ + "/src/parse.c", ParseC("  if (len > max || !buf)\n"));
+  Commit("Refuse null buffers");
+  Git(work_, {"checkout", "-q", "master"});
+  CommandResult moved = Vigil({"disclose", id}, after);
+  EXPECT_EQ(moved.exit_code, 4);
+  EXPECT_EQ(moved.err, "vigil: cannot disclose " + id +
+                           ": the approved revision for release-1.1 no longer applies: patch 1/2 "
+                           "(Reject over-long and empty headers) does not apply: error: patch "
+                           "failed: src/parse.c:11\n");
+  Git(work_, {"branch", "-f", "release-1.1", before});
+  // Nothing was done by the refused attempts.
+  EXPECT_TRUE(forge_->requests().empty());
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM disclosure_log"), "0\n");
+  CommandResult dry = Vigil({"disclose", id, "--dry-run"}, after);
+  EXPECT_EQ(dry.exit_code, 0) << dry.err;
+  // One disclosure of a report at a time.
+  {
+    const std::string lock_path = dir_.path() + "/data/disclose-" + id + ".lock";
+    const int fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    ASSERT_EQ(flock(fd, LOCK_EX | LOCK_NB), 0);
+    CommandResult busy = Vigil({"disclose", id}, after);
+    EXPECT_EQ(busy.exit_code, 4);
+    EXPECT_EQ(busy.err, "vigil: cannot disclose " + id + ": another disclosure of it is running\n");
+    close(fd);
+  }
+  EXPECT_TRUE(forge_->requests().empty());
+  // A report that is not scheduled is refused by the state machine.
+  CommandResult other = Vigil({"report", "submit", "--subject", "Other", "--steps", "x"});
+  const std::string other_id = other.out.substr(0, other.out.find('\n'));
+  CommandResult unscheduled = Vigil({"disclose", other_id}, after);
+  EXPECT_EQ(unscheduled.exit_code, 4);
+  EXPECT_EQ(unscheduled.err,
+            "vigil: cannot disclose " + other_id + ": it is received; disclose needs scheduled\n");
+}
+
+class PublicRouteTest : public DiscloseTest {
+ protected:
+  std::string Classified(int level) {
+    Ok({"user", "add", "alice@example.org", "--role", "maintainer"});
+    CommandResult sub =
+        Vigil({"report", "submit", "--subject", "Session ids guessable in theory", "--steps",
+               "SECRET-STEPS: guess 2^128 ids", "--reporter-email", "rita@example.org"});
+    const std::string id = sub.out.substr(0, sub.out.find('\n'));
+    Ok({"report", "assign", id, "--to", "alice@example.org"});
+    Ok({"report", "confirm", id});
+    Ok({"report", "classify", id, "--level", std::to_string(level)});
+    return id;
+  }
+};
+
+TEST_F(PublicRouteTest, Level4GoesThroughRedactionToAPublicIssue) {
+  const std::string id = Classified(4);
+  CommandResult unredacted = Vigil({"public", "open", id});
+  EXPECT_EQ(unredacted.exit_code, 4);
+  EXPECT_EQ(unredacted.err, "vigil: cannot open a public issue for " + id +
+                                ": redact its public title and text first (vigil public redact)\n");
+  Ok({"public", "redact", id, "--title", "Use longer session ids", "--text",
+      "Session ids have 128 bits; we will move to 256 bits as hardening."});
+  EXPECT_EQ(Sql("SELECT recipient FROM outbox WHERE kind = 'redaction'"), "rita@example.org\n");
+  // Killed after recording its intent, then after the forge call: resumed without a second issue.
+  for (int point : {1, 2}) {
+    CommandResult killed =
+        Vigil({"public", "open", id}, "", {"VIGIL_TEST_CRASH_AFTER_STEP=" + std::to_string(point)});
+    EXPECT_EQ(killed.exit_code, 128 + 9) << killed.err;
+  }
+  EXPECT_EQ(forge_->Count("POST", "/"), 1);
+  CommandResult opened = Vigil({"public", "open", id});
+  EXPECT_EQ(opened.exit_code, 0) << opened.err;
+  EXPECT_EQ(opened.out, id + ": public issue #1 https://forge.example/acme/widget/issues/1\n");
+  ASSERT_EQ(forge_->items().size(), 1u);
+  const FakeForge::Item issue = forge_->items()[0];
+  EXPECT_EQ(issue.title, "Use longer session ids");
+  EXPECT_TRUE(issue.body.starts_with("Session ids have 128 bits;")) << issue.body;
+  EXPECT_EQ(issue.body.find("SECRET-STEPS"), std::string::npos);
+  EXPECT_EQ(issue.body.find("guessable"), std::string::npos);
+  CommandResult show = Vigil({"report", "show", id, "--json"});
+  EXPECT_NE(show.out.find("\"state\":\"public\""), std::string::npos) << show.out;
+  // Again: the recorded issue, no second one.
+  CommandResult again = Vigil({"public", "open", id});
+  EXPECT_EQ(again.out, opened.out);
+  EXPECT_EQ(forge_->Count("POST", "/"), 1);
+}
+
+TEST_F(PublicRouteTest, Level6IsClosedWithoutAPublicTraceUnlessTheCoordinatorChooses) {
+  const std::string id = Classified(6);
+  CommandResult show = Vigil({"report", "show", id, "--json"});
+  EXPECT_NE(show.out.find("\"state\":\"rejected\""), std::string::npos) << show.out;
+  CommandResult refused = Vigil({"public", "open", id});
+  EXPECT_EQ(refused.exit_code, 4);
+  EXPECT_EQ(refused.err, "vigil: cannot open a public issue for " + id +
+                             ": level 6 reports are closed without a public trace (choose "
+                             "--publish-closed to publish it anyway)\n");
+  EXPECT_TRUE(forge_->requests().empty());
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/published"));
+  EXPECT_EQ(Git(remote_, {"branch", "--list", "security/*"}).out, "");
+  // The coordinator's choice: a public issue, and the report stays closed.
+  CommandResult redacted = Vigil(
+      {"public", "redact", id, "--title", "Not a vulnerability: session id length", "--text", "-"},
+      "", {}, "128-bit session ids cannot be guessed.\n");
+  EXPECT_EQ(redacted.exit_code, 0) << redacted.err;
+  CommandResult chosen = Vigil({"public", "open", id, "--publish-closed"});
+  EXPECT_EQ(chosen.exit_code, 0) << chosen.err;
+  EXPECT_EQ(forge_->Count("POST", "/repos/acme/widget/issues"), 1);
+  show = Vigil({"report", "show", id, "--json"});
+  EXPECT_NE(show.out.find("\"state\":\"rejected\""), std::string::npos) << show.out;
+}
+
+}  // namespace
+}  // namespace vigil::testing
