@@ -439,7 +439,9 @@ TEST_F(WebTest, ViewsOfEmbargoedReportsAreOnTheReadInList) {
   EXPECT_EQ(list[0].views.size(), 1u);
   EXPECT_EQ(list[1].who, "alice@example.org");
   EXPECT_EQ(list[1].views.size(), 2u);
-  EXPECT_NE(page.body.find("report.viewed"), std::string::npos);
+  EXPECT_EQ(page.body.find("report.viewed"), std::string::npos);  // summed up, not listed
+  EXPECT_NE(Call("GET", "/reports/" + s.id + "?trail=all", cookie).body.find("report.viewed"),
+            std::string::npos);
   // The view chain is part of the audit log and verifies.
   EXPECT_TRUE(store_->VerifyAudit()->ok);
 }

@@ -13,6 +13,8 @@ using web::json::array;
 using web::json::object;
 
 constexpr CredentialSource kCookie = CredentialSource::kCookie;
+// Audit events shown on the report page unless the whole trail is asked for (?trail=all).
+constexpr int64_t kTrailRows = 50;
 // Replaced in an action's notice by this server's absolute URL.
 constexpr char kLinkBase[] = "@@base@@";
 
@@ -138,8 +140,8 @@ HttpResponse Dashboard(WebContext& web, const HttpRequest& req, const RequestCon
                {"coordinators", std::move(coordinators)},
                {"q", filter.text},
                {"searching", !filter.text.empty()},
-               {"overdue", overdue},
-               {"due_soon", due_soon},
+               {"overdue", overdue > 0 ? std::to_string(overdue) : ""},
+               {"due_soon", due_soon > 0 ? std::to_string(due_soon) : ""},
                {"ack_days", web.config.ack_working_days},
                {"error", error},
                {"staff", SeesAllReports(ctx.principal)}};
@@ -237,14 +239,27 @@ HttpResponse ReportPage(WebContext& web, const HttpRequest& req, const RequestCo
     };
     Result<std::vector<StoredEvent>> trail = web.workspace.AuditTrail(id);
     if (!trail.ok()) return web::ErrorPage(web, req, trail.status());
+    // Views are summed up in the read-in list; the table shows them only when asked, and the
+    // newest kTrailRows events unless the whole trail is asked for.
+    const bool all = ctx.query.count("trail") > 0;
     array events;
+    int64_t views = 0, shown = 0, total = 0;
     for (auto it = trail->rbegin(); it != trail->rend(); ++it) {
+      const bool view = it->kind == "report.viewed";
+      views += view;
+      if (view && !all) continue;
+      ++total;
+      if (!all && shown >= kTrailRows) continue;
+      ++shown;
       events.push_back(object{{"when", FormatUtc(it->time)},
                               {"actor", it->actor},
                               {"kind", it->kind},
                               {"payload", it->payload == "{}" ? "" : it->payload},
-                              {"view", it->kind == "report.viewed"}});
+                              {"view", view}});
     }
+    model["trail_views"] = std::to_string(views);
+    model["trail_more"] = !all && (shown < total || views > 0);
+    model["trail_total"] = std::to_string(trail->size());
     model["events"] = std::move(events);
   }
   // The slots other modules fill (patches; disclosure plan and advisory).

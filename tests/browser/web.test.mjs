@@ -118,8 +118,10 @@ async function audit(page, name) {
 async function tabThrough(page, name) {
   const expected = await page.evaluate(() => {
     const all = [...document.querySelectorAll("a[href], button, input, select, textarea, summary")];
-    return all.filter((el) => el.type !== "hidden" && !el.disabled && el.getBoundingClientRect().width > 0 &&
-      getComputedStyle(el).visibility !== "hidden").length;
+    // Content of a closed <details> is not rendered (its summary is).
+    const folded = (el) => el.tagName !== "SUMMARY" && el.closest("details:not([open])");
+    return all.filter((el) => el.type !== "hidden" && !el.disabled && !folded(el) &&
+      el.getBoundingClientRect().width > 0 && getComputedStyle(el).visibility !== "hidden").length;
   });
   await page.evaluate(() => {
     window.__focused = new Set();
@@ -374,6 +376,7 @@ test("the maintainer finds the report, assigns, confirms, classifies and invites
   const people = await page.textContent(".people");
   assert.ok(people.includes("carl@example.org"));
   assert.match(people, /Viewed \d+×/);
+  await page.goto(base + "/reports/" + state.id + "?trail=all#audit");
   await page.click("#audit summary");
   const audit = await page.textContent("#audit");
   for (const kind of ["report.submitted", "report.assigned", "report.confirmed", "report.classified",
