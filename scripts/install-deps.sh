@@ -14,7 +14,9 @@ packages=(
   python3 python3-jsonschema
 )
 if [[ "${VIGIL_TEST_DEPS:-0}" == 1 ]]; then
-  packages+=(git sqlite3 chromium)
+  # Browser tests (chromium); mail gateway tests: real clients (swaks, git send-email), gpg,
+  # Postfix's smtp-sink/smtp-source.
+  packages+=(git sqlite3 chromium swaks gnupg git-email libmailtools-perl postfix)
 fi
 
 missing=()

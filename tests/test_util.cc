@@ -158,6 +158,7 @@ ServerProcess::ServerProcess(const std::string& config, const std::string& log_p
     const size_t at = seen.find(marker);
     if (at != std::string::npos && seen.find('\n', at) != std::string::npos) {
       port_ = std::atoi(seen.c_str() + at + marker.size());
+      startup_output_ = seen;
       break;
     }
   }

@@ -44,6 +44,8 @@ class ServerProcess {
   ~ServerProcess();  // SIGKILLs the server if it still runs
   bool started() const { return port_ != 0; }
   int port() const { return port_; }
+  /// What the server printed up to its HTTP listening line (e.g. the SMTP port line).
+  const std::string& startup_output() const { return startup_output_; }
   /// Sends SIG and waits for the exit; returns the exit code (128 + signal if killed).
   int Stop(int sig);
 
@@ -51,6 +53,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   int out_fd_ = -1;
   int port_ = 0;
+  std::string startup_output_;
 };
 
 struct HttpResult {

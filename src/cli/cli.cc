@@ -21,6 +21,8 @@ int RunVigil(int argc, char** argv) {
   AddCvssCommands(app, ctx);
   AddAdvisoryCommands(app, ctx);
   AddDiscloseCommands(app, ctx);
+  AddMailCommands(app, ctx);
+  AddPatchCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

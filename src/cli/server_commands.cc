@@ -14,6 +14,7 @@
 #include "cli/disclose_services.h"
 #include "http/advisory_api.h"
 #include "http/api.h"
+#include "http/mail_api.h"
 #include "http/disclosure_slot.h"
 #include "http/metrics.h"
 #include "http/rate_limiter.h"
@@ -78,6 +79,7 @@ void Init(CliContext& ctx, const std::string& dir, int port, const std::string& 
   }
   Result<ReportService*> service = ctx.Service();
   if (!ctx.Check(service.status())) return;
+  if (!ctx.Check(CreateProjectKey(**config))) return;
   Result<std::vector<Account>> accounts = (*service)->store().ListAccounts();
   if (!ctx.Check(accounts.status())) return;
   const std::string creds = (*config)->data_dir + "/initial-admin.txt";
@@ -125,6 +127,7 @@ void Serve(CliContext& ctx, int port_override) {
   Metrics metrics;
   Router router(**service, limiter);
   AddApiRoutes(router, **service, metrics);
+  AddMailRoutes(router, **service, clock);
   // The HTML pages share the router, so they are authenticated and authorized the same way.
   SessionService sessions((*service)->store(), clock, c);
   WorkspaceService workspace(**service, (*service)->store(), clock, c);
@@ -147,6 +150,8 @@ void Serve(CliContext& ctx, int port_override) {
   opts.max_header_bytes = c.max_header_bytes;
   opts.access_log = spdlog::should_log(spdlog::level::info);
   HttpServer server(router, metrics, opts);
+  Result<std::shared_ptr<MailRuntime>> mail = StartMail(c, **service, clock);
+  if (!ctx.Check(mail.status())) return;
   if (!ctx.Check(server.Start())) return;
   server.ShutdownOnSignals();
   const std::string url = "http://" + c.listen_address + ":" + std::to_string(server.port());

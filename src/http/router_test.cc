@@ -13,6 +13,7 @@
 
 #include "http/advisory_api.h"
 #include "http/api.h"
+#include "http/mail_api.h"
 #include "service/advisory_service.h"
 #include "service/disclosure_service.h"
 #include "service/report_service.h"
@@ -39,6 +40,7 @@ class ApiTest : public ::testing::Test {
     limiter_ = std::make_unique<RateLimiter>(clock_, c.submit_per_minute);
     router_ = std::make_unique<Router>(*service_, *limiter_);
     AddApiRoutes(*router_, *service_, metrics_);
+    AddMailRoutes(*router_, *service_, clock_);
     approved_ = std::make_unique<PinnedRevisionSource>(*store_);
     advisories_ = std::make_unique<AdvisoryService>(*store_, clock_, config_, *approved_);
     disclosure_ = std::make_unique<DisclosureService>(*store_, clock_, config_, *approved_,
@@ -188,6 +190,7 @@ TEST_F(ApiTest, AuthorizationMatrixOverEveryRoute) {
     if (pattern == "/api/v1/accounts")
       return R"({"email":"a)" + n + R"(@example.org","role":"member"})";
     if (pattern == "/api/v1/tokens") return R"({"account":"mia@example.org"})";
+    if (pattern.ends_with("/keys")) return R"({"email":"carl@example.org","key":"not a key"})";
     return "";
   };
   int checked = 0;
@@ -195,6 +198,7 @@ TEST_F(ApiTest, AuthorizationMatrixOverEveryRoute) {
     for (const auto& [who, token] : tokens_) {
       std::string target = route.pattern;
       if (auto pos = target.find("{id}"); pos != std::string::npos) target.replace(pos, 4, id_);
+      if (auto pos = target.find("{n}"); pos != std::string::npos) target.replace(pos, 3, "1");
       HttpResponse r = Call(route.method, target, token, body_for(route.pattern));
       const Expect want = Expected(who, route.action);
       SCOPED_TRACE(who + " " + route.method + " " + route.pattern + " -> " +
@@ -241,6 +245,30 @@ TEST_F(ApiTest, OpenApiDescribesEveryRoute) {
     EXPECT_NE(spec.substr(at, next - at).find("\n    " + method + ":"), std::string::npos)
         << e.method << " " << e.pattern << " is not in docs/openapi.yaml";
   }
+}
+
+TEST_F(ApiTest, MailAdminRoutes) {
+  const std::string admin = tokens_["admin"];
+  HttpResponse list = Call("GET", "/api/v1/mail/outbox?state=pending", admin);
+  ASSERT_EQ(list.status, 200);
+  const boost::json::value parsed = boost::json::parse(list.body);
+  const auto& rows = parsed.at("outbox").as_array();
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows[0].at("kind").as_string(), "embargo-reminder");
+  EXPECT_EQ(rows[0].as_object().if_contains("body"), nullptr);  // bodies stay out of listings
+  EXPECT_EQ(Call("GET", "/api/v1/mail/outbox?state=lost", admin).body,
+            "{\"error\":{\"code\":\"invalid_argument\",\"message\":\"state must be pending, "
+            "sent or dead\"}}\n");
+  EXPECT_EQ(Call("POST", "/api/v1/mail/outbox/x1/retry", admin).status, 404);
+  EXPECT_EQ(Call("POST", "/api/v1/mail/outbox/999999/retry", admin).status, 404);
+  HttpResponse outsider = Call("POST", "/api/v1/reports/" + id_ + "/keys", tokens_["maintainer"],
+                               R"({"email":"eve@example.org","key":"x"})");
+  EXPECT_EQ(outsider.status, 400);
+  EXPECT_EQ(boost::json::parse(outsider.body).at("error").at("message").as_string(),
+            "eve@example.org is not a participant of " + id_);
+  HttpResponse not_a_key = Call("POST", "/api/v1/reports/" + id_ + "/keys", tokens_["maintainer"],
+                                R"({"email":"carl@example.org","key":"x"})");
+  EXPECT_EQ(not_a_key.status, 400);
 }
 
 TEST_F(ApiTest, HiddenReportsLookLikeMissingOnes) {

@@ -149,6 +149,88 @@ Status LoadDisclosureSections(const Table& root, const std::string& file, const 
   return Status::Ok();
 }
 
+// [mail]. Defaults for the domain and local part come from project.security_address.
+Status LoadMailSection(const Table& root, const std::string& file, Config* c) {
+  MailConfig& m = c->mail;
+  Section mail(root, "mail", file);
+  int64_t smtp = m.smtp_port, lmtp = m.lmtp_port, header = m.max_header_bytes,
+          rcpt = m.max_recipients, errors = m.max_errors, idle = m.idle_timeout_seconds,
+          conns = m.max_connections, cpm = m.connections_per_minute, mpm = m.messages_per_minute,
+          atts = m.max_attachments, attempts = m.max_attempts, base = m.retry_base_seconds,
+          max_retry = m.retry_max_seconds;
+  mail.Get("enabled", &m.enabled);
+  mail.Get("smtp_address", &m.address);
+  mail.Get("smtp_port", &smtp);
+  mail.Get("lmtp_port", &lmtp);
+  mail.Get("hostname", &m.hostname);
+  mail.Get("domain", &m.domain);
+  mail.Get("local_part", &m.local_part);
+  mail.Get("max_message_bytes", &m.max_message_bytes);
+  mail.Get("max_mail_header_bytes", &header);
+  mail.Get("max_recipients", &rcpt);
+  mail.Get("max_errors", &errors);
+  mail.Get("smtp_idle_timeout_seconds", &idle);
+  mail.Get("smtp_max_connections", &conns);
+  mail.Get("connections_per_minute", &cpm);
+  mail.Get("messages_per_minute", &mpm);
+  mail.Get("max_attachment_bytes", &m.max_attachment_bytes);
+  mail.Get("max_attachments", &atts);
+  mail.Get("smarthost", &m.smarthost);
+  mail.Get("max_attempts", &attempts);
+  mail.Get("retry_base_seconds", &base);
+  mail.Get("retry_max_seconds", &max_retry);
+  mail.Get("reminder", &m.reminder);
+  VIGIL_RETURN_IF_ERROR(mail.Finish());
+  auto range = [&](const char* key, int64_t v, int64_t lo, int64_t hi) {
+    return v < lo || v > hi
+               ? mail.Fail(key, "must be " + std::to_string(lo) + " to " + std::to_string(hi))
+               : Status::Ok();
+  };
+  VIGIL_RETURN_IF_ERROR(range("smtp_port", smtp, -1, 65535));
+  VIGIL_RETURN_IF_ERROR(range("lmtp_port", lmtp, -1, 65535));
+  VIGIL_RETURN_IF_ERROR(range("max_message_bytes", m.max_message_bytes, 1024, int64_t{1} << 30));
+  VIGIL_RETURN_IF_ERROR(range("max_mail_header_bytes", header, 1024, 1 << 20));
+  VIGIL_RETURN_IF_ERROR(range("max_recipients", rcpt, 1, 10000));
+  VIGIL_RETURN_IF_ERROR(range("max_errors", errors, 1, 1000));
+  VIGIL_RETURN_IF_ERROR(range("smtp_idle_timeout_seconds", idle, 1, 3600));
+  VIGIL_RETURN_IF_ERROR(range("smtp_max_connections", conns, 1, 100000));
+  VIGIL_RETURN_IF_ERROR(range("connections_per_minute", cpm, 0, 1000000));
+  VIGIL_RETURN_IF_ERROR(range("messages_per_minute", mpm, 0, 1000000));
+  VIGIL_RETURN_IF_ERROR(range("max_attachment_bytes", m.max_attachment_bytes, 0, int64_t{1} << 30));
+  VIGIL_RETURN_IF_ERROR(range("max_attachments", atts, 0, 1000));
+  VIGIL_RETURN_IF_ERROR(range("max_attempts", attempts, 1, 100));
+  VIGIL_RETURN_IF_ERROR(range("retry_base_seconds", base, 1, 86400));
+  VIGIL_RETURN_IF_ERROR(range("retry_max_seconds", max_retry, 1, 7 * 86400));
+  if (!m.smarthost.empty() && !m.smarthost.starts_with("smtp://") &&
+      !m.smarthost.starts_with("smtps://")) {
+    return mail.Fail("smarthost", "must start with smtp:// or smtps://");
+  }
+  if (m.reminder.size() > 4096) return mail.Fail("reminder", "must be at most 4096 bytes");
+  const size_t at = c->security_address.rfind('@');
+  if (m.domain.empty() && at != std::string::npos) m.domain = c->security_address.substr(at + 1);
+  if (m.local_part.empty() && at != std::string::npos) {
+    m.local_part = c->security_address.substr(0, at);
+  }
+  if (m.domain.empty() || m.local_part.empty() ||
+      m.local_part.find_first_of("+@ ") != std::string::npos) {
+    return mail.Fail("local_part", "needs a security address like security@example.org");
+  }
+  m.smtp_port = static_cast<int>(smtp);
+  m.lmtp_port = static_cast<int>(lmtp);
+  m.max_header_bytes = static_cast<int>(header);
+  m.max_recipients = static_cast<int>(rcpt);
+  m.max_errors = static_cast<int>(errors);
+  m.idle_timeout_seconds = static_cast<int>(idle);
+  m.max_connections = static_cast<int>(conns);
+  m.connections_per_minute = static_cast<int>(cpm);
+  m.messages_per_minute = static_cast<int>(mpm);
+  m.max_attachments = static_cast<int>(atts);
+  m.max_attempts = static_cast<int>(attempts);
+  m.retry_base_seconds = static_cast<int>(base);
+  m.retry_max_seconds = static_cast<int>(max_retry);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Config> LoadConfig(const std::string& path) {
@@ -167,7 +249,7 @@ Result<Config> LoadConfig(const std::string& path) {
   const std::string file = std::filesystem::path(path).filename().string();
   for (const auto& [k, v] : root.as_table()) {
     if (k != "project" && k != "embargo" && k != "server" && k != "web" && k != "data" &&
-        k != "repository" && k != "advisory" && k != "disclosure") {
+        k != "repository" && k != "advisory" && k != "disclosure" && k != "mail") {
       return Status::Invalid(file + ": " + k + ": unknown key");
     }
   }
@@ -318,6 +400,7 @@ Result<Config> LoadConfig(const std::string& path) {
     return repository.Fail("committer_email", "must be an email address");
   }
   VIGIL_RETURN_IF_ERROR(LoadDisclosureSections(root, file, path, &c));
+  VIGIL_RETURN_IF_ERROR(LoadMailSection(root, file, &c));
   if (c.public_url.empty()) {
     c.public_url = "http://" + c.listen_address + ":" + std::to_string(c.listen_port);
   }
@@ -438,6 +521,43 @@ path = ""
 # authors are always those of the approved patches.
 committer_name = ""
 committer_email = ""
+
+[mail]
+# Run the mail gateway in `vigil serve`: SMTP (and LMTP) intake and the outbound sender.
+enabled = false
+smtp_address = "127.0.0.1"
+# SMTP port (0 = any free port, -1 = none) and LMTP port for an MTA's lmtp: transport.
+smtp_port = 2525
+lmtp_port = -1
+# The name in the SMTP greeting.
+hostname = "localhost"
+# The security address is <local_part>@<domain>; replies go to <local_part>+<REPORT-ID>@<domain>.
+# Empty = taken from project.security_address.
+domain = ""
+local_part = ""
+# Limits on untrusted senders.
+max_message_bytes = 10485760
+max_mail_header_bytes = 65536
+max_recipients = 100
+max_errors = 20
+smtp_idle_timeout_seconds = 300
+smtp_max_connections = 256
+# Per client address (0 = unlimited).
+connections_per_minute = 120
+messages_per_minute = 300
+# Attachments larger than this, or beyond this count, are listed but not kept.
+max_attachment_bytes = 5242880
+max_attachments = 20
+# Where outbound mail goes ("smtp://host:port"); empty keeps it in the outbox.
+smarthost = ""
+# Delivery retries: exponential backoff from retry_base_seconds, capped at retry_max_seconds;
+# after max_attempts failed attempts the mail is dead-lettered (`vigil mail outbox`).
+max_attempts = 8
+retry_base_seconds = 60
+retry_max_seconds = 21600
+# The embargo reminder that starts every mail about an embargoed report; the embargo end in UTC
+# is appended. Empty = the built-in wording.
+reminder = ""
 )";
   return out.str();
 }

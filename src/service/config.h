@@ -9,6 +9,32 @@
 
 namespace vigil {
 
+/// [mail]: the mail gateway (SMTP/LMTP intake, outbound mail, OpenPGP).
+struct MailConfig {
+  bool enabled = false;  // `vigil serve` runs the SMTP/LMTP listener and the outbound sender
+  std::string address = "127.0.0.1";
+  int smtp_port = 2525;                // 0 = any free port, -1 = no SMTP listener
+  int lmtp_port = -1;                  // 0 = any free port, -1 = no LMTP listener
+  std::string hostname = "localhost";  // in the SMTP greeting
+  std::string domain;                  // default: the domain of project.security_address
+  std::string local_part;              // default: the local part of project.security_address
+  int64_t max_message_bytes = 10 << 20;
+  int max_header_bytes = 64 << 10;
+  int max_recipients = 100;
+  int max_errors = 20;
+  int idle_timeout_seconds = 300;
+  int max_connections = 256;
+  int connections_per_minute = 120;  // per client address; 0 = unlimited
+  int messages_per_minute = 300;     // per client address; 0 = unlimited
+  int64_t max_attachment_bytes = 5 << 20;
+  int max_attachments = 20;
+  std::string smarthost;  // "smtp://host:port"; empty = mail stays in the outbox
+  int max_attempts = 8;   // then the mail is dead-lettered
+  int retry_base_seconds = 60;
+  int retry_max_seconds = 6 * 3600;
+  std::string reminder;  // replaces the built-in embargo reminder wording when set
+};
+
 struct Config {
   // [project]
   std::string project_name = "Example project";
@@ -66,6 +92,7 @@ struct Config {
 
   // [data]
   std::string data_dir = "data";  // relative paths are relative to the config file's folder
+  MailConfig mail;
   // [repository]
   /// A local clone of the project (made absolute like data.dir); empty = patches are stored
   /// but not checked against branches, and disclosure cannot push.
@@ -75,6 +102,7 @@ struct Config {
   std::string committer_email;
 
   std::string DatabasePath() const { return data_dir + "/vigil.db"; }
+  std::string ProjectKeyPath() const { return data_dir + "/openpgp-secret.asc"; }
 };
 
 /// Reads PATH. Unknown keys, wrong types and out-of-range values are errors naming the key:

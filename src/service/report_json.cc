@@ -70,6 +70,22 @@ json::object MessageJson(const ThreadMessage& m) {
       {"role", m.author_role}, {"body", m.body},           {"created_at", FormatUtc(m.created_at)}};
 }
 
+const char* OutboxStateText(OutboxState s) {
+  return s == OutboxState::kSent ? "sent" : s == OutboxState::kDead ? "dead" : "pending";
+}
+
+json::object OutboxJson(const OutboxEntry& e) {
+  return {{"id", e.mail.id},
+          {"report_id", e.mail.report_id},
+          {"recipient", e.mail.recipient},
+          {"kind", e.mail.kind},
+          {"subject", e.mail.subject},
+          {"state", OutboxStateText(e.mail.state)},
+          {"attempts", e.mail.attempts},
+          {"next_attempt_at", FormatUtc(e.next_attempt_at)},
+          {"last_error", e.last_error}};
+}
+
 json::object EventJson(const StoredEvent& e) {
   std::error_code ec;
   json::value payload = json::parse(e.payload, ec);

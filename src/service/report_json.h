@@ -12,6 +12,10 @@ boost::json::object FieldsJson(const TemplateFields& f);
 boost::json::object ReportJson(const Report& r);
 boost::json::object SummaryJson(const ReportSummary& s);
 boost::json::object MessageJson(const ThreadMessage& m);
+/// "pending", "sent" or "dead".
+const char* OutboxStateText(OutboxState s);
+/// An outbox row as admins see it (without the body: it may hold embargoed detail).
+boost::json::object OutboxJson(const OutboxEntry& e);
 /// The event with its payload parsed back into JSON (kept as a string if it does not parse).
 boost::json::object EventJson(const StoredEvent& e);
 

@@ -69,6 +69,9 @@ class ReportService {
   Status Authorize(const Principal& principal, Action action, const std::string& report_id);
 
   // Report use cases. REQUIRES: the caller was authorized for the matching Action.
+  /// REQUEST.extend, when set, adds rows to the batch that records the submission once its id is
+  /// known (attachments; the mail gateway marks the received mail processed in the same
+  /// transaction); it may run more than once.
   Result<Submitted> Submit(const Principal& actor, SubmitRequest request);
   Result<Report> Show(const std::string& id);
   /// Reports VIEWER may see, newest first; at most LIMIT of them (0 = all).
@@ -91,7 +94,8 @@ class ReportService {
   Result<Report> BreakEmbargo(const Principal& actor, const std::string& id, std::string reason);
   Result<Invited> Invite(const Principal& actor, const std::string& id, std::string email,
                          std::string name, Role role);
-  /// EXTEND, when set, adds rows to the message's batch (attachments of the message).
+  /// EXTEND, when set, adds rows to the message's batch (attachments of the message, the mail
+  /// that carried it); it may run more than once.
   Result<ThreadMessage> PostMessage(const Principal& actor, const std::string& id, std::string body,
                                     const std::function<void(WriteBatch&)>& extend = {});
 

@@ -162,6 +162,57 @@ CREATE TABLE pinned_revisions (
   PRIMARY KEY (report_id, branch)
 );
 )sql"},
+    {"mail-1", R"sql(
+CREATE TABLE mail_inbox (
+  id TEXT PRIMARY KEY,
+  received_at BIGINT NOT NULL,
+  client TEXT NOT NULL,
+  mail_from TEXT NOT NULL,
+  recipients TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  plaintext TEXT NOT NULL,
+  state TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  report_id TEXT NOT NULL,
+  processed_at BIGINT NOT NULL
+);
+CREATE INDEX mail_inbox_state ON mail_inbox (state, received_at);
+CREATE TABLE mail_message_ids (
+  message_id TEXT PRIMARY KEY,
+  report_id TEXT NOT NULL,
+  direction TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE mail_patches (
+  report_id TEXT NOT NULL,
+  inbox_id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  author TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  total INTEGER NOT NULL,
+  patch_id TEXT NOT NULL,
+  received_at BIGINT NOT NULL
+);
+CREATE INDEX mail_patches_report ON mail_patches (report_id);
+CREATE TABLE mail_attachments (
+  inbox_id TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  filename TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (inbox_id, position)
+);
+CREATE TABLE mail_keys (
+  email TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  armored TEXT NOT NULL,
+  added_at BIGINT NOT NULL
+);
+ALTER TABLE outbox ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 // WAL size (in pages) that wakes the checkpoint thread.
@@ -574,6 +625,7 @@ Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b) {
     ins.Bind(1, t.hash).Bind(2, t.account_email).Bind(3, t.label).Bind(4, t.created_at);
     VIGIL_RETURN_IF_ERROR(ins.Bind(5, t.expires_at).Run());
   }
+  VIGIL_RETURN_IF_ERROR(ApplyMailRows(b, report_id));
   for (const std::string& h : b.revoke_token_hashes) {
     Query up(w, "UPDATE api_tokens SET revoked_at = ? WHERE hash = ? AND revoked_at = 0");
     VIGIL_RETURN_IF_ERROR(up.Bind(1, b.now).Bind(2, h).Run());

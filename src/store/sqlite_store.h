@@ -56,6 +56,14 @@ class SqliteStore final : public Store {
   Result<std::vector<DisclosureStepRow>> DisclosureLog(const std::string& report_id) override;
   Result<std::vector<PinnedRevisionRow>> PinnedRevisions(const std::string& report_id) override;
 
+  Result<std::vector<InboxMail>> PendingInbox(int limit) override;
+  Result<std::vector<InboxMail>> ListInbox(int limit) override;
+  Result<std::optional<std::string>> ReportOfMessageId(const std::string& message_id) override;
+  Result<bool> SeenIncoming(const std::string& message_id) override;
+  Result<std::vector<MailPatch>> MailPatches(const std::string& report_id) override;
+  Result<std::vector<MailAttachment>> MailAttachments(const std::string& inbox_id) override;
+  Result<std::optional<MailKey>> FindMailKey(const std::string& email) override;
+  Result<std::vector<OutboxEntry>> ListOutbox(const OutboxQuery& query) override;
   Result<AuditVerdict> VerifyAudit() override;
   Status Backup(const std::string& path) override;
 
@@ -70,6 +78,7 @@ class SqliteStore final : public Store {
   // Module parts of ApplyBatch live in their own files (sqlite_store_<module>.cc) as
   // `Status Apply<Module>Rows(WriteBatch&, const std::string& report_id)` members.
   Status ApplyDisclosureRows(WriteBatch& batch, const std::string& report_id);
+  Status ApplyMailRows(WriteBatch& batch, const std::string& report_id);  // sqlite_store_mail.cc
   Result<std::unique_ptr<SqliteConnection>> OpenReader();
   Status ApplyWebRows(WriteBatch& batch, const std::string& report_id);  // sqlite_store_web.cc
 

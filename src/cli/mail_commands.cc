@@ -1,0 +1,296 @@
+// `vigil ingest`, `vigil mail ...`, `vigil key export`, and the mail gateway of `vigil serve`.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/context.h"
+#include "mail/smtp_listener.h"
+#include "service/mail_gateway.h"
+#include "service/mail_sender.h"
+#include "service/report_json.h"
+
+namespace vigil {
+namespace {
+
+namespace json = boost::json;
+
+// sysexits.h codes for MTAs that deliver to a program.
+constexpr int kExDataErr = 65;
+constexpr int kExTempFail = 75;
+
+Result<std::string> ReadFile(const std::string& path, size_t limit) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read " + path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (s.str().size() > limit)
+    return Status::TooLarge(path + " is larger than " + std::to_string(limit) + " bytes");
+  return s.str();
+}
+
+void Ingest(CliContext& ctx, const std::vector<std::string>& recipients) {
+  Result<const Config*> config = ctx.LoadConfig();
+  Result<ReportService*> service =
+      config.ok() ? ctx.Service() : Result<ReportService*>(config.status());
+  if (!service.ok()) {
+    std::fprintf(stderr, "vigil: %s\n", service.status().message().c_str());
+    ctx.exit_code = kExTempFail;
+    return;
+  }
+  const Config& c = **config;
+  // Read at most one byte over the limit, so an oversized message is refused, not truncated.
+  const size_t limit = static_cast<size_t>(c.mail.max_message_bytes);
+  std::string message;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
+    message.append(buf, n);
+    if (message.size() > limit) break;
+  }
+  Result<mail::ProjectKey> key = LoadProjectKey(c);
+  SystemClock clock;
+  MailGateway gateway((*service)->store(), clock, c, **service, key.ok() ? &*key : nullptr);
+  mail::Envelope env;
+  env.client = "ingest";
+  env.recipients = recipients;
+  if (env.recipients.empty()) env.recipients.push_back(gateway.address().Plain());
+  // The reason for a refusal must be the only line on stderr (MTAs quote it in the bounce);
+  // librnp prints its own parser errors to stderr, so fd 2 is muted during the delivery.
+  std::fflush(stderr);
+  const int saved_stderr = dup(2);
+  const int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (devnull >= 0) dup2(devnull, 2);
+  Result<std::string> id = gateway.Deliver(env, std::move(message));
+  if (saved_stderr >= 0) {
+    dup2(saved_stderr, 2);
+    close(saved_stderr);
+  }
+  if (devnull >= 0) close(devnull);
+  if (!id.ok()) {
+    std::fprintf(stderr, "vigil: %s\n", id.status().message().c_str());
+    const Code code = id.status().code();
+    ctx.exit_code = code == Code::kUnavailable || code == Code::kAborted ||
+                            code == Code::kInternal || code == Code::kRateLimited
+                        ? kExTempFail
+                        : kExDataErr;
+    return;
+  }
+  // Stored: the MTA may forget the message. Processing now is a courtesy; if it fails, the
+  // server's processor picks the message up.
+  Result<std::vector<InboxMail>> pending = (*service)->store().PendingInbox(1000);
+  if (pending.ok()) {
+    for (const InboxMail& in : *pending) {
+      if (in.id == *id) (void)gateway.Process(in);
+    }
+  }
+  ctx.Print("vigil: accepted as " + *id + "\n");
+}
+
+void ListOutbox(CliContext& ctx, const std::string& state) {
+  Result<ReportService*> service = ctx.Service();
+  if (!ctx.Check(service.status())) return;
+  OutboxQuery q;
+  q.limit = 1000;
+  if (state == "pending") q.state = OutboxState::kPending;
+  if (state == "sent") q.state = OutboxState::kSent;
+  if (state == "dead") q.state = OutboxState::kDead;
+  Result<std::vector<OutboxEntry>> rows = (*service)->store().ListOutbox(q);
+  if (!ctx.Check(rows.status())) return;
+  if (ctx.json) {
+    json::array out;
+    for (const OutboxEntry& e : *rows) out.push_back(OutboxJson(e));
+    ctx.Print(json::serialize(out) + "\n");
+    return;
+  }
+  for (const OutboxEntry& e : *rows) {
+    ctx.Print(std::to_string(e.mail.id) + "  " + OutboxStateText(e.mail.state) + "  " +
+              e.mail.report_id + "  " + e.mail.recipient + "  attempts " +
+              std::to_string(e.mail.attempts) +
+              (e.last_error.empty() ? "" : "  last error: " + e.last_error) + "\n");
+  }
+}
+
+}  // namespace
+
+Result<mail::ProjectKey> LoadProjectKey(const Config& config) {
+  Result<std::string> text = ReadFile(config.ProjectKeyPath(), 1 << 20);
+  if (!text.ok()) return text.status();
+  return mail::ProjectKey::Load(*text);
+}
+
+Status CreateProjectKey(const Config& config) {
+  std::error_code ec;
+  if (std::filesystem::exists(config.ProjectKeyPath(), ec)) return Status::Ok();
+  Result<mail::ProjectKey> key = mail::ProjectKey::Generate(config.project_name + " security <" +
+                                                            config.security_address + ">");
+  VIGIL_RETURN_IF_ERROR(key.status());
+  const mode_t old = umask(077);
+  std::ofstream out(config.ProjectKeyPath());
+  out << key->secret_armored();
+  out.close();
+  umask(old);
+  if (!out) return Status::Unavailable("cannot write " + config.ProjectKeyPath());
+  return Status::Ok();
+}
+
+struct MailRuntime {
+  std::optional<mail::ProjectKey> key;
+  std::unique_ptr<MailGateway> gateway;
+  std::unique_ptr<MailSender> sender;
+  std::unique_ptr<mail::SmtpListener> listener;  // declared last: stopped first
+  ~MailRuntime() {
+    if (listener) listener->Stop();
+    if (sender) sender->Stop();
+    if (gateway) gateway->StopProcessor();
+  }
+};
+
+Result<std::shared_ptr<MailRuntime>> StartMail(const Config& c, ReportService& service,
+                                               const Clock& clock) {
+  auto rt = std::make_shared<MailRuntime>();
+  if (!c.mail.enabled) return rt;
+  Result<mail::ProjectKey> key = LoadProjectKey(c);
+  if (key.ok()) rt->key = std::move(key).value();
+  const mail::ProjectKey* k = rt->key ? &*rt->key : nullptr;
+  rt->gateway = std::make_unique<MailGateway>(service.store(), clock, c, service, k);
+  rt->gateway->StartProcessor();
+  if (!c.mail.smarthost.empty()) {
+    rt->sender =
+        std::make_unique<MailSender>(service.store(), clock, c, k, MailSender::Smarthost(c));
+    rt->sender->Start();
+  }
+  mail::ListenerOptions o;
+  o.hostname = c.mail.hostname;
+  o.address = c.mail.address;
+  o.smtp_port = c.mail.smtp_port;
+  o.lmtp_port = c.mail.lmtp_port;
+  o.max_connections = c.mail.max_connections;
+  o.idle_timeout_seconds = c.mail.idle_timeout_seconds;
+  o.connections_per_minute = c.mail.connections_per_minute;
+  o.messages_per_minute = c.mail.messages_per_minute;
+  o.io_threads = 2;
+  o.worker_threads = 64;
+  o.limits.max_message_bytes = static_cast<size_t>(c.mail.max_message_bytes);
+  o.limits.max_recipients = static_cast<size_t>(c.mail.max_recipients);
+  o.limits.max_errors = c.mail.max_errors;
+  rt->listener = std::make_unique<mail::SmtpListener>(*rt->gateway, o);
+  VIGIL_RETURN_IF_ERROR(rt->listener->Start());
+  if (rt->listener->smtp_port() >= 0) {
+    std::printf("vigil: smtp listening on %s:%d\n", c.mail.address.c_str(),
+                rt->listener->smtp_port());
+  }
+  if (rt->listener->lmtp_port() >= 0) {
+    std::printf("vigil: lmtp listening on %s:%d\n", c.mail.address.c_str(),
+                rt->listener->lmtp_port());
+  }
+  std::fflush(stdout);
+  return rt;
+}
+
+void AddMailCommands(CLI::App& app, CliContext& ctx) {
+  auto recipients = std::make_shared<std::vector<std::string>>();
+  auto* ingest = app.add_subcommand(
+      "ingest", "Read one mail from stdin (for an MTA's pipe transport); exit 0/65/75");
+  ingest->add_option("--recipient", *recipients,
+                     "Envelope recipient (repeatable; default: the security address)");
+  ingest->callback([&ctx, recipients] { Ingest(ctx, *recipients); });
+
+  auto* mail = app.add_subcommand("mail", "The mail gateway's queues");
+  mail->require_subcommand(1);
+  auto state = std::make_shared<std::string>();
+  auto* outbox = mail->add_subcommand("outbox", "List outbound mail (pending, sent, dead)");
+  outbox->add_option("--state", *state, "Only rows in this state")
+      ->check(CLI::IsMember({"pending", "sent", "dead"}));
+  outbox->add_flag("--json", ctx.json, "JSON output");
+  outbox->callback([&ctx, state] { ListOutbox(ctx, *state); });
+
+  auto id = std::make_shared<int64_t>(0);
+  auto* retry = mail->add_subcommand("retry", "Queue a dead-lettered mail again, due now");
+  retry->add_option("id", *id, "Outbox id (see `vigil mail outbox`)")->required();
+  retry->callback([&ctx, id] {
+    Result<ReportService*> service = ctx.Service();
+    if (!ctx.Check(service.status())) return;
+    SystemClock clock;
+    if (ctx.Check(RetryOutboxMail((*service)->store(), clock, ctx.Operator(), *id))) {
+      ctx.Print("vigil: outbox mail " + std::to_string(*id) + " queued again\n");
+    }
+  });
+
+  auto* inbox = mail->add_subcommand("inbox", "List received mail and what became of it");
+  inbox->add_flag("--json", ctx.json, "JSON output");
+  inbox->callback([&ctx] {
+    Result<ReportService*> service = ctx.Service();
+    if (!ctx.Check(service.status())) return;
+    Result<std::vector<InboxMail>> rows = (*service)->store().ListInbox(100000);
+    if (!ctx.Check(rows.status())) return;
+    json::array out;
+    for (const InboxMail& m : *rows) {
+      if (ctx.json) {
+        out.push_back(json::object{{"id", m.id},
+                                   {"received_at", FormatUtcMicros(m.received_at)},
+                                   {"client", m.client},
+                                   {"mail_from", m.mail_from},
+                                   {"state", m.state},
+                                   {"outcome", m.outcome},
+                                   {"report_id", m.report_id}});
+      } else {
+        ctx.Print(m.id + "  " + FormatUtc(m.received_at) + "  " + m.state + "  " + m.outcome +
+                  "  " + m.report_id + "\n");
+      }
+    }
+    if (ctx.json) ctx.Print(json::serialize(out) + "\n");
+  });
+
+  auto report = std::make_shared<std::string>();
+  auto* patches = mail->add_subcommand("patches", "List the patches a report received by mail");
+  patches->add_option("report", *report, "Report id")->required();
+  patches->callback([&ctx, report] {
+    Result<ReportService*> service = ctx.Service();
+    if (!ctx.Check(service.status())) return;
+    Result<std::vector<MailPatch>> rows = (*service)->store().MailPatches(*report);
+    if (!ctx.Check(rows.status())) return;
+    for (const MailPatch& p : *rows) {
+      ctx.Print("v" + std::to_string(p.version) + " " + std::to_string(p.index) + "/" +
+                std::to_string(p.total) + "  " + p.patch_id + "  " + p.subject + "\n");
+    }
+  });
+
+  auto email = std::make_shared<std::string>();
+  auto file = std::make_shared<std::string>();
+  auto* setkey = mail->add_subcommand("set-key", "Encrypt mail to EMAIL with the key in FILE");
+  setkey->add_option("email", *email, "The person's address")->required();
+  setkey->add_option("file", *file, "Armored OpenPGP public key file ('-' = stdin)")->required();
+  setkey->callback([&ctx, email, file] {
+    Result<ReportService*> service = ctx.Service();
+    if (!ctx.Check(service.status())) return;
+    Result<std::string> text =
+        *file == "-"
+            ? Result<std::string>(std::string(std::istreambuf_iterator<char>(std::cin), {}))
+            : ReadFile(*file, 1 << 20);
+    if (!ctx.Check(text.status())) return;
+    SystemClock clock;
+    if (ctx.Check(SetMailKey((*service)->store(), clock, ctx.Operator(), *email, *text))) {
+      ctx.Print("vigil: mail to " + LowerAscii(*email) + " will be encrypted\n");
+    }
+  });
+
+  auto* key = app.add_subcommand("key", "The project's OpenPGP key");
+  key->require_subcommand(1);
+  auto* exp = key->add_subcommand("export", "Print the public key (for SECURITY.md)");
+  exp->callback([&ctx] {
+    Result<const Config*> c = ctx.LoadConfig();
+    if (!ctx.Check(c.status())) return;
+    Result<mail::ProjectKey> k = LoadProjectKey(**c);
+    if (!ctx.Check(k.status())) return;
+    ctx.Print(k->public_armored());
+  });
+}
+
+}  // namespace vigil

@@ -1,0 +1,86 @@
+#include "mail/mime_message.h"
+
+#include <gtest/gtest.h>
+
+namespace vigil::mail {
+namespace {
+
+TEST(MimeMessageTest, PrefersPlainOverHtmlAndDecodesHeaders) {
+  const std::string raw =
+      "From: =?ISO-8859-1?Q?Ren=E9?= <Rene@Example.ORG>\n"
+      "Subject: =?UTF-8?B?SGVsbG8g4pyT?= world\nMessage-ID: <m1@x>\nIn-Reply-To: <p1@x>\n"
+      "References: <a@x> <p1@x>\nMIME-Version: 1.0\n"
+      "Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/html\n\n"
+      "<p>html</p>\n--b\nContent-Type: text/plain; charset=iso-8859-1\n"
+      "Content-Transfer-Encoding: quoted-printable\n\ncaf=E9\n--b--\n";
+  Result<DecodedMail> m = DecodeMail(raw);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->from_email, "rene@example.org");
+  EXPECT_EQ(m->from_name, "Ren\xc3\xa9");
+  EXPECT_EQ(m->subject, "Hello \xe2\x9c\x93 world");
+  EXPECT_EQ(m->message_id, "m1@x");
+  EXPECT_EQ(m->in_reply_to, "p1@x");
+  EXPECT_EQ(m->references, (std::vector<std::string>{"a@x", "p1@x"}));
+  EXPECT_EQ(m->text, "caf\xc3\xa9");  // the line break before a boundary is the boundary's
+  EXPECT_FALSE(m->text_from_html);
+}
+
+TEST(MimeMessageTest, HtmlOnlyBecomesTextAndAttachmentsAreLimited) {
+  MimeLimits limits;
+  limits.max_attachment_bytes = 4;
+  const std::string raw =
+      "From: a@b.org\nSubject: s\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+      "Content-Type: text/html\n\n<html><style>x{}</style><p>One &amp; two</p><br>three</html>\n"
+      "--b\nContent-Type: application/octet-stream; name=small.bin\n"
+      "Content-Disposition: attachment; filename=small.bin\n\nabc\n--b\n"
+      "Content-Type: application/octet-stream\nContent-Disposition: attachment; "
+      "filename=big.bin\n\n"
+      "0123456789\n--b--\n";
+  Result<DecodedMail> m = DecodeMail(raw, limits);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->text, "One & two\n\nthree\n");
+  EXPECT_TRUE(m->text_from_html);
+  ASSERT_EQ(m->attachments.size(), 2u);
+  EXPECT_EQ(m->attachments[0].filename, "small.bin");
+  EXPECT_EQ(m->attachments[0].data, "abc");
+  EXPECT_TRUE(m->attachments[1].omitted);
+  EXPECT_EQ(m->attachments[1].data, "");
+}
+
+TEST(MimeMessageTest, BrokenInputIsTolerated) {
+  Result<DecodedMail> trunc = DecodeMail(
+      "From: a@b.org\nContent-Transfer-Encoding: base64\n\nSGVsbG8gd29ybGQgZnJvbSBiYXNlNj\n");
+  ASSERT_TRUE(trunc.ok());
+  EXPECT_EQ(trunc->text, "Hello world from base");  // the incomplete last quantum is dropped
+  Result<DecodedMail> charset =
+      DecodeMail("From: a@b.org\nContent-Type: text/plain; charset=x-unknown\n\ncaf\xe9\n");
+  ASSERT_TRUE(charset.ok());
+  EXPECT_EQ(charset->text, "caf\xef\xbf\xbd\n");
+  EXPECT_EQ(DecodeMail("").status().message(), "message has no header");
+}
+
+TEST(MimeMessageTest, DeliveryStatusNotification) {
+  const std::string raw =
+      "From: MAILER-DAEMON@mx.org\nSubject: Undelivered\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\n"
+      "Content-Type: text/plain\n\nfailed\n--b\nContent-Type: message/delivery-status\n\n"
+      "Reporting-MTA: dns; mx.org\n\nFinal-Recipient: rfc822; Carl@Example.org\nAction: failed\n"
+      "Status: 5.1.1\n\n--b\nContent-Type: text/rfc822-headers\n\nMessage-ID: <out1@example.org>\n"
+      "\n--b--\n";
+  Result<DecodedMail> m = DecodeMail(raw);
+  ASSERT_TRUE(m.ok());
+  EXPECT_TRUE(m->is_dsn);
+  EXPECT_EQ(m->dsn_failed, std::vector<std::string>{"carl@example.org"});
+  EXPECT_EQ(m->dsn_original_message_id, "out1@example.org");
+}
+
+TEST(MimeMessageTest, CleanTextRepairsBytes) {
+  EXPECT_EQ(CleanText(std::string("a\r\nb\x01\xff"
+                                  "c\x7f",
+                                  8)),
+            "a\nb\xef\xbf\xbd"
+            "c");
+}
+
+}  // namespace
+}  // namespace vigil::mail

@@ -1,0 +1,45 @@
+// OpenPGP with librnp: the project's key pair, decryption of incoming mail and encryption (with
+// the project's signature) of outgoing mail. Keyrings live in memory only (no agent, no home
+// directory); each operation builds its own rnp context, so every method is thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace vigil::mail {
+
+class ProjectKey {
+ public:
+  /// Generates a new Ed25519/Curve25519 key pair for USERID ("Project security
+  /// <security@example.org>"), unprotected (the file holding it is the protection).
+  static Result<ProjectKey> Generate(const std::string& userid);
+  /// Reads an armored secret key as written by SecretArmored(). Error (kInvalidArgument):
+  /// "project key: not an OpenPGP secret key".
+  static Result<ProjectKey> Load(std::string_view secret_armored);
+
+  const std::string& fingerprint() const { return fingerprint_; }  // upper-case hex
+  const std::string& public_armored() const { return public_armored_; }
+  const std::string& secret_armored() const { return secret_armored_; }
+
+  /// Decrypts MESSAGE (armored or binary). Errors:
+  ///  kPermissionDenied "message is encrypted to key <KEYID>, not to the project key <FPR>"
+  ///  kInvalidArgument  "message is not a readable OpenPGP message"
+  Result<std::string> Decrypt(std::string_view message) const;
+  /// Encrypts PLAINTEXT to RECIPIENT_PUBLIC (an armored public key), signed by the project key;
+  /// armored output. Error (kInvalidArgument): "recipient key cannot encrypt".
+  Result<std::string> EncryptAndSign(std::string_view plaintext,
+                                     std::string_view recipient_public) const;
+
+ private:
+  std::string fingerprint_, public_armored_, secret_armored_;
+};
+
+/// Checks that ARMORED holds a usable OpenPGP public key (one that can encrypt) and returns its
+/// primary key's fingerprint. Error (kInvalidArgument): "not an OpenPGP public key that can
+/// encrypt".
+Result<std::string> PublicKeyFingerprint(std::string_view armored);
+
+}  // namespace vigil::mail

@@ -1,0 +1,55 @@
+#include "patch/patch_series.h"
+
+#include <algorithm>
+
+#include "patch/patch_id.h"
+
+namespace vigil::patch {
+
+Result<std::vector<SeriesPatch>> ReadSeries(std::string_view input, const SeriesLimits& limits) {
+  MboxOptions options;
+  options.limits = limits.mbox;
+  std::vector<SeriesPatch> patches;
+  std::vector<size_t> message_numbers;
+  patches.reserve(std::min<size_t>(input.size() / 1024 + 1, options.limits.max_messages));
+  size_t message = 0;
+  Status split = ForEachMboxMessage(input, options, [&](std::string_view text) -> Status {
+    ++message;
+    const std::string where = "message " + std::to_string(message) + ": ";
+    if (text.find('\0') != std::string_view::npos) {
+      return Status::Invalid(where + "contains a NUL byte");
+    }
+    Result<MailInfo> mail = ParseMail(text);
+    if (!mail.ok()) return Status(mail.status().code(), where + mail.status().message());
+    if (mail->patch.empty()) {
+      if (mail->series.index == 0) return Status::Ok();  // a cover letter
+      return Status::Invalid(where + "no patch found");
+    }
+    patches.emplace_back().mail = std::move(mail).value();
+    message_numbers.push_back(message);
+    return Status::Ok();
+  });
+  VIGIL_RETURN_IF_ERROR(split);
+  if (patches.empty()) return Status::Invalid("no patch found");
+  const int count = static_cast<int>(patches.size());
+  for (int i = 0; i < count; ++i) {
+    SeriesPatch& p = patches[static_cast<size_t>(i)];
+    p.number = i + 1;
+    p.count = count;
+    Result<std::vector<FileDiff>> files = ParseDiff(p.mail.patch, limits.diff);
+    if (!files.ok()) {
+      if (files.status().message() == "no diff found") {
+        return Status::Invalid("message " + std::to_string(message_numbers[size_t(i)]) +
+                               ": no patch found");
+      }
+      return Status(files.status().code(), p.Label() + ": " + files.status().message());
+    }
+    p.files = std::move(files).value();
+    Result<std::vector<PatchIdEntry>> ids = ComputePatchIds(p.mail.patch, PatchIdMode::kStable);
+    if (!ids.ok()) return ids.status();
+    if (!ids->empty()) p.patch_id = ids->front().patch_id;
+  }
+  return patches;
+}
+
+}  // namespace vigil::patch

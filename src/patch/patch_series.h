@@ -1,0 +1,49 @@
+// ReadSeries: turns untrusted input (an mbox, one mail, or a plain diff) into the ordered list of
+// patches `git am` would apply, each with its mailinfo fields, its patch-id and its parsed diff.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "patch/diff.h"
+#include "patch/mailinfo.h"
+#include "patch/mbox.h"
+
+namespace vigil::patch {
+
+/// Limits on one input. Every limit is configurable (vigil.toml [patch]).
+struct SeriesLimits {
+  MboxLimits mbox;
+  DiffLimits diff;
+};
+
+/// One patch of a series.
+struct SeriesPatch {
+  int number = 1;        ///< 1-based position among the patches of the input.
+  int count = 1;         ///< Number of patches in the input.
+  MailInfo mail;         ///< What `git mailinfo -u` makes of the mail; mail.patch is the diff.
+  std::string patch_id;  ///< `git patch-id --stable` of mail.patch.
+  std::vector<FileDiff> files;  ///< mail.patch parsed.
+
+  /// "patch 2/3": how messages name this patch.
+  std::string Label() const {
+    return "patch " + std::to_string(number) + "/" + std::to_string(count);
+  }
+};
+
+/// Reads every patch of INPUT in order, as `git am` would: the mbox is split like
+/// `git mailsplit` (CRLF line ends become LF), each mail is read like `git mailinfo -u`, cover
+/// letters ("[PATCH 0/N]" without a diff) are skipped. Errors (the first one found; K is the
+/// 1-based message number in the input):
+///   the mbox errors of SplitMbox ("mbox: ...")
+///   "message K: contains a NUL byte"
+///   "message K: " + a ParseMail error (e.g. "cannot convert from X-UNKNOWN to UTF-8")
+///   "message K: no patch found"           (a mail with no diff that is not a cover letter)
+///   "patch K/N: " + a ParseDiff error     (e.g. "patch 1/2: hunk 1 of a.c: wrong line count")
+///   "no patch found"                      (only cover letters)
+Result<std::vector<SeriesPatch>> ReadSeries(std::string_view input,
+                                            const SeriesLimits& limits = {});
+
+}  // namespace vigil::patch

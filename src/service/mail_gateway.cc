@@ -1,0 +1,536 @@
+#include "service/mail_gateway.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "core/report_id.h"
+#include "patch/mailinfo.h"
+#include "patch/patch_id.h"
+#include "patch/trailers.h"
+#include "service/credentials.h"
+
+namespace vigil {
+namespace {
+
+namespace json = boost::json;
+
+std::string Lf(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '\r' && i + 1 < raw.size() && raw[i + 1] == '\n') continue;
+    out += raw[i];
+  }
+  return out;
+}
+
+// Cuts S to at most N bytes on a UTF-8 boundary.
+std::string Cut(std::string s, size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  s.resize(n);
+  return s;
+}
+
+std::string Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return std::string(s);
+}
+
+std::string AttachmentList(const mail::DecodedMail& m) {
+  std::string out;
+  for (const mail::Attachment& a : m.attachments) {
+    out += "\n[attachment: " + (a.filename.empty() ? std::string("(unnamed)") : a.filename) + ", " +
+           a.content_type + ", " + std::to_string(a.size) + " bytes" +
+           (a.omitted ? ", not kept: over the attachment limit" : "") + "]";
+  }
+  return out;
+}
+
+}  // namespace
+
+TemplateFields TemplateFromText(const std::string& subject, const std::string& text) {
+  struct Heading {
+    const char* prefix;
+    std::string TemplateFields::*field;
+  };
+  static const Heading kHeadings[] = {
+      {"reproduction steps", &TemplateFields::steps},
+      {"steps to reproduce", &TemplateFields::steps},
+      {"steps", &TemplateFields::steps},
+      {"effects on the cluster", &TemplateFields::effects_cluster},
+      {"effects on applications", &TemplateFields::effects_applications},
+      {"effects on the applications", &TemplateFields::effects_applications},
+      {"effects on the underlying infrastructure", &TemplateFields::effects_infrastructure},
+      {"effects on the infrastructure", &TemplateFields::effects_infrastructure},
+      {"effects on infrastructure", &TemplateFields::effects_infrastructure},
+      {"affected workflows", &TemplateFields::workflows},
+      {"how the vulnerability affects", &TemplateFields::workflows},
+      {"workflows", &TemplateFields::workflows},
+      {"attack vectors", &TemplateFields::attack_vectors},
+      {"attack vector", &TemplateFields::attack_vectors},
+      {"attack surface", &TemplateFields::attack_vectors},
+      {"other software", &TemplateFields::other_software},
+  };
+  TemplateFields f;
+  f.subject = subject;
+  std::string TemplateFields::*current = nullptr;
+  std::string preamble;
+  bool any = false;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    const std::string line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    // A heading: "## Steps", "**Steps:**", "Steps:" alone on its line, at most 80 bytes.
+    std::string h = Trim(line);
+    bool marked = false;
+    while (!h.empty() && (h.front() == '#' || h.front() == '*' || h.front() == '_')) {
+      h.erase(0, 1);
+      marked = true;
+    }
+    while (!h.empty() && (h.back() == '*' || h.back() == '_')) h.pop_back();
+    const bool colon = !h.empty() && h.back() == ':';
+    if (colon) h.pop_back();
+    h = LowerAscii(Trim(h));
+    std::string TemplateFields::*matched = nullptr;
+    if ((marked || colon) && line.size() <= 80) {
+      for (const Heading& hd : kHeadings) {
+        if (h.starts_with(hd.prefix)) {
+          matched = hd.field;
+          break;
+        }
+      }
+    }
+    if (matched) {
+      current = matched;
+      any = true;
+      continue;
+    }
+    std::string& into = current ? f.*current : preamble;
+    into += line + "\n";
+  }
+  auto clip = [](std::string& s) { s = Cut(Trim(s), kMaxFieldBytes - 200); };
+  if (!any) {
+    f.steps = text;
+  } else if (!Trim(preamble).empty()) {
+    f.steps = Trim(preamble) + (Trim(f.steps).empty() ? "" : "\n\n" + f.steps);
+  }
+  for (std::string* s :
+       {&f.steps, &f.effects_cluster, &f.effects_applications, &f.effects_infrastructure,
+        &f.workflows, &f.attack_vectors, &f.other_software}) {
+    clip(*s);
+  }
+  if (f.steps.empty()) f.steps = "(no text)";
+  return f;
+}
+
+MailGateway::MailGateway(Store& store, const Clock& clock, const Config& config,
+                         ReportService& reports, const mail::ProjectKey* key)
+    : store_(store), clock_(clock), config_(config), reports_(reports), key_(key) {
+  address_.local = config.mail.local_part;
+  address_.domain = config.mail.domain;
+  mime_limits_.max_attachment_bytes = static_cast<size_t>(config.mail.max_attachment_bytes);
+  mime_limits_.max_attachments = static_cast<size_t>(config.mail.max_attachments);
+  InitCrypto();
+}
+
+MailGateway::~MailGateway() { StopProcessor(); }
+
+Status MailGateway::CheckRecipient(std::string_view address) {
+  if (!mail::MatchSecurityRecipient(address, address_)) {
+    return Status::NotFound("recipient not accepted");
+  }
+  return Status::Ok();
+}
+
+Result<std::string> MailGateway::Deliver(const mail::Envelope& envelope, std::string message) {
+  const auto& mc = config_.mail;
+  if (message.empty()) return Status::Invalid("message is empty");
+  if (message.size() > static_cast<size_t>(mc.max_message_bytes)) {
+    return Status::TooLarge("message is larger than " + std::to_string(mc.max_message_bytes) +
+                            " bytes");
+  }
+  if (message.find('\0') != std::string::npos) {
+    return Status::Invalid("message contains NUL bytes");
+  }
+  size_t header_end = message.find("\n\r\n");
+  if (header_end == std::string::npos) header_end = message.find("\n\n");
+  if (header_end == std::string::npos) header_end = message.size();
+  if (header_end > static_cast<size_t>(mc.max_header_bytes)) {
+    return Status::TooLarge("message header is larger than " + std::to_string(mc.max_header_bytes) +
+                            " bytes");
+  }
+  {
+    const size_t eol = message.find('\n');
+    const std::string_view first(message.data(), eol == std::string::npos ? message.size() : eol);
+    const size_t colon = first.find(':');
+    if (colon == std::string_view::npos || colon == 0 ||
+        first.substr(0, colon).find_first_of(" \t") != std::string_view::npos) {
+      if (!first.starts_with("From ")) {
+        return Status::Invalid("message does not start with a header field");
+      }
+    }
+  }
+  for (const std::string& r : envelope.recipients) {
+    if (!CheckRecipient(r).ok()) return Status::Invalid("recipient <" + r + "> not accepted");
+  }
+  InboxMail in;
+  // Encrypted mail is decrypted now, while the client waits, so one we cannot read is refused
+  // with a reason instead of being acknowledged and lost to nobody-can-read-it.
+  std::string lower_head = LowerAscii(message.substr(0, header_end));
+  if (lower_head.find("multipart/encrypted") != std::string::npos ||
+      message.find("-----BEGIN PGP MESSAGE-----") != std::string::npos) {
+    Result<mail::DecodedMail> decoded = mail::DecodeMail(message, mime_limits_);
+    if (decoded.ok() && decoded->encryption != mail::Encryption::kNone) {
+      if (!key_) {
+        return Status::Denied("encrypted mail cannot be read: this server has no OpenPGP key");
+      }
+      Result<std::string> plain = key_->Decrypt(decoded->encrypted_payload);
+      if (!plain.ok()) return plain.status();
+      in.plaintext = std::move(plain).value();
+    }
+  }
+  in.id = NewToken("").substr(0, 16);
+  in.received_at = clock_.Now();
+  in.client = envelope.client;
+  in.mail_from = envelope.mail_from;
+  in.recipients = envelope.recipients;
+  in.raw = std::move(message);
+  WriteBatch b;
+  b.mail.inbox.push_back(std::move(in));
+  const std::string id = b.mail.inbox.back().id;
+  Result<WriteResult> w = store_.Write(std::move(b));
+  if (!w.ok()) {
+    spdlog::error(R"("msg":"mail not stored","error":"{}")", w.status().message());
+    return Status::Unavailable("storage failure; try again later");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_ = true;
+  }
+  wake_.notify_one();
+  return id;
+}
+
+std::function<void(WriteBatch&)> MailGateway::Processed(const InboxMail& in,
+                                                        const mail::DecodedMail& m,
+                                                        const std::string& outcome,
+                                                        const std::string& report_id) const {
+  const Instant now = clock_.Now();
+  return [in_id = in.id, mid = m.message_id, outcome, report_id, now](WriteBatch& b) {
+    b.now = now;
+    b.mail.processed.push_back({in_id, outcome, report_id});
+    if (!mid.empty()) b.mail.message_ids.push_back({mid, report_id, "in", now});
+  };
+}
+
+Status MailGateway::MarkOnly(const InboxMail& in, const std::string& outcome) {
+  WriteBatch b;
+  b.now = clock_.Now();
+  b.mail.processed.push_back({in.id, outcome, ""});
+  return store_.Write(std::move(b)).status();
+}
+
+bool MailGateway::IsMaintainer(const Report& r, const std::string& email) const {
+  if (const Participant* p = r.FindParticipant(email)) {
+    if (p->role == Role::kMaintainer || p->role == Role::kCoordinator) return true;
+  }
+  if (email == r.coordinator) return true;
+  Result<std::optional<Account>> a = store_.FindAccount(email);
+  return a.ok() && a->has_value() && !(*a)->disabled && (*a)->role != AccountRole::kMember;
+}
+
+std::optional<Principal> MailGateway::SenderOn(const Report& r, const std::string& email) const {
+  if (email.empty()) return std::nullopt;
+  Principal p;
+  p.email = email;
+  Result<std::optional<Account>> a = store_.FindAccount(email);
+  if (a.ok() && a->has_value() && !(*a)->disabled) {
+    p.kind = Principal::Kind::kAccount;
+    p.account_role = (*a)->role;
+    // Maintainers and admins see every report; members only those they are on.
+    if (p.account_role != AccountRole::kMember || r.FindParticipant(email)) return p;
+    return std::nullopt;
+  }
+  if (!r.FindParticipant(email)) return std::nullopt;
+  p.kind = Principal::Kind::kCapability;
+  p.report_id = r.id;
+  return p;
+}
+
+Status MailGateway::Process(const InboxMail& in) {
+  const std::string raw = Lf(in.raw);
+  Result<mail::DecodedMail> decoded = mail::DecodeMail(raw, mime_limits_);
+  if (!decoded.ok()) return MarkOnly(in, "rejected: " + decoded.status().message());
+  mail::DecodedMail& m = *decoded;
+  if (!in.plaintext.empty()) mail::ApplyDecrypted(&m, in.plaintext, mime_limits_);
+
+  if (!m.message_id.empty()) {
+    Result<bool> seen = store_.SeenIncoming(m.message_id);
+    VIGIL_RETURN_IF_ERROR(seen.status());
+    if (*seen) return MarkOnly(in, "duplicate");  // the same mail delivered twice
+  }
+  // Where the mail says it belongs: the plus-address, then the thread, then the subject tag.
+  std::string target;
+  for (const std::string& rcpt : in.recipients) {
+    std::optional<std::string> id = mail::MatchSecurityRecipient(rcpt, address_);
+    if (id && !id->empty()) {
+      target = *id;
+      break;
+    }
+  }
+  if (target.empty()) {
+    std::vector<std::string> ids = m.references;
+    if (!m.in_reply_to.empty()) ids.insert(ids.begin(), m.in_reply_to);
+    if (!m.dsn_original_message_id.empty()) ids.insert(ids.begin(), m.dsn_original_message_id);
+    for (const std::string& id : ids) {
+      Result<std::optional<std::string>> r = store_.ReportOfMessageId(id);
+      VIGIL_RETURN_IF_ERROR(r.status());
+      if (r->has_value()) {
+        target = **r;
+        break;
+      }
+    }
+  }
+  if (target.empty()) target = mail::SubjectReportTag(m.subject);
+
+  if (m.is_dsn || (in.mail_from.empty() && !m.dsn_failed.empty())) return Bounce(in, m, target);
+
+  std::optional<Report> report;
+  if (!target.empty()) {
+    Result<Report> r = store_.GetReport(target);
+    if (r.ok()) {
+      report = std::move(r).value();
+    } else if (r.status().code() != Code::kNotFound) {
+      return r.status();
+    }
+  }
+  if (report) {
+    if (std::optional<Principal> sender = SenderOn(*report, m.from_email)) {
+      patch::MailinfoOptions opts;
+      Result<patch::MailInfo> info = patch::ParseMail(raw, opts);
+      if (info.ok() && !info->patch.empty()) {
+        return HandOverPatch(in, m, *report, *sender, raw);
+      }
+      return Reply(in, m, *report, *sender);
+    }
+    // Not read into the report: the mail never reaches its thread. It becomes a report of its
+    // own, which says nothing about the report it named.
+    return NewReport(in, m, "");
+  }
+  return NewReport(in, m, "");
+}
+
+Status MailGateway::NewReport(const InboxMail& in, const mail::DecodedMail& m,
+                              const std::string& note) {
+  std::string subject = Trim(m.subject);
+  if (subject.empty()) subject = "(no subject)";
+  SubmitRequest req;
+  req.fields = TemplateFromText(Cut(subject, kMaxSubjectBytes), note + m.text + AttachmentList(m));
+  if (IsPlausibleEmail(m.from_email)) {
+    req.reporter_email = m.from_email;
+    req.reporter_name = Cut(m.from_name, 256);
+  }
+  Principal anonymous;
+  auto mark = Processed(in, m, "new-report", "");
+  std::vector<MailAttachment> attachments;
+  for (const mail::Attachment& a : m.attachments) {
+    attachments.push_back(
+        {in.id, a.filename, a.content_type, static_cast<int64_t>(a.size), a.data});
+  }
+  req.extend = [&](WriteBatch& b) {
+    mark(b);
+    b.mail.attachments = attachments;
+  };
+  Result<Submitted> s = reports_.Submit(anonymous, std::move(req));
+  if (s.ok()) {
+    spdlog::info(R"("msg":"mail: new report","inbox":"{}","report":"{}")", in.id, s->id);
+  }
+  return s.status();
+}
+
+Status MailGateway::Reply(const InboxMail& in, const mail::DecodedMail& m, const Report& r,
+                          const Principal& sender) {
+  std::string body = Trim(m.text);
+  if (body.empty()) body = "(empty message)";
+  body = Cut(body + AttachmentList(m), kMaxMessageBytes - 64);
+  auto mark = Processed(in, m, "reply", r.id);
+  // Review trailers count as approval only when the trailer names the sender and the sender
+  // is a maintainer; the replied-to patch is found by its Message-ID.
+  std::vector<NewEvent> approvals;
+  const bool maintainer = IsMaintainer(r, m.from_email);
+  std::vector<std::string> replied = m.references;
+  if (!m.in_reply_to.empty()) replied.insert(replied.begin(), m.in_reply_to);
+  const MailPatch* patch = nullptr;
+  Result<std::vector<MailPatch>> patches = store_.MailPatches(r.id);
+  VIGIL_RETURN_IF_ERROR(patches.status());
+  for (const std::string& id : replied) {
+    for (const MailPatch& p : *patches) {
+      if (p.message_id == id) patch = &p;
+    }
+    if (patch) break;
+  }
+  for (const patch::Trailer& t : patch::ParseTrailers(m.text, patch::TrailerSource::kFollowup)) {
+    if (!patch::IsApprovalTrailer(t)) continue;
+    const bool counted = maintainer && patch::TrailerMatchesSender(t, m.from_email) && patch;
+    json::object payload{
+        {"trailer", t.name + ": " + t.value}, {"sender", m.from_email}, {"counted", counted}};
+    if (patch) {
+      payload["patch_message_id"] = patch->message_id;
+      payload["patch_id"] = patch->patch_id;
+    }
+    if (!counted) {
+      payload["why"] = !patch        ? "not a reply to a patch of this report"
+                       : !maintainer ? "the sender is not a maintainer"
+                                     : "the trailer names someone else than the sender";
+    }
+    approvals.push_back({r.id, clock_.Now(), sender.AuditName(),
+                         counted ? "patch.review" : "patch.review-ignored",
+                         json::serialize(payload)});
+  }
+  Result<ThreadMessage> posted = reports_.PostMessage(sender, r.id, body, [&](WriteBatch& b) {
+    mark(b);
+    b.events.insert(b.events.end(), approvals.begin(), approvals.end());
+  });
+  if (posted.status().code() == Code::kConflict) {
+    return MarkOnly(in, "rejected: " + posted.status().message());
+  }
+  return posted.status();
+}
+
+Status MailGateway::HandOverPatch(const InboxMail& in, const mail::DecodedMail& m, const Report& r,
+                                  const Principal& sender, const std::string& normalized) {
+  return RecordPatchMail(in, m, r, sender, normalized);
+}
+
+Status MailGateway::RecordPatchMail(const InboxMail& in, const mail::DecodedMail& m,
+                                    const Report& r, const Principal& sender,
+                                    const std::string& normalized) {
+  Result<patch::MailInfo> info = patch::ParseMail(normalized);
+  VIGIL_RETURN_IF_ERROR(info.status());
+  Result<std::vector<patch::PatchIdEntry>> ids =
+      patch::ComputePatchIds(info->patch, patch::PatchIdMode::kStable);
+  VIGIL_RETURN_IF_ERROR(ids.status());
+  MailPatch p;
+  p.report_id = r.id;
+  p.inbox_id = in.id;
+  p.message_id = m.message_id;
+  p.subject = Cut(info->subject, 1000);
+  p.author = Cut(info->author + " <" + info->email + ">", 600);
+  p.version = info->series.version;
+  p.index = info->series.index;
+  p.total = info->series.total;
+  p.patch_id = ids->empty() ? "" : ids->front().patch_id;
+  p.received_at = in.received_at;
+  const std::string body =
+      Cut("[PATCH v" + std::to_string(p.version) + " " + std::to_string(p.index) + "/" +
+              std::to_string(p.total) + "] " + p.subject + "\nAuthor: " + p.author +
+              "\nPatch-Id: " + p.patch_id + "\n\n" + info->message + "---\n" + info->patch,
+          kMaxMessageBytes - 64);
+  auto mark = Processed(in, m, "patch", r.id);
+  json::object payload{{"message_id", p.message_id}, {"patch_id", p.patch_id},
+                       {"version", p.version},       {"index", p.index},
+                       {"total", p.total},           {"subject", p.subject}};
+  Result<ThreadMessage> posted =
+      reports_.PostMessage(sender, r.id, mail::CleanText(body), [&](WriteBatch& b) {
+        mark(b);
+        b.mail.patches.push_back(p);
+        b.events.push_back(
+            {r.id, clock_.Now(), sender.AuditName(), "patch.mailed", json::serialize(payload)});
+      });
+  if (posted.status().code() == Code::kConflict) {
+    return MarkOnly(in, "rejected: " + posted.status().message());
+  }
+  return posted.status();
+}
+
+Status MailGateway::Bounce(const InboxMail& in, const mail::DecodedMail& m,
+                           const std::string& report_id) {
+  if (report_id.empty()) return MarkOnly(in, "bounce: no report");
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    Result<Report> r = store_.GetReport(report_id);
+    if (!r.ok()) {
+      if (r.status().code() == Code::kNotFound) return MarkOnly(in, "bounce: no report");
+      return r.status();
+    }
+    Report after = *r;
+    std::vector<std::string> marked;
+    for (Participant& p : after.participants) {
+      for (const std::string& failed : m.dsn_failed) {
+        if (!p.email.empty() && p.email == failed && !p.bouncing) {
+          p.bouncing = true;
+          marked.push_back(p.email);
+        }
+      }
+    }
+    if (marked.empty()) return MarkOnly(in, "bounce: no participant");
+    WriteBatch b;
+    b.report = after;
+    b.expected_version = r->version;
+    json::array emails;
+    for (const std::string& e : marked) emails.push_back(json::value(e));
+    b.events.push_back({report_id, clock_.Now(), "mail", "participant.bouncing",
+                        json::serialize(json::object{{"emails", emails}})});
+    Processed(in, m, "bounce", report_id)(b);
+    Result<WriteResult> w = store_.Write(std::move(b));
+    if (w.status().code() != Code::kAborted) return w.status();
+  }
+  return Status::Unavailable("too much contention on " + report_id);
+}
+
+Result<int> MailGateway::ProcessPending(int limit) {
+  int done = 0;
+  while (done < limit) {
+    Result<std::vector<InboxMail>> batch = store_.PendingInbox(std::min(64, limit - done));
+    VIGIL_RETURN_IF_ERROR(batch.status());
+    if (batch->empty()) break;
+    for (const InboxMail& in : *batch) {
+      Status s = Process(in);
+      if (s.code() == Code::kUnavailable) return s;  // storage trouble: try again later
+      if (!s.ok() && s.code() != Code::kConflict) {
+        // A message that cannot be processed is kept (raw, as received) and set aside, so it
+        // does not block the ones behind it.
+        spdlog::warn(R"("msg":"mail: not processed","inbox":"{}","error":"{}")", in.id,
+                     s.message());
+        VIGIL_RETURN_IF_ERROR(MarkOnly(in, "failed: " + s.message()));
+      }
+      ++done;
+    }
+  }
+  return done;
+}
+
+void MailGateway::StartProcessor() {
+  processor_ = std::thread([this] { ProcessorLoop(); });
+}
+
+void MailGateway::StopProcessor() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (processor_.joinable()) processor_.join();
+}
+
+void MailGateway::ProcessorLoop() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || pending_; });
+      if (stopping_) return;
+      pending_ = false;
+    }
+    Result<int> n = ProcessPending(1 << 20);
+    if (!n.ok())
+      spdlog::warn(R"("msg":"mail: processing paused","error":"{}")", n.status().message());
+  }
+}
+
+}  // namespace vigil

@@ -1,0 +1,101 @@
+// MailGateway: what Vigil does with mail it receives. Implements mail::MailIntake for the
+// SMTP/LMTP listener and `vigil ingest`: a message is validated, decrypted if it is encrypted
+// (so an unreadable one is refused while the client is still connected), stored raw, and only
+// then acknowledged. A processor then classifies each stored message — a new report, a reply,
+// a patch, a review, a bounce — and records the result in the same transaction that marks the
+// message processed, so a crash at any point neither loses nor doubles a message.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/time.h"
+#include "mail/mail_address.h"
+#include "mail/mail_intake.h"
+#include "mail/mime_message.h"
+#include "mail/openpgp.h"
+#include "service/config.h"
+#include "service/report_service.h"
+#include "store/store.h"
+
+namespace vigil {
+
+class MailGateway final : public mail::MailIntake {
+ public:
+  /// STORE, CLOCK and REPORTS must outlive the gateway. KEY (may be null: encrypted mail is then
+  /// refused) is the project's OpenPGP key. Thread-safe.
+  MailGateway(Store& store, const Clock& clock, const Config& config, ReportService& reports,
+              const mail::ProjectKey* key);
+  ~MailGateway() override;  // stops the processor
+
+  /// Accepts the security address and security+<REPORT-ID>@domain for any well-formed id (so
+  /// the reply does not reveal which reports exist); others: "recipient not accepted".
+  Status CheckRecipient(std::string_view address) override;
+  /// Validates, decrypts if needed, and stores MESSAGE. Errors, as sent to the client:
+  ///  kInvalidArgument "message is empty" | "message contains NUL bytes" |
+  ///                   "message does not start with a header field"
+  ///  kTooLarge        "message is larger than N bytes" | "message header is larger than N bytes"
+  ///  kPermissionDenied (encrypted to another key, or no project key): see ProjectKey::Decrypt
+  ///  kInvalidArgument "recipient not accepted" (ingest with a foreign --recipient)
+  ///  kUnavailable     "storage failure; try again later"
+  Result<std::string> Deliver(const mail::Envelope& envelope, std::string message) override;
+
+  /// Classifies and records one stored message. kUnavailable: leave it for a later attempt.
+  Status Process(const InboxMail& mail);
+  /// Processes stored messages (oldest first) until none is left or LIMIT were done.
+  Result<int> ProcessPending(int limit);
+  /// Runs ProcessPending on a background thread, woken by each delivery (and every second, for
+  /// messages stored by `vigil ingest` in another process), until StopProcessor().
+  void StartProcessor();
+  void StopProcessor();
+
+  const mail::SecurityAddress& address() const { return address_; }
+
+ private:
+  struct Classified;
+  Status NewReport(const InboxMail& in, const mail::DecodedMail& m, const std::string& note);
+  Status Reply(const InboxMail& in, const mail::DecodedMail& m, const Report& r,
+               const Principal& sender);
+  Status Bounce(const InboxMail& in, const mail::DecodedMail& m, const std::string& report_id);
+  Status MarkOnly(const InboxMail& in, const std::string& outcome);
+  /// SEAM(patch-engine): a patch mail is handed to the patch engine here. Until
+  /// PatchService::SubmitSeries lands (branch `patch`), RecordPatchMail keeps the patch as a
+  /// thread message plus a mail_patches row with its git patch-id; the merge replaces this one
+  /// call.
+  Status HandOverPatch(const InboxMail& in, const mail::DecodedMail& m, const Report& r,
+                       const Principal& sender, const std::string& normalized);
+  Status RecordPatchMail(const InboxMail& in, const mail::DecodedMail& m, const Report& r,
+                         const Principal& sender, const std::string& normalized);
+  /// The rows every processed message adds: the processed marker and its Message-ID.
+  std::function<void(WriteBatch&)> Processed(const InboxMail& in, const mail::DecodedMail& m,
+                                             const std::string& outcome,
+                                             const std::string& report_id) const;
+  /// The principal the sender acts as on report R, or nullopt when they are not read into it.
+  std::optional<Principal> SenderOn(const Report& r, const std::string& email) const;
+  bool IsMaintainer(const Report& r, const std::string& email) const;
+  void ProcessorLoop();
+
+  Store& store_;
+  const Clock& clock_;
+  const Config& config_;
+  ReportService& reports_;
+  const mail::ProjectKey* key_;
+  mail::SecurityAddress address_;
+  mail::MimeLimits mime_limits_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by mu_
+  bool pending_ = false;   // guarded by mu_: a delivery since the last pass
+  std::thread processor_;  // runs ProcessorLoop when started
+};
+
+/// Splits a report written with the template's headings ("Reproduction steps:", "## Effects on
+/// the cluster", ...) into fields; text without headings is all steps. SUBJECT is the mail's.
+TemplateFields TemplateFromText(const std::string& subject, const std::string& text);
+
+}  // namespace vigil

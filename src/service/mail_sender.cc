@@ -1,0 +1,216 @@
+#include "service/mail_sender.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "core/workflow.h"
+#include "mail/outgoing_mail.h"
+#include "mail/smtp_client.h"
+
+namespace vigil {
+
+std::string MailEmbargoReminder(const Config& config, const Report& r) {
+  if (config.mail.reminder.empty()) return EmbargoReminder(r);
+  return config.mail.reminder + " The embargo on " + r.id + " ends " + FormatUtc(r.embargo.end) +
+         " (UTC).";
+}
+
+MailSender::Transport MailSender::Smarthost(const Config& config) {
+  mail::SmtpTarget target;
+  target.url = config.mail.smarthost;
+  return [target](const std::string& from, const std::string& rcpt, const std::string& data) {
+    return mail::SendSmtp(target, from, rcpt, data);
+  };
+}
+
+MailSender::MailSender(Store& store, const Clock& clock, const Config& config,
+                       const mail::ProjectKey* key, Transport transport)
+    : store_(store), clock_(clock), config_(config), key_(key), transport_(std::move(transport)) {
+  address_.local = config.mail.local_part;
+  address_.domain = config.mail.domain;
+}
+
+MailSender::~MailSender() { Stop(); }
+
+std::string MailSender::MessageIdFor(const OutboxMail& row) const {
+  return "vigil-outbox-" + std::to_string(row.id) + "-" + std::to_string(row.created_at) + "@" +
+         address_.domain;
+}
+
+Result<std::string> MailSender::Compose(const OutboxMail& row, std::string* envelope_from) {
+  mail::OutgoingMail m;
+  m.from_name = config_.project_name + " security";
+  m.from_address = address_.Plain();
+  m.to = row.recipient;
+  m.subject = row.subject;
+  m.message_id = MessageIdFor(row);
+  m.date = row.created_at;
+  m.body = row.body;
+  *envelope_from = address_.Plain();
+  if (!row.report_id.empty()) {
+    Result<Report> r = store_.GetReport(row.report_id);
+    VIGIL_RETURN_IF_ERROR(r.status());
+    // Checked at send time, not only when queued: someone removed since, or a row written for
+    // an address that is not on the report, never receives the report's mail.
+    const Participant* p = r->FindParticipant(row.recipient);
+    if (!p) {
+      return Status::Denied(row.recipient + " is not a participant of " + r->id + "; not sent");
+    }
+    m.reply_to = address_.For(r->id);
+    *envelope_from = m.reply_to;  // bounces come back to the report
+    if (m.subject.find("[" + r->id + "]") == std::string::npos) {
+      m.subject = "[" + r->id + "] " + m.subject;
+    }
+    const bool embargoed = r->embargo.state == EmbargoState::kActive && !IsTerminal(r->state);
+    if (embargoed) {
+      // The reminder reflects the embargo as it is now; a stale one written at queue time
+      // (the end may have moved) is replaced.
+      const std::string reminder = MailEmbargoReminder(config_, *r);
+      std::string rest = m.body;
+      if (rest.starts_with("EMBARGO REMINDER:") || rest.starts_with(reminder)) {
+        const size_t para = rest.find("\n\n");
+        rest = para == std::string::npos ? "" : rest.substr(para + 2);
+      }
+      m.body = reminder + "\n\n" + rest;
+    }
+  }
+  Result<std::optional<MailKey>> key = store_.FindMailKey(row.recipient);
+  VIGIL_RETURN_IF_ERROR(key.status());
+  if (key->has_value()) {
+    if (!key_) return Status::Unavailable("no project key to sign mail to " + row.recipient);
+    Result<std::string> armored =
+        key_->EncryptAndSign(mail::ComposeBodyEntity(m.body), (*key)->armored);
+    VIGIL_RETURN_IF_ERROR(armored.status());
+    return mail::ComposeEncryptedMessage(m, *armored);
+  }
+  return mail::ComposeMessage(m);
+}
+
+Status MailSender::Attempt(const OutboxEntry& row) {
+  const auto& mc = config_.mail;
+  std::string from;
+  Result<std::string> data = Compose(row.mail, &from);
+  Status sent = data.ok() ? transport_(from, row.mail.recipient, *data) : data.status();
+  OutboxUpdate u;
+  u.id = row.mail.id;
+  u.attempts = row.mail.attempts + 1;
+  WriteBatch b;
+  const Instant now = clock_.Now();
+  b.now = now;
+  if (sent.ok()) {
+    u.state = OutboxState::kSent;
+    u.next_attempt_at = now;
+    if (!row.mail.report_id.empty()) {
+      b.mail.message_ids.push_back({MessageIdFor(row.mail), row.mail.report_id, "out", now});
+    }
+  } else {
+    u.last_error = sent.message().substr(0, 500);
+    const bool permanent =
+        sent.code() == Code::kInvalidArgument || sent.code() == Code::kPermissionDenied;
+    if (permanent || u.attempts >= mc.max_attempts) {
+      u.state = OutboxState::kDead;
+      u.next_attempt_at = now;
+    } else {
+      u.state = OutboxState::kPending;
+      int64_t delay = mc.retry_base_seconds;
+      for (int i = 1; i < u.attempts && delay < mc.retry_max_seconds; ++i) delay *= 2;
+      delay = std::min<int64_t>(delay, mc.retry_max_seconds);
+      u.next_attempt_at = now + delay * kMicrosPerSecond;
+    }
+    spdlog::warn(R"("msg":"mail: delivery failed","outbox":{},"attempt":{},"state":"{}")",
+                 row.mail.id, u.attempts, u.state == OutboxState::kDead ? "dead" : "pending");
+  }
+  b.mail.outbox_updates.push_back(u);
+  return store_.Write(std::move(b)).status();
+}
+
+Result<int> MailSender::SendDue() {
+  OutboxQuery q;
+  q.state = OutboxState::kPending;
+  q.due_by = clock_.Now();
+  q.limit = 200;
+  Result<std::vector<OutboxEntry>> due = store_.ListOutbox(q);
+  VIGIL_RETURN_IF_ERROR(due.status());
+  int n = 0;
+  for (const OutboxEntry& row : *due) {
+    VIGIL_RETURN_IF_ERROR(Attempt(row));
+    ++n;
+  }
+  return n;
+}
+
+Status MailSender::Retry(const Principal& actor, int64_t id) {
+  VIGIL_RETURN_IF_ERROR(RetryOutboxMail(store_, clock_, actor, id));
+  Wake();
+  return Status::Ok();
+}
+
+Status SetMailKey(Store& store, const Clock& clock, const Principal& actor, std::string email,
+                  const std::string& armored) {
+  email = LowerAscii(email);
+  if (!IsPlausibleEmail(email)) {
+    return Status::Invalid("\"" + email.substr(0, 254) + "\" is not an email address");
+  }
+  Result<std::string> fpr = mail::PublicKeyFingerprint(armored);
+  VIGIL_RETURN_IF_ERROR(fpr.status());
+  WriteBatch b;
+  b.now = clock.Now();
+  b.mail.keys.push_back({email, *fpr, armored, b.now});
+  b.events.push_back(
+      {kSystemChain, b.now, actor.AuditName(), "mail.key-set",
+       boost::json::serialize(boost::json::object{{"email", email}, {"fingerprint", *fpr}})});
+  return store.Write(std::move(b)).status();
+}
+
+Status RetryOutboxMail(Store& store, const Clock& clock, const Principal& actor, int64_t id) {
+  OutboxQuery q;
+  q.id = id;
+  Result<std::vector<OutboxEntry>> rows = store.ListOutbox(q);
+  VIGIL_RETURN_IF_ERROR(rows.status());
+  if (rows->empty()) return Status::NotFound("outbox mail " + std::to_string(id) + " not found");
+  if (rows->front().mail.state == OutboxState::kSent) {
+    return Status::Conflict("outbox mail " + std::to_string(id) + " was already sent");
+  }
+  WriteBatch b;
+  b.now = clock.Now();
+  b.mail.outbox_updates.push_back({id, OutboxState::kPending, 0, b.now, ""});
+  b.events.push_back({kSystemChain, b.now, actor.AuditName(), "mail.retry",
+                      boost::json::serialize(boost::json::object{{"outbox_id", id}})});
+  return store.Write(std::move(b)).status();
+}
+
+void MailSender::Start() {
+  thread_ = std::thread([this] {
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || woken_; });
+        if (stopping_) return;
+        woken_ = false;
+      }
+      Result<int> n = SendDue();
+      if (!n.ok())
+        spdlog::warn(R"("msg":"mail: sender paused","error":"{}")", n.status().message());
+    }
+  });
+}
+
+void MailSender::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    woken_ = true;
+  }
+  wake_.notify_one();
+}
+
+void MailSender::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace vigil

@@ -1,0 +1,82 @@
+// MailSender: delivers the outbox. Each pending row whose time has come is checked against the
+// report as it is now (the recipient must still be a participant; an embargoed report's mail
+// starts with the current reminder), composed with a Message-ID that is a function of the row
+// (so a retry is the same mail, never a second one), encrypted and signed when the recipient has
+// an OpenPGP key, and handed to the smarthost. Failures are retried with exponential backoff;
+// after max_attempts, or on a permanent refusal, the row is dead-lettered for an admin.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/time.h"
+#include "mail/mail_address.h"
+#include "mail/openpgp.h"
+#include "service/config.h"
+#include "store/store.h"
+
+namespace vigil {
+
+class MailSender {
+ public:
+  /// Hands DATA to the next hop. kInvalidArgument = permanent refusal; others are retried.
+  using Transport = std::function<Status(const std::string& mail_from, const std::string& rcpt,
+                                         const std::string& data)>;
+  /// The libcurl transport to the configured smarthost.
+  static Transport Smarthost(const Config& config);
+
+  /// STORE and CLOCK must outlive the sender. KEY may be null (then mail to a participant with
+  /// a key fails and is retried, never sent in clear).
+  MailSender(Store& store, const Clock& clock, const Config& config, const mail::ProjectKey* key,
+             Transport transport);
+  ~MailSender();
+
+  /// Attempts every pending row due now, once. Returns how many were attempted.
+  Result<int> SendDue();
+  /// The message an outbox row becomes (before encryption), or the reason it must not be sent
+  /// (kPermissionDenied: the recipient is not a participant of the report).
+  Result<std::string> Compose(const OutboxMail& row, std::string* envelope_from);
+  /// The Message-ID of row ROW (without angle brackets): stable across attempts.
+  std::string MessageIdFor(const OutboxMail& row) const;
+  /// Makes a dead (or pending) row pending again, due now, with its attempts reset.
+  Status Retry(const Principal& actor, int64_t id);
+
+  /// Runs SendDue every second (and when Wake() is called) on a background thread until Stop().
+  void Start();
+  void Stop();
+  void Wake();
+
+ private:
+  Status Attempt(const OutboxEntry& row);
+
+  Store& store_;
+  const Clock& clock_;
+  const Config& config_;
+  const mail::ProjectKey* key_;
+  Transport transport_;
+  mail::SecurityAddress address_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by mu_
+  bool woken_ = false;     // guarded by mu_
+  std::thread thread_;     // runs the delivery loop when started
+};
+
+/// Makes outbox row ID (dead or pending) pending again, due now, with its attempts reset;
+/// audited. Errors: kNotFound, kConflict "outbox mail N was already sent".
+Status RetryOutboxMail(Store& store, const Clock& clock, const Principal& actor, int64_t id);
+
+/// Records ARMORED as EMAIL's OpenPGP key (mail to them is then encrypted); audited. Error
+/// (kInvalidArgument): "not an OpenPGP public key that can encrypt", or a bad address.
+Status SetMailKey(Store& store, const Clock& clock, const Principal& actor, std::string email,
+                  const std::string& armored);
+
+/// The reminder every mail about an embargoed report starts with: the configured wording (or
+/// the built-in one) and the embargo end in UTC.
+std::string MailEmbargoReminder(const Config& config, const Report& report);
+
+}  // namespace vigil

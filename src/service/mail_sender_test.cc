@@ -1,0 +1,208 @@
+// The outbound sender: no mail about a report ever reaches a non-participant (randomized), and
+// mail to a participant with a key is decrypted and verified by the real gpg.
+#include "service/mail_sender.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "service/report_service.h"
+#include "store/sqlite_store.h"
+
+namespace vigil {
+namespace {
+
+constexpr Instant kT0 = 1'790'000'000LL * kMicrosPerSecond;  // 2026-09-21
+
+std::string TempPath() {
+  std::string t = "/tmp/vigil-mail-XXXXXX";
+  if (!mkdtemp(t.data())) std::abort();
+  return t;
+}
+
+// Runs a shell-free command with stdin IN; returns stdout (and the exit status in *rc).
+std::string Exec(const std::vector<std::string>& argv, const std::string& in, int* rc) {
+  const std::string dir = TempPath();
+  std::ofstream(dir + "/in") << in;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    freopen((dir + "/in").c_str(), "r", stdin);
+    freopen((dir + "/out").c_str(), "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  *rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream o(dir + "/out");
+  std::string out((std::istreambuf_iterator<char>(o)), {});
+  std::filesystem::remove_all(dir);
+  return out;
+}
+
+class MailSenderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = TempPath();
+    store_ = std::move(SqliteStore::Open(dir_ + "/vigil.db")).value();
+    config_.mail.domain = "example.org";
+    config_.mail.local_part = "security";
+    config_.mail.max_attempts = 3;
+    service_ = std::make_unique<ReportService>(*store_, clock_, config_);
+  }
+  void TearDown() override {
+    service_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  MailSender::Transport Capture() {
+    return [this](const std::string& from, const std::string& rcpt, const std::string& data) {
+      sent_.push_back({from, rcpt, data});
+      return Status::Ok();
+    };
+  }
+  struct Sent {
+    std::string from, rcpt, data;
+  };
+  std::string dir_;
+  FakeClock clock_{kT0};
+  Config config_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<ReportService> service_;
+  std::vector<Sent> sent_;
+};
+
+TEST_F(MailSenderTest, RandomizedOperationsNeverMailANonParticipant) {
+  MailSender sender(*store_, clock_, config_, nullptr, Capture());
+  std::mt19937 rng(20260921);
+  const std::vector<std::string> people = {"a@x.org", "b@x.org", "c@x.org", "d@x.org",
+                                           "e@x.org", "f@x.org", "g@x.org", "h@x.org"};
+  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+  Principal local;
+  local.kind = Principal::Kind::kLocal;
+  local.email = "root";
+  std::vector<std::string> reports;
+  int bogus = 0;
+  for (int op = 0; op < 400; ++op) {
+    const int what = static_cast<int>(pick(6));
+    if (what == 0 || reports.empty()) {
+      SubmitRequest req;
+      req.fields.subject = "report " + std::to_string(op);
+      req.fields.steps = "secret detail " + std::to_string(op);
+      req.reporter_email = people[pick(people.size())];
+      Result<Submitted> s = service_->Submit(Principal{}, req);
+      ASSERT_TRUE(s.ok()) << s.status().ToString();
+      reports.push_back(s->id);
+    } else if (what == 1) {
+      (void)service_->Invite(local, reports[pick(reports.size())], people[pick(people.size())], "",
+                             Role::kCollaborator);
+    } else if (what == 2) {
+      (void)service_->PostMessage(local, reports[pick(reports.size())],
+                                  "secret message " + std::to_string(op));
+    } else if (what == 3) {
+      (void)service_->Reject(local, reports[pick(reports.size())], "not a bug");
+    } else if (what == 4 && reports.size() > 1) {
+      (void)service_->MarkDuplicate(local, reports[pick(reports.size())], reports.front());
+    } else {
+      // A row addressed to someone who may not be on the report (what a bug elsewhere could
+      // queue): the sender must refuse it at send time.
+      WriteBatch b;
+      OutboxMail m;
+      m.report_id = reports[pick(reports.size())];
+      m.recipient = people[pick(people.size())];
+      m.kind = "message";
+      m.subject = "[" + m.report_id + "] leak?";
+      m.body = "secret";
+      m.created_at = clock_.Now();
+      b.outbox.push_back(m);
+      ASSERT_TRUE(store_->Write(std::move(b)).ok());
+      ++bogus;
+    }
+    clock_.Advance(kMicrosPerSecond);
+    ASSERT_TRUE(sender.SendDue().ok());
+  }
+  ASSERT_GT(bogus, 20);
+  ASSERT_GT(sent_.size(), 100u);
+  // Participants only ever grow here, so the final lists bound who may have received mail.
+  for (const Sent& s : sent_) {
+    const size_t open = s.data.find("Subject: [");
+    ASSERT_NE(open, std::string::npos);
+    const std::string id = s.data.substr(open + 10, s.data.find(']', open) - open - 10);
+    Result<Report> r = store_->GetReport(id);
+    ASSERT_TRUE(r.ok()) << id;
+    EXPECT_NE(r->FindParticipant(s.rcpt), nullptr) << s.rcpt << " got mail about " << id;
+    EXPECT_NE(s.data.find("Reply-To: <security+" + id + "@example.org>"), std::string::npos);
+    EXPECT_EQ(s.from, "security+" + id + "@example.org");
+  }
+  OutboxQuery dead;
+  dead.state = OutboxState::kDead;
+  Result<std::vector<OutboxEntry>> rows = store_->ListOutbox(dead);
+  ASSERT_TRUE(rows.ok());
+  for (const OutboxEntry& e : *rows) {
+    EXPECT_EQ(e.last_error,
+              e.mail.recipient + " is not a participant of " + e.mail.report_id + "; not sent");
+  }
+  OutboxQuery pending;
+  pending.state = OutboxState::kPending;
+  EXPECT_TRUE(store_->ListOutbox(pending)->empty());
+}
+
+TEST_F(MailSenderTest, EncryptedMailIsDecryptedAndVerifiedByGpg) {
+  Result<mail::ProjectKey> key =
+      mail::ProjectKey::Generate("Example security <security@example.org>");
+  ASSERT_TRUE(key.ok());
+  const std::string home = TempPath();
+  int rc = 0;
+  Exec({"gpg", "--homedir", home, "--batch", "--passphrase", "", "--quick-gen-key",
+        "carl@example.org", "future-default", "default", "never"},
+       "", &rc);
+  ASSERT_EQ(rc, 0);
+  const std::string pub = Exec(
+      {"gpg", "--homedir", home, "--batch", "--armor", "--export", "carl@example.org"}, "", &rc);
+  ASSERT_EQ(rc, 0);
+  Principal local;
+  local.kind = Principal::Kind::kLocal;
+  ASSERT_TRUE(SetMailKey(*store_, clock_, local, "Carl@Example.org", pub).ok());
+  EXPECT_EQ(SetMailKey(*store_, clock_, local, "x@example.org", "junk").message(),
+            "not an OpenPGP public key that can encrypt");
+  SubmitRequest req;
+  req.fields.subject = "Encrypted please";
+  req.fields.steps = "steps";
+  req.reporter_email = "carl@example.org";
+  ASSERT_TRUE(service_->Submit(Principal{}, req).ok());
+  MailSender sender(*store_, clock_, config_, &*key, Capture());
+  ASSERT_EQ(*sender.SendDue(), 1);
+  ASSERT_EQ(sent_.size(), 1u);
+  const std::string& data = sent_[0].data;
+  EXPECT_NE(data.find("Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\""),
+            std::string::npos);
+  EXPECT_EQ(data.find("EMBARGO"), std::string::npos);  // nothing of the body in clear
+  const size_t b = data.find("-----BEGIN PGP MESSAGE-----");
+  const size_t e = data.find("-----END PGP MESSAGE-----");
+  ASSERT_NE(b, std::string::npos);
+  Exec({"gpg", "--homedir", home, "--batch", "--import"}, key->public_armored(), &rc);
+  ASSERT_EQ(rc, 0);
+  const std::string status =
+      Exec({"gpg", "--homedir", home, "--batch", "--status-fd", "1", "--decrypt"},
+           data.substr(b, e + 25 - b), &rc);
+  EXPECT_EQ(rc, 0) << status;
+  EXPECT_NE(status.find("[GNUPG:] DECRYPTION_OKAY"), std::string::npos) << status;
+  EXPECT_NE(status.find("[GNUPG:] GOODSIG"), std::string::npos) << status;
+  EXPECT_NE(status.find("[GNUPG:] VALIDSIG " + key->fingerprint()), std::string::npos) << status;
+  EXPECT_NE(status.find("EMBARGO REMINDER: SEC-2026-0001 is a private vulnerability report"),
+            std::string::npos);
+  std::filesystem::remove_all(home);
+}
+
+}  // namespace
+}  // namespace vigil

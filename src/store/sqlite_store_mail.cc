@@ -1,0 +1,283 @@
+// The mail gateway's part of SqliteStore: inbox, Message-IDs, patches received by mail,
+// attachments, participants' OpenPGP keys and outbox delivery bookkeeping.
+#include "store/sqlite_query.h"
+#include "store/sqlite_store.h"
+
+namespace vigil {
+namespace {
+
+const char* StateText(OutboxState s) {
+  switch (s) {
+    case OutboxState::kPending:
+      return "pending";
+    case OutboxState::kSent:
+      return "sent";
+    case OutboxState::kDead:
+      return "dead";
+  }
+  return "pending";
+}
+
+OutboxState ParseStateText(const std::string& s) {
+  if (s == "sent") return OutboxState::kSent;
+  if (s == "dead") return OutboxState::kDead;
+  return OutboxState::kPending;
+}
+
+std::string JoinLines(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) out += s + "\n";
+  return out;
+}
+
+std::vector<std::string> SplitLines(const std::string& s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < s.size()) {
+    size_t nl = s.find('\n', pos);
+    if (nl == std::string::npos) nl = s.size();
+    out.push_back(s.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Status SqliteStore::ApplyMailRows(WriteBatch& b, const std::string& report_id) {
+  SqliteConnection& w = *writer_;
+  MailWrites& m = b.mail;
+  for (const InboxMail& in : m.inbox) {
+    Query q(w,
+            "INSERT INTO mail_inbox (id, received_at, client, mail_from, recipients, raw, "
+            "plaintext, state, outcome, report_id, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?, 0)");
+    q.Bind(1, in.id).Bind(2, in.received_at).Bind(3, in.client).Bind(4, in.mail_from);
+    q.Bind(5, JoinLines(in.recipients)).Bind(6, in.raw).Bind(7, in.plaintext).Bind(8, in.state);
+    VIGIL_RETURN_IF_ERROR(q.Bind(9, in.outcome).Bind(10, in.report_id).Run());
+  }
+  for (const InboxOutcome& o : m.processed) {
+    Query q(w,
+            "UPDATE mail_inbox SET state = 'processed', outcome = ?, report_id = ?, "
+            "processed_at = ? WHERE id = ? AND state = 'stored'");
+    q.Bind(1, o.outcome).Bind(2, o.report_id.empty() ? report_id : o.report_id);
+    VIGIL_RETURN_IF_ERROR(q.Bind(3, b.now).Bind(4, o.inbox_id).Run());
+    // Processing twice would post twice: the second attempt of a message fails the batch.
+    if (sqlite3_changes(w.db()) == 0) {
+      return Status::Conflict("inbox message " + o.inbox_id + " was already processed");
+    }
+  }
+  for (const MailMessageId& id : m.message_ids) {
+    Query q(w,
+            "INSERT INTO mail_message_ids (message_id, report_id, direction, created_at) VALUES "
+            "(?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING");
+    q.Bind(1, id.message_id).Bind(2, id.report_id.empty() ? report_id : id.report_id);
+    VIGIL_RETURN_IF_ERROR(q.Bind(3, id.direction).Bind(4, id.created_at).Run());
+  }
+  for (const MailPatch& p : m.patches) {
+    Query q(w,
+            "INSERT INTO mail_patches (report_id, inbox_id, message_id, subject, author, version, "
+            "idx, total, patch_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    q.Bind(1, p.report_id.empty() ? report_id : p.report_id).Bind(2, p.inbox_id);
+    q.Bind(3, p.message_id).Bind(4, p.subject).Bind(5, p.author);
+    q.Bind(6, int64_t{p.version}).Bind(7, int64_t{p.index}).Bind(8, int64_t{p.total});
+    VIGIL_RETURN_IF_ERROR(q.Bind(9, p.patch_id).Bind(10, p.received_at).Run());
+  }
+  int64_t position = 0;
+  for (const MailAttachment& a : m.attachments) {
+    Query q(w,
+            "INSERT INTO mail_attachments (inbox_id, position, filename, content_type, size, "
+            "data) VALUES (?, ?, ?, ?, ?, ?)");
+    q.Bind(1, a.inbox_id).Bind(2, position++).Bind(3, a.filename).Bind(4, a.content_type);
+    VIGIL_RETURN_IF_ERROR(q.Bind(5, a.size).Bind(6, a.data).Run());
+  }
+  for (const MailKey& k : m.keys) {
+    Query q(w,
+            "INSERT INTO mail_keys (email, fingerprint, armored, added_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (email) DO UPDATE SET fingerprint = excluded.fingerprint, "
+            "armored = excluded.armored, added_at = excluded.added_at");
+    q.Bind(1, k.email).Bind(2, k.fingerprint).Bind(3, k.armored);
+    VIGIL_RETURN_IF_ERROR(q.Bind(4, k.added_at).Run());
+  }
+  for (const OutboxUpdate& u : m.outbox_updates) {
+    Query q(w,
+            "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ? "
+            "WHERE id = ?");
+    q.Bind(1, StateText(u.state)).Bind(2, int64_t{u.attempts}).Bind(3, u.next_attempt_at);
+    VIGIL_RETURN_IF_ERROR(q.Bind(4, u.last_error).Bind(5, u.id).Run());
+    if (sqlite3_changes(w.db()) == 0) {
+      return Status::NotFound("outbox mail " + std::to_string(u.id) + " not found");
+    }
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+InboxMail ReadInbox(const Query& q, bool with_raw) {
+  InboxMail m;
+  m.id = q.Text(0);
+  m.received_at = q.Int(1);
+  m.client = q.Text(2);
+  m.mail_from = q.Text(3);
+  m.recipients = SplitLines(q.Text(4));
+  m.state = q.Text(5);
+  m.outcome = q.Text(6);
+  m.report_id = q.Text(7);
+  if (with_raw) {
+    m.raw = q.Text(8);
+    m.plaintext = q.Text(9);
+  }
+  return m;
+}
+
+}  // namespace
+
+Result<std::vector<InboxMail>> SqliteStore::PendingInbox(int limit) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(),
+          "SELECT id, received_at, client, mail_from, recipients, state, outcome, report_id, raw, "
+          "plaintext FROM mail_inbox WHERE state = 'stored' ORDER BY received_at, id LIMIT ?");
+  q.Bind(1, int64_t{limit});
+  std::vector<InboxMail> out;
+  while (q.Step()) out.push_back(ReadInbox(q, true));
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return out;
+}
+
+Result<std::vector<InboxMail>> SqliteStore::ListInbox(int limit) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(),
+          "SELECT id, received_at, client, mail_from, recipients, state, outcome, report_id FROM "
+          "mail_inbox ORDER BY received_at DESC, id LIMIT ?");
+  q.Bind(1, int64_t{limit});
+  std::vector<InboxMail> out;
+  while (q.Step()) out.push_back(ReadInbox(q, false));
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return out;
+}
+
+Result<std::optional<std::string>> SqliteStore::ReportOfMessageId(const std::string& message_id) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(), "SELECT report_id FROM mail_message_ids WHERE message_id = ?");
+  q.Bind(1, message_id);
+  if (q.Step()) return std::optional<std::string>(q.Text(0));
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return std::optional<std::string>();
+}
+
+Result<bool> SqliteStore::SeenIncoming(const std::string& message_id) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(), "SELECT 1 FROM mail_message_ids WHERE message_id = ? AND direction = 'in'");
+  q.Bind(1, message_id);
+  const bool seen = q.Step();
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return seen;
+}
+
+Result<std::vector<MailPatch>> SqliteStore::MailPatches(const std::string& report_id) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(),
+          "SELECT report_id, inbox_id, message_id, subject, author, version, idx, total, "
+          "patch_id, received_at FROM mail_patches WHERE report_id = ? ORDER BY version, idx, "
+          "received_at");
+  q.Bind(1, report_id);
+  std::vector<MailPatch> out;
+  while (q.Step()) {
+    MailPatch p;
+    p.report_id = q.Text(0);
+    p.inbox_id = q.Text(1);
+    p.message_id = q.Text(2);
+    p.subject = q.Text(3);
+    p.author = q.Text(4);
+    p.version = static_cast<int>(q.Int(5));
+    p.index = static_cast<int>(q.Int(6));
+    p.total = static_cast<int>(q.Int(7));
+    p.patch_id = q.Text(8);
+    p.received_at = q.Int(9);
+    out.push_back(std::move(p));
+  }
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return out;
+}
+
+Result<std::vector<MailAttachment>> SqliteStore::MailAttachments(const std::string& inbox_id) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(),
+          "SELECT filename, content_type, size, data FROM mail_attachments WHERE inbox_id = ? "
+          "ORDER BY position");
+  q.Bind(1, inbox_id);
+  std::vector<MailAttachment> out;
+  while (q.Step()) {
+    MailAttachment a;
+    a.inbox_id = inbox_id;
+    a.filename = q.Text(0);
+    a.content_type = q.Text(1);
+    a.size = q.Int(2);
+    a.data = q.Text(3);
+    out.push_back(std::move(a));
+  }
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return out;
+}
+
+Result<std::optional<MailKey>> SqliteStore::FindMailKey(const std::string& email) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(),
+          "SELECT email, fingerprint, armored, added_at FROM mail_keys WHERE email = ?");
+  q.Bind(1, email);
+  if (q.Step()) {
+    MailKey k{q.Text(0), q.Text(1), q.Text(2), q.Int(3)};
+    return std::optional<MailKey>(std::move(k));
+  }
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return std::optional<MailKey>();
+}
+
+Result<std::vector<OutboxEntry>> SqliteStore::ListOutbox(const OutboxQuery& f) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  std::string sql =
+      "SELECT id, report_id, recipient, kind, subject, body, created_at, state, attempts, "
+      "next_attempt_at, last_error FROM outbox WHERE 1 = 1";
+  int n = 0;
+  const int state_at = f.state ? ++n : 0;
+  if (f.state) sql += " AND state = ?";
+  const int due_at = f.due_by ? ++n : 0;
+  if (f.due_by) sql += " AND next_attempt_at <= ?";
+  const int id_at = f.id ? ++n : 0;
+  if (f.id) sql += " AND id = ?";
+  sql += " ORDER BY id LIMIT ?";
+  Query q(lease.conn(), sql);
+  if (state_at) q.Bind(state_at, StateText(*f.state));
+  if (due_at) q.Bind(due_at, f.due_by);
+  if (id_at) q.Bind(id_at, f.id);
+  q.Bind(n + 1, int64_t{f.limit});
+  std::vector<OutboxEntry> out;
+  while (q.Step()) {
+    OutboxEntry e;
+    e.mail.id = q.Int(0);
+    e.mail.report_id = q.Text(1);
+    e.mail.recipient = q.Text(2);
+    e.mail.kind = q.Text(3);
+    e.mail.subject = q.Text(4);
+    e.mail.body = q.Text(5);
+    e.mail.created_at = q.Int(6);
+    e.mail.state = ParseStateText(q.Text(7));
+    e.mail.attempts = static_cast<int>(q.Int(8));
+    e.next_attempt_at = q.Int(9);
+    e.last_error = q.Text(10);
+    out.push_back(std::move(e));
+  }
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return out;
+}
+
+}  // namespace vigil

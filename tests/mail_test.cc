@@ -1,0 +1,584 @@
+// The mail gateway through the real `vigil` binary: real clients (swaks, git send-email, gpg),
+// raw SMTP for bad input and pipelining, `vigil ingest` exit codes, SIGKILL durability, and
+// outbound delivery to an SMTP sink run by the test (reminders, retries, dead letters).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "test_util.h"
+
+namespace vigil::testing {
+namespace {
+
+bool WaitUntil(const std::function<bool()>& done, int seconds = 30) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling a condition
+  }
+  return done();
+}
+
+int SmtpPort(const ServerProcess& s, const std::string& proto = "smtp") {
+  const std::string marker = proto + " listening on 127.0.0.1:";
+  const size_t at = s.startup_output().find(marker);
+  return at == std::string::npos ? 0 : std::atoi(s.startup_output().c_str() + at + marker.size());
+}
+
+void SendAll(int fd, const std::string& data) {
+  size_t sent = 0;
+  while (sent < data.size()) {
+    const ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    sent += static_cast<size_t>(n);
+  }
+}
+
+// Sends SCRIPT in one write (pipelined), then reads replies until the server closes.
+std::string Chat(int port, const std::string& script) {
+  const int fd = Connect(port);
+  if (fd < 0) return "connect failed";
+  std::thread writer([&] { SendAll(fd, script); });
+  std::string in;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) in.append(buf, static_cast<size_t>(n));
+  writer.join();
+  close(fd);
+  return in;
+}
+
+std::string Message(const std::string& subject, const std::string& body,
+                    const std::string& from = "rita@reporter.net",
+                    const std::string& extra_headers = "") {
+  return "From: Rita <" + from + ">\r\nTo: security@example.org\r\nSubject: " + subject +
+         "\r\nMessage-ID: <" + std::to_string(std::hash<std::string>()(subject + body)) +
+         "@reporter.net>\r\n" + extra_headers + "\r\n" + body + "\r\n";
+}
+
+std::string Deliver(int port, const std::string& rcpt, const std::string& message,
+                    const std::string& from = "rita@reporter.net") {
+  return Chat(port, "EHLO client\r\nMAIL FROM:<" + from + ">\r\nRCPT TO:<" + rcpt +
+                        ">\r\nDATA\r\n" + message + ".\r\nQUIT\r\n");
+}
+
+// A minimal SMTP receiver on loopback: records each message; can be stopped and restarted on
+// the same port to play a receiver that is down.
+class SmtpSink {
+ public:
+  explicit SmtpSink(int port = 0) { Start(port); }
+  ~SmtpSink() { Stop(); }
+  int port() const { return port_; }
+  void Start(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int one = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("bind");
+    socklen_t len = sizeof a;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    listen(fd_, 16);
+    stop_ = false;
+    thread_ = std::thread([this] { Loop(); });
+  }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+  std::vector<std::string> Messages() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return messages_;
+  }
+
+ private:
+  void Loop() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      const int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      Serve(c);
+      close(c);
+    }
+  }
+  void Serve(int c) {
+    SendAll(c, "220 sink ESMTP\r\n");
+    std::string in;
+    char buf[65536];
+    bool data = false;
+    std::string message;
+    for (;;) {
+      size_t nl;
+      while ((nl = in.find('\n')) != std::string::npos) {
+        std::string line = in.substr(0, nl + 1);
+        in.erase(0, nl + 1);
+        if (data) {
+          if (line == ".\r\n") {
+            data = false;
+            {
+              std::lock_guard<std::mutex> lock(mu_);
+              messages_.push_back(message);
+            }
+            message.clear();
+            SendAll(c, "250 ok\r\n");
+          } else {
+            message += line[0] == '.' ? line.substr(1) : line;
+          }
+          continue;
+        }
+        const std::string verb = line.substr(0, 4);
+        if (verb == "EHLO" || verb == "HELO")
+          SendAll(c, "250 sink\r\n");
+        else if (verb == "DATA") {
+          data = true;
+          SendAll(c, "354 go\r\n");
+        } else if (verb == "QUIT") {
+          SendAll(c, "221 bye\r\n");
+          return;
+        } else
+          SendAll(c, "250 ok\r\n");
+      }
+      pollfd p{c, POLLIN, 0};
+      if (poll(&p, 1, 5000) <= 0) return;
+      const ssize_t n = read(c, buf, sizeof buf);
+      if (n <= 0) return;
+      in.append(buf, static_cast<size_t>(n));
+    }
+  }
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<std::string> messages_;
+};
+
+// Undoes quoted-printable (soft line breaks and =XX), for reading bodies the sink received.
+std::string DecodeQp(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '=' && i + 2 < s.size() && s[i + 1] == '\r' && s[i + 2] == '\n') {
+      i += 2;
+    } else if (s[i] == '=' && i + 2 < s.size() &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 1]))) {
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+int FreePort() {
+  SmtpSink probe;
+  const int p = probe.port();
+  return p;
+}
+
+class MailTest : public ::testing::Test {
+ protected:
+  void Init(const std::string& extra = "") {
+    InitProject(dir_.path(),
+                "enabled = true\nsmtp_port = 0\nconnections_per_minute = 0\n"
+                "messages_per_minute = 0\nmax_message_bytes = 1048576\nretry_base_seconds = 1\n"
+                "retry_max_seconds = 2\n" +
+                    extra);
+    config_ = dir_.path() + "/vigil.toml";
+  }
+  std::string Inbox() { return RunVigil({"-c", config_, "mail", "inbox", "--json"}).out; }
+  size_t Count(const std::string& haystack, const std::string& needle) {
+    size_t n = 0;
+    for (size_t at = haystack.find(needle); at != std::string::npos;
+         at = haystack.find(needle, at + 1)) {
+      ++n;
+    }
+    return n;
+  }
+  std::string ReportsJson() { return RunVigil({"-c", config_, "report", "list", "--json"}).out; }
+  std::string Show(const std::string& id) {
+    return RunVigil({"-c", config_, "report", "show", id, "--json"}).out;
+  }
+  bool AllProcessed() {
+    const std::string inbox = Inbox();
+    return inbox.find("\"state\":\"stored\"") == std::string::npos;
+  }
+
+  TempDir dir_;
+  std::string config_;
+};
+
+TEST_F(MailTest, SwaksReportBecomesAReportWithTemplateFields) {
+  Init();
+  ServerProcess server(config_);
+  ASSERT_TRUE(server.started());
+  const int port = SmtpPort(server);
+  ASSERT_GT(port, 0);
+  CommandResult r = vigil::testing::Run(
+      {"swaks", "--server", "127.0.0.1:" + std::to_string(port), "--to", "security@example.org",
+       "--from", "rita@reporter.net", "--header", "Subject: Heap overflow in the parser", "--body",
+       "Reproduction steps:\nsend 70000 bytes to port 80\n\nAttack vectors:\nthe network\n"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("<-  250 2.0.0 Ok: queued as "), std::string::npos) << r.out;
+  ASSERT_TRUE(WaitUntil([&] { return ReportsJson().find("Heap overflow") != std::string::npos; }));
+  const std::string show = Show("SEC-2026-0001");
+  EXPECT_NE(show.find("\"subject\":\"Heap overflow in the parser\""), std::string::npos) << show;
+  EXPECT_NE(show.find("\"steps\":\"send 70000 bytes to port 80\""), std::string::npos) << show;
+  EXPECT_NE(show.find("\"attack_vectors\":\"the network\""), std::string::npos) << show;
+  EXPECT_NE(show.find("\"email\":\"rita@reporter.net\""), std::string::npos) << show;
+}
+
+TEST_F(MailTest, SmtpRepliesToBadInputAndPipelinedCommands) {
+  Init();
+  ServerProcess server(config_);
+  ASSERT_TRUE(server.started());
+  const int port = SmtpPort(server);
+  const std::string greeting = "220 localhost ESMTP Vigil\r\n";
+  const std::string ehlo =
+      "250-localhost\r\n250-PIPELINING\r\n250-SIZE 1048576\r\n250-8BITMIME\r\n"
+      "250 ENHANCEDSTATUSCODES\r\n";
+  // Pipelined: a foreign recipient is refused, the transaction goes on.
+  std::string out = Chat(port,
+                         "EHLO c\r\nMAIL FROM:<rita@reporter.net>\r\nRCPT TO:<x@elsewhere.org>\r\n"
+                         "RCPT TO:<security@example.org>\r\nDATA\r\n" +
+                             Message("Pipelined", "body") + ".\r\nNOOP\r\nRSET\r\nQUIT\r\n");
+  EXPECT_TRUE(out.starts_with(greeting + ehlo +
+                              "250 2.1.0 Ok\r\n550 5.1.1 <x@elsewhere.org>: recipient not "
+                              "accepted\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
+                              "250 2.0.0 Ok: queued as "))
+      << out;
+  EXPECT_TRUE(out.ends_with("\r\n250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n221 2.0.0 Bye\r\n")) << out;
+
+  // NUL bytes.
+  out = Deliver(port, "security@example.org", Message("Nul", std::string("a\0b", 3)));
+  EXPECT_NE(out.find("554 5.6.0 message contains NUL bytes\r\n"), std::string::npos) << out;
+  // A 100 KB header line.
+  out = Deliver(port, "security@example.org",
+                Message("Long header", "x", "rita@reporter.net",
+                        "X-Long: " + std::string(100 << 10, 'a') + "\r\n"));
+  EXPECT_NE(out.find("552 5.3.4 message header is larger than 65536 bytes\r\n"), std::string::npos);
+  // Over the size limit, declared and undeclared.
+  out = Chat(port, "EHLO c\r\nMAIL FROM:<a@b.org> SIZE=2000000\r\nQUIT\r\n");
+  EXPECT_NE(out.find("552 5.3.4 message size exceeds the limit of 1048576 bytes\r\n"),
+            std::string::npos);
+  std::string big;
+  for (int i = 0; i < 12000; ++i) big += std::string(98, 'b') + "\r\n";
+  out = Deliver(port, "security@example.org", Message("Big", big));
+  EXPECT_NE(out.find("552 5.3.4 message is larger than 1048576 bytes\r\n"), std::string::npos);
+  // 10,000 recipients: the first 100 are accepted, the rest told to come back.
+  std::string many = "EHLO c\r\nMAIL FROM:<rita@reporter.net>\r\n";
+  for (int i = 0; i < 10000; ++i) many += "RCPT TO:<security@example.org>\r\n";
+  out = Chat(port, many + "DATA\r\n" + Message("Many", "x") + ".\r\nQUIT\r\n");
+  EXPECT_EQ(Count(out, "250 2.1.5 Ok\r\n"), 100u);
+  EXPECT_EQ(Count(out, "452 4.5.3 too many recipients\r\n"), 9900u);
+  EXPECT_NE(out.find("250 2.0.0 Ok: queued as"), std::string::npos);
+  // Commands out of order and unknown ones.
+  out = Chat(port,
+             "MAIL FROM:<a@b.org>\r\nEHLO c\r\nRCPT TO:<security@example.org>\r\nDATA\r\n"
+             "VRFY x\r\nFOO\r\nQUIT\r\n");
+  EXPECT_EQ(out, greeting + "503 5.5.1 send EHLO or HELO first\r\n" + ehlo +
+                     "503 5.5.1 need MAIL command\r\n503 5.5.1 need MAIL command\r\n"
+                     "252 2.5.2 cannot verify, but will accept the message\r\n"
+                     "500 5.5.2 command not recognized\r\n221 2.0.0 Bye\r\n");
+  // Missing Message-ID, truncated base64, an unknown charset: accepted and readable.
+  out = Deliver(port, "security@example.org",
+                "From: r@reporter.net\r\nSubject: No id\r\n\r\nplain text\r\n");
+  EXPECT_NE(out.find("250 2.0.0 Ok: queued as"), std::string::npos) << out;
+  out = Deliver(port, "security@example.org",
+                Message("Truncated base64", "SGVsbG8gd29ybGQgZnJvbSBiYXNlNj", "rita@reporter.net",
+                        "Content-Transfer-Encoding: base64\r\n"));
+  EXPECT_NE(out.find("250 2.0.0 Ok: queued as"), std::string::npos) << out;
+  out = Deliver(port, "security@example.org",
+                Message("Unknown charset", "caf\xe9 cr\xe8me", "rita@reporter.net",
+                        "Content-Type: text/plain; charset=x-no-such-charset\r\n"));
+  EXPECT_NE(out.find("250 2.0.0 Ok: queued as"), std::string::npos) << out;
+  ASSERT_TRUE(WaitUntil([&] { return AllProcessed(); }));
+  const std::string reports = ReportsJson();
+  for (const char* s : {"Pipelined", "Many", "No id", "Truncated base64", "Unknown charset"}) {
+    EXPECT_NE(reports.find(s), std::string::npos) << s;
+  }
+  for (const char* s : {"Nul", "Long header", "Big"}) {
+    EXPECT_EQ(reports.find(std::string("\"") + s), std::string::npos) << s;
+  }
+  // A connection dropped in the middle of DATA stores nothing.
+  const size_t stored = Count(Inbox(), "\"id\":");
+  {
+    const int fd = Connect(port);
+    SendAll(fd,
+            "EHLO c\r\nMAIL FROM:<a@b.org>\r\nRCPT TO:<security@example.org>\r\nDATA\r\n"
+            "Subject: half\r\n\r\nhalf a mess");
+    char buf[4096];
+    std::string got;
+    while (got.find("354 ") == std::string::npos) {
+      const ssize_t n = read(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    close(fd);
+  }
+  EXPECT_EQ(Count(Inbox(), "\"id\":"), stored);
+}
+
+TEST_F(MailTest, LmtpRepliesOncePerRecipient) {
+  Init("lmtp_port = 0");
+  ServerProcess server(config_);
+  ASSERT_TRUE(server.started());
+  const int port = SmtpPort(server, "lmtp");
+  ASSERT_GT(port, 0);
+  const std::string out =
+      Chat(port,
+           "LHLO mta\r\nMAIL FROM:<rita@reporter.net>\r\nRCPT TO:<security@example.org>\r\n"
+           "RCPT TO:<security+SEC-2026-0077@example.org>\r\nDATA\r\n" +
+               Message("Via LMTP", "x") + ".\r\nQUIT\r\n");
+  EXPECT_EQ(Count(out, "250 2.0.0 Ok: queued as"), 2u) << out;
+}
+
+TEST_F(MailTest, IngestExitCodes) {
+  Init();
+  CommandResult ok = RunVigil({"-c", config_, "ingest"}, Message("Piped report", "details"));
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ReportsJson().find("Piped report"), std::string::npos);
+  CommandResult foreign = RunVigil({"-c", config_, "ingest", "--recipient", "x@elsewhere.org"},
+                                   Message("Foreign", "x"));
+  EXPECT_EQ(foreign.exit_code, 65);
+  EXPECT_EQ(foreign.err, "vigil: recipient <x@elsewhere.org> not accepted\n");
+  CommandResult nul = RunVigil({"-c", config_, "ingest"}, Message("N", std::string("\0", 1)));
+  EXPECT_EQ(nul.exit_code, 65);
+  EXPECT_EQ(nul.err, "vigil: message contains NUL bytes\n");
+  CommandResult junk = RunVigil({"-c", config_, "ingest"}, "not a mail at all\n");
+  EXPECT_EQ(junk.exit_code, 65);
+  EXPECT_EQ(junk.err, "vigil: message does not start with a header field\n");
+  CommandResult big =
+      RunVigil({"-c", config_, "ingest"}, Message("Big", std::string(1100000, 'x')));
+  EXPECT_EQ(big.exit_code, 65);
+  EXPECT_EQ(big.err, "vigil: message is larger than 1048576 bytes\n");
+  CommandResult later =
+      RunVigil({"-c", dir_.path() + "/missing.toml", "ingest"}, Message("L", "x"));
+  EXPECT_EQ(later.exit_code, 75);
+}
+
+TEST_F(MailTest, ReplyThreadingAndOutsiderCannotPostIntoAReport) {
+  Init();
+  ASSERT_EQ(RunVigil({"-c", config_, "ingest"}, Message("First report", "steps")).exit_code, 0);
+  const std::string id = "SEC-2026-0001";
+  ASSERT_NE(Show(id).find("First report"), std::string::npos);
+  // The reporter replies through the plus-address: a message on the thread.
+  ASSERT_EQ(RunVigil({"-c", config_, "ingest", "--recipient", "security+" + id + "@example.org"},
+                     Message("Re: [" + id + "] Report received", "more detail from rita"))
+                .exit_code,
+            0);
+  EXPECT_NE(Show(id).find("more detail from rita"), std::string::npos);
+  // A stranger guessing the id, by plus-address or subject tag, gets a report of their own.
+  ASSERT_EQ(RunVigil({"-c", config_, "ingest", "--recipient", "security+" + id + "@example.org"},
+                     Message("[" + id + "] injected", "stranger text", "mallory@evil.example"))
+                .exit_code,
+            0);
+  EXPECT_EQ(Show(id).find("stranger text"), std::string::npos);
+  EXPECT_NE(Show("SEC-2026-0002").find("stranger text"), std::string::npos);
+}
+
+TEST_F(MailTest, GitSendEmailSeriesArrivesWithItsPatchIds) {
+  Init();
+  ServerProcess server(config_);
+  ASSERT_TRUE(server.started());
+  const int port = SmtpPort(server);
+  ASSERT_EQ(RunVigil({"-c", config_, "ingest"},
+                     Message("Report for a series", "steps", "dev@reporter.net"))
+                .exit_code,
+            0);
+  const std::string id = "SEC-2026-0001";
+  const std::string repo = dir_.path() + "/repo";
+  auto git = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv{
+        "git", "-C", repo, "-c", "user.name=Dev Eloper", "-c", "user.email=dev@reporter.net"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return vigil::testing::Run(argv);
+  };
+  ASSERT_EQ(vigil::testing::Run({"git", "init", "-q", repo}).exit_code, 0);
+  std::ofstream(repo + "/a.c") << "int a;\n";
+  ASSERT_EQ(git({"add", "."}).exit_code, 0);
+  ASSERT_EQ(git({"commit", "-qm", "base"}).exit_code, 0);
+  for (int i = 1; i <= 3; ++i) {
+    std::ofstream(repo + "/a.c", std::ios::app) << "int fix" << i << ";\n";
+    ASSERT_EQ(git({"commit", "-qam", "fix part " + std::to_string(i)}).exit_code, 0);
+  }
+  CommandResult sent =
+      git({"send-email", "--smtp-server=127.0.0.1", "--smtp-server-port=" + std::to_string(port),
+           "--to=security+" + id + "@example.org", "--from=Dev Eloper <dev@reporter.net>",
+           "--confirm=never", "--suppress-cc=all", "--no-chain-reply-to", "-3", "-q"});
+  ASSERT_EQ(sent.exit_code, 0) << sent.out << sent.err;
+  ASSERT_TRUE(WaitUntil([&] {
+    return Count(RunVigil({"-c", config_, "mail", "patches", id}).out, "\n") == 3;
+  }));
+  // The same ids as `git format-patch | git patch-id --stable`.
+  CommandResult fp = git({"format-patch", "-3", "--stdout"});
+  CommandResult ids = vigil::testing::Run({"git", "patch-id", "--stable"}, fp.out);
+  const std::string listed = RunVigil({"-c", config_, "mail", "patches", id}).out;
+  size_t pos = 0;
+  int n = 0;
+  while (pos < ids.out.size()) {
+    const std::string pid = ids.out.substr(pos, 40);
+    EXPECT_NE(listed.find("v1 " + std::to_string(++n) + "/3  " + pid), std::string::npos)
+        << listed << ids.out;
+    pos = ids.out.find('\n', pos) + 1;
+  }
+  EXPECT_EQ(n, 3);
+}
+
+TEST_F(MailTest, GpgEncryptedMailIsReadAndUnknownKeyRefused) {
+  Init();
+  TempDir gnupg;
+  CommandResult key = RunVigil({"-c", config_, "key", "export"});
+  ASSERT_EQ(key.exit_code, 0) << key.err;
+  ASSERT_TRUE(key.out.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"));
+  auto gpg = [&](std::vector<std::string> args, const std::string& in) {
+    std::vector<std::string> argv{"gpg", "--homedir", gnupg.path(), "--batch", "--quiet"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return vigil::testing::Run(argv, in);
+  };
+  ASSERT_EQ(gpg({"--import"}, key.out).exit_code, 0);
+  CommandResult enc = gpg(
+      {"--encrypt", "--armor", "--trust-model", "always", "--recipient", "security@example.org"},
+      "Content-Type: text/plain\n\nsecret steps to reproduce\n");
+  ASSERT_EQ(enc.exit_code, 0) << enc.err;
+  const std::string pgpmime =
+      "From: rita@reporter.net\r\nTo: security@example.org\r\nSubject: Encrypted report\r\n"
+      "Message-ID: <enc1@reporter.net>\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; "
+      "boundary=\"b\"\r\n\r\n--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n"
+      "\r\n--b\r\nContent-Type: application/octet-stream\r\n\r\n" +
+      enc.out + "\r\n--b--\r\n";
+  CommandResult in = RunVigil({"-c", config_, "ingest"}, pgpmime);
+  ASSERT_EQ(in.exit_code, 0) << in.err;
+  EXPECT_NE(Show("SEC-2026-0001").find("secret steps to reproduce"), std::string::npos);
+  // Inline PGP, to a key the server does not hold.
+  ASSERT_EQ(gpg({"--quick-gen-key", "--passphrase", "", "other@example.net", "future-default",
+                 "default", "never"},
+                "")
+                .exit_code,
+            0);
+  CommandResult other =
+      gpg({"--encrypt", "--armor", "--trust-model", "always", "--recipient", "other@example.net"},
+          "hidden\n");
+  CommandResult refused =
+      RunVigil({"-c", config_, "ingest"}, Message("Wrong key", other.out, "rita@reporter.net"));
+  EXPECT_EQ(refused.exit_code, 65);
+  EXPECT_TRUE(refused.err.starts_with("vigil: message is encrypted to key "))
+      << "[" << refused.err << "]";
+  EXPECT_NE(refused.err.find(", not to the project key "), std::string::npos);
+}
+
+TEST_F(MailTest, SigkillDuringConcurrentSessionsLosesNoAcknowledgedMessage) {
+  Init();
+  auto server = std::make_unique<ServerProcess>(config_);
+  ASSERT_TRUE(server->started());
+  const int port = SmtpPort(*server);
+  std::mutex mu;
+  std::set<std::string> acked;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; !stop; ++i) {
+        const std::string out =
+            Deliver(port, "security@example.org",
+                    Message("load " + std::to_string(t) + "/" + std::to_string(i), "x"));
+        const size_t at = out.find("250 2.0.0 Ok: queued as ");
+        if (at == std::string::npos) {
+          if (out.empty() || out == "connect failed") return;
+          continue;
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        acked.insert(out.substr(at + 24, 16));
+      }
+    });
+  }
+  ASSERT_TRUE(WaitUntil([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return acked.size() >= 200;
+  }));
+  EXPECT_EQ(server->Stop(SIGKILL), 128 + SIGKILL);
+  stop = true;
+  for (auto& c : clients) c.join();
+  const std::string inbox = Inbox();
+  for (const std::string& id : acked) {
+    EXPECT_NE(inbox.find("\"id\":\"" + id + "\""), std::string::npos) << id;
+  }
+  // Restarted, the server processes what was stored but not yet processed.
+  server = std::make_unique<ServerProcess>(config_);
+  ASSERT_TRUE(server->started());
+  EXPECT_TRUE(WaitUntil([&] { return AllProcessed(); }, 60));
+  EXPECT_EQ(RunVigil({"-c", config_, "audit", "verify"}).exit_code, 0);
+}
+
+TEST_F(MailTest, OutboundReminderRetriesAfterReceiverDownAndDeadLetters) {
+  const int port = FreePort();
+  Init("smarthost = \"smtp://127.0.0.1:" + std::to_string(port) + "\"\nmax_attempts = 3");
+  ServerProcess server(config_);
+  ASSERT_TRUE(server.started());
+  // The receiver is down: the reporter's receipt waits in the outbox.
+  ASSERT_EQ(RunVigil({"-c", config_, "ingest"}, Message("Outbound", "steps")).exit_code, 0);
+  ASSERT_TRUE(WaitUntil([&] {
+    return RunVigil({"-c", config_, "mail", "outbox", "--json"}).out.find("\"attempts\":1") !=
+           std::string::npos;
+  }));
+  SmtpSink sink(port);
+  ASSERT_TRUE(WaitUntil([&] { return sink.Messages().size() == 1; }));
+  const std::string mail = DecodeQp(sink.Messages().front());
+  EXPECT_NE(mail.find("Subject: [SEC-2026-0001] Report received\r\n"), std::string::npos) << mail;
+  EXPECT_NE(mail.find("Reply-To: <security+SEC-2026-0001@example.org>\r\n"), std::string::npos);
+  EXPECT_NE(mail.find("Auto-Submitted: auto-generated\r\n"), std::string::npos);
+  EXPECT_NE(mail.find("\r\n\r\nEMBARGO REMINDER: SEC-2026-0001 is a private vulnerability "
+                      "report under embargo until "),
+            std::string::npos)
+      << mail;
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // any retry would have happened by now
+  EXPECT_EQ(sink.Messages().size(), 1u);                 // delivered once, not twice
+  // The receiver goes away for good: after max_attempts the mail is dead-lettered.
+  sink.Stop();
+  ASSERT_EQ(RunVigil({"-c", config_, "ingest", "--recipient", "security+SEC-2026-0001@example.org"},
+                     Message("Re: x", "reporter follow-up"))
+                .exit_code,
+            0);
+  ASSERT_EQ(
+      RunVigil({"-c", config_, "report", "invite", "SEC-2026-0001", "--email", "carl@example.org"})
+          .exit_code,
+      0);
+  ASSERT_TRUE(WaitUntil([&] {
+    return RunVigil({"-c", config_, "mail", "outbox", "--state", "dead"}).out.find("carl@") !=
+           std::string::npos;
+  }));
+  const std::string dead = RunVigil({"-c", config_, "mail", "outbox", "--state", "dead"}).out;
+  EXPECT_NE(dead.find("attempts 3  last error: smarthost: "), std::string::npos) << dead;
+  const std::string dead_id = dead.substr(0, dead.find(' '));
+  sink.Start(port);
+  CommandResult retry = RunVigil({"-c", config_, "mail", "retry", dead_id});
+  EXPECT_EQ(retry.exit_code, 0) << retry.err;
+  ASSERT_TRUE(WaitUntil([&] {
+    for (const std::string& m : sink.Messages()) {
+      if (m.find("To: <carl@example.org>") != std::string::npos) return true;
+    }
+    return false;
+  }));
+}
+
+}  // namespace
+}  // namespace vigil::testing

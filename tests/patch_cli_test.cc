@@ -1,0 +1,223 @@
+// `vigil patch inspect|check|apply` as a user runs them on a real repository: results equal
+// git's, bad input is refused with an exact message, and the repository is never touched by a
+// refused or failing command.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <fstream>
+
+#include "test_util.h"
+
+namespace vigil::testing {
+namespace {
+
+class PatchCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    setenv("HOME", dir_.path().c_str(), 1);
+    setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+    setenv("GIT_AUTHOR_NAME", "A U Thor", 1);
+    setenv("GIT_AUTHOR_EMAIL", "author@example.com", 1);
+    setenv("GIT_COMMITTER_NAME", "C O Mitter", 1);
+    setenv("GIT_COMMITTER_EMAIL", "committer@example.com", 1);
+    setenv("TZ", "UTC", 1);
+    repo_ = dir_.path() + "/repo";
+    Git({"init", "-q", "-b", "main", repo_});
+    std::string lines;
+    for (int i = 1; i <= 50; ++i) lines += "line " + std::to_string(i) + "\n";
+    Write("repo/a.txt", lines);
+    Commit("base");
+    Git({"-C", repo_, "branch", "old"});
+    lines.replace(lines.find("line 20\n"), 8, "line twenty\n");
+    Write("repo/a.txt", lines);
+    Git({"-C", repo_, "add", "-A"});
+    Git({"-C", repo_, "commit", "-q",
+         "--author=J\xc3\xb6rg \xc3\x85str\xc3\xb6m <jorg@example.com>", "-m",
+         "Fix line 20\n\nThe twentieth line was wrong."});
+    patch_ = Write("fix.patch", Git({"-C", repo_, "format-patch", "-1", "--stdout", "main"}));
+    patch_date_ = Git({"-C", repo_, "log", "-1", "--format=%ad", "main"});
+    patch_date_.pop_back();
+    original_tree_ = Git({"-C", repo_, "rev-parse", "main^{tree}"});
+    Git({"-C", repo_, "reset", "-q", "--hard", "main~1"});
+    lines.replace(lines.find("line 19\n"), 8, "line nineteen\n");
+    Git({"-C", repo_, "checkout", "-q", "-b", "diverged"});
+    Write("repo/a.txt", lines);
+    Commit("touch line 19");
+    Git({"-C", repo_, "checkout", "-q", "main"});
+    Write("repo/local.txt", "uncommitted\n");
+  }
+
+  std::string Git(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"git"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    CommandResult r = vigil::testing::Run(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+  void Commit(const std::string& message) {
+    Git({"-C", repo_, "add", "-A"});
+    Git({"-C", repo_, "commit", "-q", "-m", message});
+  }
+  std::string Write(const std::string& name, const std::string& content) {
+    std::string path = dir_.path() + "/" + name;
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+  /// Refs, HEAD, index and work tree: everything a command must leave alone.
+  std::string RepoState() {
+    return Git({"-C", repo_, "for-each-ref"}) + Git({"-C", repo_, "rev-parse", "HEAD"}) +
+           Git({"-C", repo_, "status", "--porcelain", "--untracked-files=all"}) +
+           Git({"-C", repo_, "diff", "--cached"}) + Git({"-C", repo_, "diff"});
+  }
+
+  TempDir dir_;
+  std::string repo_, patch_, patch_date_, original_tree_;
+};
+
+TEST_F(PatchCliTest, InspectShowsWhatGitSees) {
+  CommandResult r = RunVigil({"patch", "inspect", "--json", patch_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(patch_);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CommandResult git_id = vigil::testing::Run({"git", "patch-id", "--stable"}, text);
+  EXPECT_NE(r.out.find("\"patch_id\":\"" + git_id.out.substr(0, 40) + "\""), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\"author\":{\"name\":\"J\xc3\xb6rg \xc3\x85str\xc3\xb6m\","
+                       "\"email\":\"jorg@example.com\""),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\"subject\":\"Fix line 20\""), std::string::npos);
+  EXPECT_NE(r.out.find("\"message\":\"Fix line 20\\n\\nThe twentieth line was wrong.\\n\""),
+            std::string::npos);
+  EXPECT_NE(r.out.find("\"files\":[{\"path\":\"a.txt\",\"old_path\":\"a.txt\",\"status\":"
+                       "\"modified\",\"insertions\":1,\"deletions\":1,\"binary\":false}]"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\"series\":{\"version\":1,\"index\":1,\"total\":1}"), std::string::npos);
+  // Standard input works too; the text form names the patch.
+  CommandResult stdin_run = RunVigil({"patch", "inspect", "-"}, text);
+  EXPECT_EQ(stdin_run.exit_code, 0);
+  EXPECT_EQ(stdin_run.out.rfind("patch 1/1  Fix line 20\n", 0), 0u) << stdin_run.out;
+}
+
+TEST_F(PatchCliTest, CheckAnswersPerRevisionAndExitsNonZeroUnlessAllApply) {
+  const std::string before = RepoState();
+  CommandResult ok =
+      RunVigil({"patch", "check", "--repo", repo_, "--onto", "main", "--onto", "old", patch_});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(ok.out, "main  patch 1/1  applies\nold  patch 1/1  applies\n");
+  CommandResult bad = RunVigil({"patch", "check", "--repo", repo_, "--onto", "main", "--onto",
+                                "diverged", "--json", patch_});
+  EXPECT_EQ(bad.exit_code, 4) << bad.err;
+  EXPECT_NE(bad.out.find("\"result\":\"conflict\",\"offset\":0,\"message\":\"patch 1/1: hunk 1 of "
+                         "a.txt does not apply at line 17\",\"file\":\"a.txt\",\"hunk\":1,"
+                         "\"line\":17"),
+            std::string::npos)
+      << bad.out;
+  CommandResult unknown =
+      RunVigil({"patch", "check", "--repo", repo_, "--onto", "--upload-pack=x", patch_});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(unknown.err, "vigil: invalid revision \"--upload-pack=x\"\n");
+  CommandResult none =
+      RunVigil({"patch", "check", "--repo", dir_.path(), "--onto", "main", patch_});
+  EXPECT_EQ(none.exit_code, 3);
+  EXPECT_EQ(none.err, "vigil: not a git repository: " + dir_.path() + "\n");
+  EXPECT_EQ(RepoState(), before);
+}
+
+TEST_F(PatchCliTest, ApplyCreatesTheCommitsOfGitAmAndMovesNothingElse) {
+  const std::string before = RepoState();
+  CommandResult r = RunVigil({"patch", "apply", "--repo", repo_, "--onto", "old", patch_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(r.out.size(), 41u);
+  const std::string commit = r.out.substr(0, 40);
+  EXPECT_EQ(RepoState(), before);
+  // The author, date and message of the mail; the tree of the original commit.
+  const std::string mail_date = patch_date_;
+  EXPECT_EQ(Git({"-C", repo_, "show", "-s", "--format=%an <%ae> %ad|%B", commit}),
+            "J\xc3\xb6rg \xc3\x85str\xc3\xb6m <jorg@example.com> " + mail_date +
+                "|Fix line 20\n\nThe twentieth line was wrong.\n\n");
+  EXPECT_EQ(Git({"-C", repo_, "rev-parse", commit + "^{tree}"}), original_tree_);
+
+  CommandResult branch =
+      RunVigil({"patch", "apply", "--repo", repo_, "--onto", "old", "--branch", "sec/fix", patch_});
+  ASSERT_EQ(branch.exit_code, 0) << branch.err;
+  EXPECT_EQ(Git({"-C", repo_, "rev-parse", "sec/fix"}), branch.out);
+
+  const std::string with_branch = RepoState();
+  CommandResult fail = RunVigil(
+      {"patch", "apply", "--repo", repo_, "--onto", "diverged", "--branch", "sec/x", patch_});
+  EXPECT_EQ(fail.exit_code, 4);
+  EXPECT_EQ(fail.err, "vigil: patch 1/1: hunk 1 of a.txt does not apply at line 17\n");
+  EXPECT_EQ(fail.out, "");
+  EXPECT_EQ(RepoState(), with_branch);
+}
+
+// Every refused input: the exact message, exit code 2, and the repository untouched.
+TEST_F(PatchCliTest, BadInputIsRefusedExactlyAndNeverTouchesTheRepository) {
+  std::ifstream in(patch_);
+  const std::string good((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto replace = [&](std::string s, const std::string& from, const std::string& to) {
+    size_t at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return at == std::string::npos ? s : s.replace(at, from.size(), to);
+  };
+  const std::string diff_at = "diff --git";
+  struct Case {
+    std::string name, input, message;
+  };
+  std::vector<Case> cases = {
+      {"truncated mbox", good.substr(0, good.size() - 3),
+       "mbox: message 1 is truncated: its last line has no newline"},
+      {"cut in a hunk", good.substr(0, good.find("+line twenty")),
+       "patch 1/1: hunk 1 of a.txt: wrong line count"},
+      {"wrong hunk counts", replace(good, "@@ -17,7 +17,7 @@", "@@ -17,9 +17,7 @@"),
+       "patch 1/1: hunk 1 of a.txt: wrong line count"},
+      {"NUL byte", replace(good, "The twentieth", std::string("The\0twentieth", 13)),
+       "message 1: contains a NUL byte"},
+      {"unknown charset",
+       replace(good, "Subject: [PATCH] Fix line 20",
+               "Subject: =?x-no-such-charset?q?Fix_line_20?="),
+       "message 1: cannot convert from x-no-such-charset to UTF-8"},
+      {"dot-dot path",
+       replace(
+           replace(replace(good, "diff --git a/a.txt b/a.txt", "diff --git a/../a.txt b/../a.txt"),
+                   "--- a/a.txt", "--- a/../a.txt"),
+           "+++ b/a.txt", "+++ b/../a.txt"),
+       "patch 1/1: path \"../a.txt\" has a \"..\" component"},
+      {"absolute path",
+       replace(replace(replace(good, "diff --git a/a.txt b/a.txt", "diff --git a//etc/x b//etc/x"),
+                       "--- a/a.txt", "--- a//etc/x"),
+               "+++ b/a.txt", "+++ b//etc/x"),
+       "patch 1/1: path \"/etc/x\" is absolute"},
+      {"no patch", "From: a@example.com\nSubject: hello\n\njust words\n",
+       "message 1: no patch found"},
+      {"empty", "", "mbox: input is empty"},
+  };
+  const std::string before = RepoState();
+  for (const Case& c : cases) {
+    const std::string file = Write("bad.patch", c.input);
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"patch", "inspect", file},
+          {"patch", "check", "--repo", repo_, "--onto", "old", file},
+          {"patch", "apply", "--repo", repo_, "--onto", "old", "--branch", "bad", file}}) {
+      CommandResult r = RunVigil(args);
+      EXPECT_EQ(r.exit_code, 2) << c.name << " " << args[1];
+      EXPECT_EQ(r.err, "vigil: " + c.message + "\n") << c.name << " " << args[1];
+    }
+    EXPECT_EQ(RepoState(), before) << c.name;
+  }
+  // Size limits: 50 MiB by default, configurable.
+  const std::string big = Write("big.patch", good + std::string((50u << 20), 'x'));
+  CommandResult r = RunVigil({"patch", "apply", "--repo", repo_, "--onto", "old", big});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "vigil: input is over the limit of 52428800 bytes\n");
+  r = RunVigil({"patch", "inspect", "--max-bytes", "100", patch_});
+  EXPECT_EQ(r.err, "vigil: input is over the limit of 100 bytes\n");
+  r = RunVigil({"patch", "inspect", "--max-bytes", "100", "-"}, good);
+  EXPECT_EQ(r.err, "vigil: input is over the limit of 100 bytes\n");
+  EXPECT_EQ(RepoState(), before);
+}
+
+}  // namespace
+}  // namespace vigil::testing
