@@ -221,3 +221,71 @@ TEST_F(PatchCliTest, BadInputIsRefusedExactlyAndNeverTouchesTheRepository) {
 
 }  // namespace
 }  // namespace vigil::testing
+
+namespace vigil::testing {
+namespace {
+
+// The workflow: a report, a patch uploaded through the API and the CLI, its applicability on
+// master and the supported branch, an approval that moves the report to `approved`.
+TEST_F(PatchCliTest, WorkflowThroughTheCliAndTheApi) {
+  const std::string project = dir_.path() + "/project";
+  const std::string token = InitProject(project, "path = \"" + repo_ +
+                                                     "\"\nsupported_branches = [\"old\"]\n"
+                                                     "master_branch = \"main\"");
+  const std::string config = project + "/vigil.toml";
+  auto vigil = [&](std::vector<std::string> args, const std::string& in = "") {
+    args.insert(args.begin(), {"-c", config});
+    return RunVigil(args, in);
+  };
+  CommandResult submitted = vigil({"report", "submit", "--subject", "Leak", "--steps", "x"});
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
+  const std::string id = submitted.out.substr(0, submitted.out.find('\n'));
+  ASSERT_EQ(vigil({"user", "add", "alice@example.org", "--role", "maintainer"}).exit_code, 0);
+  ASSERT_EQ(vigil({"report", "assign", id, "--to", "alice@example.org"}).exit_code, 0);
+  ASSERT_EQ(vigil({"report", "confirm", id}).exit_code, 0);
+  ASSERT_EQ(vigil({"report", "classify", id, "--level", "1"}).exit_code, 0);
+
+  CommandResult up = vigil({"patch", "submit", id, patch_});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  EXPECT_EQ(up.out.rfind("s1v1  main  by ", 0), 0u) << up.out;
+  EXPECT_NE(up.out.find("  main: applies"), std::string::npos) << up.out;
+  EXPECT_NE(up.out.find("  old: applies"), std::string::npos) << up.out;
+
+  // The same series through the API is another series (no thread, no change-id).
+  std::ifstream in(patch_);
+  const std::string mbox((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ServerProcess server(config);
+  ASSERT_TRUE(server.started());
+  // (Http() always sends JSON; an upload is text.)
+  HttpResult posted = HttpRaw(
+      server.port(), "POST /api/v1/reports/" + id +
+                         "/patches?branch=old HTTP/1.1\r\nHost: localhost\r\nAuthorization: "
+                         "Bearer " +
+                         token + "\r\nContent-Type: text/plain\r\nContent-Length: " +
+                         std::to_string(mbox.size()) + "\r\nConnection: close\r\n\r\n" + mbox);
+  EXPECT_EQ(posted.status, 201) << posted.body << posted.head;
+  EXPECT_NE(posted.body.find("\"revision\":\"s2v1\""), std::string::npos) << posted.body;
+  EXPECT_NE(posted.body.find("\"target_branch\":\"old\""), std::string::npos);
+  HttpResult json_type =
+      Http(server.port(), "POST", "/api/v1/reports/" + id + "/patches", "{}", token);
+  EXPECT_EQ(json_type.status, 400) << json_type.body;
+  HttpResult listed = Http(server.port(), "GET", "/api/v1/reports/" + id + "/patches", "", token);
+  EXPECT_EQ(listed.status, 200);
+  EXPECT_NE(listed.body.find("\"applies\":true"), std::string::npos) << listed.body;
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+
+  // The author of the patch is not a maintainer here; alice approves it.
+  CommandResult approved = vigil({"patch", "approve", id, "s1v1", "--as", "alice@example.org"});
+  ASSERT_EQ(approved.exit_code, 0) << approved.err;
+  EXPECT_EQ(approved.out, id + " s1v1 approved by alice@example.org\n");
+  CommandResult shown = vigil({"report", "show", id});
+  EXPECT_NE(shown.out.find("state        approved"), std::string::npos) << shown.out;
+  CommandResult again = vigil({"patch", "recheck", id, "--json"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("\"approved\":true"), std::string::npos);
+  CommandResult events = vigil({"audit", "verify"});
+  EXPECT_EQ(events.exit_code, 0) << events.err;
+}
+
+}  // namespace
+}  // namespace vigil::testing

@@ -48,6 +48,15 @@ Result<ReportService*> CliContext::Service() {
   return service_.get();
 }
 
+Result<PatchService*> CliContext::Patches() {
+  if (!patches_) {
+    Result<ReportService*> s = Service();
+    if (!s.ok()) return s.status();
+    patches_ = std::make_unique<PatchService>(*store_, clock_, (*s)->config());
+  }
+  return patches_.get();
+}
+
 Principal CliContext::Operator() const {
   Principal p;
   p.kind = Principal::Kind::kLocal;

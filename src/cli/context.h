@@ -10,6 +10,7 @@
 #include "core/status.h"
 #include "mail/openpgp.h"
 #include "service/config.h"
+#include "service/patch_service.h"
 #include "service/report_service.h"
 #include "service/system_clock.h"
 #include "store/sqlite_store.h"
@@ -42,6 +43,8 @@ class CliContext {
   Result<const Config*> LoadConfig();
   /// Opens the store and the service (once). Requires the configuration.
   Result<ReportService*> Service();
+  /// The patch workflow on the same store (opens it like Service()).
+  Result<PatchService*> Patches();
   /// The local operator: every CLI action is audited as "cli:<user>".
   Principal Operator() const;
   /// Prints "vigil: <message>" to stderr and sets the exit code for S. Returns false if S failed.
@@ -53,6 +56,7 @@ class CliContext {
   SystemClock clock_;
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<ReportService> service_;
+  std::unique_ptr<PatchService> patches_;
 };
 
 // Command groups.

@@ -12,6 +12,7 @@
 #include "patch/apply_series.h"
 #include "patch/git_repository.h"
 #include "patch/patch_series.h"
+#include "service/patch_json.h"
 
 namespace vigil {
 namespace {
@@ -20,6 +21,8 @@ namespace json = boost::json;
 using patch::SeriesPatch;
 
 struct PatchOptions {
+  std::string report, revision, as;
+  int series = 0;
   std::string file;
   std::string repo = ".";
   std::vector<std::string> onto;
@@ -252,6 +255,36 @@ void Apply(CliContext& ctx, const PatchOptions& o) {
   ctx.Print(out);
 }
 
+std::string RevisionText(const std::vector<PatchRevision>& all) {
+  std::string out;
+  for (const PatchRevision& r : all) {
+    out += r.Name() + "  " + r.target_branch + "  by " + r.submitter + "  " +
+           FormatUtc(r.created_at) + "\n";
+    for (const StoredPatch& p : r.patches) {
+      out += "  " + std::to_string(p.position) + ". " + p.subject + "  <" + p.author_email + ">  " +
+             p.patch_id + "\n";
+    }
+    for (const StoredApplicability& a : r.applicability) {
+      out += "  " + a.branch + ": " + (a.applies ? "applies" : "does not apply") + "  " + a.result +
+             "\n";
+    }
+    for (const StoredApproval& a : r.approvals) {
+      out += "  approved by " + a.approver +
+             (a.voided_at ? " (voided: " + a.voided_reason + ")" : std::string()) + "\n";
+    }
+    for (const StoredTrailer& t : r.trailers) {
+      out += "  " + t.name + ": " + t.person_name + " <" + t.email + ">\n";
+    }
+  }
+  return out;
+}
+
+void ShowRevisions(CliContext& ctx, const PatchOptions& o,
+                   const Result<std::vector<PatchRevision>>& r) {
+  if (!ctx.Check(r.status())) return;
+  ctx.Print(o.json ? json::serialize(RevisionsJson(*r)) + "\n" : RevisionText(*r));
+}
+
 }  // namespace
 
 void AddPatchCommands(CLI::App& app, CliContext& ctx) {
@@ -289,6 +322,65 @@ void AddPatchCommands(CLI::App& app, CliContext& ctx) {
     cmd->add_option("--committer-name", o->committer_name, "Committer name (default: git's)");
     cmd->add_option("--committer-email", o->committer_email, "Committer email (default: git's)");
     cmd->callback([&ctx, o] { Apply(ctx, *o); });
+  }
+  // The workflow on reports (these need vigil.toml and the database).
+  {
+    auto o = std::make_shared<PatchOptions>();
+    auto* cmd = group->add_subcommand("submit", "Attach a patch series to a report");
+    cmd->add_option("REPORT", o->report, "Report id")->required();
+    add_input(cmd, *o);
+    cmd->add_option("--branch", o->branch, "Target branch (default: project.master_branch)");
+    cmd->add_option("--series", o->series, "Add a revision to this series of the report");
+    cmd->add_flag("--json", o->json, "JSON output");
+    cmd->callback([&ctx, o] {
+      Result<PatchService*> s = ctx.Patches();
+      if (!ctx.Check(s.status())) return;
+      Result<std::string> input = ReadInput(o->file, o->max_bytes);
+      if (!ctx.Check(input.status())) return;
+      PatchSubmitOptions options;
+      options.target_branch = o->branch;
+      options.series = o->series;
+      Result<PatchRevision> r = (*s)->SubmitSeries(ctx.Operator(), o->report, *input, options);
+      if (!ctx.Check(r.status())) return;
+      ShowRevisions(ctx, *o, std::vector<PatchRevision>{*r});
+    });
+  }
+  {
+    auto o = std::make_shared<PatchOptions>();
+    auto* cmd = group->add_subcommand("list", "Show a report's patch revisions");
+    cmd->add_option("REPORT", o->report, "Report id")->required();
+    cmd->add_flag("--json", o->json, "JSON output");
+    cmd->callback([&ctx, o] {
+      Result<PatchService*> s = ctx.Patches();
+      if (!ctx.Check(s.status())) return;
+      ShowRevisions(ctx, *o, (*s)->Revisions(o->report));
+    });
+  }
+  {
+    auto o = std::make_shared<PatchOptions>();
+    auto* cmd = group->add_subcommand(
+        "recheck", "Re-check the latest revisions on every branch (after branches moved)");
+    cmd->add_option("REPORT", o->report, "Report id")->required();
+    cmd->add_flag("--json", o->json, "JSON output");
+    cmd->callback([&ctx, o] {
+      Result<PatchService*> s = ctx.Patches();
+      if (!ctx.Check(s.status())) return;
+      ShowRevisions(ctx, *o, (*s)->Recheck(ctx.Operator(), o->report));
+    });
+  }
+  {
+    auto o = std::make_shared<PatchOptions>();
+    auto* cmd = group->add_subcommand("approve", "Approve a revision, pinned to its patch-ids");
+    cmd->add_option("REPORT", o->report, "Report id")->required();
+    cmd->add_option("REVISION", o->revision, "Revision, e.g. s1v2")->required();
+    cmd->add_option("--as", o->as, "The approving maintainer's account email")->required();
+    cmd->callback([&ctx, o] {
+      Result<PatchService*> s = ctx.Patches();
+      if (!ctx.Check(s.status())) return;
+      Result<PatchRevision> r = (*s)->Approve(ctx.Operator(), o->report, o->revision, o->as);
+      if (!ctx.Check(r.status())) return;
+      ctx.Print(o->report + " " + r->Name() + " approved by " + o->as + "\n");
+    });
   }
 }
 

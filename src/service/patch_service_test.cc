@@ -1,0 +1,253 @@
+// The patch workflow on a real repository: revisions, the applicability matrix, approvals pinned
+// to patch-ids, voiding, re-checks after branches move, and the report's approval.
+#include "service/patch_service.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "patch/git_sandbox.h"
+#include "service/report_service.h"
+#include "store/sqlite_store.h"
+
+namespace vigil {
+namespace {
+
+constexpr Instant kT0 = 1'790'000'000LL * kMicrosPerSecond;
+using patch::GitSandbox;
+
+class PatchServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(git_.ok());
+    setenv("HOME", git_.dir().c_str(), 1);
+    setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+    // A project with master and one supported branch that differs near the fix.
+    ASSERT_EQ(git_.Git({"init", "-q", "-b", "master"}), "");
+    std::string lines;
+    for (int i = 1; i <= 30; ++i) lines += "line " + std::to_string(i) + "\n";
+    git_.Write("src/agent.c", lines);
+    Commit("base");
+    git_.Git({"branch", "release-1"});
+    git_.Git({"checkout", "-q", "release-1"});
+    std::string old = lines;
+    old.replace(old.find("line 10\n"), 8, "line ten (release)\n");
+    git_.Write("src/agent.c", old);
+    Commit("release tweak");
+    git_.Git({"checkout", "-q", "master"});
+    lines_ = lines;
+
+    db_dir_ = git_.dir() + "/.vigil";
+    std::filesystem::create_directories(db_dir_);
+    store_ = std::move(SqliteStore::Open(db_dir_ + "/vigil.db")).value();
+    config_.supported_branches = {"release-1"};
+    config_.repository_path = git_.dir();
+    reports_ = std::make_unique<ReportService>(*store_, clock_, config_);
+    patches_ = std::make_unique<PatchService>(*store_, clock_, config_);
+    local_.kind = Principal::Kind::kLocal;
+    local_.email = "root";
+    for (auto [email, role] : {std::pair{"alice@example.org", AccountRole::kMaintainer},
+                               {"author@example.com", AccountRole::kMaintainer},
+                               {"mia@example.org", AccountRole::kMember}}) {
+      ASSERT_TRUE(reports_->AddAccount(local_, email, "", role, "").ok());
+    }
+    SubmitRequest req;
+    req.fields.subject = "Token leak";
+    req.fields.steps = "run it";
+    req.reporter_email = "rita@example.org";
+    Result<Submitted> s = reports_->Submit(Principal{}, req);
+    ASSERT_TRUE(s.ok());
+    id_ = s->id;
+    ASSERT_TRUE(reports_->Assign(local_, id_, "alice@example.org").ok());
+    ASSERT_TRUE(reports_->Confirm(local_, id_).ok());
+    ASSERT_TRUE(reports_->Classify(local_, id_, 1).ok());  // master + every supported branch
+    ASSERT_TRUE(reports_->Invite(local_, id_, "carl@example.org", "", Role::kCollaborator).ok());
+    ASSERT_TRUE(reports_->Invite(local_, id_, "olga@example.org", "", Role::kObserver).ok());
+    carl_ = {Principal::Kind::kCapability, "carl@example.org", AccountRole::kMember, id_};
+    olga_ = {Principal::Kind::kCapability, "olga@example.org", AccountRole::kMember, id_};
+    alice_ = {Principal::Kind::kAccount, "alice@example.org", AccountRole::kMaintainer, ""};
+  }
+  void TearDown() override {
+    patches_.reset();
+    reports_.reset();
+    store_.reset();
+  }
+
+  void Commit(const std::string& message) {
+    git_.Git({"add", "-A"});
+    ASSERT_EQ(git_.Git({"commit", "-q", "-m", message}), "");
+  }
+  /// A format-patch mail changing line N of src/agent.c on top of BASE; the commit is dropped.
+  std::string FixMail(const std::string& base, int n, const std::string& text,
+                      const std::string& extra_headers = "", std::string from = "") {
+    git_.Git({"checkout", "-q", "--detach", base});
+    std::string content = GitSandbox::ReadFile(git_.dir() + "/src/agent.c");
+    if (from.empty()) from = "line " + std::to_string(n) + "\n";
+    content.replace(content.find(from), from.size(), text + "\n");
+    git_.Write("src/agent.c", content);
+    git_.Git({"add", "-A"});
+    git_.Git(
+        {"commit", "-q", "-m",
+         "agent: fix line " + std::to_string(n) + "\n\nReviewed-by: Rev Iewer <rev@example.com>"});
+    std::string mail = git_.Git({"format-patch", "-1", "--stdout"});
+    git_.Git({"checkout", "-q", "master"});
+    if (!extra_headers.empty()) mail.insert(mail.find("Subject:"), extra_headers);
+    return mail;
+  }
+  std::vector<std::string> EventKinds() {
+    std::vector<std::string> kinds;
+    for (const StoredEvent& e : *store_->Events(id_)) kinds.push_back(e.kind);
+    return kinds;
+  }
+  const StoredApplicability& Row(const PatchRevision& r, const std::string& branch) {
+    for (const StoredApplicability& a : r.applicability) {
+      if (a.branch == branch) return a;
+    }
+    static StoredApplicability none;
+    ADD_FAILURE() << "no row for " << branch;
+    return none;
+  }
+
+  GitSandbox git_;
+  std::string lines_, db_dir_, id_;
+  FakeClock clock_{kT0};
+  Config config_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<ReportService> reports_;
+  std::unique_ptr<PatchService> patches_;
+  Principal local_, carl_, olga_, alice_;
+};
+
+TEST_F(PatchServiceTest, RevisionsMatrixApprovalsAndTheReportsApproval) {
+  // Line 11 sits next to release-1's own change of line 10: the fix conflicts there.
+  const std::string v1 = FixMail("master", 11, "line 11 fixed", "Message-ID: <v1@example.com>\n");
+  Result<PatchRevision> s1v1 = patches_->SubmitSeries(carl_, id_, v1, {});
+  ASSERT_TRUE(s1v1.ok()) << s1v1.status().message();
+  EXPECT_EQ(s1v1->Name(), "s1v1");
+  EXPECT_EQ(s1v1->target_branch, "master");
+  EXPECT_EQ(s1v1->submitter, "carl@example.org");
+  ASSERT_EQ(s1v1->trailers.size(), 1u);
+  EXPECT_EQ(s1v1->trailers[0].name, "Reviewed-by");
+  EXPECT_EQ(s1v1->trailers[0].email, "rev@example.com");
+  EXPECT_TRUE(Row(*s1v1, "master").applies);
+  EXPECT_EQ(Row(*s1v1, "master").result, R"([{"result":"applies","offset":0}])");
+  EXPECT_FALSE(Row(*s1v1, "release-1").applies);
+  EXPECT_EQ(
+      Row(*s1v1, "release-1").result,
+      R"([{"result":"conflict","offset":0,"message":"patch 1/1: hunk 1 of src/agent.c does not apply at line 8"}])");
+
+  // Observers read but do not submit; the author of a patch does not approve it.
+  EXPECT_EQ(patches_->SubmitSeries(olga_, id_, v1, {}).status().message(),
+            "not allowed to submit patches to " + id_);
+  EXPECT_EQ(patches_->Approve(carl_, id_, "s1v1", "").status().message(),
+            "not allowed to approve patches of " + id_);
+  EXPECT_EQ(patches_->Approve(local_, id_, "s1v1", "author@example.com").status().message(),
+            "author@example.com wrote a patch of s1v1 and cannot approve it");
+  EXPECT_EQ(patches_->Approve(local_, id_, "s1v1", "mia@example.org").status().message(),
+            "mia@example.org is not an active maintainer account");
+  ASSERT_TRUE(patches_->Approve(alice_, id_, "s1v1", "").ok());
+  EXPECT_EQ(patches_->Approve(alice_, id_, "s1v1", "").status().message(),
+            "s1v1 is already approved by alice@example.org");
+  EXPECT_EQ(store_->GetReport(id_)->state, State::kFixing);  // release-1 is not covered
+
+  // A reply in the thread is the next revision; its patch-ids differ, so the approval goes.
+  const std::string v2 = FixMail("master", 11, "line 11 fixed better",
+                                 "Message-ID: <v2@example.com>\nIn-Reply-To: <v1@example.com>\n");
+  Result<PatchRevision> s1v2 = patches_->SubmitSeries(carl_, id_, v2, {});
+  ASSERT_TRUE(s1v2.ok()) << s1v2.status().message();
+  EXPECT_EQ(s1v2->Name(), "s1v2");
+  std::vector<PatchRevision> all = *patches_->Revisions(id_);
+  ASSERT_EQ(all.size(), 2u);
+  ASSERT_EQ(all[0].approvals.size(), 1u);
+  EXPECT_NE(all[0].approvals[0].voided_at, 0);
+  EXPECT_EQ(all[0].approvals[0].voided_reason, "s1v2 has different patch-ids");
+  EXPECT_EQ(patches_->Approve(alice_, id_, "s1v1", "").status().message(),
+            "s1v1 is not the latest revision of series 1 (s1v2 is)");
+  ASSERT_TRUE(patches_->Approve(alice_, id_, "s1v2", "").ok());
+  EXPECT_EQ(store_->GetReport(id_)->state, State::kFixing);
+  EXPECT_EQ(
+      PatchService::BranchesMissingApproval(*patches_->Revisions(id_), {"master", "release-1"}),
+      std::vector<std::string>{"release-1"});
+
+  // A backport series for release-1; once approved, every required branch has an approved
+  // revision that applies: the report is approved.
+  const std::string backport = FixMail("release-1", 11, "line 11 fixed on release");
+  PatchSubmitOptions to_release;
+  to_release.target_branch = "release-1";
+  Result<PatchRevision> s2v1 = patches_->SubmitSeries(carl_, id_, backport, to_release);
+  ASSERT_TRUE(s2v1.ok()) << s2v1.status().message();
+  EXPECT_EQ(s2v1->Name(), "s2v1");
+  EXPECT_TRUE(Row(*s2v1, "release-1").applies);
+  ASSERT_TRUE(patches_->Approve(local_, id_, "s2v1", "alice@example.org").ok());
+  EXPECT_EQ(store_->GetReport(id_)->state, State::kApproved);
+
+  const std::vector<std::string> kinds = EventKinds();
+  for (const char* kind : {"patch.submitted", "revision.checked", "revision.approved",
+                           "approval.voided", "report.approved"}) {
+    EXPECT_NE(std::find(kinds.begin(), kinds.end(), kind), kinds.end()) << kind;
+  }
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
+TEST_F(PatchServiceTest, RecheckAfterABranchMovesCanCompleteTheApproval) {
+  Result<PatchRevision> s1v1 =
+      patches_->SubmitSeries(carl_, id_, FixMail("master", 11, "line 11 fixed"), {});
+  ASSERT_TRUE(s1v1.ok());
+  ASSERT_TRUE(patches_->Approve(alice_, id_, "s1v1", "").ok());
+  EXPECT_EQ(store_->GetReport(id_)->state, State::kFixing);
+  // release-1 drops its change of line 10: the master fix now applies there.
+  git_.Git({"checkout", "-q", "release-1"});
+  git_.Write("src/agent.c", lines_);
+  Commit("release: back to master's line 10");
+  git_.Git({"checkout", "-q", "master"});
+  Result<std::vector<PatchRevision>> rechecked = patches_->Recheck(carl_, id_);
+  ASSERT_TRUE(rechecked.ok()) << rechecked.status().message();
+  EXPECT_TRUE(Row(rechecked->back(), "release-1").applies);
+  EXPECT_EQ(Row(rechecked->back(), "release-1").commit,
+            git_.Git({"rev-parse", "release-1"}).substr(0, 40));
+  EXPECT_EQ(store_->GetReport(id_)->state, State::kApproved);
+  EXPECT_EQ(EventKinds().back(), "report.approved");
+}
+
+TEST_F(PatchServiceTest, SeriesLinkingBranchesAndLimits) {
+  const std::string mail = FixMail("master", 5, "line five");
+  ASSERT_TRUE(patches_->SubmitSeries(carl_, id_, mail, {}).ok());
+  // Without a thread or change-id, a second upload is a new series; explicit linking adds v2.
+  EXPECT_EQ(patches_->SubmitSeries(carl_, id_, mail, {})->Name(), "s2v1");
+  PatchSubmitOptions link;
+  link.series = 1;
+  Result<PatchRevision> v2 = patches_->SubmitSeries(carl_, id_, mail, link);
+  ASSERT_TRUE(v2.ok());
+  EXPECT_EQ(v2->Name(), "s1v2");
+  link.series = 7;
+  EXPECT_EQ(patches_->SubmitSeries(carl_, id_, mail, link).status().message(),
+            "series 7 does not exist");
+  PatchSubmitOptions other;
+  other.target_branch = "feature";
+  EXPECT_EQ(patches_->SubmitSeries(carl_, id_, mail, other).status().message(),
+            "branch feature is not master or a supported branch");
+  EXPECT_EQ(patches_->SubmitSeries(carl_, id_, "not a patch\n", {}).status().message(),
+            "message 1: no patch found");
+  std::string bad = mail;
+  bad.replace(bad.find("@@ -2,7 +2,7 @@"), 15, "@@ -2,9 +2,7 @@");
+  EXPECT_EQ(patches_->SubmitSeries(carl_, id_, bad, {}).status().message(),
+            "patch 1/1: hunk 1 of src/agent.c: wrong line count");
+
+  Config small = config_;
+  small.patch_max_bytes = 1024;
+  PatchService limited(*store_, clock_, small);
+  EXPECT_EQ(limited.SubmitSeries(carl_, id_, mail, {}).status().message(),
+            "patch upload is " + std::to_string(mail.size()) + " bytes, over the limit of 1024");
+  Config unchecked = config_;
+  unchecked.repository_path.clear();
+  PatchService no_repo(*store_, clock_, unchecked);
+  EXPECT_EQ(no_repo.Recheck(carl_, id_).status().message(),
+            "no repository is configured ([repository] path)");
+  Result<PatchRevision> stored_only = no_repo.SubmitSeries(carl_, id_, mail, {});
+  ASSERT_TRUE(stored_only.ok());
+  EXPECT_TRUE(stored_only->applicability.empty());
+}
+
+}  // namespace
+}  // namespace vigil
