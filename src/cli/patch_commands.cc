@@ -46,14 +46,16 @@ Result<std::string> ReadInput(const std::string& file, size_t limit) {
     }
     in.reserve(static_cast<size_t>(st.st_size) + 1);
   }
-  // Reads in large steps straight into the string (no per-chunk reallocation).
+  // Reads straight into the string: a regular file in one step (its size plus one byte, to
+  // notice growth), a pipe in doubling steps.
+  size_t step = in.capacity() > 0 ? in.capacity() : size_t{64} << 10;
   for (;;) {
-    size_t have = in.size();
-    size_t step = std::max<size_t>(in.capacity() - have, 1u << 20);
+    const size_t have = in.size();
     in.resize(have + step);
-    size_t n = std::fread(in.data() + have, 1, step, f);
+    const size_t n = std::fread(in.data() + have, 1, step, f);
     in.resize(have + n);
-    if (n == 0 || in.size() > limit) break;
+    if (n < step || in.size() > limit) break;
+    step = std::min(in.size(), limit + 1 - in.size() + 1);
   }
   if (f != stdin) std::fclose(f);
   if (in.size() > limit) return Status::TooLarge(too_large);
