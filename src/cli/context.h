@@ -67,11 +67,11 @@ void AddDataCommands(CLI::App& app, CliContext& ctx);      // audit verify, back
 void AddCvssCommands(CLI::App& app, CliContext& ctx);      // cvss
 void AddAdvisoryCommands(CLI::App& app, CliContext& ctx);  // advisory ...
 void AddDiscloseCommands(CLI::App& app, CliContext& ctx);  // plan ..., disclose, public ...
-void AddServerCommands(CLI::App& app, CliContext& ctx);   // init, serve
-void AddReportCommands(CLI::App& app, CliContext& ctx);   // report ...
-void AddAccountCommands(CLI::App& app, CliContext& ctx);  // user ..., token ...
-void AddDataCommands(CLI::App& app, CliContext& ctx);     // audit verify, backup, restore
-void AddMailCommands(CLI::App& app, CliContext& ctx);     // ingest, mail ..., key export
+void AddServerCommands(CLI::App& app, CliContext& ctx);    // init, serve
+void AddReportCommands(CLI::App& app, CliContext& ctx);    // report ...
+void AddAccountCommands(CLI::App& app, CliContext& ctx);   // user ..., token ...
+void AddDataCommands(CLI::App& app, CliContext& ctx);      // audit verify, backup, restore
+void AddMailCommands(CLI::App& app, CliContext& ctx);      // ingest, mail ..., key export
 
 // The mail gateway (cli/mail_commands.cc).
 /// Reads the project's OpenPGP key from the data folder.
@@ -83,6 +83,6 @@ struct MailRuntime;
 /// Starts the listener, processor and sender when [mail] is enabled (else does nothing).
 Result<std::shared_ptr<MailRuntime>> StartMail(const Config& config, ReportService& service,
                                                const Clock& clock);
-void AddPatchCommands(CLI::App& app, CliContext& ctx);    // patch inspect|check|apply
+void AddPatchCommands(CLI::App& app, CliContext& ctx);  // patch inspect|check|apply
 
 }  // namespace vigil

@@ -249,8 +249,7 @@ Result<Config> LoadConfig(const std::string& path) {
   const std::string file = std::filesystem::path(path).filename().string();
   for (const auto& [k, v] : root.as_table()) {
     if (k != "project" && k != "embargo" && k != "server" && k != "web" && k != "data" &&
-        k != "advisory" && k != "disclosure" && k != "mail" && k != "repository" &&
-        k != "patch") {
+        k != "advisory" && k != "disclosure" && k != "mail" && k != "repository" && k != "patch") {
       return Status::Invalid(file + ": " + k + ": unknown key");
     }
   }

@@ -81,7 +81,7 @@ class SqliteStore final : public Store {
   Status ApplyDisclosureRows(WriteBatch& batch, const std::string& report_id);
   Status ApplyMailRows(WriteBatch& batch, const std::string& report_id);  // sqlite_store_mail.cc
   Result<std::unique_ptr<SqliteConnection>> OpenReader();
-  Status ApplyWebRows(WriteBatch& batch, const std::string& report_id);  // sqlite_store_web.cc
+  Status ApplyWebRows(WriteBatch& batch, const std::string& report_id);    // sqlite_store_web.cc
   Status ApplyPatchRows(WriteBatch& batch, const std::string& report_id);  // patch module
 
   const std::string path_;
