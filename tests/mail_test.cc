@@ -550,8 +550,13 @@ TEST_F(MailTest, OutboundReminderRetriesAfterReceiverDownAndDeadLetters) {
                       "report under embargo until "),
             std::string::npos)
       << mail;
-  std::this_thread::sleep_for(std::chrono::seconds(3));  // any retry would have happened by now
-  EXPECT_EQ(sink.Messages().size(), 1u);                 // delivered once, not twice
+  // Once the row is marked sent the sender never touches it again: then exactly one copy must
+  // have arrived (a retry of an acknowledged mail would be a second one).
+  ASSERT_TRUE(WaitUntil([&] {
+    return RunVigil({"-c", config_, "mail", "outbox", "--json"}).out.find("\"state\":\"sent\"") !=
+           std::string::npos;
+  }));
+  EXPECT_EQ(sink.Messages().size(), 1u);  // delivered once, not twice
   // The receiver goes away for good: after max_attempts the mail is dead-lettered.
   sink.Stop();
   ASSERT_EQ(RunVigil({"-c", config_, "ingest", "--recipient", "security+SEC-2026-0001@example.org"},
