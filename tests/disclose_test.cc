@@ -196,12 +196,15 @@ class DiscloseTest : public ::testing::Test {
     Ok({"report", "confirm", id});
     Ok({"report", "classify", id, "--level", "1"});
     Ok({"report", "invite", id, "--email", "olga@distro.example", "--role", "observer"});
-    const std::string mbox = dir_.path() + "/fix.mbox";
-    CommandResult a = Vigil({"plan", "approve", id, "--branch", "master", "--mbox", mbox});
-    EXPECT_EQ(a.out, id + ": v1 approved for master; the report is fixing\n") << a.err;
-    Ok({"plan", "approve", id, "--branch", "release-1.0", "--mbox", mbox});
-    CommandResult last = Vigil({"plan", "approve", id, "--branch", "release-1.1", "--mbox", mbox});
-    EXPECT_EQ(last.out, id + ": v1 approved for release-1.1; the report is approved\n") << last.err;
+    // The fix arrives through the patch engine as one series for master; it applies on both
+    // supported branches (on release-1.0 at an offset), so alice's approval covers all three.
+    CommandResult up = Vigil({"patch", "submit", id, dir_.path() + "/fix.mbox"});
+    EXPECT_EQ(up.exit_code, 0) << up.err;
+    EXPECT_NE(up.out.find("  release-1.0: applies"), std::string::npos) << up.out;
+    CommandResult a = Vigil({"patch", "approve", id, "s1v1", "--as", "alice@example.org"});
+    EXPECT_EQ(a.out, id + " s1v1 approved by alice@example.org\n") << a.err;
+    CommandResult show = Vigil({"report", "show", id});
+    EXPECT_NE(show.out.find("state        approved"), std::string::npos) << show.out;
     return id;
   }
 
@@ -329,13 +332,13 @@ TEST_F(DiscloseTest, Level1FromSubmissionToDisclosed) {
   EXPECT_EQ(dry.out,
             id +
                 ": preconditions met; the disclosure would:\n"
-                "  1. apply v1 (2 patches) to master at " +
+                "  1. apply s1v1 (2 patches) to master at " +
                 master + " as security/" + id +
                 "-master\n"
-                "  2. apply v1 (2 patches) to release-1.0 at " +
+                "  2. apply s1v1 (2 patches) to release-1.0 at " +
                 r10 + " as security/" + id +
                 "-release-1.0\n"
-                "  3. apply v1 (2 patches) to release-1.1 at " +
+                "  3. apply s1v1 (2 patches) to release-1.1 at " +
                 r11 + " as security/" + id +
                 "-release-1.1\n"
                 "  4. push security/" +
@@ -460,16 +463,17 @@ TEST_F(DiscloseTest, RefusalsHaveExactMessages) {
   EXPECT_EQ(wrong.err, "vigil: only the on-duty maintainer alice@example.org can confirm\n");
   Ok({"plan", "confirm", id, "--as", "alice@example.org"}, Utc(saturday - 3600));
 
-  // A revision changed after approval (its stored mail no longer has the approved patch-id).
+  // A revision changed after approval (its stored diff no longer has the approved patch-id).
   const std::vector<std::string> ids = Lines(Git(work_, {"patch-id", "--stable"}, mbox_).out);
   std::string changed = mbox_;
   const size_t at = changed.find("+  if (len == 0 || len > max)");
   changed.replace(at, 29, "+  if (len == 0 || len >= max)");
   const std::vector<std::string> changed_ids =
       Lines(Git(work_, {"patch-id", "--stable"}, changed).out);
-  Write(dir_.path() + "/changed.mbox", changed);
-  Sql("UPDATE pinned_revisions SET mbox = CAST(readfile('" + dir_.path() +
-      "/changed.mbox') AS TEXT) WHERE branch = 'master'");
+  const std::string edit =
+      "UPDATE patches SET diff = replace(diff, '+  if (len == 0 || len > max)', "
+      "'+  if (len == 0 || len >= max)') WHERE position = 1";
+  Sql(edit);
   CommandResult tampered = Vigil({"disclose", id}, after);
   EXPECT_EQ(tampered.exit_code, 4);
   EXPECT_EQ(tampered.err, "vigil: cannot disclose " + id +
@@ -477,8 +481,8 @@ TEST_F(DiscloseTest, RefusalsHaveExactMessages) {
                               "1/2: patch-id " +
                               changed_ids[0].substr(0, 12) + ", approved " + ids[0].substr(0, 12) +
                               ")\n");
-  Sql("UPDATE pinned_revisions SET mbox = CAST(readfile('" + dir_.path() +
-      "/fix.mbox') AS TEXT) WHERE branch = 'master'");
+  Sql("UPDATE patches SET diff = replace(diff, '+  if (len == 0 || len >= max)', "
+      "'+  if (len == 0 || len > max)') WHERE position = 1");
 
   // A branch that moved so that its approved revision no longer applies.
   const std::string before = GitOut(work_, {"rev-parse", "release-1.1"});

@@ -15,7 +15,7 @@ namespace {
 namespace json = boost::json;
 
 struct DiscloseOptions {
-  std::string id, branch, mbox, label = "v1", slot, on_duty, as, title, text;
+  std::string id, slot, on_duty, as, title, text;
   int notice_days = -1;
   bool dry_run = false, publish_closed = false;
 };
@@ -68,26 +68,8 @@ void AddDiscloseCommands(CLI::App& app, CliContext& ctx) {
     cmd->add_option("id", o->id, "Report id, e.g. SEC-2026-0001")->required();
   };
 
-  auto* plan = app.add_subcommand("plan", "The disclosure plan: approvals, slot, on-duty");
+  auto* plan = app.add_subcommand("plan", "The disclosure plan: slot, on-duty");
   plan->require_subcommand(1);
-
-  auto* approve = plan->add_subcommand(
-      "approve", "Pin a revision (format-patch mbox) as approved for a branch");
-  id_arg(approve);
-  approve->add_option("--branch", o->branch, "Target branch")->required();
-  approve->add_option("--mbox", o->mbox, "The revision's mails ('-' reads stdin)")->required();
-  approve->add_option("--label", o->label, "Revision label (v1, v2, ...)");
-  approve->callback([&ctx, o] {
-    DiscloseServices* s = DiscloseServicesFor(ctx);
-    if (!s) return;
-    Result<std::string> mbox = ReadFileOrStdin(o->mbox, 20u << 20);
-    if (!ctx.Check(mbox.status())) return;
-    Result<Report> r =
-        s->disclosure->PinRevision(ctx.Operator(), o->id, o->branch, o->label, *mbox);
-    if (!ctx.Check(r.status())) return;
-    ctx.Print(o->id + ": " + o->label + " approved for " + o->branch + "; the report is " +
-              StateName(r->state) + "\n");
-  });
 
   auto* schedule = plan->add_subcommand("schedule", "Schedule the disclosure slot");
   id_arg(schedule);

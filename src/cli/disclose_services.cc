@@ -18,7 +18,7 @@ DiscloseServices* DiscloseServicesFor(CliContext& ctx) {
   } else {
     s->clock = std::make_unique<SystemClock>();
   }
-  s->approved = std::make_unique<PinnedRevisionSource>((*reports)->store());
+  s->approved = std::make_unique<PatchRevisionSource>((*reports)->store());
   if (!config.forge_api_url.empty()) {
     s->forge = MakeGitHubForge(config.forge_api_url, config.forge_repository, config.forge_token);
   }

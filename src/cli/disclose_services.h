@@ -18,7 +18,7 @@ inline constexpr char kTestNowEnv[] = "VIGIL_TEST_NOW";
 
 struct DiscloseServices {
   std::unique_ptr<Clock> clock;
-  std::unique_ptr<PinnedRevisionSource> approved;
+  std::unique_ptr<PatchRevisionSource> approved;
   std::unique_ptr<Forge> forge;
   std::unique_ptr<AdvisoryService> advisories;
   std::unique_ptr<DisclosureService> disclosure;

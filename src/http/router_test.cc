@@ -43,7 +43,7 @@ class ApiTest : public ::testing::Test {
     router_ = std::make_unique<Router>(*service_, *limiter_);
     AddApiRoutes(*router_, *service_, metrics_);
     AddMailRoutes(*router_, *service_, clock_);
-    approved_ = std::make_unique<PinnedRevisionSource>(*store_);
+    approved_ = std::make_unique<PatchRevisionSource>(*store_);
     advisories_ = std::make_unique<AdvisoryService>(*store_, clock_, config_, *approved_);
     disclosure_ = std::make_unique<DisclosureService>(*store_, clock_, config_, *approved_,
                                                       *advisories_, nullptr);
@@ -119,7 +119,7 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<SqliteStore> store_;
   Config config_;
   std::unique_ptr<ReportService> service_;
-  std::unique_ptr<PinnedRevisionSource> approved_;
+  std::unique_ptr<PatchRevisionSource> approved_;
   std::unique_ptr<AdvisoryService> advisories_;
   std::unique_ptr<DisclosureService> disclosure_;
   std::unique_ptr<PatchService> patch_service_;

@@ -477,7 +477,7 @@ TEST_F(WebTest, ReporterRepliesWithAttachmentsAndChoosesCredit) {
 
 // The disclose module's panel on the report page, and the reporter's credit choice as consent.
 TEST_F(WebTest, ReportPageShowsTheDisclosurePanel) {
-  PinnedRevisionSource approved(*store_);
+  PatchRevisionSource approved(*store_);
   AdvisoryService advisories(*store_, clock_, config_, approved);
   DisclosureService disclosure(*store_, clock_, config_, approved, advisories, nullptr);
   web_->slots.disclosure = DisclosureSlot(advisories, disclosure, config_);

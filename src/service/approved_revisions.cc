@@ -1,5 +1,7 @@
 #include "service/approved_revisions.h"
 
+#include <algorithm>
+#include <map>
 #include <sstream>
 
 #include "patch/mailinfo.h"
@@ -43,25 +45,72 @@ Result<std::vector<ApprovedPatch>> ReadPatchMails(std::string_view mbox) {
   return out;
 }
 
-Result<std::optional<ApprovedRevision>> PinnedRevisionSource::ForBranch(
-    const std::string& report_id, const std::string& branch) {
-  Result<std::vector<PinnedRevisionRow>> rows = store_.PinnedRevisions(report_id);
-  if (!rows.ok()) return rows.status();
-  for (const PinnedRevisionRow& row : *rows) {
-    if (row.branch != branch) continue;
-    ApprovedRevision r;
-    r.branch = row.branch;
-    r.label = row.label;
-    r.approved_by = row.approved_by;
-    r.approved_at = row.approved_at;
-    std::istringstream ids(row.patch_ids);
-    for (std::string id; ids >> id;) r.approved_patch_ids.push_back(id);
-    Result<std::vector<ApprovedPatch>> patches = ReadPatchMails(row.mbox);
-    if (!patches.ok()) return patches.status();
-    r.patches = std::move(patches).value();
-    return std::optional<ApprovedRevision>(std::move(r));
+namespace {
+
+/// The unvoided approval pinned to R's patch-ids, on any revision of R's series (a resubmitted
+/// revision with the same patch-ids keeps the approval), or null.
+const StoredApproval* ApprovalOf(const std::vector<PatchRevision>& all, const PatchRevision& r) {
+  for (const PatchRevision& o : all) {
+    if (o.series != r.series) continue;
+    for (const StoredApproval& a : o.approvals) {
+      if (a.voided_at == 0 && a.patch_ids == r.patch_ids) return &a;
+    }
   }
-  return std::optional<ApprovedRevision>();
+  return nullptr;
+}
+
+bool AppliedOn(const PatchRevision& r, const std::string& branch) {
+  return std::any_of(r.applicability.begin(), r.applicability.end(),
+                     [&](const StoredApplicability& a) { return a.branch == branch && a.applies; });
+}
+
+}  // namespace
+
+Result<std::optional<ApprovedRevision>> PatchRevisionSource::ForBranch(const std::string& report_id,
+                                                                       const std::string& branch) {
+  Result<std::vector<PatchRevision>> all = store_.PatchRevisions(report_id);
+  if (!all.ok()) return all.status();
+  // The latest revision of every series, by series number.
+  std::map<int, const PatchRevision*> latest;
+  for (const PatchRevision& r : *all) {
+    const PatchRevision*& l = latest[r.series];
+    if (!l || r.version > l->version) l = &r;
+  }
+  const PatchRevision* chosen = nullptr;
+  const StoredApproval* approval = nullptr;
+  for (int pass = 0; pass < 2 && !chosen; ++pass) {
+    for (const auto& [series, r] : latest) {
+      const bool fits = pass == 0 ? r->target_branch == branch : AppliedOn(*r, branch);
+      const StoredApproval* a = fits ? ApprovalOf(*all, *r) : nullptr;
+      if (a) {
+        chosen = r;
+        approval = a;
+        break;
+      }
+    }
+  }
+  if (!chosen) return std::optional<ApprovedRevision>();
+  ApprovedRevision out;
+  out.branch = branch;
+  out.label = chosen->Name();
+  out.approved_by = approval->approver;
+  out.approved_at = approval->created_at;
+  std::istringstream ids(approval->patch_ids);
+  for (std::string id; ids >> id;) out.approved_patch_ids.push_back(id);
+  for (const StoredPatch& p : chosen->patches) {
+    ApprovedPatch a;
+    a.subject = p.subject;
+    a.diff = p.diff;
+    Result<std::vector<patch::PatchIdEntry>> now = patch::ComputePatchIds(p.diff);
+    // A diff that no longer reads, or no longer holds one patch, has no patch-id to match.
+    a.patch_id = now.ok() && now->size() == 1 ? now->front().patch_id : "(unreadable)";
+    a.author_name = p.author_name;
+    a.author_email = p.author_email;
+    a.author_date = p.author_date;
+    a.message = p.message;
+    out.patches.push_back(std::move(a));
+  }
+  return std::optional<ApprovedRevision>(std::move(out));
 }
 
 }  // namespace vigil

@@ -1,6 +1,6 @@
-// What disclosure needs to know about approved patches, behind one narrow interface so that the
-// patch engine's series, revisions and approvals can feed it: per branch, the approved patches as
-// mail, the patch-ids pinned at approval, and what `git am` would record from each mail.
+// What disclosure needs to know about approved patches, behind one narrow interface fed by the
+// patch engine's series, revisions and approvals: per branch, the approved patches, the
+// patch-ids pinned at approval, and what `git am` records from each mail.
 #pragma once
 
 #include <optional>
@@ -27,7 +27,7 @@ struct ApprovedPatch {
 
 struct ApprovedRevision {
   std::string branch;
-  std::string label;  // "v2"
+  std::string label;  // the revision, "s1v2"
   std::string approved_by;
   Instant approved_at = 0;
   std::vector<std::string> approved_patch_ids;  // pinned at approval, in order
@@ -47,11 +47,14 @@ class ApprovedRevisionSource {
 /// and "the revision has no patch".
 Result<std::vector<ApprovedPatch>> ReadPatchMails(std::string_view mbox);
 
-/// Approved revisions pinned in the store (PinnedRevisionRow) — the source until the patch
-/// engine's approvals are wired in.
-class PinnedRevisionSource final : public ApprovedRevisionSource {
+/// The approved revisions of the patch engine (PatchService): for a branch, the latest revision
+/// of a series that holds an unvoided approval pinned to its patch-ids, preferring a series that
+/// targets the branch, then one whose last check found it applying there. Each patch's patch-id
+/// is computed again from the stored diff, so a revision edited after its approval (in the
+/// database) shows up as a changed patch-id.
+class PatchRevisionSource final : public ApprovedRevisionSource {
  public:
-  explicit PinnedRevisionSource(Store& store) : store_(store) {}
+  explicit PatchRevisionSource(Store& store) : store_(store) {}
   Result<std::optional<ApprovedRevision>> ForBranch(const std::string& report_id,
                                                     const std::string& branch) override;
 

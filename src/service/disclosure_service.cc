@@ -26,7 +26,6 @@ namespace {
 
 namespace json = boost::json;
 constexpr int kMaxAttempts = 8;
-constexpr size_t kMaxMboxBytes = 20u << 20;
 constexpr size_t kMaxPublicTextBytes = 64u << 10;
 
 std::string Short(const std::string& id) { return id.substr(0, 12); }
@@ -145,71 +144,6 @@ Status DisclosureService::AlertCoordinator(const Report& r, const std::string& w
   b.events.push_back({r.id, clock_.Now(), "system", "disclosure.blocked",
                       json::serialize(json::object{{"reason", why}})});
   return store_.Write(std::move(b)).status();
-}
-
-Result<Report> DisclosureService::PinRevision(const Principal& actor, const std::string& id,
-                                              const std::string& branch, const std::string& label,
-                                              const std::string& mbox) {
-  if (mbox.size() > kMaxMboxBytes) return Status::TooLarge("the revision is larger than 20 MiB");
-  if (label.size() > 32 || label.find_first_of(" \r\n\t") != std::string::npos) {
-    return Status::Invalid("revision label must be one word of at most 32 characters");
-  }
-  Result<std::vector<ApprovedPatch>> patches = ReadPatchMails(mbox);
-  if (!patches.ok()) return patches.status();
-  std::string ids;
-  for (const ApprovedPatch& p : *patches) ids += (ids.empty() ? "" : " ") + p.patch_id;
-  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    Result<Report> r = store_.GetReport(id);
-    if (!r.ok()) return r.status();
-    if (r->level < kMinLevel || PolicyForLevel(r->level).route != Route::kEmbargoed) {
-      return Status::Conflict("cannot approve a revision for " + id +
-                              ": it is not on the embargoed route");
-    }
-    const std::vector<std::string> required =
-        RequiredBranches(r->level, config_.master_branch, config_.supported_branches);
-    if (std::find(required.begin(), required.end(), branch) == required.end()) {
-      return Status::Invalid("branch \"" + branch.substr(0, 64) + "\" is not required for " + id +
-                             " (level " + std::to_string(r->level) + ")");
-    }
-    if (r->state != State::kFixing && r->state != State::kApproved) {
-      return Status::Conflict("cannot approve a revision for " + id + ": it is " +
-                              StateName(r->state));
-    }
-    Result<std::vector<PinnedRevisionRow>> pinned = store_.PinnedRevisions(id);
-    if (!pinned.ok()) return pinned.status();
-    std::vector<std::string> missing;
-    for (const std::string& b : required) {
-      const bool has = b == branch || std::any_of(pinned->begin(), pinned->end(),
-                                                  [&](const auto& p) { return p.branch == b; });
-      if (!has) missing.push_back(b);
-    }
-    const Instant now = clock_.Now();
-    Report after = *r;
-    if (r->state == State::kFixing) {
-      CommandArgs args;
-      args.branches_missing_approval = missing;
-      Result<Report> approved = ApplyCommand(*r, Command::kApprove, args, now);
-      if (approved.ok()) after = *approved;
-    }
-    WriteBatch b;
-    b.report = after;
-    b.expected_version = r->version;
-    b.disclosure.pinned.push_back(
-        {id, branch, label.empty() ? "v1" : label, mbox, ids, actor.AuditName(), now});
-    b.events.push_back(
-        {id, now, actor.AuditName(), "revision.approved",
-         json::serialize(json::object{{"branch", branch}, {"label", label}, {"patch_ids", ids}})});
-    if (after.state != r->state) {
-      b.events.push_back({id, now, actor.AuditName(), "report.approved", "{}"});
-    }
-    Result<WriteResult> w = store_.Write(std::move(b));
-    if (w.ok()) {
-      after.version = w->version;
-      return after;
-    }
-    if (w.status().code() != Code::kAborted) return w.status();
-  }
-  return Status::Unavailable("too much contention on " + id + "; try again");
 }
 
 Result<PlanResult> DisclosureService::Schedule(const Principal& actor, const std::string& id,

@@ -41,13 +41,6 @@ class DisclosureService {
   DisclosureService(Store& store, const Clock& clock, const Config& config,
                     ApprovedRevisionSource& approved, AdvisoryService& advisories, Forge* forge);
 
-  /// Pins MBOX as the revision approved for BRANCH (its patch-ids are the approval), until the
-  /// patch engine's approvals are wired in. When every branch the level requires has one, the
-  /// report moves from fixing to approved in the same write.
-  Result<Report> PinRevision(const Principal& actor, const std::string& id,
-                             const std::string& branch, const std::string& label,
-                             const std::string& mbox);
-
   /// Schedules the disclosure (approved -> scheduled). Refusals (kConflict): core's schedule
   /// refusals (slot not in the future, past the embargo cap); "cannot schedule ID: the slot X
   /// leaves observers less than N days of notice". Observers get their notice queued for

@@ -270,6 +270,8 @@ CREATE TABLE patch_approvals (
   PRIMARY KEY (report_id, revision, approver)
 );
 )sql"},
+    // Approved revisions come from the patch engine's approvals (patch-1), no longer pinned here.
+    {"disclose-2", "DROP TABLE pinned_revisions;"},
 };
 
 // WAL size (in pages) that wakes the checkpoint thread.

@@ -54,7 +54,6 @@ class SqliteStore final : public Store {
   Result<std::optional<DisclosurePlanRow>> FindDisclosurePlan(
       const std::string& report_id) override;
   Result<std::vector<DisclosureStepRow>> DisclosureLog(const std::string& report_id) override;
-  Result<std::vector<PinnedRevisionRow>> PinnedRevisions(const std::string& report_id) override;
 
   Result<std::vector<InboxMail>> PendingInbox(int limit) override;
   Result<std::vector<InboxMail>> ListInbox(int limit) override;

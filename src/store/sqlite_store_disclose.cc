@@ -1,5 +1,5 @@
 // The disclose module's part of SqliteStore: advisory drafts, disclosure plans, the execution log
-// of disclosures and pinned approved revisions (tables of migration "disclose-1").
+// of disclosures (tables of migrations "disclose-1" and "disclose-2").
 #include "store/sqlite_query.h"
 #include "store/sqlite_store.h"
 
@@ -42,17 +42,6 @@ Status SqliteStore::ApplyDisclosureRows(WriteBatch& b, const std::string& report
               "VALUES (?, ?, ?, ?, ?, ?)");
     ins.Bind(1, id).Bind(2, seq).Bind(3, s.step).Bind(4, s.state).Bind(5, s.detail);
     VIGIL_RETURN_IF_ERROR(ins.Bind(6, s.at).Run());
-  }
-  for (const PinnedRevisionRow& p : d.pinned) {
-    Query up(w,
-             "INSERT INTO pinned_revisions (report_id, branch, label, mbox, patch_ids, "
-             "approved_by, approved_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id, "
-             "branch) DO UPDATE SET label = excluded.label, mbox = excluded.mbox, "
-             "patch_ids = excluded.patch_ids, approved_by = excluded.approved_by, "
-             "approved_at = excluded.approved_at");
-    up.Bind(1, id_or(p.report_id)).Bind(2, p.branch).Bind(3, p.label).Bind(4, p.mbox);
-    up.Bind(5, p.patch_ids).Bind(6, p.approved_by);
-    VIGIL_RETURN_IF_ERROR(up.Bind(7, p.approved_at).Run());
   }
   for (ScheduledMail& s : d.scheduled_outbox) {
     OutboxMail& o = s.mail;
@@ -109,21 +98,6 @@ Result<std::vector<DisclosureStepRow>> SqliteStore::DisclosureLog(const std::str
   q.Bind(1, report_id);
   std::vector<DisclosureStepRow> out;
   while (q.Step()) out.push_back({report_id, q.Text(0), q.Text(1), q.Text(2), q.Int(3)});
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return out;
-}
-
-Result<std::vector<PinnedRevisionRow>> SqliteStore::PinnedRevisions(const std::string& report_id) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(),
-          "SELECT branch, label, mbox, patch_ids, approved_by, approved_at FROM pinned_revisions "
-          "WHERE report_id = ? ORDER BY branch");
-  q.Bind(1, report_id);
-  std::vector<PinnedRevisionRow> out;
-  while (q.Step()) {
-    out.push_back({report_id, q.Text(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4), q.Int(5)});
-  }
   VIGIL_RETURN_IF_ERROR(q.status());
   return out;
 }

@@ -146,7 +146,7 @@ struct WebWrites {
   std::optional<ReporterPrefs> reporter_prefs;     // upserted
 };
 
-// --- disclose module: advisory drafts, disclosure plans, execution logs, pinned approvals ---
+// --- disclose module: advisory drafts, disclosure plans, execution logs ---
 
 /// A report's advisory draft, as a JSON document owned by service/advisory_draft.h.
 struct AdvisoryDraftRow {
@@ -177,18 +177,6 @@ struct DisclosureStepRow {
   Instant at = 0;
 };
 
-/// The revision approved for one branch, pinned to its patch-ids at approval. Until the patch
-/// engine's approvals are wired in, this is where disclosure reads approved revisions from.
-struct PinnedRevisionRow {
-  std::string report_id;
-  std::string branch;
-  std::string label;      // "v2"
-  std::string mbox;       // the revision's patches as `git format-patch` mail
-  std::string patch_ids;  // the approved `git patch-id --stable` ids, space-separated, in order
-  std::string approved_by;
-  Instant approved_at = 0;
-};
-
 /// A mail to be sent no earlier than SEND_AT (an observer's notice before the slot).
 struct ScheduledMail {
   OutboxMail mail;
@@ -200,7 +188,6 @@ struct DisclosureWrites {
   std::optional<AdvisoryDraftRow> advisory;
   std::optional<DisclosurePlanRow> plan;
   std::vector<DisclosureStepRow> steps;
-  std::vector<PinnedRevisionRow> pinned;
   std::vector<ScheduledMail> scheduled_outbox;
 };
 
@@ -471,7 +458,6 @@ class Store {
       const std::string& report_id) = 0;
   /// The execution log of REPORT_ID's disclosure, in the order the entries were written.
   virtual Result<std::vector<DisclosureStepRow>> DisclosureLog(const std::string& report_id) = 0;
-  virtual Result<std::vector<PinnedRevisionRow>> PinnedRevisions(const std::string& report_id) = 0;
   // ---- mail gateway ----
   /// Inbox messages not processed yet, oldest first.
   virtual Result<std::vector<InboxMail>> PendingInbox(int limit) = 0;
