@@ -217,6 +217,15 @@ class MailTest : public ::testing::Test {
   std::string Show(const std::string& id) {
     return RunVigil({"-c", config_, "report", "show", id, "--json"}).out;
   }
+  // The id of the Nth report submitted now: reports are numbered per year.
+  static std::string Id(int n) {
+    const time_t t = time(nullptr);
+    tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "SEC-%d-%04d", tm.tm_year + 1900, n);
+    return buf;
+  }
   bool AllProcessed() {
     const std::string inbox = Inbox();
     return inbox.find("\"state\":\"stored\"") == std::string::npos;
@@ -239,7 +248,7 @@ TEST_F(MailTest, SwaksReportBecomesAReportWithTemplateFields) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("<-  250 2.0.0 Ok: queued as "), std::string::npos) << r.out;
   ASSERT_TRUE(WaitUntil([&] { return ReportsJson().find("Heap overflow") != std::string::npos; }));
-  const std::string show = Show("SEC-2026-0001");
+  const std::string show = Show(Id(1));
   EXPECT_NE(show.find("\"subject\":\"Heap overflow in the parser\""), std::string::npos) << show;
   EXPECT_NE(show.find("\"steps\":\"send 70000 bytes to port 80\""), std::string::npos) << show;
   EXPECT_NE(show.find("\"attack_vectors\":\"the network\""), std::string::npos) << show;
@@ -378,7 +387,7 @@ TEST_F(MailTest, IngestExitCodes) {
 TEST_F(MailTest, ReplyThreadingAndOutsiderCannotPostIntoAReport) {
   Init();
   ASSERT_EQ(RunVigil({"-c", config_, "ingest"}, Message("First report", "steps")).exit_code, 0);
-  const std::string id = "SEC-2026-0001";
+  const std::string id = Id(1);
   ASSERT_NE(Show(id).find("First report"), std::string::npos);
   // The reporter replies through the plus-address: a message on the thread.
   ASSERT_EQ(RunVigil({"-c", config_, "ingest", "--recipient", "security+" + id + "@example.org"},
@@ -392,7 +401,7 @@ TEST_F(MailTest, ReplyThreadingAndOutsiderCannotPostIntoAReport) {
                 .exit_code,
             0);
   EXPECT_EQ(Show(id).find("stranger text"), std::string::npos);
-  EXPECT_NE(Show("SEC-2026-0002").find("stranger text"), std::string::npos);
+  EXPECT_NE(Show(Id(2)).find("stranger text"), std::string::npos);
 }
 
 TEST_F(MailTest, GitSendEmailSeriesArrivesWithItsPatchIds) {
@@ -404,7 +413,7 @@ TEST_F(MailTest, GitSendEmailSeriesArrivesWithItsPatchIds) {
                      Message("Report for a series", "steps", "dev@reporter.net"))
                 .exit_code,
             0);
-  const std::string id = "SEC-2026-0001";
+  const std::string id = Id(1);
   const std::string repo = dir_.path() + "/repo";
   auto git = [&](std::vector<std::string> args) {
     std::vector<std::string> argv{
@@ -441,6 +450,155 @@ TEST_F(MailTest, GitSendEmailSeriesArrivesWithItsPatchIds) {
     pos = ids.out.find('\n', pos) + 1;
   }
   EXPECT_EQ(n, 3);
+  // The three mails became one revision of the patch engine, in order, with git's patch-ids.
+  ASSERT_TRUE(WaitUntil([&] {
+    return RunVigil({"-c", config_, "patch", "list", id, "--json"}).out.find("\"s1v1\"") !=
+           std::string::npos;
+  }));
+  const std::string revisions = RunVigil({"-c", config_, "patch", "list", id, "--json"}).out;
+  EXPECT_EQ(Count(revisions, "\"revision\":"), 1u) << revisions;
+  size_t last = 0;
+  for (pos = 0; pos < ids.out.size(); pos = ids.out.find('\n', pos) + 1) {
+    const size_t at = revisions.find("\"patch_id\":\"" + ids.out.substr(pos, 40) + "\"");
+    EXPECT_NE(at, std::string::npos) << revisions;
+    EXPECT_GT(at, last);
+    last = at;
+  }
+  EXPECT_NE(revisions.find("\"submitter\":\"dev@reporter.net\""), std::string::npos);
+}
+
+// Review trailers in replies approve the revision replied to, through the patch engine, only
+// when a maintainer account sends them about themselves; every other trailer is recorded as
+// ignored with the reason.
+TEST_F(MailTest, ReviewTrailerFromAMaintainerApprovesTheRevisionRepliedTo) {
+  Init();
+  ASSERT_EQ(RunVigil({"-c", config_, "user", "add", "alice@example.org", "--role", "maintainer"})
+                .exit_code,
+            0);
+  ServerProcess server(config_);
+  ASSERT_TRUE(server.started());
+  const int port = SmtpPort(server);
+  ASSERT_EQ(
+      RunVigil({"-c", config_, "ingest"}, Message("Overflow in parse", "steps", "dev@reporter.net"))
+          .exit_code,
+      0);
+  const std::string id = Id(1);
+  const std::string to = "security+" + id + "@example.org";
+  // Two patches by the reporter, as format-patch mail with Message-IDs of our choosing.
+  const std::string repo = dir_.path() + "/repo";
+  auto git = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv{
+        "git", "-C", repo, "-c", "user.name=Dev Eloper", "-c", "user.email=dev@reporter.net"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return vigil::testing::Run(argv);
+  };
+  ASSERT_EQ(vigil::testing::Run({"git", "init", "-q", repo}).exit_code, 0);
+  std::ofstream(repo + "/p.c") << "int p;\n";
+  ASSERT_EQ(git({"add", "."}).exit_code, 0);
+  ASSERT_EQ(git({"commit", "-qm", "base"}).exit_code, 0);
+  for (int i = 1; i <= 2; ++i) {
+    std::ofstream(repo + "/p.c", std::ios::app) << "int check" << i << ";\n";
+    ASSERT_EQ(git({"commit", "-qam", "check part " + std::to_string(i)}).exit_code, 0);
+  }
+  const std::string mbox = git({"format-patch", "-2", "--stdout"}).out;
+  const size_t second = mbox.find("\nFrom ", 1) + 1;
+  auto smtp = [](std::string mail) {  // LF -> CRLF for the wire
+    std::string out;
+    for (char c : mail) out += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    return out;
+  };
+  auto strip_from_line = [](const std::string& mail) { return mail.substr(mail.find('\n') + 1); };
+  const std::string p1 =
+      "Message-ID: <check-1@reporter.net>\n" + strip_from_line(mbox.substr(0, second));
+  const std::string p2 =
+      "Message-ID: <check-2@reporter.net>\nIn-Reply-To: <check-1@reporter.net>\n"
+      "References: <check-1@reporter.net>\n" +
+      strip_from_line(mbox.substr(second));
+  EXPECT_NE(Deliver(port, to, smtp(p1), "dev@reporter.net").find("250 2.0.0 Ok: queued as"),
+            std::string::npos);
+  EXPECT_NE(Deliver(port, to, smtp(p2), "dev@reporter.net").find("250 2.0.0 Ok: queued as"),
+            std::string::npos);
+  ASSERT_TRUE(WaitUntil([&] {
+    return RunVigil({"-c", config_, "patch", "list", id, "--json"}).out.find("\"s1v1\"") !=
+           std::string::npos;
+  }));
+  auto reply = [&](const std::string& from, const std::string& body) {
+    const std::string mail = "From: <" + from + ">\r\nTo: <" + to +
+                             ">\r\nSubject: Re: [PATCH 2/2] " + "check part 2\r\nMessage-ID: <" +
+                             std::to_string(std::hash<std::string>()(from + body)) +
+                             "@example.org>\r\nIn-Reply-To: <check-2@reporter.net>\r\n"
+                             "References: <check-1@reporter.net> <check-2@reporter.net>\r\n\r\n" +
+                             body + "\r\n";
+    EXPECT_NE(Deliver(port, to, mail, from).find("250 2.0.0 Ok: queued as"), std::string::npos);
+  };
+  // The author is no maintainer; alice naming someone else does not count; alice herself does.
+  reply("dev@reporter.net", "Looks right to me.\r\n\r\nReviewed-by: Dev Eloper <dev@reporter.net>");
+  reply("alice@example.org", "Bob checked it.\r\n\r\nReviewed-by: Bob <bob@example.org>");
+  ASSERT_TRUE(WaitUntil([&] { return AllProcessed(); }));
+  EXPECT_NE(RunVigil({"-c", config_, "patch", "list", id, "--json"}).out.find("\"approved\":false"),
+            std::string::npos);
+  reply("alice@example.org", "Good.\r\n\r\nReviewed-by: Alice <alice@example.org>");
+  ASSERT_TRUE(WaitUntil([&] { return AllProcessed(); }));
+  const std::string listed = RunVigil({"-c", config_, "patch", "list", id, "--json"}).out;
+  EXPECT_NE(listed.find("\"approved\":true"), std::string::npos) << listed;
+  EXPECT_NE(listed.find("\"approver\":\"alice@example.org\""), std::string::npos) << listed;
+  const CommandResult events = vigil::testing::Run(
+      {"sqlite3", dir_.path() + "/data/vigil.db",
+       "SELECT kind, json_extract(payload, '$.why') FROM events WHERE kind LIKE 'patch.review%' "
+       "ORDER BY time, seq"});
+  EXPECT_EQ(events.out,
+            "patch.review-ignored|the sender is not a maintainer\n"
+            "patch.review-ignored|the trailer names someone else than the sender\n"
+            "patch.review|\n")
+      << events.err;
+  EXPECT_EQ(RunVigil({"-c", config_, "audit", "verify"}).exit_code, 0);
+}
+
+// A delivery status notification about a participant marks them bouncing: the thread stops
+// mailing them, and the event says so.
+TEST_F(MailTest, BounceMarksTheParticipantAndStopsMailingThem) {
+  Init();
+  ASSERT_EQ(RunVigil({"-c", config_, "ingest"}, Message("Crash in decoder", "steps")).exit_code, 0);
+  const std::string id = Id(1);
+  ASSERT_EQ(RunVigil({"-c", config_, "report", "invite", id, "--email", "olga@distro.example",
+                      "--role", "observer"})
+                .exit_code,
+            0);
+  const std::string dsn =
+      "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\n"
+      "To: <security+" +
+      id +
+      "@example.org>\r\n"
+      "Subject: Undelivered Mail Returned to Sender\r\n"
+      "Message-ID: <bounce-1@mx.example.org>\r\n"
+      "MIME-Version: 1.0\r\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\r\n\r\n"
+      "--b1\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n"
+      "--b1\r\nContent-Type: message/delivery-status\r\n\r\n"
+      "Reporting-MTA: dns; mx.example.org\r\n\r\n"
+      "Final-Recipient: rfc822; olga@distro.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+      "--b1--\r\n";
+  CommandResult in =
+      RunVigil({"-c", config_, "ingest", "--recipient", "security+" + id + "@example.org"}, dsn);
+  ASSERT_EQ(in.exit_code, 0) << in.err;
+  const std::string db = dir_.path() + "/data/vigil.db";
+  EXPECT_EQ(vigil::testing::Run({"sqlite3", db,
+                                 "SELECT json_extract(payload, '$.emails[0]') FROM events WHERE "
+                                 "kind = 'participant.bouncing'"})
+                .out,
+            "olga@distro.example\n");
+  const std::string count = "SELECT COUNT(*) FROM outbox WHERE recipient = 'olga@distro.example'";
+  const std::string before = vigil::testing::Run({"sqlite3", db, count}).out;
+  ASSERT_EQ(RunVigil({"-c", config_, "report", "message", id, "--body", "An update."}).exit_code,
+            0);
+  EXPECT_EQ(vigil::testing::Run({"sqlite3", db, count}).out, before);
+  EXPECT_NE(vigil::testing::Run({"sqlite3", db,
+                                 "SELECT COUNT(*) FROM outbox WHERE recipient = "
+                                 "'rita@reporter.net'"})
+                .out,
+            "0\n");
+  // The bounce is not a message on the thread.
+  EXPECT_EQ(Show(id).find("could not be delivered"), std::string::npos);
 }
 
 TEST_F(MailTest, GpgEncryptedMailIsReadAndUnknownKeyRefused) {
@@ -468,7 +626,7 @@ TEST_F(MailTest, GpgEncryptedMailIsReadAndUnknownKeyRefused) {
       enc.out + "\r\n--b--\r\n";
   CommandResult in = RunVigil({"-c", config_, "ingest"}, pgpmime);
   ASSERT_EQ(in.exit_code, 0) << in.err;
-  EXPECT_NE(Show("SEC-2026-0001").find("secret steps to reproduce"), std::string::npos);
+  EXPECT_NE(Show(Id(1)).find("secret steps to reproduce"), std::string::npos);
   // Inline PGP, to a key the server does not hold.
   ASSERT_EQ(gpg({"--quick-gen-key", "--passphrase", "", "other@example.net", "future-default",
                  "default", "never"},
@@ -543,10 +701,11 @@ TEST_F(MailTest, OutboundReminderRetriesAfterReceiverDownAndDeadLetters) {
   SmtpSink sink(port);
   ASSERT_TRUE(WaitUntil([&] { return sink.Messages().size() == 1; }));
   const std::string mail = DecodeQp(sink.Messages().front());
-  EXPECT_NE(mail.find("Subject: [SEC-2026-0001] Report received\r\n"), std::string::npos) << mail;
-  EXPECT_NE(mail.find("Reply-To: <security+SEC-2026-0001@example.org>\r\n"), std::string::npos);
+  EXPECT_NE(mail.find("Subject: [" + Id(1) + "] Report received\r\n"), std::string::npos) << mail;
+  EXPECT_NE(mail.find("Reply-To: <security+" + Id(1) + "@example.org>\r\n"), std::string::npos);
   EXPECT_NE(mail.find("Auto-Submitted: auto-generated\r\n"), std::string::npos);
-  EXPECT_NE(mail.find("\r\n\r\nEMBARGO REMINDER: SEC-2026-0001 is a private vulnerability "
+  EXPECT_NE(mail.find("\r\n\r\nEMBARGO REMINDER: " + Id(1) +
+                      " is a private vulnerability "
                       "report under embargo until "),
             std::string::npos)
       << mail;
@@ -559,13 +718,12 @@ TEST_F(MailTest, OutboundReminderRetriesAfterReceiverDownAndDeadLetters) {
   EXPECT_EQ(sink.Messages().size(), 1u);  // delivered once, not twice
   // The receiver goes away for good: after max_attempts the mail is dead-lettered.
   sink.Stop();
-  ASSERT_EQ(RunVigil({"-c", config_, "ingest", "--recipient", "security+SEC-2026-0001@example.org"},
+  ASSERT_EQ(RunVigil({"-c", config_, "ingest", "--recipient", "security+" + Id(1) + "@example.org"},
                      Message("Re: x", "reporter follow-up"))
                 .exit_code,
             0);
   ASSERT_EQ(
-      RunVigil({"-c", config_, "report", "invite", "SEC-2026-0001", "--email", "carl@example.org"})
-          .exit_code,
+      RunVigil({"-c", config_, "report", "invite", Id(1), "--email", "carl@example.org"}).exit_code,
       0);
   ASSERT_TRUE(WaitUntil([&] {
     return RunVigil({"-c", config_, "mail", "outbox", "--state", "dead"}).out.find("carl@") !=

@@ -81,8 +81,9 @@ Status CreateProjectKey(const Config& config);
 /// The running mail gateway of `vigil serve`; stops everything when destroyed.
 struct MailRuntime;
 /// Starts the listener, processor and sender when [mail] is enabled (else does nothing).
+/// PATCHES receives the patch series that arrive by mail.
 Result<std::shared_ptr<MailRuntime>> StartMail(const Config& config, ReportService& service,
-                                               const Clock& clock);
+                                               PatchService& patches, const Clock& clock);
 void AddPatchCommands(CLI::App& app, CliContext& ctx);  // patch inspect|check|apply
 
 }  // namespace vigil

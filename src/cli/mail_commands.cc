@@ -56,7 +56,14 @@ void Ingest(CliContext& ctx, const std::vector<std::string>& recipients) {
   }
   Result<mail::ProjectKey> key = LoadProjectKey(c);
   SystemClock clock;
-  MailGateway gateway((*service)->store(), clock, c, **service, key.ok() ? &*key : nullptr);
+  Result<PatchService*> patches = ctx.Patches();
+  if (!patches.ok()) {
+    std::fprintf(stderr, "vigil: %s\n", patches.status().message().c_str());
+    ctx.exit_code = kExTempFail;
+    return;
+  }
+  MailGateway gateway((*service)->store(), clock, c, **service, **patches,
+                      key.ok() ? &*key : nullptr);
   mail::Envelope env;
   env.client = "ingest";
   env.recipients = recipients;
@@ -153,13 +160,13 @@ struct MailRuntime {
 };
 
 Result<std::shared_ptr<MailRuntime>> StartMail(const Config& c, ReportService& service,
-                                               const Clock& clock) {
+                                               PatchService& patches, const Clock& clock) {
   auto rt = std::make_shared<MailRuntime>();
   if (!c.mail.enabled) return rt;
   Result<mail::ProjectKey> key = LoadProjectKey(c);
   if (key.ok()) rt->key = std::move(key).value();
   const mail::ProjectKey* k = rt->key ? &*rt->key : nullptr;
-  rt->gateway = std::make_unique<MailGateway>(service.store(), clock, c, service, k);
+  rt->gateway = std::make_unique<MailGateway>(service.store(), clock, c, service, patches, k);
   rt->gateway->StartProcessor();
   if (!c.mail.smarthost.empty()) {
     rt->sender =

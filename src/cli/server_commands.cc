@@ -154,7 +154,7 @@ void Serve(CliContext& ctx, int port_override) {
   opts.max_header_bytes = c.max_header_bytes;
   opts.access_log = spdlog::should_log(spdlog::level::info);
   HttpServer server(router, metrics, opts);
-  Result<std::shared_ptr<MailRuntime>> mail = StartMail(c, **service, clock);
+  Result<std::shared_ptr<MailRuntime>> mail = StartMail(c, **service, patches, clock);
   if (!ctx.Check(mail.status())) return;
   if (!ctx.Check(server.Start())) return;
   server.ShutdownOnSignals();

@@ -1,6 +1,14 @@
 #include "service/mail_gateway.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <map>
+#include <set>
+#include <sstream>
 
 #include <boost/json.hpp>
 
@@ -49,6 +57,30 @@ std::string AttachmentList(const mail::DecodedMail& m) {
            (a.omitted ? ", not kept: over the attachment limit" : "") + "]";
   }
   return out;
+}
+
+// The Message-ID given to a mail that has none: "<inbox-id>@inbox.vigil.invalid".
+constexpr char kSyntheticIdSuffix[] = "@inbox.vigil.invalid";
+
+// A Message-ID without its angle brackets (mailinfo keeps them, GMime drops them).
+std::string BareMessageId(std::string_view id) {
+  if (id.size() >= 2 && id.front() == '<' && id.back() == '>') id = id.substr(1, id.size() - 2);
+  return std::string(id);
+}
+
+// The branch a patch subject names in its prefix, "[PATCH release-1.0 v2 1/3] ..." (one of
+// BRANCHES), or "" for the default.
+std::string BranchInSubjectPrefix(std::string_view subject,
+                                  const std::vector<std::string>& branches) {
+  while (!subject.empty() && subject.front() == ' ') subject.remove_prefix(1);
+  if (subject.empty() || subject.front() != '[') return "";
+  const size_t end = subject.find(']');
+  if (end == std::string_view::npos) return "";
+  std::istringstream words(std::string(subject.substr(1, end - 1)));
+  for (std::string w; words >> w;) {
+    if (std::find(branches.begin(), branches.end(), w) != branches.end()) return w;
+  }
+  return "";
 }
 
 }  // namespace
@@ -131,8 +163,15 @@ TemplateFields TemplateFromText(const std::string& subject, const std::string& t
 }
 
 MailGateway::MailGateway(Store& store, const Clock& clock, const Config& config,
-                         ReportService& reports, const mail::ProjectKey* key)
-    : store_(store), clock_(clock), config_(config), reports_(reports), key_(key) {
+                         ReportService& reports, PatchService& patches, const mail::ProjectKey* key)
+    : store_(store),
+      clock_(clock),
+      config_(config),
+      reports_(reports),
+      patches_(patches),
+      key_(key) {
+  lock_fd_ =
+      open((config.data_dir + "/mail-processing.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   address_.local = config.mail.local_part;
   address_.domain = config.mail.domain;
   mime_limits_.max_attachment_bytes = static_cast<size_t>(config.mail.max_attachment_bytes);
@@ -140,7 +179,10 @@ MailGateway::MailGateway(Store& store, const Clock& clock, const Config& config,
   InitCrypto();
 }
 
-MailGateway::~MailGateway() { StopProcessor(); }
+MailGateway::~MailGateway() {
+  StopProcessor();
+  if (lock_fd_ >= 0) close(lock_fd_);
+}
 
 Status MailGateway::CheckRecipient(std::string_view address) {
   if (!mail::MatchSecurityRecipient(address, address_)) {
@@ -265,6 +307,21 @@ std::optional<Principal> MailGateway::SenderOn(const Report& r, const std::strin
 }
 
 Status MailGateway::Process(const InboxMail& in) {
+  std::lock_guard<std::mutex> guard(process_mu_);
+  if (lock_fd_ < 0) return Status::Unavailable("cannot open the mail processing lock");
+  while (flock(lock_fd_, LOCK_EX) != 0) {
+    if (errno != EINTR) return Status::Unavailable("cannot lock the mail processing lock");
+  }
+  Status s = ProcessOne(in);
+  flock(lock_fd_, LOCK_UN);
+  return s;
+}
+
+Status MailGateway::ProcessOne(const InboxMail& in) {
+  // Another process may have processed it while this one waited for the lock.
+  Result<std::optional<InboxMail>> current = store_.FindInboxMail(in.id);
+  VIGIL_RETURN_IF_ERROR(current.status());
+  if (!current->has_value() || (*current)->state != "stored") return Status::Ok();
   const std::string raw = Lf(in.raw);
   Result<mail::DecodedMail> decoded = mail::DecodeMail(raw, mime_limits_);
   if (!decoded.ok()) return MarkOnly(in, "rejected: " + decoded.status().message());
@@ -361,42 +418,62 @@ Status MailGateway::Reply(const InboxMail& in, const mail::DecodedMail& m, const
   if (body.empty()) body = "(empty message)";
   body = Cut(body + AttachmentList(m), kMaxMessageBytes - 64);
   auto mark = Processed(in, m, "reply", r.id);
-  // Review trailers count as approval only when the trailer names the sender and the sender
-  // is a maintainer; the replied-to patch is found by its Message-ID.
-  std::vector<NewEvent> approvals;
+  // Review trailers count as approval of the revision replied to (found by the Message-ID of
+  // one of its mails) only when the trailer names the sender and the sender is a maintainer.
+  // The approval is the patch engine's (PatchService::Approve: an active maintainer account,
+  // not an author of the revision, its latest revision); it is written before the reply, and a
+  // retry after a crash finds it "already approved".
+  std::vector<NewEvent> reviews;
   const bool maintainer = IsMaintainer(r, m.from_email);
-  std::vector<std::string> replied = m.references;
+  // In-Reply-To first, then References from the nearest (last) to the thread's root.
+  std::vector<std::string> replied(m.references.rbegin(), m.references.rend());
   if (!m.in_reply_to.empty()) replied.insert(replied.begin(), m.in_reply_to);
-  const MailPatch* patch = nullptr;
-  Result<std::vector<MailPatch>> patches = store_.MailPatches(r.id);
-  VIGIL_RETURN_IF_ERROR(patches.status());
+  Result<std::vector<PatchRevision>> revisions = store_.PatchRevisions(r.id);
+  VIGIL_RETURN_IF_ERROR(revisions.status());
+  const PatchRevision* revision = nullptr;
   for (const std::string& id : replied) {
-    for (const MailPatch& p : *patches) {
-      if (p.message_id == id) patch = &p;
+    for (const PatchRevision& rev : *revisions) {
+      std::istringstream ids(rev.message_ids);
+      for (std::string mid; ids >> mid;) {
+        if (BareMessageId(mid) == BareMessageId(id)) revision = &rev;
+      }
     }
-    if (patch) break;
+    if (revision) break;
   }
+  std::string approval;  // "" = not tried; "approved" or why not
   for (const patch::Trailer& t : patch::ParseTrailers(m.text, patch::TrailerSource::kFollowup)) {
     if (!patch::IsApprovalTrailer(t)) continue;
-    const bool counted = maintainer && patch::TrailerMatchesSender(t, m.from_email) && patch;
+    std::string why = !revision     ? "not a reply to a patch revision of this report"
+                      : !maintainer ? "the sender is not a maintainer"
+                      : !patch::TrailerMatchesSender(t, m.from_email)
+                          ? "the trailer names someone else than the sender"
+                          : "";
+    if (why.empty()) {
+      if (approval.empty()) {
+        Result<PatchRevision> approved = patches_.Approve(sender, r.id, revision->Name(), "");
+        const Code code = approved.status().code();
+        if (code == Code::kUnavailable || code == Code::kInternal || code == Code::kAborted) {
+          return approved.status();
+        }
+        approval =
+            approved.ok() || approved.status().message().find("is already approved by " +
+                                                              m.from_email) != std::string::npos
+                ? "approved"
+                : approved.status().message();
+      }
+      if (approval != "approved") why = approval;
+    }
     json::object payload{
-        {"trailer", t.name + ": " + t.value}, {"sender", m.from_email}, {"counted", counted}};
-    if (patch) {
-      payload["patch_message_id"] = patch->message_id;
-      payload["patch_id"] = patch->patch_id;
-    }
-    if (!counted) {
-      payload["why"] = !patch        ? "not a reply to a patch of this report"
-                       : !maintainer ? "the sender is not a maintainer"
-                                     : "the trailer names someone else than the sender";
-    }
-    approvals.push_back({r.id, clock_.Now(), sender.AuditName(),
-                         counted ? "patch.review" : "patch.review-ignored",
-                         json::serialize(payload)});
+        {"trailer", t.name + ": " + t.value}, {"sender", m.from_email}, {"counted", why.empty()}};
+    if (revision) payload["revision"] = revision->Name();
+    if (!why.empty()) payload["why"] = why;
+    reviews.push_back({r.id, clock_.Now(), sender.AuditName(),
+                       why.empty() ? "patch.review" : "patch.review-ignored",
+                       json::serialize(payload)});
   }
   Result<ThreadMessage> posted = reports_.PostMessage(sender, r.id, body, [&](WriteBatch& b) {
     mark(b);
-    b.events.insert(b.events.end(), approvals.begin(), approvals.end());
+    b.events.insert(b.events.end(), reviews.begin(), reviews.end());
   });
   if (posted.status().code() == Code::kConflict) {
     return MarkOnly(in, "rejected: " + posted.status().message());
@@ -404,25 +481,97 @@ Status MailGateway::Reply(const InboxMail& in, const mail::DecodedMail& m, const
   return posted.status();
 }
 
-Status MailGateway::HandOverPatch(const InboxMail& in, const mail::DecodedMail& m, const Report& r,
-                                  const Principal& sender, const std::string& normalized) {
-  return RecordPatchMail(in, m, r, sender, normalized);
+Result<std::string> MailGateway::SubmitIfComplete(const InboxMail& in, const mail::DecodedMail& m,
+                                                  const Report& r, const Principal& sender,
+                                                  const patch::MailInfo& info,
+                                                  const std::string& mail_text,
+                                                  const std::string& message_id) {
+  Result<std::vector<PatchRevision>> revisions = store_.PatchRevisions(r.id);
+  VIGIL_RETURN_IF_ERROR(revisions.status());
+  std::set<std::string> taken;  // Message-IDs already in a revision, without angle brackets
+  for (const PatchRevision& rev : *revisions) {
+    std::istringstream ids(rev.message_ids);
+    for (std::string id; ids >> id;) taken.insert(BareMessageId(id));
+    if (taken.count(BareMessageId(message_id))) return "in revision " + rev.Name();
+  }
+  const int total = std::max(1, info.series.total);
+  const int index = std::clamp(info.series.index, 1, total);
+  std::map<int, std::string> parts{{index, mail_text}};
+  if (total > 1) {
+    // The latest part of each other position from the same sender, same version and count,
+    // not yet in a revision (rows come ordered by version, position, arrival).
+    Result<std::vector<MailPatch>> rows = store_.MailPatches(r.id);
+    VIGIL_RETURN_IF_ERROR(rows.status());
+    std::map<int, const MailPatch*> latest;
+    for (const MailPatch& p : *rows) {
+      if (p.sender != m.from_email || p.version != info.series.version || p.total != total ||
+          p.index < 1 || p.index > total || p.index == index ||
+          taken.count(BareMessageId(p.message_id))) {
+        continue;
+      }
+      latest[p.index] = &p;
+    }
+    if (static_cast<int>(latest.size()) < total - 1) {
+      return "part " + std::to_string(index) + " of " + std::to_string(total) +
+             "; waiting for the others";
+    }
+    for (const auto& [position, p] : latest) {
+      Result<std::optional<InboxMail>> stored = store_.FindInboxMail(p->inbox_id);
+      VIGIL_RETURN_IF_ERROR(stored.status());
+      if (!stored->has_value()) return Status::Internal("inbox message " + p->inbox_id + " lost");
+      std::string text = Lf((*stored)->raw);
+      if (p->message_id.ends_with(kSyntheticIdSuffix)) {
+        text = "Message-ID: <" + p->message_id + ">\n" + text;
+      }
+      parts[position] = std::move(text);
+    }
+  }
+  std::string mbox;
+  for (const auto& [position, text] : parts) {
+    mbox += "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n";
+    mbox += text;
+    if (!text.ends_with('\n')) mbox += '\n';
+  }
+  PatchSubmitOptions options;
+  options.target_branch = BranchInSubjectPrefix(m.subject, patches_.Branches());
+  Result<PatchRevision> rev = patches_.SubmitSeries(sender, r.id, mbox, options);
+  if (rev.ok()) {
+    spdlog::info(R"("msg":"mail: patch series","inbox":"{}","report":"{}","revision":"{}")", in.id,
+                 r.id, rev->Name());
+    return "revision " + rev->Name();
+  }
+  const Code code = rev.status().code();
+  if (code == Code::kUnavailable || code == Code::kInternal || code == Code::kAborted) {
+    return rev.status();
+  }
+  return "not taken as a revision: " + rev.status().message();
 }
 
-Status MailGateway::RecordPatchMail(const InboxMail& in, const mail::DecodedMail& m,
-                                    const Report& r, const Principal& sender,
-                                    const std::string& normalized) {
+Status MailGateway::HandOverPatch(const InboxMail& in, const mail::DecodedMail& m, const Report& r,
+                                  const Principal& sender, const std::string& normalized) {
   Result<patch::MailInfo> info = patch::ParseMail(normalized);
   VIGIL_RETURN_IF_ERROR(info.status());
+  // A mail without a Message-ID gets one from its inbox id, so that the revision it joins
+  // records it and a retry finds it there.
+  std::string message_id = m.message_id;
+  std::string text = normalized;
+  if (message_id.empty()) {
+    message_id = in.id + kSyntheticIdSuffix;
+    text = "Message-ID: <" + message_id + ">\n" + text;
+  }
+  Result<std::string> outcome = SubmitIfComplete(in, m, r, sender, *info, text, message_id);
+  VIGIL_RETURN_IF_ERROR(outcome.status());
+
   Result<std::vector<patch::PatchIdEntry>> ids =
       patch::ComputePatchIds(info->patch, patch::PatchIdMode::kStable);
   VIGIL_RETURN_IF_ERROR(ids.status());
   MailPatch p;
   p.report_id = r.id;
   p.inbox_id = in.id;
-  p.message_id = m.message_id;
+  p.message_id = message_id;
   p.subject = Cut(info->subject, 1000);
   p.author = Cut(info->author + " <" + info->email + ">", 600);
+  p.sender = m.from_email;
   p.version = info->series.version;
   p.index = info->series.index;
   p.total = info->series.total;
@@ -431,12 +580,14 @@ Status MailGateway::RecordPatchMail(const InboxMail& in, const mail::DecodedMail
   const std::string body =
       Cut("[PATCH v" + std::to_string(p.version) + " " + std::to_string(p.index) + "/" +
               std::to_string(p.total) + "] " + p.subject + "\nAuthor: " + p.author +
-              "\nPatch-Id: " + p.patch_id + "\n\n" + info->message + "---\n" + info->patch,
+              "\nPatch-Id: " + p.patch_id + "\nSeries: " + *outcome + "\n\n" + info->message +
+              "---\n" + info->patch,
           kMaxMessageBytes - 64);
   auto mark = Processed(in, m, "patch", r.id);
   json::object payload{{"message_id", p.message_id}, {"patch_id", p.patch_id},
                        {"version", p.version},       {"index", p.index},
-                       {"total", p.total},           {"subject", p.subject}};
+                       {"total", p.total},           {"subject", p.subject},
+                       {"series", *outcome}};
   Result<ThreadMessage> posted =
       reports_.PostMessage(sender, r.id, mail::CleanText(body), [&](WriteBatch& b) {
         mark(b);

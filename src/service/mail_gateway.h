@@ -18,7 +18,9 @@
 #include "mail/mail_intake.h"
 #include "mail/mime_message.h"
 #include "mail/openpgp.h"
+#include "patch/mailinfo.h"
 #include "service/config.h"
+#include "service/patch_service.h"
 #include "service/report_service.h"
 #include "store/store.h"
 
@@ -26,10 +28,12 @@ namespace vigil {
 
 class MailGateway final : public mail::MailIntake {
  public:
-  /// STORE, CLOCK and REPORTS must outlive the gateway. KEY (may be null: encrypted mail is then
-  /// refused) is the project's OpenPGP key. Thread-safe.
+  /// STORE, CLOCK, REPORTS and PATCHES must outlive the gateway. KEY (may be null: encrypted
+  /// mail is then refused) is the project's OpenPGP key. Thread-safe; processing is serialised
+  /// across processes too (`vigil ingest` processes what it stored while a server may run), by
+  /// a lock file in the data folder.
   MailGateway(Store& store, const Clock& clock, const Config& config, ReportService& reports,
-              const mail::ProjectKey* key);
+              PatchService& patches, const mail::ProjectKey* key);
   ~MailGateway() override;  // stops the processor
 
   /// Accepts the security address and security+<REPORT-ID>@domain for any well-formed id (so
@@ -57,19 +61,26 @@ class MailGateway final : public mail::MailIntake {
 
  private:
   struct Classified;
+  /// Process() under the processing lock.
+  Status ProcessOne(const InboxMail& mail);
   Status NewReport(const InboxMail& in, const mail::DecodedMail& m, const std::string& note);
   Status Reply(const InboxMail& in, const mail::DecodedMail& m, const Report& r,
                const Principal& sender);
   Status Bounce(const InboxMail& in, const mail::DecodedMail& m, const std::string& report_id);
   Status MarkOnly(const InboxMail& in, const std::string& outcome);
-  /// SEAM(patch-engine): a patch mail is handed to the patch engine here. Until
-  /// PatchService::SubmitSeries lands (branch `patch`), RecordPatchMail keeps the patch as a
-  /// thread message plus a mail_patches row with its git patch-id; the merge replaces this one
-  /// call.
+  /// A patch mail: once every part of its series (same sender, version and count) has arrived,
+  /// the parts go to PatchService::SubmitSeries as one revision; then the mail is recorded as a
+  /// thread message and a mail_patches row. A revision that already holds the mail's Message-ID
+  /// is not submitted again (a crash between the two writes).
   Status HandOverPatch(const InboxMail& in, const mail::DecodedMail& m, const Report& r,
                        const Principal& sender, const std::string& normalized);
-  Status RecordPatchMail(const InboxMail& in, const mail::DecodedMail& m, const Report& r,
-                         const Principal& sender, const std::string& normalized);
+  /// Submits the series MAIL_TEXT (part INDEX) completes, if it completes one. Returns what
+  /// happened, for the thread: "revision s1v2", "part 2 of 3; waiting for the others", or why
+  /// the patch engine refused the series. kUnavailable: try again later.
+  Result<std::string> SubmitIfComplete(const InboxMail& in, const mail::DecodedMail& m,
+                                       const Report& r, const Principal& sender,
+                                       const patch::MailInfo& info, const std::string& mail_text,
+                                       const std::string& message_id);
   /// The rows every processed message adds: the processed marker and its Message-ID.
   std::function<void(WriteBatch&)> Processed(const InboxMail& in, const mail::DecodedMail& m,
                                              const std::string& outcome,
@@ -83,10 +94,13 @@ class MailGateway final : public mail::MailIntake {
   const Clock& clock_;
   const Config& config_;
   ReportService& reports_;
+  PatchService& patches_;
   const mail::ProjectKey* key_;
   mail::SecurityAddress address_;
   mail::MimeLimits mime_limits_;
 
+  std::mutex process_mu_;  // one message at a time in this process...
+  int lock_fd_ = -1;       // ...and across processes (flock on data_dir/mail-processing.lock)
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mu_

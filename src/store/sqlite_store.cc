@@ -272,6 +272,8 @@ CREATE TABLE patch_approvals (
 )sql"},
     // Approved revisions come from the patch engine's approvals (patch-1), no longer pinned here.
     {"disclose-2", "DROP TABLE pinned_revisions;"},
+    // Which address sent a patch mail: the parts of a series are gathered per sender.
+    {"mail-2", "ALTER TABLE mail_patches ADD COLUMN sender TEXT NOT NULL DEFAULT '';"},
 };
 
 // WAL size (in pages) that wakes the checkpoint thread.

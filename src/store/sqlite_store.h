@@ -57,6 +57,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<InboxMail>> PendingInbox(int limit) override;
   Result<std::vector<InboxMail>> ListInbox(int limit) override;
+  Result<std::optional<InboxMail>> FindInboxMail(const std::string& id) override;
   Result<std::optional<std::string>> ReportOfMessageId(const std::string& message_id) override;
   Result<bool> SeenIncoming(const std::string& message_id) override;
   Result<std::vector<MailPatch>> MailPatches(const std::string& report_id) override;

@@ -77,11 +77,12 @@ Status SqliteStore::ApplyMailRows(WriteBatch& b, const std::string& report_id) {
   for (const MailPatch& p : m.patches) {
     Query q(w,
             "INSERT INTO mail_patches (report_id, inbox_id, message_id, subject, author, version, "
-            "idx, total, patch_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            "idx, total, patch_id, received_at, sender) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     q.Bind(1, p.report_id.empty() ? report_id : p.report_id).Bind(2, p.inbox_id);
     q.Bind(3, p.message_id).Bind(4, p.subject).Bind(5, p.author);
     q.Bind(6, int64_t{p.version}).Bind(7, int64_t{p.index}).Bind(8, int64_t{p.total});
-    VIGIL_RETURN_IF_ERROR(q.Bind(9, p.patch_id).Bind(10, p.received_at).Run());
+    q.Bind(9, p.patch_id).Bind(10, p.received_at);
+    VIGIL_RETURN_IF_ERROR(q.Bind(11, p.sender).Run());
   }
   int64_t position = 0;
   for (const MailAttachment& a : m.attachments) {
@@ -159,6 +160,19 @@ Result<std::vector<InboxMail>> SqliteStore::ListInbox(int limit) {
   return out;
 }
 
+Result<std::optional<InboxMail>> SqliteStore::FindInboxMail(const std::string& id) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(),
+          "SELECT id, received_at, client, mail_from, recipients, state, outcome, report_id, raw, "
+          "plaintext FROM mail_inbox WHERE id = ?");
+  q.Bind(1, id);
+  std::optional<InboxMail> out;
+  if (q.Step()) out = ReadInbox(q, true);
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return out;
+}
+
 Result<std::optional<std::string>> SqliteStore::ReportOfMessageId(const std::string& message_id) {
   ReadLease lease(*this);
   VIGIL_RETURN_IF_ERROR(lease.status());
@@ -182,10 +196,11 @@ Result<bool> SqliteStore::SeenIncoming(const std::string& message_id) {
 Result<std::vector<MailPatch>> SqliteStore::MailPatches(const std::string& report_id) {
   ReadLease lease(*this);
   VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(),
-          "SELECT report_id, inbox_id, message_id, subject, author, version, idx, total, "
-          "patch_id, received_at FROM mail_patches WHERE report_id = ? ORDER BY version, idx, "
-          "received_at");
+  Query q(
+      lease.conn(),
+      "SELECT report_id, inbox_id, message_id, subject, author, version, idx, total, "
+      "patch_id, received_at, sender FROM mail_patches WHERE report_id = ? ORDER BY version, idx, "
+      "received_at");
   q.Bind(1, report_id);
   std::vector<MailPatch> out;
   while (q.Step()) {
@@ -199,6 +214,7 @@ Result<std::vector<MailPatch>> SqliteStore::MailPatches(const std::string& repor
     p.index = static_cast<int>(q.Int(6));
     p.total = static_cast<int>(q.Int(7));
     p.patch_id = q.Text(8);
+    p.sender = q.Text(10);
     p.received_at = q.Int(9);
     out.push_back(std::move(p));
   }

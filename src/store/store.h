@@ -229,6 +229,7 @@ struct MailPatch {
   std::string message_id;
   std::string subject;
   std::string author;
+  std::string sender;  // the From: address of the mail (lower-cased), which may not be the author
   int version = 1, index = 1, total = 1;
   std::string patch_id;  // `git patch-id --stable`
   Instant received_at = 0;
@@ -463,6 +464,8 @@ class Store {
   virtual Result<std::vector<InboxMail>> PendingInbox(int limit) = 0;
   /// The newest inbox messages (raw text omitted), newest first.
   virtual Result<std::vector<InboxMail>> ListInbox(int limit) = 0;
+  /// One inbox message with its raw text, or nullopt.
+  virtual Result<std::optional<InboxMail>> FindInboxMail(const std::string& id) = 0;
   /// The report a Message-ID belongs to, if known.
   virtual Result<std::optional<std::string>> ReportOfMessageId(const std::string& message_id) = 0;
   /// Whether an incoming message with this Message-ID was already processed.
