@@ -542,7 +542,7 @@ TEST_F(PublicRouteTest, Level4GoesThroughRedactionToAPublicIssue) {
   CommandResult unredacted = Vigil({"public", "open", id});
   EXPECT_EQ(unredacted.exit_code, 4);
   EXPECT_EQ(unredacted.err, "vigil: cannot open a public issue for " + id +
-                                ": redact its public title and text first (vigil public redact)\n");
+                                ": redact its public title and text first\n");
   Ok({"public", "redact", id, "--title", "Use longer session ids", "--text",
       "Session ids have 128 bits; we will move to 256 bits as hardening."});
   EXPECT_EQ(Sql("SELECT recipient FROM outbox WHERE kind = 'redaction'"), "rita@example.org\n");

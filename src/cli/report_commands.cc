@@ -214,12 +214,6 @@ void AddReportCommands(CLI::App& app, CliContext& ctx) {
     if (ReportService* s = service()) Show(ctx, s->Classify(ctx.Operator(), o->id, o->level));
   });
 
-  auto* publish = report->add_subcommand("publish", "Route a level 4, 5 or 7 report to public");
-  id_arg(publish);
-  publish->callback([&ctx, o, service] {
-    if (ReportService* s = service()) Show(ctx, s->Publish(ctx.Operator(), o->id));
-  });
-
   auto* embargo =
       report->add_subcommand("embargo", "Set or extend the embargo end, or record a break");
   id_arg(embargo);

@@ -139,6 +139,12 @@ void Serve(CliContext& ctx, int port_override) {
   if (!disclose) return;
   WebContext web{**service, sessions, workspace, c, clock, renderer, {}};
   web.slots.disclosure = DisclosureSlot(*disclose->advisories, *disclose->disclosure, c);
+  web.slots.publish = [d = disclose->disclosure.get()](
+                          const Principal& p, const std::string& id) -> Result<std::string> {
+    Result<ForgeItem> item = d->OpenPublicIssue(p, id, false);
+    if (!item.ok()) return item.status();
+    return item->url;
+  };
   AddWebRoutes(router, web);
   AddAdvisoryRoutes(router, *disclose->advisories, *disclose->disclosure);
   PatchService patches((*service)->store(), clock, c);

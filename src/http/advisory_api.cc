@@ -267,6 +267,19 @@ void AddAdvisoryRoutes(Router& router, AdvisoryService& advisories, DisclosureSe
                 return DraftOr(id,
                                d->Redact(ctx.principal, id, title.value_or(""), text.value_or("")));
               }});
+  // The public route's last step: the regular public issue, then the report is public. Only
+  // through here (never a bare state change), so a report goes public only redacted.
+  router.Add({"POST", base + "/publish", Action::kTriage,
+              [d](const HttpRequest& req, const RequestContext& ctx) {
+                VIGIL_TRY(body, ParseBody(req, {"publish_closed"}));
+                const json::value* closed = body.if_contains("publish_closed");
+                if (closed && !closed->is_bool())
+                  return ErrorResponse(WrongType("publish_closed", "a boolean"));
+                VIGIL_TRY(item, d->OpenPublicIssue(ctx.principal, ctx.params.at("id"),
+                                                   closed && closed->as_bool()));
+                return JsonResponse(
+                    200, json::object{{"issue", {{"number", item.number}, {"url", item.url}}}});
+              }});
 }
 
 }  // namespace vigil

@@ -255,12 +255,6 @@ void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics
                 return ReportOr(
                     s->Classify(ctx.principal, ctx.params.at("id"), static_cast<int>(level)));
               }});
-  router.Add({"POST", base + "/{id}/publish", Action::kTriage,
-              [s](const HttpRequest& req, const RequestContext& ctx) {
-                VIGIL_BODY(b, req);
-                (void)b;
-                return ReportOr(s->Publish(ctx.principal, ctx.params.at("id")));
-              }});
   router.Add({"POST", base + "/{id}/embargo", Action::kTriage,
               [s](const HttpRequest& req, const RequestContext& ctx) {
                 VIGIL_BODY(b, req, "end", "reason", "broken");

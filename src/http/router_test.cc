@@ -37,6 +37,7 @@ class ApiTest : public ::testing::Test {
     Config c;
     c.maintainers = {"alice@example.org"};
     c.submit_per_minute = 1000;
+    c.data_dir = dir_;
     config_ = c;
     service_ = std::make_unique<ReportService>(*store_, clock_, c);
     limiter_ = std::make_unique<RateLimiter>(clock_, c.submit_per_minute);
@@ -382,6 +383,35 @@ TEST_F(ApiTest, SubmissionsAreRateLimitedPerAddress) {
   clock_.Advance(30 * kMicrosPerSecond);
   req.client_address = "192.0.2.7";
   EXPECT_EQ(router.Handle(req, &route).status, 201);
+}
+
+// A level-4 report goes public only redacted and with its public issue: the publish route is
+// the disclosure service's public route, never a bare state change.
+TEST_F(ApiTest, PublishGoesOnlyThroughRedactionAndThePublicIssue) {
+  const std::string m = tokens_["maintainer"];
+  const std::string url = "/api/v1/reports/" + id_;
+  EXPECT_EQ(Call("POST", url + "/assign", m, R"({"coordinator":"alice@example.org"})").status, 200);
+  EXPECT_EQ(Call("POST", url + "/confirm", m).status, 200);
+  EXPECT_EQ(Call("POST", url + "/classify", m, R"({"level":4})").status, 200);
+  auto message = [](const HttpResponse& r) {
+    return std::string(boost::json::parse(r.body).at("error").at("message").as_string());
+  };
+  HttpResponse bad = Call("POST", url + "/publish", m, R"({"publish_closed":"yes"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(message(bad), "field \"publish_closed\" must be a boolean");
+  HttpResponse unredacted = Call("POST", url + "/publish", m);
+  EXPECT_EQ(unredacted.status, 409);
+  EXPECT_EQ(message(unredacted),
+            "cannot open a public issue for " + id_ + ": redact its public title and text first");
+  EXPECT_EQ(Call("POST", url + "/redaction", m,
+                 R"({"title":"Crash on long headers","text":"A long header crashes the parser."})")
+                .status,
+            200);
+  HttpResponse no_forge = Call("POST", url + "/publish", m);
+  EXPECT_EQ(no_forge.status, 409);
+  EXPECT_EQ(message(no_forge), "cannot open a public issue for " + id_ +
+                                   ": no forge configured ([disclosure] forge_api_url)");
+  EXPECT_EQ(boost::json::parse(Call("GET", url, m).body).at("state").as_string(), "confirmed");
 }
 
 TEST_F(ApiTest, FullWorkflowOverTheApi) {

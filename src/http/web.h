@@ -33,6 +33,9 @@ using ReportSlotFiller = std::function<bool(const ReportSlotInput&, boost::json:
 struct ReportSlots {
   ReportSlotFiller patches;     // patch series, revisions, applicability matrix, approvals
   ReportSlotFiller disclosure;  // disclosure plan and advisory editor
+  /// The public route's last step (DisclosureService::OpenPublicIssue): opens the redacted
+  /// public issue and makes the report public; returns the issue's URL. Unset: refused.
+  std::function<Result<std::string>(const Principal&, const std::string& id)> publish;
 };
 
 struct WebContext {

@@ -372,9 +372,11 @@ void AddWorkspacePageRoutes(Router& router, WebContext& web) {
                           "Classified as level " + l + ".");
             });
   AddAction(router, w, "publish", Action::kTriage,
-            [](WebContext& wc, const RequestContext& ctx, const Form&) {
-              return Done(wc.reports.Publish(ctx.principal, ctx.params.at("id")),
-                          "Routed to a public issue.");
+            [](WebContext& wc, const RequestContext& ctx, const Form&) -> Result<std::string> {
+              if (!wc.slots.publish) return Status::Conflict("no public route is configured");
+              Result<std::string> url = wc.slots.publish(ctx.principal, ctx.params.at("id"));
+              if (!url.ok()) return url.status();
+              return "Published as a regular public issue: " + *url;
             });
   AddAction(router, w, "embargo", Action::kTriage,
             [](WebContext& wc, const RequestContext& ctx, const Form& f) -> Result<std::string> {

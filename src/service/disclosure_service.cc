@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -78,8 +80,9 @@ std::string Marker(const std::string& id) { return "<!-- vigil:" + id + " -->"; 
 // runs at a time (a second one would not see the first one's intents as finished).
 class RunLock {
  public:
-  explicit RunLock(const std::string& path) {
+  explicit RunLock(const std::string& path) : path_(path) {
     fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) error_ = errno;
     locked_ = fd_ >= 0 && flock(fd_, LOCK_EX | LOCK_NB) == 0;
   }
   ~RunLock() {
@@ -88,9 +91,20 @@ class RunLock {
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;
   bool locked() const { return locked_; }
+  /// Why the lock is not held: kUnavailable when the lock file cannot be opened, else
+  /// kConflict with BUSY (another run holds it).
+  Status Refusal(const std::string& busy) const {
+    if (fd_ < 0) {
+      return Status::Unavailable("cannot open the lock file " + path_ + ": " +
+                                 std::strerror(error_));
+    }
+    return Status::Conflict(busy);
+  }
 
  private:
+  std::string path_;
   int fd_ = -1;
+  int error_ = 0;
   bool locked_ = false;
 };
 
@@ -385,7 +399,7 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
   if (!dry_run && IsWellFormedReportId(id)) {
     lock.emplace(config_.data_dir + "/disclose-" + id + ".lock");
     if (!lock->locked()) {
-      return Status::Conflict("cannot disclose " + id + ": another disclosure of it is running");
+      return lock->Refusal("cannot disclose " + id + ": another disclosure of it is running");
     }
   }
   Result<Report> report = store_.GetReport(id);
@@ -677,7 +691,7 @@ Result<ForgeItem> DisclosureService::OpenPublicIssue(const Principal& actor, con
   std::optional<RunLock> lock;
   if (IsWellFormedReportId(id)) {
     lock.emplace(config_.data_dir + "/disclose-" + id + ".lock");
-    if (!lock->locked()) return Status::Conflict(refuse + "another run for it is in progress");
+    if (!lock->locked()) return lock->Refusal(refuse + "another run for it is in progress");
   }
   Result<Report> report = store_.GetReport(id);
   if (!report.ok()) return report.status();
@@ -710,9 +724,7 @@ Result<ForgeItem> DisclosureService::OpenPublicIssue(const Principal& actor, con
   Result<AdvisoryDraft> draft = advisories_.Draft(id);
   if (!draft.ok()) return draft.status();
   if (!draft->redacted) {
-    return Status::Conflict(refuse +
-                            "redact its public title and text first (vigil public "
-                            "redact)");
+    return Status::Conflict(refuse + "redact its public title and text first");
   }
   if (!forge_) return Status::Conflict(refuse + "no forge configured ([disclosure] forge_api_url)");
   if (!intent) {

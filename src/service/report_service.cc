@@ -373,13 +373,6 @@ Result<Report> ReportService::Classify(const Principal& actor, const std::string
       });
 }
 
-Result<Report> ReportService::Publish(const Principal& actor, const std::string& id) {
-  return Change(
-      actor, id, "report.published",
-      [&](const Report& r) { return ApplyCommand(r, Command::kPublish, {}, clock_.Now()); },
-      [](const Report&) { return std::string("{}"); });
-}
-
 Result<Report> ReportService::Withdraw(const Principal& actor, const std::string& id,
                                        std::string reason) {
   CommandArgs args;

@@ -87,7 +87,6 @@ class ReportService {
   Result<Report> MarkDuplicate(const Principal& actor, const std::string& id,
                                const std::string& original);
   Result<Report> Classify(const Principal& actor, const std::string& id, int level);
-  Result<Report> Publish(const Principal& actor, const std::string& id);
   Result<Report> Withdraw(const Principal& actor, const std::string& id, std::string reason);
   Result<Report> SetEmbargo(const Principal& actor, const std::string& id, Instant end,
                             std::string reason);
