@@ -8,10 +8,14 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "fake_forge.h"
 #include "test_util.h"
@@ -209,7 +213,7 @@ class DiscloseTest : public ::testing::Test {
   }
 
   // Fills the advisory, gives consents and schedules the slot with alice on duty, confirmed.
-  void Scheduled(const std::string& id) {
+  void Scheduled(const std::string& id, bool confirm = true) {
     Ok({"advisory", "edit", id, "--title", "Heap overflow in parse_header", "--summary",
         "An over-long header overflows the copy buffer.", "--cvss",
         "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "--cwe",
@@ -231,7 +235,9 @@ class DiscloseTest : public ::testing::Test {
         Vigil({"plan", "schedule", id, "--slot", slot_, "--on-duty", "alice@example.org"});
     EXPECT_EQ(s.exit_code, 0) << s.err;
     EXPECT_EQ(s.err, "");  // a Tuesday 15:30 UTC slot and 7 days of notice: no warning
-    Ok({"plan", "confirm", id, "--as", "alice@example.org"}, Utc(slot_time_ - 2 * 3600));
+    if (confirm) {
+      Ok({"plan", "confirm", id, "--as", "alice@example.org"}, Utc(slot_time_ - 2 * 3600));
+    }
   }
 
   // The pushed branch security/ID-BRANCH equals what `git am` makes of the approved mails on
@@ -408,6 +414,52 @@ TEST_F(DiscloseTest, SigkillAtEveryStepThenResumeMakesNoDuplicate) {
   // The log holds each step's intent once and its completion once.
   EXPECT_EQ(Sql("SELECT COUNT(*), COUNT(DISTINCT step) FROM disclosure_log WHERE state = 'done'"),
             "12|12\n");
+}
+
+// At the slot, without anyone running `vigil disclose ID`: `vigil disclose --due` (cron) and
+// `vigil serve` with auto_disclose. A report refused at its slot alerts its coordinator once and
+// is disclosed as soon as the refusal is resolved.
+TEST_F(DiscloseTest, DueReportsAreDisclosedAtTheSlotAndARefusalAlertsOnce) {
+  const std::string id = ApprovedReport();
+  Scheduled(id, /*confirm=*/false);
+  const std::string blocked = "SELECT COUNT(*) FROM outbox WHERE kind = 'disclosure-blocked'";
+  CommandResult early = Vigil({"disclose", "--due"}, Utc(slot_time_ - 3600));
+  EXPECT_EQ(early.exit_code, 0) << early.err;
+  EXPECT_EQ(early.out, "vigil: 0 disclosed\n");
+  const std::string refusal = id + ": cannot disclose " + id +
+                              ": the on-duty maintainer alice@example.org has not confirmed "
+                              "availability within the 24 hours before the slot " +
+                              slot_ + "\n";
+  for (int minute = 1; minute <= 2; ++minute) {
+    CommandResult due = Vigil({"disclose", "--due"}, Utc(slot_time_ + minute * 60));
+    EXPECT_EQ(due.exit_code, 0) << due.err;
+    EXPECT_EQ(due.out, refusal + "vigil: 0 disclosed\n");
+    EXPECT_EQ(Sql(blocked), "1\n");  // the coordinator hears once, not every minute
+  }
+  EXPECT_EQ(Vigil({"disclose", "--due", id}).err, "vigil: give a report id, or --due alone\n");
+  EXPECT_TRUE(forge_->requests().empty());
+  // Alice confirms late; the server, with auto_disclose on, discloses on its first round.
+  Ok({"plan", "confirm", id, "--as", "alice@example.org"}, Utc(slot_time_ + 180));
+  std::string toml = Read(config_);
+  const size_t at = toml.find("auto_disclose = false");
+  ASSERT_NE(at, std::string::npos);
+  toml.replace(at, 21, "auto_disclose = true");
+  Write(config_, toml);
+  setenv("VIGIL_TEST_NOW", Utc(slot_time_ + 240).c_str(), 1);
+  {
+    ServerProcess server(config_);
+    unsetenv("VIGIL_TEST_NOW");
+    ASSERT_TRUE(server.started());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline &&
+           Vigil({"report", "show", id, "--json"}).out.find("\"state\":\"disclosed\"") ==
+               std::string::npos) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polling a condition
+    }
+    EXPECT_EQ(server.Stop(SIGTERM), 0);
+  }
+  ExpectDisclosed(id);
+  EXPECT_EQ(Sql(blocked), "1\n");
 }
 
 TEST_F(DiscloseTest, RefusalsHaveExactMessages) {

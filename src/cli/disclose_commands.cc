@@ -17,7 +17,7 @@ namespace json = boost::json;
 struct DiscloseOptions {
   std::string id, slot, on_duty, as, title, text;
   int notice_days = -1;
-  bool dry_run = false, publish_closed = false;
+  bool dry_run = false, publish_closed = false, due = false;
 };
 
 Result<std::string> ReadFileOrStdin(const std::string& path, size_t limit) {
@@ -124,11 +124,27 @@ void AddDiscloseCommands(CLI::App& app, CliContext& ctx) {
 
   auto* disclose = app.add_subcommand(
       "disclose", "Disclose a report: push the approved commits, open the issue and PRs, publish");
-  id_arg(disclose);
+  disclose->add_option("id", o->id, "Report id, e.g. SEC-2026-0001");
   disclose->add_flag("--dry-run", o->dry_run, "Check the preconditions and print the steps");
+  disclose->add_flag("--due", o->due,
+                     "Disclose every scheduled report whose slot is reached (for cron)");
   disclose->callback([&ctx, o] {
     DiscloseServices* s = DiscloseServicesFor(ctx);
     if (!s) return;
+    if (o->due == !o->id.empty() || (o->due && o->dry_run)) {
+      ctx.Check(Status::Invalid("give a report id, or --due alone"));
+      return;
+    }
+    if (o->due) {
+      Result<std::vector<std::string>> done =
+          s->disclosure->DiscloseDue(ctx.Operator(), [&ctx](const std::string& line) {
+            ctx.Print(line + "\n");
+            std::fflush(stdout);
+          });
+      if (!ctx.Check(done.status())) return;
+      ctx.Print("vigil: " + std::to_string(done->size()) + " disclosed\n");
+      return;
+    }
     Status st =
         s->disclosure->Disclose(ctx.Operator(), o->id, o->dry_run, [&ctx](const std::string& line) {
           ctx.Print(line + "\n");

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "cli/context.h"
 #include "cli/disclose_services.h"
@@ -23,6 +24,7 @@
 #include "http/server.h"
 #include "http/web.h"
 #include "service/credentials.h"
+#include "service/disclosure_scheduler.h"
 #include "service/patch_service.h"
 
 namespace vigil {
@@ -164,12 +166,18 @@ void Serve(CliContext& ctx, int port_override) {
   if (!ctx.Check(mail.status())) return;
   if (!ctx.Check(server.Start())) return;
   server.ShutdownOnSignals();
+  std::optional<DisclosureScheduler> scheduler;
+  if (c.auto_disclose) {
+    scheduler.emplace(*disclose->disclosure, std::chrono::seconds(60));
+    scheduler->Start();
+  }
   const std::string url = "http://" + c.listen_address + ":" + std::to_string(server.port());
   std::printf("vigil: listening on %s\n", url.c_str());
   std::fflush(stdout);
   spdlog::info(R"("msg":"listening","url":"{}","database":"{}")", JsonEscape(url),
                JsonEscape(c.DatabasePath()));
   server.Wait();
+  if (scheduler) scheduler->Stop();
   spdlog::info(R"("msg":"stopped")");
   std::printf("vigil: stopped\n");
 }

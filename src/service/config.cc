@@ -117,6 +117,7 @@ Status LoadDisclosureSections(const Table& root, const std::string& file, const 
   dis.Get("forge_token", &c->forge_token);
   dis.Get("forge_token_file", &c->forge_token_file);
   dis.Get("notice_days", &notice);
+  dis.Get("auto_disclose", &c->auto_disclose);
   VIGIL_RETURN_IF_ERROR(dis.Finish());
   if (notice < 0 || notice > 90) return dis.Fail("notice_days", "must be 0 to 90");
   c->notice_days = static_cast<int>(notice);
@@ -520,6 +521,10 @@ forge_token_file = ""
 # Days of notice observers (downstream distributors) get before the slot (linux-distros: at
 # most 14).
 notice_days = 7
+# Disclose automatically: `vigil serve` checks every minute for scheduled reports whose slot is
+# reached and runs `vigil disclose` for them (a refusal alerts the coordinator once). Off: run
+# `vigil disclose ID` (or `vigil disclose --due`, e.g. from cron) yourself.
+auto_disclose = false
 
 [data]
 # Where the database lives, relative to this file.

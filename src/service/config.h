@@ -88,7 +88,8 @@ struct Config {
   std::string forge_repository;              // "owner/name"
   std::string forge_token;                   // or forge_token_file (read at load, trimmed)
   std::string forge_token_file;
-  int notice_days = 7;  // observers' notice before the slot
+  int notice_days = 7;         // observers' notice before the slot
+  bool auto_disclose = false;  // `vigil serve` discloses scheduled reports at their slot
 
   // [data]
   std::string data_dir = "data";  // relative paths are relative to the config file's folder

@@ -646,6 +646,51 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
   return Status::Ok();
 }
 
+Result<std::vector<std::string>> DisclosureService::DiscloseDue(
+    const Principal& actor, const std::function<void(const std::string&)>& print) {
+  ReportFilter filter;
+  filter.state = State::kScheduled;
+  filter.limit = 0;
+  Result<std::vector<ReportSummary>> due = store_.ListReports(filter);
+  if (!due.ok()) return due.status();
+  std::vector<std::string> disclosed;
+  const auto quiet = [](const std::string&) {};
+  for (const ReportSummary& s : *due) {
+    Result<std::optional<DisclosurePlanRow>> plan = store_.FindDisclosurePlan(s.id);
+    if (!plan.ok()) return plan.status();
+    if (!plan->has_value() || (*plan)->slot > clock_.Now()) continue;
+    Status st = Disclose(actor, s.id, /*dry_run=*/true, quiet);
+    if (st.ok()) {
+      st = Disclose(actor, s.id, /*dry_run=*/false,
+                    [&](const std::string& line) { print(s.id + ": " + line); });
+    }
+    if (st.ok()) {
+      disclosed.push_back(s.id);
+      continue;
+    }
+    if (st.code() != Code::kConflict && st.code() != Code::kInvalidArgument) {
+      // The forge or git failed mid-way: the next round resumes from the execution log.
+      print(s.id + ": " + st.message());
+      continue;
+    }
+    print(s.id + ": " + st.message());
+    Result<std::vector<StoredEvent>> events = store_.Events(s.id);
+    if (!events.ok()) return events.status();
+    const bool alerted = std::any_of(events->begin(), events->end(), [&](const StoredEvent& e) {
+      return e.kind == "disclosure.blocked" && e.time >= (*plan)->slot;
+    });
+    if (alerted) continue;
+    Result<Report> r = store_.GetReport(s.id);
+    if (!r.ok()) return r.status();
+    const std::string prefix = "cannot disclose " + s.id + ": ";
+    std::string why = st.message();
+    if (why.starts_with(prefix)) why = why.substr(prefix.size());
+    Status alert = AlertCoordinator(*r, why);
+    if (!alert.ok()) return alert;
+  }
+  return disclosed;
+}
+
 Result<AdvisoryDraft> DisclosureService::Redact(const Principal& actor, const std::string& id,
                                                 const std::string& title, const std::string& text) {
   if (title.empty()) return Status::Invalid("public title is required");

@@ -54,6 +54,15 @@ class DisclosureService {
   Result<std::optional<DisclosurePlanRow>> Plan(const std::string& id);
   Result<std::vector<DisclosureStepRow>> Log(const std::string& id);
 
+  /// Discloses every scheduled report whose slot is reached: what `vigil serve` runs every
+  /// minute with [disclosure] auto_disclose, and `vigil disclose --due` once. Each report is
+  /// first checked with a dry run; a report refused at its slot stays scheduled and its
+  /// coordinator is alerted once per slot (a "disclosure.blocked" event since the slot means
+  /// they were). PRINT gets "ID: ..." lines. Returns the ids disclosed by this call; an error
+  /// only when the store fails.
+  Result<std::vector<std::string>> DiscloseDue(
+      const Principal& actor, const std::function<void(const std::string&)>& print);
+
   /// Checks the preconditions, then runs (or, with DRY_RUN, describes) every step not yet done,
   /// recording each in the execution log. PRINT receives one line per step. Refusals
   /// (kConflict), each "cannot disclose ID: " and: "it is S; disclose needs scheduled",
