@@ -468,10 +468,10 @@ TEST_F(MailTest, GitSendEmailSeriesArrivesWithItsPatchIds) {
 }
 
 // Review trailers in replies approve the revision replied to, through the patch engine, only
-// when a maintainer account sends them about themselves; every other trailer is recorded as
-// ignored with the reason.
+// when a maintainer account sends them about themselves in mail the MTA authenticated; every
+// other trailer is recorded as ignored with the reason.
 TEST_F(MailTest, ReviewTrailerFromAMaintainerApprovesTheRevisionRepliedTo) {
-  Init();
+  Init("authserv_id = \"mx.test\"\n");
   ASSERT_EQ(RunVigil({"-c", config_, "user", "add", "alice@example.org", "--role", "maintainer"})
                 .exit_code,
             0);
@@ -522,22 +522,32 @@ TEST_F(MailTest, ReviewTrailerFromAMaintainerApprovesTheRevisionRepliedTo) {
     return RunVigil({"-c", config_, "patch", "list", id, "--json"}).out.find("\"s1v1\"") !=
            std::string::npos;
   }));
-  auto reply = [&](const std::string& from, const std::string& body) {
-    const std::string mail = "From: <" + from + ">\r\nTo: <" + to +
+  // The MTA (authserv-id mx.test) vouches for a sender's domain in Authentication-Results.
+  const std::string dkim_ok = "Authentication-Results: mx.test; dkim=pass header.d=";
+  auto reply = [&](const std::string& from, const std::string& body, const std::string& auth) {
+    const std::string mail = auth + "From: <" + from + ">\r\nTo: <" + to +
                              ">\r\nSubject: Re: [PATCH 2/2] " + "check part 2\r\nMessage-ID: <" +
-                             std::to_string(std::hash<std::string>()(from + body)) +
+                             std::to_string(std::hash<std::string>()(from + body + auth)) +
                              "@example.org>\r\nIn-Reply-To: <check-2@reporter.net>\r\n"
                              "References: <check-1@reporter.net> <check-2@reporter.net>\r\n\r\n" +
                              body + "\r\n";
     EXPECT_NE(Deliver(port, to, mail, from).find("250 2.0.0 Ok: queued as"), std::string::npos);
   };
-  // The author is no maintainer; alice naming someone else does not count; alice herself does.
-  reply("dev@reporter.net", "Looks right to me.\r\n\r\nReviewed-by: Dev Eloper <dev@reporter.net>");
-  reply("alice@example.org", "Bob checked it.\r\n\r\nReviewed-by: Bob <bob@example.org>");
+  const std::string alice = "Good.\r\n\r\nReviewed-by: Alice <alice@example.org>";
+  // The author is no maintainer; alice naming someone else does not count; alice's own trailer
+  // in mail the MTA did not authenticate (or that only claims another server's word) neither.
+  reply("dev@reporter.net", "Looks right to me.\r\n\r\nReviewed-by: Dev Eloper <dev@reporter.net>",
+        dkim_ok + "reporter.net\r\n");
+  reply("alice@example.org", "Bob checked it.\r\n\r\nReviewed-by: Bob <bob@example.org>",
+        dkim_ok + "example.org\r\n");
+  reply("alice@example.org", alice, "");
+  reply("alice@example.org", alice,
+        "Authentication-Results: evil.example; dmarc=pass header.from=example.org\r\n");
+  reply("alice@example.org", alice, dkim_ok + "evil.example\r\n");
   ASSERT_TRUE(WaitUntil([&] { return AllProcessed(); }));
   EXPECT_NE(RunVigil({"-c", config_, "patch", "list", id, "--json"}).out.find("\"approved\":false"),
             std::string::npos);
-  reply("alice@example.org", "Good.\r\n\r\nReviewed-by: Alice <alice@example.org>");
+  reply("alice@example.org", alice, dkim_ok + "example.org\r\n");
   ASSERT_TRUE(WaitUntil([&] { return AllProcessed(); }));
   const std::string listed = RunVigil({"-c", config_, "patch", "list", id, "--json"}).out;
   EXPECT_NE(listed.find("\"approved\":true"), std::string::npos) << listed;
@@ -546,10 +556,13 @@ TEST_F(MailTest, ReviewTrailerFromAMaintainerApprovesTheRevisionRepliedTo) {
       {"sqlite3", dir_.path() + "/data/vigil.db",
        "SELECT kind, json_extract(payload, '$.why') FROM events WHERE kind LIKE 'patch.review%' "
        "ORDER BY time, seq"});
+  const std::string unauthenticated =
+      "patch.review-ignored|the mail is not authenticated (no DMARC or aligned DKIM pass from "
+      "mx.test)\n";
   EXPECT_EQ(events.out,
             "patch.review-ignored|the sender is not a maintainer\n"
-            "patch.review-ignored|the trailer names someone else than the sender\n"
-            "patch.review|\n")
+            "patch.review-ignored|the trailer names someone else than the sender\n" +
+                unauthenticated + unauthenticated + unauthenticated + "patch.review|\n")
       << events.err;
   EXPECT_EQ(RunVigil({"-c", config_, "audit", "verify"}).exit_code, 0);
 }

@@ -181,6 +181,7 @@ Status LoadMailSection(const Table& root, const std::string& file, Config* c) {
   mail.Get("retry_base_seconds", &base);
   mail.Get("retry_max_seconds", &max_retry);
   mail.Get("reminder", &m.reminder);
+  mail.Get("authserv_id", &m.authserv_id);
   VIGIL_RETURN_IF_ERROR(mail.Finish());
   auto range = [&](const char* key, int64_t v, int64_t lo, int64_t hi) {
     return v < lo || v > hi
@@ -567,6 +568,12 @@ retry_max_seconds = 21600
 # The embargo reminder that starts every mail about an embargoed report; the embargo end in UTC
 # is appended. Empty = the built-in wording.
 reminder = ""
+# A Reviewed-by:/Acked-by: reply approves a patch revision only when the mail is authenticated:
+# an Authentication-Results field with this authserv-id (your MTA's, e.g. OpenDKIM's or
+# rspamd's; the MTA must strip such fields arriving from outside) reports DMARC or aligned DKIM
+# pass for the sender's domain. Empty: approvals by mail are not accepted (approve with
+# `vigil patch approve`, the API or the web page).
+authserv_id = ""
 [repository]
 # A local clone of the project, relative to this file or absolute. Patches are checked against
 # its branches; disclosure creates the security/<ID>-<branch> branches in it. Empty: neither.

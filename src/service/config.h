@@ -33,6 +33,10 @@ struct MailConfig {
   int retry_base_seconds = 60;
   int retry_max_seconds = 6 * 3600;
   std::string reminder;  // replaces the built-in embargo reminder wording when set
+  /// The authserv-id of the MTA's Authentication-Results fields; review trailers by mail count
+  /// as approvals only in mail it authenticated (DKIM or DMARC pass for the sender's domain).
+  /// Empty: approvals by mail are not accepted.
+  std::string authserv_id;
 };
 
 struct Config {

@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 
 #include "core/report_id.h"
+#include "mail/authentication_results.h"
 #include "patch/mailinfo.h"
 #include "patch/patch_id.h"
 #include "patch/trailers.h"
@@ -440,6 +441,15 @@ Status MailGateway::Reply(const InboxMail& in, const mail::DecodedMail& m, const
     }
     if (revision) break;
   }
+  // Anyone can write any From:, so an approval needs the MTA's word that the sender's domain
+  // sent it (see [mail] authserv_id).
+  const std::string domain = m.from_email.substr(m.from_email.rfind('@') + 1);
+  const bool authenticated = mail::AuthenticatesDomain(in.raw, config_.mail.authserv_id, domain);
+  const std::string unauthenticated =
+      config_.mail.authserv_id.empty()
+          ? "approvals by mail are off ([mail] authserv_id is not set)"
+          : "the mail is not authenticated (no DMARC or aligned DKIM pass from " +
+                config_.mail.authserv_id + ")";
   std::string approval;  // "" = not tried; "approved" or why not
   for (const patch::Trailer& t : patch::ParseTrailers(m.text, patch::TrailerSource::kFollowup)) {
     if (!patch::IsApprovalTrailer(t)) continue;
@@ -447,7 +457,8 @@ Status MailGateway::Reply(const InboxMail& in, const mail::DecodedMail& m, const
                       : !maintainer ? "the sender is not a maintainer"
                       : !patch::TrailerMatchesSender(t, m.from_email)
                           ? "the trailer names someone else than the sender"
-                          : "";
+                      : !authenticated ? unauthenticated
+                                       : "";
     if (why.empty()) {
       if (approval.empty()) {
         Result<PatchRevision> approved = patches_.Approve(sender, r.id, revision->Name(), "");

@@ -1,0 +1,171 @@
+#include "mail/authentication_results.h"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+namespace vigil::mail {
+namespace {
+
+constexpr size_t kMaxFields = 64;
+constexpr size_t kMaxFieldBytes = 8 << 10;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Removes RFC 5322 comments, "(...)" with nesting and quoted pairs, outside quoted strings.
+std::string WithoutComments(std::string_view v) {
+  std::string out;
+  int depth = 0;
+  bool quoted = false;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const char c = v[i];
+    if (c == '\\' && i + 1 < v.size() && (depth > 0 || quoted)) {
+      if (depth == 0) out.append(v.substr(i, 2));
+      ++i;
+    } else if (quoted) {
+      out += c;
+      if (c == '"') quoted = false;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')' && depth > 0) {
+      --depth;
+      if (depth == 0) out += ' ';
+    } else if (depth == 0) {
+      if (c == '"') quoted = true;
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::vector<std::string_view> Split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == sep) {
+      out.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+std::vector<std::string_view> Words(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+    const size_t start = i;
+    while (i < s.size() && s[i] != ' ' && s[i] != '\t') ++i;
+    if (i > start) out.push_back(s.substr(start, i - start));
+  }
+  return out;
+}
+
+std::optional<AuthResultsField> ParseField(std::string_view value) {
+  const std::string clean = WithoutComments(value);
+  std::vector<std::string_view> parts = Split(clean, ';');
+  std::vector<std::string_view> id = Words(parts.front());
+  if (id.empty() || id.size() > 2) return std::nullopt;  // authserv-id [version]
+  AuthResultsField f;
+  f.authserv_id = Lower(id.front());
+  for (size_t i = 1; i < parts.size(); ++i) {
+    std::vector<std::string_view> words = Words(parts[i]);
+    if (words.empty()) continue;
+    const size_t eq = words.front().find('=');
+    if (eq == std::string_view::npos) continue;  // "none", or junk
+    AuthResult r;
+    r.method = Lower(words.front().substr(0, eq));
+    r.result = Lower(words.front().substr(eq + 1));
+    const size_t slash = r.method.find('/');  // "dkim/1"
+    if (slash != std::string::npos) r.method.resize(slash);
+    for (size_t w = 1; w < words.size(); ++w) {
+      const size_t e = words[w].find('=');
+      if (e == std::string_view::npos) continue;  // "reason" words and the like
+      std::string v(words[w].substr(e + 1));
+      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+      r.properties.emplace_back(Lower(words[w].substr(0, e)), v);
+    }
+    f.results.push_back(std::move(r));
+  }
+  return f;
+}
+
+// DOMAIN equals PARENT or is a subdomain of it (both lower case).
+bool WithinDomain(std::string_view domain, std::string_view parent) {
+  if (parent.empty() || parent.find('.') == std::string_view::npos) return false;
+  return domain == parent || (domain.size() > parent.size() && domain.ends_with(parent) &&
+                              domain[domain.size() - parent.size() - 1] == '.');
+}
+
+}  // namespace
+
+std::vector<AuthResultsField> ParseAuthenticationResults(std::string_view raw) {
+  std::vector<AuthResultsField> out;
+  size_t pos = 0;
+  std::string field;  // the unfolded field being read
+  bool in_field = false;
+  auto finish = [&] {
+    if (in_field && out.size() < kMaxFields) {
+      if (std::optional<AuthResultsField> f = ParseField(field)) out.push_back(std::move(*f));
+    }
+    in_field = false;
+    field.clear();
+  };
+  while (pos < raw.size()) {
+    size_t nl = raw.find('\n', pos);
+    if (nl == std::string_view::npos) nl = raw.size();
+    std::string_view line = raw.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) break;  // end of the header
+    if (line.front() == ' ' || line.front() == '\t') {
+      if (in_field && field.size() + line.size() <= kMaxFieldBytes) {
+        field += ' ';
+        field += Trim(line);
+      }
+      continue;
+    }
+    finish();
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    if (Lower(Trim(line.substr(0, colon))) != "authentication-results") continue;
+    in_field = true;
+    field = std::string(Trim(line.substr(colon + 1))).substr(0, kMaxFieldBytes);
+  }
+  finish();
+  return out;
+}
+
+bool AuthenticatesDomain(std::string_view raw, std::string_view authserv_id,
+                         std::string_view from_domain) {
+  const std::string id = Lower(authserv_id);
+  const std::string domain = Lower(from_domain);
+  if (id.empty() || domain.empty()) return false;
+  for (const AuthResultsField& f : ParseAuthenticationResults(raw)) {
+    if (f.authserv_id != id) continue;
+    for (const AuthResult& r : f.results) {
+      if (r.result != "pass") continue;
+      for (const auto& [name, value] : r.properties) {
+        std::string v = Lower(value);
+        if (r.method == "dmarc" && name == "header.from" && v == domain) return true;
+        if (r.method != "dkim") continue;
+        if (name == "header.i") v = v.substr(v.find('@') + 1);  // npos + 1 == 0: whole value
+        if ((name == "header.d" || name == "header.i") && WithinDomain(domain, v)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace vigil::mail
