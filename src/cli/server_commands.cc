@@ -19,6 +19,7 @@
 #include "http/mail_api.h"
 #include "http/metrics.h"
 #include "http/patch_api.h"
+#include "http/patch_slot.h"
 #include "http/rate_limiter.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -139,7 +140,11 @@ void Serve(CliContext& ctx, int port_override) {
   if (!ctx.Check(renderer.Init())) return;
   DiscloseServices* disclose = DiscloseServicesFor(ctx);
   if (!disclose) return;
+  PatchService patches((*service)->store(), clock, c);
+  AddPatchRoutes(router, patches);
   WebContext web{**service, sessions, workspace, c, clock, renderer, {}};
+  web.slots.patches = PatchSlot(patches);
+  web.slots.approve = PatchApproveAction(patches);
   web.slots.disclosure = DisclosureSlot(*disclose->advisories, *disclose->disclosure, c);
   web.slots.publish = [d = disclose->disclosure.get()](
                           const Principal& p, const std::string& id) -> Result<std::string> {
@@ -149,8 +154,7 @@ void Serve(CliContext& ctx, int port_override) {
   };
   AddWebRoutes(router, web);
   AddAdvisoryRoutes(router, *disclose->advisories, *disclose->disclosure);
-  PatchService patches((*service)->store(), clock, c);
-  AddPatchRoutes(router, patches);
+
   ServerOptions opts;
   opts.address = c.listen_address;
   opts.port = port_override >= 0 ? static_cast<uint16_t>(port_override) : c.listen_port;

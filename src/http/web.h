@@ -36,6 +36,11 @@ struct ReportSlots {
   /// The public route's last step (DisclosureService::OpenPublicIssue): opens the redacted
   /// public issue and makes the report public; returns the issue's URL. Unset: refused.
   std::function<Result<std::string>(const Principal&, const std::string& id)> publish;
+  /// Approves a patch revision ("s1v2") as the viewer (PatchService::Approve); returns the
+  /// notice. Unset: refused.
+  std::function<Result<std::string>(const Principal&, const std::string& id,
+                                    const std::string& revision)>
+      approve;
 };
 
 struct WebContext {

@@ -8,11 +8,13 @@
 #include "http/disclosure_slot.h"
 #include "http/form.h"
 #include "http/page_renderer.h"
+#include "http/patch_slot.h"
 #include "http/router.h"
 #include "http/web.h"
 #include "service/advisory_service.h"
 #include "service/credentials.h"
 #include "service/disclosure_service.h"
+#include "service/patch_service.h"
 #include "service/session_service.h"
 #include "service/totp.h"
 #include "service/workspace_service.h"
@@ -501,6 +503,49 @@ TEST_F(WebTest, ReportPageShowsTheDisclosurePanel) {
   EXPECT_NE(page.body.find("<h2 id=\"disclosure-heading\">Disclosure</h2>"), std::string::npos);
   EXPECT_NE(page.body.find("A summary for the panel"), std::string::npos);
   EXPECT_NE(page.body.find("Overflow &lt;b&gt;here&lt;/b&gt;"), std::string::npos);
+}
+
+// The patch engine's panel: revisions with their patches, and the approve button for staff.
+TEST_F(WebTest, ReportPageShowsThePatchPanelAndApprovesARevision) {
+  PatchService patches(*store_, clock_, config_);
+  web_->slots.patches = PatchSlot(patches);
+  web_->slots.approve = PatchApproveAction(patches);
+  SubmitRequest req;
+  req.fields.subject = "Overflow";
+  req.fields.steps = "steps";
+  req.reporter_email = "rita@example.org";
+  Result<Submitted> s = reports_->Submit(Principal{}, req);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  const std::string mbox =
+      "From 1234567890123456789012345678901234567890 Mon Sep 17 00:00:00 2001\n"
+      "From: Fiona Fixer <fiona@example.org>\n"
+      "Date: Tue, 3 Mar 2026 10:00:00 +0000\n"
+      "Subject: [PATCH] Check <the> length\n\n"
+      "---\n a.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\n"
+      "diff --git a/a.c b/a.c\nindex 1111111..2222222 100644\n--- a/a.c\n+++ b/a.c\n"
+      "@@ -1 +1 @@\n-int a;\n+int a = 0;\n-- \n2.39.2\n";
+  ASSERT_TRUE(patches.SubmitSeries(local_, s->id, mbox, {}).ok());
+  NewSession m = Login("alice@example.org", "alice-password");
+  const std::string cookie = std::string(kSessionCookie) + "=" + m.token;
+  HttpResponse page = Call("GET", "/reports/" + s->id, cookie);
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("<h2 id=\"patches-heading\">Patches</h2>"), std::string::npos);
+  EXPECT_NE(page.body.find("Check &lt;the&gt; length"), std::string::npos);
+  EXPECT_NE(page.body.find("Fiona Fixer &lt;fiona@example.org&gt;"), std::string::npos);
+  EXPECT_NE(page.body.find(">Approve s1v1</button>"), std::string::npos);
+  // Without the form's token: refused. With it: approved, and the button is gone.
+  EXPECT_EQ(Call("POST", "/reports/" + s->id + "/approve", cookie, "revision=s1v1").status, 403);
+  HttpResponse approved = Call("POST", "/reports/" + s->id + "/approve", cookie,
+                               "_csrf=" + CsrfToken(m.token) + "&revision=s1v1");
+  EXPECT_EQ(approved.status, 200);
+  EXPECT_NE(approved.body.find("s1v1 approved by alice@example.org."), std::string::npos);
+  EXPECT_NE(approved.body.find("<span class=\"badge ok\">approved</span>"), std::string::npos);
+  EXPECT_EQ(approved.body.find(">Approve s1v1</button>"), std::string::npos);
+  HttpResponse again = Call("POST", "/reports/" + s->id + "/approve", cookie,
+                            "_csrf=" + CsrfToken(m.token) + "&revision=s1v1");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_NE(again.body.find("s1v1 is already approved by alice@example.org"), std::string::npos);
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
 }
 
 }  // namespace

@@ -378,6 +378,15 @@ void AddWorkspacePageRoutes(Router& router, WebContext& web) {
               if (!url.ok()) return url.status();
               return "Published as a regular public issue: " + *url;
             });
+  AddAction(router, w, "approve", Action::kApprovePatch,
+            [](WebContext& wc, const RequestContext& ctx, const Form& f) -> Result<std::string> {
+              if (!wc.slots.approve) return Status::Conflict("patch approval is not available");
+              const std::string revision = f.Get("revision");
+              if (revision.empty() || revision.size() > 32) {
+                return Status::Invalid("choose a revision to approve");
+              }
+              return wc.slots.approve(ctx.principal, ctx.params.at("id"), revision);
+            });
   AddAction(router, w, "embargo", Action::kTriage,
             [](WebContext& wc, const RequestContext& ctx, const Form& f) -> Result<std::string> {
               std::string end = f.Get("end_date");

@@ -1,0 +1,120 @@
+#include "http/patch_slot.h"
+
+#include <boost/json.hpp>
+#include <map>
+
+#include "core/time.h"
+#include "service/patch_service.h"
+
+namespace vigil {
+namespace {
+
+namespace json = boost::json;
+
+// "applies", "applies at offset +3", "conflict in a.c (hunk 2)", "already applied", from the
+// per-patch results of one branch (patch/apply_check.h's JSON).
+std::string Summary(const StoredApplicability& a) {
+  if (a.applies) {
+    std::error_code ec;
+    json::value v = json::parse(a.result, ec);
+    if (!ec && v.is_array()) {
+      for (const json::value& p : v.as_array()) {
+        const json::object* o = p.if_object();
+        if (!o) continue;
+        const json::value* r = o->if_contains("result");
+        if (r && r->is_string() && r->as_string() == "offset") return "applies at an offset";
+      }
+    }
+    return "applies";
+  }
+  std::error_code ec;
+  json::value v = json::parse(a.result, ec);
+  if (!ec && v.is_array()) {
+    for (const json::value& p : v.as_array()) {
+      const json::object* o = p.if_object();
+      if (!o) continue;
+      const json::value* r = o->if_contains("result");
+      if (!r || !r->is_string()) continue;
+      if (r->as_string() == "already-applied") return "already applied";
+      if (r->as_string() == "conflict") {
+        const json::value* file = o->if_contains("file");
+        return file && file->is_string() ? "conflict in " + std::string(file->as_string())
+                                         : std::string("conflict");
+      }
+    }
+  }
+  return "does not apply";
+}
+
+}  // namespace
+
+ReportSlotFiller PatchSlot(PatchService& patches) {
+  return [p = &patches](const ReportSlotInput& in, json::object* model) {
+    Result<std::vector<PatchRevision>> revisions = p->Revisions(in.report.id);
+    if (!revisions.ok() || revisions->empty()) return false;
+    std::map<int, const PatchRevision*> latest;
+    for (const PatchRevision& r : *revisions) {
+      const PatchRevision*& l = latest[r.series];
+      if (!l || r.version > l->version) l = &r;
+    }
+    std::map<int, json::array> by_series;
+    for (const PatchRevision& r : *revisions) {
+      bool approved = false;
+      json::array approvals;
+      for (const PatchRevision& o : *revisions) {
+        if (o.series != r.series) continue;
+        for (const StoredApproval& a : o.approvals) {
+          if (a.patch_ids != r.patch_ids) continue;
+          approved = approved || a.voided_at == 0;
+          approvals.push_back(json::object{
+              {"who", a.approver},
+              {"when", FormatUtc(a.created_at)},
+              {"voided", a.voided_at != 0 ? "voided: " + a.voided_reason : std::string()}});
+        }
+      }
+      json::array files, matrix;
+      for (const StoredPatch& sp : r.patches) {
+        files.push_back(json::object{{"subject", sp.subject},
+                                     {"author", sp.author_name + " <" + sp.author_email + ">"},
+                                     {"patch_id", sp.patch_id.substr(0, 12)}});
+      }
+      for (const StoredApplicability& a : r.applicability) {
+        matrix.push_back(json::object{
+            {"branch", a.branch}, {"result", Summary(a)}, {"class", a.applies ? "ok" : "danger"}});
+      }
+      const bool is_latest = latest[r.series] == &r;
+      const bool has_matrix = !matrix.empty(), has_approvals = !approvals.empty();
+      by_series[r.series].push_back(
+          json::object{{"name", r.Name()},
+                       {"submitter", r.submitter},
+                       {"created", FormatUtc(r.created_at)},
+                       {"latest", is_latest},
+                       {"approved", approved},
+                       {"patches", std::move(files)},
+                       {"matrix", std::move(matrix)},
+                       {"approvals", std::move(approvals)},
+                       {"has_matrix", has_matrix},
+                       {"has_approvals", has_approvals},
+                       {"can_approve", in.staff && is_latest && !approved}});
+    }
+    json::array series;
+    for (auto& [n, revs] : by_series) {
+      series.push_back(json::object{
+          {"number", n}, {"branch", latest[n]->target_branch}, {"revisions", std::move(revs)}});
+    }
+    (*model)["series"] = std::move(series);
+    return true;
+  };
+}
+
+std::function<Result<std::string>(const Principal&, const std::string&, const std::string&)>
+PatchApproveAction(PatchService& patches) {
+  return [p = &patches](const Principal& viewer, const std::string& id,
+                        const std::string& revision) -> Result<std::string> {
+    Result<PatchRevision> r = p->Approve(viewer, id, revision, "");
+    if (!r.ok()) return r.status();
+    return revision + " approved by " + viewer.email + ".";
+  };
+}
+
+}  // namespace vigil
