@@ -226,6 +226,33 @@ class MailTest : public ::testing::Test {
     std::snprintf(buf, sizeof buf, "SEC-%d-%04d", tm.tm_year + 1900, n);
     return buf;
   }
+  // git in dir_/repo as the reporter Dev Eloper <dev@reporter.net>.
+  CommandResult DevGit(std::vector<std::string> args) {
+    std::vector<std::string> argv{"git",
+                                  "-C",
+                                  dir_.path() + "/repo",
+                                  "-c",
+                                  "user.name=Dev Eloper",
+                                  "-c",
+                                  "user.email=dev@reporter.net"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return vigil::testing::Run(argv);
+  }
+  // dir_/repo: a base commit of STEM.c, then N commits "WORD part I" each adding a line.
+  bool MakeDevRepo(const std::string& stem, const std::string& word, int n) {
+    const std::string repo = dir_.path() + "/repo";
+    if (vigil::testing::Run({"git", "init", "-q", repo}).exit_code != 0) return false;
+    std::ofstream(repo + "/" + stem + ".c") << "int " << stem << ";\n";
+    if (DevGit({"add", "."}).exit_code != 0) return false;
+    if (DevGit({"commit", "-qm", "base"}).exit_code != 0) return false;
+    for (int i = 1; i <= n; ++i) {
+      std::ofstream(repo + "/" + stem + ".c", std::ios::app) << "int " << word << i << ";\n";
+      if (DevGit({"commit", "-qam", word + " part " + std::to_string(i)}).exit_code != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
   bool AllProcessed() {
     const std::string inbox = Inbox();
     return inbox.find("\"state\":\"stored\"") == std::string::npos;
@@ -414,31 +441,17 @@ TEST_F(MailTest, GitSendEmailSeriesArrivesWithItsPatchIds) {
                 .exit_code,
             0);
   const std::string id = Id(1);
-  const std::string repo = dir_.path() + "/repo";
-  auto git = [&](std::vector<std::string> args) {
-    std::vector<std::string> argv{
-        "git", "-C", repo, "-c", "user.name=Dev Eloper", "-c", "user.email=dev@reporter.net"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return vigil::testing::Run(argv);
-  };
-  ASSERT_EQ(vigil::testing::Run({"git", "init", "-q", repo}).exit_code, 0);
-  std::ofstream(repo + "/a.c") << "int a;\n";
-  ASSERT_EQ(git({"add", "."}).exit_code, 0);
-  ASSERT_EQ(git({"commit", "-qm", "base"}).exit_code, 0);
-  for (int i = 1; i <= 3; ++i) {
-    std::ofstream(repo + "/a.c", std::ios::app) << "int fix" << i << ";\n";
-    ASSERT_EQ(git({"commit", "-qam", "fix part " + std::to_string(i)}).exit_code, 0);
-  }
+  ASSERT_TRUE(MakeDevRepo("a", "fix", 3));
   CommandResult sent =
-      git({"send-email", "--smtp-server=127.0.0.1", "--smtp-server-port=" + std::to_string(port),
-           "--to=security+" + id + "@example.org", "--from=Dev Eloper <dev@reporter.net>",
-           "--confirm=never", "--suppress-cc=all", "--no-chain-reply-to", "-3", "-q"});
+      DevGit({"send-email", "--smtp-server=127.0.0.1", "--smtp-server-port=" + std::to_string(port),
+              "--to=security+" + id + "@example.org", "--from=Dev Eloper <dev@reporter.net>",
+              "--confirm=never", "--suppress-cc=all", "--no-chain-reply-to", "-3", "-q"});
   ASSERT_EQ(sent.exit_code, 0) << sent.out << sent.err;
   ASSERT_TRUE(WaitUntil([&] {
     return Count(RunVigil({"-c", config_, "mail", "patches", id}).out, "\n") == 3;
   }));
   // The same ids as `git format-patch | git patch-id --stable`.
-  CommandResult fp = git({"format-patch", "-3", "--stdout"});
+  CommandResult fp = DevGit({"format-patch", "-3", "--stdout"});
   CommandResult ids = vigil::testing::Run({"git", "patch-id", "--stable"}, fp.out);
   const std::string listed = RunVigil({"-c", config_, "mail", "patches", id}).out;
   size_t pos = 0;
@@ -485,22 +498,8 @@ TEST_F(MailTest, ReviewTrailerFromAMaintainerApprovesTheRevisionRepliedTo) {
   const std::string id = Id(1);
   const std::string to = "security+" + id + "@example.org";
   // Two patches by the reporter, as format-patch mail with Message-IDs of our choosing.
-  const std::string repo = dir_.path() + "/repo";
-  auto git = [&](std::vector<std::string> args) {
-    std::vector<std::string> argv{
-        "git", "-C", repo, "-c", "user.name=Dev Eloper", "-c", "user.email=dev@reporter.net"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return vigil::testing::Run(argv);
-  };
-  ASSERT_EQ(vigil::testing::Run({"git", "init", "-q", repo}).exit_code, 0);
-  std::ofstream(repo + "/p.c") << "int p;\n";
-  ASSERT_EQ(git({"add", "."}).exit_code, 0);
-  ASSERT_EQ(git({"commit", "-qm", "base"}).exit_code, 0);
-  for (int i = 1; i <= 2; ++i) {
-    std::ofstream(repo + "/p.c", std::ios::app) << "int check" << i << ";\n";
-    ASSERT_EQ(git({"commit", "-qam", "check part " + std::to_string(i)}).exit_code, 0);
-  }
-  const std::string mbox = git({"format-patch", "-2", "--stdout"}).out;
+  ASSERT_TRUE(MakeDevRepo("p", "check", 2));
+  const std::string mbox = DevGit({"format-patch", "-2", "--stdout"}).out;
   const size_t second = mbox.find("\nFrom ", 1) + 1;
   auto smtp = [](std::string mail) {  // LF -> CRLF for the wire
     std::string out;

@@ -11,39 +11,26 @@ namespace {
 
 namespace json = boost::json;
 
-// "applies", "applies at offset +3", "conflict in a.c (hunk 2)", "already applied", from the
-// per-patch results of one branch (patch/apply_check.h's JSON).
+// "applies", "applies at an offset", "conflict in a.c", "already applied", "does not apply",
+// from the per-patch results of one branch (patch/apply_check.h's JSON).
 std::string Summary(const StoredApplicability& a) {
-  if (a.applies) {
-    std::error_code ec;
-    json::value v = json::parse(a.result, ec);
-    if (!ec && v.is_array()) {
-      for (const json::value& p : v.as_array()) {
-        const json::object* o = p.if_object();
-        if (!o) continue;
-        const json::value* r = o->if_contains("result");
-        if (r && r->is_string() && r->as_string() == "offset") return "applies at an offset";
-      }
-    }
-    return "applies";
-  }
   std::error_code ec;
   json::value v = json::parse(a.result, ec);
-  if (!ec && v.is_array()) {
-    for (const json::value& p : v.as_array()) {
-      const json::object* o = p.if_object();
-      if (!o) continue;
-      const json::value* r = o->if_contains("result");
-      if (!r || !r->is_string()) continue;
-      if (r->as_string() == "already-applied") return "already applied";
-      if (r->as_string() == "conflict") {
-        const json::value* file = o->if_contains("file");
-        return file && file->is_string() ? "conflict in " + std::string(file->as_string())
-                                         : std::string("conflict");
-      }
+  const json::array* patches = ec ? nullptr : v.if_array();
+  for (size_t i = 0; patches && i < patches->size(); ++i) {
+    const json::object* o = (*patches)[i].if_object();
+    const json::value* r = o ? o->if_contains("result") : nullptr;
+    if (!r || !r->is_string()) continue;
+    const json::string& result = r->as_string();
+    if (a.applies && result == "offset") return "applies at an offset";
+    if (!a.applies && result == "already-applied") return "already applied";
+    if (!a.applies && result == "conflict") {
+      const json::value* file = o->if_contains("file");
+      return file && file->is_string() ? "conflict in " + std::string(file->as_string())
+                                       : std::string("conflict");
     }
   }
-  return "does not apply";
+  return a.applies ? "applies" : "does not apply";
 }
 
 }  // namespace
