@@ -654,6 +654,33 @@ TEST_F(MailTest, GpgEncryptedMailIsReadAndUnknownKeyRefused) {
   EXPECT_TRUE(refused.err.starts_with("vigil: message is encrypted to key "))
       << "[" << refused.err << "]";
   EXPECT_NE(refused.err.find(", not to the project key "), std::string::npos);
+  // A report with the reporter's public key attached: mail about it is encrypted to that key;
+  // the reporter's credit stays theirs to choose (pending).
+  ASSERT_EQ(gpg({"--quick-gen-key", "--passphrase", "", "rita@reporter.net", "future-default",
+                 "default", "never"},
+                "")
+                .exit_code,
+            0);
+  const std::string rita = gpg({"--armor", "--export", "rita@reporter.net"}, "").out;
+  ASSERT_TRUE(rita.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"));
+  const std::string with_key =
+      "From: Rita <rita@reporter.net>\r\nTo: security@example.org\r\nSubject: Key attached\r\n"
+      "Message-ID: <key1@reporter.net>\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\n"
+      "Content-Type: text/plain\r\n\r\nsteps, and my key for your replies\r\n--m\r\n"
+      "Content-Type: application/pgp-keys; name=\"rita.asc\"\r\n"
+      "Content-Disposition: attachment; filename=\"rita.asc\"\r\n\r\n" +
+      rita + "\r\n--m--\r\n";
+  CommandResult keyed = RunVigil({"-c", config_, "ingest"}, with_key);
+  ASSERT_EQ(keyed.exit_code, 0) << keyed.err;
+  EXPECT_EQ(vigil::testing::Run({"sqlite3", dir_.path() + "/data/vigil.db",
+                                 "SELECT anonymous, credit_name, public_key LIKE '-----BEGIN PGP "
+                                 "PUBLIC KEY BLOCK-----%' FROM reporter_prefs WHERE report_id = '" +
+                                     Id(2) + "'"})
+                .out,
+            "0||1\n");
+  EXPECT_NE(RunVigil({"-c", config_, "advisory", "show", Id(2)}).out.find("consent pending"),
+            std::string::npos);
 }
 
 TEST_F(MailTest, SigkillDuringConcurrentSessionsLosesNoAcknowledgedMessage) {

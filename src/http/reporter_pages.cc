@@ -93,7 +93,7 @@ HttpResponse TrackPage(WebContext& web, const HttpRequest& req, const RequestCon
   const bool reporter = me && me->role == Role::kReporter;
   const std::string base = "/track/" + token;
   const bool embargoed = r->embargo.state == EmbargoState::kActive && !IsTerminal(r->state);
-  const bool named = prefs->has_value() && !(*prefs)->anonymous;
+  const bool named = prefs->has_value() && !(*prefs)->anonymous && !(*prefs)->credit_name.empty();
   object model{
       {"id", r->id},
       {"subject", r->fields.subject},

@@ -200,7 +200,8 @@ HttpResponse ReportPage(WebContext& web, const HttpRequest& req, const RequestCo
       {"messages", web::ThreadModel(*thread, *files, base + "/files/")},
       {"message_count", static_cast<int64_t>(thread->size())},
       {"people", std::move(people)},
-      {"credit", !prefs->has_value() || (*prefs)->anonymous ? "Anonymous"
+      {"credit", !prefs->has_value() || (*prefs)->anonymous ? std::string("Anonymous")
+                 : (*prefs)->credit_name.empty()            ? std::string("Not chosen yet")
                                                             : "Credit as " + (*prefs)->credit_name},
       {"has_key", prefs->has_value() && !(*prefs)->public_key.empty()},
       {"public_key", prefs->has_value() ? (*prefs)->public_key : ""},

@@ -60,6 +60,9 @@ std::string AttachmentList(const mail::DecodedMail& m) {
   return out;
 }
 
+// The largest public key taken from a report's attachment.
+constexpr size_t kMaxReporterKeyBytes = 64 << 10;
+
 // The Message-ID given to a mail that has none: "<inbox-id>@inbox.vigil.invalid".
 constexpr char kSyntheticIdSuffix[] = "@inbox.vigil.invalid";
 
@@ -402,9 +405,32 @@ Status MailGateway::NewReport(const InboxMail& in, const mail::DecodedMail& m,
     attachments.push_back(
         {in.id, a.filename, a.content_type, static_cast<int64_t>(a.size), a.data});
   }
+  // A public key attached to the report (application/pgp-keys, or an armoured key block): mail
+  // to the reporter about this report is encrypted to it.
+  std::string reporter_key;
+  for (const mail::Attachment& a : m.attachments) {
+    const bool looks_like_key =
+        a.content_type == "application/pgp-keys" ||
+        a.data.find("-----BEGIN PGP PUBLIC KEY BLOCK-----") != std::string::npos;
+    if (!looks_like_key || a.data.empty() || a.data.size() > kMaxReporterKeyBytes) continue;
+    if (!req.reporter_email.empty() && mail::PublicKeyFingerprint(a.data).ok()) {
+      reporter_key = a.data;
+      break;
+    }
+  }
   req.extend = [&](WriteBatch& b) {
     mark(b);
     b.mail.attachments = attachments;
+    if (!reporter_key.empty()) {
+      ReporterPrefs prefs;
+      prefs.anonymous = false;  // with no credit name: the reporter has not chosen (pending)
+      prefs.public_key = reporter_key;
+      prefs.updated_at = clock_.Now();
+      b.web.reporter_prefs = prefs;
+      b.events.push_back({"", clock_.Now(), "mail", "reporter.preferences",
+                          json::serialize(json::object{{"public_key_bytes", reporter_key.size()},
+                                                       {"from", "mail attachment"}})});
+    }
   };
   Result<Submitted> s = reports_.Submit(anonymous, std::move(req));
   if (s.ok()) {

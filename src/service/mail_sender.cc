@@ -39,6 +39,7 @@ std::string MailSender::MessageIdFor(const OutboxMail& row) const {
 }
 
 Result<std::string> MailSender::Compose(const OutboxMail& row, std::string* envelope_from) {
+  std::string recipient_key;  // armoured; empty = send in clear
   mail::OutgoingMail m;
   m.from_name = config_.project_name + " security";
   m.from_address = address_.Plain();
@@ -56,6 +57,13 @@ Result<std::string> MailSender::Compose(const OutboxMail& row, std::string* enve
     const Participant* p = r->FindParticipant(row.recipient);
     if (!p) {
       return Status::Denied(row.recipient + " is not a participant of " + r->id + "; not sent");
+    }
+    // The key the reporter gave with this report (web form or attached to their mail) is for
+    // mail about this report; it does not change mail to that address about other reports.
+    if (p->role == Role::kReporter) {
+      Result<std::optional<ReporterPrefs>> prefs = store_.GetReporterPrefs(r->id);
+      VIGIL_RETURN_IF_ERROR(prefs.status());
+      if (prefs->has_value()) recipient_key = (*prefs)->public_key;
     }
     m.reply_to = address_.For(r->id);
     *envelope_from = m.reply_to;  // bounces come back to the report
@@ -75,12 +83,15 @@ Result<std::string> MailSender::Compose(const OutboxMail& row, std::string* enve
       m.body = reminder + "\n\n" + rest;
     }
   }
-  Result<std::optional<MailKey>> key = store_.FindMailKey(row.recipient);
-  VIGIL_RETURN_IF_ERROR(key.status());
-  if (key->has_value()) {
+  if (recipient_key.empty()) {
+    Result<std::optional<MailKey>> key = store_.FindMailKey(row.recipient);
+    VIGIL_RETURN_IF_ERROR(key.status());
+    if (key->has_value()) recipient_key = (*key)->armored;
+  }
+  if (!recipient_key.empty()) {
     if (!key_) return Status::Unavailable("no project key to sign mail to " + row.recipient);
     Result<std::string> armored =
-        key_->EncryptAndSign(mail::ComposeBodyEntity(m.body), (*key)->armored);
+        key_->EncryptAndSign(mail::ComposeBodyEntity(m.body), recipient_key);
     VIGIL_RETURN_IF_ERROR(armored.status());
     return mail::ComposeEncryptedMessage(m, *armored);
   }

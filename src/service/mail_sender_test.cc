@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -157,22 +158,60 @@ TEST_F(MailSenderTest, RandomizedOperationsNeverMailANonParticipant) {
   EXPECT_TRUE(store_->ListOutbox(pending)->empty());
 }
 
-TEST_F(MailSenderTest, EncryptedMailIsDecryptedAndVerifiedByGpg) {
-  Result<mail::ProjectKey> key =
-      mail::ProjectKey::Generate("Example security <security@example.org>");
-  ASSERT_TRUE(key.ok());
-  const std::string home = TempPath();
-  int rc = 0;
-  Exec({"gpg", "--homedir", home, "--batch", "--passphrase", "", "--quick-gen-key",
-        "carl@example.org", "future-default", "default", "never"},
-       "", &rc);
-  ASSERT_EQ(rc, 0);
-  const std::string pub = Exec(
-      {"gpg", "--homedir", home, "--batch", "--armor", "--export", "carl@example.org"}, "", &rc);
-  ASSERT_EQ(rc, 0);
+class EncryptedMailTest : public MailSenderTest {
+ protected:
+  void SetUp() override {
+    MailSenderTest::SetUp();
+    Result<mail::ProjectKey> key =
+        mail::ProjectKey::Generate("Example security <security@example.org>");
+    ASSERT_TRUE(key.ok());
+    key_ = std::move(key).value();
+    home_ = TempPath();
+    int rc = 0;
+    Exec({"gpg", "--homedir", home_, "--batch", "--passphrase", "", "--quick-gen-key",
+          "carl@example.org", "future-default", "default", "never"},
+         "", &rc);
+    ASSERT_EQ(rc, 0);
+    pub_ = Exec({"gpg", "--homedir", home_, "--batch", "--armor", "--export", "carl@example.org"},
+                "", &rc);
+    ASSERT_EQ(rc, 0);
+    Exec({"gpg", "--homedir", home_, "--batch", "--import"}, key_->public_armored(), &rc);
+    ASSERT_EQ(rc, 0);
+  }
+  void TearDown() override {
+    // gpg-agent removes its own sockets as it exits, racing with this: ignore what is gone.
+    std::error_code ignored;
+    std::filesystem::remove_all(home_, ignored);
+    MailSenderTest::TearDown();
+  }
+  // Carl's mail DATA is PGP/MIME, decrypts with his key, and carries the project's signature.
+  void ExpectEncryptedToCarl(const std::string& data) {
+    EXPECT_NE(
+        data.find("Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\""),
+        std::string::npos);
+    EXPECT_EQ(data.find("EMBARGO"), std::string::npos);  // nothing of the body in clear
+    const size_t b = data.find("-----BEGIN PGP MESSAGE-----");
+    const size_t e = data.find("-----END PGP MESSAGE-----");
+    ASSERT_NE(b, std::string::npos);
+    int rc = 0;
+    const std::string status =
+        Exec({"gpg", "--homedir", home_, "--batch", "--status-fd", "1", "--decrypt"},
+             data.substr(b, e + 25 - b), &rc);
+    EXPECT_EQ(rc, 0) << status;
+    EXPECT_NE(status.find("[GNUPG:] DECRYPTION_OKAY"), std::string::npos) << status;
+    EXPECT_NE(status.find("[GNUPG:] GOODSIG"), std::string::npos) << status;
+    EXPECT_NE(status.find("[GNUPG:] VALIDSIG " + key_->fingerprint()), std::string::npos) << status;
+    EXPECT_NE(status.find("EMBARGO REMINDER: SEC-2026-"), std::string::npos);
+  }
+
+  std::optional<mail::ProjectKey> key_;
+  std::string home_, pub_;
+};
+
+TEST_F(EncryptedMailTest, MailToAParticipantWithAKeyIsDecryptedAndVerifiedByGpg) {
   Principal local;
   local.kind = Principal::Kind::kLocal;
-  ASSERT_TRUE(SetMailKey(*store_, clock_, local, "Carl@Example.org", pub).ok());
+  ASSERT_TRUE(SetMailKey(*store_, clock_, local, "Carl@Example.org", pub_).ok());
   EXPECT_EQ(SetMailKey(*store_, clock_, local, "x@example.org", "junk").message(),
             "not an OpenPGP public key that can encrypt");
   SubmitRequest req;
@@ -180,30 +219,38 @@ TEST_F(MailSenderTest, EncryptedMailIsDecryptedAndVerifiedByGpg) {
   req.fields.steps = "steps";
   req.reporter_email = "carl@example.org";
   ASSERT_TRUE(service_->Submit(Principal{}, req).ok());
-  MailSender sender(*store_, clock_, config_, &*key, Capture());
+  MailSender sender(*store_, clock_, config_, &*key_, Capture());
   ASSERT_EQ(*sender.SendDue(), 1);
   ASSERT_EQ(sent_.size(), 1u);
-  const std::string& data = sent_[0].data;
-  EXPECT_NE(data.find("Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\""),
-            std::string::npos);
-  EXPECT_EQ(data.find("EMBARGO"), std::string::npos);  // nothing of the body in clear
-  const size_t b = data.find("-----BEGIN PGP MESSAGE-----");
-  const size_t e = data.find("-----END PGP MESSAGE-----");
-  ASSERT_NE(b, std::string::npos);
-  Exec({"gpg", "--homedir", home, "--batch", "--import"}, key->public_armored(), &rc);
-  ASSERT_EQ(rc, 0);
-  const std::string status =
-      Exec({"gpg", "--homedir", home, "--batch", "--status-fd", "1", "--decrypt"},
-           data.substr(b, e + 25 - b), &rc);
-  EXPECT_EQ(rc, 0) << status;
-  EXPECT_NE(status.find("[GNUPG:] DECRYPTION_OKAY"), std::string::npos) << status;
-  EXPECT_NE(status.find("[GNUPG:] GOODSIG"), std::string::npos) << status;
-  EXPECT_NE(status.find("[GNUPG:] VALIDSIG " + key->fingerprint()), std::string::npos) << status;
-  EXPECT_NE(status.find("EMBARGO REMINDER: SEC-2026-0001 is a private vulnerability report"),
-            std::string::npos);
-  // gpg-agent removes its own sockets as it exits, racing with this: ignore what is gone.
-  std::error_code ignored;
-  std::filesystem::remove_all(home, ignored);
+  ExpectEncryptedToCarl(sent_[0].data);
+}
+
+// The key a reporter gives with a report (the web form, or attached to their mail) encrypts the
+// mail about that report, and only that report's.
+TEST_F(EncryptedMailTest, TheKeyGivenWithAReportEncryptsMailAboutThatReport) {
+  SubmitRequest req;
+  req.fields.subject = "Encrypted please";
+  req.fields.steps = "steps";
+  req.reporter_email = "carl@example.org";
+  req.extend = [&](WriteBatch& b) {
+    ReporterPrefs prefs;
+    prefs.public_key = pub_;
+    b.web.reporter_prefs = prefs;
+  };
+  ASSERT_TRUE(service_->Submit(Principal{}, req).ok());
+  req.extend = nullptr;
+  req.fields.subject = "Another report, no key given";
+  ASSERT_TRUE(service_->Submit(Principal{}, req).ok());
+  MailSender sender(*store_, clock_, config_, &*key_, Capture());
+  ASSERT_EQ(*sender.SendDue(), 2);
+  ASSERT_EQ(sent_.size(), 2u);
+  const bool first_encrypted =
+      sent_[0].data.find("-----BEGIN PGP MESSAGE-----") != std::string::npos;
+  const std::string& encrypted = first_encrypted ? sent_[0].data : sent_[1].data;
+  const std::string& clear = first_encrypted ? sent_[1].data : sent_[0].data;
+  ExpectEncryptedToCarl(encrypted);
+  EXPECT_EQ(clear.find("-----BEGIN PGP MESSAGE-----"), std::string::npos);
+  EXPECT_NE(clear.find("EMBARGO REMINDER: SEC-2026-"), std::string::npos);
 }
 
 }  // namespace

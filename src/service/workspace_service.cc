@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/report_id.h"
+#include "mail/openpgp.h"
 #include "service/credentials.h"
 
 namespace vigil {
@@ -156,6 +157,9 @@ Result<Submitted> WorkspaceService::Submit(const Principal& actor, SubmitRequest
       public_key.find("-----BEGIN PGP PUBLIC KEY BLOCK-----") == std::string::npos) {
     return Status::Invalid("the public key must be an ASCII-armoured OpenPGP public key block");
   }
+  // Mail to the reporter is encrypted to it: a key that cannot encrypt is refused now, not
+  // found out by the sender.
+  if (!public_key.empty()) VIGIL_RETURN_IF_ERROR(mail::PublicKeyFingerprint(public_key).status());
   Result<std::vector<Attachment>> files = ToAttachments(actor, std::move(uploads), 0);
   VIGIL_RETURN_IF_ERROR(files.status());
   const Instant now = clock_.Now();
