@@ -372,6 +372,12 @@ class LineInput {
     pos_ = end;
     return true;
   }
+  /// Everything not read yet; the input is then at its end.
+  std::string_view TakeRest() {
+    std::string_view rest = text_.substr(std::min(pos_, text_.size()));
+    pos_ = text_.size();
+    return rest;
+  }
   /// The next line without its '\n'; false at the end.
   bool GetLineLf(std::string* line) {
     if (!GetWholeLine(line)) return false;
@@ -585,6 +591,15 @@ void MailinfoRun::HandleBody(std::string* line) {
       HandleFilterFlowed(line, &prev);
     }
     if (!error_.ok()) break;
+    if (filter_stage_ == 1 && boundaries_.empty() &&
+        transfer_encoding_ == TransferEncoding::kNone && !format_flowed_ &&
+        !options_.strip_quoted_cr && prev.empty()) {
+      // In the patch of a plain (not multipart, not encoded, not flowed) body every remaining
+      // line would go to HandleFilter unchanged: take them at once (patch_lines_ is already
+      // positive, which is all it is used for).
+      patch_.append(in_.TakeRest());
+      break;
+    }
   } while (in_.GetWholeLine(line));
   if (!prev.empty()) HandleFilter(&prev);
   FlushInbodyHeaderAccum();
