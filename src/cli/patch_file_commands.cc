@@ -1,13 +1,16 @@
 #include "cli/patch_file_commands.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string_view>
@@ -101,9 +104,35 @@ class PatchInput {
   std::string_view text_;
 };
 
+/// Readies the heap for reading INPUT_BYTES of patches: maps the memory the run will use in one
+/// system call (MADV_POPULATE_WRITE) instead of one page fault per page as it is first touched,
+/// and keeps it in the heap after frees. Page faults were a third of `vigil patch inspect`'s time
+/// on the benchmark mbox (measured with `perf stat -e page-faults`); this command runs briefly
+/// and then exits, so holding the memory costs nothing. Small inputs are left alone.
+void PrepareHeap(size_t input_bytes) {
+  constexpr size_t kMinimum = size_t{1} << 20;
+  constexpr size_t kMaximum = size_t{16} << 20;
+  if (input_bytes < kMinimum) return;
+  const size_t bytes = std::min(input_bytes, kMaximum);
+  // Blocks up to 32 MiB come from the (populated) heap rather than from their own mapping, and
+  // freed memory stays in the heap.
+  if (mallopt(M_MMAP_THRESHOLD, 32 << 20) != 1 || mallopt(M_TRIM_THRESHOLD, 256 << 20) != 1) {
+    return;
+  }
+  void* block = std::malloc(bytes);
+  if (!block) return;
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t first = (reinterpret_cast<uintptr_t>(block) + page - 1) & ~(page - 1);
+  const uintptr_t last = (reinterpret_cast<uintptr_t>(block) + bytes) & ~(page - 1);
+  // Kernels before 5.14 do not know MADV_POPULATE_WRITE: the pages are then faulted as usual.
+  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_WRITE);
+  std::free(block);
+}
+
 Result<std::vector<SeriesPatch>> ReadPatches(const FileOptions& o) {
   PatchInput input;
   VIGIL_RETURN_IF_ERROR(input.Open(o.file, o.max_bytes));
+  PrepareHeap(input.text().size());
   patch::SeriesLimits limits;
   limits.mbox.max_input_bytes = o.max_bytes;
   limits.mbox.max_message_bytes = o.max_bytes;

@@ -150,6 +150,7 @@ Status CheckPath(const std::string& path) {
 class DiffParser {
  public:
   DiffParser(std::string_view text, const DiffLimits& limits) : limits_(limits) {
+    lines_.reserve(text.size() / 32 + 16);  // lines of a diff are rarely shorter on average
     size_t pos = 0;
     while (pos < text.size()) {
       size_t nl = text.find('\n', pos);

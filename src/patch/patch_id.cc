@@ -97,7 +97,7 @@ class BufferedSha1 {
       return added;
     }
     // Every byte is stored; the output advances past the bytes that are kept (no branch).
-    char* out = buffer_.get() + used_;
+    char* out = buffer_ + used_;
     const char* const start = out;
     for (char c : s) {
       *out = c;
@@ -113,7 +113,7 @@ class BufferedSha1 {
       sha_.Update(s);
       return;
     }
-    std::memcpy(buffer_.get() + used_, s.data(), s.size());
+    std::memcpy(buffer_ + used_, s.data(), s.size());
     used_ += s.size();
   }
   /// The digest of everything added since the last Finish.
@@ -123,13 +123,13 @@ class BufferedSha1 {
   }
 
  private:
-  static constexpr size_t kBufferSize = 1 << 16;
+  static constexpr size_t kBufferSize = 8 << 10;
   void Drain() {
-    if (used_ > 0) sha_.Update(std::string_view(buffer_.get(), used_));
+    if (used_ > 0) sha_.Update(std::string_view(buffer_, used_));
     used_ = 0;
   }
   Sha1 sha_;
-  std::unique_ptr<char[]> buffer_ = std::make_unique_for_overwrite<char[]>(kBufferSize);
+  char buffer_[kBufferSize];
   size_t used_ = 0;
 };
 
