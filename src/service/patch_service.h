@@ -34,6 +34,9 @@ class PatchService {
   PatchService(Store& store, const Clock& clock, Config config);
   ~PatchService();
 
+  /// The largest upload SubmitSeries accepts ([patch] max_bytes).
+  int64_t MaxUploadBytes() const { return config_.patch_max_bytes; }
+
   /// The branches every revision is checked on: master, then the supported branches.
   std::vector<std::string> Branches() const;
 
