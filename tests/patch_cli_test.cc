@@ -289,3 +289,77 @@ TEST_F(PatchCliTest, WorkflowThroughTheCliAndTheApi) {
 
 }  // namespace
 }  // namespace vigil::testing
+
+namespace vigil::testing {
+namespace {
+
+// The upload route accepts bodies up to [patch] max_bytes even when server.max_body_bytes is
+// smaller; a larger upload (declared or chunked) is refused before its body is read, naming the
+// limit that applied, and other routes keep the server's limit.
+TEST_F(PatchCliTest, PatchUploadsHaveTheirOwnBodyLimit) {
+  const std::string project = dir_.path() + "/project";
+  const std::string token =
+      InitProject(project, "path = \"" + repo_ +
+                               "\"\nmaster_branch = \"main\"\nmax_body_bytes = 2048\n"
+                               "max_bytes = 8192");
+  const std::string config = project + "/vigil.toml";
+  CommandResult submitted =
+      RunVigil({"-c", config, "report", "submit", "--subject", "Leak", "--steps", "x"});
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
+  const std::string id = submitted.out.substr(0, submitted.out.find('\n'));
+
+  // A valid patch of about 5 KiB: its commit message carries a long explanation.
+  std::ifstream in(patch_);
+  std::string mbox((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string explanation;
+  while (explanation.size() < 4500) explanation += "The twentieth line was wrong, again.\n";
+  mbox.insert(mbox.find("The twentieth line was wrong."), explanation + "\n");
+  ASSERT_GT(mbox.size(), 4096u);
+  ASSERT_LT(mbox.size(), 8192u);
+  int port = 0;
+  auto upload = [&](const std::string& headers, const std::string& body) {
+    return HttpRaw(port, "POST /api/v1/reports/" + id +
+                             "/patches HTTP/1.1\r\nHost: localhost\r\nAuthorization: "
+                             "Bearer " +
+                             token + "\r\nContent-Type: text/plain\r\n" + headers +
+                             "Connection: close\r\n\r\n" + body);
+  };
+  ServerProcess server(config);
+  ASSERT_TRUE(server.started());
+  port = server.port();
+
+  HttpResult ok = upload("Content-Length: " + std::to_string(mbox.size()) + "\r\n", mbox);
+  EXPECT_EQ(ok.status, 201) << ok.body;
+  EXPECT_NE(ok.body.find("\"revision\":\"s1v1\""), std::string::npos) << ok.body;
+
+  const std::string too_large =
+      "{\"error\":{\"code\":\"payload_too_large\",\"message\":\"request body is larger than "
+      "8192 bytes\"}}\n";
+  // Declared too large: refused on the header alone (no body is sent at all).
+  HttpResult declared = upload("Content-Length: 8193\r\n", "");
+  EXPECT_EQ(declared.status, 413);
+  EXPECT_EQ(declared.body, too_large);
+  // Chunked, growing past the limit.
+  std::string chunked;
+  for (int i = 0; i < 3; ++i) chunked += "1000\r\n" + std::string(4096, 'x') + "\r\n";
+  chunked += "0\r\n\r\n";
+  HttpResult streamed = upload("Transfer-Encoding: chunked\r\n", chunked);
+  EXPECT_EQ(streamed.status, 413);
+  EXPECT_EQ(streamed.body, too_large);
+  // Other routes keep server.max_body_bytes.
+  HttpResult report = Http(port, "POST", "/api/v1/reports",
+                           R"({"subject":"s","steps":")" + std::string(4000, 'x') + "\"}", token);
+  EXPECT_EQ(report.status, 413);
+  EXPECT_EQ(report.body,
+            "{\"error\":{\"code\":\"payload_too_large\",\"message\":\"request body is larger than "
+            "2048 bytes\"}}\n");
+  // The server still serves, and only the first upload was stored.
+  HttpResult listed = Http(port, "GET", "/api/v1/reports/" + id + "/patches", "", token);
+  EXPECT_EQ(listed.status, 200);
+  EXPECT_NE(listed.body.find("\"s1v1\""), std::string::npos) << listed.body;
+  EXPECT_EQ(listed.body.find("\"s2v1\""), std::string::npos) << listed.body;
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+}
+
+}  // namespace
+}  // namespace vigil::testing

@@ -6,23 +6,6 @@
 
 namespace vigil {
 
-int ExitCodeFor(Code code) {
-  switch (code) {
-    case Code::kOk:
-      return kExitOk;
-    case Code::kInvalidArgument:
-    case Code::kTooLarge:
-      return kExitUsage;
-    case Code::kNotFound:
-      return kExitNotFound;
-    case Code::kConflict:
-    case Code::kPermissionDenied:
-      return kExitConflict;
-    default:
-      return kExitFailure;
-  }
-}
-
 Result<const Config*> CliContext::LoadConfig() {
   if (!config_) {
     Result<Config> c = vigil::LoadConfig(config_path);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/exit_code.h"
 #include "core/access.h"
 #include "core/status.h"
 #include "mail/openpgp.h"
@@ -20,18 +21,6 @@ class App;
 }
 
 namespace vigil {
-
-/// Exit codes scripts can rely on.
-enum ExitCode {
-  kExitOk = 0,
-  kExitFailure = 1,      // storage or internal failure
-  kExitUsage = 2,        // bad usage or invalid input
-  kExitNotFound = 3,     // no such report, account or file
-  kExitConflict = 4,     // the state forbids it (illegal transition, precondition)
-  kExitAuditBroken = 5,  // `vigil audit verify` found a broken chain
-};
-
-int ExitCodeFor(Code code);
 
 class CliContext {
  public:

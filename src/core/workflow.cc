@@ -42,6 +42,8 @@ const char* CommandName(Command c) {
       return "classify";
     case Command::kApprove:
       return "approve";
+    case Command::kUnapprove:
+      return "unapprove";
     case Command::kSchedule:
       return "schedule";
     case Command::kDisclose:
@@ -68,6 +70,8 @@ std::vector<State> SourceStates(Command c) {
       return {State::kConfirmed, State::kFixing};
     case Command::kApprove:
       return {State::kFixing};
+    case Command::kUnapprove:
+      return {State::kApproved};
     case Command::kSchedule:
       return {State::kApproved};
     case Command::kDisclose:
@@ -171,6 +175,12 @@ Result<Report> ApplyCommand(const Report& report, Command c, const CommandArgs& 
         return Refuse(report, c, "no approved revision that applies for " + list);
       }
       r.state = State::kApproved;
+      break;
+    case Command::kUnapprove:
+      if (args.branches_missing_approval.empty()) {
+        return Refuse(report, c, "every required branch still has an approved revision");
+      }
+      r.state = State::kFixing;
       break;
     case Command::kSchedule:
       if (args.slot <= now) {

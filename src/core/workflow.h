@@ -17,15 +17,17 @@ enum class Command {
   kDuplicate,  // received|triage|confirmed -> duplicate of another report
   kClassify,   // confirmed|fixing -> fixing (levels 1-3), confirmed (4, 5, 7), rejected (6)
   kApprove,    // fixing -> approved, when every required branch has an approved revision
+  kUnapprove,  // approved -> fixing, when a required branch lost its approved revision (a new
+               // revision voided the approval)
   kSchedule,   // approved -> scheduled, with a disclosure slot inside the embargo cap
   kDisclose,   // scheduled -> disclosed, once the slot is reached
   kPublish,    // confirmed (levels 4, 5, 7) -> public
   kWithdraw,   // received|triage|confirmed|fixing -> withdrawn, by the reporter
 };
 inline constexpr Command kAllCommands[] = {
-    Command::kAssign,   Command::kConfirm,  Command::kReject,   Command::kDuplicate,
-    Command::kClassify, Command::kApprove,  Command::kSchedule, Command::kDisclose,
-    Command::kPublish,  Command::kWithdraw,
+    Command::kAssign,   Command::kConfirm, Command::kReject,    Command::kDuplicate,
+    Command::kClassify, Command::kApprove, Command::kUnapprove, Command::kSchedule,
+    Command::kDisclose, Command::kPublish, Command::kWithdraw,
 };
 const char* CommandName(Command c);
 
@@ -36,7 +38,7 @@ struct CommandArgs {
   std::string reason;        // kReject, kWithdraw
   std::string duplicate_of;  // kDuplicate
   int level = 0;             // kClassify
-  std::vector<std::string> branches_missing_approval;  // kApprove
+  std::vector<std::string> branches_missing_approval;  // kApprove, kUnapprove
   Instant slot = 0;                                    // kSchedule
 };
 

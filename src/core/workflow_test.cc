@@ -43,6 +43,9 @@ CommandArgs ValidArgs(Command c) {
     case Command::kSchedule:
       a.slot = kNow + kMicrosPerDay;
       break;
+    case Command::kUnapprove:
+      a.branches_missing_approval = {"release-1.2"};
+      break;
     default:
       break;
   }
@@ -69,6 +72,7 @@ const std::map<std::pair<Command, State>, State>& LegalTransitions() {
       {{Command::kClassify, State::kConfirmed}, State::kFixing},
       {{Command::kClassify, State::kFixing}, State::kFixing},
       {{Command::kApprove, State::kFixing}, State::kApproved},
+      {{Command::kUnapprove, State::kApproved}, State::kFixing},
       {{Command::kSchedule, State::kApproved}, State::kScheduled},
       {{Command::kDisclose, State::kScheduled}, State::kDisclosed},
       {{Command::kPublish, State::kConfirmed}, State::kPublic},
@@ -114,7 +118,7 @@ TEST(WorkflowTest, EveryStateCommandPair) {
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 10 * 11);
+  EXPECT_EQ(checked, 11 * 11);
 }
 
 TEST(WorkflowTest, TerminalStatesAcceptNothing) {
@@ -199,6 +203,10 @@ TEST(WorkflowTest, Preconditions) {
   EXPECT_EQ(
       ApplyCommand(MakeReport(State::kFixing), Command::kApprove, missing, kNow).status().message(),
       "cannot approve SEC-2026-0001: no approved revision that applies for master, release-1.2");
+  EXPECT_EQ(
+      ApplyCommand(MakeReport(State::kApproved), Command::kUnapprove, {}, kNow).status().message(),
+      "cannot unapprove SEC-2026-0001: every required branch still has an approved "
+      "revision");
 
   CommandArgs past;
   past.slot = kNow - 1;

@@ -42,7 +42,8 @@ void AddPatchRoutes(Router& router, PatchService& service) {
                 return Json(200, json::object{{"revisions", RevisionsJson(*r)}});
               }});
   router.Add(
-      {"POST", base, Action::kSubmitPatch, [s](const HttpRequest& req, const RequestContext& ctx) {
+      {"POST", base, Action::kSubmitPatch,
+       [s](const HttpRequest& req, const RequestContext& ctx) {
          if (!IsPatchContentType(req.content_type)) {
            return ErrorResponse(
                Status::Invalid("Content-Type must be text/plain, application/mbox, message/rfc822, "
@@ -62,7 +63,10 @@ void AddPatchRoutes(Router& router, PatchService& service) {
              s->SubmitSeries(ctx.principal, ctx.params.at("id"), req.body, options);
          if (!r.ok()) return ErrorResponse(r.status());
          return Json(201, json::object{{"revision", RevisionsJson({*r}).at(0)}});
-       }});
+       },
+       /*rate_limited=*/false, CredentialSource::kBearer,
+       // An upload may be as large as [patch] max_bytes, whatever server.max_body_bytes says.
+       /*max_body_bytes=*/s->MaxUploadBytes()});
   router.Add({"POST", base + "/recheck", Action::kSubmitPatch,
               [s](const HttpRequest&, const RequestContext& ctx) {
                 Result<std::vector<PatchRevision>> r =

@@ -99,6 +99,28 @@ std::string CookieValue(std::string_view header, std::string_view name) {
   return "";
 }
 
+namespace {
+
+/// The request target as an absolute origin-form URL, or nothing.
+std::optional<boost::urls::url_view> ParseTarget(std::string_view target) {
+  boost::system::result<boost::urls::url_view> url = boost::urls::parse_origin_form(target);
+  if (!url || !url->is_path_absolute()) return std::nullopt;
+  return *url;
+}
+
+/// The path segments of URL, decoded one by one (so an encoded '/' stays inside its segment);
+/// false if one holds a NUL. An empty path is one empty segment.
+bool DecodedSegments(const boost::urls::url_view& url, std::vector<std::string>* segments) {
+  for (std::string seg : url.segments()) {
+    if (seg.find('\0') != std::string::npos) return false;
+    segments->push_back(std::move(seg));
+  }
+  if (segments->empty()) segments->emplace_back();
+  return true;
+}
+
+}  // namespace
+
 void Router::Add(Endpoint endpoint) {
   endpoint.segments = Segments(endpoint.pattern);
   routes_.push_back(std::move(endpoint));
@@ -109,33 +131,43 @@ HttpResponse Router::Refuse(const Endpoint& e, const HttpRequest& req, const Sta
   return page_error_(req, s);
 }
 
+const Endpoint* Router::Find(std::string_view method, const std::vector<std::string>& segments,
+                             std::map<std::string, std::string>* params, bool* path_matched) const {
+  *path_matched = false;
+  for (const Endpoint& r : routes_) {
+    std::map<std::string, std::string> matched;
+    if (!Match(r.segments, segments, &matched)) continue;
+    *path_matched = true;
+    if (r.method == method || (r.method == "GET" && method == "HEAD")) {
+      *params = std::move(matched);
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+int64_t Router::BodyLimit(std::string_view method, std::string_view target,
+                          int64_t fallback) const {
+  std::optional<boost::urls::url_view> url = ParseTarget(target);
+  std::vector<std::string> segments;
+  if (!url || !DecodedSegments(*url, &segments)) return fallback;
+  std::map<std::string, std::string> params;
+  bool path_matched = false;
+  const Endpoint* e = Find(method, segments, &params, &path_matched);
+  return e && e->max_body_bytes > 0 ? e->max_body_bytes : fallback;
+}
+
 HttpResponse Router::Handle(const HttpRequest& req, std::string* route_name) const {
   *route_name = "unmatched";
-  boost::system::result<boost::urls::url_view> url = boost::urls::parse_origin_form(req.target);
+  std::optional<boost::urls::url_view> url = ParseTarget(req.target);
   if (!url) return ErrorResponse(Status::Invalid("malformed request target"));
-  if (!url->is_path_absolute()) return ErrorResponse(Status::Invalid("malformed request target"));
-  // Segments are decoded one by one, so an encoded '/' stays inside its segment.
   std::vector<std::string> segments;
-  for (std::string seg : url->segments()) {
-    if (seg.find('\0') != std::string::npos) {
-      return ErrorResponse(Status::Invalid("malformed request target"));
-    }
-    segments.push_back(std::move(seg));
+  if (!DecodedSegments(*url, &segments)) {
+    return ErrorResponse(Status::Invalid("malformed request target"));
   }
-  if (segments.empty()) segments.emplace_back();
   RequestContext ctx;
-  const Endpoint* found = nullptr;
   bool path_matched = false;
-  for (const Endpoint& r : routes_) {
-    std::map<std::string, std::string> params;
-    if (!Match(r.segments, segments, &params)) continue;
-    path_matched = true;
-    if (r.method == req.method || (r.method == "GET" && req.method == "HEAD")) {
-      found = &r;
-      ctx.params = std::move(params);
-      break;
-    }
-  }
+  const Endpoint* found = Find(req.method, segments, &ctx.params, &path_matched);
   if (!found) {
     if (path_matched) {
       HttpResponse resp = ErrorResponse(Status(Code::kInvalidArgument, "method not allowed"));

@@ -36,6 +36,9 @@ struct Endpoint {
   /// (HTML pages; a missing, stale or revoked cookie is the anonymous caller), or the path
   /// segment {token} (capability links; the report authorized is the token's own).
   CredentialSource credential = CredentialSource::kBearer;
+  /// The largest request body this route accepts; 0 = the server's max_body_bytes. The server
+  /// enforces it before reading the body (413 "request body is larger than N bytes").
+  int64_t max_body_bytes = 0;
   std::vector<std::string> segments = {};  // the pattern split at '/', filled by Router::Add
 };
 
@@ -53,6 +56,10 @@ class Router {
   void Add(Endpoint endpoint);
   const std::vector<Endpoint>& routes() const { return routes_; }
 
+  /// The body limit of the route METHOD TARGET would be handled by: its max_body_bytes, or
+  /// FALLBACK when it has none or no route matches. Thread-safe after setup.
+  int64_t BodyLimit(std::string_view method, std::string_view target, int64_t fallback) const;
+
   /// Handles REQ. *ROUTE_NAME receives the matched pattern (or "unmatched") for metrics and
   /// logs, which never see concrete paths (they may hold tokens). Thread-safe after setup.
   HttpResponse Handle(const HttpRequest& req, std::string* route_name) const;
@@ -64,6 +71,10 @@ class Router {
 
  private:
   HttpResponse Refuse(const Endpoint& e, const HttpRequest& req, const Status& s) const;
+  /// The route for METHOD and the decoded path SEGMENTS (filling *PARAMS), or nullptr;
+  /// *PATH_MATCHED tells whether some route has that path with another method.
+  const Endpoint* Find(std::string_view method, const std::vector<std::string>& segments,
+                       std::map<std::string, std::string>* params, bool* path_matched) const;
 
   PageErrorRenderer page_error_;
   ReportService& service_;

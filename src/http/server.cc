@@ -132,8 +132,27 @@ class Session : public std::enable_shared_from_this<Session> {
     if (server_.draining_) return Close();
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(server_.options_.max_header_bytes));
-    parser_->body_limit(static_cast<uint64_t>(server_.options_.max_body_bytes));
+    // Routes may accept more than max_body_bytes (patch uploads): OnHeader applies the limit of
+    // the request's own route once the header names it, before any of the body is read.
+    parser_->body_limit(boost::none);
     stream_.expires_after(std::chrono::seconds(server_.options_.idle_timeout_seconds));
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  /// The header is read: applies the route's body limit (refusing a Content-Length over it
+  /// before reading any of the body), then reads the body.
+  void OnHeader(beast::error_code header_ec) {
+    if (header_ec) return OnRead(header_ec);
+    const auto& req = parser_->get();
+    body_limit_ = server_.router_.BodyLimit(req.method_string(), req.target(),
+                                            server_.options_.max_body_bytes);
+    if (const auto length = parser_->content_length();
+        length && *length > static_cast<uint64_t>(body_limit_)) {
+      return OnRead(http::error::body_limit);
+    }
+    parser_->body_limit(static_cast<uint64_t>(body_limit_));
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
@@ -147,8 +166,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec == http::error::body_limit) {
       return WriteError(413, "payload_too_large",
-                        "request body is larger than " +
-                            std::to_string(server_.options_.max_body_bytes) + " bytes");
+                        "request body is larger than " + std::to_string(body_limit_) + " bytes");
     }
     if (ec == http::error::header_limit) {
       return WriteError(431, "header_too_large",
@@ -245,6 +263,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string client_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  int64_t body_limit_ = 0;  // of the request being read
   bool busy_ = false;
   bool keep_alive_ = true;
   bool head_ = false;

@@ -1,6 +1,5 @@
 #include "patch/apply_check.h"
 
-#include <openssl/evp.h>
 #include <stdlib.h>
 
 #include <cstdint>
@@ -8,6 +7,8 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+
+#include "patch/sha1.h"
 
 namespace vigil::patch {
 namespace {
@@ -262,21 +263,10 @@ bool IsHex(std::string_view s) {
 std::string BlobId(std::string_view content) {
   std::string header = "blob " + std::to_string(content.size());
   header.push_back('\0');
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr);
-  EVP_DigestUpdate(ctx, header.data(), header.size());
-  EVP_DigestUpdate(ctx, content.data(), content.size());
-  EVP_DigestFinal_ex(ctx, md, &n);
-  EVP_MD_CTX_free(ctx);
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < n; ++i) {
-    out.push_back(kHex[md[i] >> 4]);
-    out.push_back(kHex[md[i] & 15]);
-  }
-  return out;
+  Sha1 sha;
+  sha.Update(header);
+  sha.Update(content);
+  return Sha1::Hex(sha.Finish());
 }
 
 /// True for a path git's verify_path() may refuse or treat specially (".git" components in any

@@ -150,6 +150,7 @@ Status CheckPath(const std::string& path) {
 class DiffParser {
  public:
   DiffParser(std::string_view text, const DiffLimits& limits) : limits_(limits) {
+    lines_.reserve(text.size() / 32 + 16);  // lines of a diff are rarely shorter on average
     size_t pos = 0;
     while (pos < text.size()) {
       size_t nl = text.find('\n', pos);
@@ -222,17 +223,19 @@ Status DiffParser::FinishFile() {
 
 Status DiffParser::ParseHunk(FileDiff* file) {
   const size_t number = file->hunks.size() + 1;
-  const std::string where = "hunk " + Num(number) + " of " + file->path();
+  auto where = [&] { return "hunk " + Num(number) + " of " + file->path(); };
   Hunk hunk;
   hunk.line_number = i_ + 1;
   if (!ParseHunkHeader(LineAt(i_), &hunk)) {
-    return Status::Invalid(where + ": malformed header at line " + Num(i_ + 1));
+    return Status::Invalid(where() + ": malformed header at line " + Num(i_ + 1));
   }
   ++i_;
   int old_left = hunk.old_count, new_left = hunk.new_count;
   char last = 0;
+  // The body lines are contiguous in the input: copied at once at the end.
+  const size_t first_body_line = i_;
   while (old_left > 0 || new_left > 0 || (i_ < lines_.size() && LineAt(i_).starts_with("\\"))) {
-    if (i_ >= lines_.size()) return Status::Invalid(where + ": wrong line count");
+    if (i_ >= lines_.size()) return Status::Invalid(where() + ": wrong line count");
     std::string_view line = LineAt(i_);
     char c = line[0];
     if (c == '\n') c = ' ';  // an empty context line, as some tools emit
@@ -254,19 +257,23 @@ Status DiffParser::ParseHunk(FileDiff* file) {
         if (last == '+' || last == ' ') file->new_missing_newline = true;
         break;
       default:
-        return Status::Invalid(where + ": wrong line count");
+        return Status::Invalid(where() + ": wrong line count");
     }
-    if (old_left < 0 || new_left < 0) return Status::Invalid(where + ": wrong line count");
+    if (old_left < 0 || new_left < 0) return Status::Invalid(where() + ": wrong line count");
     if (c != '\\') last = c;
-    hunk.lines.append(line);
     ++i_;
+  }
+  if (i_ > first_body_line) {
+    const char* begin = lines_[first_body_line].data();
+    const std::string_view end_line = lines_[i_ - 1];
+    hunk.lines.assign(begin, static_cast<size_t>(end_line.data() + end_line.size() - begin));
   }
   // A body line right after the counts are used up means the header's counts are wrong (the
   // "-- " signature of format-patch is not one).
   std::string_view next = LineAt(i_);
   if (next.starts_with('+') || next.starts_with(' ') ||
       (next.starts_with('-') && next != "-- \n" && next != "--\n" && !next.starts_with("--- "))) {
-    return Status::Invalid(where + ": wrong line count");
+    return Status::Invalid(where() + ": wrong line count");
   }
   file->hunks.push_back(std::move(hunk));
   return Status::Ok();

@@ -372,6 +372,12 @@ class LineInput {
     pos_ = end;
     return true;
   }
+  /// Everything not read yet; the input is then at its end.
+  std::string_view TakeRest() {
+    std::string_view rest = text_.substr(std::min(pos_, text_.size()));
+    pos_ = text_.size();
+    return rest;
+  }
   /// The next line without its '\n'; false at the end.
   bool GetLineLf(std::string* line) {
     if (!GetWholeLine(line)) return false;
@@ -585,6 +591,15 @@ void MailinfoRun::HandleBody(std::string* line) {
       HandleFilterFlowed(line, &prev);
     }
     if (!error_.ok()) break;
+    if (filter_stage_ == 1 && boundaries_.empty() &&
+        transfer_encoding_ == TransferEncoding::kNone && !format_flowed_ &&
+        !options_.strip_quoted_cr && prev.empty()) {
+      // In the patch of a plain (not multipart, not encoded, not flowed) body every remaining
+      // line would go to HandleFilter unchanged: take them at once (patch_lines_ is already
+      // positive, which is all it is used for).
+      patch_.append(in_.TakeRest());
+      break;
+    }
   } while (in_.GetWholeLine(line));
   if (!prev.empty()) HandleFilter(&prev);
   FlushInbodyHeaderAccum();
@@ -856,13 +871,19 @@ std::vector<std::string> AngleIds(std::string_view s) {
 
 /// The value of the first "change-id:" line of `text` (b4 writes it below the "---").
 std::string FindChangeId(std::string_view text) {
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos);
-    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+  // Looks only at the colons (rare in a patch) rather than at every line: "change-id" (any case)
+  // must come right before one, at the start of a line.
+  static constexpr std::string_view kName = "change-id";
+  for (size_t colon = text.find(':'); colon != std::string_view::npos;
+       colon = text.find(':', colon + 1)) {
+    if (colon < kName.size()) continue;
+    const size_t start = colon - kName.size();
+    if (start > 0 && text[start - 1] != '\n') continue;
+    if (!EqualsIgnoreCase(text.substr(start, kName.size()), kName)) continue;
+    const size_t nl = text.find('\n', colon);
     std::string_view value;
-    if (SkipHeader(line, "change-id", &value)) {
+    if (SkipHeader(text.substr(start, nl == std::string_view::npos ? nl : nl - start), kName,
+                   &value)) {
       std::string id(value);
       Trim(&id);
       if (!id.empty()) return id;

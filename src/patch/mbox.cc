@@ -1,5 +1,7 @@
 #include "patch/mbox.h"
 
+#include <string.h>
+
 #include <functional>
 #include <string>
 
@@ -66,9 +68,15 @@ Status ForEachMboxMessage(std::string_view input, const MboxOptions& options,
   // First find where each message starts, then copy each one once, reserved to its size.
   std::vector<size_t> starts = {pos};
   if (!bare) {
-    for (size_t p = input.find('\n', pos); p != std::string_view::npos && p + 1 < input.size();
-         p = input.find('\n', p + 1)) {
-      if (input[p + 1] == 'F' && IsMboxFromLine(LineAt(input, p + 1))) {
+    // Every "\nFrom " (memmem finds them much faster than looking at every line).
+    const char* const begin = input.data();
+    const char* const end = begin + input.size();
+    for (const char* at = begin + pos; at < end;) {
+      const void* hit = memmem(at, static_cast<size_t>(end - at), "\nFrom ", 6);
+      if (!hit) break;
+      const size_t p = static_cast<size_t>(static_cast<const char*>(hit) - begin);
+      at = static_cast<const char*>(hit) + 1;
+      if (IsMboxFromLine(LineAt(input, p + 1))) {
         if (starts.size() >= limits.max_messages) {
           return Status::TooLarge("mbox: more than " + std::to_string(limits.max_messages) +
                                   " messages");

@@ -1,19 +1,28 @@
 #include "patch/patch_id.h"
 
-#include <openssl/evp.h>
-
 #include <array>
 #include <cstring>
 #include <memory>
 
+#include "patch/sha1.h"
+
 namespace vigil::patch {
 namespace {
 
-using Digest = std::array<unsigned char, 20>;
+using Digest = Sha1::Digest;
 
 constexpr std::string_view kZeroId = "0000000000000000000000000000000000000000";
 
-bool IsGitSpace(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+constexpr bool IsGitSpace(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/// 1 for the bytes patch-id hashes, 0 for git whitespace.
+constexpr std::array<unsigned char, 256> kKeep = [] {
+  std::array<unsigned char, 256> keep{};
+  for (int c = 0; c < 256; ++c) keep[static_cast<size_t>(c)] = IsGitSpace(c) ? 0 : 1;
+  return keep;
+}();
 bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -73,84 +82,70 @@ void ScanHunkHeader(std::string_view line, int* before, int* after) {
   }
 }
 
-struct EvpCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-
-/// SHA-1, fetched once: an implicit fetch on every EVP_DigestInit_ex takes a lock and a lookup,
-/// which showed up when ids are computed for thousands of patches one by one.
-const EVP_MD* Sha1() {
-  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
-  return md;
-}
-
-/// SHA-1 over bytes fed in small pieces: they are buffered so that OpenSSL sees large blocks.
+/// SHA-1 over bytes fed in small pieces: they are gathered in a fixed buffer so that the hash
+/// sees large blocks (one call per line cost more than the hashing itself).
 class BufferedSha1 {
  public:
-  bool Init() {
-    ctx_.reset(EVP_MD_CTX_new());
-    return ctx_ && Sha1() && EVP_DigestInit_ex(ctx_.get(), Sha1(), nullptr) == 1;
-  }
   /// Appends the bytes of `s` that are not git whitespace; returns how many were appended.
   size_t AddWithoutSpace(std::string_view s) {
-    size_t added = 0;
-    for (char c : s) {
-      if (!IsGitSpace(static_cast<unsigned char>(c))) {
-        pending_.push_back(c);
-        ++added;
+    if (s.size() > kBufferSize - used_) Drain();
+    if (s.size() > kBufferSize) {  // a line longer than the buffer: in buffer-sized pieces
+      size_t added = 0;
+      for (size_t at = 0; at < s.size(); at += kBufferSize) {
+        added += AddWithoutSpace(s.substr(at, kBufferSize));
       }
+      return added;
     }
-    if (pending_.size() >= kBufferSize) ok_ = Drain() && ok_;
+    // Every byte is stored; the output advances past the bytes that are kept (no branch).
+    char* out = buffer_ + used_;
+    const char* const start = out;
+    for (char c : s) {
+      *out = c;
+      out += kKeep[static_cast<unsigned char>(c)];
+    }
+    const size_t added = static_cast<size_t>(out - start);
+    used_ += added;
     return added;
   }
   void Add(std::string_view s) {
-    pending_.append(s);
-    if (pending_.size() >= kBufferSize) ok_ = Drain() && ok_;
+    if (s.size() > kBufferSize - used_) Drain();
+    if (s.size() > kBufferSize) {
+      sha_.Update(s);
+      return;
+    }
+    std::memcpy(buffer_ + used_, s.data(), s.size());
+    used_ += s.size();
   }
-  /// Finishes the digest into `out` and restarts the context.
-  bool Finish(Digest* out) {
-    unsigned int len = 0;
-    bool ok = Drain() && ok_ && EVP_DigestFinal_ex(ctx_.get(), out->data(), &len) == 1 &&
-              len == out->size() && EVP_DigestInit_ex(ctx_.get(), Sha1(), nullptr) == 1;
-    ok_ = true;
-    return ok;
+  /// The digest of everything added since the last Finish.
+  Digest Finish() {
+    Drain();
+    return sha_.Finish();
   }
 
  private:
-  static constexpr size_t kBufferSize = 1 << 16;
-  bool Drain() {
-    bool ok =
-        pending_.empty() || EVP_DigestUpdate(ctx_.get(), pending_.data(), pending_.size()) == 1;
-    pending_.clear();
-    return ok;
+  static constexpr size_t kBufferSize = 8 << 10;
+  void Drain() {
+    if (used_ > 0) sha_.Update(std::string_view(buffer_, used_));
+    used_ = 0;
   }
-  std::unique_ptr<EVP_MD_CTX, EvpCtxDeleter> ctx_;
-  std::string pending_;
-  bool ok_ = true;
+  Sha1 sha_;
+  char buffer_[kBufferSize];
+  size_t used_ = 0;
 };
-
-std::string ToHex(const Digest& d) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(40, '0');
-  for (size_t i = 0; i < d.size(); ++i) {
-    out[2 * i] = kHex[d[i] >> 4];
-    out[2 * i + 1] = kHex[d[i] & 15];
-  }
-  return out;
-}
 
 /// Reads lines of the input as git's strbuf_getwholeline() + C string functions see them: the
 /// line up to and including '\n', cut at its first NUL byte.
 class LineReader {
  public:
-  explicit LineReader(std::string_view text) : text_(text) {}
+  explicit LineReader(std::string_view text)
+      : text_(text), has_nul_(std::memchr(text.data(), '\0', text.size()) != nullptr) {}
   bool Next(std::string_view* line) {
     if (pos_ >= text_.size()) return false;
     const char* start = text_.data() + pos_;
     const void* nl = std::memchr(start, '\n', text_.size() - pos_);
     size_t len = nl ? static_cast<const char*>(nl) - start + 1 : text_.size() - pos_;
     pos_ += len;
-    const void* nul = std::memchr(start, '\0', len);
+    const void* nul = has_nul_ ? std::memchr(start, '\0', len) : nullptr;
     if (nul) len = static_cast<const char*>(nul) - start;
     *line = std::string_view(start, len);
     return true;
@@ -158,6 +153,7 @@ class LineReader {
 
  private:
   std::string_view text_;
+  bool has_nul_;  // false for almost every input: no NUL search per line then
   size_t pos_ = 0;
 };
 
@@ -177,19 +173,17 @@ Result<std::vector<PatchIdEntry>> ComputePatchIds(std::string_view text, PatchId
   const bool stable = mode == PatchIdMode::kStable;
   std::vector<PatchIdEntry> entries;
   BufferedSha1 sha;
-  if (!sha.Init()) return Status::Internal("patch-id: SHA-1 is unavailable");
   LineReader reader(text);
   std::string commit(kZeroId);
   std::string next_commit;
   std::string pre_id, post_id;
   bool more = true;
-  bool hash_ok = true;
   while (more) {
     // One patch: git's get_one_patchid().
     Digest result{};
     Digest digest;
     auto flush = [&] {
-      hash_ok = sha.Finish(&digest) && hash_ok;
+      digest = sha.Finish();
       AddDigest(&result, digest);
     };
     size_t patchlen = 0;
@@ -267,14 +261,13 @@ Result<std::vector<PatchIdEntry>> ComputePatchIds(std::string_view text, PatchId
       patchlen += sha.AddWithoutSpace(line);
     }
     flush();
-    if (patchlen > 0) entries.push_back({ToHex(result), commit});
+    if (patchlen > 0) entries.push_back({Sha1::Hex(result), commit});
     if (found_next) {
       commit.swap(next_commit);
     } else {
       commit.assign(kZeroId);
     }
   }
-  if (!hash_ok) return Status::Internal("patch-id: SHA-1 failed");
   return entries;
 }
 

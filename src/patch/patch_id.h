@@ -26,9 +26,8 @@ struct PatchIdEntry {
 
 /// Computes what `git patch-id --stable` (or `--unstable`) prints for `text`, which may be an
 /// mbox, `git format-patch` or `git log -p` output, or a bare diff: one entry per patch that has
-/// a diff, in input order. Never fails on malformed text (git does not either); the only error is
-/// an unusable SHA-1 implementation (kInternal). Runs in time linear in the input without
-/// per-line allocations.
+/// a diff, in input order. Never fails, whatever the text (git does not either). Runs in time
+/// linear in the input without per-line allocations.
 Result<std::vector<PatchIdEntry>> ComputePatchIds(std::string_view text,
                                                   PatchIdMode mode = PatchIdMode::kStable);
 

@@ -6,11 +6,16 @@
 
 namespace vigil::patch {
 
-Result<std::vector<SeriesPatch>> ReadSeries(std::string_view input, const SeriesLimits& limits) {
+Result<std::vector<SeriesPatch>> ReadSeries(std::string_view input, const SeriesLimits& limits,
+                                            SeriesContent content) {
   MboxOptions options;
   options.limits = limits.mbox;
   std::vector<SeriesPatch> patches;
+  // Per patch: its message number and the ParseDiff error, reported (with the patch's "K/N"
+  // label) only once every message has been read, so that a message error comes first, as when
+  // the mails were read before the diffs.
   std::vector<size_t> message_numbers;
+  std::vector<Status> diff_errors;
   patches.reserve(std::min<size_t>(input.size() / 1024 + 1, options.limits.max_messages));
   size_t message = 0;
   Status split = ForEachMboxMessage(input, options, [&](std::string_view text) -> Status {
@@ -25,8 +30,20 @@ Result<std::vector<SeriesPatch>> ReadSeries(std::string_view input, const Series
       if (mail->series.index == 0) return Status::Ok();  // a cover letter
       return Status::Invalid(where + "no patch found");
     }
-    patches.emplace_back().mail = std::move(mail).value();
+    SeriesPatch& p = patches.emplace_back();
+    p.mail = std::move(mail).value();
     message_numbers.push_back(message);
+    Result<std::vector<FileDiff>> files = ParseDiff(p.mail.patch, limits.diff);
+    diff_errors.push_back(files.status());
+    if (!files.ok()) return Status::Ok();
+    p.files = std::move(files).value();
+    Result<std::vector<PatchIdEntry>> ids = ComputePatchIds(p.mail.patch, PatchIdMode::kStable);
+    if (!ids.ok()) return ids.status();
+    if (!ids->empty()) p.patch_id = ids->front().patch_id;
+    if (content == SeriesContent::kSummary) {
+      std::string().swap(p.mail.patch);
+      for (FileDiff& f : p.files) std::vector<Hunk>().swap(f.hunks);
+    }
     return Status::Ok();
   });
   VIGIL_RETURN_IF_ERROR(split);
@@ -36,18 +53,13 @@ Result<std::vector<SeriesPatch>> ReadSeries(std::string_view input, const Series
     SeriesPatch& p = patches[static_cast<size_t>(i)];
     p.number = i + 1;
     p.count = count;
-    Result<std::vector<FileDiff>> files = ParseDiff(p.mail.patch, limits.diff);
-    if (!files.ok()) {
-      if (files.status().message() == "no diff found") {
-        return Status::Invalid("message " + std::to_string(message_numbers[size_t(i)]) +
-                               ": no patch found");
-      }
-      return Status(files.status().code(), p.Label() + ": " + files.status().message());
+    const Status& error = diff_errors[static_cast<size_t>(i)];
+    if (error.ok()) continue;
+    if (error.message() == "no diff found") {
+      return Status::Invalid("message " + std::to_string(message_numbers[size_t(i)]) +
+                             ": no patch found");
     }
-    p.files = std::move(files).value();
-    Result<std::vector<PatchIdEntry>> ids = ComputePatchIds(p.mail.patch, PatchIdMode::kStable);
-    if (!ids.ok()) return ids.status();
-    if (!ids->empty()) p.patch_id = ids->front().patch_id;
+    return Status(error.code(), p.Label() + ": " + error.message());
   }
   return patches;
 }

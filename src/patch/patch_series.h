@@ -33,6 +33,14 @@ struct SeriesPatch {
   }
 };
 
+/// How much of each patch ReadSeries keeps.
+enum class SeriesContent {
+  kComplete,  ///< Everything: mail.patch and every hunk's lines (what check and apply need).
+  kSummary,   ///< mail.patch and every file's `hunks` are left empty (dropped as soon as the
+              ///< patch-id and the files are known), so memory grows little with the input;
+              ///< everything else (files and their counts, patch-id, errors) is as kComplete.
+};
+
 /// Reads every patch of INPUT in order, as `git am` would: the mbox is split like
 /// `git mailsplit` (CRLF line ends become LF), each mail is read like `git mailinfo -u`, cover
 /// letters ("[PATCH 0/N]" without a diff) are skipped. Errors (the first one found; K is the
@@ -43,7 +51,7 @@ struct SeriesPatch {
 ///   "message K: no patch found"           (a mail with no diff that is not a cover letter)
 ///   "patch K/N: " + a ParseDiff error     (e.g. "patch 1/2: hunk 1 of a.c: wrong line count")
 ///   "no patch found"                      (only cover letters)
-Result<std::vector<SeriesPatch>> ReadSeries(std::string_view input,
-                                            const SeriesLimits& limits = {});
+Result<std::vector<SeriesPatch>> ReadSeries(std::string_view input, const SeriesLimits& limits = {},
+                                            SeriesContent content = SeriesContent::kComplete);
 
 }  // namespace vigil::patch

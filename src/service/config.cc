@@ -586,7 +586,8 @@ committer_email = ""
 # the clone (keep it fetched; `vigil patch recheck` re-checks after branches move).
 
 [patch]
-# Limits on one patch upload (an mbox or a single patch), by API or mail.
+# Limits on one patch upload (an mbox or a single patch), by API or mail. The API's upload
+# route accepts a request body of up to max_bytes, even above server.max_body_bytes.
 max_bytes = 10485760
 max_patches = 200
 )";

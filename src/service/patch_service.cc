@@ -186,6 +186,25 @@ void PatchService::MaybeApproveReport(const Principal& actor, const Report& repo
                            Json({{"branches", std::move(branches)}})});
 }
 
+void PatchService::MaybeUnapproveReport(const Principal& actor, const Report& report,
+                                        const std::vector<PatchRevision>& after,
+                                        const std::string& revision, WriteBatch* batch) const {
+  if (report.state != State::kApproved || report.level < kMinLevel || report.level > kMaxLevel) {
+    return;
+  }
+  const std::vector<std::string> required =
+      RequiredBranches(report.level, config_.master_branch, config_.supported_branches);
+  CommandArgs args;
+  args.branches_missing_approval = BranchesMissingApproval(after, required);
+  Result<Report> fixing = ApplyCommand(report, Command::kUnapprove, args, clock_.Now());
+  if (!fixing.ok()) return;  // every required branch is still covered
+  batch->report = *fixing;
+  json::array branches;
+  for (const std::string& b : args.branches_missing_approval) branches.emplace_back(b);
+  batch->events.push_back({report.id, clock_.Now(), actor.AuditName(), "report.unapproved",
+                           Json({{"revision", revision}, {"branches", std::move(branches)}})});
+}
+
 Result<PatchRevision> PatchService::SubmitSeries(const Principal& actor,
                                                  const std::string& report_id,
                                                  std::string_view mbox,
@@ -323,10 +342,12 @@ Result<PatchRevision> PatchService::SubmitSeries(const Principal& actor,
                                 {"result", json::parse(a.result)}})});
     }
     // Approvals pinned to other patch-ids no longer hold.
-    for (const PatchRevision& r : *existing) {
+    std::vector<PatchRevision> after = *existing;  // the revisions once this batch is written
+    for (PatchRevision& r : after) {
       if (r.series != series_no) continue;
-      for (const StoredApproval& a : r.approvals) {
+      for (StoredApproval& a : r.approvals) {
         if (a.voided_at != 0 || a.patch_ids == rev.patch_ids) continue;
+        a.voided_at = now;
         b.patches.void_approvals.push_back({r.Name(), a.approver});
         b.events.push_back({report_id, now, actor.AuditName(), "approval.voided",
                             Json({{"revision", r.Name()},
@@ -339,6 +360,10 @@ Result<PatchRevision> PatchService::SubmitSeries(const Principal& actor,
     b.patches.new_revisions.push_back(rev);
     for (const StoredApplicability& a : rev.applicability) {
       b.patches.applicability.push_back({rev.Name(), a});
+    }
+    if (!b.patches.void_approvals.empty()) {
+      after.push_back(rev);
+      MaybeUnapproveReport(actor, *current, after, rev.Name(), &b);
     }
     Result<WriteResult> w = store_.Write(std::move(b));
     if (w.ok()) return rev;

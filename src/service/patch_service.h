@@ -34,13 +34,19 @@ class PatchService {
   PatchService(Store& store, const Clock& clock, Config config);
   ~PatchService();
 
+  /// The largest upload SubmitSeries accepts ([patch] max_bytes).
+  int64_t MaxUploadBytes() const { return config_.patch_max_bytes; }
+
   /// The branches every revision is checked on: master, then the supported branches.
   std::vector<std::string> Branches() const;
 
   /// Attaches the patches of MBOX (an mbox, one mail or a plain diff) to REPORT_ID as a new
   /// revision, checks it on every branch (when [repository] is configured), voids the approvals
   /// of earlier revisions of the series whose patch-ids differ, and records the events
-  /// patch.submitted, revision.checked (per branch) and approval.voided. The mail gateway calls
+  /// patch.submitted, revision.checked (per branch) and approval.voided. When that voiding leaves
+  /// an `approved` report without an approved revision that applies on a branch its level
+  /// requires, the report goes back to `fixing` in the same write (event report.unapproved). The
+  /// mail gateway calls
   /// this too. Errors: kNotFound/kPermissionDenied from the access policy (reporters,
   /// collaborators and staff may submit; observers may not); kTooLarge "patch upload is N bytes,
   /// over the limit of M" / "more than M patches"; kInvalidArgument with ReadSeries' message
@@ -82,6 +88,12 @@ class PatchService {
   /// the batch complete its approvals.
   void MaybeApproveReport(const Principal& actor, const Report& report,
                           const std::vector<PatchRevision>& after, WriteBatch* batch) const;
+  /// Adds to BATCH the kUnapprove transition of an approved REPORT (and its report.unapproved
+  /// event naming REVISION, the cause) when the revisions AFTER the batch leave a required
+  /// branch without an approved revision that applies.
+  void MaybeUnapproveReport(const Principal& actor, const Report& report,
+                            const std::vector<PatchRevision>& after, const std::string& revision,
+                            WriteBatch* batch) const;
 
   Store& store_;
   const Clock& clock_;

@@ -190,6 +190,50 @@ TEST_F(PatchServiceTest, RevisionsMatrixApprovalsAndTheReportsApproval) {
   EXPECT_TRUE(store_->VerifyAudit()->ok);
 }
 
+// An approved report whose approval a new revision voids goes back to fixing, in the same write
+// as the new revision, with an event; approving the new revision approves the report again.
+TEST_F(PatchServiceTest, AVoidedApprovalSendsAnApprovedReportBackToFixing) {
+  // Line 25 is far from release-1's change: one master series covers both required branches.
+  const std::string v1 = FixMail("master", 25, "line 25 fixed", "Message-ID: <a1@example.com>\n");
+  ASSERT_TRUE(patches_->SubmitSeries(carl_, id_, v1, {}).ok());
+  ASSERT_TRUE(patches_->Approve(alice_, id_, "s1v1", "").ok());
+  ASSERT_EQ(store_->GetReport(id_)->state, State::kApproved);
+
+  // The same patch again (explicitly linked): same patch-ids, nothing voided, still approved.
+  PatchSubmitOptions link;
+  link.series = 1;
+  Result<PatchRevision> same = patches_->SubmitSeries(carl_, id_, v1, link);
+  ASSERT_TRUE(same.ok()) << same.status().message();
+  EXPECT_EQ(same->Name(), "s1v2");
+  EXPECT_EQ(store_->GetReport(id_)->state, State::kApproved);
+  EXPECT_EQ(EventKinds().back(), "revision.checked");
+
+  // A reply in the thread with another fix: the approval is voided and the report is fixing.
+  const int64_t version_before = store_->GetReport(id_)->version;
+  const std::string v3 = FixMail("master", 25, "line 25 fixed differently",
+                                 "Message-ID: <a3@example.com>\nIn-Reply-To: <a1@example.com>\n");
+  Result<PatchRevision> s1v3 = patches_->SubmitSeries(carl_, id_, v3, {});
+  ASSERT_TRUE(s1v3.ok()) << s1v3.status().message();
+  EXPECT_EQ(s1v3->Name(), "s1v3");
+  Result<Report> after = store_->GetReport(id_);
+  EXPECT_EQ(after->state, State::kFixing);
+  // One write: the revision, its checks, the voiding and the state change.
+  EXPECT_EQ(after->version, version_before + 5);
+  const std::vector<std::string> kinds = EventKinds();
+  EXPECT_EQ(std::vector<std::string>(kinds.end() - 5, kinds.end()),
+            (std::vector<std::string>{"patch.submitted", "revision.checked", "revision.checked",
+                                      "approval.voided", "report.unapproved"}));
+  const std::vector<StoredEvent> events = *store_->Events(id_);
+  EXPECT_EQ(events.back().payload, R"({"revision":"s1v3","branches":["master","release-1"]})");
+  EXPECT_EQ(events.back().actor, events[events.size() - 2].actor);
+
+  // Approving the new revision approves the report again.
+  ASSERT_TRUE(patches_->Approve(alice_, id_, "s1v3", "").ok());
+  EXPECT_EQ(store_->GetReport(id_)->state, State::kApproved);
+  EXPECT_EQ(EventKinds().back(), "report.approved");
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
 TEST_F(PatchServiceTest, RecheckAfterABranchMovesCanCompleteTheApproval) {
   Result<PatchRevision> s1v1 =
       patches_->SubmitSeries(carl_, id_, FixMail("master", 11, "line 11 fixed"), {});
