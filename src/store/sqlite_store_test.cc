@@ -135,6 +135,34 @@ TEST_F(StoreTest, ConcurrentWritersAllLandAndChainsVerify) {
   EXPECT_EQ(v->events, kThreads * kPerThread);
 }
 
+TEST_F(StoreTest, AsyncWritesShareTheQueueAndReportTheirEventSeq) {
+  std::vector<std::future<Result<WriteResult>>> pending;
+  for (int i = 0; i < 5; ++i) {
+    WriteBatch b;
+    b.events.push_back(
+        {"SEC-2026-0001/views", kT0 + i, i % 2 ? "user:a" : "user:b", "report.viewed", "{}"});
+    pending.push_back(store_->WriteAsync(std::move(b)));
+  }
+  for (int i = 0; i < 5; ++i) {
+    Result<WriteResult> w = pending[i].get();
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    EXPECT_EQ(w->last_event_seq, i + 1);  // queued in order, so written in order
+  }
+  ChainActivity views = *store_->SummarizeChain("SEC-2026-0001/views");
+  EXPECT_EQ(views.length, 5);
+  ASSERT_EQ(views.actors.size(), 2u);
+  EXPECT_EQ(views.actors[0].actor, "user:b");  // first to view
+  EXPECT_EQ(views.actors[0].count, 3);
+  EXPECT_EQ(views.actors[0].first, kT0);
+  EXPECT_EQ(views.actors[0].last, kT0 + 4);
+  EXPECT_EQ(views.actors[1].count, 2);
+  std::vector<StoredEvent> latest = *store_->LatestEvents("SEC-2026-0001/views", 2);
+  ASSERT_EQ(latest.size(), 2u);
+  EXPECT_EQ(latest[0].seq, 5);
+  EXPECT_EQ(latest[1].seq, 4);
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
 TEST_F(StoreTest, DataSurvivesReopen) {
   std::string id = AppendEvents(3);
   store_.reset();

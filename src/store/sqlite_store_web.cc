@@ -2,6 +2,8 @@
 // preferences and the full-text index over reports and their threads.
 #include <sqlite3.h>
 
+#include <algorithm>
+
 #include "store/sqlite_query.h"
 #include "store/sqlite_store.h"
 
@@ -239,6 +241,47 @@ Result<std::optional<ReporterPrefs>> SqliteStore::GetReporterPrefs(const std::st
   }
   VIGIL_RETURN_IF_ERROR(q.status());
   return std::optional<ReporterPrefs>();
+}
+
+Result<ChainActivity> SqliteStore::SummarizeChain(const std::string& chain) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(),
+          "SELECT actor, COUNT(*), MIN(time), MAX(time), MIN(seq), MAX(seq) FROM events WHERE "
+          "chain = ? GROUP BY actor ORDER BY MIN(seq)");
+  q.Bind(1, chain);
+  ChainActivity out;
+  while (q.Step()) {
+    out.actors.push_back({q.Text(0), q.Int(1), q.Int(2), q.Int(3)});
+    out.length = std::max(out.length, q.Int(5));
+  }
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return out;
+}
+
+Result<std::vector<StoredEvent>> SqliteStore::LatestEvents(const std::string& chain,
+                                                           int64_t limit) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(),
+          "SELECT chain, seq, time, actor, kind, payload, prev_hash, hash FROM events WHERE "
+          "chain = ? ORDER BY seq DESC LIMIT ?");
+  q.Bind(1, chain).Bind(2, limit);
+  std::vector<StoredEvent> out;
+  while (q.Step()) {
+    StoredEvent e;
+    e.chain = q.Text(0);
+    e.seq = q.Int(1);
+    e.time = q.Int(2);
+    e.actor = q.Text(3);
+    e.kind = q.Text(4);
+    e.payload = q.Text(5);
+    e.prev_hash = q.Text(6);
+    e.hash = q.Text(7);
+    out.push_back(std::move(e));
+  }
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return out;
 }
 
 Result<std::vector<ReportSummary>> SqliteStore::SearchReports(const std::string& match_expr,
