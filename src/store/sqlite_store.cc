@@ -14,7 +14,8 @@
 
 namespace vigil {
 
-extern const char kWebMigration[];  // sqlite_store_web.cc
+extern const char kWebMigration[];        // sqlite_store_web.cc
+extern const char kWebSearchMigration[];  // sqlite_store_web.cc
 
 namespace {
 
@@ -270,6 +271,7 @@ CREATE TABLE patch_approvals (
   PRIMARY KEY (report_id, revision, approver)
 );
 )sql"},
+    {"web-2", kWebSearchMigration},
 };
 
 // WAL size (in pages) that wakes the checkpoint thread.
@@ -497,6 +499,11 @@ void SqliteStore::WriterLoop() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(queue_mu_);
+      if (queue_.empty() && !stopping_ && search_backlog_) {
+        lock.unlock();
+        IndexSearchBacklog();  // idle: bring the search index up to date
+        continue;
+      }
       queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
       while (!queue_.empty() && group.size() < kMaxGroup) {
@@ -530,6 +537,8 @@ void SqliteStore::WriterLoop() {
       }
     }
     group.clear();
+    if (tx.ok()) search_backlog_ = true;
+    if (++groups_since_index_ >= kGroupsPerIndexPass) IndexSearchBacklog();  // busy: now and then
   }
 }
 

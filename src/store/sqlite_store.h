@@ -86,6 +86,13 @@ class SqliteStore final : public Store {
   Result<std::unique_ptr<SqliteConnection>> OpenReader();
   Status ApplyWebRows(WriteBatch& batch, const std::string& report_id);    // sqlite_store_web.cc
   Status ApplyPatchRows(WriteBatch& batch, const std::string& report_id);  // patch module
+  // The search index (sqlite_store_web.cc) is kept outside the transactions that change what
+  // it indexes: they queue rows in search_pending, and the writer thread indexes them later in
+  // batches (IndexSearchBacklog), or at once for a search (WebWrites::index_search).
+  void IndexSearchBacklog();                      // on writer_thread_, outside a transaction
+  Result<int> IndexPendingSearchRows(int limit);  // inside a transaction; returns rows indexed
+  static constexpr int kGroupsPerIndexPass = 8;
+  static constexpr int kSearchRowsPerPass = 1024;
 
   const std::string path_;
   std::unique_ptr<SqliteConnection> writer_;  // used by writer_thread_ only
@@ -95,6 +102,8 @@ class SqliteStore final : public Store {
   std::deque<std::unique_ptr<PendingWrite>> queue_;  // guarded by queue_mu_
   bool stopping_ = false;                            // guarded by queue_mu_
   std::thread writer_thread_;                        // applies queued batches; started by Open
+  bool search_backlog_ = true;  // writer_thread_ only: search_pending may have rows
+  int groups_since_index_ = 0;  // writer_thread_ only
 
   // WAL checkpoints run on their own thread and connection so that the writer never waits for
   // them (the writer's automatic checkpoints are off).

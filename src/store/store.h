@@ -159,6 +159,7 @@ struct WebWrites {
   std::vector<std::string> delete_totp;            // by email
   std::vector<Attachment> attachments;             // inserted, numbered
   std::optional<ReporterPrefs> reporter_prefs;     // upserted
+  bool index_search = false;  // bring the search index up to date in this write (before a search)
 };
 
 // --- disclose module: advisory drafts, disclosure plans, execution logs, pinned approvals ---
