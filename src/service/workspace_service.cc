@@ -250,6 +250,7 @@ ViewRecord WorkspaceService::StartView(const Principal& viewer, const Report& re
   view.at_ = clock_.Now();
   WriteBatch b;
   b.events.push_back({ViewChain(report.id), view.at_, view.actor_, "report.viewed", "{}"});
+  b.web.summarize_events = true;  // the read-in list reads the sums
   view.write_ = store_.WriteAsync(std::move(b));
   return view;
 }

@@ -16,6 +16,7 @@ namespace vigil {
 
 extern const char kWebMigration[];        // sqlite_store_web.cc
 extern const char kWebSearchMigration[];  // sqlite_store_web.cc
+extern const char kWebViewsMigration[];   // sqlite_store_web.cc
 
 namespace {
 
@@ -272,6 +273,7 @@ CREATE TABLE patch_approvals (
 );
 )sql"},
     {"web-2", kWebSearchMigration},
+    {"web-3", kWebViewsMigration},
 };
 
 // WAL size (in pages) that wakes the checkpoint thread.

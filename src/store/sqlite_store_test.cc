@@ -141,6 +141,7 @@ TEST_F(StoreTest, AsyncWritesShareTheQueueAndReportTheirEventSeq) {
     WriteBatch b;
     b.events.push_back(
         {"SEC-2026-0001/views", kT0 + i, i % 2 ? "user:a" : "user:b", "report.viewed", "{}"});
+    b.web.summarize_events = true;
     pending.push_back(store_->WriteAsync(std::move(b)));
   }
   for (int i = 0; i < 5; ++i) {
@@ -228,6 +229,22 @@ TEST_F(StoreTest, SearchIndexIsRebuiltFromTheQueueAfterReopen) {
       "INSERT INTO search_pending (report_id, message_seq) SELECT id, 0 FROM reports;");
   Open();
   EXPECT_EQ(store_->SearchReports("\"panic\"*", {})->size(), 3u);
+}
+
+TEST_F(StoreTest, ViewSumsOfEarlierViewChainsAreBuiltByTheMigration) {
+  for (int i = 0; i < 3; ++i) {
+    WriteBatch b;
+    b.events.push_back({"SEC-2026-0001/views", kT0 + i, "user:a", "report.viewed", "{}"});
+    ASSERT_TRUE(store_->Write(b).ok());
+  }
+  store_.reset();
+  Tamper("DROP TABLE chain_activity; DELETE FROM schema_migrations WHERE name = 'web-3';");
+  Open();
+  ChainActivity views = *store_->SummarizeChain("SEC-2026-0001/views");
+  ASSERT_EQ(views.actors.size(), 1u);
+  EXPECT_EQ(views.actors[0].count, 3);
+  EXPECT_EQ(views.actors[0].last, kT0 + 2);
+  EXPECT_EQ(views.length, 3);
 }
 
 TEST_F(StoreTest, DataSurvivesReopen) {

@@ -160,6 +160,8 @@ struct WebWrites {
   std::vector<Attachment> attachments;             // inserted, numbered
   std::optional<ReporterPrefs> reporter_prefs;     // upserted
   bool index_search = false;  // bring the search index up to date in this write (before a search)
+  /// Sum this batch's events up per chain and actor, for SummarizeChain (view chains).
+  bool summarize_events = false;
 };
 
 // --- disclose module: advisory drafts, disclosure plans, execution logs, pinned approvals ---
@@ -481,7 +483,8 @@ class Store {
   virtual Result<std::optional<Attachment>> GetAttachment(const std::string& report_id,
                                                           int64_t number) = 0;
   virtual Result<std::optional<ReporterPrefs>> GetReporterPrefs(const std::string& report_id) = 0;
-  /// CHAIN's events summed up by actor, in one grouped read.
+  /// CHAIN's events summed up by actor, read from the sums kept for the batches that asked for
+  /// them (WebWrites::summarize_events): one row per actor, however long the chain.
   virtual Result<ChainActivity> SummarizeChain(const std::string& chain) = 0;
   /// The newest LIMIT events of CHAIN, newest first (the first one's seq is the chain's length).
   virtual Result<std::vector<StoredEvent>> LatestEvents(const std::string& chain,
