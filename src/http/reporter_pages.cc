@@ -80,15 +80,15 @@ HttpResponse TrackPage(WebContext& web, const HttpRequest& req, const RequestCon
   const std::string& id = ctx.principal.report_id;
   Result<Report> r = web.reports.Show(id);
   if (!r.ok()) return web::ErrorPage(web, req, r.status());
-  if (Status viewed = web.workspace.RecordView(ctx.principal, *r); !viewed.ok()) {
-    return web::ErrorPage(web, req, viewed);
-  }
+  // The view is written while the page reads, and is durable before the page is answered.
+  ViewRecord view = web.workspace.StartView(ctx.principal, *r);
   Result<std::vector<ThreadMessage>> thread = web.reports.Thread(id);
   if (!thread.ok()) return web::ErrorPage(web, req, thread.status());
   Result<std::vector<Attachment>> files = web.workspace.Attachments(id);
   if (!files.ok()) return web::ErrorPage(web, req, files.status());
   Result<std::optional<ReporterPrefs>> prefs = web.workspace.Prefs(id);
   if (!prefs.ok()) return web::ErrorPage(web, req, prefs.status());
+  if (Status viewed = view.Wait(); !viewed.ok()) return web::ErrorPage(web, req, viewed);
   const Participant* me = r->FindParticipant(ctx.principal.email);
   const bool reporter = me && me->role == Role::kReporter;
   const std::string base = "/track/" + token;

@@ -44,7 +44,9 @@ HttpResponse Page(const WebContext& web, const HttpRequest& req, const RequestCo
   layout["title"] = title;
   layout["project"] = web.config.project_name;
   layout["csrf"] = csrf;
-  layout["content"] = web.renderer.Render(tmpl, model);
+  // A value that owns the model (passing the object itself would copy it into a temporary).
+  const json::value page_model(std::move(model));
+  layout["content"] = web.renderer.Render(tmpl, page_model);
   if (p.kind == Principal::Kind::kAccount) {
     layout["user"] = json::object{{"email", p.email},
                                   {"role", AccountRoleName(p.account_role)},

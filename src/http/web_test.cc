@@ -430,22 +430,53 @@ TEST_F(WebTest, ViewsOfEmbargoedReportsAreOnTheReadInList) {
   Submitted s = SubmitReport("Race in scheduler");
   NewSession alice = Login("alice@example.org", "alice-password");
   const std::string cookie = std::string(kSessionCookie) + "=" + alice.token;
-  Call("GET", "/reports/" + s.id, cookie);
+  // The page's own view is written while the page reads, and is counted on the page.
+  EXPECT_NE(Call("GET", "/reports/" + s.id, cookie).body.find("Viewed 1×"), std::string::npos);
   Call("GET", "/track/" + s.token);
   clock_.Advance(kMicrosPerSecond);
   HttpResponse page = Call("GET", "/reports/" + s.id, cookie);
   Report r = *reports_->Show(s.id);
-  std::vector<ReadIn> list = *workspace_->ReadInList(r);
+  std::vector<ReadIn> list = workspace_->ListReadIn(r)->people;
   ASSERT_EQ(list.size(), 2u);  // the reporter, then alice (a viewer, not a participant)
   EXPECT_EQ(list[0].role, "reporter");
-  EXPECT_EQ(list[0].views.size(), 1u);
+  EXPECT_EQ(list[0].views, 1);
   EXPECT_EQ(list[1].who, "alice@example.org");
-  EXPECT_EQ(list[1].views.size(), 2u);
+  EXPECT_EQ(list[1].views, 2);
+  EXPECT_EQ(list[1].last_view - list[1].first_view, kMicrosPerSecond);
+  EXPECT_NE(page.body.find("Viewed 2×"), std::string::npos);
   EXPECT_EQ(page.body.find("report.viewed"), std::string::npos);  // summed up, not listed
   EXPECT_NE(Call("GET", "/reports/" + s.id + "?trail=all", cookie).body.find("report.viewed"),
             std::string::npos);
   // The view chain is part of the audit log and verifies.
   EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
+TEST_F(WebTest, AViewIsCountedOnceWhetherTheReadSawItOrNot) {
+  Submitted s = SubmitReport("Race in scheduler");
+  Report r = *reports_->Show(s.id);
+  Principal alice;
+  alice.kind = Principal::Kind::kAccount;
+  alice.email = "alice@example.org";
+  // Read before the view is committed: the view is added to what was read.
+  ReadInList before = *workspace_->ListReadIn(r);
+  ViewRecord first = workspace_->StartView(alice, r);
+  ASSERT_TRUE(first.Wait().ok());
+  workspace_->CountView(first, &before);
+  ASSERT_EQ(before.people.size(), 2u);
+  EXPECT_EQ(before.people[1].views, 1);
+  EXPECT_EQ(before.views, 1);
+  // Read after it is committed: the read has it already.
+  ViewRecord second = workspace_->StartView(alice, r);
+  ASSERT_TRUE(second.Wait().ok());
+  ReadInList after = *workspace_->ListReadIn(r);
+  workspace_->CountView(second, &after);
+  EXPECT_EQ(after.people[1].views, 2);
+  EXPECT_EQ(after.views, 2);
+  // A report out of embargo records nothing.
+  ASSERT_TRUE(reports_->BreakEmbargo(local_, s.id, "published").ok());
+  ViewRecord none = workspace_->StartView(alice, *reports_->Show(s.id));
+  EXPECT_TRUE(none.Wait().ok());
+  EXPECT_EQ(workspace_->ListReadIn(r)->views, 2);
 }
 
 TEST_F(WebTest, ReporterRepliesWithAttachmentsAndChoosesCredit) {

@@ -154,30 +154,38 @@ HttpResponse ReportPage(WebContext& web, const HttpRequest& req, const RequestCo
   const std::string& id = ctx.params.at("id");
   Result<Report> r = web.reports.Show(id);
   if (!r.ok()) return web::ErrorPage(web, req, r.status());
-  if (Status viewed = web.workspace.RecordView(ctx.principal, *r); !viewed.ok()) {
-    return web::ErrorPage(web, req, viewed);
-  }
+  // The view is written through the group commit while the page reads; it is durable before the
+  // page is answered (Wait below), and counted on the read-in list even if the reads missed it.
+  ViewRecord view = web.workspace.StartView(ctx.principal, *r);
   Result<std::vector<ThreadMessage>> thread = web.reports.Thread(id);
   if (!thread.ok()) return web::ErrorPage(web, req, thread.status());
   Result<std::vector<Attachment>> files = web.workspace.Attachments(id);
   if (!files.ok()) return web::ErrorPage(web, req, files.status());
   Result<std::optional<ReporterPrefs>> prefs = web.workspace.Prefs(id);
   if (!prefs.ok()) return web::ErrorPage(web, req, prefs.status());
-  Result<std::vector<ReadIn>> readin = web.workspace.ReadInList(*r);
+  Result<ReadInList> readin = web.workspace.ListReadIn(*r);
   if (!readin.ok()) return web::ErrorPage(web, req, readin.status());
   const bool staff = web.reports.Authorize(ctx.principal, Action::kTriage, id).ok();
+  // The whole trail (?trail=all) includes this view, so it is read after the view is written;
+  // otherwise the newest changes of the report's own chain are enough.
+  const bool whole_trail = ctx.query.count("trail") > 0;
+  Result<std::vector<StoredEvent>> latest = std::vector<StoredEvent>{};
+  if (staff && !whole_trail) latest = web.workspace.LatestChanges(id, kTrailRows);
+  if (!latest.ok()) return web::ErrorPage(web, req, latest.status());
+  if (Status viewed = view.Wait(); !viewed.ok()) return web::ErrorPage(web, req, viewed);
+  web.workspace.CountView(view, &*readin);
   const std::string base = "/reports/" + id;
   const bool embargoed = r->embargo.state == EmbargoState::kActive && !IsTerminal(r->state);
 
   array people;
-  for (const ReadIn& p : *readin) {
+  for (const ReadIn& p : readin->people) {
     people.push_back(object{{"who", p.who},
                             {"role", p.role},
                             {"added", web::Utc(p.added_at)},
                             {"added_by", p.added_by},
-                            {"views", static_cast<int64_t>(p.views.size())},
-                            {"first_view", p.views.empty() ? "" : web::Utc(p.views.front())},
-                            {"last_view", p.views.empty() ? "" : web::Utc(p.views.back())}});
+                            {"views", p.views},
+                            {"first_view", p.views == 0 ? "" : web::Utc(p.first_view)},
+                            {"last_view", p.views == 0 ? "" : web::Utc(p.last_view)}});
   }
   object model{
       {"id", r->id},
@@ -238,29 +246,34 @@ HttpResponse ReportPage(WebContext& web, const HttpRequest& req, const RequestCo
         {"levels", std::move(levels)},
         {"embargo_date", FormatUtc(r->embargo.end).substr(0, 10)},
     };
-    Result<std::vector<StoredEvent>> trail = web.workspace.AuditTrail(id);
-    if (!trail.ok()) return web::ErrorPage(web, req, trail.status());
     // Views are summed up in the read-in list; the table shows them only when asked, and the
     // newest kTrailRows events unless the whole trail is asked for.
-    const bool all = ctx.query.count("trail") > 0;
     array events;
-    int64_t views = 0, shown = 0, total = 0;
-    for (auto it = trail->rbegin(); it != trail->rend(); ++it) {
-      const bool view = it->kind == "report.viewed";
-      views += view;
-      if (view && !all) continue;
-      ++total;
-      if (!all && shown >= kTrailRows) continue;
-      ++shown;
-      events.push_back(object{{"when", FormatUtc(it->time)},
-                              {"actor", it->actor},
-                              {"kind", it->kind},
-                              {"payload", it->payload == "{}" ? "" : it->payload},
-                              {"view", view}});
+    auto add_event = [&](const StoredEvent& e) {
+      events.push_back(object{{"when", FormatUtc(e.time)},
+                              {"actor", e.actor},
+                              {"kind", e.kind},
+                              {"payload", e.payload == "{}" ? "" : e.payload},
+                              {"view", e.kind == "report.viewed"}});
+    };
+    if (whole_trail) {
+      Result<std::vector<StoredEvent>> trail = web.workspace.AuditTrail(id);
+      if (!trail.ok()) return web::ErrorPage(web, req, trail.status());
+      int64_t views = 0;
+      for (auto it = trail->rbegin(); it != trail->rend(); ++it) {
+        views += it->kind == "report.viewed";
+        add_event(*it);
+      }
+      model["trail_views"] = std::to_string(views);
+      model["trail_more"] = false;
+      model["trail_total"] = std::to_string(trail->size());
+    } else {
+      const int64_t own = latest->empty() ? 0 : latest->front().seq;
+      for (const StoredEvent& e : *latest) add_event(e);
+      model["trail_views"] = std::to_string(readin->views);
+      model["trail_more"] = static_cast<int64_t>(latest->size()) < own || readin->views > 0;
+      model["trail_total"] = std::to_string(own + readin->views);
     }
-    model["trail_views"] = std::to_string(views);
-    model["trail_more"] = !all && (shown < total || views > 0);
-    model["trail_total"] = std::to_string(trail->size());
     model["events"] = std::move(events);
   }
   // The slots other modules fill (patches; disclosure plan and advisory).

@@ -238,19 +238,54 @@ Result<std::optional<ReporterPrefs>> WorkspaceService::Prefs(const std::string& 
   return store_.GetReporterPrefs(id);
 }
 
-Status WorkspaceService::RecordView(const Principal& viewer, const Report& report) {
-  if (report.embargo.state != EmbargoState::kActive || IsTerminal(report.state)) {
-    return Status::Ok();
-  }
-  WriteBatch b;
-  b.events.push_back(
-      {ViewChain(report.id), clock_.Now(), viewer.AuditName(), "report.viewed", "{}"});
-  return store_.Write(std::move(b)).status();
+Status ViewRecord::Wait() {
+  if (!write_) return Status::Ok();
+  Result<WriteResult> w = write_->get();
+  write_.reset();
+  VIGIL_RETURN_IF_ERROR(w.status());
+  seq_ = w->last_event_seq;
+  return Status::Ok();
 }
 
-Result<std::vector<ReadIn>> WorkspaceService::ReadInList(const Report& report) {
-  std::vector<ReadIn> out;
-  std::map<std::string, size_t> by_name;  // audit name -> index in out
+ViewRecord WorkspaceService::StartView(const Principal& viewer, const Report& report) {
+  ViewRecord view;
+  if (report.embargo.state != EmbargoState::kActive || IsTerminal(report.state)) return view;
+  view.actor_ = viewer.AuditName();
+  view.at_ = clock_.Now();
+  WriteBatch b;
+  b.events.push_back({ViewChain(report.id), view.at_, view.actor_, "report.viewed", "{}"});
+  b.web.summarize_events = true;  // the read-in list reads the sums
+  view.write_ = store_.WriteAsync(std::move(b));
+  return view;
+}
+
+Status WorkspaceService::RecordView(const Principal& viewer, const Report& report) {
+  return StartView(viewer, report).Wait();
+}
+
+namespace {
+
+// Counts one view by ACTOR at AT in LIST (a viewer who is not a participant is added).
+void AddView(ReadInList* list, const std::string& actor, Instant at) {
+  auto it = list->index_of_actor.find(actor);
+  if (it == list->index_of_actor.end()) {
+    ReadIn r;
+    r.who = actor.starts_with("user:") ? actor.substr(5) : actor;
+    r.role = "viewer";
+    it = list->index_of_actor.emplace(actor, list->people.size()).first;
+    list->people.push_back(std::move(r));
+  }
+  ReadIn& p = list->people[it->second];
+  if (p.views == 0 || at < p.first_view) p.first_view = at;
+  if (p.views == 0 || at > p.last_view) p.last_view = at;
+  ++p.views;
+  ++list->views;
+}
+
+}  // namespace
+
+Result<ReadInList> WorkspaceService::ListReadIn(const Report& report) {
+  ReadInList out;
   for (const Participant& p : report.participants) {
     ReadIn r;
     r.who = p.email.empty() ? "(anonymous reporter)" : p.email;
@@ -258,24 +293,29 @@ Result<std::vector<ReadIn>> WorkspaceService::ReadInList(const Report& report) {
     r.added_at = p.added_at;
     r.added_by = p.added_by;
     // The names a participant's views are recorded under: their account, or their link.
-    by_name["user:" + p.email] = out.size();
-    by_name["token:" + report.id + (p.email.empty() ? "" : "/" + p.email)] = out.size();
-    out.push_back(std::move(r));
+    out.index_of_actor["user:" + p.email] = out.people.size();
+    out.index_of_actor["token:" + report.id + (p.email.empty() ? "" : "/" + p.email)] =
+        out.people.size();
+    out.people.push_back(std::move(r));
   }
-  Result<std::vector<StoredEvent>> views = store_.Events(ViewChain(report.id));
+  Result<ChainActivity> views = store_.SummarizeChain(ViewChain(report.id));
   VIGIL_RETURN_IF_ERROR(views.status());
-  for (const StoredEvent& e : *views) {
-    auto it = by_name.find(e.actor);
-    if (it == by_name.end()) {
-      ReadIn r;
-      r.who = e.actor.starts_with("user:") ? e.actor.substr(5) : e.actor;
-      r.role = "viewer";
-      it = by_name.emplace(e.actor, out.size()).first;
-      out.push_back(std::move(r));
-    }
-    out[it->second].views.push_back(e.time);
+  out.view_chain_length = views->length;
+  for (const ActorActivity& a : views->actors) {
+    AddView(&out, a.actor, a.first);
+    ReadIn& p = out.people[out.index_of_actor[a.actor]];
+    p.views += a.count - 1;
+    p.last_view = std::max(p.last_view, a.last);
+    out.views += a.count - 1;
   }
   return out;
+}
+
+void WorkspaceService::CountView(const ViewRecord& view, ReadInList* list) const {
+  // The read saw the view when the chain it read already reached the view's place.
+  if (view.seq_ == 0 || view.seq_ <= list->view_chain_length) return;
+  AddView(list, view.actor_, view.at_);
+  list->view_chain_length = view.seq_;
 }
 
 Result<std::vector<StoredEvent>> WorkspaceService::AuditTrail(const std::string& id) {
@@ -288,6 +328,11 @@ Result<std::vector<StoredEvent>> WorkspaceService::AuditTrail(const std::string&
   std::stable_sort(all.begin(), all.end(),
                    [](const StoredEvent& a, const StoredEvent& b) { return a.time < b.time; });
   return all;
+}
+
+Result<std::vector<StoredEvent>> WorkspaceService::LatestChanges(const std::string& id,
+                                                                 int64_t limit) {
+  return store_.LatestEvents(id, limit);
 }
 
 Result<std::vector<QueueEntry>> WorkspaceService::Queue(const Principal& viewer,

@@ -3,6 +3,8 @@
 // with its acknowledgement deadline, and full-text search over what the viewer may see.
 #pragma once
 
+#include <future>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,13 +30,39 @@ struct CreditChoice {
   std::string name;  // required when not anonymous
 };
 
-/// One person on the read-in list: who was added when and by whom, and every view.
+/// One person on the read-in list: who was added when and by whom, and their views.
 struct ReadIn {
   std::string who;  // email, or the audit name of a viewer who is not a participant
   std::string role;
   Instant added_at = 0;
   std::string added_by;
-  std::vector<Instant> views;  // oldest first
+  int64_t views = 0;
+  Instant first_view = 0;  // 0 = never viewed
+  Instant last_view = 0;
+};
+
+/// A report's read-in list as read at one moment.
+struct ReadInList {
+  std::vector<ReadIn> people;     // participants in order, then other viewers by first view
+  int64_t views = 0;              // every recorded view
+  int64_t view_chain_length = 0;  // the view chain's length that was read
+  std::map<std::string, size_t> index_of_actor;  // audit name -> index in people
+};
+
+/// A view of an embargoed report being recorded (WorkspaceService::StartView).
+class ViewRecord {
+ public:
+  ViewRecord() = default;  // nothing to record
+  /// Blocks until the view is durably recorded; Ok at once when there was nothing to record.
+  /// Errors: those of Store::Write. Call it once.
+  Status Wait();
+
+ private:
+  friend class WorkspaceService;
+  std::optional<std::future<Result<WriteResult>>> write_;
+  std::string actor_;
+  Instant at_ = 0;
+  int64_t seq_ = 0;  // the view's place in the view chain, once written
 };
 
 struct QueueFilter {
@@ -86,10 +114,20 @@ class WorkspaceService {
 
   /// Records that VIEWER opened REPORT, when the report is under an active embargo.
   Status RecordView(const Principal& viewer, const Report& report);
-  /// Participants with when and by whom they were added, plus every recorded view.
-  Result<std::vector<ReadIn>> ReadInList(const Report& report);
+  /// The same, started through the store's group commit without waiting, so that a page can do
+  /// its reads meanwhile. The page must call Wait() (and succeed) before it answers.
+  ViewRecord StartView(const Principal& viewer, const Report& report);
+  /// Participants with when and by whom they were added, plus the recorded views summed up per
+  /// viewer (one grouped read of the view chain).
+  Result<ReadInList> ListReadIn(const Report& report);
+  /// Counts VIEW in LIST when LIST was read before the view was committed (a page reads its
+  /// read-in list while its own view is being written). REQUIRES: VIEW.Wait() returned Ok.
+  void CountView(const ViewRecord& view, ReadInList* list) const;
   /// The report's audit trail: its own events and its view events, in time order.
   Result<std::vector<StoredEvent>> AuditTrail(const std::string& id);
+  /// The newest LIMIT events of the report's own chain (views excluded), newest first; the
+  /// first one's seq is the number of the report's events.
+  Result<std::vector<StoredEvent>> LatestChanges(const std::string& id, int64_t limit);
 
   /// The reports VIEWER may see that match FILTER, newest first (best match first when
   /// searching), with their acknowledgement deadline. Error kInvalidArgument for an over-long

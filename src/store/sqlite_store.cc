@@ -14,7 +14,9 @@
 
 namespace vigil {
 
-extern const char kWebMigration[];  // sqlite_store_web.cc
+extern const char kWebMigration[];        // sqlite_store_web.cc
+extern const char kWebSearchMigration[];  // sqlite_store_web.cc
+extern const char kWebViewsMigration[];   // sqlite_store_web.cc
 
 namespace {
 
@@ -274,6 +276,8 @@ CREATE TABLE patch_approvals (
     {"disclose-2", "DROP TABLE pinned_revisions;"},
     // Which address sent a patch mail: the parts of a series are gathered per sender.
     {"mail-2", "ALTER TABLE mail_patches ADD COLUMN sender TEXT NOT NULL DEFAULT '';"},
+    {"web-2", kWebSearchMigration},
+    {"web-3", kWebViewsMigration},
 };
 
 // WAL size (in pages) that wakes the checkpoint thread.
@@ -476,27 +480,40 @@ void SqliteStore::CheckpointLoop() {
 }
 
 Result<WriteResult> SqliteStore::Write(WriteBatch batch) {
-  PendingWrite pending{std::move(batch), {}};
-  std::future<Result<WriteResult>> done = pending.done.get_future();
+  return WriteAsync(std::move(batch)).get();
+}
+
+std::future<Result<WriteResult>> SqliteStore::WriteAsync(WriteBatch batch) {
+  // Owned by the queue, then by the writer thread until it has answered.
+  auto pending = std::make_unique<PendingWrite>(PendingWrite{std::move(batch), {}});
+  std::future<Result<WriteResult>> done = pending->done.get_future();
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
-    if (stopping_) return Status::Unavailable("storage is shutting down");
-    queue_.push_back(&pending);
+    if (stopping_) {
+      pending->done.set_value(Status::Unavailable("storage is shutting down"));
+      return done;
+    }
+    queue_.push_back(std::move(pending));
   }
   queue_cv_.notify_one();
-  return done.get();
+  return done;
 }
 
 void SqliteStore::WriterLoop() {
   constexpr size_t kMaxGroup = 256;
-  std::vector<PendingWrite*> group;
+  std::vector<std::unique_ptr<PendingWrite>> group;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(queue_mu_);
+      if (queue_.empty() && !stopping_ && search_backlog_) {
+        lock.unlock();
+        IndexSearchBacklog();  // idle: bring the search index up to date
+        continue;
+      }
       queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
       while (!queue_.empty() && group.size() < kMaxGroup) {
-        group.push_back(queue_.front());
+        group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
@@ -526,6 +543,8 @@ void SqliteStore::WriterLoop() {
       }
     }
     group.clear();
+    if (tx.ok()) search_backlog_ = true;
+    if (++groups_since_index_ >= kGroupsPerIndexPass) IndexSearchBacklog();  // busy: now and then
   }
 }
 
@@ -590,6 +609,7 @@ Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b) {
     e.payload = ne.payload;
     e.prev_hash = it->second.second;
     e.hash = EventHash(e);
+    out.last_event_seq = e.seq;
     Query ins(w,
               "INSERT INTO events (chain, seq, time, actor, kind, payload, prev_hash, hash) "
               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");

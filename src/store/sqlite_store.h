@@ -29,6 +29,7 @@ class SqliteStore final : public Store {
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   Result<WriteResult> Write(WriteBatch batch) override;
+  std::future<Result<WriteResult>> WriteAsync(WriteBatch batch) override;
   Result<Report> GetReport(const std::string& id) override;
   Result<std::vector<ReportSummary>> ListReports(const ReportFilter& filter) override;
   Result<std::vector<ThreadMessage>> Thread(const std::string& report_id) override;
@@ -47,6 +48,8 @@ class SqliteStore final : public Store {
   Result<std::optional<Attachment>> GetAttachment(const std::string& report_id,
                                                   int64_t number) override;
   Result<std::optional<ReporterPrefs>> GetReporterPrefs(const std::string& report_id) override;
+  Result<ChainActivity> SummarizeChain(const std::string& chain) override;
+  Result<std::vector<StoredEvent>> LatestEvents(const std::string& chain, int64_t limit) override;
   Result<std::vector<ReportSummary>> SearchReports(const std::string& match_expr,
                                                    const ReportFilter& filter) override;
   // disclose module (sqlite_store_disclose.cc)
@@ -83,15 +86,24 @@ class SqliteStore final : public Store {
   Result<std::unique_ptr<SqliteConnection>> OpenReader();
   Status ApplyWebRows(WriteBatch& batch, const std::string& report_id);    // sqlite_store_web.cc
   Status ApplyPatchRows(WriteBatch& batch, const std::string& report_id);  // patch module
+  // The search index (sqlite_store_web.cc) is kept outside the transactions that change what
+  // it indexes: they queue rows in search_pending, and the writer thread indexes them later in
+  // batches (IndexSearchBacklog), or at once for a search (WebWrites::index_search).
+  void IndexSearchBacklog();                      // on writer_thread_, outside a transaction
+  Result<int> IndexPendingSearchRows(int limit);  // inside a transaction; returns rows indexed
+  static constexpr int kGroupsPerIndexPass = 8;
+  static constexpr int kSearchRowsPerPass = 1024;
 
   const std::string path_;
   std::unique_ptr<SqliteConnection> writer_;  // used by writer_thread_ only
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::deque<PendingWrite*> queue_;  // guarded by queue_mu_
-  bool stopping_ = false;            // guarded by queue_mu_
-  std::thread writer_thread_;        // applies queued batches; started by Open
+  std::deque<std::unique_ptr<PendingWrite>> queue_;  // guarded by queue_mu_
+  bool stopping_ = false;                            // guarded by queue_mu_
+  std::thread writer_thread_;                        // applies queued batches; started by Open
+  bool search_backlog_ = true;  // writer_thread_ only: search_pending may have rows
+  int groups_since_index_ = 0;  // writer_thread_ only
 
   // WAL checkpoints run on their own thread and connection so that the writer never waits for
   // them (the writer's automatic checkpoints are off).

@@ -135,6 +135,118 @@ TEST_F(StoreTest, ConcurrentWritersAllLandAndChainsVerify) {
   EXPECT_EQ(v->events, kThreads * kPerThread);
 }
 
+TEST_F(StoreTest, AsyncWritesShareTheQueueAndReportTheirEventSeq) {
+  std::vector<std::future<Result<WriteResult>>> pending;
+  for (int i = 0; i < 5; ++i) {
+    WriteBatch b;
+    b.events.push_back(
+        {"SEC-2026-0001/views", kT0 + i, i % 2 ? "user:a" : "user:b", "report.viewed", "{}"});
+    b.web.summarize_events = true;
+    pending.push_back(store_->WriteAsync(std::move(b)));
+  }
+  for (int i = 0; i < 5; ++i) {
+    Result<WriteResult> w = pending[i].get();
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    EXPECT_EQ(w->last_event_seq, i + 1);  // queued in order, so written in order
+  }
+  ChainActivity views = *store_->SummarizeChain("SEC-2026-0001/views");
+  EXPECT_EQ(views.length, 5);
+  ASSERT_EQ(views.actors.size(), 2u);
+  EXPECT_EQ(views.actors[0].actor, "user:b");  // first to view
+  EXPECT_EQ(views.actors[0].count, 3);
+  EXPECT_EQ(views.actors[0].first, kT0);
+  EXPECT_EQ(views.actors[0].last, kT0 + 4);
+  EXPECT_EQ(views.actors[1].count, 2);
+  std::vector<StoredEvent> latest = *store_->LatestEvents("SEC-2026-0001/views", 2);
+  ASSERT_EQ(latest.size(), 2u);
+  EXPECT_EQ(latest[0].seq, 5);
+  EXPECT_EQ(latest[1].seq, 4);
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
+// Reads one integer with SQL on the database file.
+int64_t CountRows(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK);
+  const int64_t n = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return n;
+}
+
+TEST_F(StoreTest, SearchFindsWhatIsStillQueuedAndReindexesOnlyChangedFields) {
+  ASSERT_TRUE(store_->Write(NewReport("overflow in parser")).ok());
+  ThreadMessage m{"SEC-2026-0001",       0,  "rita@example.org", "", "reporter",
+                  "crash dump attached", kT0};
+  Result<Report> r = store_->GetReport("SEC-2026-0001");
+  WriteBatch msg;
+  msg.report = *r;
+  msg.expected_version = r->version;
+  msg.messages.push_back(m);
+  msg.events.push_back({"SEC-2026-0001", kT0, "x", "message.posted", "{}"});
+  ASSERT_TRUE(store_->Write(msg).ok());
+  // The writer may or may not have indexed them yet; a search sees them either way.
+  EXPECT_EQ(store_->SearchReports("\"overflow\"*", {})->size(), 1u);
+  EXPECT_EQ(store_->SearchReports("\"dump\"*", {})->size(), 1u);
+  EXPECT_EQ(CountRows(path_, "SELECT COUNT(*) FROM search_pending"), 0);
+
+  // A change that leaves the indexed fields alone does not re-index them (their row stays).
+  const std::string kFieldsRow = "SELECT fts_rowid FROM search_report_rows";
+  const int64_t fields_row = CountRows(path_, kFieldsRow);
+  r = store_->GetReport("SEC-2026-0001");
+  WriteBatch state;
+  state.report = *r;
+  state.report->state = State::kTriage;
+  state.expected_version = r->version;
+  state.events.push_back({"SEC-2026-0001", kT0, "x", "report.assigned", "{}"});
+  ASSERT_TRUE(store_->Write(state).ok());
+  EXPECT_EQ(store_->SearchReports("\"parser\"*", {})->size(), 1u);
+  EXPECT_EQ(CountRows(path_, kFieldsRow), fields_row);
+
+  // A changed field replaces the report's row in the index: old words no longer match.
+  r = store_->GetReport("SEC-2026-0001");
+  WriteBatch edit;
+  edit.report = *r;
+  edit.report->fields.subject = "underflow in lexer";
+  edit.expected_version = r->version;
+  edit.events.push_back({"SEC-2026-0001", kT0, "x", "report.edited", "{}"});
+  ASSERT_TRUE(store_->Write(edit).ok());
+  EXPECT_TRUE(store_->SearchReports("\"overflow\"*", {})->empty());
+  EXPECT_EQ(store_->SearchReports("\"lexer\"*", {})->size(), 1u);
+  EXPECT_EQ(store_->SearchReports("\"dump\"*", {})->size(), 1u);
+  EXPECT_NE(CountRows(path_, kFieldsRow), fields_row);
+  EXPECT_EQ(CountRows(path_, "SELECT COUNT(*) FROM report_search"), 2);  // fields + message
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
+TEST_F(StoreTest, SearchIndexIsRebuiltFromTheQueueAfterReopen) {
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store_->Write(NewReport("kernel panic")).ok());
+  store_.reset();
+  Tamper(
+      "DELETE FROM report_search; DELETE FROM search_report_rows;"
+      "INSERT INTO search_pending (report_id, message_seq) SELECT id, 0 FROM reports;");
+  Open();
+  EXPECT_EQ(store_->SearchReports("\"panic\"*", {})->size(), 3u);
+}
+
+TEST_F(StoreTest, ViewSumsOfEarlierViewChainsAreBuiltByTheMigration) {
+  for (int i = 0; i < 3; ++i) {
+    WriteBatch b;
+    b.events.push_back({"SEC-2026-0001/views", kT0 + i, "user:a", "report.viewed", "{}"});
+    ASSERT_TRUE(store_->Write(b).ok());
+  }
+  store_.reset();
+  Tamper("DROP TABLE chain_activity; DELETE FROM schema_migrations WHERE name = 'web-3';");
+  Open();
+  ChainActivity views = *store_->SummarizeChain("SEC-2026-0001/views");
+  ASSERT_EQ(views.actors.size(), 1u);
+  EXPECT_EQ(views.actors[0].count, 3);
+  EXPECT_EQ(views.actors[0].last, kT0 + 2);
+  EXPECT_EQ(views.length, 3);
+}
+
 TEST_F(StoreTest, DataSurvivesReopen) {
   std::string id = AppendEvents(3);
   store_.reset();

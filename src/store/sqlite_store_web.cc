@@ -2,6 +2,10 @@
 // preferences and the full-text index over reports and their threads.
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
 #include "store/sqlite_query.h"
 #include "store/sqlite_store.h"
 
@@ -71,6 +75,141 @@ INSERT INTO report_search (report_id, source, body)
 INSERT INTO report_search (report_id, source, body) SELECT report_id, 'message', body FROM messages;
 )sql";
 
+// The search index moves out of the transactions that change reports and messages: triggers
+// only queue what changed in search_pending (one small row; the report trigger fires only when
+// an indexed field really changed), and the writer thread indexes the queue later, in batches
+// (SqliteStore::IndexSearchBacklog), or at once before a search reads the index. The index is
+// rebuilt from the queue, so report_search gets rowids this code knows (search_report_rows) and
+// a report's fields are replaced by rowid instead of by a scan of the whole index.
+extern const char kWebSearchMigration[] = R"sql(
+DROP TRIGGER report_search_insert;
+DROP TRIGGER report_search_update;
+DROP TRIGGER report_search_message;
+DROP TABLE report_search;
+CREATE VIRTUAL TABLE report_search USING fts5(report_id UNINDEXED, source UNINDEXED, body);
+CREATE TABLE search_report_rows (
+  report_id TEXT PRIMARY KEY,
+  fts_rowid BIGINT NOT NULL
+);
+CREATE TABLE search_pending (
+  id INTEGER PRIMARY KEY,
+  report_id TEXT NOT NULL,
+  message_seq BIGINT NOT NULL  -- 0 = the report's fields
+);
+CREATE TRIGGER search_pending_report AFTER INSERT ON reports BEGIN
+  INSERT INTO search_pending (report_id, message_seq) VALUES (new.id, 0);
+END;
+CREATE TRIGGER search_pending_report_text AFTER UPDATE ON reports
+    WHEN old.subject IS NOT new.subject OR old.steps IS NOT new.steps OR
+         old.effects_cluster IS NOT new.effects_cluster OR
+         old.effects_applications IS NOT new.effects_applications OR
+         old.effects_infrastructure IS NOT new.effects_infrastructure OR
+         old.workflows IS NOT new.workflows OR old.attack_vectors IS NOT new.attack_vectors OR
+         old.other_software IS NOT new.other_software BEGIN
+  INSERT INTO search_pending (report_id, message_seq) VALUES (new.id, 0);
+END;
+CREATE TRIGGER search_pending_message AFTER INSERT ON messages BEGIN
+  INSERT INTO search_pending (report_id, message_seq) VALUES (new.report_id, new.seq);
+END;
+INSERT INTO search_pending (report_id, message_seq) SELECT id, 0 FROM reports ORDER BY rowid;
+INSERT INTO search_pending (report_id, message_seq)
+  SELECT report_id, seq FROM messages ORDER BY rowid;
+)sql";
+
+// Per chain and actor, how many events and when: the read-in list reads a report's views from
+// here (one row per viewer) instead of grouping its whole view chain on every page. Kept for
+// the batches that ask (WebWrites::summarize_events); the existing view chains are summed up.
+extern const char kWebViewsMigration[] = R"sql(
+CREATE TABLE chain_activity (
+  chain TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  events BIGINT NOT NULL,
+  first_at BIGINT NOT NULL,
+  last_at BIGINT NOT NULL,
+  first_seq BIGINT NOT NULL,
+  last_seq BIGINT NOT NULL,
+  PRIMARY KEY (chain, actor)
+);
+INSERT INTO chain_activity (chain, actor, events, first_at, last_at, first_seq, last_seq)
+  SELECT chain, actor, COUNT(*), MIN(time), MAX(time), MIN(seq), MAX(seq) FROM events
+  WHERE chain LIKE '%/views' GROUP BY chain, actor;
+)sql";
+
+Result<int> SqliteStore::IndexPendingSearchRows(int limit) {
+  SqliteConnection& w = *writer_;
+  struct Pending {
+    int64_t id;
+    std::string report_id;
+    int64_t message_seq;
+  };
+  std::vector<Pending> rows;
+  {
+    Query q(w, "SELECT id, report_id, message_seq FROM search_pending ORDER BY id LIMIT ?");
+    q.Bind(1, static_cast<int64_t>(limit));
+    while (q.Step()) rows.push_back({q.Int(0), q.Text(1), q.Int(2)});
+    VIGIL_RETURN_IF_ERROR(q.status());
+  }
+  if (rows.empty()) return 0;
+  std::set<std::string> reindexed;  // a report's fields are read as they are now: once is enough
+  for (const Pending& row : rows) {
+    if (row.message_seq > 0) {
+      Query ins(w,
+                "INSERT INTO report_search (report_id, source, body) SELECT report_id, "
+                "'message', body FROM messages WHERE report_id = ? AND seq = ?");
+      VIGIL_RETURN_IF_ERROR(ins.Bind(1, row.report_id).Bind(2, row.message_seq).Run());
+      continue;
+    }
+    if (!reindexed.insert(row.report_id).second) continue;
+    {
+      Query old(w, "SELECT fts_rowid FROM search_report_rows WHERE report_id = ?");
+      old.Bind(1, row.report_id);
+      if (old.Step()) {
+        Query del(w, "DELETE FROM report_search WHERE rowid = ?");
+        VIGIL_RETURN_IF_ERROR(del.Bind(1, old.Int(0)).Run());
+      }
+      VIGIL_RETURN_IF_ERROR(old.status());
+    }
+    Query text(w,
+               "SELECT id || ' ' || subject || ' ' || steps || ' ' || effects_cluster || ' ' || "
+               "effects_applications || ' ' || effects_infrastructure || ' ' || workflows || "
+               "' ' || attack_vectors || ' ' || other_software FROM reports WHERE id = ?");
+    text.Bind(1, row.report_id);
+    if (!text.Step()) {
+      VIGIL_RETURN_IF_ERROR(text.status());
+      continue;  // no such report (any more): nothing to index
+    }
+    Query ins(w, "INSERT INTO report_search (report_id, source, body) VALUES (?, 'report', ?)");
+    VIGIL_RETURN_IF_ERROR(ins.Bind(1, row.report_id).Bind(2, text.Text(0)).Run());
+    Query map(w,
+              "INSERT INTO search_report_rows (report_id, fts_rowid) VALUES (?, ?) ON CONFLICT "
+              "(report_id) DO UPDATE SET fts_rowid = excluded.fts_rowid");
+    map.Bind(1, row.report_id).Bind(2, static_cast<int64_t>(sqlite3_last_insert_rowid(w.db())));
+    VIGIL_RETURN_IF_ERROR(map.Run());
+  }
+  Query done(w, "DELETE FROM search_pending WHERE id <= ?");
+  VIGIL_RETURN_IF_ERROR(done.Bind(1, rows.back().id).Run());
+  return static_cast<int>(rows.size());
+}
+
+void SqliteStore::IndexSearchBacklog() {
+  groups_since_index_ = 0;
+  search_backlog_ = false;
+  SqliteConnection& w = *writer_;
+  // This pass is not fsynced: the next durable commit's fsync covers its frames, and a pass lost
+  // in a crash leaves its rows queued, to be indexed again. Nothing acknowledged depends on it.
+  if (!w.Exec("PRAGMA synchronous=NORMAL").ok()) return;
+  if (w.Run("BEGIN IMMEDIATE").ok()) {
+    Result<int> indexed = IndexPendingSearchRows(kSearchRowsPerPass);
+    if (indexed.ok() && w.Run("COMMIT").ok()) {
+      search_backlog_ = *indexed == kSearchRowsPerPass;  // more may be queued
+    } else {
+      (void)w.Run("ROLLBACK");
+    }
+  }
+  // Every acknowledged write depends on FULL: without it, carrying on would break durability.
+  if (!w.Exec("PRAGMA synchronous=FULL").ok()) std::abort();
+}
+
 Status SqliteStore::ApplyWebRows(WriteBatch& b, const std::string& report_id) {
   SqliteConnection& w = *writer_;
   WebWrites& web = b.web;
@@ -118,6 +257,19 @@ Status SqliteStore::ApplyWebRows(WriteBatch& b, const std::string& report_id) {
     ins.Bind(1, a.report_id).Bind(2, a.number).Bind(3, a.message_seq).Bind(4, a.filename);
     ins.Bind(5, a.content_type).Bind(6, a.size).Bind(7, a.sha256).BindBlob(8, a.data);
     VIGIL_RETURN_IF_ERROR(ins.Bind(9, a.uploaded_by).Bind(10, a.created_at).Run());
+  }
+  if (web.index_search) VIGIL_RETURN_IF_ERROR(IndexPendingSearchRows(-1).status());
+  if (web.summarize_events) {
+    for (const NewEvent& e : b.events) {
+      const std::string& chain = e.chain.empty() ? report_id : e.chain;
+      Query up(w,
+               "INSERT INTO chain_activity (chain, actor, events, first_at, last_at, first_seq, "
+               "last_seq) SELECT ?1, ?2, 1, ?3, ?3, s, s FROM (SELECT MAX(seq) AS s FROM events "
+               "WHERE chain = ?1) WHERE true ON CONFLICT (chain, actor) DO UPDATE SET "
+               "events = events + 1, first_at = MIN(first_at, excluded.first_at), "
+               "last_at = MAX(last_at, excluded.last_at), last_seq = excluded.last_seq");
+      VIGIL_RETURN_IF_ERROR(up.Bind(1, chain).Bind(2, e.actor).Bind(3, e.time).Run());
+    }
   }
   if (web.reporter_prefs) {
     ReporterPrefs& p = *web.reporter_prefs;
@@ -241,8 +393,64 @@ Result<std::optional<ReporterPrefs>> SqliteStore::GetReporterPrefs(const std::st
   return std::optional<ReporterPrefs>();
 }
 
+Result<ChainActivity> SqliteStore::SummarizeChain(const std::string& chain) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(),
+          "SELECT actor, events, first_at, last_at, last_seq FROM chain_activity WHERE chain = ? "
+          "ORDER BY first_seq");
+  q.Bind(1, chain);
+  ChainActivity out;
+  while (q.Step()) {
+    out.actors.push_back({q.Text(0), q.Int(1), q.Int(2), q.Int(3)});
+    out.length = std::max(out.length, q.Int(4));
+  }
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return out;
+}
+
+Result<std::vector<StoredEvent>> SqliteStore::LatestEvents(const std::string& chain,
+                                                           int64_t limit) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  Query q(lease.conn(),
+          "SELECT chain, seq, time, actor, kind, payload, prev_hash, hash FROM events WHERE "
+          "chain = ? ORDER BY seq DESC LIMIT ?");
+  q.Bind(1, chain).Bind(2, limit);
+  std::vector<StoredEvent> out;
+  while (q.Step()) {
+    StoredEvent e;
+    e.chain = q.Text(0);
+    e.seq = q.Int(1);
+    e.time = q.Int(2);
+    e.actor = q.Text(3);
+    e.kind = q.Text(4);
+    e.payload = q.Text(5);
+    e.prev_hash = q.Text(6);
+    e.hash = q.Text(7);
+    out.push_back(std::move(e));
+  }
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return out;
+}
+
 Result<std::vector<ReportSummary>> SqliteStore::SearchReports(const std::string& match_expr,
                                                               const ReportFilter& f) {
+  // What is still queued is indexed first (by the writer), so that a search finds every write
+  // acknowledged before it started.
+  bool backlog = false;
+  {
+    ReadLease lease(*this);
+    VIGIL_RETURN_IF_ERROR(lease.status());
+    Query q(lease.conn(), "SELECT EXISTS (SELECT 1 FROM search_pending)");
+    backlog = q.Step() && q.Int(0) != 0;
+    VIGIL_RETURN_IF_ERROR(q.status());
+  }
+  if (backlog) {
+    WriteBatch b;
+    b.web.index_search = true;
+    VIGIL_RETURN_IF_ERROR(Write(std::move(b)).status());
+  }
   ReadLease lease(*this);
   VIGIL_RETURN_IF_ERROR(lease.status());
   // The visibility filter is applied in the same query, so nothing outside it is ever read.

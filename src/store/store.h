@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <future>
 #include <map>
 #include <optional>
 #include <string>
@@ -96,6 +97,20 @@ struct CounterUpdate {
 
 // ---- web (store/sqlite_store_web.cc): sessions, TOTP, attachments, reporter preferences ----
 
+/// The events one actor appended to a chain: how many, and when the first and the last were.
+struct ActorActivity {
+  std::string actor;
+  int64_t count = 0;
+  Instant first = 0;
+  Instant last = 0;
+};
+
+/// A chain summed up by actor (the read-in list reads a report's view chain this way).
+struct ChainActivity {
+  int64_t length = 0;                 // the chain's length when it was read
+  std::vector<ActorActivity> actors;  // in the order of each actor's first event
+};
+
 /// A browser session. The cookie holds the token; only its hash is stored.
 struct WebSession {
   std::string hash;  // hex SHA-256 of the session token
@@ -144,6 +159,9 @@ struct WebWrites {
   std::vector<std::string> delete_totp;            // by email
   std::vector<Attachment> attachments;             // inserted, numbered
   std::optional<ReporterPrefs> reporter_prefs;     // upserted
+  bool index_search = false;  // bring the search index up to date in this write (before a search)
+  /// Sum this batch's events up per chain and actor, for SummarizeChain (view chains).
+  bool summarize_events = false;
 };
 
 // --- disclose module: advisory drafts, disclosure plans, execution logs ---
@@ -385,7 +403,8 @@ struct WriteBatch {
 
 struct WriteResult {
   std::string report_id;
-  int64_t version = 0;  // the report chain's length after the write
+  int64_t version = 0;         // the report chain's length after the write
+  int64_t last_event_seq = 0;  // the seq given to the batch's last event (0 = no event)
 };
 
 struct ReportFilter {
@@ -424,6 +443,10 @@ class Store {
   /// calls share a commit. Errors: kAborted when expected_version is stale (re-read and retry),
   /// kConflict when a uniqueness rule fails, kUnavailable when storage fails.
   virtual Result<WriteResult> Write(WriteBatch batch) = 0;
+  /// Queues BATCH for the same group commit as Write and returns at once; the future holds what
+  /// Write would have returned, once the batch is durable or failed. Lets a caller overlap a
+  /// write with its reads. REQUIRES: what BATCH's callbacks capture outlives the write.
+  virtual std::future<Result<WriteResult>> WriteAsync(WriteBatch batch) = 0;
 
   // Reads see every write acknowledged before they started. Thread-safe.
   virtual Result<Report> GetReport(const std::string& id) = 0;
@@ -448,6 +471,12 @@ class Store {
   virtual Result<std::optional<Attachment>> GetAttachment(const std::string& report_id,
                                                           int64_t number) = 0;
   virtual Result<std::optional<ReporterPrefs>> GetReporterPrefs(const std::string& report_id) = 0;
+  /// CHAIN's events summed up by actor, read from the sums kept for the batches that asked for
+  /// them (WebWrites::summarize_events): one row per actor, however long the chain.
+  virtual Result<ChainActivity> SummarizeChain(const std::string& chain) = 0;
+  /// The newest LIMIT events of CHAIN, newest first (the first one's seq is the chain's length).
+  virtual Result<std::vector<StoredEvent>> LatestEvents(const std::string& chain,
+                                                        int64_t limit) = 0;
   /// Reports matching the FTS5 query MATCH_EXPR (in their fields or thread) within FILTER, best
   /// match first. MATCH_EXPR must be well-formed FTS5 (see FtsQuery in workspace_service.h).
   virtual Result<std::vector<ReportSummary>> SearchReports(const std::string& match_expr,
