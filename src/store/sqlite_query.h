@@ -168,4 +168,8 @@ class SqliteStore::ReadLease {
   Status status_;
 };
 
+/// The event of the current row of Q, whose columns are chain, seq, time, actor, kind, payload,
+/// prev_hash, hash (in that order).
+StoredEvent ReadEventRow(const Query& q);
+
 }  // namespace vigil

@@ -365,6 +365,8 @@ Account ReadAccountRow(const Query& q) {
   return a;
 }
 
+}  // namespace
+
 StoredEvent ReadEventRow(const Query& q) {
   StoredEvent e;
   e.chain = q.Text(0);
@@ -377,8 +379,6 @@ StoredEvent ReadEventRow(const Query& q) {
   e.hash = q.Text(7);
   return e;
 }
-
-}  // namespace
 
 struct SqliteStore::PendingWrite {
   WriteBatch batch;

@@ -418,18 +418,7 @@ Result<std::vector<StoredEvent>> SqliteStore::LatestEvents(const std::string& ch
           "chain = ? ORDER BY seq DESC LIMIT ?");
   q.Bind(1, chain).Bind(2, limit);
   std::vector<StoredEvent> out;
-  while (q.Step()) {
-    StoredEvent e;
-    e.chain = q.Text(0);
-    e.seq = q.Int(1);
-    e.time = q.Int(2);
-    e.actor = q.Text(3);
-    e.kind = q.Text(4);
-    e.payload = q.Text(5);
-    e.prev_hash = q.Text(6);
-    e.hash = q.Text(7);
-    out.push_back(std::move(e));
-  }
+  while (q.Step()) out.push_back(ReadEventRow(q));
   VIGIL_RETURN_IF_ERROR(q.status());
   return out;
 }
