@@ -268,11 +268,15 @@ Status DiffParser::ParseHunk(FileDiff* file) {
     const std::string_view end_line = lines_[i_ - 1];
     hunk.lines.assign(begin, static_cast<size_t>(end_line.data() + end_line.size() - begin));
   }
-  // A body line right after the counts are used up means the header's counts are wrong (the
-  // "-- " signature of format-patch is not one).
+  // A body line right after the counts are used up means the header's counts are wrong. Not
+  // one: the "-- " signature of format-patch, and the "---" line b4 puts below the last diff of
+  // a single patch before its "base-commit:" and "change-id:" lines.
   std::string_view next = LineAt(i_);
+  const bool separator =
+      next.starts_with("---") && next.find_first_not_of(" \t\r\n", 3) == std::string_view::npos;
   if (next.starts_with('+') || next.starts_with(' ') ||
-      (next.starts_with('-') && next != "-- \n" && next != "--\n" && !next.starts_with("--- "))) {
+      (next.starts_with('-') && next != "-- \n" && next != "--\n" && !next.starts_with("--- ") &&
+       !separator)) {
     return Status::Invalid(where() + ": wrong line count");
   }
   file->hunks.push_back(std::move(hunk));

@@ -18,6 +18,7 @@ Result<std::vector<SeriesPatch>> ReadSeries(std::string_view input, const Series
   std::vector<Status> diff_errors;
   patches.reserve(std::min<size_t>(input.size() / 1024 + 1, options.limits.max_messages));
   size_t message = 0;
+  std::string cover_change_id, cover_message_id;
   Status split = ForEachMboxMessage(input, options, [&](std::string_view text) -> Status {
     ++message;
     const std::string where = "message " + std::to_string(message) + ": ";
@@ -26,14 +27,19 @@ Result<std::vector<SeriesPatch>> ReadSeries(std::string_view input, const Series
     }
     Result<MailInfo> mail = ParseMail(text);
     if (!mail.ok()) return Status(mail.status().code(), where + mail.status().message());
-    if (mail->patch.empty()) {
-      if (mail->series.index == 0) return Status::Ok();  // a cover letter
-      return Status::Invalid(where + "no patch found");
+    Result<std::vector<FileDiff>> files = mail->patch.empty() ? Status::Invalid("no diff found")
+                                                              : ParseDiff(mail->patch, limits.diff);
+    // A cover letter: "[PATCH 0/N]" and no diff (b4's have a "---" part with the shortlog,
+    // diffstat, base-commit and change-id).
+    if (mail->series.index == 0 && !files.ok() && files.status().message() == "no diff found") {
+      if (cover_change_id.empty()) cover_change_id = mail->change_id;
+      if (cover_message_id.empty()) cover_message_id = mail->message_id;
+      return Status::Ok();
     }
+    if (mail->patch.empty()) return Status::Invalid(where + "no patch found");
     SeriesPatch& p = patches.emplace_back();
     p.mail = std::move(mail).value();
     message_numbers.push_back(message);
-    Result<std::vector<FileDiff>> files = ParseDiff(p.mail.patch, limits.diff);
     diff_errors.push_back(files.status());
     if (!files.ok()) return Status::Ok();
     p.files = std::move(files).value();
@@ -53,6 +59,8 @@ Result<std::vector<SeriesPatch>> ReadSeries(std::string_view input, const Series
     SeriesPatch& p = patches[static_cast<size_t>(i)];
     p.number = i + 1;
     p.count = count;
+    p.cover_message_id = cover_message_id;
+    if (p.mail.change_id.empty()) p.mail.change_id = cover_change_id;
     const Status& error = diff_errors[static_cast<size_t>(i)];
     if (error.ok()) continue;
     if (error.message() == "no diff found") {

@@ -26,6 +26,9 @@ struct SeriesPatch {
   MailInfo mail;         ///< What `git mailinfo -u` makes of the mail; mail.patch is the diff.
   std::string patch_id;  ///< `git patch-id --stable` of mail.patch.
   std::vector<FileDiff> files;  ///< mail.patch parsed.
+  /// The Message-ID of the input's cover letter ("[PATCH 0/N]"), if it had one: replies to a
+  /// series (its next revision) often point at the cover letter only.
+  std::string cover_message_id;
 
   /// "patch 2/3": how messages name this patch.
   std::string Label() const {
@@ -42,9 +45,11 @@ enum class SeriesContent {
 };
 
 /// Reads every patch of INPUT in order, as `git am` would: the mbox is split like
-/// `git mailsplit` (CRLF line ends become LF), each mail is read like `git mailinfo -u`, cover
-/// letters ("[PATCH 0/N]" without a diff) are skipped. Errors (the first one found; K is the
-/// 1-based message number in the input):
+/// `git mailsplit` (CRLF line ends become LF), each mail is read like `git mailinfo -u`. Cover
+/// letters ("[PATCH 0/N]" without a diff, whatever their "---" part holds) are skipped, but their
+/// Message-ID is kept in each patch's cover_message_id and their "change-id:" (b4 writes it there
+/// for a series) becomes the mail.change_id of the patches that have none. Errors (the first one
+/// found; K is the 1-based message number in the input):
 ///   the mbox errors of SplitMbox ("mbox: ...")
 ///   "message K: contains a NUL byte"
 ///   "message K: " + a ParseMail error (e.g. "cannot convert from X-UNKNOWN to UTF-8")

@@ -259,6 +259,9 @@ Result<PatchRevision> PatchService::SubmitSeries(const Principal& actor,
     if (!p.mail.message_id.empty()) {
       rev.message_ids += (rev.message_ids.empty() ? "" : " ") + p.mail.message_id;
     }
+    if (!p.cover_message_id.empty() && !HasWord(rev.message_ids, p.cover_message_id)) {
+      rev.message_ids += (rev.message_ids.empty() ? "" : " ") + p.cover_message_id;
+    }
     if (rev.change_id.empty()) rev.change_id = p.mail.change_id;
     if (!p.mail.in_reply_to.empty()) refs.push_back(p.mail.in_reply_to);
     refs.insert(refs.end(), p.mail.references.begin(), p.mail.references.end());

@@ -95,6 +95,52 @@ class PatchServiceTest : public ::testing::Test {
     if (!extra_headers.empty()) mail.insert(mail.find("Subject:"), extra_headers);
     return mail;
   }
+  /// `git format-patch ARGS` of two commits on top of BASE changing lines N1 and N2 of
+  /// src/agent.c to TEXT1 and TEXT2; the commits are dropped.
+  std::string SeriesMail(const std::string& base, int n1, const std::string& text1, int n2,
+                         const std::string& text2, std::vector<std::string> args) {
+    git_.Git({"checkout", "-q", "--detach", base});
+    for (auto [n, text] : {std::pair{n1, text1}, std::pair{n2, text2}}) {
+      std::string content = GitSandbox::ReadFile(git_.dir() + "/src/agent.c");
+      const std::string from = "line " + std::to_string(n) + "\n";
+      content.replace(content.find(from), from.size(), text + "\n");
+      git_.Write("src/agent.c", content);
+      git_.Git({"add", "-A"});
+      git_.Git({"commit", "-q", "-m", "agent: fix line " + std::to_string(n)});
+    }
+    args.insert(args.begin(), {"format-patch", "--stdout", "-2"});
+    int code = 0;
+    std::string mail = git_.Git(args, {}, &code);
+    EXPECT_EQ(code, 0) << mail;
+    git_.Git({"checkout", "-q", "master"});
+    return mail;
+  }
+  /// What b4 adds to a mail below its last diff (single patch) or its cover letter's text:
+  /// "---", base-commit, change-id and a greeting, before the "-- " signature.
+  static std::string WithB4ChangeId(std::string mail, const std::string& change_id,
+                                    size_t at = std::string::npos) {
+    if (at == std::string::npos) at = mail.rfind("-- \n");
+    mail.insert(at, "---\nbase-commit: 0123456789abcdef0123456789abcdef01234567\nchange-id: " +
+                        change_id + "\n\nBest regards,\n");
+    return mail;
+  }
+  /// The payload of the last patch.submitted event.
+  std::string LastSubmission() {
+    std::string payload;
+    for (const StoredEvent& e : *store_->Events(id_)) {
+      if (e.kind == "patch.submitted") payload = e.payload;
+    }
+    return payload;
+  }
+  /// The Message-ID header value of the message of MAIL whose Subject contains SUBJECT.
+  static std::string MessageIdOf(const std::string& mail, const std::string& subject) {
+    const size_t at = mail.find(subject);
+    const size_t header = mail.rfind("\nMessage-Id: ", at);
+    if (at == std::string::npos || header == std::string::npos) return "";
+    const size_t start = header + 13;
+    return mail.substr(start, mail.find('\n', start) - start);
+  }
+
   std::vector<std::string> EventKinds() {
     std::vector<std::string> kinds;
     for (const StoredEvent& e : *store_->Events(id_)) kinds.push_back(e.kind);
@@ -291,6 +337,89 @@ TEST_F(PatchServiceTest, SeriesLinkingBranchesAndLimits) {
   Result<PatchRevision> stored_only = no_repo.SubmitSeries(carl_, id_, mail, {});
   ASSERT_TRUE(stored_only.ok());
   EXPECT_TRUE(stored_only->applicability.empty());
+}
+
+// b4 marks every revision of a series with the same change-id: below the last diff of a single
+// patch, in the cover letter of a series. Revisions with the same change-id (on the same target
+// branch) are one series, whatever else was uploaded in between.
+TEST_F(PatchServiceTest, RevisionsWithTheSameChangeIdAreOneSeries) {
+  const std::string single = "20260921-agent-line-5-0a1b2c3d4e5f";
+  Result<PatchRevision> s1v1 = patches_->SubmitSeries(
+      carl_, id_, WithB4ChangeId(FixMail("master", 5, "line five"), single), {});
+  ASSERT_TRUE(s1v1.ok()) << s1v1.status().message();
+  EXPECT_EQ(s1v1->change_id, single);
+  ASSERT_TRUE(patches_->SubmitSeries(carl_, id_, FixMail("master", 7, "line seven"), {}).ok());
+  Result<PatchRevision> s1v2 = patches_->SubmitSeries(
+      carl_, id_, WithB4ChangeId(FixMail("master", 5, "line five, better"), single), {});
+  ASSERT_TRUE(s1v2.ok()) << s1v2.status().message();
+  EXPECT_EQ(s1v2->Name(), "s1v2");
+  EXPECT_NE(LastSubmission().find(R"("linked_by":"change-id")"), std::string::npos)
+      << LastSubmission();
+
+  // A two-patch series with a cover letter, the change-id in the cover letter only.
+  const std::string series = "20260921-agent-lines-12-15-5f4e3d2c1b0a";
+  auto cover = [&](std::string mail) {
+    return WithB4ChangeId(mail, series, mail.find("-- \n"));  // the cover letter's signature
+  };
+  const std::string v1 =
+      cover(SeriesMail("master", 12, "line twelve", 15, "line fifteen", {"--cover-letter"}));
+  Result<PatchRevision> s3v1 = patches_->SubmitSeries(carl_, id_, v1, {});
+  ASSERT_TRUE(s3v1.ok()) << s3v1.status().message();
+  EXPECT_EQ(s3v1->Name(), "s3v1");
+  EXPECT_EQ(s3v1->patches.size(), 2u);
+  EXPECT_EQ(s3v1->change_id, series);
+  const std::string v2 = cover(SeriesMail("master", 12, "line twelve", 15, "line 15 reworked",
+                                          {"--cover-letter", "--subject-prefix=PATCH v2"}));
+  Result<PatchRevision> s3v2 = patches_->SubmitSeries(carl_, id_, v2, {});
+  ASSERT_TRUE(s3v2.ok()) << s3v2.status().message();
+  EXPECT_EQ(s3v2->Name(), "s3v2");
+  EXPECT_NE(LastSubmission().find(R"("linked_by":"change-id")"), std::string::npos);
+
+  // The same change-id for another target branch is another series.
+  PatchSubmitOptions to_release;
+  to_release.target_branch = "release-1";
+  Result<PatchRevision> backport = patches_->SubmitSeries(
+      carl_, id_, WithB4ChangeId(FixMail("release-1", 5, "line five"), single), to_release);
+  ASSERT_TRUE(backport.ok()) << backport.status().message();
+  EXPECT_EQ(backport->Name(), "s4v1");
+  EXPECT_NE(LastSubmission().find(R"("linked_by":"new")"), std::string::npos);
+}
+
+// git format-patch --thread: the next revision is sent in reply to the previous one (its cover
+// letter, or one of its patches), and the References/In-Reply-To headers link it to its series.
+TEST_F(PatchServiceTest, ARevisionSentInTheThreadJoinsItsSeries) {
+  const std::string v1 =
+      SeriesMail("master", 12, "line twelve", 15, "line fifteen", {"--thread", "--cover-letter"});
+  const std::string cover_id = MessageIdOf(v1, "[PATCH 0/2]");
+  const std::string patch_id = MessageIdOf(v1, "[PATCH 2/2]");
+  ASSERT_EQ(cover_id.front(), '<') << v1;
+  ASSERT_EQ(patch_id.front(), '<') << v1;
+  Result<PatchRevision> s1v1 = patches_->SubmitSeries(carl_, id_, v1, {});
+  ASSERT_TRUE(s1v1.ok()) << s1v1.status().message();
+  // An unrelated upload in between starts its own series.
+  ASSERT_EQ(patches_->SubmitSeries(carl_, id_, FixMail("master", 5, "line five"), {})->Name(),
+            "s2v1");
+
+  // v2 replies to v1's cover letter: its patches name only that cover letter and their own.
+  const std::string v2 = SeriesMail(
+      "master", 12, "line twelve", 15, "line 15 reworked",
+      {"--thread", "--cover-letter", "--subject-prefix=PATCH v2", "--in-reply-to=" + cover_id});
+  ASSERT_EQ(v2.find(patch_id), std::string::npos);
+  Result<PatchRevision> s1v2 = patches_->SubmitSeries(carl_, id_, v2, {});
+  ASSERT_TRUE(s1v2.ok()) << s1v2.status().message();
+  EXPECT_EQ(s1v2->Name(), "s1v2");
+  EXPECT_NE(LastSubmission().find(R"("linked_by":"thread")"), std::string::npos)
+      << LastSubmission();
+
+  // v3, one squashed patch sent in reply to a patch of v1.
+  const std::string v3 = FixMail("master", 12, "line twelve and fifteen", "", "");
+  std::string reply = v3;
+  reply.insert(reply.find("Subject:"),
+               "In-Reply-To: " + patch_id + "\nReferences: " + patch_id + "\n");
+  Result<PatchRevision> s1v3 = patches_->SubmitSeries(carl_, id_, reply, {});
+  ASSERT_TRUE(s1v3.ok()) << s1v3.status().message();
+  EXPECT_EQ(s1v3->Name(), "s1v3");
+  EXPECT_NE(LastSubmission().find(R"("linked_by":"thread")"), std::string::npos);
 }
 
 }  // namespace
