@@ -8,14 +8,12 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "fake_forge.h"
 #include "test_util.h"
@@ -450,12 +448,12 @@ TEST_F(DiscloseTest, DueReportsAreDisclosedAtTheSlotAndARefusalAlertsOnce) {
     ServerProcess server(config_);
     unsetenv("VIGIL_TEST_NOW");
     ASSERT_TRUE(server.started());
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline &&
-           Vigil({"report", "show", id, "--json"}).out.find("\"state\":\"disclosed\"") ==
-               std::string::npos) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polling a condition
-    }
+    EXPECT_TRUE(WaitUntil(
+        [&] {
+          return Vigil({"report", "show", id, "--json"}).out.find("\"state\":\"disclosed\"") !=
+                 std::string::npos;
+        },
+        60));
     EXPECT_EQ(server.Stop(SIGTERM), 0);
   }
   ExpectDisclosed(id);

@@ -12,7 +12,6 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -21,15 +20,6 @@
 
 namespace vigil::testing {
 namespace {
-
-bool WaitUntil(const std::function<bool()>& done, int seconds = 30) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling a condition
-  }
-  return done();
-}
 
 int SmtpPort(const ServerProcess& s, const std::string& proto = "smtp") {
   const std::string marker = proto + " listening on 127.0.0.1:";

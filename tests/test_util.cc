@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace vigil::testing {
 
@@ -242,6 +243,15 @@ std::string JsonField(const std::string& json, const std::string& key) {
   if (at == std::string::npos) return "";
   const size_t start = at + marker.size();
   return json.substr(start, json.find('"', start) - start);
+}
+
+bool WaitUntil(const std::function<bool()>& done, int seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
 }
 
 }  // namespace vigil::testing

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,10 @@ HttpResult Http(int port, const std::string& method, const std::string& target,
 HttpResult HttpRaw(int port, const std::string& raw);
 /// Opens a TCP connection to loopback PORT; -1 on failure.
 int Connect(int port);
+
+/// Polls DONE every 50 ms until it is true or SECONDS passed; returns its last answer. For
+/// states only observable from outside a process (a row a server writes), not a fixed sleep.
+bool WaitUntil(const std::function<bool()>& done, int seconds = 30);
 
 /// Extracts the string value of KEY from a flat JSON object text (test convenience).
 std::string JsonField(const std::string& json, const std::string& key);
