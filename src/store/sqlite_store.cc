@@ -11,6 +11,7 @@
 
 #include "core/report_id.h"
 #include "store/audit_chain.h"
+#include "store/wal_write_vfs.h"
 
 namespace vigil {
 
@@ -305,7 +306,7 @@ Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path
   sqlite3* db = nullptr;
   const int flags = (writer ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
                     SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, WalWriteVfsName());
   auto conn = std::make_unique<SqliteConnection>(db);
   if (rc != SQLITE_OK) {
     return Status::Unavailable("cannot open database " + path + ": " +
@@ -316,6 +317,9 @@ Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path
   if (writer) {
     VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL"));
     VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA synchronous=FULL"));
+    // The savepoint around each batch of a group journals the pages it changes: in memory (a
+    // few pages per batch, dropped at RELEASE) instead of a temporary file written page by page.
+    VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA temp_store=MEMORY"));
     VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys=ON"));
   }
   return conn;

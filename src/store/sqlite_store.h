@@ -91,8 +91,8 @@ class SqliteStore final : public Store {
   // batches (IndexSearchBacklog), or at once for a search (WebWrites::index_search).
   void IndexSearchBacklog();                      // on writer_thread_, outside a transaction
   Result<int> IndexPendingSearchRows(int limit);  // inside a transaction; returns rows indexed
-  static constexpr int kGroupsPerIndexPass = 8;
-  static constexpr int kSearchRowsPerPass = 1024;
+  static constexpr int kGroupsPerIndexPass = 1;
+  static constexpr int kSearchRowsPerPass = 128;
 
   const std::string path_;
   std::unique_ptr<SqliteConnection> writer_;  // used by writer_thread_ only
