@@ -81,6 +81,32 @@ HttpResponse ReportOr(const Result<Report>& r) {
   return JsonResponse(200, ReportJson(*r));
 }
 
+/// The submission in REQ's body, or the error naming the field at fault.
+Status ParseSubmission(const HttpRequest& req, SubmitRequest* out) {
+  Result<Body> b = Body::Parse(
+      req, {"subject", "steps", "effects_cluster", "effects_applications", "effects_infrastructure",
+            "workflows", "attack_vectors", "other_software", "reporter_email", "reporter_name"});
+  if (!b.ok()) return b.status();
+  const std::pair<const char*, std::string*> fields[] = {
+      {"subject", &out->fields.subject},
+      {"steps", &out->fields.steps},
+      {"effects_cluster", &out->fields.effects_cluster},
+      {"effects_applications", &out->fields.effects_applications},
+      {"effects_infrastructure", &out->fields.effects_infrastructure},
+      {"workflows", &out->fields.workflows},
+      {"attack_vectors", &out->fields.attack_vectors},
+      {"other_software", &out->fields.other_software},
+      {"reporter_email", &out->reporter_email},
+      {"reporter_name", &out->reporter_name},
+  };
+  for (auto [key, value] : fields) {
+    Result<std::string> v = b->String(key, false);
+    if (!v.ok()) return v.status();
+    *value = *std::move(v);
+  }
+  return Status::Ok();
+}
+
 #define VIGIL_BODY(var, req, ...)                                      \
   Result<Body> var##_parsed = Body::Parse(req, {__VA_ARGS__});         \
   if (!var##_parsed.ok()) return ErrorResponse(var##_parsed.status()); \
@@ -130,40 +156,24 @@ void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics
          return JsonResponse(200, o);
        }});
 
-  router.Add({"POST", base, Action::kSubmit,
-              [s](const HttpRequest& req, const RequestContext& ctx) {
-                VIGIL_BODY(b, req, "subject", "steps", "effects_cluster", "effects_applications",
-                           "effects_infrastructure", "workflows", "attack_vectors",
-                           "other_software", "reporter_email", "reporter_name");
-                SubmitRequest sr;
-                const std::pair<const char*, std::string*> fields[] = {
-                    {"subject", &sr.fields.subject},
-                    {"steps", &sr.fields.steps},
-                    {"effects_cluster", &sr.fields.effects_cluster},
-                    {"effects_applications", &sr.fields.effects_applications},
-                    {"effects_infrastructure", &sr.fields.effects_infrastructure},
-                    {"workflows", &sr.fields.workflows},
-                    {"attack_vectors", &sr.fields.attack_vectors},
-                    {"other_software", &sr.fields.other_software},
-                    {"reporter_email", &sr.reporter_email},
-                    {"reporter_name", &sr.reporter_name},
-                };
-                for (auto [key, out] : fields) {
-                  Result<std::string> v = b.String(key, false);
-                  if (!v.ok()) return ErrorResponse(v.status());
-                  *out = *v;
-                }
-                Result<Submitted> done = s->Submit(ctx.principal, std::move(sr));
-                if (!done.ok()) return ErrorResponse(done.status());
-                HttpResponse r = JsonResponse(
-                    201,
-                    json::object{{"id", done->id},
-                                 {"token", done->token},
-                                 {"url", s->config().public_url + "/api/v1/reports/" + done->id}});
-                r.headers.emplace_back("Location", "/api/v1/reports/" + done->id);
-                return r;
-              },
-              /*rate_limited=*/true});
+  // The busiest route, and the one anonymous callers use: it does not hold a thread while the
+  // report is written (the response goes out from the write's completion).
+  Endpoint submit{"POST", base, Action::kSubmit, nullptr, /*rate_limited=*/true};
+  submit.async_handler = [s](const HttpRequest& req, const RequestContext& ctx, Respond respond) {
+    SubmitRequest sr;
+    if (Status st = ParseSubmission(req, &sr); !st.ok()) return respond(ErrorResponse(st));
+    s->SubmitThen(
+        ctx.principal, std::move(sr), [s, respond = std::move(respond)](Result<Submitted> done) {
+          if (!done.ok()) return respond(ErrorResponse(done.status()));
+          HttpResponse r = JsonResponse(
+              201, json::object{{"id", done->id},
+                                {"token", done->token},
+                                {"url", s->config().public_url + "/api/v1/reports/" + done->id}});
+          r.headers.emplace_back("Location", "/api/v1/reports/" + done->id);
+          respond(std::move(r));
+        });
+  };
+  router.Add(std::move(submit));
 
   router.Add({"GET", base, Action::kList, [s](const HttpRequest&, const RequestContext& ctx) {
                 std::optional<State> state;

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
+#include <future>
 
 #include "service/report_service.h"
 
@@ -157,32 +158,69 @@ int64_t Router::BodyLimit(std::string_view method, std::string_view target,
   return e && e->max_body_bytes > 0 ? e->max_body_bytes : fallback;
 }
 
+bool Router::IsAsync(std::string_view method, std::string_view target) const {
+  std::optional<boost::urls::url_view> url = ParseTarget(target);
+  std::vector<std::string> segments;
+  if (!url || !DecodedSegments(*url, &segments)) return false;
+  std::map<std::string, std::string> params;
+  bool path_matched = false;
+  const Endpoint* e = Find(method, segments, &params, &path_matched);
+  return e && e->async_handler;
+}
+
 HttpResponse Router::Handle(const HttpRequest& req, std::string* route_name) const {
+  RequestContext ctx;
+  HttpResponse refusal;
+  const Endpoint* e = Admit(req, route_name, &ctx, &refusal);
+  if (!e) return refusal;
+  if (!e->async_handler) return e->handler(req, ctx);
+  std::promise<HttpResponse> answer;
+  std::future<HttpResponse> done = answer.get_future();
+  e->async_handler(req, ctx, [&answer](HttpResponse r) { answer.set_value(std::move(r)); });
+  return done.get();
+}
+
+void Router::HandleAsync(const HttpRequest& req, std::string* route_name, Respond done) const {
+  RequestContext ctx;
+  HttpResponse refusal;
+  const Endpoint* e = Admit(req, route_name, &ctx, &refusal);
+  if (!e) return done(std::move(refusal));
+  if (!e->async_handler) return done(e->handler(req, ctx));
+  e->async_handler(req, ctx, std::move(done));
+}
+
+const Endpoint* Router::Admit(const HttpRequest& req, std::string* route_name,
+                              RequestContext* context, HttpResponse* refusal) const {
   *route_name = "unmatched";
+  // Every refusal below goes through here: `return refuse(...)` ends admission.
+  auto refuse = [refusal](HttpResponse r) -> const Endpoint* {
+    *refusal = std::move(r);
+    return nullptr;
+  };
   std::optional<boost::urls::url_view> url = ParseTarget(req.target);
-  if (!url) return ErrorResponse(Status::Invalid("malformed request target"));
+  if (!url) return refuse(ErrorResponse(Status::Invalid("malformed request target")));
   std::vector<std::string> segments;
   if (!DecodedSegments(*url, &segments)) {
-    return ErrorResponse(Status::Invalid("malformed request target"));
+    return refuse(ErrorResponse(Status::Invalid("malformed request target")));
   }
-  RequestContext ctx;
+  RequestContext& ctx = *context;
   bool path_matched = false;
   const Endpoint* found = Find(req.method, segments, &ctx.params, &path_matched);
   if (!found) {
     if (path_matched) {
       HttpResponse resp = ErrorResponse(Status(Code::kInvalidArgument, "method not allowed"));
       resp.status = 405;
-      return resp;
+      return refuse(std::move(resp));
     }
     if (page_error_ && !req.target.starts_with("/api/")) {
-      return page_error_(req, Status::NotFound("there is no page at this address"));
+      return refuse(page_error_(req, Status::NotFound("there is no page at this address")));
     }
-    return ErrorResponse(Status::NotFound("no such endpoint"));
+    return refuse(ErrorResponse(Status::NotFound("no such endpoint")));
   }
   *route_name = found->pattern;
   for (auto param : url->params()) {
     if (param.key.size() > 64 || param.value.size() > 1024) {
-      return ErrorResponse(Status::Invalid("query parameter too long"));
+      return refuse(ErrorResponse(Status::Invalid("query parameter too long")));
     }
     ctx.query[std::string(param.key)] = std::string(param.value);
   }
@@ -196,7 +234,7 @@ HttpResponse Router::Handle(const HttpRequest& req, std::string* route_name) con
       if (!auth.empty()) {
         constexpr std::string_view kScheme = "Bearer ";
         if (auth.size() <= kScheme.size() || !auth.starts_with(kScheme)) {
-          return ErrorResponse(Status::Unauthenticated("invalid credentials"));
+          return refuse(ErrorResponse(Status::Unauthenticated("invalid credentials")));
         }
         bearer = auth.substr(kScheme.size());
       }
@@ -216,10 +254,10 @@ HttpResponse Router::Handle(const HttpRequest& req, std::string* route_name) con
       // A wrong link and a link to a report that does not exist look the same.
       if ((principal.ok() && principal->kind != Principal::Kind::kCapability) ||
           (!principal.ok() && principal.status().code() == Code::kUnauthenticated)) {
-        return Refuse(e, req, Status::NotFound("this link is not valid"));
+        return refuse(Refuse(e, req, Status::NotFound("this link is not valid")));
       }
     }
-    if (!principal.ok()) return Refuse(e, req, principal.status());
+    if (!principal.ok()) return refuse(Refuse(e, req, principal.status()));
     ctx.principal = *principal;
     if (found->rate_limited) {
       int retry = 0;
@@ -228,7 +266,7 @@ HttpResponse Router::Handle(const HttpRequest& req, std::string* route_name) con
                                    Status::RateLimited("too many submissions; retry in " +
                                                        std::to_string(retry) + " seconds"));
         resp.headers.emplace_back("Retry-After", std::to_string(retry));
-        return resp;
+        return refuse(std::move(resp));
       }
     }
     std::string report_id;
@@ -239,10 +277,10 @@ HttpResponse Router::Handle(const HttpRequest& req, std::string* route_name) con
       if (e.credential == CredentialSource::kPath && allowed.code() == Code::kNotFound) {
         allowed = Status::NotFound("this link is not valid");
       }
-      return Refuse(e, req, allowed);
+      return refuse(Refuse(e, req, allowed));
     }
   }
-  return found->handler(req, ctx);
+  return found;
 }
 
 }  // namespace vigil

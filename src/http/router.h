@@ -24,6 +24,11 @@ struct RequestContext {
 };
 
 using Handler = std::function<HttpResponse(const HttpRequest&, const RequestContext&)>;
+/// Receives a request's response; callable from any thread, once.
+using Respond = std::function<void(HttpResponse)>;
+/// A handler that does not wait: it hands its response to RESPOND, at once or later from
+/// another thread (a store write's completion). It must not block.
+using AsyncHandler = std::function<void(const HttpRequest&, const RequestContext&, Respond)>;
 
 struct Endpoint {
   std::string method;
@@ -40,6 +45,8 @@ struct Endpoint {
   /// enforces it before reading the body (413 "request body is larger than N bytes").
   int64_t max_body_bytes = 0;
   std::vector<std::string> segments = {};  // the pattern split at '/', filled by Router::Add
+  /// Instead of `handler`: a handler that never blocks (see AsyncHandler).
+  AsyncHandler async_handler = {};
 };
 
 /// The name of the browser session cookie.
@@ -63,6 +70,12 @@ class Router {
   /// Handles REQ. *ROUTE_NAME receives the matched pattern (or "unmatched") for metrics and
   /// logs, which never see concrete paths (they may hold tokens). Thread-safe after setup.
   HttpResponse Handle(const HttpRequest& req, std::string* route_name) const;
+  /// Handle, answering through DONE. Runs the same steps up to the handler; a route with an
+  /// async_handler returns before its response is ready, and does not block if authenticating
+  /// the caller does not (an anonymous caller). *ROUTE_NAME is set before DONE runs.
+  void HandleAsync(const HttpRequest& req, std::string* route_name, Respond done) const;
+  /// Whether METHOD TARGET goes to an async_handler. Thread-safe after setup.
+  bool IsAsync(std::string_view method, std::string_view target) const;
 
   /// Renders refusals (authentication, authorization, rate limits) of routes whose credential
   /// is not a bearer token, as pages instead of JSON. Set once, before serving.
@@ -71,6 +84,10 @@ class Router {
 
  private:
   HttpResponse Refuse(const Endpoint& e, const HttpRequest& req, const Status& s) const;
+  /// Matches, authenticates, rate-limits and authorizes REQ: the endpoint to run with *CTX, or
+  /// nullptr with the refusal in *REFUSAL.
+  const Endpoint* Admit(const HttpRequest& req, std::string* route_name, RequestContext* ctx,
+                        HttpResponse* refusal) const;
   /// The route for METHOD and the decoded path SEGMENTS (filling *PARAMS), or nullptr;
   /// *PATH_MATCHED tells whether some route has that path with another method.
   const Endpoint* Find(std::string_view method, const std::vector<std::string>& segments,

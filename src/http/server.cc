@@ -190,28 +190,57 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = req.keep_alive();
     head_ = req.method() == http::verb::head;
     version_ = req.version();
-    asio::post(server_.workers_, [self = shared_from_this(), work] {
-      const auto start = std::chrono::steady_clock::now();
+    Dispatch(std::move(work));
+  }
+
+  /// Runs the request's handler and writes its answer. A route whose handler does not block
+  /// (Router::IsAsync) runs here on the connection's strand when the caller is anonymous
+  /// (authenticating a credential reads the store); every other request runs on the worker pool.
+  /// Either way the answer may come from another thread (a store write's completion): it is
+  /// posted back to the strand. The work guard keeps the network threads running until then,
+  /// so a graceful shutdown finishes requests whose writes are still in flight.
+  void Dispatch(std::shared_ptr<HttpRequest> work) {
+    struct Pending {
       std::string route;
-      HttpResponse resp;
-      try {
-        resp = self->server_.router_.Handle(*work, &route);
-      } catch (const std::exception& e) {
-        // A handler must not throw; if one does, the server answers and keeps serving.
-        spdlog::error(R"("msg":"handler threw","route":"{}","what":"{}")", JsonEscape(route),
-                      JsonEscape(e.what()));
-        resp = ErrorResponse(Status::Internal("internal error"));
-      }
+      std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+      std::atomic<bool> answered{false};
+    };
+    auto pending = std::make_shared<Pending>();
+    auto guard = asio::make_work_guard(server_.ioc_);
+    Respond respond = [self = shared_from_this(), work, pending,
+                       guard = std::move(guard)](HttpResponse resp) mutable {
+      if (pending->answered.exchange(true)) return;
       const double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      self->server_.metrics_.Observe(work->method, route, resp.status, seconds);
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - pending->start).count();
+      self->server_.metrics_.Observe(work->method, pending->route, resp.status, seconds);
       if (self->server_.options_.access_log) {
         spdlog::info(R"("msg":"request","method":"{}","route":"{}","status":{},"ms":{:.3f})",
-                     JsonEscape(work->method), JsonEscape(route), resp.status, seconds * 1000);
+                     JsonEscape(work->method), JsonEscape(pending->route), resp.status,
+                     seconds * 1000);
       }
-      asio::post(self->stream_.get_executor(),
-                 [self, resp = std::move(resp)]() mutable { self->Write(std::move(resp)); });
-    });
+      auto& stream = self->stream_;
+      asio::post(stream.get_executor(), [self = std::move(self), resp = std::move(resp)]() mutable {
+        self->Write(std::move(resp));
+      });
+      guard.reset();
+    };
+    auto run = [this, work, pending, respond = std::move(respond)]() mutable {
+      try {
+        server_.router_.HandleAsync(*work, &pending->route, respond);
+      } catch (const std::exception& e) {
+        // A handler must not throw; if one does, the server answers and keeps serving.
+        spdlog::error(R"("msg":"handler threw","route":"{}","what":"{}")",
+                      JsonEscape(pending->route), JsonEscape(e.what()));
+        respond(ErrorResponse(Status::Internal("internal error")));
+      }
+    };
+    if (work->authorization.empty() && work->cookie.empty() &&
+        server_.router_.IsAsync(work->method, work->target)) {
+      run();
+    } else {
+      asio::post(server_.workers_,
+                 [self = shared_from_this(), run = std::move(run)]() mutable { run(); });
+    }
   }
 
   void WriteError(int status, const char* code, const std::string& message) {

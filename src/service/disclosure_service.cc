@@ -404,6 +404,8 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
   }
   Result<Report> report = store_.GetReport(id);
   if (!report.ok()) return report.status();
+  // Nothing is published on the strength of a change a crash could still take back.
+  VIGIL_RETURN_IF_ERROR(store_.WaitDurable());
   const Report& r = *report;
   if (r.state == State::kDisclosed) {
     print(id + " is already disclosed");
@@ -740,6 +742,7 @@ Result<ForgeItem> DisclosureService::OpenPublicIssue(const Principal& actor, con
   }
   Result<Report> report = store_.GetReport(id);
   if (!report.ok()) return report.status();
+  VIGIL_RETURN_IF_ERROR(store_.WaitDurable());  // as in Disclose
   const Report& r = *report;
   const bool closed = r.level == 6 && r.state == State::kRejected;
   if (closed && !publish_closed) {

@@ -143,6 +143,8 @@ Result<int> MailSender::SendDue() {
   q.limit = 200;
   Result<std::vector<OutboxEntry>> due = store_.ListOutbox(q);
   VIGIL_RETURN_IF_ERROR(due.status());
+  // A mail must not go out for a change a crash could still take back.
+  if (!due->empty()) VIGIL_RETURN_IF_ERROR(store_.WaitDurable());
   int n = 0;
   for (const OutboxEntry& row : *due) {
     VIGIL_RETURN_IF_ERROR(Attempt(row));

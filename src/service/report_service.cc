@@ -1,6 +1,7 @@
 #include "service/report_service.h"
 
 #include <boost/json.hpp>
+#include <future>
 
 #include "core/level_policy.h"
 #include "core/report_id.h"
@@ -167,11 +168,21 @@ void ReportService::QueueReminders(const Report* before, const Report& after,
 }
 
 Result<Submitted> ReportService::Submit(const Principal& actor, SubmitRequest req) {
+  std::promise<Result<Submitted>> promise;
+  std::future<Result<Submitted>> done = promise.get_future();
+  SubmitThen(actor, std::move(req),
+             [&promise](Result<Submitted> r) { promise.set_value(std::move(r)); });
+  return done.get();
+}
+
+void ReportService::SubmitThen(const Principal& actor, SubmitRequest req, SubmitCallback done) {
   TemplateFields& f = req.fields;
   f.subject = Trim(f.subject);
-  if (f.subject.empty()) return Status::Invalid("subject is required");
-  if (Trim(f.steps).empty()) return Status::Invalid("steps is required");
-  VIGIL_RETURN_IF_ERROR(CheckText("subject", f.subject, kMaxSubjectBytes, true));
+  if (f.subject.empty()) return done(Status::Invalid("subject is required"));
+  if (Trim(f.steps).empty()) return done(Status::Invalid("steps is required"));
+  if (Status st = CheckText("subject", f.subject, kMaxSubjectBytes, true); !st.ok()) {
+    return done(st);
+  }
   const std::pair<const char*, const std::string*> long_fields[] = {
       {"steps", &f.steps},
       {"effects_cluster", &f.effects_cluster},
@@ -182,14 +193,16 @@ Result<Submitted> ReportService::Submit(const Principal& actor, SubmitRequest re
       {"other_software", &f.other_software},
   };
   for (auto [name, value] : long_fields) {
-    VIGIL_RETURN_IF_ERROR(CheckText(name, *value, kMaxFieldBytes, false));
+    if (Status st = CheckText(name, *value, kMaxFieldBytes, false); !st.ok()) return done(st);
   }
   req.reporter_email = LowerAscii(Trim(req.reporter_email));
   if (!req.reporter_email.empty() && !IsPlausibleEmail(req.reporter_email)) {
-    return Status::Invalid("reporter email \"" + req.reporter_email.substr(0, 254) +
-                           "\" is not an email address");
+    return done(Status::Invalid("reporter email \"" + req.reporter_email.substr(0, 254) +
+                                "\" is not an email address"));
   }
-  VIGIL_RETURN_IF_ERROR(CheckText("reporter name", req.reporter_name, 256, true));
+  if (Status st = CheckText("reporter name", req.reporter_name, 256, true); !st.ok()) {
+    return done(st);
+  }
 
   const Instant now = clock_.Now();
   Report r;
@@ -204,47 +217,45 @@ Result<Submitted> ReportService::Submit(const Principal& actor, SubmitRequest re
   reporter.role = Role::kReporter;
   reporter.added_at = now;
   reporter.added_by = actor.AuditName();
-  Submitted out;
-  out.token = NewToken(kCapabilityPrefix);
-  reporter.token_hash = TokenHash(out.token);
+  std::string token = NewToken(kCapabilityPrefix);
+  reporter.token_hash = TokenHash(token);
   r.participants.push_back(reporter);
 
-  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    WriteBatch b;
-    b.id_prefix = config_.id_prefix;
-    json::object payload = FieldsJson(f);
-    payload["reporter_email"] = req.reporter_email;
-    payload["reporter_name"] = req.reporter_name;
-    payload["embargo_end"] = FormatUtc(r.embargo.end);
-    b.events.push_back({"", now, actor.AuditName(), "report.submitted", Json(payload)});
-    Report stored = r;
-    if (config_.round_robin && !config_.maintainers.empty()) {
-      Result<int64_t> turn = store_.Counter("round_robin");
-      VIGIL_RETURN_IF_ERROR(turn.status());
+  WriteBatch b;
+  b.id_prefix = config_.id_prefix;
+  json::object payload = FieldsJson(f);
+  payload["reporter_email"] = req.reporter_email;
+  payload["reporter_name"] = req.reporter_name;
+  payload["embargo_end"] = FormatUtc(r.embargo.end);
+  b.events.push_back({"", now, actor.AuditName(), "report.submitted", Json(payload)});
+  b.report = std::move(r);
+  // Round-robin: the store hands out the turn inside the write, so concurrent submissions take
+  // consecutive turns without a retry.
+  const bool round_robin = config_.round_robin && !config_.maintainers.empty();
+  if (round_robin) b.turn_counter = "round_robin";
+  b.on_id_allocated = [this, now, round_robin, extend = std::move(req.extend)](WriteBatch& batch) {
+    if (round_robin) {
       CommandArgs args;
-      args.coordinator = config_.maintainers[*turn % config_.maintainers.size()];
-      stored.id = "(new)";
-      Result<Report> assigned = ApplyCommand(stored, Command::kAssign, args, now);
-      VIGIL_RETURN_IF_ERROR(assigned.status());
-      stored = *assigned;
-      stored.id.clear();
-      b.counter = CounterUpdate{"round_robin", *turn, *turn + 1};
-      b.events.push_back({"", now, "system", "report.assigned",
-                          Json({{"coordinator", stored.coordinator}, {"auto", true}})});
+      args.coordinator =
+          config_.maintainers[static_cast<size_t>(batch.turn) % config_.maintainers.size()];
+      // Config checks every maintainer is an email address, and a new report has no
+      // coordinator: assigning one cannot be refused.
+      Result<Report> assigned = ApplyCommand(*batch.report, Command::kAssign, args, now);
+      if (assigned.ok()) {
+        batch.report = std::move(assigned).value();
+        batch.events.push_back(
+            {"", now, "system", "report.assigned",
+             Json({{"coordinator", batch.report->coordinator}, {"auto", true}})});
+      }
     }
-    b.report = stored;
-    b.on_id_allocated = [this, &req](WriteBatch& batch) {
-      QueueReminders(nullptr, *batch.report, &batch);
-      if (req.extend) req.extend(batch);
-    };
-    Result<WriteResult> w = store_.Write(std::move(b));
-    if (w.ok()) {
-      out.id = w->report_id;
-      return out;
-    }
-    if (w.status().code() != Code::kAborted) return w.status();
-  }
-  return Status::Unavailable("too much contention; try again");
+    QueueReminders(nullptr, *batch.report, &batch);
+    if (extend) extend(batch);
+  };
+  store_.WriteThen(std::move(b), [done = std::move(done),
+                                  token = std::move(token)](Result<WriteResult> w) mutable {
+    if (!w.ok()) return done(w.status());
+    done(Submitted{w->report_id, std::move(token)});
+  });
 }
 
 Result<Report> ReportService::Show(const std::string& id) { return store_.GetReport(id); }

@@ -73,6 +73,11 @@ class ReportService {
   /// known (attachments; the mail gateway marks the received mail processed in the same
   /// transaction); it may run more than once.
   Result<Submitted> Submit(const Principal& actor, SubmitRequest request);
+  /// Submit without waiting: DONE receives what Submit would have returned, at once for a
+  /// refused request, else once the report is durable (or the write failed), on the store's
+  /// writer thread (see Store::WriteThen: DONE must be quick and must not block).
+  using SubmitCallback = std::function<void(Result<Submitted>)>;
+  void SubmitThen(const Principal& actor, SubmitRequest request, SubmitCallback done);
   Result<Report> Show(const std::string& id);
   /// Reports VIEWER may see, newest first; at most LIMIT of them (0 = all).
   Result<std::vector<ReportSummary>> List(const Principal& viewer, std::optional<State> state,

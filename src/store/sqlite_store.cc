@@ -1,5 +1,13 @@
 #include "store/sqlite_store.h"
 
+#include <cerrno>
+
+#include <cstring>
+
+#include <unistd.h>
+
+#include <fcntl.h>
+
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -282,7 +290,7 @@ CREATE TABLE patch_approvals (
 };
 
 // WAL size (in pages) that wakes the checkpoint thread.
-constexpr int kCheckpointFrames = 2000;
+constexpr int kCheckpointFrames = 16000;
 
 const char* OutboxStateName(OutboxState s) {
   switch (s) {
@@ -320,6 +328,9 @@ Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path
     // The savepoint around each batch of a group journals the pages it changes: in memory (a
     // few pages per batch, dropped at RELEASE) instead of a temporary file written page by page.
     VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA temp_store=MEMORY"));
+    // The pages a submission touches (the tails of the tables, the interior pages, the search
+    // index) stay cached from one group to the next instead of being read back from the file.
+    VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA cache_size=-16384"));
     VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys=ON"));
   }
   return conn;
@@ -386,7 +397,17 @@ StoredEvent ReadEventRow(const Query& q) {
 
 struct SqliteStore::PendingWrite {
   WriteBatch batch;
-  std::promise<Result<WriteResult>> done;
+  std::promise<Result<WriteResult>> done;  // when `then` is empty
+  WriteCallback then;
+  std::optional<Result<WriteResult>> result;  // committed, waiting for the WAL's fdatasync
+
+  void Finish(Result<WriteResult> r) {
+    if (then) {
+      then(std::move(r));
+    } else {
+      done.set_value(std::move(r));
+    }
+  }
 };
 
 SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {}
@@ -438,6 +459,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
         return SQLITE_OK;
       },
       store.get());
+  // See SyncLoop. Without a descriptor of the WAL, commits sync themselves (FULL).
+  store->wal_fd_ = open((path + "-wal").c_str(), O_RDWR | O_CLOEXEC);
+  if (store->wal_fd_ >= 0) {
+    VIGIL_RETURN_IF_ERROR(w.Exec("PRAGMA synchronous=NORMAL"));
+    store->sync_thread_ = std::thread([s = store.get()] { s->SyncLoop(); });
+  }
   store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
   store->checkpoint_thread_ = std::thread([s = store.get()] { s->CheckpointLoop(); });
   return store;
@@ -451,11 +478,52 @@ SqliteStore::~SqliteStore() {
   queue_cv_.notify_all();
   if (writer_thread_.joinable()) writer_thread_.join();
   {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    sync_stopping_ = true;
+  }
+  sync_cv_.notify_all();
+  if (sync_thread_.joinable()) sync_thread_.join();
+  if (wal_fd_ >= 0) close(wal_fd_);
+  {
     std::lock_guard<std::mutex> lock(checkpoint_mu_);
     checkpoint_stopping_ = true;
   }
   checkpoint_cv_.notify_all();
   if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+}
+
+void SqliteStore::SyncLoop() {
+  std::vector<std::unique_ptr<PendingWrite>> committed;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(sync_mu_);
+      sync_cv_.wait(lock, [&] { return sync_stopping_ || !synced_queue_.empty(); });
+      if (synced_queue_.empty()) return;  // stopping, and every commit answered
+      committed.swap(synced_queue_);
+    }
+    // One fdatasync for every group committed since the last one.
+    Status synced = Status::Ok();
+    if (fdatasync(wal_fd_) != 0) {
+      // The kernel may have dropped the unwritten pages: nothing committed since the last good
+      // sync can be called durable, and nothing more is accepted.
+      sync_failed_ = true;
+      synced = Status::Unavailable(std::string("storage could not make writes durable: ") +
+                                   std::strerror(errno));
+    }
+    for (auto& p : committed) {
+      p->Finish(synced.ok() ? std::move(*p->result) : Result<WriteResult>(synced));
+    }
+    committed.clear();
+  }
+}
+
+Status SqliteStore::WaitDurable() {
+  if (wal_fd_ < 0) return Status::Ok();  // every commit synced itself
+  if (fdatasync(wal_fd_) != 0) {
+    return Status::Unavailable(std::string("storage could not make writes durable: ") +
+                               std::strerror(errno));
+  }
+  return Status::Ok();
 }
 
 void SqliteStore::CheckpointLoop() {
@@ -488,19 +556,34 @@ Result<WriteResult> SqliteStore::Write(WriteBatch batch) {
 }
 
 std::future<Result<WriteResult>> SqliteStore::WriteAsync(WriteBatch batch) {
-  // Owned by the queue, then by the writer thread until it has answered.
-  auto pending = std::make_unique<PendingWrite>(PendingWrite{std::move(batch), {}});
+  auto pending = std::make_unique<PendingWrite>(PendingWrite{std::move(batch), {}, {}, {}});
   std::future<Result<WriteResult>> done = pending->done.get_future();
+  Enqueue(std::move(pending));
+  return done;
+}
+
+void SqliteStore::WriteThen(WriteBatch batch, WriteCallback done) {
+  Enqueue(std::make_unique<PendingWrite>(PendingWrite{std::move(batch), {}, std::move(done), {}}));
+}
+
+void SqliteStore::Enqueue(std::unique_ptr<PendingWrite> pending) {
+  // Owned by the queue, then by the writer thread until it has answered.
+  if (sync_failed_) {
+    return pending->Finish(Status::Unavailable(
+        "storage could not make writes durable (fdatasync failed); check the disk and restart"));
+  }
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
-    if (stopping_) {
-      pending->done.set_value(Status::Unavailable("storage is shutting down"));
-      return done;
+    if (!stopping_) {
+      // Only a push to an empty queue can find the writer waiting: it looks at the queue again
+      // before it waits.
+      wake = queue_.empty();
+      queue_.push_back(std::move(pending));
     }
-    queue_.push_back(std::move(pending));
   }
-  queue_cv_.notify_one();
-  return done;
+  if (pending) return pending->Finish(Status::Unavailable("storage is shutting down"));
+  if (wake) queue_cv_.notify_one();
 }
 
 void SqliteStore::WriterLoop() {
@@ -522,33 +605,42 @@ void SqliteStore::WriterLoop() {
       }
     }
     SqliteConnection& w = *writer_;
-    std::vector<std::optional<Result<WriteResult>>> results(group.size());
     Status tx = w.Run("BEGIN IMMEDIATE");
     if (tx.ok()) {
       for (size_t i = 0; i < group.size(); ++i) {
         Status sp = w.Run("SAVEPOINT batch");
         if (!sp.ok()) {
-          results[i] = sp;
+          group[i]->result = sp;
           continue;
         }
         Result<WriteResult> r = ApplyBatch(group[i]->batch);
         if (!r.ok()) (void)w.Run("ROLLBACK TO batch");
         (void)w.Run("RELEASE batch");
-        results[i] = std::move(r);
+        group[i]->result = std::move(r);
       }
-      tx = w.Run("COMMIT");  // the fsync the whole group shares
+      // The search rows the group queued, and as many of an older backlog, ride on the group's
+      // commit: one commit per round instead of a second one for the index. A failure leaves
+      // them queued and the group intact.
+      if (w.Run("SAVEPOINT search").ok()) {
+        if (!IndexPendingSearchRows(static_cast<int>(2 * group.size()) + kSearchRowsPerPass).ok()) {
+          (void)w.Run("ROLLBACK TO search");
+        }
+        (void)w.Run("RELEASE search");
+      }
+      tx = w.Run("COMMIT");  // the fsync the whole group shares (here or on sync_thread_)
       if (!tx.ok()) (void)w.Run("ROLLBACK");
     }
-    for (size_t i = 0; i < group.size(); ++i) {
-      if (!tx.ok()) {
-        group[i]->done.set_value(tx);
-      } else {
-        group[i]->done.set_value(std::move(*results[i]));
+    if (tx.ok() && wal_fd_ >= 0) {
+      {
+        std::lock_guard<std::mutex> lock(sync_mu_);
+        for (auto& p : group) synced_queue_.push_back(std::move(p));
       }
+      sync_cv_.notify_one();
+    } else {
+      for (auto& p : group) p->Finish(tx.ok() ? std::move(*p->result) : Result<WriteResult>(tx));
     }
     group.clear();
-    if (tx.ok()) search_backlog_ = true;
-    if (++groups_since_index_ >= kGroupsPerIndexPass) IndexSearchBacklog();  // busy: now and then
+    if (tx.ok()) search_backlog_ = true;  // an idle writer looks for rows left over
   }
 }
 
@@ -565,6 +657,16 @@ Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b) {
       q.Bind(1, b.id_prefix).Bind(2, static_cast<int64_t>(year));
       if (!q.Step()) return q.status().ok() ? Status::Internal("no row") : q.status();
       r.id = FormatReportId(b.id_prefix, year, q.Int(0));
+      if (!b.turn_counter.empty()) {
+        Query turn(w, "SELECT value FROM counters WHERE name = ?");
+        turn.Bind(1, b.turn_counter);
+        b.turn = turn.Step() ? turn.Int(0) : 0;
+        VIGIL_RETURN_IF_ERROR(turn.status());
+        Query up(w,
+                 "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
+                 "SET value = excluded.value");
+        VIGIL_RETURN_IF_ERROR(up.Bind(1, b.turn_counter).Bind(2, b.turn + 1).Run());
+      }
       if (b.on_id_allocated) b.on_id_allocated(b);
     } else {
       Query q(w, "SELECT version FROM reports WHERE id = ?");

@@ -3,6 +3,7 @@
 // a pool of read-only connections for queries.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -30,6 +31,8 @@ class SqliteStore final : public Store {
 
   Result<WriteResult> Write(WriteBatch batch) override;
   std::future<Result<WriteResult>> WriteAsync(WriteBatch batch) override;
+  void WriteThen(WriteBatch batch, WriteCallback done) override;
+  Status WaitDurable() override;
   Result<Report> GetReport(const std::string& id) override;
   Result<std::vector<ReportSummary>> ListReports(const ReportFilter& filter) override;
   Result<std::vector<ThreadMessage>> Thread(const std::string& report_id) override;
@@ -76,9 +79,10 @@ class SqliteStore final : public Store {
   class ReadLease;
 
   explicit SqliteStore(std::string path);
-  void WriterLoop();                                  // runs on writer_thread_
-  void CheckpointLoop();                              // runs on checkpoint_thread_
-  Result<WriteResult> ApplyBatch(WriteBatch& batch);  // on writer_thread_, inside a transaction
+  void WriterLoop();                                    // runs on writer_thread_
+  void Enqueue(std::unique_ptr<PendingWrite> pending);  // hands PENDING to the writer thread
+  void CheckpointLoop();                                // runs on checkpoint_thread_
+  Result<WriteResult> ApplyBatch(WriteBatch& batch);    // on writer_thread_, inside a transaction
   // Module parts of ApplyBatch live in their own files (sqlite_store_<module>.cc) as
   // `Status Apply<Module>Rows(WriteBatch&, const std::string& report_id)` members.
   Status ApplyDisclosureRows(WriteBatch& batch, const std::string& report_id);
@@ -91,7 +95,6 @@ class SqliteStore final : public Store {
   // batches (IndexSearchBacklog), or at once for a search (WebWrites::index_search).
   void IndexSearchBacklog();                      // on writer_thread_, outside a transaction
   Result<int> IndexPendingSearchRows(int limit);  // inside a transaction; returns rows indexed
-  static constexpr int kGroupsPerIndexPass = 1;
   static constexpr int kSearchRowsPerPass = 128;
 
   const std::string path_;
@@ -103,7 +106,6 @@ class SqliteStore final : public Store {
   bool stopping_ = false;                            // guarded by queue_mu_
   std::thread writer_thread_;                        // applies queued batches; started by Open
   bool search_backlog_ = true;  // writer_thread_ only: search_pending may have rows
-  int groups_since_index_ = 0;  // writer_thread_ only
 
   // WAL checkpoints run on their own thread and connection so that the writer never waits for
   // them (the writer's automatic checkpoints are off).
@@ -112,6 +114,21 @@ class SqliteStore final : public Store {
   int wal_frames_ = 0;                // guarded by checkpoint_mu_; set by the writer's WAL hook
   bool checkpoint_stopping_ = false;  // guarded by checkpoint_mu_
   std::thread checkpoint_thread_;
+
+  // Durability is pipelined: the writer commits a group without syncing (synchronous=NORMAL)
+  // and goes on with the next one while this thread fdatasyncs the WAL (wal_fd_, the same file
+  // through a descriptor of its own) and only then answers the group. WAL frames are appended
+  // in commit order, so one fdatasync makes every earlier commit durable, and an answered write
+  // is durable as before. When the WAL cannot be opened here, the writer commits with FULL and
+  // answers itself.
+  void SyncLoop();  // runs on sync_thread_
+  int wal_fd_ = -1;
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::vector<std::unique_ptr<PendingWrite>> synced_queue_;  // guarded by sync_mu_; committed
+  bool sync_stopping_ = false;                               // guarded by sync_mu_
+  std::atomic<bool> sync_failed_{false};  // an fdatasync failed: no more writes are accepted
+  std::thread sync_thread_;
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;  // guarded by readers_mu_

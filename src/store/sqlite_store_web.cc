@@ -192,12 +192,13 @@ Result<int> SqliteStore::IndexPendingSearchRows(int limit) {
 }
 
 void SqliteStore::IndexSearchBacklog() {
-  groups_since_index_ = 0;
   search_backlog_ = false;
   SqliteConnection& w = *writer_;
   // This pass is not fsynced: the next durable commit's fsync covers its frames, and a pass lost
   // in a crash leaves its rows queued, to be indexed again. Nothing acknowledged depends on it.
-  if (!w.Exec("PRAGMA synchronous=NORMAL").ok()) return;
+  // (With the pipelined sync, the writer's commits are NORMAL already.)
+  const bool switch_sync = wal_fd_ < 0;
+  if (switch_sync && !w.Exec("PRAGMA synchronous=NORMAL").ok()) return;
   if (w.Run("BEGIN IMMEDIATE").ok()) {
     Result<int> indexed = IndexPendingSearchRows(kSearchRowsPerPass);
     if (indexed.ok() && w.Run("COMMIT").ok()) {
@@ -207,7 +208,7 @@ void SqliteStore::IndexSearchBacklog() {
     }
   }
   // Every acknowledged write depends on FULL: without it, carrying on would break durability.
-  if (!w.Exec("PRAGMA synchronous=FULL").ok()) std::abort();
+  if (switch_sync && !w.Exec("PRAGMA synchronous=FULL").ok()) std::abort();
 }
 
 Status SqliteStore::ApplyWebRows(WriteBatch& b, const std::string& report_id) {

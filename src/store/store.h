@@ -392,6 +392,11 @@ struct WriteBatch {
   std::vector<std::string> revoke_token_hashes;
   Instant now = 0;  // revocation time
   std::optional<CounterUpdate> counter;
+  /// For a new report: when set, the store reads this counter inside the write, stores it plus
+  /// one, and puts the value read in `turn` before on_id_allocated runs (round-robin turns that
+  /// never conflict, unlike a compare-and-set `counter`).
+  std::string turn_counter;
+  int64_t turn = 0;
   DisclosureWrites disclosure;  // the disclose module's rows
   MailWrites mail;
   /// For a new report: called inside the write once the id is allocated (batch.report->id is
@@ -447,6 +452,16 @@ class Store {
   /// Write would have returned, once the batch is durable or failed. Lets a caller overlap a
   /// write with its reads. REQUIRES: what BATCH's callbacks capture outlives the write.
   virtual std::future<Result<WriteResult>> WriteAsync(WriteBatch batch) = 0;
+  /// Queues BATCH like WriteAsync; DONE receives what Write would have returned, once the batch
+  /// is durable or failed. DONE runs on the store's writer thread, after the commit: it must be
+  /// quick, must not block and must not wait for another write. Nothing waits for the write.
+  using WriteCallback = std::function<void(Result<WriteResult>)>;
+  virtual void WriteThen(WriteBatch batch, WriteCallback done) = 0;
+  /// Makes durable every write committed so far, including those whose answer is still on its
+  /// way. A read may see a write a moment before it is durable (its writer has not been answered
+  /// yet); call this before acting outside Vigil (sending mail, publishing) on what a read
+  /// returned, so that a crash cannot take back what the world was told.
+  virtual Status WaitDurable() = 0;
 
   // Reads see every write acknowledged before they started. Thread-safe.
   virtual Result<Report> GetReport(const std::string& id) = 0;
