@@ -1,7 +1,15 @@
 #include "service/report_service.h"
 
 #include <gtest/gtest.h>
+
+#include <optional>
+
+#include <mutex>
+
+#include <map>
+
 #include <stdlib.h>
+#include <condition_variable>
 
 #include <filesystem>
 
@@ -182,6 +190,56 @@ TEST_F(ServiceTest, AssignNeedsAMaintainerAccountAndRoundRobinRotates) {
                                                     "alice@example.org"}));
   (void)b;
   (void)c;
+}
+
+// Turns are handed out inside the write: submissions in flight together take consecutive turns,
+// none is refused or retried, and each report's chain records its assignment.
+TEST_F(ServiceTest, ConcurrentSubmissionsTakeConsecutiveRoundRobinTurns) {
+  Config rr = service_->config();
+  rr.round_robin = true;
+  ReportService auto_assign(*store_, clock_, rr);
+  constexpr int kSubmissions = 40;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<Result<Submitted>> results;
+  for (int i = 0; i < kSubmissions; ++i) {
+    SubmitRequest req;
+    req.fields.subject = "auto " + std::to_string(i);
+    req.fields.steps = "s";
+    auto_assign.SubmitThen(Principal{}, std::move(req), [&](Result<Submitted> r) {
+      std::lock_guard<std::mutex> lock(mu);
+      results.push_back(std::move(r));
+      cv.notify_all();
+    });
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return results.size() == kSubmissions; });
+  }
+  std::map<std::string, int> per_coordinator;
+  for (const Result<Submitted>& s : results) {
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    Result<Report> r = auto_assign.Show(s->id);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->state, State::kTriage);
+    ++per_coordinator[r->coordinator];
+    std::vector<StoredEvent> chain = *store_->Events(s->id);
+    ASSERT_EQ(chain.size(), 2u);
+    EXPECT_EQ(chain[1].kind, "report.assigned");
+  }
+  EXPECT_EQ(per_coordinator, (std::map<std::string, int>{{"alice@example.org", kSubmissions / 2},
+                                                         {"bob@example.org", kSubmissions / 2}}));
+  EXPECT_EQ(*store_->Counter("round_robin"), kSubmissions);
+}
+
+// A refused submission is answered at once, without a write.
+TEST_F(ServiceTest, SubmitThenAnswersARefusalAtOnce) {
+  SubmitRequest req;
+  req.fields.subject = "  ";
+  std::optional<Result<Submitted>> answer;
+  service_->SubmitThen(Principal{}, req, [&](Result<Submitted> r) { answer = std::move(r); });
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->status().message(), "subject is required");
 }
 
 TEST_F(ServiceTest, TokensAuthenticateUntilRevokedExpiredOrDisabled) {

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
+#include "core/report_id.h"
 #include "store/audit_chain.h"
 
 namespace vigil {
@@ -133,6 +135,30 @@ TEST_F(StoreTest, ConcurrentWritersAllLandAndChainsVerify) {
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->ok) << v->first_broken;
   EXPECT_EQ(v->events, kThreads * kPerThread);
+}
+
+// WriteThen answers every write once it is durable, in the order written; closing the store
+// answers what is still queued before it returns, and everything answered is there on reopen.
+TEST_F(StoreTest, WriteThenAnswersEveryWriteAndCloseDrainsTheQueue) {
+  constexpr int kWrites = 50;
+  std::mutex mu;
+  std::vector<std::string> answered;  // guarded by mu
+  for (int i = 0; i < kWrites; ++i) {
+    store_->WriteThen(NewReport("then"), [&](Result<WriteResult> w) {
+      ASSERT_TRUE(w.ok()) << w.status().ToString();
+      std::lock_guard<std::mutex> lock(mu);
+      answered.push_back(w->report_id);
+    });
+  }
+  ASSERT_TRUE(store_->WaitDurable().ok());
+  store_.reset();  // drains the queue and the sync thread
+  ASSERT_EQ(answered.size(), size_t{kWrites});
+  for (int i = 0; i < kWrites; ++i) {
+    EXPECT_EQ(answered[i], FormatReportId("SEC", UtcYear(kT0), i + 1));
+  }
+  Open();
+  EXPECT_EQ(store_->ListReports({})->size(), size_t{kWrites});
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
 }
 
 TEST_F(StoreTest, AsyncWritesShareTheQueueAndReportTheirEventSeq) {
