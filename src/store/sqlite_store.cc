@@ -331,6 +331,9 @@ Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path
     // The pages a submission touches (the tails of the tables, the interior pages, the search
     // index) stay cached from one group to the next instead of being read back from the file.
     VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA cache_size=-16384"));
+    // Under a steady flood, PASSIVE checkpoints never catch up and the WAL grows until a RESTART
+    // (about 1 GB); once it starts over, the file is cut back to this size.
+    VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_size_limit=67108864"));
     VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys=ON"));
   }
   return conn;
@@ -544,8 +547,14 @@ void SqliteStore::CheckpointLoop() {
     // gets a RESTART, which waits for readers and lets the next writer start the WAL over; at
     // close, TRUNCATE leaves an empty WAL.
     const int mode = stopping                           ? SQLITE_CHECKPOINT_TRUNCATE
-                     : frames >= 32 * kCheckpointFrames ? SQLITE_CHECKPOINT_RESTART
+                     : frames >= 16 * kCheckpointFrames ? SQLITE_CHECKPOINT_RESTART
                                                         : SQLITE_CHECKPOINT_PASSIVE;
+    // RESTART holds the writer off while it copies what is left: copy the bulk first without
+    // blocking anyone, so that the pause covers only the frames written meanwhile.
+    if (mode == SQLITE_CHECKPOINT_RESTART) {
+      sqlite3_wal_checkpoint_v2((*conn)->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                nullptr);
+    }
     sqlite3_wal_checkpoint_v2((*conn)->db(), nullptr, mode, nullptr, nullptr);
     if (stopping) return;
   }
