@@ -505,14 +505,7 @@ void SqliteStore::SyncLoop() {
       committed.swap(synced_queue_);
     }
     // One fdatasync for every group committed since the last one.
-    Status synced = Status::Ok();
-    if (fdatasync(wal_fd_) != 0) {
-      // The kernel may have dropped the unwritten pages: nothing committed since the last good
-      // sync can be called durable, and nothing more is accepted.
-      sync_failed_ = true;
-      synced = Status::Unavailable(std::string("storage could not make writes durable: ") +
-                                   std::strerror(errno));
-    }
+    const Status synced = WaitDurable();
     for (auto& p : committed) {
       p->Finish(synced.ok() ? std::move(*p->result) : Result<WriteResult>(synced));
     }
@@ -523,6 +516,9 @@ void SqliteStore::SyncLoop() {
 Status SqliteStore::WaitDurable() {
   if (wal_fd_ < 0) return Status::Ok();  // every commit synced itself
   if (fdatasync(wal_fd_) != 0) {
+    // The kernel may have dropped the unwritten pages: nothing committed since the last good
+    // sync can be called durable, and nothing more is accepted.
+    sync_failed_ = true;
     return Status::Unavailable(std::string("storage could not make writes durable: ") +
                                std::strerror(errno));
   }
