@@ -2,6 +2,10 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
 #include "store/audit_chain.h"
 
 namespace vigil {
@@ -11,18 +15,49 @@ bool InitCrypto() {
   return ok;
 }
 
+namespace {
+
+constexpr size_t kSelectorDigits = 16;
+constexpr size_t kSecretChars = 43;  // 32 bytes in unpadded base64url
+
+bool IsLowerHex(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+}  // namespace
+
 std::string NewToken(std::string_view prefix) {
   InitCrypto();
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  char selector[kSelectorDigits + 1];
+  std::snprintf(selector, sizeof selector, "%016llx", static_cast<unsigned long long>(micros));
   unsigned char raw[32];
   randombytes_buf(raw, sizeof raw);
   char encoded[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
   sodium_bin2base64(encoded, sizeof encoded, raw, sizeof raw,
                     sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   sodium_memzero(raw, sizeof raw);
-  return std::string(prefix) + encoded;
+  return std::string(prefix) + selector + encoded;
 }
 
-std::string TokenHash(std::string_view token) { return Sha256Hex(token); }
+std::string TokenHash(std::string_view token) {
+  // PREFIX is "<2 letters>_"; a token with a selector is PREFIX + 16 hex digits + 43 characters.
+  const size_t prefix = token.find('_') + 1;
+  if (prefix == 4 && token.size() == prefix + kSelectorDigits + kSecretChars) {
+    const std::string_view selector = token.substr(prefix, kSelectorDigits);
+    if (IsLowerHex(selector)) return std::string(selector) + Sha256Hex(token);
+  }
+  return Sha256Hex(token);
+}
+
+std::string TokenHashLabel(std::string_view stored) {
+  constexpr size_t kDigest = 64;
+  if (stored.size() > kDigest) stored.remove_prefix(stored.size() - kDigest);
+  return std::string(stored.substr(0, 12));
+}
 
 bool SecretEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

@@ -17,12 +17,23 @@ inline constexpr char kSessionPrefix[] = "vgs_";
 /// Initializes libsodium once; safe to call from any thread. Returns false if it cannot.
 bool InitCrypto();
 
-/// PREFIX followed by 256 random bits in unpadded base64url (43 characters).
+/// PREFIX, a selector of 16 hex digits (the creation time in microseconds, from the system clock),
+/// then 256 random bits in unpadded base64url (43 characters): 63 characters in all. The selector
+/// is not secret; it only orders the stored forms by creation time (see TokenHash).
 std::string NewToken(std::string_view prefix);
 
-/// The stored form of a token: hex SHA-256. Tokens carry 256 random bits, so a fast hash is
-/// enough; the token itself is never stored or logged.
+/// The stored form of a token: its selector followed by the hex SHA-256 of the whole token. The
+/// tables look tokens up by this form, so the selector makes a burst of new tokens append to one
+/// leaf of each index instead of writing a random page per token (a random hash alone cost a
+/// third of the database pages written per submission). A token without a selector (the 47
+/// characters issued before selectors) is stored by its hash alone and still authenticates.
+/// Tokens carry 256 random bits, so a fast hash is enough; the token itself is never stored or
+/// logged.
 std::string TokenHash(std::string_view token);
+
+/// What events and logs may name a stored token by: the first 12 hex digits of its hash (never
+/// the selector, which names only a time).
+std::string TokenHashLabel(std::string_view stored);
 
 /// Constant-time equality of two strings (length is not secret).
 bool SecretEquals(std::string_view a, std::string_view b);

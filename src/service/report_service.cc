@@ -565,7 +565,7 @@ Result<std::string> ReportService::CreateApiToken(const Principal& actor, const 
   b.events.push_back({kSystemChain, t.created_at, actor.AuditName(), "token.created",
                       Json({{"account", t.account_email},
                             {"label", t.label},
-                            {"token_hash_prefix", t.hash.substr(0, 12)},
+                            {"token_hash_prefix", TokenHashLabel(t.hash)},
                             {"expires_at", t.expires_at ? FormatUtc(t.expires_at) : ""}})});
   VIGIL_RETURN_IF_ERROR(store_.Write(std::move(b)).status());
   return token;
@@ -577,7 +577,7 @@ Status ReportService::RevokeApiToken(const Principal& actor, std::string_view to
   b.revoke_token_hashes.push_back(hash);
   b.now = clock_.Now();
   b.events.push_back({kSystemChain, b.now, actor.AuditName(), "token.revoked",
-                      Json({{"token_hash_prefix", hash.substr(0, 12)}})});
+                      Json({{"token_hash_prefix", TokenHashLabel(hash)}})});
   Result<WriteResult> w = store_.Write(std::move(b));
   if (w.status().code() == Code::kNotFound) return Status::NotFound("no such active token");
   return w.status();

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 
 #include <mutex>
@@ -14,6 +15,7 @@
 #include <filesystem>
 
 #include "service/credentials.h"
+#include "store/audit_chain.h"
 #include "store/sqlite_store.h"
 
 namespace vigil {
@@ -69,7 +71,7 @@ TEST_F(ServiceTest, SubmitStoresTheReportAndRemindsTheReporter) {
   Submitted s = SubmitOne();
   EXPECT_EQ(s.id, "SEC-2026-0001");
   EXPECT_TRUE(s.token.starts_with("vgc_"));
-  EXPECT_EQ(s.token.size(), 4u + 43u);
+  EXPECT_EQ(s.token.size(), 4u + 16u + 43u);
   Result<Report> r = service_->Show(s.id);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->state, State::kReceived);
@@ -274,6 +276,37 @@ TEST_F(ServiceTest, TokensAuthenticateUntilRevokedExpiredOrDisabled) {
   for (const StoredEvent& e : *store_->Events(kSystemChain)) {
     EXPECT_EQ(e.payload.find(*other), std::string::npos);
   }
+}
+
+TEST_F(ServiceTest, StoredTokensAreOrderedBySelectorAndOldTokensStillAuthenticate) {
+  // The stored form is the token's selector, then the SHA-256 of the whole token: tokens made
+  // one after another sort in that order, so the indexes over them are appended to.
+  std::vector<std::string> stored;
+  for (int i = 0; i < 50; ++i) {
+    const std::string token = NewToken(kCapabilityPrefix);
+    ASSERT_EQ(token.size(), 63u);
+    const std::string h = TokenHash(token);
+    ASSERT_EQ(h, token.substr(4, 16) + Sha256Hex(token));
+    EXPECT_EQ(TokenHashLabel(h), Sha256Hex(token).substr(0, 12));
+    stored.push_back(h);
+  }
+  EXPECT_TRUE(std::is_sorted(stored.begin(), stored.end()));
+  // A token without a selector (as issued before selectors) is stored by its hash alone...
+  const std::string legacy = "vgt_" + std::string(43, 'Q');
+  EXPECT_EQ(TokenHash(legacy), Sha256Hex(legacy));
+  EXPECT_EQ(TokenHashLabel(TokenHash(legacy)), Sha256Hex(legacy).substr(0, 12));
+  // ... and a row stored that way still authenticates and can be revoked.
+  WriteBatch b;
+  b.tokens.push_back({TokenHash(legacy), "mia@example.org", "old", kT0, 0, 0});
+  ASSERT_TRUE(store_->Write(std::move(b)).ok());
+  Result<Principal> p = service_->Authenticate(legacy);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->email, "mia@example.org");
+  ASSERT_TRUE(service_->RevokeApiToken(local_, legacy).ok());
+  EXPECT_EQ(service_->Authenticate(legacy).status().message(), "invalid credentials");
+  // A selector that is not lower-case hex makes no stored form of the second kind.
+  const std::string odd = "vgc_" + std::string(16, 'G') + std::string(43, 'Q');
+  EXPECT_EQ(TokenHash(odd), Sha256Hex(odd));
 }
 
 TEST_F(ServiceTest, MembersSeeOnlyWhatTheyParticipateIn) {

@@ -99,7 +99,7 @@ Result<NewSession> SessionService::StartSession(const Account& account,
   b.events = std::move(events);
   // The event names the session by a prefix of its hash, never by the token.
   b.events.push_back({kSystemChain, now, "user:" + account.email, "session.started",
-                      Json({{"session_hash_prefix", s.hash.substr(0, 12)}})});
+                      Json({{"session_hash_prefix", TokenHashLabel(s.hash)}})});
   VIGIL_RETURN_IF_ERROR(store_.Write(std::move(b)).status());
   out.principal.kind = Principal::Kind::kAccount;
   out.principal.email = account.email;
@@ -153,7 +153,7 @@ Status SessionService::Logout(std::string_view token) {
   b.now = clock_.Now();
   b.web.revoke_session_hashes.push_back(hash);
   b.events.push_back({kSystemChain, b.now, "user:" + (*s)->account_email, "session.ended",
-                      Json({{"session_hash_prefix", hash.substr(0, 12)}})});
+                      Json({{"session_hash_prefix", TokenHashLabel(hash)}})});
   return store_.Write(std::move(b)).status();
 }
 

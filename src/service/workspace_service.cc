@@ -7,6 +7,7 @@
 #include "core/report_id.h"
 #include "mail/openpgp.h"
 #include "service/credentials.h"
+#include "store/audit_chain.h"
 
 namespace vigil {
 namespace {
@@ -135,7 +136,7 @@ Result<std::vector<Attachment>> WorkspaceService::ToAttachments(const Principal&
     if (u.data.empty()) return Status::Invalid("attachment " + a.filename + " is empty");
     a.content_type = CleanContentType(u.content_type);
     a.size = static_cast<int64_t>(u.data.size());
-    a.sha256 = TokenHash(u.data);  // hex SHA-256 of the contents
+    a.sha256 = Sha256Hex(u.data);
     a.data = std::move(u.data);
     a.message_seq = message_seq;
     a.uploaded_by = actor.AuditName();

@@ -73,7 +73,7 @@ struct Account {
 };
 
 struct ApiToken {
-  std::string hash;  // hex SHA-256 of the token; the token itself is never stored
+  std::string hash;  // the stored form (TokenHash in service/credentials.h); never the token
   std::string account_email;
   std::string label;
   Instant created_at = 0;
@@ -113,7 +113,7 @@ struct ChainActivity {
 
 /// A browser session. The cookie holds the token; only its hash is stored.
 struct WebSession {
-  std::string hash;  // hex SHA-256 of the session token
+  std::string hash;  // the stored form of the session token (TokenHash)
   std::string account_email;
   Instant created_at = 0;
   Instant expires_at = 0;

@@ -227,7 +227,7 @@ test("a reporter submits with JavaScript off, follows the tracking link and repl
   ]);
   await checkPage(page, "02-report-form");
   await page.click("button[type=submit]:has-text('Send the report privately')");
-  await page.waitForURL(/\/track\/vgc_[A-Za-z0-9_-]{43}\?new=1$/);
+  await page.waitForURL(/\/track\/vgc_[0-9a-f]{16}[A-Za-z0-9_-]{43}\?new=1$/);
   state.trackUrl = page.url().replace(/\?new=1$/, "");
   const heading = await page.locator("#received-heading").textContent();
   state.id = heading.match(/SEC-\d{4}-\d{4}/)[0];
