@@ -611,29 +611,38 @@ void SqliteStore::WriterLoop() {
     }
     SqliteConnection& w = *writer_;
     Status tx = w.Run("BEGIN IMMEDIATE");
+    // A batch that fails after writing without a savepoint (a storage error: OnlyAddsAReport)
+    // takes the group's transaction with it.
+    std::optional<size_t> unguarded_failure;
     if (tx.ok()) {
-      for (size_t i = 0; i < group.size(); ++i) {
-        Status sp = w.Run("SAVEPOINT batch");
-        if (!sp.ok()) {
-          group[i]->result = sp;
-          continue;
+      for (size_t i = 0; i < group.size() && !unguarded_failure; ++i) {
+        BatchScope scope = BatchScope::kNoWrites;
+        Result<WriteResult> r = ApplyBatch(group[i]->batch, scope);
+        if (scope == BatchScope::kSavepoint) {
+          if (!r.ok()) (void)w.Run("ROLLBACK TO batch");
+          (void)w.Run("RELEASE batch");
+        } else if (scope == BatchScope::kUnguarded && !r.ok()) {
+          unguarded_failure = i;
         }
-        Result<WriteResult> r = ApplyBatch(group[i]->batch);
-        if (!r.ok()) (void)w.Run("ROLLBACK TO batch");
-        (void)w.Run("RELEASE batch");
         group[i]->result = std::move(r);
       }
-      // The search rows the group queued, and as many of an older backlog, ride on the group's
-      // commit: one commit per round instead of a second one for the index. A failure leaves
-      // them queued and the group intact.
-      if (w.Run("SAVEPOINT search").ok()) {
-        if (!IndexPendingSearchRows(static_cast<int>(2 * group.size()) + kSearchRowsPerPass).ok()) {
-          (void)w.Run("ROLLBACK TO search");
+      if (unguarded_failure) {
+        (void)w.Run("ROLLBACK");
+        tx = Status::Unavailable("the database could not store this write (nothing was stored)");
+      } else {
+        // The search rows the group queued, and as many of an older backlog, ride on the
+        // group's commit: one commit per round instead of a second one for the index. A
+        // failure leaves them queued and the group intact.
+        if (w.Run("SAVEPOINT search").ok()) {
+          if (!IndexPendingSearchRows(static_cast<int>(2 * group.size()) + kSearchRowsPerPass)
+                   .ok()) {
+            (void)w.Run("ROLLBACK TO search");
+          }
+          (void)w.Run("RELEASE search");
         }
-        (void)w.Run("RELEASE search");
+        tx = w.Run("COMMIT");  // the fsync the whole group shares (here or on sync_thread_)
+        if (!tx.ok()) (void)w.Run("ROLLBACK");
       }
-      tx = w.Run("COMMIT");  // the fsync the whole group shares (here or on sync_thread_)
-      if (!tx.ok()) (void)w.Run("ROLLBACK");
     }
     if (tx.ok() && wal_fd_ >= 0) {
       {
@@ -642,14 +651,34 @@ void SqliteStore::WriterLoop() {
       }
       sync_cv_.notify_one();
     } else {
-      for (auto& p : group) p->Finish(tx.ok() ? std::move(*p->result) : Result<WriteResult>(tx));
+      for (size_t i = 0; i < group.size(); ++i) {
+        // The batch that failed keeps its own error; the others get the group's.
+        const bool own = tx.ok() || (unguarded_failure && *unguarded_failure == i);
+        group[i]->Finish(own ? std::move(*group[i]->result) : Result<WriteResult>(tx));
+      }
     }
     group.clear();
     if (tx.ok()) search_backlog_ = true;  // an idle writer looks for rows left over
   }
 }
 
-Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b) {
+namespace {
+
+// A batch that only adds a new report, with its events, participants, thread messages and
+// outbox rows, has no check that can refuse it once it starts writing (its id, turn and
+// callback come first): only a storage error can fail it then. Such a batch runs without a
+// savepoint of its own, which would copy every page it touches into a statement journal, and a
+// failure rolls back its whole group instead (every write in it gets an error; none was
+// acknowledged). A submission is such a batch.
+bool OnlyAddsAReport(const WriteBatch& b) {
+  return b.report && b.expected_version == 0 && !b.counter && b.accounts.empty() &&
+         b.tokens.empty() && b.revoke_token_hashes.empty() && b.disclosure.empty() &&
+         b.mail.empty() && b.web.empty() && b.patches.empty();
+}
+
+}  // namespace
+
+Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b, BatchScope& scope) {
   SqliteConnection& w = *writer_;
   WriteResult out;
   std::string report_id;
@@ -667,10 +696,6 @@ Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b) {
         turn.Bind(1, b.turn_counter);
         b.turn = turn.Step() ? turn.Int(0) : 0;
         VIGIL_RETURN_IF_ERROR(turn.status());
-        Query up(w,
-                 "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
-                 "SET value = excluded.value");
-        VIGIL_RETURN_IF_ERROR(up.Bind(1, b.turn_counter).Bind(2, b.turn + 1).Run());
       }
       if (b.on_id_allocated) b.on_id_allocated(b);
     } else {
@@ -685,6 +710,19 @@ Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b) {
       }
     }
     report_id = r.id;
+  }
+  // Everything above only read. From here on the batch writes.
+  if (OnlyAddsAReport(b)) {
+    scope = BatchScope::kUnguarded;
+  } else {
+    VIGIL_RETURN_IF_ERROR(w.Run("SAVEPOINT batch"));
+    scope = BatchScope::kSavepoint;
+  }
+  if (b.report && b.expected_version == 0 && !b.turn_counter.empty()) {
+    Query up(w,
+             "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
+             "SET value = excluded.value");
+    VIGIL_RETURN_IF_ERROR(up.Bind(1, b.turn_counter).Bind(2, b.turn + 1).Run());
   }
   if (b.counter) {
     Query q(w, "SELECT value FROM counters WHERE name = ?");

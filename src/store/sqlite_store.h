@@ -82,7 +82,15 @@ class SqliteStore final : public Store {
   void WriterLoop();                                    // runs on writer_thread_
   void Enqueue(std::unique_ptr<PendingWrite> pending);  // hands PENDING to the writer thread
   void CheckpointLoop();                                // runs on checkpoint_thread_
-  Result<WriteResult> ApplyBatch(WriteBatch& batch);    // on writer_thread_, inside a transaction
+  // How a batch's writes are bounded inside its group's transaction (see ApplyBatch).
+  enum class BatchScope {
+    kNoWrites,   // nothing written yet
+    kSavepoint,  // inside SAVEPOINT batch: a failure rolls back this batch alone
+    kUnguarded,  // written without a savepoint: a failure rolls back the whole group
+  };
+  // On writer_thread_, inside a transaction. Opens SAVEPOINT batch before its first write unless
+  // the batch only adds a new report (see OnlyAddsAReport in sqlite_store.cc); SCOPE says which.
+  Result<WriteResult> ApplyBatch(WriteBatch& batch, BatchScope& scope);
   // Module parts of ApplyBatch live in their own files (sqlite_store_<module>.cc) as
   // `Status Apply<Module>Rows(WriteBatch&, const std::string& report_id)` members.
   Status ApplyDisclosureRows(WriteBatch& batch, const std::string& report_id);

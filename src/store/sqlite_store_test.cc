@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -161,6 +162,69 @@ TEST_F(StoreTest, WriteThenAnswersEveryWriteAndCloseDrainsTheQueue) {
   EXPECT_TRUE(store_->VerifyAudit()->ok);
 }
 
+// Reads one integer with SQL on the database file.
+int64_t CountRows(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK);
+  const int64_t n = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return n;
+}
+
+// A new report is written without a savepoint of its own. If one fails after it started writing
+// (here: a second participant row with a token hash already taken), its whole group rolls back:
+// it keeps its own error, the other writes of the group get a clear one, and nothing of any of
+// them is stored. Writes around the group are not affected.
+TEST_F(StoreTest, AFailedNewReportRollsBackItsWholeGroupAndNothingElse) {
+  WriteBatch taken = NewReport("taken");
+  const std::string taken_hash = taken.report->participants[0].token_hash;
+  ASSERT_TRUE(store_->Write(std::move(taken)).ok());
+
+  // The first write holds the writer thread (once it has taken it) until the next two are
+  // queued, so they form the next group together.
+  std::promise<void> entered, queued;
+  std::shared_future<void> release = queued.get_future().share();
+  WriteBatch first = NewReport("first");
+  first.on_id_allocated = [&entered, release](WriteBatch&) {
+    entered.set_value();
+    release.wait();
+  };
+  std::future<Result<WriteResult>> a = store_->WriteAsync(std::move(first));
+  entered.get_future().wait();
+  std::future<Result<WriteResult>> b = store_->WriteAsync(NewReport("innocent"));
+  WriteBatch clash = NewReport("clash");
+  Participant dup = clash.report->participants[0];
+  dup.email = "other@example.org";
+  dup.token_hash = taken_hash;
+  clash.report->participants.push_back(dup);
+  std::future<Result<WriteResult>> c = store_->WriteAsync(std::move(clash));
+  queued.set_value();
+
+  Result<WriteResult> ra = a.get(), rb = b.get(), rc = c.get();
+  ASSERT_TRUE(ra.ok()) << ra.status().ToString();
+  EXPECT_EQ(ra->report_id, FormatReportId("SEC", UtcYear(kT0), 2));
+  ASSERT_FALSE(rb.ok());
+  EXPECT_EQ(rb.status().code(), Code::kUnavailable);
+  EXPECT_EQ(rb.status().message(), "the database could not store this write (nothing was stored)");
+  ASSERT_FALSE(rc.ok());
+  EXPECT_NE(rc.status().message().find("UNIQUE constraint failed"), std::string::npos)
+      << rc.status().ToString();
+
+  Result<WriteResult> after = store_->Write(NewReport("after"));
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(after->report_id, FormatReportId("SEC", UtcYear(kT0), 3));
+  std::vector<ReportSummary> all = *store_->ListReports({});
+  ASSERT_EQ(all.size(), 3u);
+  for (const ReportSummary& r : all) EXPECT_NE(r.title, "innocent");
+  EXPECT_EQ(CountRows(path_, "SELECT COUNT(*) FROM events"), 3);
+  EXPECT_EQ(CountRows(path_, "SELECT COUNT(*) FROM outbox"), 3);
+  EXPECT_EQ(CountRows(path_, "SELECT COUNT(*) FROM participants"), 3);
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
 TEST_F(StoreTest, AsyncWritesShareTheQueueAndReportTheirEventSeq) {
   std::vector<std::future<Result<WriteResult>>> pending;
   for (int i = 0; i < 5; ++i) {
@@ -188,18 +252,6 @@ TEST_F(StoreTest, AsyncWritesShareTheQueueAndReportTheirEventSeq) {
   EXPECT_EQ(latest[0].seq, 5);
   EXPECT_EQ(latest[1].seq, 4);
   EXPECT_TRUE(store_->VerifyAudit()->ok);
-}
-
-// Reads one integer with SQL on the database file.
-int64_t CountRows(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK);
-  const int64_t n = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return n;
 }
 
 TEST_F(StoreTest, SearchFindsWhatIsStillQueuedAndReindexesOnlyChangedFields) {

@@ -162,6 +162,11 @@ struct WebWrites {
   bool index_search = false;  // bring the search index up to date in this write (before a search)
   /// Sum this batch's events up per chain and actor, for SummarizeChain (view chains).
   bool summarize_events = false;
+  bool empty() const {
+    return sessions.empty() && revoke_session_hashes.empty() && revoke_sessions_of.empty() &&
+           totp.empty() && delete_totp.empty() && attachments.empty() && !reporter_prefs &&
+           !index_search && !summarize_events;
+  }
 };
 
 // --- disclose module: advisory drafts, disclosure plans, execution logs ---
@@ -207,6 +212,7 @@ struct DisclosureWrites {
   std::optional<DisclosurePlanRow> plan;
   std::vector<DisclosureStepRow> steps;
   std::vector<ScheduledMail> scheduled_outbox;
+  bool empty() const { return !advisory && !plan && steps.empty() && scheduled_outbox.empty(); }
 };
 
 // ---- mail gateway (store/sqlite_store_mail.cc) ----
@@ -300,6 +306,10 @@ struct MailWrites {
   std::vector<MailAttachment> attachments;
   std::vector<MailKey> keys;  // upserted by email
   std::vector<OutboxUpdate> outbox_updates;
+  bool empty() const {
+    return inbox.empty() && processed.empty() && message_ids.empty() && patches.empty() &&
+           attachments.empty() && keys.empty() && outbox_updates.empty();
+  }
 };
 
 // ---- patch module: series, revisions, applicability, approvals (sqlite_store_patches.cc) ----
