@@ -23,9 +23,10 @@
 
 namespace vigil {
 
-extern const char kWebMigration[];        // sqlite_store_web.cc
-extern const char kWebSearchMigration[];  // sqlite_store_web.cc
-extern const char kWebViewsMigration[];   // sqlite_store_web.cc
+extern const char kWebMigration[];             // sqlite_store_web.cc
+extern const char kWebSearchMigration[];       // sqlite_store_web.cc
+extern const char kWebViewsMigration[];        // sqlite_store_web.cc
+extern const char kWebSearchMergeMigration[];  // sqlite_store_web.cc
 
 namespace {
 
@@ -287,10 +288,22 @@ CREATE TABLE patch_approvals (
     {"mail-2", "ALTER TABLE mail_patches ADD COLUMN sender TEXT NOT NULL DEFAULT '';"},
     {"web-2", kWebSearchMigration},
     {"web-3", kWebViewsMigration},
+    {"web-4", kWebSearchMergeMigration},
 };
 
-// WAL size (in pages) that wakes the checkpoint thread.
-constexpr int kCheckpointFrames = 16000;
+// WAL checkpoints (CheckpointLoop). Frames are pages of 4 KiB.
+// New frames since the last pass that wake the checkpoint thread for a PASSIVE pass. Small
+// passes keep each database fsync short: it shares the disk with the WAL's fdatasync, on which
+// every answer waits.
+constexpr int kCheckpointFrames = 4000;
+// From this WAL size on, the WAL is started over as soon as a pass leaves at most
+// kFinishFrames behind: the writer copies those itself between two groups (a pause of a few
+// milliseconds), and its next commit restarts the WAL from the beginning of the same file.
+constexpr int kRestartFrames = 16000;
+constexpr int kFinishFrames = 300;
+// A WAL this large (readers held old snapshots for long) gets a RESTART checkpoint, which
+// waits for them and holds the writer off meanwhile.
+constexpr int kForceRestartFrames = 64 * kCheckpointFrames;
 
 const char* OutboxStateName(OutboxState s) {
   switch (s) {
@@ -331,9 +344,10 @@ Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path
     // The pages a submission touches (the tails of the tables, the interior pages, the search
     // index) stay cached from one group to the next instead of being read back from the file.
     VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA cache_size=-16384"));
-    // Under a steady flood, PASSIVE checkpoints never catch up and the WAL grows until a RESTART
-    // (about 1 GB); once it starts over, the file is cut back to this size.
-    VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_size_limit=67108864"));
+    // The WAL starts over at about kRestartFrames (64 MB). Up to this size the file is kept, so
+    // that it is rewritten in place (an fdatasync over blocks already written is cheaper than
+    // one that appends); a larger one (after a RESTART) is cut back to it.
+    VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_size_limit=100663296"));
     VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys=ON"));
   }
   return conn;
@@ -454,11 +468,15 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
       w.db(),
       [](void* arg, sqlite3*, const char*, int frames) {
         auto* self = static_cast<SqliteStore*>(arg);
+        bool wake;
         {
           std::lock_guard<std::mutex> lock(self->checkpoint_mu_);
+          // After a restart the WAL counts from 0 again.
+          if (frames < self->wal_frames_) self->checkpointed_frames_ = 0;
           self->wal_frames_ = frames;
+          wake = frames - self->checkpointed_frames_ >= kCheckpointFrames;
         }
-        if (frames >= kCheckpointFrames) self->checkpoint_cv_.notify_one();
+        if (wake) self->checkpoint_cv_.notify_one();
         return SQLITE_OK;
       },
       store.get());
@@ -528,32 +546,54 @@ Status SqliteStore::WaitDurable() {
 void SqliteStore::CheckpointLoop() {
   Result<std::unique_ptr<SqliteConnection>> conn = OpenConnection(path_, /*writer=*/true);
   if (!conn.ok()) return;  // the WAL then grows until the next open; nothing is lost
+  // A pass that does not reach the end of the WAL does not sync the database (SQLite syncs it
+  // when a pass completes, before the WAL may start over). Syncing here after every pass writes
+  // the copied pages out in small steps, off the writer's path, so that the pass that completes
+  // (FinishCheckpoint, on the writer) has only its own few pages left to sync.
+  const int db_fd = open(path_.c_str(), O_RDWR | O_CLOEXEC);
   for (;;) {
     int frames;
     bool stopping;
     {
       std::unique_lock<std::mutex> lock(checkpoint_mu_);
-      checkpoint_cv_.wait(lock,
-                          [&] { return checkpoint_stopping_ || wal_frames_ >= kCheckpointFrames; });
+      checkpoint_cv_.wait(lock, [&] {
+        return checkpoint_stopping_ || wal_frames_ - checkpointed_frames_ >= kCheckpointFrames;
+      });
       frames = wal_frames_;
       stopping = checkpoint_stopping_;
-      wal_frames_ = 0;
+      checkpointed_frames_ = wal_frames_;  // the pass below copies up to here
     }
-    // PASSIVE never blocks the writer. A WAL that keeps growing (readers holding old snapshots)
-    // gets a RESTART, which waits for readers and lets the next writer start the WAL over; at
-    // close, TRUNCATE leaves an empty WAL.
-    const int mode = stopping                           ? SQLITE_CHECKPOINT_TRUNCATE
-                     : frames >= 16 * kCheckpointFrames ? SQLITE_CHECKPOINT_RESTART
-                                                        : SQLITE_CHECKPOINT_PASSIVE;
-    // RESTART holds the writer off while it copies what is left: copy the bulk first without
-    // blocking anyone, so that the pause covers only the frames written meanwhile.
+    // PASSIVE never blocks the writer. Under a steady flood it never catches up by itself
+    // either (the writer appends while it copies): the writer finishes a small remainder (see
+    // FinishCheckpoint). A WAL that keeps growing anyway gets a RESTART, which copies the bulk
+    // first without blocking anyone. At close, TRUNCATE leaves an empty WAL.
+    const int mode = stopping                        ? SQLITE_CHECKPOINT_TRUNCATE
+                     : frames >= kForceRestartFrames ? SQLITE_CHECKPOINT_RESTART
+                                                     : SQLITE_CHECKPOINT_PASSIVE;
     if (mode == SQLITE_CHECKPOINT_RESTART) {
       sqlite3_wal_checkpoint_v2((*conn)->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
                                 nullptr);
     }
-    sqlite3_wal_checkpoint_v2((*conn)->db(), nullptr, mode, nullptr, nullptr);
-    if (stopping) return;
+    int log = 0, copied = 0;
+    const int rc = sqlite3_wal_checkpoint_v2((*conn)->db(), nullptr, mode, &log, &copied);
+    if (stopping) {
+      if (db_fd >= 0) close(db_fd);
+      return;
+    }
+    // Only an optimisation: durability of the copy rests on SQLite's own sync at completion
+    // (a pass that reaches the end of the WAL has synced the database already).
+    if (rc == SQLITE_OK && db_fd >= 0 && copied < log) (void)fdatasync(db_fd);
+    if (rc == SQLITE_OK && log >= kRestartFrames && log - copied <= kFinishFrames) {
+      finish_checkpoint_ = true;
+    }
   }
+}
+
+void SqliteStore::FinishCheckpoint() {
+  if (!finish_checkpoint_.exchange(false)) return;
+  // Between two groups nothing else writes, so this pass copies up to the last commit (unless
+  // a reader still holds an older snapshot) and the next commit starts the WAL over.
+  sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
 }
 
 Result<WriteResult> SqliteStore::Write(WriteBatch batch) {
@@ -659,6 +699,7 @@ void SqliteStore::WriterLoop() {
     }
     group.clear();
     if (tx.ok()) search_backlog_ = true;  // an idle writer looks for rows left over
+    FinishCheckpoint();
   }
 }
 

@@ -104,6 +104,7 @@ class SqliteStore final : public Store {
   void IndexSearchBacklog();                      // on writer_thread_, outside a transaction
   Result<int> IndexPendingSearchRows(int limit);  // inside a transaction; returns rows indexed
   static constexpr int kSearchRowsPerPass = 128;
+  static constexpr int kSearchMergePages = 32;  // FTS5 merge work per pass, in pages
 
   const std::string path_;
   std::unique_ptr<SqliteConnection> writer_;  // used by writer_thread_ only
@@ -120,8 +121,13 @@ class SqliteStore final : public Store {
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   int wal_frames_ = 0;                // guarded by checkpoint_mu_; set by the writer's WAL hook
+  int checkpointed_frames_ = 0;       // guarded by checkpoint_mu_: WAL size at the last pass
   bool checkpoint_stopping_ = false;  // guarded by checkpoint_mu_
   std::thread checkpoint_thread_;
+  // Set by the checkpoint thread when a pass left little behind in a large WAL: the writer then
+  // copies the rest itself between two groups, so that the WAL starts over.
+  std::atomic<bool> finish_checkpoint_{false};
+  void FinishCheckpoint();  // on writer_thread_, between groups
 
   // Durability is pipelined: the writer commits a group without syncing (synchronous=NORMAL)
   // and goes on with the next one while this thread fdatasyncs the WAL (wal_fd_, the same file

@@ -135,6 +135,17 @@ INSERT INTO chain_activity (chain, actor, events, first_at, last_at, first_seq, 
   WHERE chain LIKE '%/views' GROUP BY chain, actor;
 )sql";
 
+// FTS5 writes a new segment at every commit that indexed something and merges segments itself
+// in bursts: every 64 leaf pages written, 64 pages per level of the index at once. Under a flood
+// of submissions that is a 10 to 20 ms pause of the writer thread every few dozen commits, which
+// every queued write waits out. Automatic merging is off; each indexing pass merges up to
+// kSearchMergePages pages instead (only levels with enough segments, continuing a merge already
+// started). FTS5's crisis merge (16 segments on one level) still bounds the index if the passes
+// ever fall behind.
+extern const char kWebSearchMergeMigration[] = R"sql(
+INSERT INTO report_search (report_search, rank) VALUES ('automerge', 0);
+)sql";
+
 Result<int> SqliteStore::IndexPendingSearchRows(int limit) {
   SqliteConnection& w = *writer_;
   struct Pending {
@@ -188,6 +199,9 @@ Result<int> SqliteStore::IndexPendingSearchRows(int limit) {
   }
   Query done(w, "DELETE FROM search_pending WHERE id <= ?");
   VIGIL_RETURN_IF_ERROR(done.Bind(1, rows.back().id).Run());
+  // Merge the index's segments a bounded step at a time (see kWebSearchMergeMigration).
+  Query merge(w, "INSERT INTO report_search (report_search, rank) VALUES ('merge', ?)");
+  VIGIL_RETURN_IF_ERROR(merge.Bind(1, int64_t{kSearchMergePages}).Run());
   return static_cast<int>(rows.size());
 }
 
