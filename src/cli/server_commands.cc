@@ -158,7 +158,7 @@ void Serve(CliContext& ctx, int port_override) {
   ServerOptions opts;
   opts.address = c.listen_address;
   opts.port = port_override >= 0 ? static_cast<uint16_t>(port_override) : c.listen_port;
-  opts.io_threads = c.io_threads;
+  opts.io_threads = c.IoThreads();
   opts.worker_threads = c.worker_threads;
   opts.max_connections = c.max_connections;
   opts.idle_timeout_seconds = c.idle_timeout_seconds;

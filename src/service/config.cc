@@ -1,5 +1,8 @@
 #include "service/config.h"
 
+#include <algorithm>
+#include <thread>
+
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -235,6 +238,12 @@ Status LoadMailSection(const Table& root, const std::string& file, Config* c) {
 
 }  // namespace
 
+int Config::IoThreads() const {
+  if (io_threads > 0) return io_threads;
+  const int cpus = static_cast<int>(std::thread::hardware_concurrency());
+  return std::max(1, cpus - 1);
+}
+
 Result<Config> LoadConfig(const std::string& path) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
@@ -299,7 +308,7 @@ Result<Config> LoadConfig(const std::string& path) {
   server.Get("submit_per_minute", &rate);
   VIGIL_RETURN_IF_ERROR(server.Finish());
   if (port < 0 || port > 65535) return server.Fail("port", "must be 0 to 65535");
-  if (io < 1 || io > 64) return server.Fail("io_threads", "must be 1 to 64");
+  if (io < 0 || io > 64) return server.Fail("io_threads", "must be 0 to 64");
   if (workers < 1 || workers > 1024) return server.Fail("worker_threads", "must be 1 to 1024");
   if (conns < 1 || conns > 100000) return server.Fail("max_connections", "must be 1 to 100000");
   if (idle < 1 || idle > 3600) return server.Fail("idle_timeout_seconds", "must be 1 to 3600");
@@ -456,8 +465,9 @@ port = )"
       << port << R"(
 # The URL users reach Vigil at (used in links); default http://<address>:<port>.
 # public_url = "https://security.example.org"
-# Threads doing network I/O, and threads running requests (they wait on the disk).
-io_threads = 2
+# Threads doing network I/O (0 = one less than the CPUs, at least 1: the store's single
+# writer thread keeps a CPU of its own), and threads running requests (they wait on the disk).
+io_threads = 0
 worker_threads = 32
 # Limits on untrusted clients.
 max_connections = 1024

@@ -56,7 +56,9 @@ struct Config {
   std::string listen_address = "127.0.0.1";
   uint16_t listen_port = 8080;
   std::string public_url;  // defaults to http://<listen>
-  int io_threads = 2;
+  /// 0 = one less than the CPUs, at least 1 (IoThreads()): the store's writer thread keeps a
+  /// CPU of its own.
+  int io_threads = 0;
   int worker_threads = 32;
   int max_connections = 1024;
   int idle_timeout_seconds = 30;
@@ -112,6 +114,8 @@ struct Config {
 
   std::string DatabasePath() const { return data_dir + "/vigil.db"; }
   std::string ProjectKeyPath() const { return data_dir + "/openpgp-secret.asc"; }
+  /// io_threads, with 0 resolved for this machine.
+  int IoThreads() const;
 };
 
 /// Reads PATH. Unknown keys, wrong types and out-of-range values are errors naming the key:

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace vigil {
 namespace {
@@ -31,6 +33,12 @@ TEST_F(ConfigTest, DefaultFileLoadsWithDefaults) {
   EXPECT_EQ(c->listen_port, 8080);
   EXPECT_EQ(c->data_dir, std::filesystem::path(dir_ + "/data").lexically_normal().string());
   EXPECT_EQ(c->public_url, "http://127.0.0.1:8080");
+  // Network threads: one less than the CPUs, at least one.
+  EXPECT_EQ(c->io_threads, 0);
+  EXPECT_EQ(c->IoThreads(), std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1));
+  Result<Config> three = Load("[server]\nio_threads = 3\n");
+  ASSERT_TRUE(three.ok()) << three.status().ToString();
+  EXPECT_EQ(three->IoThreads(), 3);
 }
 
 TEST_F(ConfigTest, ExactErrors) {
@@ -43,6 +51,8 @@ TEST_F(ConfigTest, ExactErrors) {
   EXPECT_EQ(Load("[project]\nid_prefix = \"sec\"\n").status().message(),
             "vigil.toml: project.id_prefix: id prefix \"sec\" must be 1 to 16 upper-case letters "
             "and digits, starting with a letter");
+  EXPECT_EQ(Load("[server]\nio_threads = -1\n").status().message(),
+            "vigil.toml: server.io_threads: must be 0 to 64");
   EXPECT_EQ(Load("[embargo]\ncap_days = 0\n").status().message(),
             "vigil.toml: embargo.cap_days: must be 1 to 365");
   EXPECT_EQ(Load("[project]\nround_robin = true\n").status().message(),
