@@ -10,6 +10,7 @@ packages=(
   libcli11-dev libtoml11-dev libspdlog-dev libfmt-dev
   libgmime-3.0-dev libpq-dev libcurl4-openssl-dev
   libcmark-gfm-dev libcmark-gfm-extensions-dev librnp-dev libkainjow-mustache-dev
+  libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema
 )
