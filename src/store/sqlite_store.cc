@@ -291,20 +291,6 @@ CREATE TABLE patch_approvals (
     {"web-4", kWebSearchMergeMigration},
 };
 
-// WAL checkpoints (CheckpointLoop). Frames are pages of 4 KiB.
-// New frames since the last pass that wake the checkpoint thread for a PASSIVE pass. Small
-// passes keep each database fsync short: it shares the disk with the WAL's fdatasync, on which
-// every answer waits.
-constexpr int kCheckpointFrames = 4000;
-// From this WAL size on, the WAL is started over as soon as a pass leaves at most
-// kFinishFrames behind: the writer copies those itself between two groups (a pause of a few
-// milliseconds), and its next commit restarts the WAL from the beginning of the same file.
-constexpr int kRestartFrames = 16000;
-constexpr int kFinishFrames = 300;
-// A WAL this large (readers held old snapshots for long) gets a RESTART checkpoint, which
-// waits for them and holds the writer off meanwhile.
-constexpr int kForceRestartFrames = 64 * kCheckpointFrames;
-
 const char* OutboxStateName(OutboxState s) {
   switch (s) {
     case OutboxState::kPending:
@@ -344,7 +330,8 @@ Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path
     // The pages a submission touches (the tails of the tables, the interior pages, the search
     // index) stay cached from one group to the next instead of being read back from the file.
     VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA cache_size=-16384"));
-    // The WAL starts over at about kRestartFrames (64 MB). Up to this size the file is kept, so
+    // The WAL starts over at about CheckpointPolicy::restart_frames (64 MB). Up to this size the
+    // file is kept, so
     // that it is rewritten in place (an fdatasync over blocks already written is cheaper than
     // one that appends); a larger one (after a RESTART) is cut back to it.
     VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_size_limit=100663296"));
@@ -433,8 +420,10 @@ Result<std::unique_ptr<SqliteConnection>> SqliteStore::OpenReader() {
   return OpenConnection(path_, /*writer=*/false);
 }
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
+                                                       CheckpointPolicy checkpoints) {
   std::unique_ptr<SqliteStore> store(new SqliteStore(path));
+  store->checkpoints_ = checkpoints;
   const mode_t old_mask = umask(077);  // the database holds embargoed reports: owner only
   Result<std::unique_ptr<SqliteConnection>> writer = OpenConnection(path, /*writer=*/true);
   umask(old_mask);
@@ -474,7 +463,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
           // After a restart the WAL counts from 0 again.
           if (frames < self->wal_frames_) self->checkpointed_frames_ = 0;
           self->wal_frames_ = frames;
-          wake = frames - self->checkpointed_frames_ >= kCheckpointFrames;
+          wake = frames - self->checkpointed_frames_ >= self->checkpoints_.pass_frames;
         }
         if (wake) self->checkpoint_cv_.notify_one();
         return SQLITE_OK;
@@ -557,7 +546,8 @@ void SqliteStore::CheckpointLoop() {
     {
       std::unique_lock<std::mutex> lock(checkpoint_mu_);
       checkpoint_cv_.wait(lock, [&] {
-        return checkpoint_stopping_ || wal_frames_ - checkpointed_frames_ >= kCheckpointFrames;
+        return checkpoint_stopping_ ||
+               wal_frames_ - checkpointed_frames_ >= checkpoints_.pass_frames;
       });
       frames = wal_frames_;
       stopping = checkpoint_stopping_;
@@ -567,9 +557,9 @@ void SqliteStore::CheckpointLoop() {
     // either (the writer appends while it copies): the writer finishes a small remainder (see
     // FinishCheckpoint). A WAL that keeps growing anyway gets a RESTART, which copies the bulk
     // first without blocking anyone. At close, TRUNCATE leaves an empty WAL.
-    const int mode = stopping                        ? SQLITE_CHECKPOINT_TRUNCATE
-                     : frames >= kForceRestartFrames ? SQLITE_CHECKPOINT_RESTART
-                                                     : SQLITE_CHECKPOINT_PASSIVE;
+    const int mode = stopping                                      ? SQLITE_CHECKPOINT_TRUNCATE
+                     : frames >= checkpoints_.force_restart_frames ? SQLITE_CHECKPOINT_RESTART
+                                                                   : SQLITE_CHECKPOINT_PASSIVE;
     if (mode == SQLITE_CHECKPOINT_RESTART) {
       sqlite3_wal_checkpoint_v2((*conn)->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
                                 nullptr);
@@ -583,7 +573,8 @@ void SqliteStore::CheckpointLoop() {
     // Only an optimisation: durability of the copy rests on SQLite's own sync at completion
     // (a pass that reaches the end of the WAL has synced the database already).
     if (rc == SQLITE_OK && db_fd >= 0 && copied < log) (void)fdatasync(db_fd);
-    if (rc == SQLITE_OK && log >= kRestartFrames && log - copied <= kFinishFrames) {
+    if (rc == SQLITE_OK && log >= checkpoints_.restart_frames &&
+        log - copied <= checkpoints_.finish_frames) {
       finish_checkpoint_ = true;
     }
   }

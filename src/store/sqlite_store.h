@@ -20,11 +20,29 @@ namespace vigil {
 
 class SqliteConnection;
 
+/// When the WAL is copied back into the database, in WAL frames (pages of 4 KiB). The defaults
+/// are what a server uses; tests make them small.
+struct CheckpointPolicy {
+  /// New frames since the last pass that wake the checkpoint thread for a PASSIVE pass. Small
+  /// passes keep each database fsync short: it shares the disk with the WAL's fdatasync, on
+  /// which every answer waits.
+  int pass_frames = 4000;
+  /// From this WAL size on, the WAL starts over as soon as a pass leaves at most finish_frames
+  /// behind: the writer copies those itself between two groups (a pause of a few milliseconds),
+  /// and its next commit restarts the WAL from the beginning of the same file.
+  int restart_frames = 16000;
+  int finish_frames = 300;
+  /// A WAL this large (readers held old snapshots for long) gets a RESTART checkpoint, which
+  /// waits for them and holds the writer off meanwhile.
+  int force_restart_frames = 256000;
+};
+
 class SqliteStore final : public Store {
  public:
   /// Opens (creating if needed) the database at PATH and applies pending migrations.
   /// Errors: kUnavailable with SQLite's message when the file cannot be opened or migrated.
-  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                   CheckpointPolicy checkpoints = {});
   ~SqliteStore() override;  // drains the write queue, then stops the writer thread
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
@@ -120,6 +138,7 @@ class SqliteStore final : public Store {
   // them (the writer's automatic checkpoints are off).
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
+  CheckpointPolicy checkpoints_;
   int wal_frames_ = 0;                // guarded by checkpoint_mu_; set by the writer's WAL hook
   int checkpointed_frames_ = 0;       // guarded by checkpoint_mu_: WAL size at the last pass
   bool checkpoint_stopping_ = false;  // guarded by checkpoint_mu_
