@@ -29,6 +29,8 @@ bool IsLowerHex(std::string_view s) {
 
 std::string NewToken(std::string_view prefix) {
   InitCrypto();
+  // The system clock, not the domain Clock: the selector only orders the stored forms (tests
+  // that fake the time still get tokens made now).
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();

@@ -330,10 +330,9 @@ Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path
     // The pages a submission touches (the tails of the tables, the interior pages, the search
     // index) stay cached from one group to the next instead of being read back from the file.
     VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA cache_size=-16384"));
-    // The WAL starts over at about CheckpointPolicy::restart_frames (64 MB). Up to this size the
-    // file is kept, so
-    // that it is rewritten in place (an fdatasync over blocks already written is cheaper than
-    // one that appends); a larger one (after a RESTART) is cut back to it.
+    // The WAL starts over at about CheckpointPolicy::restart_frames (64 MB). Up to this size
+    // the file is kept, so that it is rewritten in place (an fdatasync over blocks already
+    // written is cheaper than one that appends); a larger one (after a RESTART) is cut back.
     VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_size_limit=100663296"));
     VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys=ON"));
   }
@@ -536,10 +535,17 @@ void SqliteStore::CheckpointLoop() {
   Result<std::unique_ptr<SqliteConnection>> conn = OpenConnection(path_, /*writer=*/true);
   if (!conn.ok()) return;  // the WAL then grows until the next open; nothing is lost
   // A pass that does not reach the end of the WAL does not sync the database (SQLite syncs it
-  // when a pass completes, before the WAL may start over). Syncing here after every pass writes
+  // when a pass completes, before the WAL may start over). Syncing here after such a pass writes
   // the copied pages out in small steps, off the writer's path, so that the pass that completes
-  // (FinishCheckpoint, on the writer) has only its own few pages left to sync.
-  const int db_fd = open(path_.c_str(), O_RDWR | O_CLOEXEC);
+  // (FinishCheckpoint, on the writer) has only its own few pages left to sync. Through SQLite's
+  // own file: a second descriptor of the database, once closed, would drop the process's POSIX
+  // locks on it.
+  sqlite3_file* db_file = nullptr;
+  if (sqlite3_file_control((*conn)->db(), "main", SQLITE_FCNTL_FILE_POINTER, &db_file) !=
+          SQLITE_OK ||
+      !db_file || !db_file->pMethods) {
+    db_file = nullptr;
+  }
   for (;;) {
     int frames;
     bool stopping;
@@ -566,15 +572,19 @@ void SqliteStore::CheckpointLoop() {
     }
     int log = 0, copied = 0;
     const int rc = sqlite3_wal_checkpoint_v2((*conn)->db(), nullptr, mode, &log, &copied);
-    if (stopping) {
-      if (db_fd >= 0) close(db_fd);
-      return;
+    if (stopping) return;
+    if (rc != SQLITE_OK) continue;
+    // The pass copied what the WAL held when it started; the writer went on appending.
+    int now;
+    {
+      std::lock_guard<std::mutex> lock(checkpoint_mu_);
+      now = wal_frames_;
     }
-    // Only an optimisation: durability of the copy rests on SQLite's own sync at completion
-    // (a pass that reaches the end of the WAL has synced the database already).
-    if (rc == SQLITE_OK && db_fd >= 0 && copied < log) (void)fdatasync(db_fd);
-    if (rc == SQLITE_OK && log >= checkpoints_.restart_frames &&
-        log - copied <= checkpoints_.finish_frames) {
+    // Only an optimisation: durability of the copy rests on SQLite's own sync at completion.
+    if (db_file && copied < now) {
+      (void)db_file->pMethods->xSync(db_file, SQLITE_SYNC_NORMAL | SQLITE_SYNC_DATAONLY);
+    }
+    if (now >= checkpoints_.restart_frames && now - copied <= checkpoints_.finish_frames) {
       finish_checkpoint_ = true;
     }
   }
@@ -583,8 +593,12 @@ void SqliteStore::CheckpointLoop() {
 void SqliteStore::FinishCheckpoint() {
   if (!finish_checkpoint_.exchange(false)) return;
   // Between two groups nothing else writes, so this pass copies up to the last commit (unless
-  // a reader still holds an older snapshot) and the next commit starts the WAL over.
-  sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  // a reader still holds an older snapshot) and the next commit starts the WAL over. While the
+  // checkpoint thread is in a pass of its own, this one is refused: try after the next group.
+  if (sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                nullptr) == SQLITE_BUSY) {
+    finish_checkpoint_ = true;
+  }
 }
 
 Result<WriteResult> SqliteStore::Write(WriteBatch batch) {
@@ -642,24 +656,27 @@ void SqliteStore::WriterLoop() {
     }
     SqliteConnection& w = *writer_;
     Status tx = w.Run("BEGIN IMMEDIATE");
-    // A batch that fails after writing without a savepoint (a storage error: OnlyAddsAReport)
-    // takes the group's transaction with it.
-    std::optional<size_t> unguarded_failure;
+    // A batch that fails after writing without a savepoint (OnlyAddsAReport), or whose failure
+    // made SQLite roll the whole transaction back itself (SQLITE_FULL, IOERR, NOMEM), takes the
+    // group's transaction with it.
+    std::optional<size_t> group_failure;
     if (tx.ok()) {
-      for (size_t i = 0; i < group.size() && !unguarded_failure; ++i) {
+      for (size_t i = 0; i < group.size() && !group_failure; ++i) {
         BatchScope scope = BatchScope::kNoWrites;
         Result<WriteResult> r = ApplyBatch(group[i]->batch, scope);
-        if (scope == BatchScope::kSavepoint) {
+        if (!r.ok() && (scope == BatchScope::kUnguarded || sqlite3_get_autocommit(w.db()) != 0)) {
+          group_failure = i;
+        } else if (scope == BatchScope::kSavepoint) {
           if (!r.ok()) (void)w.Run("ROLLBACK TO batch");
           (void)w.Run("RELEASE batch");
-        } else if (scope == BatchScope::kUnguarded && !r.ok()) {
-          unguarded_failure = i;
         }
         group[i]->result = std::move(r);
       }
-      if (unguarded_failure) {
-        (void)w.Run("ROLLBACK");
-        tx = Status::Unavailable("the database could not store this write (nothing was stored)");
+      if (group_failure) {
+        if (sqlite3_get_autocommit(w.db()) == 0) (void)w.Run("ROLLBACK");
+        tx = Status::Unavailable(
+            "the database could not store this write: another write of the same commit failed "
+            "(nothing was stored); try again");
       } else {
         // The search rows the group queued, and as many of an older backlog, ride on the
         // group's commit: one commit per round instead of a second one for the index. A
@@ -684,7 +701,7 @@ void SqliteStore::WriterLoop() {
     } else {
       for (size_t i = 0; i < group.size(); ++i) {
         // The batch that failed keeps its own error; the others get the group's.
-        const bool own = tx.ok() || (unguarded_failure && *unguarded_failure == i);
+        const bool own = tx.ok() || (group_failure && *group_failure == i);
         group[i]->Finish(own ? std::move(*group[i]->result) : Result<WriteResult>(tx));
       }
     }
@@ -698,10 +715,12 @@ namespace {
 
 // A batch that only adds a new report, with its events, participants, thread messages and
 // outbox rows, has no check that can refuse it once it starts writing (its id, turn and
-// callback come first): only a storage error can fail it then. Such a batch runs without a
-// savepoint of its own, which would copy every page it touches into a statement journal, and a
-// failure rolls back its whole group instead (every write in it gets an error; none was
-// acknowledged). A submission is such a batch.
+// callback come first): only a storage error or a broken constraint (a bug, or a token hash
+// that is already taken) can fail it then. Such a batch runs without a savepoint of its own,
+// which would copy every page it touches into a statement journal, and a failure rolls back its
+// whole group instead (every write in it gets an error; none was acknowledged). A submission
+// through the JSON API is such a batch (the web form's and mail's also write reporter
+// preferences or mail rows, and keep the savepoint).
 bool OnlyAddsAReport(const WriteBatch& b) {
   return b.report && b.expected_version == 0 && !b.counter && b.accounts.empty() &&
          b.tokens.empty() && b.revoke_token_hashes.empty() && b.disclosure.empty() &&

@@ -209,7 +209,9 @@ TEST_F(StoreTest, AFailedNewReportRollsBackItsWholeGroupAndNothingElse) {
   EXPECT_EQ(ra->report_id, FormatReportId("SEC", UtcYear(kT0), 2));
   ASSERT_FALSE(rb.ok());
   EXPECT_EQ(rb.status().code(), Code::kUnavailable);
-  EXPECT_EQ(rb.status().message(), "the database could not store this write (nothing was stored)");
+  EXPECT_EQ(rb.status().message(),
+            "the database could not store this write: another write of the same commit failed "
+            "(nothing was stored); try again");
   ASSERT_FALSE(rc.ok());
   EXPECT_NE(rc.status().message().find("UNIQUE constraint failed"), std::string::npos)
       << rc.status().ToString();

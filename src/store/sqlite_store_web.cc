@@ -199,9 +199,12 @@ Result<int> SqliteStore::IndexPendingSearchRows(int limit) {
   }
   Query done(w, "DELETE FROM search_pending WHERE id <= ?");
   VIGIL_RETURN_IF_ERROR(done.Bind(1, rows.back().id).Run());
-  // Merge the index's segments a bounded step at a time (see kWebSearchMergeMigration).
-  Query merge(w, "INSERT INTO report_search (report_search, rank) VALUES ('merge', ?)");
-  VIGIL_RETURN_IF_ERROR(merge.Bind(1, int64_t{kSearchMergePages}).Run());
+  // Merge the index's segments a bounded step at a time (see kWebSearchMergeMigration); not in
+  // the pass a search waits for (LIMIT < 0), which is part of someone's write.
+  if (limit >= 0) {
+    Query merge(w, "INSERT INTO report_search (report_search, rank) VALUES ('merge', ?)");
+    VIGIL_RETURN_IF_ERROR(merge.Bind(1, int64_t{kSearchMergePages}).Run());
+  }
   return static_cast<int>(rows.size());
 }
 
