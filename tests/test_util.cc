@@ -1,6 +1,7 @@
 #include "test_util.h"
 
 #include <arpa/inet.h>
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -10,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <cstring>
 #include <filesystem>
@@ -246,10 +248,14 @@ std::string JsonField(const std::string& json, const std::string& key) {
 }
 
 bool WaitUntil(const std::function<bool()>& done, int seconds) {
+  // What is waited on is another process (a server, a mail delivery): it has nothing to block
+  // on, so it is polled, first every millisecond, backing off to 50 ms, until the deadline.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  auto pause = std::chrono::milliseconds(1);
   while (std::chrono::steady_clock::now() < deadline) {
     if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
   }
   return done();
 }
