@@ -456,6 +456,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
       w.db(),
       [](void* arg, sqlite3*, const char*, int frames) {
         auto* self = static_cast<SqliteStore*>(arg);
+        if (self->restart_expected_from_ > 0) {
+          if (frames > self->restart_expected_from_) self->finish_checkpoint_ = true;
+          self->restart_expected_from_ = 0;
+        }
         bool wake;
         {
           std::lock_guard<std::mutex> lock(self->checkpoint_mu_);
@@ -584,9 +588,10 @@ void SqliteStore::CheckpointLoop() {
     if (db_file && copied < now) {
       (void)db_file->pMethods->xSync(db_file, SQLITE_SYNC_NORMAL | SQLITE_SYNC_DATAONLY);
     }
-    if (now >= checkpoints_.restart_frames && now - copied <= checkpoints_.finish_frames) {
-      finish_checkpoint_ = true;
-    }
+    const bool finish =
+        now >= checkpoints_.restart_frames && now - copied <= checkpoints_.finish_frames;
+    if (finish) finish_checkpoint_ = true;
+    if (checkpoints_.after_pass) checkpoints_.after_pass(finish);
   }
 }
 
@@ -595,9 +600,15 @@ void SqliteStore::FinishCheckpoint() {
   // Between two groups nothing else writes, so this pass copies up to the last commit (unless
   // a reader still holds an older snapshot) and the next commit starts the WAL over. While the
   // checkpoint thread is in a pass of its own, this one is refused: try after the next group.
-  if (sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                                nullptr) == SQLITE_BUSY) {
+  int log = 0, copied = 0;
+  const int rc =
+      sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  if (rc == SQLITE_BUSY) {
     finish_checkpoint_ = true;
+  } else if (rc == SQLITE_OK && copied == log) {
+    // The next commit starts over unless a lock was held at that moment (the checkpoint thread
+    // or a reader): the WAL hook then asks for another try.
+    restart_expected_from_ = log;
   }
 }
 

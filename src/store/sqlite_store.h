@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -35,6 +36,9 @@ struct CheckpointPolicy {
   /// A WAL this large (readers held old snapshots for long) gets a RESTART checkpoint, which
   /// waits for them and holds the writer off meanwhile.
   int force_restart_frames = 256000;
+  /// Called on the checkpoint thread after each pass, with whether it asked the writer to
+  /// finish (a test's window into the thread; empty in a server).
+  std::function<void(bool finish_requested)> after_pass;
 };
 
 class SqliteStore final : public Store {
@@ -147,6 +151,9 @@ class SqliteStore final : public Store {
   // copies the rest itself between two groups, so that the WAL starts over.
   std::atomic<bool> finish_checkpoint_{false};
   void FinishCheckpoint();  // on writer_thread_, between groups
+  // Writer thread only (FinishCheckpoint and the WAL hook): the WAL size a complete finishing
+  // pass left; the next commit should find the WAL started over (0 = nothing expected).
+  int restart_expected_from_ = 0;
 
   // Durability is pipelined: the writer commits a group without syncing (synchronous=NORMAL)
   // and goes on with the next one while this thread fdatasyncs the WAL (wal_fd_, the same file

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <future>
 #include <mutex>
@@ -232,31 +233,54 @@ TEST_F(StoreTest, AFailedNewReportRollsBackItsWholeGroupAndNothingElse) {
 // by themselves (the writer appends while they copy). The writer finishes the small remainder
 // between two groups and the WAL starts over in the same file, instead of growing with every
 // write until a RESTART holds all writes off. (Small thresholds, so that a few thousand writes
-// go through many restarts.)
+// go through many restarts. Every 1,000th write holds the writer, still mid-flood, until the
+// checkpoint thread has asked it to finish at least once since the last such write, so that the
+// test does not depend on how the two threads are scheduled.)
 TEST_F(StoreTest, TheWalStartsOverUnderAFloodOfWrites) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int finish_requests = 0;  // guarded by mu
   store_.reset();
   CheckpointPolicy small;
-  small.pass_frames = 40;
+  small.pass_frames = 1;
   small.restart_frames = 160;
   small.finish_frames = 40;
+  small.after_pass = [&](bool finish_requested) {
+    if (!finish_requested) return;
+    std::lock_guard<std::mutex> lock(mu);
+    ++finish_requests;
+    cv.notify_all();
+  };
   Open(small);
   constexpr int kWrites = 12000;
   std::atomic<int> failed{0};
+  std::atomic<bool> held_too_long{false};
   std::promise<void> last;
+  int seen = 0;  // writer thread only (inside on_id_allocated)
   // Queued all at once: the writer goes from one group to the next without a pause.
   for (int i = 0; i < kWrites; ++i) {
-    store_->WriteThen(NewReport("flood " + std::to_string(i)), [&, i](Result<WriteResult> w) {
+    WriteBatch b = NewReport("flood " + std::to_string(i));
+    if (i % 1000 == 999) {
+      b.on_id_allocated = [&](WriteBatch&) {
+        std::unique_lock<std::mutex> lock(mu);
+        if (!cv.wait_for(lock, std::chrono::seconds(30), [&] { return finish_requests > seen; })) {
+          held_too_long = true;
+        }
+        seen = finish_requests;
+      };
+    }
+    store_->WriteThen(std::move(b), [&, i](Result<WriteResult> w) {
       if (!w.ok()) ++failed;
       if (i == kWrites - 1) last.set_value();  // answered in order: the last one is last
     });
   }
   last.get_future().wait();
   EXPECT_EQ(failed, 0);
+  EXPECT_FALSE(held_too_long) << "the checkpoint thread never asked the writer to finish";
   const int64_t frames =
       static_cast<int64_t>(std::filesystem::file_size(path_ + "-wal")) / (4096 + 24);
   // These writes take about 10,400 frames (measured): a WAL that never started over holds them
-  // all. Starting over, its file stays at about 2,000 (groups of up to 256 writes between
-  // restarts).
+  // all. Starting over at least every 1,000 writes (about 900 frames), it stays far smaller.
   EXPECT_LT(frames, 5000) << "the WAL did not start over";
   EXPECT_EQ(store_->ListReports({.limit = 0})->size(), size_t{kWrites});
   EXPECT_TRUE(store_->VerifyAudit()->ok);
