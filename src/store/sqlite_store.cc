@@ -551,7 +551,7 @@ void SqliteStore::CheckpointLoop() {
     db_file = nullptr;
   }
   for (;;) {
-    int frames;
+    int frames, before;
     bool stopping;
     {
       std::unique_lock<std::mutex> lock(checkpoint_mu_);
@@ -561,6 +561,7 @@ void SqliteStore::CheckpointLoop() {
       });
       frames = wal_frames_;
       stopping = checkpoint_stopping_;
+      before = checkpointed_frames_;
       checkpointed_frames_ = wal_frames_;  // the pass below copies up to here
     }
     // PASSIVE never blocks the writer. Under a steady flood it never catches up by itself
@@ -577,6 +578,13 @@ void SqliteStore::CheckpointLoop() {
     int log = 0, copied = 0;
     const int rc = sqlite3_wal_checkpoint_v2((*conn)->db(), nullptr, mode, &log, &copied);
     if (stopping) return;
+    if (rc == SQLITE_BUSY) {
+      // The writer's finishing pass holds the checkpoint for a moment: this pass is still owed
+      // (the writer may be waiting on nothing but it), so it is tried again at once.
+      std::lock_guard<std::mutex> lock(checkpoint_mu_);
+      if (checkpointed_frames_ == frames) checkpointed_frames_ = before;
+      continue;
+    }
     if (rc != SQLITE_OK) continue;
     // The pass copied what the WAL held when it started; the writer went on appending.
     int now;
