@@ -1,6 +1,18 @@
 #!/usr/bin/env bash
 # Installs every Debian package Vigil needs to build, run and test. Idempotent: a package already
-# installed is left alone, and `apt-get update` runs only when something is missing.
+# installed (or provided by an installed package) is left alone, and `apt-get update` runs only
+# when something is missing.
+#
+#   scripts/install-deps.sh                     what building and running Vigil needs
+#   VIGIL_TEST_DEPS=1 scripts/install-deps.sh   also what every test needs
+#   VIGIL_CI_DEPS=1 scripts/install-deps.sh     also what CI's extra builds need (clang)
+#   scripts/install-deps.sh --print             prints the package names it would ensure, one a
+#                                               line (the same variables apply); installs nothing
+#
+# Every program and library a test uses comes from here: the tests call Debian's own interpreters
+# (/usr/bin/python3, /usr/bin/node), never whatever another one first on the PATH holds.
+# tests/install_deps_guard.py checks that every header the build read and every shared library
+# the binaries link belongs to a package this list installs or pulls in.
 set -euo pipefail
 
 packages=(
@@ -10,21 +22,40 @@ packages=(
   libcli11-dev libtoml11-dev libspdlog-dev libfmt-dev
   libgmime-3.0-dev libpq-dev libcurl4-openssl-dev
   libcmark-gfm-dev libcmark-gfm-extensions-dev librnp-dev libkainjow-mustache-dev
-  libgoogle-perftools-dev
+  libgoogle-perftools-dev libqrencode-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-jsonschema
 )
 if [[ "${VIGIL_TEST_DEPS:-0}" == 1 ]]; then
-  # Browser tests (chromium); mail gateway tests: real clients (swaks, git send-email), gpg,
-  # Postfix's smtp-sink/smtp-source.
-  packages+=(git sqlite3 chromium swaks gnupg git-email libmailtools-perl postfix)
+  # Schema checks of advisories (Debian's python3 and python3-jsonschema 4.10); the install guard
+  # (dpkg, ldd from libc-bin); browser tests (chromium driven by playwright-core from npm, run by
+  # Debian's nodejs); mail gateway tests: real clients (swaks, git send-email), gpg, Postfix's
+  # smtp-sink/smtp-source.
+  packages+=(python3 python3-jsonschema libc-bin
+    chromium nodejs npm swaks gnupg git-email libmailtools-perl postfix)
 fi
+if [[ "${VIGIL_CI_DEPS:-0}" == 1 ]]; then
+  # CI also compiles Vigil with Debian's clang (a Release build, compile only).
+  packages+=(clang)
+fi
+
+if [[ "${1:-}" == --print ]]; then
+  printf '%s\n' "${packages[@]}" | sort -u
+  exit 0
+fi
+
+# Packages installed, and the names they provide (a nodejs from elsewhere provides npm).
+declare -A have=()
+while read -r status name provides; do
+  [[ $status == ii ]] || continue
+  have[$name]=1
+  for p in ${provides//,/ }; do
+    [[ $p == \(* || $p == *\) || $p == = ]] || have[$p]=1
+  done
+done < <(dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Provides}\n' 2>/dev/null)
 
 missing=()
 for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-    missing+=("$p")
-  fi
+  [[ -n ${have[$p]:-} ]] || missing+=("$p")
 done
 if ((${#missing[@]})); then
   sudo=""

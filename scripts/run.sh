@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 bash scripts/install-deps.sh
-bash scripts/build.sh
+bash scripts/build.sh --programs
 project=${VIGIL_PROJECT:-$root/vigil-project}
 port=${VIGIL_PORT:-8080}
 "$root/build/vigil" init --dir "$project" --port "$port"
@@ -27,4 +27,4 @@ Log in: the first admin's email, password and API token are in
 Configuration (every key documented): $project/vigil.toml
 
 TXT
-exec "$root/build/vigil" -c "$project/vigil.toml" serve
+exec "$root/build/vigil" -c "$project/vigil.toml" serve --port "$port"

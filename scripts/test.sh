@@ -4,8 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VIGIL_TEST_DEPS=1 bash scripts/install-deps.sh
-bash scripts/build.sh -DVIGIL_TESTS=ON
+# Warnings are errors on Vigil's own code here (a user's build only warns).
+bash scripts/build.sh -DVIGIL_TESTS=ON -DVIGIL_WERROR=ON
 cd build
+# Tests run with Debian's programs only (python3, node, git, gpg, ...), never with another
+# interpreter or tool that happens to be first on this machine's PATH.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 # A test that fails is run once more before the run fails: the suite drives real external
 # programs (gpg, chromium, git) under parallel load, and a slow start must not sink a run.
 # Every retry is printed in the log.

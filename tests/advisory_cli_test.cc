@@ -49,7 +49,7 @@ class AdvisoryCliTest : public ::testing::Test {
   // Exports ID in every format to files and validates the JSON ones; returns the file stem.
   std::string ExportAndValidate(const std::string& id, bool with_cve) {
     const std::string stem = dir_.path() + "/" + id;
-    std::vector<std::string> validate = {"python3", kValidator, kSchemas};
+    std::vector<std::string> validate = {"/usr/bin/python3", kValidator, kSchemas};
     for (const std::string format : {"md", "osv", "csaf", "cve"}) {
       if (format == "cve" && !with_cve) continue;
       const std::string file = stem + "." + format;

@@ -293,7 +293,7 @@ class DiscloseTest : public ::testing::Test {
     // The advisory files validate; the feed lists the record.
     const std::string out = dir_.path() + "/published/";
     CommandResult v = vigil::testing::Run(
-        {"python3", kValidator, kSchemas, "osv", out + "CVE-2026-31337.osv.json", "cve",
+        {"/usr/bin/python3", kValidator, kSchemas, "osv", out + "CVE-2026-31337.osv.json", "cve",
          out + "CVE-2026-31337.cve.json", "csaf", out + "CVE-2026-31337.csaf.json", "osv",
          out + "osv/CVE-2026-31337.json"});
     EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
