@@ -10,5 +10,9 @@ if [[ ${1:-} == --programs ]]; then
   shift
   targets=(--target vigil vigil-full)
 fi
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+# Warnings are errors under $VIGIL_WERROR=ON (scripts/test.sh) and in CI ($CI=true): the same
+# flags for the programs and the tests, so building the tests after the programs reuses them.
+werror=OFF
+[[ ${VIGIL_WERROR:-} == ON || ${CI:-} == true ]] && werror=ON
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_WERROR="$werror" "$@" >/dev/null
 cmake --build build -j"$jobs" "${targets[@]}"

@@ -479,7 +479,7 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
     const std::string name = BranchRef(id, branch);
     steps.push_back(
         {"push:" + branch, "push " + name + " to " + remote,
-         [this, repo, remote, name, branch, rev, &done]() -> Result<std::string> {
+         [repo, remote, name, branch, rev, &done]() -> Result<std::string> {
            const std::string head = done["apply:" + branch];
            // What the disclosure pushes is proven again right before it leaves.
            VIGIL_RETURN_IF_ERROR(VerifyCommits(repo, head, rev.patches, rev.approved_patch_ids));
