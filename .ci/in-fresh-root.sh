@@ -3,6 +3,16 @@
 # took, so the log shows how long a new user waits for each README command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# $1: PEM certificates the host trusts beyond Debian's (see .ci/run). Written one per file where
+# the ca-certificates package looks, so that its installation (scripts/install-deps.sh) adds them
+# to /etc/ssl/certs; Node.js reads that bundle through NODE_EXTRA_CA_CERTS.
+if [[ -n ${1:-} ]]; then
+  mkdir -p /usr/local/share/ca-certificates
+  awk '/-----BEGIN CERTIFICATE-----/{n++} n{print > sprintf("/usr/local/share/ca-certificates/ci-host-%d.crt", n)}' <<<"$1"
+  if command -v update-ca-certificates >/dev/null; then update-ca-certificates >/dev/null; fi
+  export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+  echo "ci: trusting $(ls /usr/local/share/ca-certificates | wc -l) extra CA certificate(s) of the host"
+fi
 step() {
   local name=$1
   shift
