@@ -87,14 +87,6 @@ std::optional<EmbargoState> ParseEmbargoState(std::string_view name) {
   return std::nullopt;
 }
 
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 const Participant* Report::FindParticipant(std::string_view email) const {
   const std::string key = LowerAscii(email);
   for (const Participant& p : participants) {
@@ -116,6 +108,10 @@ bool IsPlausibleEmail(std::string_view email) {
     return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == ',' ||
            c == ';' || c == '"' || c == '(' || c == ')' || c == '\\';
   });
+}
+
+bool UnderEmbargo(const Report& report) {
+  return report.embargo.state == EmbargoState::kActive && !IsTerminal(report.state);
 }
 
 }  // namespace vigil

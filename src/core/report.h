@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/text.h"
 #include "core/time.h"
 
 namespace vigil {
@@ -92,8 +93,10 @@ struct Report {
   const Participant* FindParticipant(std::string_view email) const;
 };
 
-/// Lower-cases ASCII letters: emails are compared case-insensitively throughout Vigil.
-std::string LowerAscii(std::string_view s);
+/// The report's details are still secret: its embargo is active and it is not closed. Everything
+/// that decides whether an embargoed detail may leave (mail, pages, search, advisories) asks this.
+bool UnderEmbargo(const Report& report);
+
 /// A pragmatic address check: one '@', non-empty local part and a dotted domain, no spaces or
 /// control characters, at most 254 bytes.
 bool IsPlausibleEmail(std::string_view email);

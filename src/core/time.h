@@ -19,6 +19,8 @@ std::string FormatUtc(Instant t);
 std::string FormatUtcMicros(Instant t);
 /// Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.frac]]Z" or with a "+HH:MM"/"-HH:MM" offset.
 Result<Instant> ParseUtc(std::string_view text);
+/// Days since 1970-01-01 of the proleptic Gregorian date Y-M-D (M 1..12, D 1..31).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
 /// The UTC calendar year of T.
 int UtcYear(Instant t);
 /// Day of week of T in UTC, 0 = Sunday.

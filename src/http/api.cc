@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/level_policy.h"
+#include "http/json_body.h"
 #include "service/report_json.h"
 #include "service/report_service.h"
 
@@ -13,69 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-HttpResponse JsonResponse(int status, const json::value& v) {
-  HttpResponse r;
-  r.status = status;
-  r.body = json::serialize(v);
-  r.body += '\n';
-  return r;
-}
-
-// A request body: a JSON object whose keys must all be known and whose values must have the
-// right types. Every error names the field.
-class Body {
- public:
-  static Result<Body> Parse(const HttpRequest& req, std::initializer_list<const char*> allowed) {
-    Body b;
-    if (req.body.empty()) return b;
-    std::string_view ct = req.content_type;
-    if (!ct.starts_with("application/json")) {
-      return Status::Invalid("Content-Type must be application/json");
-    }
-    json::parse_options opts;
-    opts.max_depth = 16;
-    std::error_code ec;
-    json::value v = json::parse(req.body, ec, {}, opts);
-    if (ec) return Status::Invalid("request body is not valid JSON");
-    if (!v.is_object()) return Status::Invalid("request body must be a JSON object");
-    b.obj_ = std::move(v.as_object());
-    const std::set<std::string_view> known(allowed.begin(), allowed.end());
-    for (const auto& kv : b.obj_) {
-      if (!known.count(kv.key())) {
-        return Status::Invalid("unknown field \"" + std::string(kv.key().substr(0, 64)) + "\"");
-      }
-    }
-    return b;
-  }
-
-  Result<std::string> String(const char* key, bool required) const {
-    const json::value* v = obj_.if_contains(key);
-    if (!v || v->is_null()) {
-      if (required) return Status::Invalid(std::string("field \"") + key + "\" is required");
-      return std::string();
-    }
-    if (!v->is_string()) {
-      return Status::Invalid(std::string("field \"") + key + "\" must be a string");
-    }
-    return std::string(v->as_string());
-  }
-
-  Result<int64_t> Int(const char* key, bool required) const {
-    const json::value* v = obj_.if_contains(key);
-    if (!v || v->is_null()) {
-      if (required) return Status::Invalid(std::string("field \"") + key + "\" is required");
-      return int64_t{0};
-    }
-    if (!v->is_int64()) {
-      return Status::Invalid(std::string("field \"") + key + "\" must be an integer");
-    }
-    return v->as_int64();
-  }
-
- private:
-  json::object obj_;
-};
-
 HttpResponse ReportOr(const Result<Report>& r) {
   if (!r.ok()) return ErrorResponse(r.status());
   return JsonResponse(200, ReportJson(*r));
@@ -83,7 +21,7 @@ HttpResponse ReportOr(const Result<Report>& r) {
 
 /// The submission in REQ's body, or the error naming the field at fault.
 Status ParseSubmission(const HttpRequest& req, SubmitRequest* out) {
-  Result<Body> b = Body::Parse(
+  Result<JsonBody> b = JsonBody::Parse(
       req, {"subject", "steps", "effects_cluster", "effects_applications", "effects_infrastructure",
             "workflows", "attack_vectors", "other_software", "reporter_email", "reporter_name"});
   if (!b.ok()) return b.status();
@@ -106,16 +44,6 @@ Status ParseSubmission(const HttpRequest& req, SubmitRequest* out) {
   }
   return Status::Ok();
 }
-
-#define VIGIL_BODY(var, req, ...)                                      \
-  Result<Body> var##_parsed = Body::Parse(req, {__VA_ARGS__});         \
-  if (!var##_parsed.ok()) return ErrorResponse(var##_parsed.status()); \
-  const Body& var = *var##_parsed
-
-#define VIGIL_FIELD(var, expr)                               \
-  auto var##_r = (expr);                                     \
-  if (!var##_r.ok()) return ErrorResponse(var##_r.status()); \
-  auto var = *var##_r
 
 }  // namespace
 
@@ -214,8 +142,8 @@ void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics
               }});
   router.Add({"POST", base + "/{id}/messages", Action::kPost,
               [s](const HttpRequest& req, const RequestContext& ctx) {
-                VIGIL_BODY(b, req, "body");
-                VIGIL_FIELD(body, b.String("body", true));
+                VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"body"}));
+                VIGIL_HTTP_TRY(body, b.String("body", true));
                 Result<ThreadMessage> msg =
                     s->PostMessage(ctx.principal, ctx.params.at("id"), std::move(body));
                 if (!msg.ok()) return ErrorResponse(msg.status());
@@ -232,32 +160,32 @@ void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics
 
   router.Add({"POST", base + "/{id}/assign", Action::kTriage,
               [s](const HttpRequest& req, const RequestContext& ctx) {
-                VIGIL_BODY(b, req, "coordinator");
-                VIGIL_FIELD(coordinator, b.String("coordinator", false));
+                VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"coordinator"}));
+                VIGIL_HTTP_TRY(coordinator, b.String("coordinator", false));
                 return ReportOr(s->Assign(ctx.principal, ctx.params.at("id"), coordinator));
               }});
   router.Add({"POST", base + "/{id}/confirm", Action::kTriage,
               [s](const HttpRequest& req, const RequestContext& ctx) {
-                VIGIL_BODY(b, req);
+                VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {}));
                 (void)b;
                 return ReportOr(s->Confirm(ctx.principal, ctx.params.at("id")));
               }});
   router.Add({"POST", base + "/{id}/reject", Action::kTriage,
               [s](const HttpRequest& req, const RequestContext& ctx) {
-                VIGIL_BODY(b, req, "reason");
-                VIGIL_FIELD(reason, b.String("reason", true));
+                VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"reason"}));
+                VIGIL_HTTP_TRY(reason, b.String("reason", true));
                 return ReportOr(s->Reject(ctx.principal, ctx.params.at("id"), reason));
               }});
   router.Add({"POST", base + "/{id}/duplicate", Action::kTriage,
               [s](const HttpRequest& req, const RequestContext& ctx) {
-                VIGIL_BODY(b, req, "of");
-                VIGIL_FIELD(of, b.String("of", true));
+                VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"of"}));
+                VIGIL_HTTP_TRY(of, b.String("of", true));
                 return ReportOr(s->MarkDuplicate(ctx.principal, ctx.params.at("id"), of));
               }});
   router.Add({"POST", base + "/{id}/classify", Action::kTriage,
               [s](const HttpRequest& req, const RequestContext& ctx) {
-                VIGIL_BODY(b, req, "level");
-                VIGIL_FIELD(level, b.Int("level", true));
+                VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"level"}));
+                VIGIL_HTTP_TRY(level, b.Int("level", true));
                 if (level < kMinLevel || level > kMaxLevel) {
                   return ErrorResponse(
                       Status::Invalid("level must be 1 to 7, got " + std::to_string(level)));
@@ -267,26 +195,26 @@ void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics
               }});
   router.Add({"POST", base + "/{id}/embargo", Action::kTriage,
               [s](const HttpRequest& req, const RequestContext& ctx) {
-                VIGIL_BODY(b, req, "end", "reason", "broken");
-                VIGIL_FIELD(reason, b.String("reason", false));
-                VIGIL_FIELD(broken, b.String("broken", false));
+                VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"end", "reason", "broken"}));
+                VIGIL_HTTP_TRY(reason, b.String("reason", false));
+                VIGIL_HTTP_TRY(broken, b.String("broken", false));
                 if (!broken.empty()) {
                   if (broken != "true") {
                     return ErrorResponse(Status::Invalid("field \"broken\" must be \"true\""));
                   }
                   return ReportOr(s->BreakEmbargo(ctx.principal, ctx.params.at("id"), reason));
                 }
-                VIGIL_FIELD(end_text, b.String("end", true));
+                VIGIL_HTTP_TRY(end_text, b.String("end", true));
                 Result<Instant> end = ParseUtc(end_text);
                 if (!end.ok()) return ErrorResponse(end.status());
                 return ReportOr(s->SetEmbargo(ctx.principal, ctx.params.at("id"), *end, reason));
               }});
   router.Add({"POST", base + "/{id}/participants", Action::kTriage,
               [s](const HttpRequest& req, const RequestContext& ctx) {
-                VIGIL_BODY(b, req, "email", "name", "role");
-                VIGIL_FIELD(email, b.String("email", true));
-                VIGIL_FIELD(name, b.String("name", false));
-                VIGIL_FIELD(role_name, b.String("role", true));
+                VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"email", "name", "role"}));
+                VIGIL_HTTP_TRY(email, b.String("email", true));
+                VIGIL_HTTP_TRY(name, b.String("name", false));
+                VIGIL_HTTP_TRY(role_name, b.String("role", true));
                 std::optional<Role> role = ParseRole(role_name);
                 if (!role) {
                   return ErrorResponse(Status::Invalid(
@@ -301,8 +229,8 @@ void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics
               }});
   router.Add({"POST", base + "/{id}/withdraw", Action::kWithdraw,
               [s](const HttpRequest& req, const RequestContext& ctx) {
-                VIGIL_BODY(b, req, "reason");
-                VIGIL_FIELD(reason, b.String("reason", false));
+                VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"reason"}));
+                VIGIL_HTTP_TRY(reason, b.String("reason", false));
                 return ReportOr(s->Withdraw(ctx.principal, ctx.params.at("id"), reason));
               }});
 
@@ -322,11 +250,11 @@ void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics
               }});
   router.Add({"POST", "/api/v1/accounts", Action::kAdminister,
               [s](const HttpRequest& req, const RequestContext& ctx) {
-                VIGIL_BODY(b, req, "email", "name", "role", "password");
-                VIGIL_FIELD(email, b.String("email", true));
-                VIGIL_FIELD(name, b.String("name", false));
-                VIGIL_FIELD(role_name, b.String("role", true));
-                VIGIL_FIELD(password, b.String("password", false));
+                VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"email", "name", "role", "password"}));
+                VIGIL_HTTP_TRY(email, b.String("email", true));
+                VIGIL_HTTP_TRY(name, b.String("name", false));
+                VIGIL_HTTP_TRY(role_name, b.String("role", true));
+                VIGIL_HTTP_TRY(password, b.String("password", false));
                 std::optional<AccountRole> role = ParseAccountRole(role_name);
                 if (!role) {
                   return ErrorResponse(Status::Invalid("role must be member, maintainer or admin"));
@@ -337,10 +265,10 @@ void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics
               }});
   router.Add({"POST", "/api/v1/tokens", Action::kAdminister,
               [s](const HttpRequest& req, const RequestContext& ctx) {
-                VIGIL_BODY(b, req, "account", "label", "expires_days");
-                VIGIL_FIELD(account, b.String("account", true));
-                VIGIL_FIELD(label, b.String("label", false));
-                VIGIL_FIELD(days, b.Int("expires_days", false));
+                VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"account", "label", "expires_days"}));
+                VIGIL_HTTP_TRY(account, b.String("account", true));
+                VIGIL_HTTP_TRY(label, b.String("label", false));
+                VIGIL_HTTP_TRY(days, b.Int("expires_days", false));
                 if (days < 0 || days > 3650) {
                   return ErrorResponse(Status::Invalid("expiry must be 0 to 3650 days"));
                 }

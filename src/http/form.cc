@@ -1,6 +1,7 @@
 #include "http/form.h"
 
 #include <cctype>
+#include "core/text.h"
 
 namespace vigil {
 namespace {
@@ -63,17 +64,6 @@ std::string HeaderParam(std::string_view header, std::string_view name) {
   return "";
 }
 
-bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) !=
-        std::tolower(static_cast<unsigned char>(prefix[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 Result<Form> ParseMultipart(std::string_view body, const std::string& boundary) {
   if (boundary.empty() || boundary.size() > 200) return kMalformed;
   Form form;
@@ -98,11 +88,11 @@ Result<Form> ParseMultipart(std::string_view body, const std::string& boundary) 
       size_t eol = headers.find("\r\n", h);
       if (eol == std::string_view::npos) eol = headers.size();
       std::string_view line = headers.substr(h, eol - h);
-      if (StartsWithNoCase(line, "content-disposition:")) {
+      if (StartsWithIgnoreCase(line, "content-disposition:")) {
         name = HeaderParam(line, "name");
         has_filename = line.find("filename=") != std::string_view::npos;
         filename = HeaderParam(line, "filename");
-      } else if (StartsWithNoCase(line, "content-type:")) {
+      } else if (StartsWithIgnoreCase(line, "content-type:")) {
         std::string_view v = line.substr(13);
         while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
         content_type = std::string(v.substr(0, 100));
@@ -164,14 +154,14 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseUrlEncoded(std::st
 
 Result<Form> ParseForm(const HttpRequest& req) {
   std::string_view ct = req.content_type;
-  if (StartsWithNoCase(ct, "application/x-www-form-urlencoded")) {
+  if (StartsWithIgnoreCase(ct, "application/x-www-form-urlencoded")) {
     Result<std::vector<std::pair<std::string, std::string>>> fields = ParseUrlEncoded(req.body);
     VIGIL_RETURN_IF_ERROR(fields.status());
     Form f;
     f.fields = std::move(*fields);
     return f;
   }
-  if (StartsWithNoCase(ct, "multipart/form-data")) {
+  if (StartsWithIgnoreCase(ct, "multipart/form-data")) {
     return ParseMultipart(req.body, HeaderParam(ct, "boundary"));
   }
   if (req.body.empty()) return Form{};

@@ -1,17 +1,12 @@
 #include "http/html_template.h"
 
 #include <boost/json.hpp>
+#include "core/text.h"
 
 namespace vigil {
 namespace {
 
 namespace json = boost::json;
-
-std::string_view Trim(std::string_view s) {
-  const size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
 
 void AppendEscaped(std::string_view s, std::string* out) {
   size_t done = 0;

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "http/json_body.h"
 #include "service/patch_json.h"
 #include "service/patch_service.h"
 
@@ -9,13 +10,6 @@ namespace vigil {
 namespace {
 
 namespace json = boost::json;
-
-HttpResponse Json(int status, const json::value& v) {
-  HttpResponse r;
-  r.status = status;
-  r.body = json::serialize(v) + "\n";
-  return r;
-}
 
 std::string Param(const std::map<std::string, std::string>& m, const std::string& key) {
   auto it = m.find(key);
@@ -39,7 +33,7 @@ void AddPatchRoutes(Router& router, PatchService& service) {
   router.Add({"GET", base, Action::kRead, [s](const HttpRequest&, const RequestContext& ctx) {
                 Result<std::vector<PatchRevision>> r = s->Revisions(ctx.params.at("id"));
                 if (!r.ok()) return ErrorResponse(r.status());
-                return Json(200, json::object{{"revisions", RevisionsJson(*r)}});
+                return JsonResponse(200, json::object{{"revisions", RevisionsJson(*r)}});
               }});
   router.Add(
       {"POST", base, Action::kSubmitPatch,
@@ -62,7 +56,7 @@ void AddPatchRoutes(Router& router, PatchService& service) {
          Result<PatchRevision> r =
              s->SubmitSeries(ctx.principal, ctx.params.at("id"), req.body, options);
          if (!r.ok()) return ErrorResponse(r.status());
-         return Json(201, json::object{{"revision", RevisionsJson({*r}).at(0)}});
+         return JsonResponse(201, json::object{{"revision", RevisionsJson({*r}).at(0)}});
        },
        /*rate_limited=*/false, CredentialSource::kBearer,
        // An upload may be as large as [patch] max_bytes, whatever server.max_body_bytes says.
@@ -72,16 +66,16 @@ void AddPatchRoutes(Router& router, PatchService& service) {
                 Result<std::vector<PatchRevision>> r =
                     s->Recheck(ctx.principal, ctx.params.at("id"));
                 if (!r.ok()) return ErrorResponse(r.status());
-                return Json(200, json::object{{"revisions", RevisionsJson(*r)}});
+                return JsonResponse(200, json::object{{"revisions", RevisionsJson(*r)}});
               }});
   router.Add({"POST", base + "/{revision}/approve", Action::kApprovePatch,
               [s](const HttpRequest&, const RequestContext& ctx) {
                 Result<PatchRevision> r = s->Approve(ctx.principal, ctx.params.at("id"),
                                                      Param(ctx.params, "revision"), "");
                 if (!r.ok()) return ErrorResponse(r.status());
-                return Json(200, json::object{{"revision", r->Name()},
-                                              {"patch_ids", r->patch_ids},
-                                              {"approved", true}});
+                return JsonResponse(200, json::object{{"revision", r->Name()},
+                                                      {"patch_ids", r->patch_ids},
+                                                      {"approved", true}});
               }});
 }
 

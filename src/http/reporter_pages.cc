@@ -92,7 +92,7 @@ HttpResponse TrackPage(WebContext& web, const HttpRequest& req, const RequestCon
   const Participant* me = r->FindParticipant(ctx.principal.email);
   const bool reporter = me && me->role == Role::kReporter;
   const std::string base = "/track/" + token;
-  const bool embargoed = r->embargo.state == EmbargoState::kActive && !IsTerminal(r->state);
+  const bool embargoed = UnderEmbargo(*r);
   const bool named = prefs->has_value() && !(*prefs)->anonymous && !(*prefs)->credit_name.empty();
   object model{
       {"id", r->id},

@@ -175,7 +175,7 @@ HttpResponse ReportPage(WebContext& web, const HttpRequest& req, const RequestCo
   if (Status viewed = view.Wait(); !viewed.ok()) return web::ErrorPage(web, req, viewed);
   web.workspace.CountView(view, &*readin);
   const std::string base = "/reports/" + id;
-  const bool embargoed = r->embargo.state == EmbargoState::kActive && !IsTerminal(r->state);
+  const bool embargoed = UnderEmbargo(*r);
 
   array people;
   for (const ReadIn& p : readin->people) {

@@ -3,24 +3,13 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include "core/text.h"
 
 namespace vigil::mail {
 namespace {
 
 constexpr size_t kMaxFields = 64;
 constexpr size_t kMaxFieldBytes = 8 << 10;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // Removes RFC 5322 comments, "(...)" with nesting and quoted pairs, outside quoted strings.
 std::string WithoutComments(std::string_view v) {
@@ -78,15 +67,15 @@ std::optional<AuthResultsField> ParseField(std::string_view value) {
   std::vector<std::string_view> id = Words(parts.front());
   if (id.empty() || id.size() > 2) return std::nullopt;  // authserv-id [version]
   AuthResultsField f;
-  f.authserv_id = Lower(id.front());
+  f.authserv_id = LowerAscii(id.front());
   for (size_t i = 1; i < parts.size(); ++i) {
     std::vector<std::string_view> words = Words(parts[i]);
     if (words.empty()) continue;
     const size_t eq = words.front().find('=');
     if (eq == std::string_view::npos) continue;  // "none", or junk
     AuthResult r;
-    r.method = Lower(words.front().substr(0, eq));
-    r.result = Lower(words.front().substr(eq + 1));
+    r.method = LowerAscii(words.front().substr(0, eq));
+    r.result = LowerAscii(words.front().substr(eq + 1));
     const size_t slash = r.method.find('/');  // "dkim/1"
     if (slash != std::string::npos) r.method.resize(slash);
     for (size_t w = 1; w < words.size(); ++w) {
@@ -94,7 +83,7 @@ std::optional<AuthResultsField> ParseField(std::string_view value) {
       if (e == std::string_view::npos) continue;  // "reason" words and the like
       std::string v(words[w].substr(e + 1));
       if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-      r.properties.emplace_back(Lower(words[w].substr(0, e)), v);
+      r.properties.emplace_back(LowerAscii(words[w].substr(0, e)), v);
     }
     f.results.push_back(std::move(r));
   }
@@ -132,16 +121,16 @@ std::vector<AuthResultsField> ParseAuthenticationResults(std::string_view raw) {
     if (line.front() == ' ' || line.front() == '\t') {
       if (in_field && field.size() + line.size() <= kMaxFieldBytes) {
         field += ' ';
-        field += Trim(line);
+        field += Trim(line, kBlanks);
       }
       continue;
     }
     finish();
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    if (Lower(Trim(line.substr(0, colon))) != "authentication-results") continue;
+    if (LowerAscii(Trim(line.substr(0, colon), kBlanks)) != "authentication-results") continue;
     in_field = true;
-    field = std::string(Trim(line.substr(colon + 1))).substr(0, kMaxFieldBytes);
+    field = std::string(Trim(line.substr(colon + 1), kBlanks)).substr(0, kMaxFieldBytes);
   }
   finish();
   return out;
@@ -149,15 +138,15 @@ std::vector<AuthResultsField> ParseAuthenticationResults(std::string_view raw) {
 
 bool AuthenticatesDomain(std::string_view raw, std::string_view authserv_id,
                          std::string_view from_domain) {
-  const std::string id = Lower(authserv_id);
-  const std::string domain = Lower(from_domain);
+  const std::string id = LowerAscii(authserv_id);
+  const std::string domain = LowerAscii(from_domain);
   if (id.empty() || domain.empty()) return false;
   for (const AuthResultsField& f : ParseAuthenticationResults(raw)) {
     if (f.authserv_id != id) continue;
     for (const AuthResult& r : f.results) {
       if (r.result != "pass") continue;
       for (const auto& [name, value] : r.properties) {
-        std::string v = Lower(value);
+        std::string v = LowerAscii(value);
         if (r.method == "dmarc" && name == "header.from" && v == domain) return true;
         if (r.method != "dkim") continue;
         if (name == "header.i") v = v.substr(v.find('@') + 1);  // npos + 1 == 0: whole value

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
+#include "core/text.h"
 
 namespace vigil::mail {
 namespace {
@@ -25,17 +26,6 @@ struct GObjectPtr {
   GObjectPtr(const GObjectPtr&) = delete;
   GObjectPtr& operator=(const GObjectPtr&) = delete;
 };
-
-std::string LowerAscii(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
-}
 
 // The transfer-decoded bytes of a leaf part (base64/quoted-printable undone; a truncated
 // encoding yields what decodes).
@@ -80,7 +70,7 @@ bool IsType(GMimeObject* obj, const char* type, const char* subtype) {
 
 std::string MessageIdFromHeaders(std::string_view headers) {
   // "Message-ID: <x@y>" in a text/rfc822-headers part or a returned message.
-  std::string lower = LowerAscii(std::string(headers));
+  std::string lower = LowerAscii(headers);
   size_t at = lower.find("\nmessage-id:");
   if (at == std::string::npos) {
     if (!lower.starts_with("message-id:")) return "";
@@ -107,7 +97,7 @@ void ParseDeliveryStatus(std::string_view text, DecodedMail* mail) {
   while (pos <= text.size()) {
     size_t nl = text.find('\n', pos);
     if (nl == std::string_view::npos) nl = text.size();
-    std::string line = Trim(text.substr(pos, nl - pos));
+    std::string line(Trim(text.substr(pos, nl - pos), kAsciiSpace));
     pos = nl + 1;
     if (line.empty()) {
       flush();
@@ -119,11 +109,11 @@ void ParseDeliveryStatus(std::string_view text, DecodedMail* mail) {
       std::string v = line.substr(line.find(':') + 1);
       const size_t semi = v.find(';');
       if (semi != std::string::npos) v = v.substr(semi + 1);
-      v = Trim(v);
+      v = std::string(Trim(v, kAsciiSpace));
       if (v.size() > 2 && v.front() == '<' && v.back() == '>') v = v.substr(1, v.size() - 2);
       recipient = v;
     } else if (lower.starts_with("action:")) {
-      failed = Trim(lower.substr(7)) == "failed";
+      failed = Trim(lower.substr(7), kAsciiSpace) == "failed";
     }
   }
   flush();
@@ -429,7 +419,7 @@ std::string HtmlToText(std::string_view html) {
   while (pos < out.size()) {
     size_t nl = out.find('\n', pos);
     if (nl == std::string::npos) nl = out.size();
-    std::string line = Trim(std::string_view(out).substr(pos, nl - pos));
+    std::string line(Trim(std::string_view(out).substr(pos, nl - pos), kAsciiSpace));
     pos = nl + 1;
     if (line.empty()) {
       if (++blank > 1 || clean.empty()) continue;

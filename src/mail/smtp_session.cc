@@ -3,23 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include "core/text.h"
 
 namespace vigil::mail {
 namespace {
-
-bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
-  }
-  return true;
-}
-
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 struct PathArg {
   std::string address;
@@ -29,7 +16,7 @@ struct PathArg {
 // Parses "<path> params" after "FROM:" / "TO:" (a space after the colon is tolerated, as every
 // MTA does). Strips an obsolete source route ("<@a,@b:user@d>"). nullopt on a syntax error.
 std::optional<PathArg> ParsePath(std::string_view arg) {
-  arg = TrimSpaces(arg);
+  arg = Trim(arg, kBlanks);
   if (arg.empty() || arg.front() != '<') return std::nullopt;
   const size_t close = arg.find('>');
   if (close == std::string_view::npos) return std::nullopt;
@@ -45,12 +32,12 @@ std::optional<PathArg> ParsePath(std::string_view arg) {
     if (u <= 0x20 || u == 0x7f || c == '<' || c == '>') return std::nullopt;
   }
   if (!path.empty() && path.find('@') == std::string_view::npos &&
-      !StartsWithNoCase(path, "POSTMASTER")) {
+      !StartsWithIgnoreCase(path, "POSTMASTER")) {
     return std::nullopt;
   }
   PathArg out;
   out.address = std::string(path);
-  out.params = TrimSpaces(arg.substr(close + 1));
+  out.params = Trim(arg.substr(close + 1), kBlanks);
   return out;
 }
 
@@ -204,7 +191,8 @@ SmtpSession::Next SmtpSession::Command(std::string_view line, std::string* out) 
   const size_t sp = line.find(' ');
   std::string verb(line.substr(0, sp));
   for (char& c : verb) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  const std::string_view arg = sp == std::string_view::npos ? "" : TrimSpaces(line.substr(sp + 1));
+  const std::string_view arg =
+      sp == std::string_view::npos ? "" : Trim(line.substr(sp + 1), kBlanks);
 
   if (verb == "EHLO" || verb == "HELO" || verb == "LHLO") {
     if ((verb == "LHLO") != lmtp_) {
@@ -243,7 +231,7 @@ SmtpSession::Next SmtpSession::Command(std::string_view line, std::string* out) 
       return Fail(std::string("503 5.5.1 send ") + (lmtp_ ? "LHLO" : "EHLO or HELO") + " first\r\n",
                   out);
     if (in_transaction_) return Fail("503 5.5.1 nested MAIL command\r\n", out);
-    if (!StartsWithNoCase(arg, "FROM:"))
+    if (!StartsWithIgnoreCase(arg, "FROM:"))
       return Fail("501 5.5.4 syntax: MAIL FROM:<address>\r\n", out);
     std::optional<PathArg> path = ParsePath(arg.substr(5));
     if (!path) return Fail("501 5.1.7 bad sender address syntax\r\n", out);
@@ -252,8 +240,8 @@ SmtpSession::Next SmtpSession::Command(std::string_view line, std::string* out) 
     while (!params.empty()) {
       const size_t end = params.find(' ');
       std::string_view p = params.substr(0, end);
-      params = end == std::string_view::npos ? "" : TrimSpaces(params.substr(end));
-      if (StartsWithNoCase(p, "SIZE=")) {
+      params = end == std::string_view::npos ? "" : Trim(params.substr(end), kBlanks);
+      if (StartsWithIgnoreCase(p, "SIZE=")) {
         std::string_view n = p.substr(5);
         if (n.empty() || n.size() > 18 ||
             !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -264,7 +252,7 @@ SmtpSession::Next SmtpSession::Command(std::string_view line, std::string* out) 
                           std::to_string(limits_.max_message_bytes) + " bytes\r\n",
                       out);
         }
-      } else if (StartsWithNoCase(p, "BODY=")) {
+      } else if (StartsWithIgnoreCase(p, "BODY=")) {
         std::string v(p.substr(5));
         for (char& c : v) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         if (v != "7BIT" && v != "8BITMIME") return Fail("501 5.5.4 bad BODY parameter\r\n", out);
@@ -288,7 +276,8 @@ SmtpSession::Next SmtpSession::Command(std::string_view line, std::string* out) 
   }
   if (verb == "RCPT") {
     if (!in_transaction_) return Fail("503 5.5.1 need MAIL command\r\n", out);
-    if (!StartsWithNoCase(arg, "TO:")) return Fail("501 5.5.4 syntax: RCPT TO:<address>\r\n", out);
+    if (!StartsWithIgnoreCase(arg, "TO:"))
+      return Fail("501 5.5.4 syntax: RCPT TO:<address>\r\n", out);
     std::optional<PathArg> path = ParsePath(arg.substr(3));
     if (!path || path->address.empty()) {
       return Fail("501 5.1.3 bad recipient address syntax\r\n", out);

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "patch/apply_series.h"
-#include "patch/git_sandbox.h"
 #include "patch/patch_id.h"
-#include "patch/varied_history.h"
+#include "support/git_sandbox.h"
+#include "support/varied_history.h"
 
 namespace vigil::patch {
 namespace {

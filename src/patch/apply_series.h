@@ -28,17 +28,17 @@ struct AppliedSeries {
 };
 
 /// Applies SERIES on REV. First checks it (CheckSeries): any patch that does not apply fails the
-/// whole call before anything is written. Then, with a temporary index (GIT_INDEX_FILE), for
-/// each patch `git apply --cached`, `git write-tree` and `git commit-tree` with the mail's
-/// author and mailinfo's am-normalised message; finally, if asked, `git update-ref` creates the
-/// branch with an old value of zero, so an existing branch is never moved. Errors:
+/// whole call before anything is written. Then commits it with the engine disclosure uses
+/// (patch/git_am.h CommitPatches: `git apply --cached` into a temporary index, `git commit-tree`
+/// with the mail's author, date and am-normalised message); finally, if asked, `git update-ref`
+/// creates the branch with an old value of zero, so an existing branch is never moved. Errors:
 ///   the ResolveCommit errors for REV;
 ///   kInvalidArgument "invalid branch name \"NAME\"";
 ///   kConflict "branch NAME already exists";
 ///   kConflict with the first failing patch's message ("patch 2/3: hunk 1 of src/a.c does not
 ///     apply at line 40", "patch 1/2: already applied", ...);
-///   kUnavailable "git commit-tree failed: ..." (e.g. no committer identity) and other git
-///     failures.
+///   kInvalidArgument "patch 1/2 (<subject>): cannot read the date \"...\"";
+///   kUnavailable "git commit-tree: ..." (e.g. no committer identity) and other git failures.
 /// On any error no ref has moved (objects written before the error stay unreferenced).
 Result<AppliedSeries> ApplySeries(GitRepository& repo, const std::vector<SeriesPatch>& series,
                                   const std::string& rev, const ApplyOptions& options = {});

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "patch/git_sandbox.h"
 #include "patch/mailinfo.h"
 #include "patch/mbox.h"
 #include "patch/patch_id.h"
-#include "patch/varied_history.h"
+#include "support/git_sandbox.h"
+#include "support/varied_history.h"
 
 namespace vigil::patch {
 namespace {

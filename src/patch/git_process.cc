@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 extern char** environ;
 
@@ -68,8 +69,7 @@ struct Pipe {
 };
 
 Result<pid_t> Spawn(const std::string& repo, const std::vector<std::string>& args,
-                    const std::map<std::string, std::string>& env, int in_fd, int out_fd,
-                    int err_fd) {
+                    const GitEnv& env, int in_fd, int out_fd, int err_fd) {
   std::vector<std::string> argv_store = {"git", "-C", repo};
   argv_store.insert(argv_store.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -92,6 +92,13 @@ Result<pid_t> Spawn(const std::string& repo, const std::vector<std::string>& arg
   return pid;
 }
 
+// A git that exits before reading all its input must not kill this process with SIGPIPE:
+// ignored once for the whole process (a per-call sigaction would race between threads).
+void IgnoreSigpipe() {
+  static std::once_flag once;
+  std::call_once(once, [] { signal(SIGPIPE, SIG_IGN); });
+}
+
 int Reap(pid_t pid) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
@@ -102,7 +109,14 @@ int Reap(pid_t pid) {
 
 }  // namespace
 
-std::vector<std::string> GitEnvironment(const std::map<std::string, std::string>& extra) {
+std::string GitOutput::FirstErrorLine() const {
+  const std::string& text = err.empty() ? out : err;
+  std::string line = text.substr(0, text.find('\n'));
+  if (line.size() > 300) line.resize(300);
+  return line;
+}
+
+std::vector<std::string> GitEnvironment(const GitEnv& extra) {
   std::vector<std::string> env;
   for (char** e = environ; e && *e; ++e) {
     std::string_view entry(*e);
@@ -118,9 +132,12 @@ std::vector<std::string> GitEnvironment(const std::map<std::string, std::string>
 }
 
 Result<GitOutput> RunGit(const std::string& repo, const std::vector<std::string>& args,
-                         std::string_view input, const std::map<std::string, std::string>& env) {
+                         std::string_view input, const GitEnv& env) {
+  IgnoreSigpipe();
   Pipe in, out, err;
-  if (!in.Open() || !out.Open() || !err.Open()) return Status::Unavailable("cannot create pipes");
+  if (!in.Open() || !out.Open() || !err.Open()) {
+    return Status::Unavailable("cannot run git: cannot create pipes");
+  }
   Result<pid_t> pid = Spawn(repo, args, env, in.fd[0], out.fd[1], err.fd[1]);
   if (!pid.ok()) return pid.status();
   close(in.Take(0));
@@ -133,13 +150,9 @@ Result<GitOutput> RunGit(const std::string& repo, const std::vector<std::string>
   } else {
     fcntl(to, F_SETFL, O_NONBLOCK);
   }
-  // Ignore SIGPIPE for the write side: git may exit before reading everything.
-  struct sigaction ignore {
-  }, old{};
-  ignore.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &ignore, &old);
   GitOutput result;
   size_t written = 0;
+  bool too_much = false;
   char buf[65536];
   while (from_out >= 0 || from_err >= 0) {
     pollfd fds[3];
@@ -148,7 +161,7 @@ Result<GitOutput> RunGit(const std::string& repo, const std::vector<std::string>
     if (to >= 0) fds[idx_to = n++] = {to, POLLOUT, 0};
     if (from_out >= 0) fds[idx_out = n++] = {from_out, POLLIN, 0};
     if (from_err >= 0) fds[idx_err = n++] = {from_err, POLLIN, 0};
-    if (poll(fds, n, -1) < 0) {
+    if (poll(fds, static_cast<nfds_t>(n), -1) < 0) {
       if (errno == EINTR) continue;
       break;
     }
@@ -161,11 +174,16 @@ Result<GitOutput> RunGit(const std::string& repo, const std::vector<std::string>
         to = -1;
       }
     }
+    // Output past the limit is read and dropped, so that git is never blocked on a full pipe.
     auto drain = [&](int idx, int* fd, std::string* sink) {
       if (idx < 0 || !fds[idx].revents) return;
       ssize_t r = read(*fd, buf, sizeof buf);
       if (r > 0) {
-        sink->append(buf, static_cast<size_t>(r));
+        if (sink->size() + static_cast<size_t>(r) > kMaxGitOutputBytes) {
+          too_much = true;
+        } else {
+          sink->append(buf, static_cast<size_t>(r));
+        }
       } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
         close(*fd);
         *fd = -1;
@@ -175,14 +193,25 @@ Result<GitOutput> RunGit(const std::string& repo, const std::vector<std::string>
     drain(idx_err, &from_err, &result.err);
   }
   if (to >= 0) close(to);
-  sigaction(SIGPIPE, &old, nullptr);
   result.exit_code = Reap(*pid);
+  if (too_much) return Status::Unavailable("git " + args.front() + ": output over 64 MiB");
   return result;
+}
+
+Result<std::string> GitOk(const std::string& repo, const std::vector<std::string>& args,
+                          std::string_view input, const GitEnv& env) {
+  Result<GitOutput> r = RunGit(repo, args, input, env);
+  if (!r.ok()) return r.status();
+  if (r->exit_code != 0) {
+    return Status::Unavailable("git " + args.front() + ": " + r->FirstErrorLine());
+  }
+  return std::move(r->out);
 }
 
 Result<std::unique_ptr<CatFile>> CatFile::Start(const std::string& repo) {
   Pipe in, out;
-  if (!in.Open() || !out.Open()) return Status::Unavailable("cannot create pipes");
+  IgnoreSigpipe();
+  if (!in.Open() || !out.Open()) return Status::Unavailable("cannot run git: cannot create pipes");
   int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
   Result<pid_t> pid = Spawn(repo, {"cat-file", "--batch-command"}, {}, in.fd[0], out.fd[1],
                             devnull >= 0 ? devnull : 2);

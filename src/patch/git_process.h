@@ -20,20 +20,38 @@ struct GitOutput {
   int exit_code = -1;  ///< -1 when git could not be started or was killed by a signal.
   std::string out;
   std::string err;
+  /// The first line of stderr (or of stdout when stderr is empty), at most 300 bytes: what an
+  /// error message quotes.
+  std::string FirstErrorLine() const;
 };
 
-/// The environment every git command of Vigil runs with: the caller's environment without the
-/// GIT_* variables that redirect git to another repository, index, object store or work tree
-/// (GIT_DIR, GIT_INDEX_FILE, ...), with LC_ALL=C so that messages can be parsed, and with
-/// EXTRA (e.g. {"GIT_INDEX_FILE", "/tmp/x"}) added.
-std::vector<std::string> GitEnvironment(const std::map<std::string, std::string>& extra = {});
+/// Environment variables for one git command ("GIT_INDEX_FILE" -> "/tmp/x").
+using GitEnv = std::map<std::string, std::string>;
+
+/// The one environment policy of every git command Vigil runs (the CLI and the server alike):
+/// the caller's environment without the variables that redirect git to another repository,
+/// index, object store or work tree or change what a command means (GIT_DIR, GIT_INDEX_FILE,
+/// GIT_CONFIG_PARAMETERS, GIT_EXTERNAL_DIFF, ...) and without the locale (LANG, LC_ALL,
+/// LANGUAGE); then LC_ALL=C so that messages can be parsed, GIT_TERMINAL_PROMPT=0 so that git
+/// never waits for a password, and EXTRA, which replaces any variable of the same name.
+/// Identity variables (GIT_AUTHOR_*, GIT_COMMITTER_*) and transport settings (GIT_SSH_COMMAND)
+/// pass, as they do for `git am` itself.
+std::vector<std::string> GitEnvironment(const GitEnv& extra = {});
+
+/// Output of one git command (stdout and stderr each) beyond which RunGit fails.
+inline constexpr size_t kMaxGitOutputBytes = 64u << 20;
 
 /// Runs `git -C REPO ARGS...` with INPUT on stdin and waits for it. ARGS go to git as separate
 /// arguments (no shell); the caller keeps user-controlled values out of option positions.
-/// Errors: kUnavailable when git cannot be started.
+/// A non-zero exit is not an error (see exit_code). Errors (kUnavailable): "cannot run git: ..."
+/// when git cannot be started; "git ARGS[0]: output over 64 MiB".
 Result<GitOutput> RunGit(const std::string& repo, const std::vector<std::string>& args,
-                         std::string_view input = {},
-                         const std::map<std::string, std::string>& env = {});
+                         std::string_view input = {}, const GitEnv& env = {});
+
+/// Like RunGit, returning stdout; a non-zero exit is kUnavailable "git ARGS[0]: <first error
+/// line>".
+Result<std::string> GitOk(const std::string& repo, const std::vector<std::string>& args,
+                          std::string_view input = {}, const GitEnv& env = {});
 
 /// One object read through `git cat-file --batch-command`.
 struct GitObject {

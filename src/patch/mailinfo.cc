@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include "core/text.h"
 
 namespace vigil::patch {
 namespace {
@@ -13,19 +14,6 @@ namespace {
 // git's ctype: isspace is exactly space, tab, LF and CR.
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ToLower(a[i]) != ToLower(b[i])) return false;
-  }
-  return true;
-}
-
-bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
-}
 
 /// strcasestr(): position of `needle` in `hay`, ignoring ASCII case.
 size_t FindIgnoreCase(std::string_view hay, std::string_view needle) {
@@ -219,7 +207,7 @@ Status DecodeHeader(std::string* value, std::string_view name) {
     if (end == std::string::npos) return malformed;
     std::string_view piece(it.data() + cp + 3, end - cp - 3);
     std::string decoded;
-    switch (ToLower(encoding)) {
+    switch (LowerAsciiChar(encoding)) {
       case 'b':
         decoded = DecodeB(piece);
         break;

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "patch/git_sandbox.h"
+#include "support/git_sandbox.h"
 
 namespace vigil::patch {
 namespace {

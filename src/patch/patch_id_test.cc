@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "patch/git_sandbox.h"
-#include "patch/varied_history.h"
+#include "support/git_sandbox.h"
+#include "support/varied_history.h"
 
 namespace vigil::patch {
 namespace {

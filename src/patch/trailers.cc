@@ -1,6 +1,7 @@
 #include "patch/trailers.h"
 
 #include <array>
+#include "core/text.h"
 
 namespace vigil::patch {
 namespace {
@@ -10,20 +11,6 @@ bool IsSpace(char c) {
 }
 bool IsWordChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 template <size_t N>
@@ -87,11 +74,11 @@ void ParsePerson(Trailer* t) {
   if (lt != std::string_view::npos) {
     size_t end = v.find_first_of("<>", lt + 1);
     std::string_view email = v.substr(lt + 1, end == std::string_view::npos ? end : end - lt - 1);
-    std::string_view name = Trim(v.substr(0, lt));
+    std::string_view name = Trim(v.substr(0, lt), kAsciiSpace);
     if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
       name = name.substr(1, name.size() - 2);
     }
-    t->email = std::string(Trim(email));
+    t->email = std::string(Trim(email, kAsciiSpace));
     t->person_name = std::string(name);
   } else {
     // A bare address, possibly with text around it.
@@ -100,7 +87,7 @@ void ParsePerson(Trailer* t) {
     start = start == std::string_view::npos ? 0 : start + 1;
     size_t end = v.find(' ', at);
     t->email = std::string(v.substr(start, end == std::string_view::npos ? end : end - start));
-    std::string name = std::string(Trim(v.substr(0, start)));
+    std::string name = std::string(Trim(v.substr(0, start), kAsciiSpace));
     t->person_name = name;
   }
   t->value = t->person_name.empty() ? t->email : t->person_name + " <" + t->email + ">";
@@ -150,10 +137,10 @@ std::vector<Trailer> ParseTrailers(std::string_view text, TrailerSource source) 
   for (const std::string& line : Unwrap(raw)) {
     std::string_view name, value;
     if (!SplitTrailerLine(line, &name, &value)) {
-      if (!Trim(line).empty()) others = true;
+      if (!Trim(line, kAsciiSpace).empty()) others = true;
       continue;
     }
-    std::string lname = Lower(name);
+    std::string lname = LowerAscii(name);
     if (OneOf(lname, kIgnored)) continue;
     if (others && OneOf(lname, kHeaders)) continue;
     const bool has_address = LooksLikeAddress(value);
@@ -169,12 +156,12 @@ std::vector<Trailer> ParseTrailers(std::string_view text, TrailerSource source) 
     }
     Trailer t;
     t.name = std::string(name);
-    t.value = std::string(Trim(value));
+    t.value = std::string(Trim(value, kAsciiSpace));
     // A trailing " # remark" (b4's "extinfo").
     size_t hash = t.value.rfind(" #");
     if (hash != std::string::npos && hash > 0 && t.value.find('#', hash + 2) == std::string::npos) {
-      t.comment = std::string(Trim(std::string_view(t.value).substr(hash + 2)));
-      t.value = std::string(Trim(std::string_view(t.value).substr(0, hash)));
+      t.comment = std::string(Trim(std::string_view(t.value).substr(hash + 2), kAsciiSpace));
+      t.value = std::string(Trim(std::string_view(t.value).substr(0, hash), kAsciiSpace));
     }
     if (has_address && !OneOf(lname, kNonPerson)) ParsePerson(&t);
     trailers.push_back(std::move(t));
@@ -183,11 +170,12 @@ std::vector<Trailer> ParseTrailers(std::string_view text, TrailerSource source) 
 }
 
 bool TrailerMatchesSender(const Trailer& trailer, std::string_view sender_email) {
-  return !trailer.email.empty() && Lower(trailer.email) == Lower(Trim(sender_email));
+  return !trailer.email.empty() &&
+         LowerAscii(trailer.email) == LowerAscii(Trim(sender_email, kAsciiSpace));
 }
 
 bool IsApprovalTrailer(const Trailer& trailer) {
-  std::string lname = Lower(trailer.name);
+  std::string lname = LowerAscii(trailer.name);
   return lname == "reviewed-by" || lname == "acked-by" || lname == "tested-by";
 }
 

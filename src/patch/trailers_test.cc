@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "patch/git_sandbox.h"
 #include "patch/mailinfo.h"
 #include "patch/mbox.h"
+#include "support/git_sandbox.h"
 
 namespace vigil::patch {
 namespace {

@@ -8,7 +8,7 @@
 #include "advisory/cvss3.h"
 #include "advisory/cvss4.h"
 #include "core/level_policy.h"
-#include "service/git_runner.h"
+#include "patch/git_process.h"
 
 namespace vigil {
 namespace {
@@ -359,7 +359,8 @@ Result<advisory::Advisory> AdvisoryService::ComposeFrom(const Report& report,
     // The lowest release tag containing each disclosed commit is where that line is fixed.
     std::set<std::string> fixed;
     for (const std::string& commit : d.fixed_commits) {
-      Result<GitOutput> tags = RunGit(config_.repository_path, {"tag", "--contains", commit});
+      Result<patch::GitOutput> tags =
+          patch::RunGit(config_.repository_path, {"tag", "--contains", commit});
       if (!tags.ok() || tags->exit_code != 0) continue;
       std::string best;
       size_t start = 0;

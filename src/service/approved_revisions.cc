@@ -4,46 +4,9 @@
 #include <map>
 #include <sstream>
 
-#include "patch/mailinfo.h"
-#include "patch/mbox.h"
 #include "patch/patch_id.h"
 
 namespace vigil {
-
-Result<std::vector<ApprovedPatch>> ReadPatchMails(std::string_view mbox) {
-  patch::MboxOptions options;
-  options.limits.max_input_bytes = 20u << 20;
-  options.limits.max_messages = 500;
-  Result<std::vector<std::string>> mails = patch::SplitMbox(mbox, options);
-  if (!mails.ok()) return mails.status();
-  std::vector<ApprovedPatch> out;
-  int n = 0;
-  for (const std::string& mail : *mails) {
-    ++n;
-    Result<patch::MailInfo> info = patch::ParseMail(mail);
-    if (!info.ok()) {
-      return Status(info.status().code(),
-                    "patch " + std::to_string(n) + ": " + info.status().message());
-    }
-    if (info->patch.empty()) continue;  // a cover letter
-    Result<std::vector<patch::PatchIdEntry>> ids = patch::ComputePatchIds(info->patch);
-    if (!ids.ok()) return ids.status();
-    if (ids->size() != 1) {
-      return Status::Invalid("patch " + std::to_string(n) + ": does not hold exactly one diff");
-    }
-    ApprovedPatch p;
-    p.subject = info->subject;
-    p.diff = info->patch;
-    p.patch_id = ids->front().patch_id;
-    p.author_name = info->author;
-    p.author_email = info->email;
-    p.author_date = info->date;
-    p.message = info->message;
-    out.push_back(std::move(p));
-  }
-  if (out.empty()) return Status::Invalid("the revision has no patch");
-  return out;
-}
 
 namespace {
 

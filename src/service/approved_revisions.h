@@ -10,20 +10,13 @@
 
 #include "core/status.h"
 #include "core/time.h"
+#include "patch/git_am.h"
 #include "store/store.h"
 
 namespace vigil {
 
-/// One patch of an approved revision, as `git mailinfo` reads its mail.
-struct ApprovedPatch {
-  std::string subject;      // cleaned subject, for messages
-  std::string diff;         // the patch part of the mail (what `git apply` gets)
-  std::string patch_id;     // `git patch-id --stable` of the patch now
-  std::string author_name;  // as `git am` records them
-  std::string author_email;
-  std::string author_date;  // the Date: as sent ("Tue, 2 Jan 2024 03:04:05 +0000")
-  std::string message;      // the am-normalised commit message
-};
+/// One patch of an approved revision, as `git am` records it from its mail.
+using ApprovedPatch = patch::AmPatch;
 
 struct ApprovedRevision {
   std::string branch;
@@ -41,11 +34,6 @@ class ApprovedRevisionSource {
   virtual Result<std::optional<ApprovedRevision>> ForBranch(const std::string& report_id,
                                                             const std::string& branch) = 0;
 };
-
-/// Reads the patches of MBOX (`git format-patch` output, cover letters skipped) as `git am`
-/// would. Errors (kInvalidArgument): the mbox and mailinfo errors prefixed with "patch N: ",
-/// and "the revision has no patch".
-Result<std::vector<ApprovedPatch>> ReadPatchMails(std::string_view mbox);
 
 /// The approved revisions of the patch engine (PatchService): for a branch, the latest revision
 /// of a series that holds an unvoided approval pinned to its patch-ids, preferring a series that

@@ -18,24 +18,28 @@
 
 #include "core/level_policy.h"
 #include "core/report_id.h"
+#include "core/text.h"
 #include "core/workflow.h"
+#include "patch/git_am.h"
+#include "patch/git_process.h"
 #include "patch/patch_id.h"
-#include "service/git_runner.h"
-#include "service/revision_apply.h"
 
 namespace vigil {
 namespace {
+
+using patch::ApplyToTrees;
+using patch::CommitPatches;
+using patch::Committer;
+using patch::GitOk;
+using patch::GitOutput;
+using patch::RunGit;
+using patch::VerifyCommits;
 
 namespace json = boost::json;
 constexpr int kMaxAttempts = 8;
 constexpr size_t kMaxPublicTextBytes = 64u << 10;
 
 std::string Short(const std::string& id) { return id.substr(0, 12); }
-
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 bool IsSafeBranchName(const std::string& b) {
   if (b.empty() || b.size() > 200 || b.starts_with("-") || b.find("..") != std::string::npos) {
@@ -451,7 +455,7 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
     const std::string branch = rev.branch;
     const std::string ref = "refs/heads/" + BranchRef(id, branch);
     Result<std::string> base = GitOk(repo, {"rev-parse", "--verify", "refs/heads/" + branch});
-    const std::string base_id = base.ok() ? Trimmed(*base) : "?";
+    const std::string base_id = base.ok() ? std::string(TrimEnd(*base)) : "?";
     steps.push_back(
         {"apply:" + branch,
          "apply " + rev.label + " (" + std::to_string(rev.patches.size()) + " patch" +
@@ -462,11 +466,11 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
            if (!existing.ok()) return existing.status();
            std::string head;
            if (existing->exit_code == 0) {
-             head = Trimmed(existing->out);  // made before a crash: verified below
+             head = std::string(TrimEnd(existing->out));  // made before a crash: verified below
            } else {
              Committer committer{config_.committer_name, config_.committer_email, clock_.Now()};
              Result<std::vector<std::string>> commits =
-                 CommitRevision(repo, base_id, ref, rev.patches, committer);
+                 CommitPatches(repo, base_id, ref, rev.patches, committer);
              if (!commits.ok()) return commits.status();
              head = commits->back();
            }
@@ -488,7 +492,7 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
            if (!remote_ref.ok()) return remote_ref.status();
            const std::string there = remote_ref->substr(0, remote_ref->find('\t'));
            if (there == head) return head;  // pushed before a crash
-           if (!Trimmed(there).empty()) {
+           if (!TrimEnd(there).empty()) {
              return Status::Conflict("the remote already has " + name + " at " + Short(there));
            }
            Result<std::string> pushed =

@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 
 #include "core/report_id.h"
+#include "core/text.h"
 #include "mail/authentication_results.h"
 #include "patch/mailinfo.h"
 #include "patch/patch_id.h"
@@ -40,14 +41,6 @@ std::string Cut(std::string s, size_t n) {
   while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
   s.resize(n);
   return s;
-}
-
-std::string Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return std::string(s);
 }
 
 std::string AttachmentList(const mail::DecodedMail& m) {
@@ -124,7 +117,7 @@ TemplateFields TemplateFromText(const std::string& subject, const std::string& t
     const std::string line = text.substr(pos, nl - pos);
     pos = nl + 1;
     // A heading: "## Steps", "**Steps:**", "Steps:" alone on its line, at most 80 bytes.
-    std::string h = Trim(line);
+    std::string h(Trim(line));
     bool marked = false;
     while (!h.empty() && (h.front() == '#' || h.front() == '*' || h.front() == '_')) {
       h.erase(0, 1);
@@ -151,11 +144,11 @@ TemplateFields TemplateFromText(const std::string& subject, const std::string& t
     std::string& into = current ? f.*current : preamble;
     into += line + "\n";
   }
-  auto clip = [](std::string& s) { s = Cut(Trim(s), kMaxFieldBytes - 200); };
+  auto clip = [](std::string& s) { s = Cut(std::string(Trim(s)), kMaxFieldBytes - 200); };
   if (!any) {
     f.steps = text;
   } else if (!Trim(preamble).empty()) {
-    f.steps = Trim(preamble) + (Trim(f.steps).empty() ? "" : "\n\n" + f.steps);
+    f.steps = std::string(Trim(preamble)) + (Trim(f.steps).empty() ? "" : "\n\n" + f.steps);
   }
   for (std::string* s :
        {&f.steps, &f.effects_cluster, &f.effects_applications, &f.effects_infrastructure,
@@ -390,7 +383,7 @@ Status MailGateway::ProcessOne(const InboxMail& in) {
 
 Status MailGateway::NewReport(const InboxMail& in, const mail::DecodedMail& m,
                               const std::string& note) {
-  std::string subject = Trim(m.subject);
+  std::string subject(Trim(m.subject));
   if (subject.empty()) subject = "(no subject)";
   SubmitRequest req;
   req.fields = TemplateFromText(Cut(subject, kMaxSubjectBytes), note + m.text + AttachmentList(m));
@@ -441,7 +434,7 @@ Status MailGateway::NewReport(const InboxMail& in, const mail::DecodedMail& m,
 
 Status MailGateway::Reply(const InboxMail& in, const mail::DecodedMail& m, const Report& r,
                           const Principal& sender) {
-  std::string body = Trim(m.text);
+  std::string body(Trim(m.text));
   if (body.empty()) body = "(empty message)";
   body = Cut(body + AttachmentList(m), kMaxMessageBytes - 64);
   auto mark = Processed(in, m, "reply", r.id);

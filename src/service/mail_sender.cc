@@ -70,7 +70,7 @@ Result<std::string> MailSender::Compose(const OutboxMail& row, std::string* enve
     if (m.subject.find("[" + r->id + "]") == std::string::npos) {
       m.subject = "[" + r->id + "] " + m.subject;
     }
-    const bool embargoed = r->embargo.state == EmbargoState::kActive && !IsTerminal(r->state);
+    const bool embargoed = UnderEmbargo(*r);
     if (embargoed) {
       // The reminder reflects the embargo as it is now; a stale one written at queue time
       // (the end may have moved) is replaced.

@@ -7,9 +7,9 @@
 
 #include <filesystem>
 
-#include "patch/git_sandbox.h"
 #include "service/report_service.h"
 #include "store/sqlite_store.h"
+#include "support/git_sandbox.h"
 
 namespace vigil {
 namespace {

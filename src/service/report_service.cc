@@ -5,6 +5,7 @@
 
 #include "core/level_policy.h"
 #include "core/report_id.h"
+#include "core/text.h"
 #include "service/credentials.h"
 #include "service/report_json.h"
 
@@ -52,13 +53,6 @@ Status CheckText(const char* what, const std::string& value, size_t max, bool si
                            (single_line ? " or line breaks" : ""));
   }
   return Status::Ok();
-}
-
-std::string Trim(std::string s) {
-  const size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  const size_t e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
 }
 
 }  // namespace
@@ -146,7 +140,7 @@ OutboxMail ReportService::Notice(const Report& r, const std::string& recipient,
   m.kind = kind;
   m.subject = "[" + r.id + "] " + subject;
   // Every mail about an embargoed report starts with the reminder and the end in UTC.
-  const bool embargoed = r.embargo.state == EmbargoState::kActive && !IsTerminal(r.state);
+  const bool embargoed = UnderEmbargo(r);
   m.body = (embargoed ? EmbargoReminder(r) + "\n\n" : std::string()) + text;
   m.created_at = clock_.Now();
   return m;
@@ -177,7 +171,7 @@ Result<Submitted> ReportService::Submit(const Principal& actor, SubmitRequest re
 
 void ReportService::SubmitThen(const Principal& actor, SubmitRequest req, SubmitCallback done) {
   TemplateFields& f = req.fields;
-  f.subject = Trim(f.subject);
+  f.subject = std::string(Trim(f.subject));
   if (f.subject.empty()) return done(Status::Invalid("subject is required"));
   if (Trim(f.steps).empty()) return done(Status::Invalid("steps is required"));
   if (Status st = CheckText("subject", f.subject, kMaxSubjectBytes, true); !st.ok()) {
@@ -344,7 +338,7 @@ Result<Report> ReportService::Confirm(const Principal& actor, const std::string&
 Result<Report> ReportService::Reject(const Principal& actor, const std::string& id,
                                      std::string reason) {
   CommandArgs args;
-  args.reason = Trim(std::move(reason));
+  args.reason = std::string(Trim(reason));
   VIGIL_RETURN_IF_ERROR(CheckText("reason", args.reason, 4096, false));
   return Change(
       actor, id, "report.rejected",
@@ -387,7 +381,7 @@ Result<Report> ReportService::Classify(const Principal& actor, const std::string
 Result<Report> ReportService::Withdraw(const Principal& actor, const std::string& id,
                                        std::string reason) {
   CommandArgs args;
-  args.reason = Trim(std::move(reason));
+  args.reason = std::string(Trim(reason));
   VIGIL_RETURN_IF_ERROR(CheckText("reason", args.reason, 4096, false));
   return Change(
       actor, id, "report.withdrawn",
@@ -399,7 +393,7 @@ Result<Report> ReportService::Withdraw(const Principal& actor, const std::string
 
 Result<Report> ReportService::SetEmbargo(const Principal& actor, const std::string& id, Instant end,
                                          std::string reason) {
-  reason = Trim(std::move(reason));
+  reason = std::string(Trim(reason));
   VIGIL_RETURN_IF_ERROR(CheckText("reason", reason, 4096, false));
   return Change(
       actor, id, "embargo.set",
@@ -411,7 +405,7 @@ Result<Report> ReportService::SetEmbargo(const Principal& actor, const std::stri
 
 Result<Report> ReportService::BreakEmbargo(const Principal& actor, const std::string& id,
                                            std::string reason) {
-  reason = Trim(std::move(reason));
+  reason = std::string(Trim(reason));
   VIGIL_RETURN_IF_ERROR(CheckText("reason", reason, 4096, false));
   return Change(
       actor, id, "embargo.broken",
@@ -428,7 +422,7 @@ Result<Invited> ReportService::Invite(const Principal& actor, const std::string&
   out.token = NewToken(kCapabilityPrefix);
   Participant p;
   p.email = LowerAscii(Trim(email));
-  p.name = Trim(name);
+  p.name = std::string(Trim(name));
   p.role = role;
   p.added_by = actor.AuditName();
   p.token_hash = TokenHash(out.token);
@@ -514,7 +508,7 @@ Status ReportService::AddAccount(const Principal& actor, std::string email, std:
   if (existing->has_value()) return Status::Conflict("account " + email + " already exists");
   Account a;
   a.email = email;
-  a.name = Trim(name);
+  a.name = std::string(Trim(name));
   a.role = role;
   a.created_at = clock_.Now();
   if (!password.empty()) {

@@ -250,7 +250,7 @@ Status ViewRecord::Wait() {
 
 ViewRecord WorkspaceService::StartView(const Principal& viewer, const Report& report) {
   ViewRecord view;
-  if (report.embargo.state != EmbargoState::kActive || IsTerminal(report.state)) return view;
+  if (!UnderEmbargo(report)) return view;
   view.actor_ = viewer.AuditName();
   view.at_ = clock_.Now();
   WriteBatch b;

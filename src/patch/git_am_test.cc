@@ -1,13 +1,12 @@
-// ApplyToTrees / CommitRevision / VerifyCommits against the real git: the commits made equal what
+// ApplyToTrees / CommitPatches / VerifyCommits against the real git: the commits made equal what
 // `git am` makes, and every difference from the approved patch is named exactly.
-#include "service/revision_apply.h"
+#include "patch/git_am.h"
 
 #include <gtest/gtest.h>
 
-#include "patch/git_sandbox.h"
-#include "service/approved_revisions.h"
+#include "support/git_sandbox.h"
 
-namespace vigil {
+namespace vigil::patch {
 namespace {
 
 std::string Trim(std::string s) {
@@ -24,7 +23,7 @@ TEST(RawGitDateTest, ReadsRfc2822DatesAsGitsRawFormat) {
             "cannot read the date \"Tue, 2 Foo 2024 03:04:05 +0000\"");
 }
 
-class RevisionApplyTest : public ::testing::Test {
+class GitAmTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(git_.ok());
@@ -41,22 +40,22 @@ class RevisionApplyTest : public ::testing::Test {
     git_.Git({"commit", "-q", "-a", "-m", "Name line ten\n\nBecause words read better."});
     mbox_ = git_.Git({"format-patch", "--stdout", "master..fix"});
     git_.Git({"checkout", "-q", "master"});
-    Result<std::vector<ApprovedPatch>> patches = ReadPatchMails(mbox_);
-    ASSERT_TRUE(patches.ok()) << patches.status().message();
-    patches_ = *patches;
+    Result<std::vector<SeriesPatch>> series = ReadSeries(mbox_);
+    ASSERT_TRUE(series.ok()) << series.status().message();
+    patches_ = AmPatches(*series);
     ids_ = {patches_[0].patch_id};
   }
   Committer Vigil() const { return {"Vigil", "vigil@example.org", 1'800'000'000LL * 1'000'000}; }
 
   patch::GitSandbox git_;
   std::string base_, mbox_;
-  std::vector<ApprovedPatch> patches_;
+  std::vector<AmPatch> patches_;
   std::vector<std::string> ids_;
 };
 
-TEST_F(RevisionApplyTest, CommitsEqualWhatGitAmMakes) {
+TEST_F(GitAmTest, CommitsEqualWhatGitAmMakes) {
   Result<std::vector<std::string>> commits =
-      CommitRevision(git_.dir(), base_, "refs/heads/security/x", patches_, Vigil());
+      CommitPatches(git_.dir(), base_, "refs/heads/security/x", patches_, Vigil());
   ASSERT_TRUE(commits.ok()) << commits.status().message();
   EXPECT_TRUE(VerifyCommits(git_.dir(), commits->back(), patches_, ids_).ok());
   git_.Git({"checkout", "-q", "-b", "am", base_});
@@ -67,13 +66,13 @@ TEST_F(RevisionApplyTest, CommitsEqualWhatGitAmMakes) {
   EXPECT_EQ(Trim(git_.Git({"log", "-1", "--format=%cn <%ce>", commits->back()})),
             "Vigil <vigil@example.org>");
   // The ref is created, never moved.
-  EXPECT_EQ(CommitRevision(git_.dir(), base_, "refs/heads/security/x", patches_, Vigil())
+  EXPECT_EQ(CommitPatches(git_.dir(), base_, "refs/heads/security/x", patches_, Vigil())
                 .status()
                 .message(),
             "refs/heads/security/x already exists");
 }
 
-TEST_F(RevisionApplyTest, OffsetsApplyButChangedContextDoesNot) {
+TEST_F(GitAmTest, OffsetsApplyButChangedContextDoesNot) {
   // Three lines more at the top: git applies the hunk at an offset, as git am does.
   std::string text = "new 1\nnew 2\nnew 3\n";
   for (int i = 1; i <= 20; ++i) text += "line " + std::to_string(i) + "\n";
@@ -88,14 +87,14 @@ TEST_F(RevisionApplyTest, OffsetsApplyButChangedContextDoesNot) {
             "patch 1/1 (Name line ten) does not apply: error: patch failed: a.txt:7");
 }
 
-TEST_F(RevisionApplyTest, EveryDifferenceFromTheApprovedPatchIsRefused) {
+TEST_F(GitAmTest, EveryDifferenceFromTheApprovedPatchIsRefused) {
   const std::string head =
-      CommitRevision(git_.dir(), base_, "refs/heads/security/x", patches_, Vigil())->back();
+      CommitPatches(git_.dir(), base_, "refs/heads/security/x", patches_, Vigil())->back();
   const std::string c = head.substr(0, 12);
   EXPECT_EQ(VerifyCommits(git_.dir(), head, patches_, {std::string(40, '0')}).message(),
             "commit " + c + " (patch 1/1): patch-id " + ids_[0].substr(0, 12) +
                 " differs from the approved 000000000000");
-  std::vector<ApprovedPatch> other = patches_;
+  std::vector<AmPatch> other = patches_;
   other[0].author_email = "mallory@example.org";
   EXPECT_EQ(VerifyCommits(git_.dir(), head, other, ids_).message(),
             "commit " + c +
@@ -117,4 +116,4 @@ TEST_F(RevisionApplyTest, EveryDifferenceFromTheApprovedPatchIsRefused) {
 }
 
 }  // namespace
-}  // namespace vigil
+}  // namespace vigil::patch

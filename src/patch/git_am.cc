@@ -1,22 +1,29 @@
-#include "service/revision_apply.h"
+#include "patch/git_am.h"
 
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 
+#include "core/text.h"
+#include "patch/git_process.h"
 #include "patch/patch_id.h"
-#include "service/git_runner.h"
 
-namespace vigil {
-namespace {
+namespace vigil::patch {
 
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
+std::vector<AmPatch> AmPatches(const std::vector<SeriesPatch>& series) {
+  std::vector<AmPatch> out;
+  out.reserve(series.size());
+  for (const SeriesPatch& p : series) {
+    out.push_back({p.mail.subject, p.mail.patch, p.patch_id, p.mail.author, p.mail.email,
+                   p.mail.date, p.mail.message});
+  }
+  return out;
 }
 
-std::string Label(size_t i, size_t n, const ApprovedPatch& p) {
+namespace {
+
+std::string Label(size_t i, size_t n, const AmPatch& p) {
   return "patch " + std::to_string(i + 1) + "/" + std::to_string(n) + " (" + p.subject + ")";
 }
 
@@ -26,7 +33,7 @@ class TempIndex {
   explicit TempIndex(const std::string& repo) {
     Result<std::string> dir = GitOk(repo, {"rev-parse", "--absolute-git-dir"});
     if (dir.ok()) {
-      path_ = Trimmed(*dir) + "/vigil-index-" + std::to_string(getpid()) + "-" +
+      path_ = std::string(TrimEnd(*dir)) + "/vigil-index-" + std::to_string(getpid()) + "-" +
               std::to_string(counter_++);
     }
   }
@@ -35,23 +42,12 @@ class TempIndex {
     if (!path_.empty()) std::filesystem::remove(path_, ec);
   }
   bool ok() const { return !path_.empty(); }
-  std::string Env() const { return "GIT_INDEX_FILE=" + path_; }
+  GitEnv Env() const { return {{"GIT_INDEX_FILE", path_}}; }
 
  private:
   std::string path_;
   static inline int counter_ = 0;
 };
-
-// days_from_civil (Howard Hinnant's algorithm): days since 1970-01-01 of a proleptic Gregorian
-// date.
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
 
 struct CommitObject {
   std::string tree;
@@ -115,10 +111,10 @@ Result<std::string> RawGitDate(const std::string& text) {
 }
 
 Result<std::vector<std::string>> ApplyToTrees(const std::string& repo, const std::string& base,
-                                              const std::vector<ApprovedPatch>& patches) {
+                                              const std::vector<AmPatch>& patches) {
   TempIndex index(repo);
   if (!index.ok()) return Status::Unavailable("not a git repository: " + repo);
-  const std::vector<std::string> env = {index.Env()};
+  const GitEnv env = index.Env();
   Result<std::string> read = GitOk(repo, {"read-tree", base}, {}, env);
   if (!read.ok()) return read.status();
   std::vector<std::string> trees;
@@ -132,52 +128,62 @@ Result<std::vector<std::string>> ApplyToTrees(const std::string& repo, const std
     }
     Result<std::string> tree = GitOk(repo, {"write-tree"}, {}, env);
     if (!tree.ok()) return tree.status();
-    trees.push_back(Trimmed(*tree));
+    trees.push_back(std::string(TrimEnd(*tree)));
   }
   return trees;
 }
 
-Result<std::vector<std::string>> CommitRevision(const std::string& repo, const std::string& base,
-                                                const std::string& ref,
-                                                const std::vector<ApprovedPatch>& patches,
-                                                const Committer& committer) {
-  Result<GitOutput> exists = RunGit(repo, {"rev-parse", "--verify", "--quiet", ref});
-  if (!exists.ok()) return exists.status();
-  if (exists->exit_code == 0) return Status::Conflict(ref + " already exists");
+Result<std::vector<std::string>> CommitPatches(const std::string& repo, const std::string& base,
+                                               const std::string& ref,
+                                               const std::vector<AmPatch>& patches,
+                                               const Committer& committer) {
+  if (!ref.empty()) {
+    Result<GitOutput> exists = RunGit(repo, {"rev-parse", "--verify", "--quiet", ref});
+    if (!exists.ok()) return exists.status();
+    if (exists->exit_code == 0) return Status::Conflict(ref + " already exists");
+  }
   Result<std::vector<std::string>> trees = ApplyToTrees(repo, base, patches);
   if (!trees.ok()) return trees.status();
   Result<std::string> parent_id = GitOk(repo, {"rev-parse", "--verify", base + "^{commit}"});
   if (!parent_id.ok()) return parent_id.status();
-  std::string parent = Trimmed(*parent_id);
-  const std::string committer_date = std::to_string(committer.date / kMicrosPerSecond) + " +0000";
+  std::string parent(TrimEnd(*parent_id));
+  GitEnv committer_env;
+  // An empty committer name or email leaves it to git (environment, then configuration).
+  if (!committer.name.empty()) committer_env["GIT_COMMITTER_NAME"] = committer.name;
+  if (!committer.email.empty()) committer_env["GIT_COMMITTER_EMAIL"] = committer.email;
+  if (committer.date != 0) {
+    committer_env["GIT_COMMITTER_DATE"] =
+        "@" + std::to_string(committer.date / kMicrosPerSecond) + " +0000";
+  }
   std::vector<std::string> commits;
   for (size_t i = 0; i < patches.size(); ++i) {
-    const ApprovedPatch& p = patches[i];
+    const AmPatch& p = patches[i];
     Result<std::string> author_date = RawGitDate(p.author_date);
     if (!author_date.ok()) {
       return Status::Invalid(Label(i, patches.size(), p) + ": " + author_date.status().message());
     }
-    std::vector<std::string> env = {
-        "GIT_AUTHOR_NAME=" + p.author_name, "GIT_AUTHOR_EMAIL=" + p.author_email,
-        "GIT_AUTHOR_DATE=@" + *author_date, "GIT_COMMITTER_DATE=@" + committer_date};
-    // An empty committer name or email leaves it to the repository's git configuration.
-    if (!committer.name.empty()) env.push_back("GIT_COMMITTER_NAME=" + committer.name);
-    if (!committer.email.empty()) env.push_back("GIT_COMMITTER_EMAIL=" + committer.email);
+    GitEnv env = committer_env;
+    env["GIT_AUTHOR_NAME"] = p.author_name;
+    env["GIT_AUTHOR_EMAIL"] = p.author_email;
+    env["GIT_AUTHOR_DATE"] = "@" + *author_date;
     Result<std::string> commit =
         GitOk(repo, {"commit-tree", (*trees)[i], "-p", parent, "-F", "-"}, p.message, env);
     if (!commit.ok()) return commit.status();
-    parent = Trimmed(*commit);
+    parent = std::string(TrimEnd(*commit));
     commits.push_back(parent);
   }
-  // Creating only: the all-zero old value makes update-ref fail if REF appeared meanwhile.
-  Result<std::string> updated =
-      GitOk(repo, {"update-ref", "-m", "vigil: disclose", ref, parent, std::string(40, '0')});
-  if (!updated.ok()) return updated.status();
+  if (!ref.empty()) {
+    // Creating only: the all-zero old value makes update-ref fail if REF appeared meanwhile.
+    Result<GitOutput> updated = RunGit(
+        repo, {"update-ref", "-m", "vigil: am", ref, parent, std::string(parent.size(), '0')});
+    if (!updated.ok()) return updated.status();
+    if (updated->exit_code != 0) return Status::Conflict(ref + " already exists");
+  }
   return commits;
 }
 
 Status VerifyCommits(const std::string& repo, const std::string& head,
-                     const std::vector<ApprovedPatch>& patches,
+                     const std::vector<AmPatch>& patches,
                      const std::vector<std::string>& approved_ids) {
   const size_t n = patches.size();
   Result<std::string> list =
@@ -207,7 +213,7 @@ Status VerifyCommits(const std::string& repo, const std::string& head,
     Result<std::string> mail = GitOk(repo, {"-c", "diff.algorithm=myers", "-c", "diff.renames=true",
                                             "format-patch", "-1", "--stdout", commits[i]});
     if (!mail.ok()) return mail.status();
-    Result<std::vector<patch::PatchIdEntry>> ids = patch::ComputePatchIds(*mail);
+    Result<std::vector<PatchIdEntry>> ids = ComputePatchIds(*mail);
     if (!ids.ok()) return ids.status();
     const std::string id = ids->size() == 1 ? ids->front().patch_id : "";
     if (id != approved_ids[i]) {
@@ -216,7 +222,7 @@ Status VerifyCommits(const std::string& repo, const std::string& head,
     }
     Result<CommitObject> c = ReadCommit(repo, commits[i]);
     if (!c.ok()) return c.status();
-    const ApprovedPatch& p = patches[i];
+    const AmPatch& p = patches[i];
     if (c->tree != (*trees)[i]) {
       return Status::Conflict(where + "tree " + c->tree.substr(0, 12) +
                               " differs from the approved patch's " + (*trees)[i].substr(0, 12));
@@ -239,4 +245,4 @@ Status VerifyCommits(const std::string& repo, const std::string& head,
   return Status::Ok();
 }
 
-}  // namespace vigil
+}  // namespace vigil::patch

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "patch/git_sandbox.h"
+#include "support/git_sandbox.h"
 
 namespace vigil::patch {
 

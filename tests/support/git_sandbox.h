@@ -1,22 +1,19 @@
 // GitSandbox: a temporary directory in which tests run the real `git` program, isolated from the
-// user's configuration. Test-only; header-only so that each test binary can include it.
+// user's configuration. Test-only; header-only so that each test binary can include it. Runs git
+// through Vigil's own runner (patch/git_process.h).
 #pragma once
-
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <map>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
-extern char** environ;
+#include "patch/git_process.h"
 
 namespace vigil::patch {
 
@@ -28,18 +25,16 @@ class GitSandbox {
   GitSandbox() {
     std::string templ = (std::filesystem::temp_directory_path() / "vigil-patch-XXXXXX").string();
     if (mkdtemp(templ.data()) != nullptr) dir_ = templ;
-    env_ = {"GIT_CONFIG_NOSYSTEM=1",
-            "HOME=" + dir_,
-            "XDG_CONFIG_HOME=" + dir_ + "/.config",
-            "GIT_AUTHOR_NAME=A U Thor",
-            "GIT_AUTHOR_EMAIL=author@example.com",
-            "GIT_AUTHOR_DATE=2024-01-02T03:04:05Z",
-            "GIT_COMMITTER_NAME=C O Mitter",
-            "GIT_COMMITTER_EMAIL=committer@example.com",
-            "GIT_COMMITTER_DATE=2024-01-02T03:04:05Z",
-            "LC_ALL=C",
-            "TZ=UTC"};
-    if (const char* path = std::getenv("PATH")) env_.push_back(std::string("PATH=") + path);
+    env_ = {{"GIT_CONFIG_NOSYSTEM", "1"},
+            {"HOME", dir_},
+            {"XDG_CONFIG_HOME", dir_ + "/.config"},
+            {"GIT_AUTHOR_NAME", "A U Thor"},
+            {"GIT_AUTHOR_EMAIL", "author@example.com"},
+            {"GIT_AUTHOR_DATE", "2024-01-02T03:04:05Z"},
+            {"GIT_COMMITTER_NAME", "C O Mitter"},
+            {"GIT_COMMITTER_EMAIL", "committer@example.com"},
+            {"GIT_COMMITTER_DATE", "2024-01-02T03:04:05Z"},
+            {"TZ", "UTC"}};
   }
   ~GitSandbox() {
     std::error_code ec;
@@ -54,42 +49,10 @@ class GitSandbox {
   /// Runs `git ARGS` in the sandbox with `input` on stdin; returns stdout. `*exit_code` receives
   /// the exit status (-1 if it could not be run).
   std::string Git(std::vector<std::string> args, std::string_view input, int* exit_code) {
-    args.insert(args.begin(), "git");
-    std::string in_path = dir_ + "/.stdin";
-    {
-      std::ofstream in(in_path, std::ios::binary | std::ios::trunc);
-      in.write(input.data(), static_cast<std::streamsize>(input.size()));
-    }
-    int out_pipe[2];
-    *exit_code = -1;
-    if (pipe(out_pipe) != 0) return {};
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-    posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
-    posix_spawn_file_actions_addclose(&actions, out_pipe[1]);
-    posix_spawn_file_actions_addchdir_np(&actions, dir_.c_str());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto& e : env_) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    pid_t pid = -1;
-    int rc = posix_spawnp(&pid, "git", &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    close(out_pipe[1]);
-    std::string out;
-    if (rc == 0) {
-      char buf[65536];
-      ssize_t n;
-      while ((n = read(out_pipe[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-      int status = 0;
-      if (waitpid(pid, &status, 0) == pid && WIFEXITED(status)) *exit_code = WEXITSTATUS(status);
-    }
-    close(out_pipe[0]);
-    return out;
+    // Vigil's own runner (one environment policy), with the sandbox's identity and home.
+    Result<GitOutput> r = RunGit(dir_, args, input, env_);
+    *exit_code = r.ok() ? r->exit_code : -1;
+    return r.ok() ? std::move(r->out) : std::string();
   }
 
   /// Runs `git ARGS` and returns stdout; on a non-zero exit returns "<git failed: ARGS>".
@@ -131,7 +94,7 @@ class GitSandbox {
 
  private:
   std::string dir_;
-  std::vector<std::string> env_;
+  GitEnv env_;
 };
 
 }  // namespace vigil::patch
