@@ -5,7 +5,6 @@
 #include <fstream>
 
 #include "cli/context.h"
-#include "cli/disclose_services.h"
 
 namespace vigil {
 namespace {
@@ -98,7 +97,7 @@ void AddAdvisoryCommands(CLI::App& app, CliContext& ctx) {
   id_arg(show);
   show->add_flag("--json", o->json, "Print JSON");
   show->callback([&ctx, o, print_draft] {
-    if (DiscloseServices* s = DiscloseServicesFor(ctx)) print_draft(s->advisories->Draft(o->id));
+    if (DiscloseServices* s = ctx.Disclose()) print_draft(s->advisories->Draft(o->id));
   });
 
   auto* edit = adv->add_subcommand("edit", "Edit the draft (list options replace the list)");
@@ -114,7 +113,7 @@ void AddAdvisoryCommands(CLI::App& app, CliContext& ctx) {
       ->check(CLI::IsMember({"ranges", "cwes", "cvss", "references"}));
   edit->add_flag("--json", o->json, "Print JSON");
   edit->callback([&ctx, o, edit, print_draft] {
-    DiscloseServices* s = DiscloseServicesFor(ctx);
+    DiscloseServices* s = ctx.Disclose();
     if (!s) return;
     AdvisoryEdit e;
     if (edit->count("--title")) e.title = o->title;
@@ -170,7 +169,7 @@ void AddAdvisoryCommands(CLI::App& app, CliContext& ctx) {
   credit->add_option("--consent", o->consent, "pending, named, anonymous or declined");
   credit->add_flag("--json", o->json, "Print JSON");
   credit->callback([&ctx, o, print_draft] {
-    DiscloseServices* s = DiscloseServicesFor(ctx);
+    DiscloseServices* s = ctx.Disclose();
     if (!s) return;
     Result<advisory::CreditType> type = advisory::ParseCreditType(o->type);
     if (!ctx.Check(type.status())) return;
@@ -192,7 +191,7 @@ void AddAdvisoryCommands(CLI::App& app, CliContext& ctx) {
   set_id->add_option("external", o->external, "CVE-YYYY-NNNN or GHSA-xxxx-xxxx-xxxx")->required();
   set_id->add_flag("--json", o->json, "Print JSON");
   set_id->callback([&ctx, o, print_draft] {
-    if (DiscloseServices* s = DiscloseServicesFor(ctx)) {
+    if (DiscloseServices* s = ctx.Disclose()) {
       print_draft(s->advisories->SetExternalId(ctx.Operator(), o->id, o->external));
     }
   });
@@ -202,7 +201,7 @@ void AddAdvisoryCommands(CLI::App& app, CliContext& ctx) {
   exp->add_option("--format", o->format, "md, osv, cve or csaf")->required();
   exp->add_option("-o,--output", o->output, "Write to this file instead of stdout");
   exp->callback([&ctx, o] {
-    DiscloseServices* s = DiscloseServicesFor(ctx);
+    DiscloseServices* s = ctx.Disclose();
     if (!s) return;
     Result<ExportFormat> format = ParseExportFormat(o->format);
     if (!ctx.Check(format.status())) return;

@@ -6,13 +6,14 @@
 
 namespace vigil {
 
-int RunVigil(int argc, char** argv) {
+int RunVigil(int argc, char** argv, RuntimeHooks hooks) {
   CLI::App app{"Vigil: coordinated vulnerability disclosure for open-source projects"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every command");
-  CliContext ctx;
-  if (const char* env = std::getenv("VIGIL_CONFIG"); env && *env) ctx.config_path = env;
-  app.add_option("-c,--config", ctx.config_path,
+  Runtime runtime(std::move(hooks));
+  CliContext ctx(runtime);
+  if (const char* env = std::getenv("VIGIL_CONFIG"); env && *env) ctx.runtime.config_path = env;
+  app.add_option("-c,--config", ctx.runtime.config_path,
                  "Configuration file (default ./vigil.toml, or $VIGIL_CONFIG)");
   AddServerCommands(app, ctx);
   AddReportCommands(app, ctx);

@@ -2,42 +2,17 @@
 
 #include <unistd.h>
 
-#include <filesystem>
-
 namespace vigil {
 
-Result<const Config*> CliContext::LoadConfig() {
-  if (!config_) {
-    Result<Config> c = vigil::LoadConfig(config_path);
-    if (!c.ok()) return c.status();
-    config_ = std::make_unique<Config>(std::move(c).value());
+DiscloseServices* CliContext::Disclose() {
+  if (!disclose_.disclosure) {
+    Result<AdvisoryService*> a = runtime.advisories();
+    if (!Check(a.status())) return nullptr;
+    Result<DisclosureService*> d = runtime.disclosure();
+    if (!Check(d.status())) return nullptr;
+    disclose_ = {*a, *d};
   }
-  return config_.get();
-}
-
-Result<ReportService*> CliContext::Service() {
-  if (!service_) {
-    Result<const Config*> c = LoadConfig();
-    if (!c.ok()) return c.status();
-    std::error_code ec;
-    if (!std::filesystem::exists((*c)->DatabasePath(), ec)) {
-      return Status::NotFound("no database at " + (*c)->DatabasePath() + "; run `vigil init`");
-    }
-    Result<std::unique_ptr<SqliteStore>> s = SqliteStore::Open((*c)->DatabasePath());
-    if (!s.ok()) return s.status();
-    store_ = std::move(s).value();
-    service_ = std::make_unique<ReportService>(*store_, clock_, **c);
-  }
-  return service_.get();
-}
-
-Result<PatchService*> CliContext::Patches() {
-  if (!patches_) {
-    Result<ReportService*> s = Service();
-    if (!s.ok()) return s.status();
-    patches_ = std::make_unique<PatchService>(*store_, clock_, (*s)->config());
-  }
-  return patches_.get();
+  return &disclose_;
 }
 
 Principal CliContext::Operator() const {

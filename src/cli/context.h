@@ -1,4 +1,4 @@
-// What every command shares: the configuration file, the opened store and service, and the
+// What every command shares: the runtime (configuration, store, clock, services) and the
 // mapping from errors to exit codes and messages.
 #pragma once
 
@@ -10,11 +10,10 @@
 #include "core/access.h"
 #include "core/status.h"
 #include "mail/openpgp.h"
+#include "runtime/runtime.h"
 #include "service/config.h"
 #include "service/patch_service.h"
 #include "service/report_service.h"
-#include "service/system_clock.h"
-#include "store/sqlite_store.h"
 
 namespace CLI {
 class App;
@@ -22,18 +21,29 @@ class App;
 
 namespace vigil {
 
+/// The disclosure services of the runtime, for the commands that use both.
+struct DiscloseServices {
+  AdvisoryService* advisories = nullptr;
+  DisclosureService* disclosure = nullptr;
+};
+
 class CliContext {
  public:
-  std::string config_path = "vigil.toml";
+  explicit CliContext(Runtime& rt) : runtime(rt) {}
+
+  /// The program, assembled once in main (configuration path, store, clock, services).
+  Runtime& runtime;
   bool json = false;
   int exit_code = kExitOk;
 
-  /// Loads the configuration (once).
-  Result<const Config*> LoadConfig();
-  /// Opens the store and the service (once). Requires the configuration.
-  Result<ReportService*> Service();
-  /// The patch workflow on the same store (opens it like Service()).
-  Result<PatchService*> Patches();
+  /// The configuration (loaded once).
+  Result<const Config*> LoadConfig() { return runtime.config(); }
+  /// The report service on the project's store (opened once).
+  Result<ReportService*> Service() { return runtime.reports(); }
+  /// The patch workflow on the same store.
+  Result<PatchService*> Patches() { return runtime.patches(); }
+  /// The advisory and disclosure services, or null after printing the error.
+  DiscloseServices* Disclose();
   /// The local operator: every CLI action is audited as "cli:<user>".
   Principal Operator() const;
   /// Prints "vigil: <message>" to stderr and sets the exit code for S. Returns false if S failed.
@@ -41,11 +51,7 @@ class CliContext {
   void Print(const std::string& text) { std::fputs(text.c_str(), stdout); }
 
  private:
-  std::unique_ptr<Config> config_;
-  SystemClock clock_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<ReportService> service_;
-  std::unique_ptr<PatchService> patches_;
+  DiscloseServices disclose_;
 };
 
 // Command groups.

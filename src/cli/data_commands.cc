@@ -13,7 +13,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void Verify(CliContext& ctx, SqliteStore& store, const std::string& what) {
+void Verify(CliContext& ctx, Store& store, const std::string& what) {
   Result<AuditVerdict> v = store.VerifyAudit();
   if (!ctx.Check(v.status())) return;
   if (!v->ok) {
@@ -54,7 +54,7 @@ void Restore(CliContext& ctx, const std::string& backup) {
   }
   // Check the backup before it replaces anything.
   {
-    Result<std::unique_ptr<SqliteStore>> b = SqliteStore::Open(backup);
+    Result<std::unique_ptr<Store>> b = Runtime::OpenDatabase(backup);
     if (!ctx.Check(b.status())) return close(lock), void();
     Verify(ctx, **b, backup);
     if (ctx.exit_code != kExitOk) return close(lock), void();
@@ -69,7 +69,7 @@ void Restore(CliContext& ctx, const std::string& backup) {
   // The current database is kept aside, never deleted.
   if (fs::exists(db)) {
     const std::string aside = db + ".before-restore." + std::to_string(time(nullptr));
-    Result<std::unique_ptr<SqliteStore>> current = SqliteStore::Open(db);  // checkpoints the WAL
+    Result<std::unique_ptr<Store>> current = Runtime::OpenDatabase(db);  // checkpoints the WAL
     if (current.ok()) (void)(*current)->Backup(aside);
     current = Status::Unavailable("closed");
     ctx.Print("vigil: previous database kept as " + aside + "\n");
@@ -99,7 +99,7 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
     Result<ReportService*> s = ctx.Service();
     if (!ctx.Check(s.status())) return;
     Result<const Config*> c = ctx.LoadConfig();
-    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open((*c)->DatabasePath());
+    Result<std::unique_ptr<Store>> store = Runtime::OpenDatabase((*c)->DatabasePath());
     if (!ctx.Check(store.status())) return;
     Verify(ctx, **store, (*c)->DatabasePath());
   });
@@ -111,7 +111,7 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
     Result<ReportService*> s = ctx.Service();
     if (!ctx.Check(s.status())) return;
     if (!ctx.Check((*s)->store().Backup(*path))) return;
-    Result<std::unique_ptr<SqliteStore>> copy = SqliteStore::Open(*path);
+    Result<std::unique_ptr<Store>> copy = Runtime::OpenDatabase(*path);
     if (!ctx.Check(copy.status())) return;
     Verify(ctx, **copy, *path);
   });

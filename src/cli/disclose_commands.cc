@@ -7,7 +7,6 @@
 #include <sstream>
 
 #include "cli/context.h"
-#include "cli/disclose_services.h"
 
 namespace vigil {
 namespace {
@@ -78,7 +77,7 @@ void AddDiscloseCommands(CLI::App& app, CliContext& ctx) {
   schedule->add_option("--notice-days", o->notice_days,
                        "Days of notice for observers (default from [disclosure] notice_days)");
   schedule->callback([&ctx, o] {
-    DiscloseServices* s = DiscloseServicesFor(ctx);
+    DiscloseServices* s = ctx.Disclose();
     if (!s) return;
     Result<Instant> slot = ParseUtc(o->slot);
     if (!ctx.Check(slot.status())) return;
@@ -98,7 +97,7 @@ void AddDiscloseCommands(CLI::App& app, CliContext& ctx) {
   id_arg(confirm);
   confirm->add_option("--as", o->as, "The on-duty maintainer confirming (the local operator)");
   confirm->callback([&ctx, o] {
-    DiscloseServices* s = DiscloseServicesFor(ctx);
+    DiscloseServices* s = ctx.Disclose();
     if (!s) return;
     Result<DisclosurePlanRow> p = s->disclosure->ConfirmOnDuty(ctx.Operator(), o->id, o->as);
     if (!ctx.Check(p.status())) return;
@@ -109,7 +108,7 @@ void AddDiscloseCommands(CLI::App& app, CliContext& ctx) {
   auto* show = plan->add_subcommand("show", "Show the plan and the execution log");
   id_arg(show);
   show->callback([&ctx, o] {
-    DiscloseServices* s = DiscloseServicesFor(ctx);
+    DiscloseServices* s = ctx.Disclose();
     if (!s) return;
     Result<std::optional<DisclosurePlanRow>> p = s->disclosure->Plan(o->id);
     if (!ctx.Check(p.status())) return;
@@ -129,7 +128,7 @@ void AddDiscloseCommands(CLI::App& app, CliContext& ctx) {
   disclose->add_flag("--due", o->due,
                      "Disclose every scheduled report whose slot is reached (for cron)");
   disclose->callback([&ctx, o] {
-    DiscloseServices* s = DiscloseServicesFor(ctx);
+    DiscloseServices* s = ctx.Disclose();
     if (!s) return;
     if (o->due == !o->id.empty() || (o->due && o->dry_run)) {
       ctx.Check(Status::Invalid("give a report id, or --due alone"));
@@ -160,7 +159,7 @@ void AddDiscloseCommands(CLI::App& app, CliContext& ctx) {
   redact->add_option("--title", o->title, "Public title")->required();
   redact->add_option("--text", o->text, "Public text ('-' reads stdin)")->required();
   redact->callback([&ctx, o] {
-    DiscloseServices* s = DiscloseServicesFor(ctx);
+    DiscloseServices* s = ctx.Disclose();
     if (!s) return;
     Result<std::string> text =
         o->text == "-" ? ReadFileOrStdin("-", 64u << 10) : Result<std::string>(o->text);
@@ -174,7 +173,7 @@ void AddDiscloseCommands(CLI::App& app, CliContext& ctx) {
   open->add_flag("--publish-closed", o->publish_closed,
                  "Publish a closed level-6 report anyway (the coordinator's choice)");
   open->callback([&ctx, o] {
-    DiscloseServices* s = DiscloseServicesFor(ctx);
+    DiscloseServices* s = ctx.Disclose();
     if (!s) return;
     Result<ForgeItem> item =
         s->disclosure->OpenPublicIssue(ctx.Operator(), o->id, o->publish_closed);

@@ -55,7 +55,7 @@ void Ingest(CliContext& ctx, const std::vector<std::string>& recipients) {
     if (message.size() > limit) break;
   }
   Result<mail::ProjectKey> key = LoadProjectKey(c);
-  SystemClock clock;
+  const Clock& clock = ctx.runtime.clock();
   Result<PatchService*> patches = ctx.Patches();
   if (!patches.ok()) {
     std::fprintf(stderr, "vigil: %s\n", patches.status().message().c_str());
@@ -224,7 +224,7 @@ void AddMailCommands(CLI::App& app, CliContext& ctx) {
   retry->callback([&ctx, id] {
     Result<ReportService*> service = ctx.Service();
     if (!ctx.Check(service.status())) return;
-    SystemClock clock;
+    const Clock& clock = ctx.runtime.clock();
     if (ctx.Check(RetryOutboxMail((*service)->store(), clock, ctx.Operator(), *id))) {
       ctx.Print("vigil: outbox mail " + std::to_string(*id) + " queued again\n");
     }
@@ -282,7 +282,7 @@ void AddMailCommands(CLI::App& app, CliContext& ctx) {
             ? Result<std::string>(std::string(std::istreambuf_iterator<char>(std::cin), {}))
             : ReadFile(*file, 1 << 20);
     if (!ctx.Check(text.status())) return;
-    SystemClock clock;
+    const Clock& clock = ctx.runtime.clock();
     if (ctx.Check(SetMailKey((*service)->store(), clock, ctx.Operator(), *email, *text))) {
       ctx.Print("vigil: mail to " + LowerAscii(*email) + " will be encrypted\n");
     }

@@ -12,7 +12,6 @@
 #include <optional>
 
 #include "cli/context.h"
-#include "cli/disclose_services.h"
 #include "http/advisory_api.h"
 #include "http/api.h"
 #include "http/disclosure_slot.h"
@@ -63,7 +62,7 @@ void Init(CliContext& ctx, const std::string& dir, int port, const std::string& 
     return;
   }
   const std::string config_path = (fs::path(dir) / "vigil.toml").string();
-  ctx.config_path = config_path;
+  ctx.runtime.config_path = config_path;
   if (!fs::exists(config_path)) {
     std::ofstream out(config_path);
     out << DefaultConfigText("data", static_cast<uint16_t>(port));
@@ -79,7 +78,7 @@ void Init(CliContext& ctx, const std::string& dir, int port, const std::string& 
   chmod((*config)->data_dir.c_str(), 0700);
   // Create the database.
   {
-    auto store = SqliteStore::Open((*config)->DatabasePath());
+    auto store = Runtime::OpenDatabase((*config)->DatabasePath());
     if (!ctx.Check(store.status())) return;
   }
   Result<ReportService*> service = ctx.Service();
@@ -127,27 +126,34 @@ void Serve(CliContext& ctx, int port_override) {
   Result<ReportService*> service = ctx.Service();
   if (!ctx.Check(service.status())) return;
   const Config& c = **config;
-  SystemClock clock;
+  // Every service is built before the server's threads start (the runtime builds lazily and is
+  // not safe to build from several threads).
+  Runtime& rt = ctx.runtime;
+  const Clock& clock = rt.clock();
+  Result<SessionService*> sessions = rt.sessions();
+  if (!ctx.Check(sessions.status())) return;
+  Result<WorkspaceService*> workspace = rt.workspace();
+  if (!ctx.Check(workspace.status())) return;
+  Result<PatchService*> patches_service = rt.patches();
+  if (!ctx.Check(patches_service.status())) return;
+  PatchService& patches = **patches_service;
+  DiscloseServices* disclose = ctx.Disclose();
+  if (!disclose) return;
   RateLimiter limiter(clock, c.submit_per_minute);
   Metrics metrics;
   Router router(**service, limiter);
   AddApiRoutes(router, **service, metrics);
   AddMailRoutes(router, **service, clock);
   // The HTML pages share the router, so they are authenticated and authorized the same way.
-  SessionService sessions((*service)->store(), clock, c);
-  WorkspaceService workspace(**service, (*service)->store(), clock, c);
   PageRenderer renderer;
   if (!ctx.Check(renderer.Init())) return;
-  DiscloseServices* disclose = DiscloseServicesFor(ctx);
-  if (!disclose) return;
-  PatchService patches((*service)->store(), clock, c);
   AddPatchRoutes(router, patches);
-  WebContext web{**service, sessions, workspace, c, clock, renderer, {}};
+  WebContext web{**service, **sessions, **workspace, c, clock, renderer, {}};
   web.slots.patches = PatchSlot(patches);
   web.slots.approve = PatchApproveAction(patches);
   web.slots.disclosure = DisclosureSlot(*disclose->advisories, *disclose->disclosure, c);
-  web.slots.publish = [d = disclose->disclosure.get()](
-                          const Principal& p, const std::string& id) -> Result<std::string> {
+  web.slots.publish = [d = disclose->disclosure](const Principal& p,
+                                                 const std::string& id) -> Result<std::string> {
     Result<ForgeItem> item = d->OpenPublicIssue(p, id, false);
     if (!item.ok()) return item.status();
     return item->url;

@@ -1,7 +1,6 @@
 #include "service/disclosure_service.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -123,22 +122,18 @@ struct DisclosureService::Step {
 
 DisclosureService::DisclosureService(Store& store, const Clock& clock, const Config& config,
                                      ApprovedRevisionSource& approved, AdvisoryService& advisories,
-                                     Forge* forge)
+                                     Forge* forge, CrashHook crash_hook)
     : store_(store),
       clock_(clock),
       config_(config),
       approved_(approved),
       advisories_(advisories),
-      forge_(forge) {
-  if (const char* crash = std::getenv(kCrashEnv); crash && *crash) crash_at_ = std::atoi(crash);
-}
+      forge_(forge),
+      crash_hook_(std::move(crash_hook)) {}
 
 void DisclosureService::CrashPoint() {
   ++crash_point_;
-  if (crash_at_ > 0 && crash_point_ == crash_at_) {
-    std::fflush(stdout);
-    raise(SIGKILL);
-  }
+  if (crash_hook_) crash_hook_(crash_point_);
 }
 
 std::string DisclosureService::BranchRef(const std::string& id, const std::string& branch) const {

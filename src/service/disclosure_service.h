@@ -30,16 +30,18 @@ struct PlanResult {
   std::vector<std::string> warnings;  // slot outside the usual window, notice over 14 days
 };
 
-/// The crash points of a disclosure, for tests: the process raises SIGKILL at point N of
-/// $VIGIL_TEST_CRASH_AFTER_STEP. Each step has two points: 2k-1 after its intent is recorded,
-/// 2k after its side effect, before it is marked done.
-inline constexpr char kCrashEnv[] = "VIGIL_TEST_CRASH_AFTER_STEP";
-
 class DisclosureService {
  public:
-  /// Every reference must outlive the service; FORGE may be null (no forge configured).
+  /// Called with the number of each crash point a disclosure passes in this process (1, 2, ...):
+  /// each step has two, 2k-1 after its intent is recorded and 2k after its side effect, before it
+  /// is marked done. Tests kill the process there to prove that every step resumes.
+  using CrashHook = std::function<void(int point)>;
+
+  /// Every reference must outlive the service; FORGE may be null (no forge configured);
+  /// CRASH_HOOK is empty in production.
   DisclosureService(Store& store, const Clock& clock, const Config& config,
-                    ApprovedRevisionSource& approved, AdvisoryService& advisories, Forge* forge);
+                    ApprovedRevisionSource& approved, AdvisoryService& advisories, Forge* forge,
+                    CrashHook crash_hook = {});
 
   /// Schedules the disclosure (approved -> scheduled). Refusals (kConflict): core's schedule
   /// refusals (slot not in the future, past the embargo cap); "cannot schedule ID: the slot X
@@ -101,8 +103,8 @@ class DisclosureService {
   ApprovedRevisionSource& approved_;
   AdvisoryService& advisories_;
   Forge* forge_;
+  CrashHook crash_hook_;
   int crash_point_ = 0;  // points passed in this process
-  int crash_at_ = 0;     // from kCrashEnv; 0 = never
 };
 
 }  // namespace vigil

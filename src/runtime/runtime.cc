@@ -1,0 +1,101 @@
+#include "runtime/runtime.h"
+
+#include <filesystem>
+
+#include "service/system_clock.h"
+#include "store/sqlite_store.h"
+
+namespace vigil {
+
+Runtime::Runtime(RuntimeHooks hooks) : hooks_(std::move(hooks)) {
+  clock_ = hooks_.clock ? std::move(hooks_.clock) : std::make_unique<SystemClock>();
+}
+
+Runtime::~Runtime() = default;
+
+Result<std::unique_ptr<Store>> Runtime::OpenDatabase(const std::string& path) {
+  Result<std::unique_ptr<SqliteStore>> s = SqliteStore::Open(path);
+  if (!s.ok()) return s.status();
+  return std::unique_ptr<Store>(std::move(s).value());
+}
+
+Result<const Config*> Runtime::config() {
+  if (!config_) {
+    Result<Config> c = LoadConfig(config_path);
+    if (!c.ok()) return c.status();
+    config_ = std::make_unique<Config>(std::move(c).value());
+  }
+  return config_.get();
+}
+
+Status Runtime::OpenStore() {
+  if (store_) return Status::Ok();
+  Result<const Config*> c = config();
+  if (!c.ok()) return c.status();
+  std::error_code ec;
+  if (!std::filesystem::exists((*c)->DatabasePath(), ec)) {
+    return Status::NotFound("no database at " + (*c)->DatabasePath() + "; run `vigil init`");
+  }
+  Result<std::unique_ptr<SqliteStore>> s = SqliteStore::Open((*c)->DatabasePath());
+  if (!s.ok()) return s.status();
+  store_ = std::move(s).value();
+  return Status::Ok();
+}
+
+Result<ReportService*> Runtime::reports() {
+  if (!reports_) {
+    VIGIL_RETURN_IF_ERROR(OpenStore());
+    reports_ = std::make_unique<ReportService>(*store_, *clock_, *config_);
+  }
+  return reports_.get();
+}
+
+Result<PatchService*> Runtime::patches() {
+  if (!patches_) {
+    VIGIL_RETURN_IF_ERROR(OpenStore());
+    patches_ = std::make_unique<PatchService>(*store_, *clock_, *config_);
+  }
+  return patches_.get();
+}
+
+Result<SessionService*> Runtime::sessions() {
+  if (!sessions_) {
+    VIGIL_RETURN_IF_ERROR(OpenStore());
+    sessions_ = std::make_unique<SessionService>(*store_, *clock_, *config_);
+  }
+  return sessions_.get();
+}
+
+Result<WorkspaceService*> Runtime::workspace() {
+  if (!workspace_) {
+    Result<ReportService*> r = reports();
+    if (!r.ok()) return r.status();
+    workspace_ = std::make_unique<WorkspaceService>(**r, *store_, *clock_, *config_);
+  }
+  return workspace_.get();
+}
+
+Result<AdvisoryService*> Runtime::advisories() {
+  if (!advisories_) {
+    VIGIL_RETURN_IF_ERROR(OpenStore());
+    approved_ = std::make_unique<PatchRevisionSource>(*store_);
+    advisories_ = std::make_unique<AdvisoryService>(*store_, *clock_, *config_, *approved_);
+  }
+  return advisories_.get();
+}
+
+Result<DisclosureService*> Runtime::disclosure() {
+  if (!disclosure_) {
+    Result<AdvisoryService*> a = advisories();
+    if (!a.ok()) return a.status();
+    if (!config_->forge_api_url.empty()) {
+      forge_ =
+          MakeGitHubForge(config_->forge_api_url, config_->forge_repository, config_->forge_token);
+    }
+    disclosure_ = std::make_unique<DisclosureService>(*store_, *clock_, *config_, *approved_, **a,
+                                                      forge_.get(), hooks_.crash_hook);
+  }
+  return disclosure_.get();
+}
+
+}  // namespace vigil

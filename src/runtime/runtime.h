@@ -1,0 +1,79 @@
+// Runtime: the program assembled once. `main` builds one and hands it to the CLI, which hands its
+// services to http for `vigil serve`: one configuration, one store, one clock and one instance
+// of each service per process, each made on first use (so `vigil cvss` opens no database).
+// Production uses the system clock and has no crash points; only test programs pass hooks.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "core/time.h"
+#include "service/advisory_service.h"
+#include "service/approved_revisions.h"
+#include "service/config.h"
+#include "service/disclosure_service.h"
+#include "service/forge.h"
+#include "service/patch_service.h"
+#include "service/report_service.h"
+#include "service/session_service.h"
+#include "service/workspace_service.h"
+#include "store/store.h"
+
+namespace vigil {
+
+/// What a test program injects. Empty members keep the production behaviour.
+struct RuntimeHooks {
+  /// Replaces the system clock for the whole process.
+  std::unique_ptr<Clock> clock;
+  /// Called at each crash point of a disclosure (see DisclosureService::CrashHook).
+  DisclosureService::CrashHook crash_hook;
+};
+
+class Runtime {
+ public:
+  explicit Runtime(RuntimeHooks hooks = {});
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  /// The configuration file; may change until config() is first called (the CLI's -c option).
+  std::string config_path = "vigil.toml";
+
+  /// Opens (creating it when missing) the database file PATH with the store implementation, for
+  /// the commands that work on database files themselves (init, backup, restore, audit verify).
+  static Result<std::unique_ptr<Store>> OpenDatabase(const std::string& path);
+
+  /// The configuration, loaded once. Errors: LoadConfig's.
+  Result<const Config*> config();
+  /// The process's one clock.
+  const Clock& clock() const { return *clock_; }
+
+  /// The services on the project's store, opened once. Errors: the configuration's; kNotFound
+  /// "no database at PATH; run `vigil init`"; the store's.
+  Result<ReportService*> reports();
+  Result<PatchService*> patches();
+  Result<SessionService*> sessions();
+  Result<WorkspaceService*> workspace();
+  Result<AdvisoryService*> advisories();
+  Result<DisclosureService*> disclosure();
+
+ private:
+  Status OpenStore();
+
+  RuntimeHooks hooks_;
+  std::unique_ptr<Clock> clock_;
+  std::unique_ptr<Config> config_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<ReportService> reports_;
+  std::unique_ptr<PatchService> patches_;
+  std::unique_ptr<SessionService> sessions_;
+  std::unique_ptr<WorkspaceService> workspace_;
+  std::unique_ptr<PatchRevisionSource> approved_;
+  std::unique_ptr<Forge> forge_;
+  std::unique_ptr<AdvisoryService> advisories_;
+  std::unique_ptr<DisclosureService> disclosure_;
+};
+
+}  // namespace vigil
