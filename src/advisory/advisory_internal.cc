@@ -5,6 +5,7 @@
 
 #include "advisory/advisory_internal.h"
 #include "advisory/cvss.h"
+#include "core/text.h"
 
 namespace vigil::advisory::internal {
 
@@ -213,9 +214,7 @@ std::string Pretty(const json::value& value) {
 // Cuts TEXT to at most LIMIT bytes without splitting a UTF-8 sequence.
 std::string TruncateUtf8(std::string_view text, std::size_t limit) {
   if (text.size() <= limit) return std::string(text);
-  std::size_t end = limit - 3;  // room for "..."
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return std::string(text.substr(0, end)) + "...";
+  return std::string(Utf8Prefix(text, limit - 3)) + "...";  // room for "..."
 }
 
 // "introduced <= v < fixed" as a short human range: "< 2.3.2", ">= 2.4.0, < 2.4.3", ">= 1.0".

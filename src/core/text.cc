@@ -13,6 +13,12 @@ std::string_view TrimEnd(std::string_view s, std::string_view chars) {
   return e == std::string_view::npos ? std::string_view() : s.substr(0, e + 1);
 }
 
+std::string_view Utf8Prefix(std::string_view s, size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
 std::string LowerAscii(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = LowerAsciiChar(c);

@@ -19,6 +19,9 @@ std::string_view Trim(std::string_view s, std::string_view chars = kWhitespace);
 /// S without the trailing characters in CHARS.
 std::string_view TrimEnd(std::string_view s, std::string_view chars = kWhitespace);
 
+/// The longest prefix of S of at most N bytes that does not cut a UTF-8 sequence in two.
+std::string_view Utf8Prefix(std::string_view s, size_t n);
+
 /// C with ASCII letters lower-cased; every other byte unchanged.
 constexpr char LowerAsciiChar(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;

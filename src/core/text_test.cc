@@ -20,6 +20,20 @@ TEST(TextTest, TrimEndKeepsTheStart) {
   EXPECT_EQ(TrimEnd("a \t", kBlanks), "a");
 }
 
+TEST(TextTest, Utf8PrefixNeverCutsASequence) {
+  EXPECT_EQ(Utf8Prefix("abc", 5), "abc");
+  EXPECT_EQ(Utf8Prefix("abc", 2), "ab");
+  EXPECT_EQ(Utf8Prefix("a\xC3\xA9"
+                       "b",
+                       2),
+            "a");  // would cut é
+  EXPECT_EQ(Utf8Prefix("a\xC3\xA9"
+                       "b",
+                       3),
+            "a\xC3\xA9");                        // é whole
+  EXPECT_EQ(Utf8Prefix("\xE2\x82\xAC", 2), "");  // €: nothing fits
+}
+
 TEST(TextTest, CaseHelpersAreAsciiOnly) {
   EXPECT_EQ(LowerAscii("Alice@Example.ORG"), "alice@example.org");
   EXPECT_EQ(LowerAscii("\xC3\x89T\xC3\x89"), "\xC3\x89t\xC3\x89");  // UTF-8 bytes untouched

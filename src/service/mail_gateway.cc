@@ -25,6 +25,8 @@ namespace {
 
 namespace json = boost::json;
 
+std::string CutUtf8(std::string_view s, size_t n) { return std::string(Utf8Prefix(s, n)); }
+
 std::string Lf(std::string_view raw) {
   std::string out;
   out.reserve(raw.size());
@@ -33,14 +35,6 @@ std::string Lf(std::string_view raw) {
     out += raw[i];
   }
   return out;
-}
-
-// Cuts S to at most N bytes on a UTF-8 boundary.
-std::string Cut(std::string s, size_t n) {
-  if (s.size() <= n) return s;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  s.resize(n);
-  return s;
 }
 
 std::string AttachmentList(const mail::DecodedMail& m) {
@@ -81,83 +75,6 @@ std::string BranchInSubjectPrefix(std::string_view subject,
 }
 
 }  // namespace
-
-TemplateFields TemplateFromText(const std::string& subject, const std::string& text) {
-  struct Heading {
-    const char* prefix;
-    std::string TemplateFields::*field;
-  };
-  static const Heading kHeadings[] = {
-      {"reproduction steps", &TemplateFields::steps},
-      {"steps to reproduce", &TemplateFields::steps},
-      {"steps", &TemplateFields::steps},
-      {"effects on the cluster", &TemplateFields::effects_cluster},
-      {"effects on applications", &TemplateFields::effects_applications},
-      {"effects on the applications", &TemplateFields::effects_applications},
-      {"effects on the underlying infrastructure", &TemplateFields::effects_infrastructure},
-      {"effects on the infrastructure", &TemplateFields::effects_infrastructure},
-      {"effects on infrastructure", &TemplateFields::effects_infrastructure},
-      {"affected workflows", &TemplateFields::workflows},
-      {"how the vulnerability affects", &TemplateFields::workflows},
-      {"workflows", &TemplateFields::workflows},
-      {"attack vectors", &TemplateFields::attack_vectors},
-      {"attack vector", &TemplateFields::attack_vectors},
-      {"attack surface", &TemplateFields::attack_vectors},
-      {"other software", &TemplateFields::other_software},
-  };
-  TemplateFields f;
-  f.subject = subject;
-  std::string TemplateFields::*current = nullptr;
-  std::string preamble;
-  bool any = false;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    const std::string line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    // A heading: "## Steps", "**Steps:**", "Steps:" alone on its line, at most 80 bytes.
-    std::string h(Trim(line));
-    bool marked = false;
-    while (!h.empty() && (h.front() == '#' || h.front() == '*' || h.front() == '_')) {
-      h.erase(0, 1);
-      marked = true;
-    }
-    while (!h.empty() && (h.back() == '*' || h.back() == '_')) h.pop_back();
-    const bool colon = !h.empty() && h.back() == ':';
-    if (colon) h.pop_back();
-    h = LowerAscii(Trim(h));
-    std::string TemplateFields::*matched = nullptr;
-    if ((marked || colon) && line.size() <= 80) {
-      for (const Heading& hd : kHeadings) {
-        if (h.starts_with(hd.prefix)) {
-          matched = hd.field;
-          break;
-        }
-      }
-    }
-    if (matched) {
-      current = matched;
-      any = true;
-      continue;
-    }
-    std::string& into = current ? f.*current : preamble;
-    into += line + "\n";
-  }
-  auto clip = [](std::string& s) { s = Cut(std::string(Trim(s)), kMaxFieldBytes - 200); };
-  if (!any) {
-    f.steps = text;
-  } else if (!Trim(preamble).empty()) {
-    f.steps = std::string(Trim(preamble)) + (Trim(f.steps).empty() ? "" : "\n\n" + f.steps);
-  }
-  for (std::string* s :
-       {&f.steps, &f.effects_cluster, &f.effects_applications, &f.effects_infrastructure,
-        &f.workflows, &f.attack_vectors, &f.other_software}) {
-    clip(*s);
-  }
-  if (f.steps.empty()) f.steps = "(no text)";
-  return f;
-}
 
 MailGateway::MailGateway(Store& store, const Clock& clock, const Config& config,
                          ReportService& reports, PatchService& patches, const mail::ProjectKey* key)
@@ -386,10 +303,11 @@ Status MailGateway::NewReport(const InboxMail& in, const mail::DecodedMail& m,
   std::string subject(Trim(m.subject));
   if (subject.empty()) subject = "(no subject)";
   SubmitRequest req;
-  req.fields = TemplateFromText(Cut(subject, kMaxSubjectBytes), note + m.text + AttachmentList(m));
+  req.fields =
+      TemplateFromText(CutUtf8(subject, kMaxSubjectBytes), note + m.text + AttachmentList(m));
   if (IsPlausibleEmail(m.from_email)) {
     req.reporter_email = m.from_email;
-    req.reporter_name = Cut(m.from_name, 256);
+    req.reporter_name = CutUtf8(m.from_name, 256);
   }
   Principal anonymous;
   auto mark = Processed(in, m, "new-report", "");
@@ -436,7 +354,7 @@ Status MailGateway::Reply(const InboxMail& in, const mail::DecodedMail& m, const
                           const Principal& sender) {
   std::string body(Trim(m.text));
   if (body.empty()) body = "(empty message)";
-  body = Cut(body + AttachmentList(m), kMaxMessageBytes - 64);
+  body = CutUtf8(body + AttachmentList(m), kMaxMessageBytes - 64);
   auto mark = Processed(in, m, "reply", r.id);
   // Review trailers count as approval of the revision replied to (found by the Message-ID of
   // one of its mails) only when the trailer names the sender and the sender is a maintainer.
@@ -599,8 +517,8 @@ Status MailGateway::HandOverPatch(const InboxMail& in, const mail::DecodedMail& 
   p.report_id = r.id;
   p.inbox_id = in.id;
   p.message_id = message_id;
-  p.subject = Cut(info->subject, 1000);
-  p.author = Cut(info->author + " <" + info->email + ">", 600);
+  p.subject = CutUtf8(info->subject, 1000);
+  p.author = CutUtf8(info->author + " <" + info->email + ">", 600);
   p.sender = m.from_email;
   p.version = info->series.version;
   p.index = info->series.index;
@@ -608,11 +526,11 @@ Status MailGateway::HandOverPatch(const InboxMail& in, const mail::DecodedMail& 
   p.patch_id = ids->empty() ? "" : ids->front().patch_id;
   p.received_at = in.received_at;
   const std::string body =
-      Cut("[PATCH v" + std::to_string(p.version) + " " + std::to_string(p.index) + "/" +
-              std::to_string(p.total) + "] " + p.subject + "\nAuthor: " + p.author +
-              "\nPatch-Id: " + p.patch_id + "\nSeries: " + *outcome + "\n\n" + info->message +
-              "---\n" + info->patch,
-          kMaxMessageBytes - 64);
+      CutUtf8("[PATCH v" + std::to_string(p.version) + " " + std::to_string(p.index) + "/" +
+                  std::to_string(p.total) + "] " + p.subject + "\nAuthor: " + p.author +
+                  "\nPatch-Id: " + p.patch_id + "\nSeries: " + *outcome + "\n\n" + info->message +
+                  "---\n" + info->patch,
+              kMaxMessageBytes - 64);
   auto mark = Processed(in, m, "patch", r.id);
   json::object payload{{"message_id", p.message_id}, {"patch_id", p.patch_id},
                        {"version", p.version},       {"index", p.index},

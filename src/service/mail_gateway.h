@@ -22,6 +22,7 @@
 #include "service/config.h"
 #include "service/patch_service.h"
 #include "service/report_service.h"
+#include "service/report_template.h"
 #include "store/store.h"
 
 namespace vigil {
@@ -107,9 +108,5 @@ class MailGateway final : public mail::MailIntake {
   bool pending_ = false;   // guarded by mu_: a delivery since the last pass
   std::thread processor_;  // runs ProcessorLoop when started
 };
-
-/// Splits a report written with the template's headings ("Reproduction steps:", "## Effects on
-/// the cluster", ...) into fields; text without headings is all steps. SUBJECT is the mail's.
-TemplateFields TemplateFromText(const std::string& subject, const std::string& text);
 
 }  // namespace vigil
