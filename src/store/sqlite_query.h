@@ -4,9 +4,13 @@
 
 #include <sqlite3.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 #include "store/sqlite_store.h"
@@ -168,8 +172,90 @@ class SqliteStore::ReadLease {
   Status status_;
 };
 
+template <typename F>
+auto SqliteStore::OnReader(F&& read) -> decltype(read(std::declval<SqliteConnection&>())) {
+  ReadLease lease(*this);
+  if (!lease.status().ok()) return lease.status();
+  return read(lease.conn());
+}
+
+/// Binds ARGS to Q's parameters 1, 2, ... in order (text as std::string_view, integers as int64).
+template <typename... Args>
+void BindAll(Query& q, const Args&... args) {
+  int i = 0;
+  (q.Bind(++i, args), ...);
+}
+
+/// The one row reader: runs SQL on CONN with ARGS bound and calls VISIT(q) on every row, in
+/// order. Errors: the statement's (kUnavailable, or kConflict for a uniqueness rule).
+template <typename Visit, typename... Args>
+Status EachRow(SqliteConnection& conn, const std::string& sql, Visit visit, const Args&... args) {
+  Query q(conn, sql);
+  BindAll(q, args...);
+  while (q.Step()) visit(static_cast<const Query&>(q));
+  return q.status();
+}
+
+/// EachRow collecting READ(q) of every row.
+template <typename Read, typename... Args>
+auto Rows(SqliteConnection& conn, const std::string& sql, Read read, const Args&... args)
+    -> Result<std::vector<std::invoke_result_t<Read&, const Query&>>> {
+  std::vector<std::invoke_result_t<Read&, const Query&>> out;
+  VIGIL_RETURN_IF_ERROR(EachRow(
+      conn, sql, [&](const Query& q) { out.push_back(read(q)); }, args...));
+  return out;
+}
+
+/// Like Rows, for the first row only: READ(q) of it, or nullopt when there is none.
+template <typename Read, typename... Args>
+auto FirstRow(SqliteConnection& conn, const std::string& sql, Read read, const Args&... args)
+    -> Result<std::optional<std::invoke_result_t<Read&, const Query&>>> {
+  Query q(conn, sql);
+  BindAll(q, args...);
+  if (q.Step()) return std::optional<std::invoke_result_t<Read&, const Query&>>(read(q));
+  VIGIL_RETURN_IF_ERROR(q.status());
+  return std::optional<std::invoke_result_t<Read&, const Query&>>();
+}
+
+/// The first column of the first row as an integer, or FALLBACK when there is no row.
+template <typename... Args>
+Result<int64_t> IntOrDefault(SqliteConnection& conn, const std::string& sql, int64_t fallback,
+                             const Args&... args) {
+  Result<std::optional<int64_t>> v = FirstRow(
+      conn, sql, [](const Query& q) { return q.Int(0); }, args...);
+  if (!v.ok()) return v.status();
+  return v->value_or(fallback);
+}
+
 /// The event of the current row of Q, whose columns are chain, seq, time, actor, kind, payload,
 /// prev_hash, hash (in that order).
 StoredEvent ReadEventRow(const Query& q);
+
+/// The summary of the current row of Q, whose columns are id, subject, state, level, coordinator,
+/// created_at, updated_at, embargo_end (in that order).
+ReportSummary ReadSummaryRow(const Query& q);
+
+/// The outbox row at Q, whose columns are id, report_id, recipient, kind, subject, body,
+/// created_at, state, attempts (in that order).
+OutboxMail ReadOutboxRow(const Query& q);
+
+/// Where the parameters of a ReportFilter's clauses are in a query (0 = no such clause).
+struct ReportFilterSql {
+  int email_at = 0, id_at = 0, state_at = 0, limit_at = 0;
+  void Bind(Query& q, const ReportFilter& f) const;  // binds F's values at those positions
+};
+/// Appends FILTER's clauses on the reports table (aliased r) to SQL, which ends in a WHERE
+/// clause, then ORDER BY ORDER_BY and the limit (none when filter.limit is 0); the clauses'
+/// parameters are numbered from FIRST on.
+ReportFilterSql AppendReportFilter(std::string& sql, const ReportFilter& filter, int first,
+                                   const char* order_by);
+
+/// How an outbox row's state is stored ("pending", "sent", "dead"), and back.
+const char* OutboxStateName(OutboxState s);
+OutboxState ParseOutboxState(const std::string& s);
+
+/// Creates or brings the schema up to date (sqlite_migrations.cc), inside the caller's
+/// transaction on the writer connection W.
+Status ApplyMigrations(SqliteConnection& w);
 
 }  // namespace vigil

@@ -11,6 +11,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "store/store.h"
@@ -99,6 +101,10 @@ class SqliteStore final : public Store {
  private:
   struct PendingWrite;
   class ReadLease;
+  // Runs READ(SqliteConnection&) on a leased read connection and returns what it returns (or
+  // the lease's error). Defined in sqlite_query.h, with the row readers Rows and FirstRow.
+  template <typename F>
+  auto OnReader(F&& read) -> decltype(read(std::declval<SqliteConnection&>()));
 
   explicit SqliteStore(std::string path);
   void WriterLoop();                                    // runs on writer_thread_
@@ -113,6 +119,17 @@ class SqliteStore final : public Store {
   // On writer_thread_, inside a transaction. Opens SAVEPOINT batch before its first write unless
   // the batch only adds a new report (see OnlyAddsAReport in sqlite_store.cc); SCOPE says which.
   Result<WriteResult> ApplyBatch(WriteBatch& batch, BatchScope& scope);
+  // The parts of ApplyBatch (sqlite_store_reports.cc), in the order it runs them.
+  // For a new report: allocates its id and reads its turn; otherwise checks expected_version.
+  Status CheckReport(WriteBatch& batch);
+  Status ApplyCounters(WriteBatch& batch);
+  // Each chain's head (seq, hash) as the batch's events leave it.
+  using ChainHeads = std::unordered_map<std::string, std::pair<int64_t, std::string>>;
+  Result<ChainHeads> AppendEvents(WriteBatch& batch, const std::string& report_id,
+                                  WriteResult& out);
+  Status WriteReportRow(Report& report);  // the projection and its participants
+  Status ApplyThreadRows(WriteBatch& batch, const std::string& report_id);  // messages, outbox
+  Status ApplyAccountRows(WriteBatch& batch);  // accounts, tokens, revocations
   // Module parts of ApplyBatch live in their own files (sqlite_store_<module>.cc) as
   // `Status Apply<Module>Rows(WriteBatch&, const std::string& report_id)` members.
   Status ApplyDisclosureRows(WriteBatch& batch, const std::string& report_id);

@@ -57,49 +57,48 @@ Status SqliteStore::ApplyDisclosureRows(WriteBatch& b, const std::string& report
 
 Result<std::optional<AdvisoryDraftRow>> SqliteStore::FindAdvisoryDraft(
     const std::string& report_id) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(), "SELECT document, updated_at FROM advisory_drafts WHERE report_id = ?");
-  q.Bind(1, report_id);
-  if (q.Step()) return std::optional<AdvisoryDraftRow>({report_id, q.Text(0), q.Int(1)});
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return std::optional<AdvisoryDraftRow>();
+  return OnReader([&](SqliteConnection& c) {
+    return FirstRow(
+        c, "SELECT document, updated_at FROM advisory_drafts WHERE report_id = ?",
+        [&](const Query& q) {
+          return AdvisoryDraftRow{report_id, q.Text(0), q.Int(1)};
+        },
+        report_id);
+  });
 }
 
 Result<std::optional<DisclosurePlanRow>> SqliteStore::FindDisclosurePlan(
     const std::string& report_id) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(),
-          "SELECT slot, notice_days, on_duty, confirmed_at, confirmed_by, public_view, updated_at "
-          "FROM disclosure_plans WHERE report_id = ?");
-  q.Bind(1, report_id);
-  if (q.Step()) {
-    DisclosurePlanRow p;
-    p.report_id = report_id;
-    p.slot = q.Int(0);
-    p.notice_days = static_cast<int>(q.Int(1));
-    p.on_duty = q.Text(2);
-    p.confirmed_at = q.Int(3);
-    p.confirmed_by = q.Text(4);
-    p.public_view = q.Int(5) != 0;
-    p.updated_at = q.Int(6);
-    return std::optional<DisclosurePlanRow>(std::move(p));
-  }
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return std::optional<DisclosurePlanRow>();
+  return OnReader([&](SqliteConnection& c) {
+    return FirstRow(
+        c,
+        "SELECT slot, notice_days, on_duty, confirmed_at, confirmed_by, public_view, "
+        "updated_at FROM disclosure_plans WHERE report_id = ?",
+        [&](const Query& q) {
+          DisclosurePlanRow p;
+          p.report_id = report_id;
+          p.slot = q.Int(0);
+          p.notice_days = static_cast<int>(q.Int(1));
+          p.on_duty = q.Text(2);
+          p.confirmed_at = q.Int(3);
+          p.confirmed_by = q.Text(4);
+          p.public_view = q.Int(5) != 0;
+          p.updated_at = q.Int(6);
+          return p;
+        },
+        report_id);
+  });
 }
 
 Result<std::vector<DisclosureStepRow>> SqliteStore::DisclosureLog(const std::string& report_id) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(),
-          "SELECT step, state, detail, at FROM disclosure_log WHERE report_id = ? ORDER BY seq");
-  q.Bind(1, report_id);
-  std::vector<DisclosureStepRow> out;
-  while (q.Step()) out.push_back({report_id, q.Text(0), q.Text(1), q.Text(2), q.Int(3)});
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return out;
+  return OnReader([&](SqliteConnection& c) {
+    return Rows(
+        c, "SELECT step, state, detail, at FROM disclosure_log WHERE report_id = ? ORDER BY seq",
+        [&](const Query& q) {
+          return DisclosureStepRow{report_id, q.Text(0), q.Text(1), q.Text(2), q.Int(3)};
+        },
+        report_id);
+  });
 }
 
 }  // namespace vigil

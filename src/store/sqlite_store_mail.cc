@@ -6,24 +6,6 @@
 namespace vigil {
 namespace {
 
-const char* StateText(OutboxState s) {
-  switch (s) {
-    case OutboxState::kPending:
-      return "pending";
-    case OutboxState::kSent:
-      return "sent";
-    case OutboxState::kDead:
-      return "dead";
-  }
-  return "pending";
-}
-
-OutboxState ParseStateText(const std::string& s) {
-  if (s == "sent") return OutboxState::kSent;
-  if (s == "dead") return OutboxState::kDead;
-  return OutboxState::kPending;
-}
-
 std::string JoinLines(const std::vector<std::string>& v) {
   std::string out;
   for (const std::string& s : v) out += s + "\n";
@@ -104,7 +86,7 @@ Status SqliteStore::ApplyMailRows(WriteBatch& b, const std::string& report_id) {
     Query q(w,
             "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ? "
             "WHERE id = ?");
-    q.Bind(1, StateText(u.state)).Bind(2, int64_t{u.attempts}).Bind(3, u.next_attempt_at);
+    q.Bind(1, OutboxStateName(u.state)).Bind(2, int64_t{u.attempts}).Bind(3, u.next_attempt_at);
     VIGIL_RETURN_IF_ERROR(q.Bind(4, u.last_error).Bind(5, u.id).Run());
     if (sqlite3_changes(w.db()) == 0) {
       return Status::NotFound("outbox mail " + std::to_string(u.id) + " not found");
@@ -115,7 +97,8 @@ Status SqliteStore::ApplyMailRows(WriteBatch& b, const std::string& report_id) {
 
 namespace {
 
-InboxMail ReadInbox(const Query& q, bool with_raw) {
+// Columns: id, received_at, client, mail_from, recipients, state, outcome, report_id.
+InboxMail ReadInbox(const Query& q) {
   InboxMail m;
   m.id = q.Text(0);
   m.received_at = q.Int(1);
@@ -125,141 +108,122 @@ InboxMail ReadInbox(const Query& q, bool with_raw) {
   m.state = q.Text(5);
   m.outcome = q.Text(6);
   m.report_id = q.Text(7);
-  if (with_raw) {
-    m.raw = q.Text(8);
-    m.plaintext = q.Text(9);
-  }
+  return m;
+}
+
+// ReadInbox's columns, then raw and plaintext.
+InboxMail ReadInboxWithRaw(const Query& q) {
+  InboxMail m = ReadInbox(q);
+  m.raw = q.Text(8);
+  m.plaintext = q.Text(9);
   return m;
 }
 
 }  // namespace
 
 Result<std::vector<InboxMail>> SqliteStore::PendingInbox(int limit) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(),
-          "SELECT id, received_at, client, mail_from, recipients, state, outcome, report_id, raw, "
-          "plaintext FROM mail_inbox WHERE state = 'stored' ORDER BY received_at, id LIMIT ?");
-  q.Bind(1, int64_t{limit});
-  std::vector<InboxMail> out;
-  while (q.Step()) out.push_back(ReadInbox(q, true));
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return out;
+  return OnReader([&](SqliteConnection& c) {
+    return Rows(c,
+                "SELECT id, received_at, client, mail_from, recipients, state, outcome, "
+                "report_id, raw, plaintext FROM mail_inbox WHERE state = 'stored' ORDER BY "
+                "received_at, id LIMIT ?",
+                ReadInboxWithRaw, int64_t{limit});
+  });
 }
 
 Result<std::vector<InboxMail>> SqliteStore::ListInbox(int limit) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(),
-          "SELECT id, received_at, client, mail_from, recipients, state, outcome, report_id FROM "
-          "mail_inbox ORDER BY received_at DESC, id LIMIT ?");
-  q.Bind(1, int64_t{limit});
-  std::vector<InboxMail> out;
-  while (q.Step()) out.push_back(ReadInbox(q, false));
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return out;
+  return OnReader([&](SqliteConnection& c) {
+    return Rows(c,
+                "SELECT id, received_at, client, mail_from, recipients, state, outcome, "
+                "report_id FROM mail_inbox ORDER BY received_at DESC, id LIMIT ?",
+                ReadInbox, int64_t{limit});
+  });
 }
 
 Result<std::optional<InboxMail>> SqliteStore::FindInboxMail(const std::string& id) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(),
-          "SELECT id, received_at, client, mail_from, recipients, state, outcome, report_id, raw, "
-          "plaintext FROM mail_inbox WHERE id = ?");
-  q.Bind(1, id);
-  std::optional<InboxMail> out;
-  if (q.Step()) out = ReadInbox(q, true);
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return out;
+  return OnReader([&](SqliteConnection& c) {
+    return FirstRow(c,
+                    "SELECT id, received_at, client, mail_from, recipients, state, outcome, "
+                    "report_id, raw, plaintext FROM mail_inbox WHERE id = ?",
+                    ReadInboxWithRaw, id);
+  });
 }
 
 Result<std::optional<std::string>> SqliteStore::ReportOfMessageId(const std::string& message_id) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(), "SELECT report_id FROM mail_message_ids WHERE message_id = ?");
-  q.Bind(1, message_id);
-  if (q.Step()) return std::optional<std::string>(q.Text(0));
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return std::optional<std::string>();
+  return OnReader([&](SqliteConnection& c) {
+    return FirstRow(
+        c, "SELECT report_id FROM mail_message_ids WHERE message_id = ?",
+        [](const Query& q) { return q.Text(0); }, message_id);
+  });
 }
 
 Result<bool> SqliteStore::SeenIncoming(const std::string& message_id) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(), "SELECT 1 FROM mail_message_ids WHERE message_id = ? AND direction = 'in'");
-  q.Bind(1, message_id);
-  const bool seen = q.Step();
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return seen;
+  return OnReader([&](SqliteConnection& c) -> Result<bool> {
+    Result<int64_t> seen =
+        IntOrDefault(c, "SELECT 1 FROM mail_message_ids WHERE message_id = ? AND direction = 'in'",
+                     0, message_id);
+    VIGIL_RETURN_IF_ERROR(seen.status());
+    return *seen != 0;
+  });
 }
 
 Result<std::vector<MailPatch>> SqliteStore::MailPatches(const std::string& report_id) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(
-      lease.conn(),
-      "SELECT report_id, inbox_id, message_id, subject, author, version, idx, total, "
-      "patch_id, received_at, sender FROM mail_patches WHERE report_id = ? ORDER BY version, idx, "
-      "received_at");
-  q.Bind(1, report_id);
-  std::vector<MailPatch> out;
-  while (q.Step()) {
-    MailPatch p;
-    p.report_id = q.Text(0);
-    p.inbox_id = q.Text(1);
-    p.message_id = q.Text(2);
-    p.subject = q.Text(3);
-    p.author = q.Text(4);
-    p.version = static_cast<int>(q.Int(5));
-    p.index = static_cast<int>(q.Int(6));
-    p.total = static_cast<int>(q.Int(7));
-    p.patch_id = q.Text(8);
-    p.sender = q.Text(10);
-    p.received_at = q.Int(9);
-    out.push_back(std::move(p));
-  }
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return out;
+  return OnReader([&](SqliteConnection& c) {
+    return Rows(
+        c,
+        "SELECT report_id, inbox_id, message_id, subject, author, version, idx, total, "
+        "patch_id, received_at, sender FROM mail_patches WHERE report_id = ? ORDER BY version, "
+        "idx, received_at",
+        [](const Query& q) {
+          MailPatch p;
+          p.report_id = q.Text(0);
+          p.inbox_id = q.Text(1);
+          p.message_id = q.Text(2);
+          p.subject = q.Text(3);
+          p.author = q.Text(4);
+          p.version = static_cast<int>(q.Int(5));
+          p.index = static_cast<int>(q.Int(6));
+          p.total = static_cast<int>(q.Int(7));
+          p.patch_id = q.Text(8);
+          p.received_at = q.Int(9);
+          p.sender = q.Text(10);
+          return p;
+        },
+        report_id);
+  });
 }
 
 Result<std::vector<MailAttachment>> SqliteStore::MailAttachments(const std::string& inbox_id) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(),
-          "SELECT filename, content_type, size, data FROM mail_attachments WHERE inbox_id = ? "
-          "ORDER BY position");
-  q.Bind(1, inbox_id);
-  std::vector<MailAttachment> out;
-  while (q.Step()) {
-    MailAttachment a;
-    a.inbox_id = inbox_id;
-    a.filename = q.Text(0);
-    a.content_type = q.Text(1);
-    a.size = q.Int(2);
-    a.data = q.Text(3);
-    out.push_back(std::move(a));
-  }
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return out;
+  return OnReader([&](SqliteConnection& c) {
+    return Rows(
+        c,
+        "SELECT filename, content_type, size, data FROM mail_attachments WHERE "
+        "inbox_id = ? ORDER BY position",
+        [&](const Query& q) {
+          MailAttachment a;
+          a.inbox_id = inbox_id;
+          a.filename = q.Text(0);
+          a.content_type = q.Text(1);
+          a.size = q.Int(2);
+          a.data = q.Text(3);
+          return a;
+        },
+        inbox_id);
+  });
 }
 
 Result<std::optional<MailKey>> SqliteStore::FindMailKey(const std::string& email) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(),
-          "SELECT email, fingerprint, armored, added_at FROM mail_keys WHERE email = ?");
-  q.Bind(1, email);
-  if (q.Step()) {
-    MailKey k{q.Text(0), q.Text(1), q.Text(2), q.Int(3)};
-    return std::optional<MailKey>(std::move(k));
-  }
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return std::optional<MailKey>();
+  return OnReader([&](SqliteConnection& c) {
+    return FirstRow(
+        c, "SELECT email, fingerprint, armored, added_at FROM mail_keys WHERE email = ?",
+        [](const Query& q) {
+          return MailKey{q.Text(0), q.Text(1), q.Text(2), q.Int(3)};
+        },
+        email);
+  });
 }
 
 Result<std::vector<OutboxEntry>> SqliteStore::ListOutbox(const OutboxQuery& f) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
   std::string sql =
       "SELECT id, report_id, recipient, kind, subject, body, created_at, state, attempts, "
       "next_attempt_at, last_error FROM outbox WHERE 1 = 1";
@@ -271,29 +235,23 @@ Result<std::vector<OutboxEntry>> SqliteStore::ListOutbox(const OutboxQuery& f) {
   const int id_at = f.id ? ++n : 0;
   if (f.id) sql += " AND id = ?";
   sql += " ORDER BY id LIMIT ?";
-  Query q(lease.conn(), sql);
-  if (state_at) q.Bind(state_at, StateText(*f.state));
-  if (due_at) q.Bind(due_at, f.due_by);
-  if (id_at) q.Bind(id_at, f.id);
-  q.Bind(n + 1, int64_t{f.limit});
-  std::vector<OutboxEntry> out;
-  while (q.Step()) {
-    OutboxEntry e;
-    e.mail.id = q.Int(0);
-    e.mail.report_id = q.Text(1);
-    e.mail.recipient = q.Text(2);
-    e.mail.kind = q.Text(3);
-    e.mail.subject = q.Text(4);
-    e.mail.body = q.Text(5);
-    e.mail.created_at = q.Int(6);
-    e.mail.state = ParseStateText(q.Text(7));
-    e.mail.attempts = static_cast<int>(q.Int(8));
-    e.next_attempt_at = q.Int(9);
-    e.last_error = q.Text(10);
-    out.push_back(std::move(e));
-  }
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return out;
+  return OnReader([&](SqliteConnection& c) -> Result<std::vector<OutboxEntry>> {
+    Query q(c, sql);
+    if (state_at) q.Bind(state_at, OutboxStateName(*f.state));
+    if (due_at) q.Bind(due_at, f.due_by);
+    if (id_at) q.Bind(id_at, f.id);
+    q.Bind(n + 1, int64_t{f.limit});
+    std::vector<OutboxEntry> out;
+    while (q.Step()) {
+      OutboxEntry e;
+      e.mail = ReadOutboxRow(q);
+      e.next_attempt_at = q.Int(9);
+      e.last_error = q.Text(10);
+      out.push_back(std::move(e));
+    }
+    VIGIL_RETURN_IF_ERROR(q.status());
+    return out;
+  });
 }
 
 }  // namespace vigil

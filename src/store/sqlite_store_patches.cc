@@ -66,89 +66,80 @@ Status SqliteStore::ApplyPatchRows(WriteBatch& batch, const std::string& report_
   return Status::Ok();
 }
 
-Result<std::vector<PatchRevision>> SqliteStore::PatchRevisions(const std::string& report_id) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  SqliteConnection& c = lease.conn();
-  VIGIL_RETURN_IF_ERROR(c.Exec("BEGIN"));  // one snapshot for all five tables
-  std::vector<PatchRevision> out;
-  std::map<std::string, size_t> by_name;
-  Status st;
-  {
-    Query q(c,
-            "SELECT series, version, target_branch, submitter, change_id, message_ids, patch_ids, "
-            "created_at FROM patch_revisions WHERE report_id = ? ORDER BY series, version");
-    q.Bind(1, report_id);
-    while (q.Step()) {
-      PatchRevision r;
-      r.report_id = report_id;
-      r.series = static_cast<int>(q.Int(0));
-      r.version = static_cast<int>(q.Int(1));
-      r.target_branch = q.Text(2);
-      r.submitter = q.Text(3);
-      r.change_id = q.Text(4);
-      r.message_ids = q.Text(5);
-      r.patch_ids = q.Text(6);
-      r.created_at = q.Int(7);
-      by_name[r.Name()] = out.size();
-      out.push_back(std::move(r));
-    }
-    st = q.status();
-  }
-  if (st.ok()) {
-    Query q(c,
-            "SELECT revision, position, author_name, author_email, author_date, subject, message, "
-            "patch_id, diff FROM patches WHERE report_id = ? ORDER BY revision, position");
-    q.Bind(1, report_id);
-    while (q.Step()) {
-      auto it = by_name.find(q.Text(0));
-      if (it == by_name.end()) continue;
-      out[it->second].patches.push_back({static_cast<int>(q.Int(1)), q.Text(2), q.Text(3),
-                                         q.Text(4), q.Text(5), q.Text(6), q.Text(7), q.Text(8)});
-    }
-    st = q.status();
-  }
-  if (st.ok()) {
-    Query q(c,
-            "SELECT revision, position, name, person_name, email FROM patch_trailers WHERE "
-            "report_id = ? ORDER BY revision, position, seq");
-    q.Bind(1, report_id);
-    while (q.Step()) {
-      auto it = by_name.find(q.Text(0));
-      if (it == by_name.end()) continue;
-      out[it->second].trailers.push_back(
-          {static_cast<int>(q.Int(1)), q.Text(2), q.Text(3), q.Text(4)});
-    }
-    st = q.status();
-  }
-  if (st.ok()) {
-    Query q(c,
-            "SELECT revision, branch, commit_id, applies, result, checked_at FROM "
-            "patch_applicability WHERE report_id = ? ORDER BY revision, branch");
-    q.Bind(1, report_id);
-    while (q.Step()) {
-      auto it = by_name.find(q.Text(0));
-      if (it == by_name.end()) continue;
-      out[it->second].applicability.push_back(
-          {q.Text(1), q.Text(2), q.Int(3) != 0, q.Text(4), q.Int(5)});
-    }
-    st = q.status();
-  }
-  if (st.ok()) {
-    Query q(c,
-            "SELECT revision, approver, patch_ids, created_at, voided_at, voided_reason FROM "
-            "patch_approvals WHERE report_id = ? ORDER BY revision, created_at, approver");
-    q.Bind(1, report_id);
-    while (q.Step()) {
-      auto it = by_name.find(q.Text(0));
-      if (it == by_name.end()) continue;
-      out[it->second].approvals.push_back({q.Text(1), q.Text(2), q.Int(3), q.Int(4), q.Text(5)});
-    }
-    st = q.status();
-  }
-  (void)c.Exec("COMMIT");
-  VIGIL_RETURN_IF_ERROR(st);
+namespace {
+
+// Reads the revisions of REPORT_ID and then their rows from the four child tables, on C inside
+// one read transaction.
+Result<std::vector<PatchRevision>> ReadRevisions(SqliteConnection& c,
+                                                 const std::string& report_id) {
+  Result<std::vector<PatchRevision>> out = Rows(
+      c,
+      "SELECT series, version, target_branch, submitter, change_id, message_ids, patch_ids, "
+      "created_at FROM patch_revisions WHERE report_id = ? ORDER BY series, version",
+      [&](const Query& q) {
+        PatchRevision r;
+        r.report_id = report_id;
+        r.series = static_cast<int>(q.Int(0));
+        r.version = static_cast<int>(q.Int(1));
+        r.target_branch = q.Text(2);
+        r.submitter = q.Text(3);
+        r.change_id = q.Text(4);
+        r.message_ids = q.Text(5);
+        r.patch_ids = q.Text(6);
+        r.created_at = q.Int(7);
+        return r;
+      },
+      report_id);
+  VIGIL_RETURN_IF_ERROR(out.status());
+  std::map<std::string, PatchRevision*> by_name;
+  for (PatchRevision& r : *out) by_name[r.Name()] = &r;
+  // Calls ADD(revision, q) for each row of SQL whose first column names a known revision.
+  auto children = [&](const char* sql, auto add) {
+    return EachRow(
+        c, sql,
+        [&](const Query& q) {
+          auto it = by_name.find(q.Text(0));
+          if (it != by_name.end()) add(*it->second, q);
+        },
+        report_id);
+  };
+  VIGIL_RETURN_IF_ERROR(children(
+      "SELECT revision, position, author_name, author_email, author_date, subject, message, "
+      "patch_id, diff FROM patches WHERE report_id = ? ORDER BY revision, position",
+      [](PatchRevision& r, const Query& q) {
+        r.patches.push_back({static_cast<int>(q.Int(1)), q.Text(2), q.Text(3), q.Text(4), q.Text(5),
+                             q.Text(6), q.Text(7), q.Text(8)});
+      }));
+  VIGIL_RETURN_IF_ERROR(children(
+      "SELECT revision, position, name, person_name, email FROM patch_trailers WHERE "
+      "report_id = ? ORDER BY revision, position, seq",
+      [](PatchRevision& r, const Query& q) {
+        r.trailers.push_back({static_cast<int>(q.Int(1)), q.Text(2), q.Text(3), q.Text(4)});
+      }));
+  VIGIL_RETURN_IF_ERROR(children(
+      "SELECT revision, branch, commit_id, applies, result, checked_at FROM "
+      "patch_applicability WHERE report_id = ? ORDER BY revision, branch",
+      [](PatchRevision& r, const Query& q) {
+        r.applicability.push_back({q.Text(1), q.Text(2), q.Int(3) != 0, q.Text(4), q.Int(5)});
+      }));
+  VIGIL_RETURN_IF_ERROR(
+      children("SELECT revision, approver, patch_ids, created_at, voided_at, voided_reason FROM "
+               "patch_approvals WHERE report_id = ? ORDER BY revision, created_at, approver",
+               [](PatchRevision& r, const Query& q) {
+                 r.approvals.push_back({q.Text(1), q.Text(2), q.Int(3), q.Int(4), q.Text(5)});
+               }));
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<PatchRevision>> SqliteStore::PatchRevisions(const std::string& report_id) {
+  return OnReader([&](SqliteConnection& c) -> Result<std::vector<PatchRevision>> {
+    VIGIL_RETURN_IF_ERROR(c.Exec("BEGIN"));  // one snapshot for all five tables
+    Result<std::vector<PatchRevision>> out = ReadRevisions(c, report_id);
+    (void)c.Exec("COMMIT");
+    return out;
+  });
 }
 
 }  // namespace vigil

@@ -304,41 +304,38 @@ Status SqliteStore::ApplyWebRows(WriteBatch& b, const std::string& report_id) {
 }
 
 Result<std::optional<WebSession>> SqliteStore::FindSession(const std::string& hash) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(),
-          "SELECT hash, account_email, created_at, expires_at, revoked_at FROM web_sessions "
-          "WHERE hash = ?");
-  q.Bind(1, hash);
-  if (q.Step()) {
-    WebSession s;
-    s.hash = q.Text(0);
-    s.account_email = q.Text(1);
-    s.created_at = q.Int(2);
-    s.expires_at = q.Int(3);
-    s.revoked_at = q.Int(4);
-    return std::optional<WebSession>(std::move(s));
-  }
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return std::optional<WebSession>();
+  return OnReader([&](SqliteConnection& c) {
+    return FirstRow(
+        c,
+        "SELECT hash, account_email, created_at, expires_at, revoked_at FROM "
+        "web_sessions WHERE hash = ?",
+        [](const Query& q) {
+          WebSession s;
+          s.hash = q.Text(0);
+          s.account_email = q.Text(1);
+          s.created_at = q.Int(2);
+          s.expires_at = q.Int(3);
+          s.revoked_at = q.Int(4);
+          return s;
+        },
+        hash);
+  });
 }
 
 Result<std::optional<TotpEnrolment>> SqliteStore::FindTotp(const std::string& email) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(),
-          "SELECT email, secret, enabled, last_step FROM totp_secrets WHERE email = ?");
-  q.Bind(1, email);
-  if (q.Step()) {
-    TotpEnrolment t;
-    t.email = q.Text(0);
-    t.secret_base32 = q.Text(1);
-    t.enabled = q.Int(2) != 0;
-    t.last_step = q.Int(3);
-    return std::optional<TotpEnrolment>(std::move(t));
-  }
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return std::optional<TotpEnrolment>();
+  return OnReader([&](SqliteConnection& c) {
+    return FirstRow(
+        c, "SELECT email, secret, enabled, last_step FROM totp_secrets WHERE email = ?",
+        [](const Query& q) {
+          TotpEnrolment t;
+          t.email = q.Text(0);
+          t.secret_base32 = q.Text(1);
+          t.enabled = q.Int(2) != 0;
+          t.last_step = q.Int(3);
+          return t;
+        },
+        email);
+  });
 }
 
 namespace {
@@ -364,138 +361,103 @@ Attachment ReadAttachmentRow(const Query& q) {
 }  // namespace
 
 Result<std::vector<Attachment>> SqliteStore::Attachments(const std::string& report_id) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(), std::string("SELECT ") + kAttachmentColumns +
-                            " FROM attachments WHERE report_id = ? ORDER BY number");
-  q.Bind(1, report_id);
-  std::vector<Attachment> out;
-  while (q.Step()) out.push_back(ReadAttachmentRow(q));
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return out;
+  return OnReader([&](SqliteConnection& c) {
+    return Rows(c,
+                std::string("SELECT ") + kAttachmentColumns +
+                    " FROM attachments WHERE report_id = ? ORDER BY number",
+                ReadAttachmentRow, report_id);
+  });
 }
 
 Result<std::optional<Attachment>> SqliteStore::GetAttachment(const std::string& report_id,
                                                              int64_t number) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(), std::string("SELECT ") + kAttachmentColumns +
-                            ", data FROM attachments WHERE report_id = ? AND number = ?");
-  q.Bind(1, report_id).Bind(2, number);
-  if (q.Step()) {
-    Attachment a = ReadAttachmentRow(q);
-    a.data = q.Blob(9);
-    return std::optional<Attachment>(std::move(a));
-  }
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return std::optional<Attachment>();
+  return OnReader([&](SqliteConnection& c) {
+    return FirstRow(
+        c,
+        std::string("SELECT ") + kAttachmentColumns +
+            ", data FROM attachments WHERE report_id = ? AND number = ?",
+        [](const Query& q) {
+          Attachment a = ReadAttachmentRow(q);
+          a.data = q.Blob(9);
+          return a;
+        },
+        report_id, number);
+  });
 }
 
 Result<std::optional<ReporterPrefs>> SqliteStore::GetReporterPrefs(const std::string& report_id) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(),
-          "SELECT report_id, anonymous, credit_name, public_key, updated_at FROM reporter_prefs "
-          "WHERE report_id = ?");
-  q.Bind(1, report_id);
-  if (q.Step()) {
-    ReporterPrefs p;
-    p.report_id = q.Text(0);
-    p.anonymous = q.Int(1) != 0;
-    p.credit_name = q.Text(2);
-    p.public_key = q.Text(3);
-    p.updated_at = q.Int(4);
-    return std::optional<ReporterPrefs>(std::move(p));
-  }
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return std::optional<ReporterPrefs>();
+  return OnReader([&](SqliteConnection& c) {
+    return FirstRow(
+        c,
+        "SELECT report_id, anonymous, credit_name, public_key, updated_at FROM "
+        "reporter_prefs WHERE report_id = ?",
+        [](const Query& q) {
+          ReporterPrefs p;
+          p.report_id = q.Text(0);
+          p.anonymous = q.Int(1) != 0;
+          p.credit_name = q.Text(2);
+          p.public_key = q.Text(3);
+          p.updated_at = q.Int(4);
+          return p;
+        },
+        report_id);
+  });
 }
 
 Result<ChainActivity> SqliteStore::SummarizeChain(const std::string& chain) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(),
-          "SELECT actor, events, first_at, last_at, last_seq FROM chain_activity WHERE chain = ? "
-          "ORDER BY first_seq");
-  q.Bind(1, chain);
-  ChainActivity out;
-  while (q.Step()) {
-    out.actors.push_back({q.Text(0), q.Int(1), q.Int(2), q.Int(3)});
-    out.length = std::max(out.length, q.Int(4));
-  }
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return out;
+  return OnReader([&](SqliteConnection& c) -> Result<ChainActivity> {
+    ChainActivity out;
+    VIGIL_RETURN_IF_ERROR(EachRow(
+        c,
+        "SELECT actor, events, first_at, last_at, last_seq FROM chain_activity WHERE chain = ? "
+        "ORDER BY first_seq",
+        [&](const Query& q) {
+          out.actors.push_back({q.Text(0), q.Int(1), q.Int(2), q.Int(3)});
+          out.length = std::max(out.length, q.Int(4));
+        },
+        chain));
+    return out;
+  });
 }
 
 Result<std::vector<StoredEvent>> SqliteStore::LatestEvents(const std::string& chain,
                                                            int64_t limit) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  Query q(lease.conn(),
-          "SELECT chain, seq, time, actor, kind, payload, prev_hash, hash FROM events WHERE "
-          "chain = ? ORDER BY seq DESC LIMIT ?");
-  q.Bind(1, chain).Bind(2, limit);
-  std::vector<StoredEvent> out;
-  while (q.Step()) out.push_back(ReadEventRow(q));
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return out;
+  return OnReader([&](SqliteConnection& c) {
+    return Rows(c,
+                "SELECT chain, seq, time, actor, kind, payload, prev_hash, hash FROM events WHERE "
+                "chain = ? ORDER BY seq DESC LIMIT ?",
+                ReadEventRow, chain, limit);
+  });
 }
 
 Result<std::vector<ReportSummary>> SqliteStore::SearchReports(const std::string& match_expr,
                                                               const ReportFilter& f) {
   // What is still queued is indexed first (by the writer), so that a search finds every write
   // acknowledged before it started.
-  bool backlog = false;
-  {
-    ReadLease lease(*this);
-    VIGIL_RETURN_IF_ERROR(lease.status());
-    Query q(lease.conn(), "SELECT EXISTS (SELECT 1 FROM search_pending)");
-    backlog = q.Step() && q.Int(0) != 0;
-    VIGIL_RETURN_IF_ERROR(q.status());
-  }
-  if (backlog) {
+  Result<int64_t> backlog = OnReader([](SqliteConnection& c) {
+    return IntOrDefault(c, "SELECT EXISTS (SELECT 1 FROM search_pending)", 0);
+  });
+  VIGIL_RETURN_IF_ERROR(backlog.status());
+  if (*backlog != 0) {
     WriteBatch b;
     b.web.index_search = true;
     VIGIL_RETURN_IF_ERROR(Write(std::move(b)).status());
   }
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
   // The visibility filter is applied in the same query, so nothing outside it is ever read.
   std::string sql =
       "SELECT r.id, r.subject, r.state, r.level, r.coordinator, r.created_at, r.updated_at, "
       "r.embargo_end FROM reports r JOIN (SELECT report_id, MIN(rank) AS best FROM report_search "
       "WHERE report_search MATCH ? GROUP BY report_id) m ON m.report_id = r.id WHERE 1 = 1";
-  int n = 1;
-  const int email_at = f.participant_email ? ++n : 0;
-  if (f.participant_email) {
-    sql += " AND EXISTS (SELECT 1 FROM participants p WHERE p.report_id = r.id AND p.email = ?)";
-  }
-  const int id_at = f.report_id ? ++n : 0;
-  if (f.report_id) sql += " AND r.id = ?";
-  const int state_at = f.state ? ++n : 0;
-  if (f.state) sql += " AND r.state = ?";
-  sql += " ORDER BY m.best, r.created_at DESC LIMIT ?";
-  Query q(lease.conn(), sql);
-  q.Bind(1, match_expr);
-  if (email_at) q.Bind(email_at, *f.participant_email);
-  if (id_at) q.Bind(id_at, *f.report_id);
-  if (state_at) q.Bind(state_at, StateName(*f.state));
-  q.Bind(n + 1, static_cast<int64_t>(f.limit));
-  std::vector<ReportSummary> out;
-  while (q.Step()) {
-    ReportSummary s;
-    s.id = q.Text(0);
-    s.title = q.Text(1);
-    s.state = ParseState(q.Text(2)).value_or(State::kReceived);
-    s.level = static_cast<int>(q.Int(3));
-    s.coordinator = q.Text(4);
-    s.created_at = q.Int(5);
-    s.updated_at = q.Int(6);
-    s.embargo_end = q.Int(7);
-    out.push_back(std::move(s));
-  }
-  if (!q.status().ok()) return Status::Invalid("search: the query is not understood");
-  return out;
+  const ReportFilterSql where = AppendReportFilter(sql, f, 2, "m.best, r.created_at DESC");
+  return OnReader([&](SqliteConnection& c) -> Result<std::vector<ReportSummary>> {
+    Query q(c, sql);
+    q.Bind(1, match_expr);
+    where.Bind(q, f);
+    std::vector<ReportSummary> out;
+    while (q.Step()) out.push_back(ReadSummaryRow(q));
+    if (!q.status().ok()) return Status::Invalid("search: the query is not understood");
+    return out;
+  });
 }
 
 }  // namespace vigil

@@ -1,0 +1,71 @@
+// The account part of the store: accounts, API tokens, capability tokens, browser sessions and
+// TOTP enrolments, and the queries that read them. Tokens are stored only as their hashes.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/access.h"
+#include "core/status.h"
+#include "core/time.h"
+
+namespace vigil {
+
+struct Account {
+  std::string email;
+  std::string name;
+  AccountRole role = AccountRole::kMember;
+  std::string password_hash;  // libsodium Argon2id string; empty = no password login
+  bool disabled = false;
+  Instant created_at = 0;
+};
+
+struct ApiToken {
+  std::string hash;  // the stored form (TokenHash in service/credentials.h); never the token
+  std::string account_email;
+  std::string label;
+  Instant created_at = 0;
+  Instant expires_at = 0;  // 0 = never
+  Instant revoked_at = 0;  // 0 = not revoked
+};
+
+/// What a capability token resolves to.
+struct CapabilityGrant {
+  std::string report_id;
+  std::string email;
+  Role role = Role::kReporter;
+};
+
+/// A browser session. The cookie holds the token; only its hash is stored.
+struct WebSession {
+  std::string hash;  // the stored form of the session token (TokenHash)
+  std::string account_email;
+  Instant created_at = 0;
+  Instant expires_at = 0;
+  Instant revoked_at = 0;  // 0 = live
+};
+
+/// An account's TOTP secret (RFC 6238). Pending until the first code confirms it.
+struct TotpEnrolment {
+  std::string email;
+  std::string secret_base32;
+  bool enabled = false;
+  int64_t last_step = 0;  // the last time step accepted (a code is never accepted twice)
+};
+
+/// Looks accounts and credentials up. Thread-safe; kUnavailable when storage fails.
+class AccountQueries {
+ public:
+  virtual ~AccountQueries() = default;
+  virtual Result<std::optional<Account>> FindAccount(const std::string& email) = 0;
+  /// Every account, by email.
+  virtual Result<std::vector<Account>> ListAccounts() = 0;
+  /// By the stored form of the token (its hash).
+  virtual Result<std::optional<ApiToken>> FindApiToken(const std::string& hash) = 0;
+  virtual Result<std::optional<CapabilityGrant>> FindCapability(const std::string& hash) = 0;
+  virtual Result<std::optional<WebSession>> FindSession(const std::string& hash) = 0;
+  virtual Result<std::optional<TotpEnrolment>> FindTotp(const std::string& email) = 0;
+};
+
+}  // namespace vigil

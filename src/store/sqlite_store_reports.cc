@@ -1,0 +1,564 @@
+// The report and account part of SqliteStore: ApplyBatch (the write core: report ids, version
+// checks, counters, events on their chains, the report projection, thread, outbox, accounts and
+// tokens, then each module's rows) and the report and account reads.
+#include <unordered_map>
+
+#include "store/sqlite_query.h"
+#include "store/sqlite_store.h"
+
+#include "core/report_id.h"
+#include "store/audit_chain.h"
+
+namespace vigil {
+
+namespace {
+
+constexpr char kReportColumns[] =
+    "id, version, state, level, subject, steps, effects_cluster, effects_applications, "
+    "effects_infrastructure, workflows, attack_vectors, other_software, coordinator, "
+    "embargo_start, embargo_end, embargo_cap_days, embargo_state, embargo_reason, duplicate_of, "
+    "reason, created_at, updated_at";
+
+Report ReadReportRow(const Query& q) {
+  Report r;
+  r.id = q.Text(0);
+  r.version = q.Int(1);
+  r.state = ParseState(q.Text(2)).value_or(State::kReceived);
+  r.level = static_cast<int>(q.Int(3));
+  r.fields.subject = q.Text(4);
+  r.fields.steps = q.Text(5);
+  r.fields.effects_cluster = q.Text(6);
+  r.fields.effects_applications = q.Text(7);
+  r.fields.effects_infrastructure = q.Text(8);
+  r.fields.workflows = q.Text(9);
+  r.fields.attack_vectors = q.Text(10);
+  r.fields.other_software = q.Text(11);
+  r.coordinator = q.Text(12);
+  r.embargo.start = q.Int(13);
+  r.embargo.end = q.Int(14);
+  r.embargo.cap_days = static_cast<int>(q.Int(15));
+  r.embargo.state = ParseEmbargoState(q.Text(16)).value_or(EmbargoState::kActive);
+  r.embargo.reason = q.Text(17);
+  r.duplicate_of = q.Text(18);
+  r.reason = q.Text(19);
+  r.created_at = q.Int(20);
+  r.updated_at = q.Int(21);
+  return r;
+}
+
+Account ReadAccountRow(const Query& q) {
+  Account a;
+  a.email = q.Text(0);
+  a.name = q.Text(1);
+  a.role = ParseAccountRole(q.Text(2)).value_or(AccountRole::kMember);
+  a.password_hash = q.Text(3);
+  a.disabled = q.Int(4) != 0;
+  a.created_at = q.Int(5);
+  return a;
+}
+
+Participant ReadParticipantRow(const Query& q) {
+  Participant p;
+  p.email = q.Text(0);
+  p.name = q.Text(1);
+  p.role = ParseRole(q.Text(2)).value_or(Role::kObserver);
+  p.added_at = q.Int(3);
+  p.added_by = q.Text(4);
+  p.token_hash = q.Text(5);
+  p.bouncing = q.Int(6) != 0;
+  return p;
+}
+
+}  // namespace
+
+const char* OutboxStateName(OutboxState s) {
+  switch (s) {
+    case OutboxState::kPending:
+      return "pending";
+    case OutboxState::kSent:
+      return "sent";
+    case OutboxState::kDead:
+      return "dead";
+  }
+  return "pending";
+}
+
+OutboxState ParseOutboxState(const std::string& s) {
+  if (s == "sent") return OutboxState::kSent;
+  if (s == "dead") return OutboxState::kDead;
+  return OutboxState::kPending;
+}
+
+OutboxMail ReadOutboxRow(const Query& q) {
+  OutboxMail o;
+  o.id = q.Int(0);
+  o.report_id = q.Text(1);
+  o.recipient = q.Text(2);
+  o.kind = q.Text(3);
+  o.subject = q.Text(4);
+  o.body = q.Text(5);
+  o.created_at = q.Int(6);
+  o.state = ParseOutboxState(q.Text(7));
+  o.attempts = static_cast<int>(q.Int(8));
+  return o;
+}
+
+ReportSummary ReadSummaryRow(const Query& q) {
+  ReportSummary s;
+  s.id = q.Text(0);
+  s.title = q.Text(1);
+  s.state = ParseState(q.Text(2)).value_or(State::kReceived);
+  s.level = static_cast<int>(q.Int(3));
+  s.coordinator = q.Text(4);
+  s.created_at = q.Int(5);
+  s.updated_at = q.Int(6);
+  s.embargo_end = q.Int(7);
+  return s;
+}
+
+StoredEvent ReadEventRow(const Query& q) {
+  StoredEvent e;
+  e.chain = q.Text(0);
+  e.seq = q.Int(1);
+  e.time = q.Int(2);
+  e.actor = q.Text(3);
+  e.kind = q.Text(4);
+  e.payload = q.Text(5);
+  e.prev_hash = q.Text(6);
+  e.hash = q.Text(7);
+  return e;
+}
+
+namespace {
+
+// A batch that only adds a new report, with its events, participants, thread messages and
+// outbox rows, has no check that can refuse it once it starts writing (its id, turn and
+// callback come first): only a storage error or a broken constraint (a bug, or a token hash
+// that is already taken) can fail it then. Such a batch runs without a savepoint of its own,
+// which would copy every page it touches into a statement journal, and a failure rolls back its
+// whole group instead (every write in it gets an error; none was acknowledged). A submission
+// through the JSON API is such a batch (the web form's and mail's also write reporter
+// preferences or mail rows, and keep the savepoint).
+bool OnlyAddsAReport(const WriteBatch& b) {
+  return b.report && b.expected_version == 0 && !b.counter && b.accounts.empty() &&
+         b.tokens.empty() && b.revoke_token_hashes.empty() && b.disclosure.empty() &&
+         b.mail.empty() && b.web.empty() && b.patches.empty();
+}
+
+}  // namespace
+
+Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b, BatchScope& scope) {
+  SqliteConnection& w = *writer_;
+  if (b.report) VIGIL_RETURN_IF_ERROR(CheckReport(b));
+  const std::string report_id = b.report ? b.report->id : std::string();
+  // Everything above only read. From here on the batch writes.
+  if (OnlyAddsAReport(b)) {
+    scope = BatchScope::kUnguarded;
+  } else {
+    VIGIL_RETURN_IF_ERROR(w.Run("SAVEPOINT batch"));
+    scope = BatchScope::kSavepoint;
+  }
+  VIGIL_RETURN_IF_ERROR(ApplyCounters(b));
+  WriteResult out;
+  Result<ChainHeads> heads = AppendEvents(b, report_id, out);
+  VIGIL_RETURN_IF_ERROR(heads.status());
+  if (b.report) {
+    Report& r = *b.report;
+    auto head = heads->find(r.id);
+    r.version = head == heads->end() ? b.expected_version : head->second.first;
+    VIGIL_RETURN_IF_ERROR(WriteReportRow(r));
+    out.report_id = r.id;
+    out.version = r.version;
+  }
+  VIGIL_RETURN_IF_ERROR(ApplyThreadRows(b, report_id));
+  VIGIL_RETURN_IF_ERROR(ApplyAccountRows(b));
+  VIGIL_RETURN_IF_ERROR(ApplyMailRows(b, report_id));
+  VIGIL_RETURN_IF_ERROR(ApplyWebRows(b, report_id));
+  VIGIL_RETURN_IF_ERROR(ApplyDisclosureRows(b, report_id));
+  VIGIL_RETURN_IF_ERROR(ApplyPatchRows(b, report_id));
+  return out;
+}
+
+Status SqliteStore::CheckReport(WriteBatch& b) {
+  SqliteConnection& w = *writer_;
+  Report& r = *b.report;
+  if (b.expected_version == 0) {
+    VIGIL_RETURN_IF_ERROR(ValidateIdPrefix(b.id_prefix));
+    const int year = UtcYear(r.created_at);
+    Query q(w, "SELECT COALESCE(MAX(number), 0) + 1 FROM reports WHERE prefix = ? AND year = ?");
+    q.Bind(1, b.id_prefix).Bind(2, static_cast<int64_t>(year));
+    if (!q.Step()) return q.status().ok() ? Status::Internal("no row") : q.status();
+    r.id = FormatReportId(b.id_prefix, year, q.Int(0));
+    if (!b.turn_counter.empty()) {
+      Query turn(w, "SELECT value FROM counters WHERE name = ?");
+      turn.Bind(1, b.turn_counter);
+      b.turn = turn.Step() ? turn.Int(0) : 0;
+      VIGIL_RETURN_IF_ERROR(turn.status());
+    }
+    if (b.on_id_allocated) b.on_id_allocated(b);
+  } else {
+    Query q(w, "SELECT version FROM reports WHERE id = ?");
+    q.Bind(1, r.id);
+    if (!q.Step()) {
+      VIGIL_RETURN_IF_ERROR(q.status());
+      return Status::NotFound("report " + r.id + " not found");
+    }
+    if (q.Int(0) != b.expected_version) {
+      return Status::Aborted("report " + r.id + " changed concurrently");
+    }
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::ApplyCounters(WriteBatch& b) {
+  SqliteConnection& w = *writer_;
+  if (b.report && b.expected_version == 0 && !b.turn_counter.empty()) {
+    Query up(w,
+             "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
+             "SET value = excluded.value");
+    VIGIL_RETURN_IF_ERROR(up.Bind(1, b.turn_counter).Bind(2, b.turn + 1).Run());
+  }
+  if (b.counter) {
+    Query q(w, "SELECT value FROM counters WHERE name = ?");
+    q.Bind(1, b.counter->name);
+    const int64_t current = q.Step() ? q.Int(0) : 0;
+    VIGIL_RETURN_IF_ERROR(q.status());
+    if (current != b.counter->expected) return Status::Aborted("counter changed concurrently");
+    Query up(w,
+             "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET "
+             "value = excluded.value");
+    VIGIL_RETURN_IF_ERROR(up.Bind(1, b.counter->name).Bind(2, b.counter->value).Run());
+  }
+
+  return Status::Ok();
+}
+
+// Events: each appended to the head of its chain.
+Result<SqliteStore::ChainHeads> SqliteStore::AppendEvents(WriteBatch& b,
+                                                          const std::string& report_id,
+                                                          WriteResult& out) {
+  SqliteConnection& w = *writer_;
+  ChainHeads heads;
+  for (NewEvent& ne : b.events) {
+    if (ne.chain.empty()) ne.chain = report_id;
+    auto it = heads.find(ne.chain);
+    if (it == heads.end()) {
+      Query q(w, "SELECT seq, hash FROM events WHERE chain = ? ORDER BY seq DESC LIMIT 1");
+      q.Bind(1, ne.chain);
+      std::pair<int64_t, std::string> head{0, kGenesisHash};
+      if (q.Step()) head = {q.Int(0), q.Text(1)};
+      VIGIL_RETURN_IF_ERROR(q.status());
+      it = heads.emplace(ne.chain, head).first;
+    }
+    StoredEvent e;
+    e.chain = ne.chain;
+    e.seq = it->second.first + 1;
+    e.time = ne.time;
+    e.actor = ne.actor;
+    e.kind = ne.kind;
+    e.payload = ne.payload;
+    e.prev_hash = it->second.second;
+    e.hash = EventHash(e);
+    out.last_event_seq = e.seq;
+    Query ins(w,
+              "INSERT INTO events (chain, seq, time, actor, kind, payload, prev_hash, hash) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    ins.Bind(1, e.chain).Bind(2, e.seq).Bind(3, e.time).Bind(4, e.actor).Bind(5, e.kind);
+    VIGIL_RETURN_IF_ERROR(ins.Bind(6, e.payload).Bind(7, e.prev_hash).Bind(8, e.hash).Run());
+    it->second = {e.seq, e.hash};
+  }
+
+  return heads;
+}
+
+Status SqliteStore::WriteReportRow(Report& r) {
+  SqliteConnection& w = *writer_;
+  Query up(w, std::string("INSERT INTO reports (") + kReportColumns +
+                  ", prefix, year, number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                  "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                  "version = excluded.version, state = excluded.state, level = excluded.level, "
+                  "subject = excluded.subject, steps = excluded.steps, "
+                  "effects_cluster = excluded.effects_cluster, "
+                  "effects_applications = excluded.effects_applications, "
+                  "effects_infrastructure = excluded.effects_infrastructure, "
+                  "workflows = excluded.workflows, attack_vectors = excluded.attack_vectors, "
+                  "other_software = excluded.other_software, "
+                  "coordinator = excluded.coordinator, embargo_start = excluded.embargo_start, "
+                  "embargo_end = excluded.embargo_end, "
+                  "embargo_cap_days = excluded.embargo_cap_days, "
+                  "embargo_state = excluded.embargo_state, "
+                  "embargo_reason = excluded.embargo_reason, "
+                  "duplicate_of = excluded.duplicate_of, reason = excluded.reason, "
+                  "updated_at = excluded.updated_at");
+  const size_t dash = r.id.find('-');
+  up.Bind(1, r.id).Bind(2, r.version).Bind(3, StateName(r.state)).Bind(4, int64_t{r.level});
+  up.Bind(5, r.fields.subject).Bind(6, r.fields.steps).Bind(7, r.fields.effects_cluster);
+  up.Bind(8, r.fields.effects_applications).Bind(9, r.fields.effects_infrastructure);
+  up.Bind(10, r.fields.workflows).Bind(11, r.fields.attack_vectors);
+  up.Bind(12, r.fields.other_software).Bind(13, r.coordinator).Bind(14, r.embargo.start);
+  up.Bind(15, r.embargo.end).Bind(16, int64_t{r.embargo.cap_days});
+  up.Bind(17, EmbargoStateName(r.embargo.state)).Bind(18, r.embargo.reason);
+  up.Bind(19, r.duplicate_of).Bind(20, r.reason).Bind(21, r.created_at).Bind(22, r.updated_at);
+  up.Bind(23, r.id.substr(0, dash));
+  up.Bind(24, static_cast<int64_t>(std::stoll(r.id.substr(dash + 1, 4))));
+  up.Bind(25, static_cast<int64_t>(std::stoll(r.id.substr(dash + 6))));
+  VIGIL_RETURN_IF_ERROR(up.Run());
+
+  Query del(w, "DELETE FROM participants WHERE report_id = ?");
+  VIGIL_RETURN_IF_ERROR(del.Bind(1, r.id).Run());
+  int64_t position = 0;
+  for (const Participant& p : r.participants) {
+    Query ins(w,
+              "INSERT INTO participants (report_id, position, email, name, role, added_at, "
+              "added_by, token_hash, bouncing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    ins.Bind(1, r.id).Bind(2, position++).Bind(3, p.email).Bind(4, p.name);
+    ins.Bind(5, RoleName(p.role)).Bind(6, p.added_at).Bind(7, p.added_by);
+    VIGIL_RETURN_IF_ERROR(
+        ins.Bind(8, p.token_hash).Bind(9, static_cast<int64_t>(p.bouncing)).Run());
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::ApplyThreadRows(WriteBatch& b, const std::string& report_id) {
+  SqliteConnection& w = *writer_;
+  for (ThreadMessage& m : b.messages) {
+    if (m.report_id.empty()) m.report_id = report_id;
+    Query q(w, "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE report_id = ?");
+    q.Bind(1, m.report_id);
+    if (!q.Step()) return q.status().ok() ? Status::Internal("no row") : q.status();
+    m.seq = q.Int(0);
+    Query ins(w,
+              "INSERT INTO messages (report_id, seq, author_email, author_name, author_role, "
+              "body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    ins.Bind(1, m.report_id).Bind(2, m.seq).Bind(3, m.author_email).Bind(4, m.author_name);
+    VIGIL_RETURN_IF_ERROR(ins.Bind(5, m.author_role).Bind(6, m.body).Bind(7, m.created_at).Run());
+  }
+  for (OutboxMail& o : b.outbox) {
+    if (o.report_id.empty()) o.report_id = report_id;
+    Query ins(w,
+              "INSERT INTO outbox (report_id, recipient, kind, subject, body, created_at, state, "
+              "attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)");
+    ins.Bind(1, o.report_id).Bind(2, o.recipient).Bind(3, o.kind).Bind(4, o.subject);
+    ins.Bind(5, o.body).Bind(6, o.created_at).Bind(7, OutboxStateName(o.state));
+    VIGIL_RETURN_IF_ERROR(ins.Bind(8, o.created_at).Run());
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::ApplyAccountRows(WriteBatch& b) {
+  SqliteConnection& w = *writer_;
+  for (const Account& a : b.accounts) {
+    Query up(w,
+             "INSERT INTO accounts (email, name, role, password_hash, disabled, created_at) "
+             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET name = excluded.name, "
+             "role = excluded.role, password_hash = excluded.password_hash, "
+             "disabled = excluded.disabled");
+    up.Bind(1, a.email).Bind(2, a.name).Bind(3, AccountRoleName(a.role)).Bind(4, a.password_hash);
+    VIGIL_RETURN_IF_ERROR(up.Bind(5, static_cast<int64_t>(a.disabled)).Bind(6, a.created_at).Run());
+  }
+  for (const ApiToken& t : b.tokens) {
+    Query ins(w,
+              "INSERT INTO api_tokens (hash, account_email, label, created_at, expires_at, "
+              "revoked_at) VALUES (?, ?, ?, ?, ?, 0)");
+    ins.Bind(1, t.hash).Bind(2, t.account_email).Bind(3, t.label).Bind(4, t.created_at);
+    VIGIL_RETURN_IF_ERROR(ins.Bind(5, t.expires_at).Run());
+  }
+  for (const std::string& h : b.revoke_token_hashes) {
+    Query up(w, "UPDATE api_tokens SET revoked_at = ? WHERE hash = ? AND revoked_at = 0");
+    VIGIL_RETURN_IF_ERROR(up.Bind(1, b.now).Bind(2, h).Run());
+    if (sqlite3_changes(w.db()) == 0) return Status::NotFound("no such active token");
+  }
+  return Status::Ok();
+}
+
+Result<Report> SqliteStore::GetReport(const std::string& id) {
+  return OnReader([&](SqliteConnection& c) -> Result<Report> {
+    // One read transaction so the report and its participants are one snapshot.
+    VIGIL_RETURN_IF_ERROR(c.Exec("BEGIN"));
+    Result<std::optional<Report>> r =
+        FirstRow(c, std::string("SELECT ") + kReportColumns + " FROM reports WHERE id = ?",
+                 ReadReportRow, id);
+    Result<std::vector<Participant>> participants = Status::Ok();
+    if (r.ok() && r->has_value()) {
+      participants = Rows(
+          c,
+          "SELECT email, name, role, added_at, added_by, token_hash, bouncing FROM participants "
+          "WHERE report_id = ? ORDER BY position",
+          ReadParticipantRow, id);
+    }
+    (void)c.Exec("COMMIT");
+    VIGIL_RETURN_IF_ERROR(r.status());
+    if (!r->has_value()) return Status::NotFound("report " + id + " not found");
+    VIGIL_RETURN_IF_ERROR(participants.status());
+    Report report = std::move(**r);
+    report.participants = std::move(participants).value();
+    return report;
+  });
+}
+
+ReportFilterSql AppendReportFilter(std::string& sql, const ReportFilter& f, int first,
+                                   const char* order_by) {
+  ReportFilterSql at;
+  int n = first;
+  if (f.participant_email) {
+    sql += " AND EXISTS (SELECT 1 FROM participants p WHERE p.report_id = r.id AND p.email = ?)";
+    at.email_at = n++;
+  }
+  if (f.report_id) {
+    sql += " AND r.id = ?";
+    at.id_at = n++;
+  }
+  if (f.state) {
+    sql += " AND r.state = ?";
+    at.state_at = n++;
+  }
+  sql += std::string(" ORDER BY ") + order_by;
+  if (f.limit > 0) {
+    sql += " LIMIT ?";
+    at.limit_at = n++;
+  }
+  return at;
+}
+
+void ReportFilterSql::Bind(Query& q, const ReportFilter& f) const {
+  if (email_at) q.Bind(email_at, *f.participant_email);
+  if (id_at) q.Bind(id_at, *f.report_id);
+  if (state_at) q.Bind(state_at, StateName(*f.state));
+  if (limit_at) q.Bind(limit_at, static_cast<int64_t>(f.limit));
+}
+
+Result<std::vector<ReportSummary>> SqliteStore::ListReports(const ReportFilter& f) {
+  std::string sql =
+      "SELECT r.id, r.subject, r.state, r.level, r.coordinator, r.created_at, r.updated_at, "
+      "r.embargo_end FROM reports r WHERE 1 = 1";
+  const ReportFilterSql where = AppendReportFilter(sql, f, 1, "r.created_at DESC, r.id DESC");
+  return OnReader([&](SqliteConnection& c) -> Result<std::vector<ReportSummary>> {
+    Query q(c, sql);
+    where.Bind(q, f);
+    std::vector<ReportSummary> out;
+    while (q.Step()) out.push_back(ReadSummaryRow(q));
+    VIGIL_RETURN_IF_ERROR(q.status());
+    return out;
+  });
+}
+
+Result<std::vector<ThreadMessage>> SqliteStore::Thread(const std::string& report_id) {
+  return OnReader([&](SqliteConnection& c) {
+    return Rows(
+        c,
+        "SELECT seq, author_email, author_name, author_role, body, created_at FROM messages "
+        "WHERE report_id = ? ORDER BY seq",
+        [&](const Query& q) {
+          ThreadMessage m;
+          m.report_id = report_id;
+          m.seq = q.Int(0);
+          m.author_email = q.Text(1);
+          m.author_name = q.Text(2);
+          m.author_role = q.Text(3);
+          m.body = q.Text(4);
+          m.created_at = q.Int(5);
+          return m;
+        },
+        report_id);
+  });
+}
+
+Result<std::vector<StoredEvent>> SqliteStore::Events(const std::string& chain) {
+  return OnReader([&](SqliteConnection& c) {
+    return Rows(c,
+                "SELECT chain, seq, time, actor, kind, payload, prev_hash, hash FROM events WHERE "
+                "chain = ? ORDER BY seq",
+                ReadEventRow, chain);
+  });
+}
+
+Result<std::optional<Account>> SqliteStore::FindAccount(const std::string& email) {
+  return OnReader([&](SqliteConnection& c) {
+    return FirstRow(c,
+                    "SELECT email, name, role, password_hash, disabled, created_at FROM accounts "
+                    "WHERE email = ?",
+                    ReadAccountRow, email);
+  });
+}
+
+Result<std::vector<Account>> SqliteStore::ListAccounts() {
+  return OnReader([&](SqliteConnection& c) {
+    return Rows(c,
+                "SELECT email, name, role, password_hash, disabled, created_at FROM accounts "
+                "ORDER BY email",
+                ReadAccountRow);
+  });
+}
+
+Result<std::optional<ApiToken>> SqliteStore::FindApiToken(const std::string& hash) {
+  return OnReader([&](SqliteConnection& c) {
+    return FirstRow(
+        c,
+        "SELECT hash, account_email, label, created_at, expires_at, revoked_at FROM api_tokens "
+        "WHERE hash = ?",
+        [](const Query& q) {
+          ApiToken t;
+          t.hash = q.Text(0);
+          t.account_email = q.Text(1);
+          t.label = q.Text(2);
+          t.created_at = q.Int(3);
+          t.expires_at = q.Int(4);
+          t.revoked_at = q.Int(5);
+          return t;
+        },
+        hash);
+  });
+}
+
+Result<std::optional<CapabilityGrant>> SqliteStore::FindCapability(const std::string& hash) {
+  return OnReader([&](SqliteConnection& c) {
+    return FirstRow(
+        c, "SELECT report_id, email, role FROM participants WHERE token_hash = ?",
+        [](const Query& q) {
+          CapabilityGrant g;
+          g.report_id = q.Text(0);
+          g.email = q.Text(1);
+          g.role = ParseRole(q.Text(2)).value_or(Role::kObserver);
+          return g;
+        },
+        hash);
+  });
+}
+
+Result<std::vector<OutboxMail>> SqliteStore::Outbox(const std::string& report_id) {
+  return OnReader([&](SqliteConnection& c) {
+    return Rows(c,
+                "SELECT id, report_id, recipient, kind, subject, body, created_at, state, "
+                "attempts FROM outbox WHERE report_id = ? OR ? = '' ORDER BY id",
+                ReadOutboxRow, report_id, report_id);
+  });
+}
+
+Result<int64_t> SqliteStore::Counter(const std::string& name) {
+  return OnReader([&](SqliteConnection& c) {
+    return IntOrDefault(c, "SELECT value FROM counters WHERE name = ?", 0, name);
+  });
+}
+
+Result<std::map<State, int64_t>> SqliteStore::CountReportsByState() {
+  return OnReader([&](SqliteConnection& c) -> Result<std::map<State, int64_t>> {
+    Result<std::vector<std::pair<std::string, int64_t>>> rows =
+        Rows(c, "SELECT state, COUNT(*) FROM reports GROUP BY state",
+             [](const Query& q) { return std::make_pair(q.Text(0), q.Int(1)); });
+    VIGIL_RETURN_IF_ERROR(rows.status());
+    std::map<State, int64_t> out;
+    for (State s : kAllStates) out[s] = 0;
+    for (const auto& [name, count] : *rows) {
+      if (auto s = ParseState(name)) out[*s] = count;
+    }
+    return out;
+  });
+}
+
+Result<int64_t> SqliteStore::PendingOutbox() {
+  return OnReader([&](SqliteConnection& c) {
+    return IntOrDefault(c, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'", 0);
+  });
+}
+
+}  // namespace vigil
