@@ -122,7 +122,7 @@ class MailQueries {
   virtual Result<std::optional<std::string>> ReportOfMessageId(const std::string& message_id) = 0;
   /// Whether an incoming message with this Message-ID was already processed.
   virtual Result<bool> SeenIncoming(const std::string& message_id) = 0;
-  /// The patch mails of REPORT_ID in the order they were received.
+  /// The patch mails of REPORT_ID by series version, then position in the series, then arrival.
   virtual Result<std::vector<MailPatch>> MailPatches(const std::string& report_id) = 0;
   virtual Result<std::vector<MailAttachment>> MailAttachments(const std::string& inbox_id) = 0;
   virtual Result<std::optional<MailKey>> FindMailKey(const std::string& email) = 0;

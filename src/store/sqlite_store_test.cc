@@ -1,3 +1,6 @@
+// What is particular to the SQLite backend: its group commit and WAL, the search queue, the
+// migrations, tampering with the database file and online backup. What every backend must do is
+// in the contract suite (store_contract*_test.cc).
 #include "store/sqlite_store.h"
 
 #include <gtest/gtest.h>
@@ -88,82 +91,6 @@ class StoreTest : public ::testing::Test {
   std::string dir_, path_;
   std::unique_ptr<SqliteStore> store_;
 };
-
-TEST_F(StoreTest, AllocatesIdsPerPrefixAndYear) {
-  Result<WriteResult> a = store_->Write(NewReport("a"));
-  Result<WriteResult> b = store_->Write(NewReport("b"));
-  ASSERT_TRUE(a.ok() && b.ok());
-  EXPECT_EQ(a->report_id, "SEC-2026-0001");
-  EXPECT_EQ(b->report_id, "SEC-2026-0002");
-  EXPECT_EQ(a->version, 1);
-  Result<Report> r = store_->GetReport("SEC-2026-0001");
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->fields.subject, "a");
-  ASSERT_EQ(r->participants.size(), 1u);
-  EXPECT_EQ(r->participants[0].email, "rita@example.org");
-  Result<std::optional<CapabilityGrant>> g = store_->FindCapability(Sha256Hex("b1"));
-  ASSERT_TRUE(g.ok() && g->has_value());
-  EXPECT_EQ((*g)->report_id, "SEC-2026-0002");
-  EXPECT_EQ(store_->Outbox("SEC-2026-0002")->size(), 1u);
-  EXPECT_EQ(store_->GetReport("SEC-2026-0009").status().message(),
-            "report SEC-2026-0009 not found");
-}
-
-TEST_F(StoreTest, StaleVersionIsAbortedAndNothingIsWritten) {
-  ASSERT_TRUE(store_->Write(NewReport("a")).ok());
-  Result<Report> r = store_->GetReport("SEC-2026-0001");
-  WriteBatch b;
-  b.report = *r;
-  b.report->state = State::kTriage;
-  b.expected_version = 7;
-  b.events.push_back({"SEC-2026-0001", kT0, "x", "report.assigned", "{}"});
-  Result<WriteResult> w = store_->Write(b);
-  EXPECT_EQ(w.status().code(), Code::kAborted);
-  EXPECT_EQ(store_->Events("SEC-2026-0001")->size(), 1u);
-  EXPECT_EQ(store_->GetReport("SEC-2026-0001")->state, State::kReceived);
-}
-
-TEST_F(StoreTest, ConcurrentWritersAllLandAndChainsVerify) {
-  constexpr int kThreads = 16, kPerThread = 20;
-  std::vector<std::thread> threads;
-  std::atomic<int> ok{0};
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < kPerThread; ++i) ok += store_->Write(NewReport("c")).ok();
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(ok.load(), kThreads * kPerThread);
-  EXPECT_EQ(store_->ListReports({})->size(), size_t{kThreads * kPerThread});
-  Result<AuditVerdict> v = store_->VerifyAudit();
-  ASSERT_TRUE(v.ok());
-  EXPECT_TRUE(v->ok) << v->first_broken;
-  EXPECT_EQ(v->events, kThreads * kPerThread);
-}
-
-// WriteThen answers every write once it is durable, in the order written; closing the store
-// answers what is still queued before it returns, and everything answered is there on reopen.
-TEST_F(StoreTest, WriteThenAnswersEveryWriteAndCloseDrainsTheQueue) {
-  constexpr int kWrites = 50;
-  std::mutex mu;
-  std::vector<std::string> answered;  // guarded by mu
-  for (int i = 0; i < kWrites; ++i) {
-    store_->WriteThen(NewReport("then"), [&](Result<WriteResult> w) {
-      ASSERT_TRUE(w.ok()) << w.status().ToString();
-      std::lock_guard<std::mutex> lock(mu);
-      answered.push_back(w->report_id);
-    });
-  }
-  ASSERT_TRUE(store_->WaitDurable().ok());
-  store_.reset();  // drains the queue and the sync thread
-  ASSERT_EQ(answered.size(), size_t{kWrites});
-  for (int i = 0; i < kWrites; ++i) {
-    EXPECT_EQ(answered[i], FormatReportId("SEC", UtcYear(kT0), i + 1));
-  }
-  Open();
-  EXPECT_EQ(store_->ListReports({})->size(), size_t{kWrites});
-  EXPECT_TRUE(store_->VerifyAudit()->ok);
-}
 
 // Reads one integer with SQL on the database file.
 int64_t CountRows(const std::string& path, const std::string& sql) {
@@ -403,14 +330,6 @@ TEST_F(StoreTest, ViewSumsOfEarlierViewChainsAreBuiltByTheMigration) {
   EXPECT_EQ(views.actors[0].count, 3);
   EXPECT_EQ(views.actors[0].last, kT0 + 2);
   EXPECT_EQ(views.length, 3);
-}
-
-TEST_F(StoreTest, DataSurvivesReopen) {
-  std::string id = AppendEvents(3);
-  store_.reset();
-  Open();
-  EXPECT_EQ(store_->Events(id)->size(), 4u);
-  EXPECT_TRUE(store_->VerifyAudit()->ok);
 }
 
 TEST_F(StoreTest, EditedEventIsNamed) {

@@ -1,0 +1,192 @@
+// The store contract: accounts, credentials, sessions and TOTP; and full-text search.
+#include "store/store_contract.h"
+
+namespace vigil::contract {
+namespace {
+
+Account MakeAccount(const std::string& email, AccountRole role) {
+  Account a;
+  a.email = email;
+  a.name = "Name of " + email;
+  a.role = role;
+  a.password_hash = "$argon2id$v=19$" + email;
+  a.created_at = kT0;
+  return a;
+}
+
+TEST_P(StoreContract, AccountsAreUpsertedByEmailAndListedByEmail) {
+  WriteBatch b;
+  b.accounts.push_back(MakeAccount("zoe@example.org", AccountRole::kMember));
+  b.accounts.push_back(MakeAccount("amy@example.org", AccountRole::kAdmin));
+  b.events.push_back({kSystemChain, kT0, "cli:init", "account.created", "{}"});
+  ASSERT_TRUE(store().Write(std::move(b)).ok());
+  WriteBatch change;
+  Account zoe = MakeAccount("zoe@example.org", AccountRole::kMaintainer);
+  zoe.disabled = true;
+  zoe.password_hash = "";
+  change.accounts.push_back(zoe);
+  ASSERT_TRUE(store().Write(std::move(change)).ok());
+
+  Result<std::vector<Account>> all = store().ListAccounts();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].email, "amy@example.org");
+  EXPECT_EQ((*all)[0].role, AccountRole::kAdmin);
+  EXPECT_EQ((*all)[0].password_hash, "$argon2id$v=19$amy@example.org");
+  Result<std::optional<Account>> z = store().FindAccount("zoe@example.org");
+  ASSERT_TRUE(z.ok() && z->has_value());
+  EXPECT_EQ((*z)->name, "Name of zoe@example.org");
+  EXPECT_EQ((*z)->role, AccountRole::kMaintainer);
+  EXPECT_TRUE((*z)->disabled);
+  EXPECT_EQ((*z)->password_hash, "");
+  EXPECT_EQ((*z)->created_at, kT0);
+  EXPECT_FALSE(store().FindAccount("nobody@example.org")->has_value());
+}
+
+TEST_P(StoreContract, ApiTokensAreFoundByHashAndRevokedOnce) {
+  WriteBatch b;
+  b.accounts.push_back(MakeAccount("amy@example.org", AccountRole::kAdmin));
+  b.tokens.push_back({HashOf("t1"), "amy@example.org", "laptop", kT0, kT0 + kMicrosPerDay, 0});
+  ASSERT_TRUE(store().Write(std::move(b)).ok());
+  Result<std::optional<ApiToken>> t = store().FindApiToken(HashOf("t1"));
+  ASSERT_TRUE(t.ok() && t->has_value());
+  EXPECT_EQ((*t)->account_email, "amy@example.org");
+  EXPECT_EQ((*t)->label, "laptop");
+  EXPECT_EQ((*t)->created_at, kT0);
+  EXPECT_EQ((*t)->expires_at, kT0 + kMicrosPerDay);
+  EXPECT_EQ((*t)->revoked_at, 0);
+  EXPECT_FALSE(store().FindApiToken(HashOf("t2"))->has_value());
+
+  WriteBatch duplicate;
+  duplicate.tokens.push_back({HashOf("t1"), "amy@example.org", "again", kT0, 0, 0});
+  EXPECT_EQ(store().Write(std::move(duplicate)).status().code(), Code::kConflict);
+
+  WriteBatch revoke;
+  revoke.revoke_token_hashes.push_back(HashOf("t1"));
+  revoke.now = kT0 + 7;
+  ASSERT_TRUE(store().Write(std::move(revoke)).ok());
+  EXPECT_EQ((*store().FindApiToken(HashOf("t1")))->revoked_at, kT0 + 7);
+  WriteBatch again;
+  again.revoke_token_hashes.push_back(HashOf("t1"));
+  again.now = kT0 + 8;
+  Result<WriteResult> w = store().Write(std::move(again));
+  EXPECT_EQ(w.status().code(), Code::kNotFound);
+  EXPECT_EQ(w.status().message(), "no such active token");
+  EXPECT_EQ((*store().FindApiToken(HashOf("t1")))->revoked_at, kT0 + 7);
+}
+
+TEST_P(StoreContract, ACapabilityTokenResolvesToItsReportAndParticipant) {
+  Result<WriteResult> a = store().Write(NewReport("a", "cap-a"));
+  WriteBatch nb = NewReport("b", "cap-b");
+  Participant o;
+  o.email = "obs@example.org";
+  o.role = Role::kObserver;
+  o.token_hash = HashOf("cap-obs");
+  nb.report->participants.push_back(o);
+  Result<WriteResult> b = store().Write(std::move(nb));
+  ASSERT_TRUE(a.ok() && b.ok());
+  Result<std::optional<CapabilityGrant>> g = store().FindCapability(HashOf("cap-b"));
+  ASSERT_TRUE(g.ok() && g->has_value());
+  EXPECT_EQ((*g)->report_id, b->report_id);
+  EXPECT_EQ((*g)->email, kReporter);
+  EXPECT_EQ((*g)->role, Role::kReporter);
+  Result<std::optional<CapabilityGrant>> obs = store().FindCapability(HashOf("cap-obs"));
+  ASSERT_TRUE(obs.ok() && obs->has_value());
+  EXPECT_EQ((*obs)->role, Role::kObserver);
+  EXPECT_EQ((*obs)->email, "obs@example.org");
+  EXPECT_FALSE(store().FindCapability(HashOf("cap-c"))->has_value());
+}
+
+TEST_P(StoreContract, SessionsAreRevokedOneByOneOrAllOfAnAccount) {
+  WriteBatch b;
+  b.accounts.push_back(MakeAccount("amy@example.org", AccountRole::kMember));
+  b.accounts.push_back(MakeAccount("zoe@example.org", AccountRole::kMember));
+  b.web.sessions.push_back({HashOf("s1"), "amy@example.org", kT0, kT0 + kMicrosPerDay, 0});
+  b.web.sessions.push_back({HashOf("s2"), "amy@example.org", kT0, kT0 + kMicrosPerDay, 0});
+  b.web.sessions.push_back({HashOf("s3"), "zoe@example.org", kT0, kT0 + kMicrosPerDay, 0});
+  Result<WriteResult> w = store().Write(std::move(b));
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  Result<std::optional<WebSession>> s = store().FindSession(HashOf("s1"));
+  ASSERT_TRUE(s.ok() && s->has_value());
+  EXPECT_EQ((*s)->account_email, "amy@example.org");
+  EXPECT_EQ((*s)->created_at, kT0);
+  EXPECT_EQ((*s)->expires_at, kT0 + kMicrosPerDay);
+  EXPECT_EQ((*s)->revoked_at, 0);
+
+  WriteBatch one;
+  one.web.revoke_session_hashes.push_back(HashOf("s1"));
+  one.now = kT0 + 1;
+  ASSERT_TRUE(store().Write(std::move(one)).ok());
+  WriteBatch all;
+  all.web.revoke_sessions_of = "amy@example.org";
+  all.now = kT0 + 2;
+  ASSERT_TRUE(store().Write(std::move(all)).ok());
+  EXPECT_EQ((*store().FindSession(HashOf("s1")))->revoked_at, kT0 + 1);
+  EXPECT_EQ((*store().FindSession(HashOf("s2")))->revoked_at, kT0 + 2);
+  EXPECT_EQ((*store().FindSession(HashOf("s3")))->revoked_at, 0);
+  EXPECT_FALSE(store().FindSession(HashOf("s4"))->has_value());
+}
+
+TEST_P(StoreContract, TotpEnrolmentsAreReplacedAndDeleted) {
+  WriteBatch b;
+  b.accounts.push_back(MakeAccount("amy@example.org", AccountRole::kMember));
+  b.web.totp.push_back({"amy@example.org", "JBSWY3DPEHPK3PXP", false, 0});
+  ASSERT_TRUE(store().Write(std::move(b)).ok());
+  WriteBatch confirm;
+  confirm.web.totp.push_back({"amy@example.org", "JBSWY3DPEHPK3PXP", true, 59660000});
+  ASSERT_TRUE(store().Write(std::move(confirm)).ok());
+  Result<std::optional<TotpEnrolment>> t = store().FindTotp("amy@example.org");
+  ASSERT_TRUE(t.ok() && t->has_value());
+  EXPECT_EQ((*t)->secret_base32, "JBSWY3DPEHPK3PXP");
+  EXPECT_TRUE((*t)->enabled);
+  EXPECT_EQ((*t)->last_step, 59660000);
+  WriteBatch del;
+  del.web.delete_totp.push_back("amy@example.org");
+  ASSERT_TRUE(store().Write(std::move(del)).ok());
+  EXPECT_FALSE(store().FindTotp("amy@example.org")->has_value());
+}
+
+// Search sees the report's fields and its thread, only within the filter, and every write
+// acknowledged before it.
+TEST_P(StoreContract, SearchFindsFieldsAndThreadWithinTheFilter) {
+  std::string a = Submit("heap overflow in the tokenizer");
+  WriteBatch nb = NewReport("race in the scheduler");
+  nb.report->participants[0].email = "other@example.org";
+  Result<WriteResult> b = store().Write(std::move(nb));
+  ASSERT_TRUE(b.ok());
+  WriteBatch reply = Change(b->report_id);
+  reply.messages.push_back(
+      {"", 0, "mia@example.org", "Mia", "coordinator", "the tokenizer is fine", kT0});
+  reply.events.push_back({b->report_id, kT0, "mia@example.org", "message.posted", "{}"});
+  ASSERT_TRUE(store().Write(std::move(reply)).ok());
+
+  Result<std::vector<ReportSummary>> hits = store().SearchReports("\"tokenizer\"*", {});
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+  ASSERT_EQ(hits->size(), 2u);
+  ReportFilter mine;
+  mine.participant_email = kReporter;
+  Result<std::vector<ReportSummary>> own = store().SearchReports("\"tokenizer\"*", mine);
+  ASSERT_TRUE(own.ok());
+  ASSERT_EQ(own->size(), 1u);
+  EXPECT_EQ((*own)[0].id, a);
+  EXPECT_EQ((*own)[0].title, "heap overflow in the tokenizer");
+  Result<std::vector<ReportSummary>> sched = store().SearchReports("\"schedul\"*", {});
+  ASSERT_TRUE(sched.ok());
+  ASSERT_EQ(sched->size(), 1u);
+  EXPECT_EQ((*sched)[0].id, b->report_id);
+  EXPECT_TRUE(store().SearchReports("\"nothing\"*", {})->empty());
+
+  WriteBatch edit = Change(a);
+  edit.report->fields.subject = "stack exhaustion";
+  edit.report->fields.steps = "deep recursion";
+  edit.events.push_back({a, kT0, "mia@example.org", "report.edited", "{}"});
+  ASSERT_TRUE(store().Write(std::move(edit)).ok());
+  Result<std::vector<ReportSummary>> after = store().SearchReports("\"exhaustion\"*", {});
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].id, a);
+  EXPECT_EQ(store().SearchReports("\"heap\"*", {})->size(), 0u);
+}
+
+}  // namespace
+}  // namespace vigil::contract
