@@ -99,10 +99,16 @@ def depfile_paths(build_dir):
     for depfile in glob.glob(os.path.join(build_dir, "**", "*.d"), recursive=True):
         with open(depfile, encoding="utf-8", errors="surrogateescape") as f:
             text = f.read().replace("\\\n", " ")
+        # A relative path (ccache's base_dir makes them) is relative to where the compiler ran:
+        # the target's directory (the parent of CMakeFiles/) with Makefiles, BUILD_DIR with Ninja.
+        ran_in = depfile[: depfile.rfind("/CMakeFiles/")] if "/CMakeFiles/" in depfile else build_dir
         for line in text.splitlines():
             _, colon, deps = line.partition(": ")
             if colon:
-                paths.update(deps.split())
+                for dep in deps.split():
+                    if not os.path.isabs(dep) and os.path.exists(os.path.join(ran_in, dep)):
+                        dep = os.path.join(ran_in, dep)
+                    paths.add(dep)
     return paths
 
 
