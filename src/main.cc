@@ -2,8 +2,9 @@
 // that links only the patch engine: they are benchmarked against git, and loading the ~60 shared
 // libraries of the complete program (Beast, GMime, librnp, libcurl, SQLite, ...) cost about three
 // times git's whole run before the first byte of input was read. Every other command is run by
-// `vigil-full`, installed beside this program, exec'd with the same arguments: same process id,
-// standard streams and signals, so scripts and service managers see no difference.
+// `vigil-full` (installed in libexec/vigil/, beside this program in the build tree), exec'd with
+// the same arguments: same process id, standard streams and signals, so scripts and service
+// managers see no difference.
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,7 +35,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "vigil: cannot find the directory of this program\n");
     return vigil::kExitFailure;
   }
-  const std::string full = dir + "vigil-full";
+  // Installed: bin/vigil runs libexec/vigil/vigil-full. Built: both are in the build directory.
+  const std::string installed = dir + VIGIL_FULL_FROM_BIN, built = dir + "vigil-full";
+  const std::string& full =
+      access(installed.c_str(), X_OK) != 0 && access(built.c_str(), X_OK) == 0 ? built : installed;
   execv(full.c_str(), argv);
   std::fprintf(stderr, "vigil: cannot run %s: %s\n", full.c_str(), std::strerror(errno));
   return vigil::kExitFailure;
