@@ -7,13 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "core/access.h"
 #include "core/report.h"
 #include "core/time.h"
+#include "forge/forge.h"
 #include "service/advisory_service.h"
 #include "service/approved_revisions.h"
-#include "service/config.h"
-#include "service/forge.h"
 #include "store/store.h"
 
 namespace vigil {

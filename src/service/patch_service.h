@@ -9,11 +9,11 @@
 #include <string_view>
 #include <vector>
 
+#include "config/config.h"
 #include "core/access.h"
 #include "core/status.h"
 #include "core/time.h"
 #include "patch/patch_series.h"
-#include "service/config.h"
 #include "store/store.h"
 
 namespace vigil {

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "service/config.h"
+#include "config/config.h"
 
 namespace vigil {
 namespace {
