@@ -15,7 +15,7 @@
 #include "core/report.h"
 #include "core/time.h"
 #include "service/advisory_draft.h"
-#include "service/approved_revisions.h"
+#include "service/patch_revision_source.h"
 #include "store/store.h"
 
 namespace vigil {

@@ -13,7 +13,7 @@
 #include "core/time.h"
 #include "forge/forge.h"
 #include "service/advisory_service.h"
-#include "service/approved_revisions.h"
+#include "service/patch_revision_source.h"
 #include "store/store.h"
 
 namespace vigil {
