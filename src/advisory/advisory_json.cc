@@ -98,15 +98,10 @@ Result<std::string> ToOsvJson(const Advisory& a) {
   return Pretty(osv);
 }
 
-Result<std::string> ToCveJson(const Advisory& a, const Publisher& publisher) {
-  VIGIL_RETURN_IF_ERROR(Validate(a));
-  const std::string cve_id = CveId(a);
-  if (cve_id.empty()) return Status::Invalid("advisory " + a.id + " has no CVE id");
-  if (!IsUuid(publisher.cve_org_id)) {
-    return Status::Invalid("publisher CVE org id is not a UUID: " + Quoted(publisher.cve_org_id));
-  }
-  const ParsedCvss cvss = ParseVectors(a);
+namespace {
 
+// The CVE record's cveMetadata.
+json::object CveMetadata(const Advisory& a, const Publisher& publisher, const std::string& cve_id) {
   json::object metadata;
   metadata["cveId"] = cve_id;
   metadata["assignerOrgId"] = publisher.cve_org_id;
@@ -114,16 +109,11 @@ Result<std::string> ToCveJson(const Advisory& a, const Publisher& publisher) {
   metadata["state"] = "PUBLISHED";
   metadata["datePublished"] = FormatUtc(a.published);
   metadata["dateUpdated"] = FormatUtc(a.modified);
+  return metadata;
+}
 
-  json::object cna;
-  json::object provider;
-  provider["orgId"] = publisher.cve_org_id;
-  if (!publisher.cve_short_name.empty()) provider["shortName"] = publisher.cve_short_name;
-  provider["dateUpdated"] = FormatUtc(a.modified);
-  cna["providerMetadata"] = std::move(provider);
-  cna["datePublic"] = FormatUtc(a.published);
-  cna["title"] = a.title;
-
+// The CNA container's descriptions: summary and details, the details also as Markdown.
+json::array CveDescriptions(const Advisory& a) {
   json::object description;
   description["lang"] = "en";
   description["value"] = TruncateUtf8(
@@ -132,8 +122,11 @@ Result<std::string> ToCveJson(const Advisory& a, const Publisher& publisher) {
     description["supportingMedia"] = {
         {{"type", "text/markdown"}, {"base64", false}, {"value", a.details}}};
   }
-  cna["descriptions"] = {std::move(description)};
+  return {std::move(description)};
+}
 
+// The CNA container's affected products, one per package, its ranges as versions.
+json::array CveAffected(const Advisory& a, const Publisher& publisher) {
   json::array affected;
   for (const AffectedPackage& p : a.affected) {
     json::object product;
@@ -154,18 +147,22 @@ Result<std::string> ToCveJson(const Advisory& a, const Publisher& publisher) {
     product["defaultStatus"] = "unaffected";
     affected.push_back(std::move(product));
   }
-  cna["affected"] = std::move(affected);
+  return affected;
+}
 
-  if (!a.weaknesses.empty()) {
-    json::array problem_types;
-    for (const Weakness& w : a.weaknesses) {
-      json::object entry = {
-          {"lang", "en"}, {"cweId", w.id}, {"description", w.id + ": " + w.name}, {"type", "CWE"}};
-      problem_types.push_back(json::object{{"descriptions", {std::move(entry)}}});
-    }
-    cna["problemTypes"] = std::move(problem_types);
+// The CNA container's problemTypes: one CWE each.
+json::array CveProblemTypes(const Advisory& a) {
+  json::array problem_types;
+  for (const Weakness& w : a.weaknesses) {
+    json::object entry = {
+        {"lang", "en"}, {"cweId", w.id}, {"description", w.id + ": " + w.name}, {"type", "CWE"}};
+    problem_types.push_back(json::object{{"descriptions", {std::move(entry)}}});
   }
+  return problem_types;
+}
 
+// The CNA container's metrics: CVSS v4.0 first, then v3.x.
+json::array CveMetrics(const ParsedCvss& cvss) {
   json::array metrics;
   auto metric = [](std::string_view key, json::object score) {
     json::object entry;
@@ -179,33 +176,35 @@ Result<std::string> ToCveJson(const Advisory& a, const Publisher& publisher) {
     metrics.push_back(metric(cvss.v3->version() == Cvss3Version::k30 ? "cvssV3_0" : "cvssV3_1",
                              Cvss3Json(*cvss.v3)));
   }
-  if (!metrics.empty()) cna["metrics"] = std::move(metrics);
+  return metrics;
+}
 
-  // CVE requires at least one reference: fall back to the fix commits' repository.
+// The CVE reference tag of a reference type; empty when CVE has none for it.
+std::string_view CveReferenceTag(ReferenceType type) {
+  switch (type) {
+    case ReferenceType::kAdvisory:
+      return "vendor-advisory";
+    case ReferenceType::kFix:
+      return "patch";
+    case ReferenceType::kReport:
+      return "issue-tracking";
+    case ReferenceType::kEvidence:
+      return "exploit";
+    case ReferenceType::kPackage:
+      return "product";
+    default:
+      return {};
+  }
+}
+
+// The CNA container's references. CVE requires at least one: without any, the first affected
+// package's repository stands for the fix commits.
+json::array CveReferences(const Advisory& a) {
   json::array references;
   for (const Reference& r : a.references) {
     json::object reference;
     reference["url"] = r.url;
-    std::string_view tag;
-    switch (r.type) {
-      case ReferenceType::kAdvisory:
-        tag = "vendor-advisory";
-        break;
-      case ReferenceType::kFix:
-        tag = "patch";
-        break;
-      case ReferenceType::kReport:
-        tag = "issue-tracking";
-        break;
-      case ReferenceType::kEvidence:
-        tag = "exploit";
-        break;
-      case ReferenceType::kPackage:
-        tag = "product";
-        break;
-      default:
-        break;
-    }
+    const std::string_view tag = CveReferenceTag(r.type);
     if (!tag.empty()) reference["tags"] = {tag};
     references.push_back(std::move(reference));
   }
@@ -213,9 +212,36 @@ Result<std::string> ToCveJson(const Advisory& a, const Publisher& publisher) {
     if (references.empty() && !p.repo_url.empty())
       references.push_back(json::object{{"url", p.repo_url}});
   }
+  return references;
+}
+
+}  // namespace
+
+Result<std::string> ToCveJson(const Advisory& a, const Publisher& publisher) {
+  VIGIL_RETURN_IF_ERROR(Validate(a));
+  const std::string cve_id = CveId(a);
+  if (cve_id.empty()) return Status::Invalid("advisory " + a.id + " has no CVE id");
+  if (!IsUuid(publisher.cve_org_id)) {
+    return Status::Invalid("publisher CVE org id is not a UUID: " + Quoted(publisher.cve_org_id));
+  }
+  const ParsedCvss cvss = ParseVectors(a);
+
+  json::object cna;
+  json::object provider;
+  provider["orgId"] = publisher.cve_org_id;
+  if (!publisher.cve_short_name.empty()) provider["shortName"] = publisher.cve_short_name;
+  provider["dateUpdated"] = FormatUtc(a.modified);
+  cna["providerMetadata"] = std::move(provider);
+  cna["datePublic"] = FormatUtc(a.published);
+  cna["title"] = a.title;
+  cna["descriptions"] = CveDescriptions(a);
+  cna["affected"] = CveAffected(a, publisher);
+  if (!a.weaknesses.empty()) cna["problemTypes"] = CveProblemTypes(a);
+  json::array metrics = CveMetrics(cvss);
+  if (!metrics.empty()) cna["metrics"] = std::move(metrics);
+  json::array references = CveReferences(a);
   if (references.empty()) return Status::Invalid("a CVE record needs at least one reference");
   cna["references"] = std::move(references);
-
   if (!a.credits.empty()) {
     json::array credits;
     for (const Credit& c : a.credits) {
@@ -228,22 +254,24 @@ Result<std::string> ToCveJson(const Advisory& a, const Publisher& publisher) {
   json::object record;
   record["dataType"] = "CVE_RECORD";
   record["dataVersion"] = "5.1";
-  record["cveMetadata"] = std::move(metadata);
+  record["cveMetadata"] = CveMetadata(a, publisher, cve_id);
   record["containers"] = {{"cna", std::move(cna)}};
   return Pretty(record);
 }
 
-Result<std::string> ToCsafJson(const Advisory& a, const Publisher& publisher) {
-  VIGIL_RETURN_IF_ERROR(Validate(a));
-  if (publisher.name.empty()) return Status::Invalid("publisher name is required");
-  if (!IsHttpUrl(publisher.namespace_url)) {
-    return Status::Invalid("publisher namespace is not an http(s) URL: " +
-                           Quoted(publisher.namespace_url));
-  }
-  const ParsedCvss cvss = ParseVectors(a);
+namespace {
 
-  // Product tree: vendor / product name / one version range per affected range and one version
-  // per fixed version. Product ids are numbered in that order.
+// The CSAF product tree and the product ids the vulnerability refers to.
+struct CsafProducts {
+  json::object tree;
+  json::array known_affected, fixed;
+  json::array remediations;  // one vendor_fix per fixed range
+};
+
+// Product tree: vendor / product name / one version range per affected range and one version
+// per fixed version. Product ids are numbered in that order.
+CsafProducts CsafProductTree(const Advisory& a, const Publisher& publisher) {
+  CsafProducts out;
   int next_id = 1;
   auto new_id = [&next_id] {
     char buffer[24];
@@ -251,8 +279,6 @@ Result<std::string> ToCsafJson(const Advisory& a, const Publisher& publisher) {
     return std::string(buffer);
   };
   json::array product_branches;
-  json::array known_affected, fixed;
-  json::array remediations;
   for (const AffectedPackage& p : a.affected) {
     const std::string product = ProductName(p);
     json::array version_branches;
@@ -263,14 +289,14 @@ Result<std::string> ToCsafJson(const Advisory& a, const Publisher& publisher) {
           {{"category", "product_version_range"},
            {"name", range},
            {"product", {{"name", product + " " + HumanRange(r)}, {"product_id", affected_id}}}});
-      known_affected.push_back(json::string(affected_id));
+      out.known_affected.push_back(json::string(affected_id));
       if (r.fixed.empty()) continue;
       const std::string fixed_id = new_id();
       version_branches.push_back(
           {{"category", "product_version"},
            {"name", r.fixed},
            {"product", {{"name", product + " " + r.fixed}, {"product_id", fixed_id}}}});
-      fixed.push_back(json::string(fixed_id));
+      out.fixed.push_back(json::string(fixed_id));
       json::object remediation;
       remediation["category"] = "vendor_fix";
       remediation["details"] = "Upgrade " + product + " to version " + r.fixed + " or later.";
@@ -282,28 +308,20 @@ Result<std::string> ToCsafJson(const Advisory& a, const Publisher& publisher) {
         }
         remediation["url"] = url;
       }
-      remediations.push_back(std::move(remediation));
+      out.remediations.push_back(std::move(remediation));
     }
     product_branches.push_back(json::object{{"category", "product_name"},
                                             {"name", product},
                                             {"branches", std::move(version_branches)}});
   }
-  json::object product_tree;
-  product_tree["branches"] = {{{"category", "vendor"},
-                               {"name", publisher.name},
-                               {"branches", std::move(product_branches)}}};
+  out.tree["branches"] = {{{"category", "vendor"},
+                           {"name", publisher.name},
+                           {"branches", std::move(product_branches)}}};
+  return out;
+}
 
-  json::object document;
-  document["category"] = "csaf_security_advisory";
-  document["csaf_version"] = "2.0";
-  document["lang"] = "en";
-  document["title"] = a.title;
-  json::object pub;
-  pub["category"] = "vendor";
-  pub["name"] = publisher.name;
-  pub["namespace"] = publisher.namespace_url;
-  if (!publisher.contact.empty()) pub["contact_details"] = publisher.contact;
-  document["publisher"] = std::move(pub);
+// The CSAF document's tracking: one final, initial release.
+json::object CsafTracking(const Advisory& a) {
   json::object tracking;
   tracking["id"] = a.id;
   tracking["status"] = "final";
@@ -318,7 +336,11 @@ Result<std::string> ToCsafJson(const Advisory& a, const Publisher& publisher) {
     for (const std::string& alias : a.aliases) aliases.push_back(json::string(alias));
     tracking["aliases"] = std::move(aliases);
   }
-  document["tracking"] = std::move(tracking);
+  return tracking;
+}
+
+// The CSAF document's notes: summary, details, and the CVSS v4.0 vector CSAF 2.0 cannot score.
+json::array CsafNotes(const Advisory& a, const ParsedCvss& cvss) {
   json::array notes;
   notes.push_back(json::object{{"category", "summary"}, {"title", "Summary"}, {"text", a.summary}});
   if (!a.details.empty()) {
@@ -333,7 +355,24 @@ Result<std::string> ToCsafJson(const Advisory& a, const Publisher& publisher) {
          {"text", cvss.v4->ToString() + " (score " + FormatScore(cvss.v4->Score()) + ", " +
                       std::string(SeverityName(SeverityForScore(cvss.v4->Score()))) + ")"}});
   }
-  document["notes"] = std::move(notes);
+  return notes;
+}
+
+// The CSAF document: metadata, publisher, tracking, notes, references, acknowledgments.
+json::object CsafDocument(const Advisory& a, const Publisher& publisher, const ParsedCvss& cvss) {
+  json::object document;
+  document["category"] = "csaf_security_advisory";
+  document["csaf_version"] = "2.0";
+  document["lang"] = "en";
+  document["title"] = a.title;
+  json::object pub;
+  pub["category"] = "vendor";
+  pub["name"] = publisher.name;
+  pub["namespace"] = publisher.namespace_url;
+  if (!publisher.contact.empty()) pub["contact_details"] = publisher.contact;
+  document["publisher"] = std::move(pub);
+  document["tracking"] = CsafTracking(a);
+  document["notes"] = CsafNotes(a, cvss);
   if (!a.references.empty()) {
     json::array references;
     for (const Reference& r : a.references) {
@@ -356,7 +395,11 @@ Result<std::string> ToCsafJson(const Advisory& a, const Publisher& publisher) {
     document["aggregate_severity"] = {
         {"text", SeverityName(SeverityForScore(cvss.v3->Scores().base))}};
   }
+  return document;
+}
 
+// The one CSAF vulnerability: ids, CWE, notes, product status, remediations, scores.
+json::object CsafVulnerability(const Advisory& a, const ParsedCvss& cvss, CsafProducts& products) {
   json::object vulnerability;
   const std::string cve_id = CveId(a);
   if (!cve_id.empty()) vulnerability["cve"] = cve_id;
@@ -378,17 +421,34 @@ Result<std::string> ToCsafJson(const Advisory& a, const Publisher& publisher) {
   vulnerability["title"] = a.title;
   vulnerability["notes"] = {{{"category", "description"}, {"text", a.summary}}};
   json::object status;
-  status["known_affected"] = known_affected;
-  if (!fixed.empty()) status["fixed"] = fixed;
+  status["known_affected"] = products.known_affected;
+  if (!products.fixed.empty()) status["fixed"] = products.fixed;
   vulnerability["product_status"] = std::move(status);
-  if (!remediations.empty()) vulnerability["remediations"] = std::move(remediations);
-  if (cvss.v3) {
-    vulnerability["scores"] = {{{"cvss_v3", Cvss3Json(*cvss.v3)}, {"products", known_affected}}};
+  if (!products.remediations.empty()) {
+    vulnerability["remediations"] = std::move(products.remediations);
   }
+  if (cvss.v3) {
+    vulnerability["scores"] = {
+        {{"cvss_v3", Cvss3Json(*cvss.v3)}, {"products", products.known_affected}}};
+  }
+  return vulnerability;
+}
+
+}  // namespace
+
+Result<std::string> ToCsafJson(const Advisory& a, const Publisher& publisher) {
+  VIGIL_RETURN_IF_ERROR(Validate(a));
+  if (publisher.name.empty()) return Status::Invalid("publisher name is required");
+  if (!IsHttpUrl(publisher.namespace_url)) {
+    return Status::Invalid("publisher namespace is not an http(s) URL: " +
+                           Quoted(publisher.namespace_url));
+  }
+  const ParsedCvss cvss = ParseVectors(a);
+  CsafProducts products = CsafProductTree(a, publisher);
   json::object csaf;
-  csaf["document"] = std::move(document);
-  csaf["product_tree"] = std::move(product_tree);
-  csaf["vulnerabilities"] = {std::move(vulnerability)};
+  csaf["document"] = CsafDocument(a, publisher, cvss);
+  csaf["product_tree"] = std::move(products.tree);
+  csaf["vulnerabilities"] = {CsafVulnerability(a, cvss, products)};
   return Pretty(csaf);
 }
 

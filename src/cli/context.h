@@ -11,7 +11,7 @@
 #include "core/status.h"
 #include "mail/openpgp.h"
 #include "runtime/runtime.h"
-#include "service/config.h"
+#include "config/config.h"
 #include "service/patch_service.h"
 #include "service/report_service.h"
 

@@ -26,6 +26,179 @@ bool Contains(const std::vector<State>& v, State s) {
 
 constexpr int kMaxReasonBytes = 4096;
 
+// Each command family changes R, a copy of REPORT (which the refusals name); the state is
+// already checked against the command's source states.
+
+Status ApplyAssign(const Report& report, const CommandArgs& args, Instant now, Report& r) {
+  const Command c = Command::kAssign;
+  const std::string email = LowerAscii(args.coordinator);
+  if (!IsPlausibleEmail(email)) {
+    return Status::Invalid("coordinator \"" + args.coordinator.substr(0, 254) +
+                           "\" is not an email address");
+  }
+  if (email == r.coordinator) {
+    return Refuse(report, c, email + " is already its coordinator");
+  }
+  for (Participant& p : r.participants) {
+    if (p.role == Role::kCoordinator) p.role = Role::kMaintainer;
+  }
+  auto it = std::find_if(r.participants.begin(), r.participants.end(),
+                         [&](const Participant& p) { return p.email == email; });
+  if (it != r.participants.end()) {
+    if (it->role == Role::kReporter) {
+      return Refuse(report, c, email + " is its reporter and cannot coordinate it");
+    }
+    it->role = Role::kCoordinator;
+  } else {
+    Participant p;
+    p.email = email;
+    p.role = Role::kCoordinator;
+    p.added_at = now;
+    p.added_by = "assign";
+    r.participants.push_back(std::move(p));
+  }
+  r.coordinator = email;
+  if (r.state == State::kReceived) r.state = State::kTriage;
+  return Status::Ok();
+}
+
+// The outcomes of triage: confirm, reject, duplicate, withdraw.
+Status ApplyTriageOutcome(const Report& report, Command c, const CommandArgs& args, Report& r) {
+  switch (c) {
+    case Command::kConfirm:
+      r.state = State::kConfirmed;
+      break;
+    case Command::kReject:
+      if (args.reason.empty()) return Refuse(report, c, "a reason is required");
+      r.reason = args.reason;
+      r.state = State::kRejected;
+      break;
+    case Command::kDuplicate:
+      if (args.duplicate_of.empty()) {
+        return Refuse(report, c, "the original report is required");
+      }
+      if (args.duplicate_of == report.id) {
+        return Refuse(report, c, "a report cannot duplicate itself");
+      }
+      r.duplicate_of = args.duplicate_of;
+      r.state = State::kDuplicate;
+      break;
+    case Command::kWithdraw:
+      r.reason = args.reason;
+      r.state = State::kWithdrawn;
+      break;
+    default:
+      break;
+  }
+  return Status::Ok();
+}
+
+// Classify: the level decides the route.
+Status ApplyClassify(const CommandArgs& args, Report& r) {
+  if (args.level < kMinLevel || args.level > kMaxLevel) {
+    return Status::Invalid("level must be 1 to 7, got " + std::to_string(args.level));
+  }
+  const LevelPolicy& p = PolicyForLevel(args.level);
+  r.level = args.level;
+  switch (p.route) {
+    case Route::kEmbargoed:
+      r.state = State::kFixing;
+      break;
+    case Route::kPublic:
+      r.state = State::kConfirmed;
+      break;
+    case Route::kClosed:
+      r.state = State::kRejected;
+      r.reason = std::string("level 6: ") + p.meaning;
+      break;
+  }
+  return Status::Ok();
+}
+
+// Approve and unapprove: whether every required branch has an approved revision.
+Status ApplyApproval(const Report& report, Command c, const CommandArgs& args, Report& r) {
+  if (c == Command::kApprove) {
+    if (!args.branches_missing_approval.empty()) {
+      std::string list;
+      for (const std::string& b : args.branches_missing_approval) {
+        list += (list.empty() ? "" : ", ") + b;
+      }
+      return Refuse(report, c, "no approved revision that applies for " + list);
+    }
+    r.state = State::kApproved;
+    return Status::Ok();
+  }
+  if (args.branches_missing_approval.empty()) {
+    return Refuse(report, c, "every required branch still has an approved revision");
+  }
+  r.state = State::kFixing;
+  return Status::Ok();
+}
+
+// The end of the embargo: schedule, disclose, and publish (the public route).
+Status ApplyDisclosure(const Report& report, Command c, const CommandArgs& args, Instant now,
+                       Report& r) {
+  switch (c) {
+    case Command::kSchedule:
+      if (args.slot <= now) {
+        return Refuse(report, c, "the slot " + FormatUtc(args.slot) + " is not in the future");
+      }
+      if (args.slot > r.embargo.start + r.embargo.cap_days * kMicrosPerDay) {
+        return Refuse(report, c,
+                      "the slot " + FormatUtc(args.slot) + " is past the embargo cap of " +
+                          std::to_string(r.embargo.cap_days) + " days (" +
+                          FormatUtc(r.embargo.start + r.embargo.cap_days * kMicrosPerDay) + ")");
+      }
+      r.embargo.end = args.slot;
+      r.state = State::kScheduled;
+      break;
+    case Command::kDisclose:
+      if (now < r.embargo.end) {
+        return Refuse(report, c, "the slot " + FormatUtc(r.embargo.end) + " is not reached");
+      }
+      r.state = State::kDisclosed;
+      if (r.embargo.state == EmbargoState::kActive) r.embargo.state = EmbargoState::kLifted;
+      break;
+    case Command::kPublish:
+      if (r.level == 0 || PolicyForLevel(r.level).route != Route::kPublic) {
+        return Refuse(report, c,
+                      r.level == 0
+                          ? std::string("it has no level; classify it first")
+                          : "level " + std::to_string(r.level) + " is not on the public route");
+      }
+      r.state = State::kPublic;
+      if (r.embargo.state == EmbargoState::kActive) r.embargo.state = EmbargoState::kLifted;
+      break;
+    default:
+      break;
+  }
+  return Status::Ok();
+}
+
+// The command family of C, applied to R.
+Status ApplyFamily(const Report& report, Command c, const CommandArgs& args, Instant now,
+                   Report& r) {
+  switch (c) {
+    case Command::kAssign:
+      return ApplyAssign(report, args, now, r);
+    case Command::kConfirm:
+    case Command::kReject:
+    case Command::kDuplicate:
+    case Command::kWithdraw:
+      return ApplyTriageOutcome(report, c, args, r);
+    case Command::kClassify:
+      return ApplyClassify(args, r);
+    case Command::kApprove:
+    case Command::kUnapprove:
+      return ApplyApproval(report, c, args, r);
+    case Command::kSchedule:
+    case Command::kDisclose:
+    case Command::kPublish:
+      return ApplyDisclosure(report, c, args, now, r);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 const char* CommandName(Command c) {
@@ -96,127 +269,7 @@ Result<Report> ApplyCommand(const Report& report, Command c, const CommandArgs& 
   }
   Report r = report;
   r.updated_at = now;
-  switch (c) {
-    case Command::kAssign: {
-      const std::string email = LowerAscii(args.coordinator);
-      if (!IsPlausibleEmail(email)) {
-        return Status::Invalid("coordinator \"" + args.coordinator.substr(0, 254) +
-                               "\" is not an email address");
-      }
-      if (email == r.coordinator) {
-        return Refuse(report, c, email + " is already its coordinator");
-      }
-      for (Participant& p : r.participants) {
-        if (p.role == Role::kCoordinator) p.role = Role::kMaintainer;
-      }
-      auto it = std::find_if(r.participants.begin(), r.participants.end(),
-                             [&](const Participant& p) { return p.email == email; });
-      if (it != r.participants.end()) {
-        if (it->role == Role::kReporter) {
-          return Refuse(report, c, email + " is its reporter and cannot coordinate it");
-        }
-        it->role = Role::kCoordinator;
-      } else {
-        Participant p;
-        p.email = email;
-        p.role = Role::kCoordinator;
-        p.added_at = now;
-        p.added_by = "assign";
-        r.participants.push_back(std::move(p));
-      }
-      r.coordinator = email;
-      if (r.state == State::kReceived) r.state = State::kTriage;
-      break;
-    }
-    case Command::kConfirm:
-      r.state = State::kConfirmed;
-      break;
-    case Command::kReject:
-      if (args.reason.empty()) return Refuse(report, c, "a reason is required");
-      r.reason = args.reason;
-      r.state = State::kRejected;
-      break;
-    case Command::kDuplicate:
-      if (args.duplicate_of.empty()) {
-        return Refuse(report, c, "the original report is required");
-      }
-      if (args.duplicate_of == report.id) {
-        return Refuse(report, c, "a report cannot duplicate itself");
-      }
-      r.duplicate_of = args.duplicate_of;
-      r.state = State::kDuplicate;
-      break;
-    case Command::kClassify: {
-      if (args.level < kMinLevel || args.level > kMaxLevel) {
-        return Status::Invalid("level must be 1 to 7, got " + std::to_string(args.level));
-      }
-      const LevelPolicy& p = PolicyForLevel(args.level);
-      r.level = args.level;
-      switch (p.route) {
-        case Route::kEmbargoed:
-          r.state = State::kFixing;
-          break;
-        case Route::kPublic:
-          r.state = State::kConfirmed;
-          break;
-        case Route::kClosed:
-          r.state = State::kRejected;
-          r.reason = std::string("level 6: ") + p.meaning;
-          break;
-      }
-      break;
-    }
-    case Command::kApprove:
-      if (!args.branches_missing_approval.empty()) {
-        std::string list;
-        for (const std::string& b : args.branches_missing_approval) {
-          list += (list.empty() ? "" : ", ") + b;
-        }
-        return Refuse(report, c, "no approved revision that applies for " + list);
-      }
-      r.state = State::kApproved;
-      break;
-    case Command::kUnapprove:
-      if (args.branches_missing_approval.empty()) {
-        return Refuse(report, c, "every required branch still has an approved revision");
-      }
-      r.state = State::kFixing;
-      break;
-    case Command::kSchedule:
-      if (args.slot <= now) {
-        return Refuse(report, c, "the slot " + FormatUtc(args.slot) + " is not in the future");
-      }
-      if (args.slot > r.embargo.start + r.embargo.cap_days * kMicrosPerDay) {
-        return Refuse(report, c,
-                      "the slot " + FormatUtc(args.slot) + " is past the embargo cap of " +
-                          std::to_string(r.embargo.cap_days) + " days (" +
-                          FormatUtc(r.embargo.start + r.embargo.cap_days * kMicrosPerDay) + ")");
-      }
-      r.embargo.end = args.slot;
-      r.state = State::kScheduled;
-      break;
-    case Command::kDisclose:
-      if (now < r.embargo.end) {
-        return Refuse(report, c, "the slot " + FormatUtc(r.embargo.end) + " is not reached");
-      }
-      r.state = State::kDisclosed;
-      if (r.embargo.state == EmbargoState::kActive) r.embargo.state = EmbargoState::kLifted;
-      break;
-    case Command::kPublish:
-      if (r.level == 0 || PolicyForLevel(r.level).route != Route::kPublic) {
-        return Refuse(report, c,
-                      r.level == 0
-                          ? std::string("it has no level; classify it first")
-                          : "level " + std::to_string(r.level) + " is not on the public route");
-      }
-      r.state = State::kPublic;
-      if (r.embargo.state == EmbargoState::kActive) r.embargo.state = EmbargoState::kLifted;
-      break;
-    case Command::kWithdraw:
-      r.reason = args.reason;
-      r.state = State::kWithdrawn;
-      break;
-  }
+  VIGIL_RETURN_IF_ERROR(ApplyFamily(report, c, args, now, r));
   return r;
 }
 

@@ -10,7 +10,7 @@
 #include "core/report.h"
 #include "http/page_renderer.h"
 #include "http/router.h"
-#include "service/config.h"
+#include "config/config.h"
 #include "service/report_service.h"
 #include "service/session_service.h"
 #include "service/workspace_service.h"

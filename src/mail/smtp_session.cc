@@ -194,25 +194,7 @@ SmtpSession::Next SmtpSession::Command(std::string_view line, std::string* out) 
   const std::string_view arg =
       sp == std::string_view::npos ? "" : Trim(line.substr(sp + 1), kBlanks);
 
-  if (verb == "EHLO" || verb == "HELO" || verb == "LHLO") {
-    if ((verb == "LHLO") != lmtp_) {
-      return Fail(lmtp_ ? "500 5.5.1 this is an LMTP server: use LHLO\r\n"
-                        : "500 5.5.1 LHLO is for LMTP; use EHLO\r\n",
-                  out);
-    }
-    if (arg.empty()) return Fail("501 5.5.4 " + verb + " needs a domain or address\r\n", out);
-    ResetTransaction();
-    greeted_ = true;
-    envelope_.helo = std::string(arg.substr(0, 255));
-    if (verb == "HELO") {
-      *out += "250 " + hostname_ + "\r\n";
-    } else {
-      *out += "250-" + hostname_ + "\r\n250-PIPELINING\r\n250-SIZE " +
-              std::to_string(limits_.max_message_bytes) +
-              "\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES\r\n";
-    }
-    return Next::kRead;
-  }
+  if (verb == "EHLO" || verb == "HELO" || verb == "LHLO") return Hello(verb, arg, out);
   if (verb == "NOOP") {
     *out += "250 2.0.0 Ok\r\n";
     return Next::kRead;
@@ -226,85 +208,9 @@ SmtpSession::Next SmtpSession::Command(std::string_view line, std::string* out) 
     *out += "221 2.0.0 Bye\r\n";
     return Next::kClose;
   }
-  if (verb == "MAIL") {
-    if (!greeted_)
-      return Fail(std::string("503 5.5.1 send ") + (lmtp_ ? "LHLO" : "EHLO or HELO") + " first\r\n",
-                  out);
-    if (in_transaction_) return Fail("503 5.5.1 nested MAIL command\r\n", out);
-    if (!StartsWithIgnoreCase(arg, "FROM:"))
-      return Fail("501 5.5.4 syntax: MAIL FROM:<address>\r\n", out);
-    std::optional<PathArg> path = ParsePath(arg.substr(5));
-    if (!path) return Fail("501 5.1.7 bad sender address syntax\r\n", out);
-    // Parameters: SIZE=n and BODY=7BIT|8BITMIME; anything else is refused (RFC 5321 4.1.1.11).
-    std::string_view params = path->params;
-    while (!params.empty()) {
-      const size_t end = params.find(' ');
-      std::string_view p = params.substr(0, end);
-      params = end == std::string_view::npos ? "" : Trim(params.substr(end), kBlanks);
-      if (StartsWithIgnoreCase(p, "SIZE=")) {
-        std::string_view n = p.substr(5);
-        if (n.empty() || n.size() > 18 ||
-            !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-          return Fail("501 5.5.4 bad SIZE parameter\r\n", out);
-        }
-        if (std::stoull(std::string(n)) > limits_.max_message_bytes) {
-          return Fail("552 5.3.4 message size exceeds the limit of " +
-                          std::to_string(limits_.max_message_bytes) + " bytes\r\n",
-                      out);
-        }
-      } else if (StartsWithIgnoreCase(p, "BODY=")) {
-        std::string v(p.substr(5));
-        for (char& c : v) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        if (v != "7BIT" && v != "8BITMIME") return Fail("501 5.5.4 bad BODY parameter\r\n", out);
-      } else {
-        return Fail("555 5.5.4 unsupported MAIL parameter\r\n", out);
-      }
-    }
-    if (messages_ >= limits_.max_messages) {
-      *out += "421 4.7.0 too many messages in one connection\r\n";
-      return Next::kClose;
-    }
-    if (allow_message_) {
-      if (Status s = allow_message_(); !s.ok()) {
-        return Fail("450 4.7.1 " + s.message() + "\r\n", out);
-      }
-    }
-    in_transaction_ = true;
-    envelope_.mail_from = path->address;
-    *out += "250 2.1.0 Ok\r\n";
-    return Next::kRead;
-  }
-  if (verb == "RCPT") {
-    if (!in_transaction_) return Fail("503 5.5.1 need MAIL command\r\n", out);
-    if (!StartsWithIgnoreCase(arg, "TO:"))
-      return Fail("501 5.5.4 syntax: RCPT TO:<address>\r\n", out);
-    std::optional<PathArg> path = ParsePath(arg.substr(3));
-    if (!path || path->address.empty()) {
-      return Fail("501 5.1.3 bad recipient address syntax\r\n", out);
-    }
-    if (!path->params.empty()) return Fail("555 5.5.4 unsupported RCPT parameter\r\n", out);
-    if (envelope_.recipients.size() >= limits_.max_recipients) {
-      *out += "452 4.5.3 too many recipients\r\n";  // not an error: the client sends the rest later
-      return Next::kRead;
-    }
-    if (Status s = check_recipient_(path->address); !s.ok()) {
-      return Fail("550 5.1.1 <" + path->address + ">: " + s.message() + "\r\n", out);
-    }
-    envelope_.recipients.push_back(path->address);
-    *out += "250 2.1.5 Ok\r\n";
-    return Next::kRead;
-  }
-  if (verb == "DATA") {
-    if (!in_transaction_) return Fail("503 5.5.1 need MAIL command\r\n", out);
-    if (envelope_.recipients.empty()) return Fail("554 5.5.1 no valid recipients\r\n", out);
-    if (!arg.empty()) return Fail("501 5.5.4 DATA takes no argument\r\n", out);
-    *out += "354 End data with <CR><LF>.<CR><LF>\r\n";
-    phase_ = Phase::kData;
-    message_.clear();
-    data_line_start_ = true;
-    data_too_large_ = false;
-    return Next::kRead;
-  }
+  if (verb == "MAIL") return MailFrom(arg, out);
+  if (verb == "RCPT") return RcptTo(arg, out);
+  if (verb == "DATA") return Data(arg, out);
   if (verb == "BDAT") return Fail("502 5.5.1 CHUNKING is not supported\r\n", out);
   if (verb == "STARTTLS") return Fail("502 5.5.1 STARTTLS is not offered here\r\n", out);
   if (verb == "VRFY") {
@@ -312,6 +218,109 @@ SmtpSession::Next SmtpSession::Command(std::string_view line, std::string* out) 
     return Next::kRead;
   }
   return Fail("500 5.5.2 command not recognized\r\n", out);
+}
+
+SmtpSession::Next SmtpSession::Hello(const std::string& verb, std::string_view arg,
+                                     std::string* out) {
+  if ((verb == "LHLO") != lmtp_) {
+    return Fail(lmtp_ ? "500 5.5.1 this is an LMTP server: use LHLO\r\n"
+                      : "500 5.5.1 LHLO is for LMTP; use EHLO\r\n",
+                out);
+  }
+  if (arg.empty()) return Fail("501 5.5.4 " + verb + " needs a domain or address\r\n", out);
+  ResetTransaction();
+  greeted_ = true;
+  envelope_.helo = std::string(arg.substr(0, 255));
+  if (verb == "HELO") {
+    *out += "250 " + hostname_ + "\r\n";
+  } else {
+    *out += "250-" + hostname_ + "\r\n250-PIPELINING\r\n250-SIZE " +
+            std::to_string(limits_.max_message_bytes) +
+            "\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES\r\n";
+  }
+  return Next::kRead;
+}
+
+SmtpSession::Next SmtpSession::MailFrom(std::string_view arg, std::string* out) {
+  if (!greeted_)
+    return Fail(std::string("503 5.5.1 send ") + (lmtp_ ? "LHLO" : "EHLO or HELO") + " first\r\n",
+                out);
+  if (in_transaction_) return Fail("503 5.5.1 nested MAIL command\r\n", out);
+  if (!StartsWithIgnoreCase(arg, "FROM:"))
+    return Fail("501 5.5.4 syntax: MAIL FROM:<address>\r\n", out);
+  std::optional<PathArg> path = ParsePath(arg.substr(5));
+  if (!path) return Fail("501 5.1.7 bad sender address syntax\r\n", out);
+  // Parameters: SIZE=n and BODY=7BIT|8BITMIME; anything else is refused (RFC 5321 4.1.1.11).
+  std::string_view params = path->params;
+  while (!params.empty()) {
+    const size_t end = params.find(' ');
+    std::string_view p = params.substr(0, end);
+    params = end == std::string_view::npos ? "" : Trim(params.substr(end), kBlanks);
+    if (StartsWithIgnoreCase(p, "SIZE=")) {
+      std::string_view n = p.substr(5);
+      if (n.empty() || n.size() > 18 ||
+          !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return Fail("501 5.5.4 bad SIZE parameter\r\n", out);
+      }
+      if (std::stoull(std::string(n)) > limits_.max_message_bytes) {
+        return Fail("552 5.3.4 message size exceeds the limit of " +
+                        std::to_string(limits_.max_message_bytes) + " bytes\r\n",
+                    out);
+      }
+    } else if (StartsWithIgnoreCase(p, "BODY=")) {
+      std::string v(p.substr(5));
+      for (char& c : v) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (v != "7BIT" && v != "8BITMIME") return Fail("501 5.5.4 bad BODY parameter\r\n", out);
+    } else {
+      return Fail("555 5.5.4 unsupported MAIL parameter\r\n", out);
+    }
+  }
+  if (messages_ >= limits_.max_messages) {
+    *out += "421 4.7.0 too many messages in one connection\r\n";
+    return Next::kClose;
+  }
+  if (allow_message_) {
+    if (Status s = allow_message_(); !s.ok()) {
+      return Fail("450 4.7.1 " + s.message() + "\r\n", out);
+    }
+  }
+  in_transaction_ = true;
+  envelope_.mail_from = path->address;
+  *out += "250 2.1.0 Ok\r\n";
+  return Next::kRead;
+}
+
+SmtpSession::Next SmtpSession::RcptTo(std::string_view arg, std::string* out) {
+  if (!in_transaction_) return Fail("503 5.5.1 need MAIL command\r\n", out);
+  if (!StartsWithIgnoreCase(arg, "TO:"))
+    return Fail("501 5.5.4 syntax: RCPT TO:<address>\r\n", out);
+  std::optional<PathArg> path = ParsePath(arg.substr(3));
+  if (!path || path->address.empty()) {
+    return Fail("501 5.1.3 bad recipient address syntax\r\n", out);
+  }
+  if (!path->params.empty()) return Fail("555 5.5.4 unsupported RCPT parameter\r\n", out);
+  if (envelope_.recipients.size() >= limits_.max_recipients) {
+    *out += "452 4.5.3 too many recipients\r\n";  // not an error: the client sends the rest later
+    return Next::kRead;
+  }
+  if (Status s = check_recipient_(path->address); !s.ok()) {
+    return Fail("550 5.1.1 <" + path->address + ">: " + s.message() + "\r\n", out);
+  }
+  envelope_.recipients.push_back(path->address);
+  *out += "250 2.1.5 Ok\r\n";
+  return Next::kRead;
+}
+
+SmtpSession::Next SmtpSession::Data(std::string_view arg, std::string* out) {
+  if (!in_transaction_) return Fail("503 5.5.1 need MAIL command\r\n", out);
+  if (envelope_.recipients.empty()) return Fail("554 5.5.1 no valid recipients\r\n", out);
+  if (!arg.empty()) return Fail("501 5.5.4 DATA takes no argument\r\n", out);
+  *out += "354 End data with <CR><LF>.<CR><LF>\r\n";
+  phase_ = Phase::kData;
+  message_.clear();
+  data_line_start_ = true;
+  data_too_large_ = false;
+  return Next::kRead;
 }
 
 void SmtpSession::Delivered(const Result<std::string>& result, std::string* out) {

@@ -56,6 +56,12 @@ class SmtpSession {
  private:
   enum class Phase { kCommand, kData, kDiscardLine };
   Next Command(std::string_view line, std::string* out);
+  // The commands that take arguments or change the session, called by Command: the reply is
+  // appended to OUT.
+  Next Hello(const std::string& verb, std::string_view arg, std::string* out);  // EHLO HELO LHLO
+  Next MailFrom(std::string_view arg, std::string* out);
+  Next RcptTo(std::string_view arg, std::string* out);
+  Next Data(std::string_view arg, std::string* out);
   Next Fail(std::string reply, std::string* out);
   void ResetTransaction();
   /// Consumes DATA content from the buffer; true when the terminating "." line was seen.

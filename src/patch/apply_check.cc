@@ -4,10 +4,10 @@
 
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
 #include <map>
 #include <optional>
 
+#include "patch/git_apply_check.h"
 #include "patch/sha1.h"
 
 namespace vigil::patch {
@@ -389,16 +389,146 @@ bool ApplyBinary(IndexState& st, const FilePatch& p, const std::string& name, En
   return false;
 }
 
+/// fn_table of apply.c and the results so far: what the earlier files of one patch did to a path.
+struct PatchTable {
+  std::map<std::string, int> fn;  // path -> index of the result, or a marker
+  std::vector<Result1> results;
+};
+
+/// check_preimage() of apply.c: the mode and content P applies to, from an earlier file of the
+/// patch or the index. Returns false with OUT's need_git or error set.
+bool CheckPreimage(IndexState& st, const FilePatch& p, const PatchTable& table,
+                   std::string* st_mode, std::string* preimage, std::optional<Entry>* old_entry,
+                   Outcome* out) {
+  if (p.old_path.empty()) return true;
+  int previous = -3;
+  if (!p.is_rename && !p.is_copy) {
+    auto it = table.fn.find(p.old_path);
+    if (it != table.fn.end()) previous = it->second;
+  }
+  if (previous == kWasDeleted) {
+    out->error = "path " + p.old_path + " has been renamed/deleted";
+    return false;
+  }
+  if (previous >= 0) {
+    *st_mode = table.results[static_cast<size_t>(previous)].mode;
+    *preimage = table.results[static_cast<size_t>(previous)].content;
+    return true;
+  }
+  bool blocked = false;
+  Result<std::optional<Entry>> e = st.Get(p.old_path, &blocked);
+  if (!e.ok() || blocked) {
+    out->need_git = true;
+    return false;
+  }
+  if (!*e) {
+    out->error = p.old_path + ": does not exist in index";
+    return false;
+  }
+  *old_entry = std::move(*e);
+  if (!IsRegularMode((*old_entry)->mode)) {
+    out->need_git = true;
+    return false;
+  }
+  *st_mode = (*old_entry)->mode;
+  Result<std::string> c = st.Content(**old_entry);
+  if (!c.ok()) {
+    out->need_git = true;
+    return false;
+  }
+  *preimage = std::move(c).value();
+  return true;
+}
+
+/// check_to_create() of apply.c, and the new mode of P from OLD_MODE. Returns false with OUT's
+/// need_git or error set.
+bool CheckToCreate(IndexState& st, const FilePatch& p, const PatchTable& table,
+                   const std::string& old_mode, std::string* new_mode, Outcome* out) {
+  auto it = table.fn.find(p.new_path);
+  const bool ok_if_exists =
+      it != table.fn.end() && (it->second == kWasDeleted || it->second == kToBeDeleted);
+  if (!p.new_path.empty() && (p.is_new || p.is_rename || p.is_copy)) {
+    if (!ok_if_exists) {
+      bool blocked = false;
+      Result<std::optional<Entry>> e = st.Get(p.new_path, &blocked);
+      if (!e.ok() || blocked) {
+        out->need_git = true;
+        return false;
+      }
+      if (*e) {
+        out->error = p.new_path + ": already exists in index";
+        return false;
+      }
+    }
+    if (new_mode->empty()) *new_mode = p.is_new ? "100644" : old_mode;
+  }
+  if (!p.new_path.empty() && !p.old_path.empty() && new_mode->empty()) *new_mode = old_mode;
+  if (!p.new_path.empty()) {
+    bool blocked = false;
+    Result<std::optional<Entry>> e = st.Get(p.new_path, &blocked);
+    if (!e.ok() || blocked) {
+      out->need_git = true;  // beyond a symbolic link or a file
+      return false;
+    }
+  }
+  return true;
+}
+
+/// apply_data() of apply.c: P applied to PREIMAGE into *RESULT. Returns false with OUT's
+/// need_git or error (and, for a hunk, its number and line) set.
+bool ApplyData(IndexState& st, const FilePatch& p, const std::string& name, Entry* old_entry,
+               std::string preimage, bool reverse, size_t hex_size, std::string* result,
+               Outcome* out) {
+  if (p.diff->binary) {
+    if (!ApplyBinary(st, p, name, old_entry, preimage, result, out, hex_size)) return false;
+  } else {
+    Image img;
+    img.Prepare(std::move(preimage));
+    int offset = 0;
+    size_t failed = ApplyHunks(&img, p.diff->hunks, reverse, &offset);
+    if (failed) {
+      const Hunk& h = p.diff->hunks[failed - 1];
+      out->hunk = static_cast<int>(failed);
+      out->line = reverse ? h.new_start : h.old_start;
+      out->error = "hunk " + std::to_string(failed) + " of " + name + " does not apply at line " +
+                   std::to_string(out->line);
+      return false;
+    }
+    if (std::abs(offset) > std::abs(out->offset)) out->offset = offset;
+    *result = std::move(img.buf);
+  }
+  if (p.is_delete && !result->empty()) {
+    out->error = name + ": removal patch leaves file contents";
+    return false;
+  }
+  return true;
+}
+
+/// write_out_results() of apply.c: the index entries after PATCHES, removals first, then the
+/// new contents.
+void WriteOutResults(const std::vector<FilePatch>& patches, std::vector<Result1>& results,
+                     Outcome* out) {
+  for (const FilePatch& p : patches) {
+    if (p.is_delete || p.is_rename) out->writes[p.old_path] = std::nullopt;
+  }
+  for (size_t i = 0; i < patches.size(); ++i) {
+    if (patches[i].is_delete) continue;
+    out->writes[patches[i].new_path] =
+        Entry{results[i].mode, std::string(), std::move(results[i].content)};
+  }
+}
+
+/// check_patch_list() of apply.c for the FILES of one patch (reversed with REVERSE) on ST.
 Outcome CheckPatch(IndexState& st, const std::vector<FileDiff>& files, bool reverse,
                    size_t hex_size) {
   Outcome out;
   std::vector<FilePatch> patches;
   for (const FileDiff& d : files) patches.push_back(Direct(d, reverse));
-  std::map<std::string, int> fn;  // fn_table: path -> index of the result, or a marker
+  PatchTable table;
   for (const FilePatch& p : patches) {
-    if (p.new_path.empty() || p.is_rename) fn[p.old_path] = kToBeDeleted;
+    if (p.new_path.empty() || p.is_rename) table.fn[p.old_path] = kToBeDeleted;
   }
-  std::vector<Result1> results(patches.size());
+  table.results.resize(patches.size());
   for (size_t i = 0; i < patches.size(); ++i) {
     const FilePatch& p = patches[i];
     const std::string& name = p.old_path.empty() ? p.new_path : p.old_path;
@@ -409,267 +539,25 @@ Outcome CheckPatch(IndexState& st, const std::vector<FileDiff>& files, bool reve
     if (UnusualPath(p.old_path) || UnusualPath(p.new_path)) out.need_git = true;
     if (out.need_git) return out;
 
-    // check_preimage()
     std::string st_mode, preimage;
     std::optional<Entry> old_entry;
-    if (!p.old_path.empty()) {
-      int previous = -3;
-      if (!p.is_rename && !p.is_copy) {
-        auto it = fn.find(p.old_path);
-        if (it != fn.end()) previous = it->second;
-      }
-      if (previous == kWasDeleted) {
-        out.error = "path " + p.old_path + " has been renamed/deleted";
-        return out;
-      }
-      if (previous >= 0) {
-        st_mode = results[static_cast<size_t>(previous)].mode;
-        preimage = results[static_cast<size_t>(previous)].content;
-      } else {
-        bool blocked = false;
-        Result<std::optional<Entry>> e = st.Get(p.old_path, &blocked);
-        if (!e.ok() || blocked) {
-          out.need_git = true;
-          return out;
-        }
-        if (!*e) {
-          out.error = p.old_path + ": does not exist in index";
-          return out;
-        }
-        old_entry = std::move(*e);
-        if (!IsRegularMode(old_entry->mode)) {
-          out.need_git = true;
-          return out;
-        }
-        st_mode = old_entry->mode;
-        Result<std::string> c = st.Content(*old_entry);
-        if (!c.ok()) {
-          out.need_git = true;
-          return out;
-        }
-        preimage = std::move(c).value();
-      }
-    }
+    if (!CheckPreimage(st, p, table, &st_mode, &preimage, &old_entry, &out)) return out;
     std::string old_mode = p.old_mode.empty() ? st_mode : p.old_mode;
     std::string new_mode = p.new_mode;
     if (!p.old_path.empty() && new_mode.empty() && !p.is_delete) new_mode = st_mode;
-
-    // check_to_create()
-    auto it = fn.find(p.new_path);
-    const bool ok_if_exists =
-        it != fn.end() && (it->second == kWasDeleted || it->second == kToBeDeleted);
-    if (!p.new_path.empty() && (p.is_new || p.is_rename || p.is_copy)) {
-      if (!ok_if_exists) {
-        bool blocked = false;
-        Result<std::optional<Entry>> e = st.Get(p.new_path, &blocked);
-        if (!e.ok() || blocked) {
-          out.need_git = true;
-          return out;
-        }
-        if (*e) {
-          out.error = p.new_path + ": already exists in index";
-          return out;
-        }
-      }
-      if (new_mode.empty()) new_mode = p.is_new ? "100644" : old_mode;
-    }
-    if (!p.new_path.empty() && !p.old_path.empty() && new_mode.empty()) new_mode = old_mode;
-    if (!p.new_path.empty()) {
-      bool blocked = false;
-      Result<std::optional<Entry>> e = st.Get(p.new_path, &blocked);
-      if (!e.ok() || blocked) {
-        out.need_git = true;  // beyond a symbolic link or a file
-        return out;
-      }
-    }
-
-    // apply_data()
+    if (!CheckToCreate(st, p, table, old_mode, &new_mode, &out)) return out;
     std::string result;
-    if (p.diff->binary) {
-      if (!ApplyBinary(st, p, name, old_entry ? &*old_entry : nullptr, preimage, &result, &out,
-                       hex_size)) {
-        return out;
-      }
-    } else {
-      Image img;
-      img.Prepare(std::move(preimage));
-      int offset = 0;
-      size_t failed = ApplyHunks(&img, p.diff->hunks, reverse, &offset);
-      if (failed) {
-        const Hunk& h = p.diff->hunks[failed - 1];
-        out.hunk = static_cast<int>(failed);
-        out.line = reverse ? h.new_start : h.old_start;
-        out.error = "hunk " + std::to_string(failed) + " of " + name + " does not apply at line " +
-                    std::to_string(out.line);
-        return out;
-      }
-      if (std::abs(offset) > std::abs(out.offset)) out.offset = offset;
-      result = std::move(img.buf);
-    }
-    if (p.is_delete && !result.empty()) {
-      out.error = name + ": removal patch leaves file contents";
+    if (!ApplyData(st, p, name, old_entry ? &*old_entry : nullptr, std::move(preimage), reverse,
+                   hex_size, &result, &out)) {
       return out;
     }
-    results[i] = {new_mode, std::move(result)};
-    if (!p.new_path.empty()) fn[p.new_path] = static_cast<int>(i);
-    if (p.new_path.empty() || p.is_rename) fn[p.old_path] = kWasDeleted;
+    table.results[i] = {new_mode, std::move(result)};
+    if (!p.new_path.empty()) table.fn[p.new_path] = static_cast<int>(i);
+    if (p.new_path.empty() || p.is_rename) table.fn[p.old_path] = kWasDeleted;
   }
-  // write_out_results(): removals first, then the new contents.
-  for (const FilePatch& p : patches) {
-    if (p.is_delete || p.is_rename) out.writes[p.old_path] = std::nullopt;
-  }
-  for (size_t i = 0; i < patches.size(); ++i) {
-    if (patches[i].is_delete) continue;
-    out.writes[patches[i].new_path] =
-        Entry{results[i].mode, std::string(), std::move(results[i].content)};
-  }
+  WriteOutResults(patches, table.results, &out);
   out.file.clear();
   out.ok = true;
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The same question asked of git: a temporary index, objects written to a temporary directory
-// that borrows the repository's objects as an alternate.
-
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "vigil-apply-XXXXXX").string();
-    if (mkdtemp(templ.data()) != nullptr) path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-PatchApplicability FromGitError(const SeriesPatch& patch, const std::string& err) {
-  PatchApplicability a;
-  a.verdict = Applicability::kConflict;
-  std::vector<std::string> errors;
-  size_t pos = 0;
-  while (pos < err.size()) {
-    size_t nl = err.find('\n', pos);
-    std::string line = err.substr(pos, nl == std::string::npos ? nl : nl - pos);
-    if (line.starts_with("error: ")) errors.push_back(line.substr(7));
-    if (nl == std::string::npos) break;
-    pos = nl + 1;
-  }
-  // With -v, git first shows the preimage it searched for; the "patch failed" line names the hunk.
-  for (const std::string& e : errors) {
-    if (e.starts_with("patch failed: ")) errors.insert(errors.begin(), e);
-    if (e.starts_with("patch failed: ")) break;
-  }
-  std::erase_if(errors, [](const std::string& e) { return e.starts_with("while searching for:"); });
-  if (errors.empty()) errors.push_back("git apply failed");
-  const std::string first = errors.front();
-  if (first.starts_with("patch failed: ")) {
-    std::string rest = first.substr(14);
-    size_t colon = rest.rfind(':');
-    a.file = rest.substr(0, colon);
-    a.line = std::atoi(rest.c_str() + colon + 1);
-    for (const FileDiff& f : patch.files) {
-      const std::string& name = f.old_path.empty() ? f.new_path : f.old_path;
-      if (name != a.file) continue;
-      for (size_t h = 0; h < f.hunks.size(); ++h) {
-        if (f.hunks[h].old_start == a.line) {
-          a.hunk = static_cast<int>(h + 1);
-          break;
-        }
-      }
-      break;
-    }
-    a.message = patch.Label() + ": hunk " + std::to_string(a.hunk) + " of " + a.file +
-                " does not apply at line " + std::to_string(a.line);
-    return a;
-  }
-  if (first == "removal patch leaves file contents" && errors.size() > 1) {
-    std::string file = errors[1].substr(0, errors[1].rfind(": patch does not apply"));
-    a.file = file;
-    a.message = patch.Label() + ": " + file + ": removal patch leaves file contents";
-    return a;
-  }
-  a.message = patch.Label() + ": " + first;
-  size_t colon = first.find(": ");
-  if (colon != std::string::npos) a.file = first.substr(0, colon);
-  return a;
-}
-
-/// The largest "Hunk #N succeeded at X (offset Y lines)." of `git apply -v`.
-int OffsetFromVerbose(const std::string& err) {
-  int best = 0;
-  size_t pos = 0;
-  while ((pos = err.find("(offset ", pos)) != std::string::npos) {
-    pos += 8;
-    int v = std::atoi(err.c_str() + pos);
-    if (std::abs(v) > std::abs(best)) best = v;
-  }
-  return best;
-}
-
-Result<RevisionApplicability> GitCheck(GitRepository& repo, const std::vector<SeriesPatch>& series,
-                                       RevisionApplicability out) {
-  out.by_git = true;
-  out.patches.clear();
-  TempDir tmp;
-  if (tmp.path().empty()) return Status::Unavailable("cannot create a temporary directory");
-  std::filesystem::create_directories(tmp.path() + "/objects");
-  Result<GitOutput> objects = RunGit(repo.path(), {"rev-parse", "--git-path", "objects"});
-  if (!objects.ok()) return objects.status();
-  std::filesystem::path objects_dir = objects->out.substr(0, objects->out.find('\n'));
-  if (objects_dir.is_relative()) objects_dir = std::filesystem::path(repo.path()) / objects_dir;
-  const std::map<std::string, std::string> env = {
-      {"GIT_INDEX_FILE", tmp.path() + "/index"},
-      {"GIT_OBJECT_DIRECTORY", tmp.path() + "/objects"},
-      {"GIT_ALTERNATE_OBJECT_DIRECTORIES", objects_dir.string()},
-  };
-  Result<GitOutput> read = RunGit(repo.path(), {"read-tree", out.commit}, {}, env);
-  if (!read.ok()) return read.status();
-  if (read->exit_code != 0) return Status::Unavailable("git read-tree failed: " + read->err);
-  bool blocked = false;
-  std::string blocker;
-  for (const SeriesPatch& p : series) {
-    PatchApplicability a;
-    if (blocked) {
-      a.verdict = Applicability::kNotChecked;
-      a.message = p.Label() + ": not checked: " + blocker + " does not apply";
-      out.patches.push_back(std::move(a));
-      continue;
-    }
-    Result<GitOutput> fwd =
-        RunGit(repo.path(), {"apply", "--cached", "--check", "-v", "--whitespace=nowarn"},
-               p.mail.patch, env);
-    if (!fwd.ok()) return fwd.status();
-    if (fwd->exit_code == 0) {
-      a.offset = OffsetFromVerbose(fwd->err);
-      a.verdict = a.offset ? Applicability::kOffset : Applicability::kApplies;
-      if (&p != &series.back()) {
-        Result<GitOutput> apply =
-            RunGit(repo.path(), {"apply", "--cached", "--whitespace=nowarn"}, p.mail.patch, env);
-        if (!apply.ok()) return apply.status();
-        if (apply->exit_code != 0) return Status::Unavailable("git apply failed: " + apply->err);
-      }
-    } else {
-      Result<GitOutput> rev =
-          RunGit(repo.path(), {"apply", "--cached", "--check", "-R", "--whitespace=nowarn"},
-                 p.mail.patch, env);
-      if (!rev.ok()) return rev.status();
-      if (rev->exit_code == 0) {
-        a.verdict = Applicability::kAlreadyApplied;
-        a.message = p.Label() + ": already applied";
-      } else {
-        a = FromGitError(p, fwd->err);
-        blocked = true;
-        blocker = p.Label();
-      }
-    }
-    out.patches.push_back(std::move(a));
-  }
   return out;
 }
 
@@ -706,7 +594,7 @@ Result<RevisionApplicability> CheckSeries(GitRepository& repo,
   RevisionApplicability out;
   out.rev = rev;
   out.commit = *commit;
-  if (engine == CheckEngine::kGit) return GitCheck(repo, series, std::move(out));
+  if (engine == CheckEngine::kGit) return GitApplyCheck(repo, series, std::move(out));
   IndexState st(repo, *commit);
   bool blocked = false;
   std::string blocker;
@@ -719,7 +607,7 @@ Result<RevisionApplicability> CheckSeries(GitRepository& repo,
       continue;
     }
     Outcome fwd = CheckPatch(st, p.files, false, commit->size());
-    if (fwd.need_git) return GitCheck(repo, series, std::move(out));
+    if (fwd.need_git) return GitApplyCheck(repo, series, std::move(out));
     if (fwd.ok) {
       st.Commit(fwd.writes);
       a.offset = fwd.offset;
@@ -728,7 +616,7 @@ Result<RevisionApplicability> CheckSeries(GitRepository& repo,
       continue;
     }
     Outcome back = CheckPatch(st, p.files, true, commit->size());
-    if (back.need_git) return GitCheck(repo, series, std::move(out));
+    if (back.need_git) return GitApplyCheck(repo, series, std::move(out));
     if (back.ok) {
       a.verdict = Applicability::kAlreadyApplied;
       a.message = p.Label() + ": already applied";

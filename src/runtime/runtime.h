@@ -8,13 +8,13 @@
 #include <memory>
 #include <string>
 
+#include "config/config.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "forge/forge.h"
 #include "service/advisory_service.h"
-#include "service/approved_revisions.h"
-#include "service/config.h"
 #include "service/disclosure_service.h"
-#include "service/forge.h"
+#include "service/patch_revision_source.h"
 #include "service/patch_service.h"
 #include "service/report_service.h"
 #include "service/session_service.h"

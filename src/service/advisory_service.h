@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "advisory/advisory.h"
+#include "config/config.h"
 #include "core/access.h"
 #include "core/report.h"
 #include "core/time.h"
 #include "service/advisory_draft.h"
-#include "service/approved_revisions.h"
-#include "service/config.h"
+#include "service/patch_revision_source.h"
 #include "store/store.h"
 
 namespace vigil {

@@ -9,36 +9,26 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <map>
 #include <set>
-#include <sstream>
 
 #include "core/level_policy.h"
 #include "core/report_id.h"
 #include "core/text.h"
 #include "core/workflow.h"
 #include "patch/git_am.h"
-#include "patch/git_process.h"
-#include "patch/patch_id.h"
+#include "service/disclosure_steps.h"
 
 namespace vigil {
 namespace {
 
+using disclosure::kMaxAttempts;
+using disclosure::Mail;
+using disclosure::Marker;
+using disclosure::Short;
 using patch::ApplyToTrees;
-using patch::CommitPatches;
-using patch::Committer;
-using patch::GitOk;
-using patch::GitOutput;
-using patch::RunGit;
-using patch::VerifyCommits;
 
 namespace json = boost::json;
-constexpr int kMaxAttempts = 8;
 constexpr size_t kMaxPublicTextBytes = 64u << 10;
-
-std::string Short(const std::string& id) { return id.substr(0, 12); }
 
 bool IsSafeBranchName(const std::string& b) {
   if (b.empty() || b.size() > 200 || b.starts_with("-") || b.find("..") != std::string::npos) {
@@ -49,35 +39,6 @@ bool IsSafeBranchName(const std::string& b) {
            c == '/';
   });
 }
-
-OutboxMail Mail(const std::string& id, const std::string& to, const std::string& kind,
-                const std::string& subject, const std::string& body, Instant now) {
-  OutboxMail m;
-  m.report_id = id;
-  m.recipient = to;
-  m.kind = kind;
-  m.subject = "[" + id + "] " + subject;
-  m.body = body;
-  m.created_at = now;
-  return m;
-}
-
-// Writes CONTENT to PATH through a temporary file and a rename, so a reader never sees half.
-Status WriteFileAtomically(const std::filesystem::path& path, const std::string& content) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) return Status::Unavailable("cannot write " + tmp.string());
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return Status::Unavailable("cannot write " + path.string() + ": " + ec.message());
-  return Status::Ok();
-}
-
-std::string Marker(const std::string& id) { return "<!-- vigil:" + id + " -->"; }
 
 // An exclusive lock on a file, held for the lifetime of the object: one disclosure of a report
 // runs at a time (a second one would not see the first one's intents as finished).
@@ -112,13 +73,6 @@ class RunLock {
 };
 
 }  // namespace
-
-struct DisclosureService::Step {
-  std::string name;
-  std::string description;
-  std::function<Result<std::string>()> run;  // returns the detail to record
-  bool records_itself = false;               // the effect writes its own "done" atomically
-};
 
 DisclosureService::DisclosureService(Store& store, const Clock& clock, const Config& config,
                                      ApprovedRevisionSource& approved, AdvisoryService& advisories,
@@ -344,53 +298,6 @@ Status DisclosureService::Precheck(const Report& r, const DisclosurePlanRow& pla
   return Status::Ok();
 }
 
-Status DisclosureService::PublishAdvisoryFiles(const std::string& id, std::string* written) {
-  namespace fs = std::filesystem;
-  Result<advisory::Advisory> a = advisories_.Compose(id);
-  if (!a.ok()) return a.status();
-  std::error_code ec;
-  const fs::path dir = config_.advisory_dir;
-  fs::create_directories(dir / "osv", ec);
-  if (ec) return Status::Unavailable("cannot create " + dir.string() + ": " + ec.message());
-  std::vector<ExportFormat> formats = {ExportFormat::kMarkdown, ExportFormat::kOsv,
-                                       ExportFormat::kCsaf};
-  if (!advisory::CveId(*a).empty() && !config_.cna_org_id.empty()) {
-    formats.push_back(ExportFormat::kCve);
-  }
-  for (ExportFormat f : formats) {
-    Result<std::string> text = advisories_.Export(id, f);
-    if (!text.ok()) return text.status();
-    const std::string name = a->id + ExportSuffix(f);
-    VIGIL_RETURN_IF_ERROR(WriteFileAtomically(dir / name, *text));
-    *written += (written->empty() ? "" : " ") + name;
-    if (f != ExportFormat::kOsv) continue;
-    // The OSV-style feed: one record per id under osv/, and osv/modified_id.csv listing
-    // "<modified>,<id>" newest first, as osv.dev's exports do.
-    json::value osv = json::parse(*text);
-    const std::string osv_id(osv.at("id").as_string());
-    const std::string modified(osv.at("modified").as_string());
-    VIGIL_RETURN_IF_ERROR(WriteFileAtomically(dir / "osv" / (osv_id + ".json"), *text));
-    std::map<std::string, std::string> entries;  // id -> modified
-    {
-      std::ifstream in(dir / "osv" / "modified_id.csv");
-      for (std::string line; std::getline(in, line);) {
-        const size_t comma = line.find(',');
-        if (comma != std::string::npos) entries[line.substr(comma + 1)] = line.substr(0, comma);
-      }
-    }
-    entries[osv_id] = modified;
-    std::vector<std::pair<std::string, std::string>> sorted(entries.begin(), entries.end());
-    std::sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) {
-      return x.second != y.second ? x.second > y.second : x.first < y.first;
-    });
-    std::string csv;
-    for (const auto& [eid, when] : sorted) csv += when + "," + eid + "\n";
-    VIGIL_RETURN_IF_ERROR(WriteFileAtomically(dir / "osv" / "modified_id.csv", csv));
-    *written += " osv/" + osv_id + ".json";
-  }
-  return Status::Ok();
-}
-
 Status DisclosureService::Disclose(const Principal& actor, const std::string& id, bool dry_run,
                                    const std::function<void(const std::string&)>& print) {
   // Taken before anything is read, so that the log this run resumes from is final.
@@ -418,215 +325,52 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
   if (!plan_row->has_value()) {
     return Status::Conflict("cannot disclose " + id + ": it has no disclosure plan");
   }
-  const DisclosurePlanRow plan = **plan_row;
+  Run run{actor, id, r, **plan_row, {}, {}, {}, {}};
   Result<std::vector<DisclosureStepRow>> log_rows = store_.DisclosureLog(id);
   if (!log_rows.ok()) return log_rows.status();
   std::vector<std::string> branches;
-  std::vector<ApprovedRevision> revisions;
   bool unconfirmed = false;
-  Status pre = Precheck(r, plan, *log_rows, &branches, &revisions, &unconfirmed);
+  Status pre = Precheck(r, run.plan, *log_rows, &branches, &run.revisions, &unconfirmed);
   if (!pre.ok()) {
     // Without the on-duty maintainer the disclosure does not start, and the coordinator hears.
     if (unconfirmed && !dry_run) {
       VIGIL_RETURN_IF_ERROR(AlertCoordinator(
-          r, "the on-duty maintainer " + plan.on_duty + " has not confirmed availability"));
+          r, "the on-duty maintainer " + run.plan.on_duty + " has not confirmed availability"));
     }
     return pre;
   }
-  std::map<std::string, std::string> done;  // step -> detail
-  std::map<std::string, Instant> intents;   // step -> when its intent was recorded
   for (const DisclosureStepRow& s : *log_rows) {
-    if (s.state == "done") done[s.step] = s.detail;
-    if (s.state == "intent") intents[s.step] = s.at;
+    if (s.state == "done") run.done[s.step] = s.detail;
+    if (s.state == "intent") run.intents[s.step] = s.at;
   }
-  const std::string repo = config_.repository_path;
-  const std::string remote = config_.disclosure_remote;
   Result<AdvisoryDraft> draft = advisories_.Draft(id);
   if (!draft.ok()) return draft.status();
-  const std::string title = draft->title;
+  run.draft = *std::move(draft);
+  std::vector<Step> steps = PlanSteps(run);
+  return RunSteps(run, steps, dry_run, print);
+}
 
-  std::vector<Step> steps;
-  for (const ApprovedRevision& rev : revisions) {
-    const std::string branch = rev.branch;
-    const std::string ref = "refs/heads/" + BranchRef(id, branch);
-    Result<std::string> base = GitOk(repo, {"rev-parse", "--verify", "refs/heads/" + branch});
-    const std::string base_id = base.ok() ? std::string(TrimEnd(*base)) : "?";
-    steps.push_back(
-        {"apply:" + branch,
-         "apply " + rev.label + " (" + std::to_string(rev.patches.size()) + " patch" +
-             (rev.patches.size() == 1 ? "" : "es") + ") to " + branch + " at " + Short(base_id) +
-             " as " + BranchRef(id, branch),
-         [this, repo, ref, branch, rev, base_id]() -> Result<std::string> {
-           Result<GitOutput> existing = RunGit(repo, {"rev-parse", "--verify", "--quiet", ref});
-           if (!existing.ok()) return existing.status();
-           std::string head;
-           if (existing->exit_code == 0) {
-             head = std::string(TrimEnd(existing->out));  // made before a crash: verified below
-           } else {
-             Committer committer{config_.committer_name, config_.committer_email, clock_.Now()};
-             Result<std::vector<std::string>> commits =
-                 CommitPatches(repo, base_id, ref, rev.patches, committer);
-             if (!commits.ok()) return commits.status();
-             head = commits->back();
-           }
-           VIGIL_RETURN_IF_ERROR(VerifyCommits(repo, head, rev.patches, rev.approved_patch_ids));
-           return head;
-         }});
-  }
-  for (const ApprovedRevision& rev : revisions) {
-    const std::string branch = rev.branch;
-    const std::string name = BranchRef(id, branch);
-    steps.push_back(
-        {"push:" + branch, "push " + name + " to " + remote,
-         [repo, remote, name, branch, rev, &done]() -> Result<std::string> {
-           const std::string head = done["apply:" + branch];
-           // What the disclosure pushes is proven again right before it leaves.
-           VIGIL_RETURN_IF_ERROR(VerifyCommits(repo, head, rev.patches, rev.approved_patch_ids));
-           Result<std::string> remote_ref =
-               GitOk(repo, {"ls-remote", remote, "refs/heads/" + name});
-           if (!remote_ref.ok()) return remote_ref.status();
-           const std::string there = remote_ref->substr(0, remote_ref->find('\t'));
-           if (there == head) return head;  // pushed before a crash
-           if (!TrimEnd(there).empty()) {
-             return Status::Conflict("the remote already has " + name + " at " + Short(there));
-           }
-           Result<std::string> pushed =
-               GitOk(repo, {"push", "--quiet", remote, head + ":refs/heads/" + name});
-           if (!pushed.ok()) return pushed.status();
-           return head;
-         }});
-  }
-  const std::string forge_repo = config_.forge_repository;
-  steps.push_back({"issue", "open the public issue \"" + title + "\" on " + forge_repo,
-                   [this, id, &intents, &draft]() -> Result<std::string> {
-                     const std::string marker = Marker(id);
-                     if (intents.count("issue")) {
-                       Result<std::optional<ForgeItem>> found = forge_->FindIssue(
-                           marker, FormatUtc(intents["issue"] - 60 * kMicrosPerSecond));
-                       if (!found.ok()) return found.status();
-                       if (found->has_value())
-                         return std::to_string((*found)->number) + " " + (*found)->url;
-                     }
-                     std::string body = draft->summary + "\n\n" + draft->details;
-                     if (!draft->cve_id.empty()) body += "\n\n" + draft->cve_id;
-                     body += "\n\nAdvisory: " + id + "\n\n" + marker + "\n";
-                     Result<ForgeItem> opened = forge_->OpenIssue(draft->title, body);
-                     if (!opened.ok()) return opened.status();
-                     return std::to_string(opened->number) + " " + opened->url;
-                   }});
-  for (const ApprovedRevision& rev : revisions) {
-    const std::string branch = rev.branch;
-    const std::string name = BranchRef(id, branch);
-    steps.push_back({"pr:" + branch,
-                     "open a pull request " + name + " -> " + branch + " on " + forge_repo,
-                     [this, id, name, branch, rev, &done, &draft]() -> Result<std::string> {
-                       Result<std::optional<ForgeItem>> found = forge_->FindPull(name);
-                       if (!found.ok()) return found.status();
-                       if (found->has_value())
-                         return std::to_string((*found)->number) + " " + (*found)->url;
-                       const std::string issue = done["issue"].substr(0, done["issue"].find(' '));
-                       std::string ids;
-                       for (const std::string& pid : rev.approved_patch_ids)
-                         ids += "- " + pid + "\n";
-                       const std::string body = "Fixes #" + issue + " on " + branch +
-                                                ".\n\nThe pre-approved fix for " + id + " (" +
-                                                rev.label + "), pinned to these patch-ids:\n\n" +
-                                                ids + "\n" + Marker(id + ":" + branch) + "\n";
-                       Result<ForgeItem> opened =
-                           forge_->OpenPull(draft->title + " (" + branch + ")", name, branch, body);
-                       if (!opened.ok()) return opened.status();
-                       return std::to_string(opened->number) + " " + opened->url;
-                     }});
-  }
-  steps.push_back(
-      {"advisory", "publish the advisory files to " + config_.advisory_dir,
-       [this, actor, id, &done, &intents, &revisions]() -> Result<std::string> {
-         std::vector<std::string> commits;
-         for (const ApprovedRevision& rev : revisions)
-           commits.push_back(done["apply:" + rev.branch]);
-         const Instant published = intents.count("advisory") ? intents["advisory"] : clock_.Now();
-         Result<AdvisoryDraft> d = advisories_.Change(
-             actor, id, "advisory.published", [&](const Report&, AdvisoryDraft& draft_now) {
-               draft_now.fixed_commits = commits;
-               draft_now.published = published;
-               // The public issue is the advisory's report reference.
-               const std::string url = done["issue"].substr(done["issue"].find(' ') + 1);
-               const bool known =
-                   std::any_of(draft_now.references.begin(), draft_now.references.end(),
-                               [&](const advisory::Reference& ref) { return ref.url == url; });
-               if (url.starts_with("http") && !known) {
-                 draft_now.references.push_back({advisory::ReferenceType::kReport, url});
-               }
-               return Status::Ok();
-             });
-         if (!d.ok()) return d.status();
-         std::string written;
-         VIGIL_RETURN_IF_ERROR(PublishAdvisoryFiles(id, &written));
-         return written;
-       }});
-  size_t people = 0;
-  for (const Participant& p : r.participants) people += !p.email.empty() && !p.bouncing;
-  steps.push_back(
-      {"finish",
-       "lift the embargo, mark " + id + " disclosed, make its public view visible and notify " +
-           std::to_string(people) + " people",
-       [this, actor, id, plan, &done]() -> Result<std::string> {
-         for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-           Result<Report> now_report = store_.GetReport(id);
-           if (!now_report.ok()) return now_report.status();
-           const Instant now = clock_.Now();
-           Result<Report> after = ApplyCommand(*now_report, Command::kDisclose, {}, now);
-           if (!after.ok()) return after.status();
-           DisclosurePlanRow p = plan;
-           p.public_view = true;
-           p.updated_at = now;
-           json::object prs;
-           for (const auto& [step, detail] : done) {
-             if (step.starts_with("pr:")) prs[step.substr(3)] = detail.substr(detail.find(' ') + 1);
-           }
-           const std::string issue_url = done["issue"].substr(done["issue"].find(' ') + 1);
-           WriteBatch b;
-           b.report = *after;
-           b.expected_version = now_report->version;
-           b.disclosure.plan = p;
-           b.disclosure.steps.push_back({id, "finish", "done", "disclosed", now});
-           b.events.push_back(
-               {id, now, actor.AuditName(), "report.disclosed",
-                json::serialize(json::object{{"issue", issue_url}, {"pulls", prs}})});
-           for (const Participant& person : after->participants) {
-             if (person.email.empty() || person.bouncing) continue;
-             b.outbox.push_back(Mail(id, person.email, "disclosed", "Disclosed",
-                                     id + " of " + config_.project_name +
-                                         " is disclosed; the embargo is lifted.\n\nPublic issue: " +
-                                         issue_url + "\nThank you for your help.",
-                                     now));
-           }
-           Result<WriteResult> w = store_.Write(std::move(b));
-           if (w.ok()) return std::string("disclosed");
-           if (w.status().code() != Code::kAborted) return w.status();
-         }
-         return Status::Unavailable("too much contention on " + id + "; try again");
-       },
-       /*records_itself=*/true});
-
+Status DisclosureService::RunSteps(Run& run, std::vector<Step>& steps, bool dry_run,
+                                   const std::function<void(const std::string&)>& print) {
+  const std::string& id = run.id;
   print(dry_run ? id + ": preconditions met; the disclosure would:" : id + ": disclosing");
   for (size_t i = 0; i < steps.size(); ++i) {
     Step& s = steps[i];
     const std::string number = "  " + std::to_string(i + 1) + ". ";
-    if (done.count(s.name)) {
+    if (run.done.count(s.name)) {
       if (!dry_run) {
         crash_point_ += 2;  // this step's points passed in an earlier run
       }
-      print(number + "(done) " + s.description + ": " + done[s.name]);
+      print(number + "(done) " + s.description + ": " + run.done[s.name]);
       continue;
     }
     if (dry_run) {
       print(number + s.description);
       continue;
     }
-    if (!intents.count(s.name)) {
+    if (!run.intents.count(s.name)) {
       VIGIL_RETURN_IF_ERROR(Record(id, s.name, "intent", ""));
-      intents[s.name] = clock_.Now();
+      run.intents[s.name] = clock_.Now();
       CrashPoint();
     } else {
       ++crash_point_;
@@ -640,7 +384,7 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
     }
     CrashPoint();
     if (!s.records_itself) VIGIL_RETURN_IF_ERROR(Record(id, s.name, "done", *detail));
-    done[s.name] = *detail;
+    run.done[s.name] = *detail;
     print(number + s.description + ": " + *detail);
   }
   if (dry_run) print("(dry run: nothing was changed)");

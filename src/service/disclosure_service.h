@@ -7,13 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "core/access.h"
 #include "core/report.h"
 #include "core/time.h"
+#include "forge/forge.h"
 #include "service/advisory_service.h"
-#include "service/approved_revisions.h"
-#include "service/config.h"
-#include "service/forge.h"
+#include "service/patch_revision_source.h"
 #include "store/store.h"
 
 namespace vigil {
@@ -86,7 +86,8 @@ class DisclosureService {
                                     bool publish_closed);
 
  private:
-  struct Step;
+  struct Step;  // disclosure_steps.h
+  struct Run;   // disclosure_steps.h
   Status Precheck(const Report& report, const DisclosurePlanRow& plan,
                   const std::vector<DisclosureStepRow>& log, std::vector<std::string>* branches,
                   std::vector<ApprovedRevision>* revisions, bool* unconfirmed);
@@ -96,6 +97,21 @@ class DisclosureService {
   Status AlertCoordinator(const Report& report, const std::string& why);
   std::string BranchRef(const std::string& id, const std::string& branch) const;
   Status PublishAdvisoryFiles(const std::string& id, std::string* written);
+
+  /// The steps of RUN in order (disclosure_steps.cc): apply and push each branch, open the
+  /// public issue, a pull request per branch, publish the advisory, finish. Each step's effect
+  /// reads RUN, which must outlive the steps.
+  std::vector<Step> PlanSteps(Run& run);
+  Step ApplyStep(Run& run, const ApprovedRevision& revision);
+  Step PushStep(Run& run, const ApprovedRevision& revision);
+  Step IssueStep(Run& run);
+  Step PullStep(Run& run, const ApprovedRevision& revision);
+  Step AdvisoryStep(Run& run);
+  Step FinishStep(Run& run);
+  /// Runs (with DRY_RUN, describes) the STEPS of RUN not done yet, each recorded as an intent
+  /// before its effect and as done after it; PRINT gets a line per step.
+  Status RunSteps(Run& run, std::vector<Step>& steps, bool dry_run,
+                  const std::function<void(const std::string&)>& print);
 
   Store& store_;
   const Clock& clock_;

@@ -13,13 +13,13 @@
 #include <string>
 #include <thread>
 
+#include "config/config.h"
 #include "core/time.h"
 #include "mail/mail_address.h"
 #include "mail/mail_intake.h"
 #include "mail/mime_message.h"
 #include "mail/openpgp.h"
 #include "patch/mailinfo.h"
-#include "service/config.h"
 #include "service/patch_service.h"
 #include "service/report_service.h"
 #include "service/report_template.h"

@@ -12,10 +12,10 @@
 #include <string>
 #include <thread>
 
+#include "config/config.h"
 #include "core/time.h"
 #include "mail/mail_address.h"
 #include "mail/openpgp.h"
-#include "service/config.h"
 #include "store/store.h"
 
 namespace vigil {

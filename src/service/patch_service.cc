@@ -80,6 +80,84 @@ const PatchRevision* Latest(const std::vector<PatchRevision>& all, int series) {
   return latest;
 }
 
+/// Adds the patches of SERIES to REV (patches, patch-ids, Message-IDs, change-id, approval
+/// trailers) and the mails' In-Reply-To and References to REFS.
+void AddPatches(const std::vector<patch::SeriesPatch>& series, PatchRevision* rev,
+                std::vector<std::string>* refs) {
+  for (const patch::SeriesPatch& p : series) {
+    StoredPatch sp;
+    sp.position = p.number;
+    sp.author_name = p.mail.author;
+    sp.author_email = p.mail.email;
+    sp.author_date = p.mail.date;
+    sp.subject = p.mail.subject;
+    sp.message = p.mail.message;
+    sp.patch_id = p.patch_id;
+    sp.diff = p.mail.patch;
+    rev->patches.push_back(std::move(sp));
+    rev->patch_ids += (rev->patch_ids.empty() ? "" : " ") + p.patch_id;
+    if (!p.mail.message_id.empty()) {
+      rev->message_ids += (rev->message_ids.empty() ? "" : " ") + p.mail.message_id;
+    }
+    if (!p.cover_message_id.empty() && !HasWord(rev->message_ids, p.cover_message_id)) {
+      rev->message_ids += (rev->message_ids.empty() ? "" : " ") + p.cover_message_id;
+    }
+    if (rev->change_id.empty()) rev->change_id = p.mail.change_id;
+    if (!p.mail.in_reply_to.empty()) refs->push_back(p.mail.in_reply_to);
+    refs->insert(refs->end(), p.mail.references.begin(), p.mail.references.end());
+    for (const patch::Trailer& t :
+         patch::ParseTrailers(p.mail.message, patch::TrailerSource::kCommitMessage)) {
+      if (patch::IsApprovalTrailer(t)) {
+        rev->trailers.push_back({p.number, t.name, t.person_name, LowerAscii(t.email)});
+      }
+    }
+  }
+}
+
+/// Sets the series and version of REV among the EXISTING revisions: EXPLICIT_SERIES when it is
+/// not 0, else the series of its change-id, else of its thread (REFS naming a Message-ID of an
+/// earlier revision on the same branch), else a new one. Returns how it was linked: "explicit",
+/// "change-id", "thread" or "new".
+Result<std::string> LinkToSeries(const std::vector<PatchRevision>& existing, int explicit_series,
+                                 const std::vector<std::string>& refs, PatchRevision* rev) {
+  const std::string& branch = rev->target_branch;
+  std::string linked_by = "new";
+  int series_no = 0, max_series = 0;
+  for (const PatchRevision& r : existing) max_series = std::max(max_series, r.series);
+  if (explicit_series > 0) {
+    if (!Latest(existing, explicit_series)) {
+      return Status::Invalid("series " + std::to_string(explicit_series) + " does not exist");
+    }
+    series_no = explicit_series;
+    linked_by = "explicit";
+  }
+  for (const PatchRevision& r : existing) {
+    if (series_no || r.target_branch != branch) continue;
+    if (!rev->change_id.empty() && r.change_id == rev->change_id) {
+      series_no = r.series;
+      linked_by = "change-id";
+    }
+  }
+  for (const PatchRevision& r : existing) {
+    if (series_no || r.target_branch != branch) continue;
+    for (const std::string& id : refs) {
+      if (HasWord(r.message_ids, id)) {
+        series_no = r.series;
+        linked_by = "thread";
+      }
+    }
+  }
+  if (!series_no) series_no = max_series + 1;
+  const PatchRevision* previous = Latest(existing, series_no);
+  if (previous && previous->target_branch != branch) {
+    return Status::Invalid("series " + std::to_string(series_no) + " targets " +
+                           previous->target_branch + ", not " + branch);
+  }
+  rev->series = series_no;
+  rev->version = previous ? previous->version + 1 : 1;
+  return linked_by;
+}
+
 }  // namespace
 
 struct PatchService::Checker {
@@ -227,6 +305,41 @@ Result<PatchRevision> PatchService::SubmitSeries(const Principal& actor,
     return Status::Invalid("branch " + branch.substr(0, 200) +
                            " is not master or a supported branch");
   }
+  Result<std::vector<patch::SeriesPatch>> series = ReadSeries(mbox);
+  VIGIL_RETURN_IF_ERROR(series.status());
+  PatchRevision rev;
+  rev.report_id = report_id;
+  rev.target_branch = branch;
+  rev.submitter = LowerAscii(actor.email);
+  rev.created_at = clock_.Now();
+  std::vector<std::string> refs;  // the mails' In-Reply-To and References
+  AddPatches(*series, &rev, &refs);
+
+  std::optional<std::vector<StoredApplicability>> matrix;
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    Result<Report> current = store_.GetReport(report_id);
+    VIGIL_RETURN_IF_ERROR(current.status());
+    Result<std::vector<PatchRevision>> existing = store_.PatchRevisions(report_id);
+    VIGIL_RETURN_IF_ERROR(existing.status());
+    Result<std::string> linked_by = LinkToSeries(*existing, options.series, refs, &rev);
+    VIGIL_RETURN_IF_ERROR(linked_by.status());
+    if (!matrix) {
+      Result<std::vector<StoredApplicability>> m = Check(rev);
+      VIGIL_RETURN_IF_ERROR(m.status());
+      matrix = std::move(m).value();
+    }
+    rev.applicability = *matrix;
+    Result<WriteResult> w =
+        store_.Write(SubmissionBatch(actor, *current, *existing, rev, *linked_by));
+    if (w.ok()) return rev;
+    if (w.status().code() != Code::kAborted && w.status().code() != Code::kConflict) {
+      return w.status();
+    }
+  }
+  return Status::Unavailable("too much contention on " + report_id + "; try again");
+}
+
+Result<std::vector<patch::SeriesPatch>> PatchService::ReadSeries(std::string_view mbox) const {
   patch::SeriesLimits limits;
   limits.mbox.max_input_bytes = static_cast<size_t>(config_.patch_max_bytes);
   limits.mbox.max_message_bytes = static_cast<size_t>(config_.patch_max_bytes);
@@ -237,144 +350,62 @@ Result<PatchRevision> PatchService::SubmitSeries(const Principal& actor,
   if (series->size() > static_cast<size_t>(config_.patch_max_count)) {
     return Status::TooLarge("more than " + std::to_string(config_.patch_max_count) + " patches");
   }
+  return series;
+}
 
-  PatchRevision rev;
-  rev.report_id = report_id;
-  rev.target_branch = branch;
-  rev.submitter = LowerAscii(actor.email);
-  rev.created_at = clock_.Now();
-  std::vector<std::string> refs;  // the mails' In-Reply-To and References
-  for (const patch::SeriesPatch& p : *series) {
-    StoredPatch sp;
-    sp.position = p.number;
-    sp.author_name = p.mail.author;
-    sp.author_email = p.mail.email;
-    sp.author_date = p.mail.date;
-    sp.subject = p.mail.subject;
-    sp.message = p.mail.message;
-    sp.patch_id = p.patch_id;
-    sp.diff = p.mail.patch;
-    rev.patches.push_back(std::move(sp));
-    rev.patch_ids += (rev.patch_ids.empty() ? "" : " ") + p.patch_id;
-    if (!p.mail.message_id.empty()) {
-      rev.message_ids += (rev.message_ids.empty() ? "" : " ") + p.mail.message_id;
-    }
-    if (!p.cover_message_id.empty() && !HasWord(rev.message_ids, p.cover_message_id)) {
-      rev.message_ids += (rev.message_ids.empty() ? "" : " ") + p.cover_message_id;
-    }
-    if (rev.change_id.empty()) rev.change_id = p.mail.change_id;
-    if (!p.mail.in_reply_to.empty()) refs.push_back(p.mail.in_reply_to);
-    refs.insert(refs.end(), p.mail.references.begin(), p.mail.references.end());
-    for (const patch::Trailer& t :
-         patch::ParseTrailers(p.mail.message, patch::TrailerSource::kCommitMessage)) {
-      if (patch::IsApprovalTrailer(t)) {
-        rev.trailers.push_back({p.number, t.name, t.person_name, LowerAscii(t.email)});
-      }
-    }
-  }
-
-  std::optional<std::vector<StoredApplicability>> matrix;
-  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    Result<Report> current = store_.GetReport(report_id);
-    VIGIL_RETURN_IF_ERROR(current.status());
-    Result<std::vector<PatchRevision>> existing = store_.PatchRevisions(report_id);
-    VIGIL_RETURN_IF_ERROR(existing.status());
-    // Which series: explicit, by change-id, by thread, or a new one.
-    std::string linked_by = "new";
-    int series_no = 0, max_series = 0;
-    for (const PatchRevision& r : *existing) max_series = std::max(max_series, r.series);
-    if (options.series > 0) {
-      if (!Latest(*existing, options.series)) {
-        return Status::Invalid("series " + std::to_string(options.series) + " does not exist");
-      }
-      series_no = options.series;
-      linked_by = "explicit";
-    }
-    for (const PatchRevision& r : *existing) {
-      if (series_no || r.target_branch != branch) continue;
-      if (!rev.change_id.empty() && r.change_id == rev.change_id) {
-        series_no = r.series;
-        linked_by = "change-id";
-      }
-    }
-    for (const PatchRevision& r : *existing) {
-      if (series_no || r.target_branch != branch) continue;
-      for (const std::string& id : refs) {
-        if (HasWord(r.message_ids, id)) {
-          series_no = r.series;
-          linked_by = "thread";
-        }
-      }
-    }
-    if (!series_no) series_no = max_series + 1;
-    const PatchRevision* previous = Latest(*existing, series_no);
-    if (previous && previous->target_branch != branch) {
-      return Status::Invalid("series " + std::to_string(series_no) + " targets " +
-                             previous->target_branch + ", not " + branch);
-    }
-    rev.series = series_no;
-    rev.version = previous ? previous->version + 1 : 1;
-    if (!matrix) {
-      Result<std::vector<StoredApplicability>> m = Check(rev);
-      VIGIL_RETURN_IF_ERROR(m.status());
-      matrix = std::move(m).value();
-    }
-    rev.applicability = *matrix;
-
-    const Instant now = clock_.Now();
-    WriteBatch b;
-    b.report = *current;
-    b.expected_version = current->version;
-    json::array subjects;
-    for (const StoredPatch& p : rev.patches) subjects.emplace_back(p.subject);
-    b.events.push_back({report_id, now, actor.AuditName(), "patch.submitted",
+WriteBatch PatchService::SubmissionBatch(const Principal& actor, const Report& current,
+                                         const std::vector<PatchRevision>& existing,
+                                         const PatchRevision& rev,
+                                         const std::string& linked_by) const {
+  const std::string& report_id = rev.report_id;
+  const Instant now = clock_.Now();
+  WriteBatch b;
+  b.report = current;
+  b.expected_version = current.version;
+  json::array subjects;
+  for (const StoredPatch& p : rev.patches) subjects.emplace_back(p.subject);
+  b.events.push_back({report_id, now, actor.AuditName(), "patch.submitted",
+                      Json({{"revision", rev.Name()},
+                            {"series", rev.series},
+                            {"version", rev.version},
+                            {"branch", rev.target_branch},
+                            {"linked_by", linked_by},
+                            {"patch_ids", Words(rev.patch_ids)},
+                            {"subjects", std::move(subjects)},
+                            {"trailers", static_cast<int64_t>(rev.trailers.size())}})});
+  for (const StoredApplicability& a : rev.applicability) {
+    b.events.push_back({report_id, now, actor.AuditName(), "revision.checked",
                         Json({{"revision", rev.Name()},
-                              {"series", rev.series},
-                              {"version", rev.version},
-                              {"branch", branch},
-                              {"linked_by", linked_by},
-                              {"patch_ids", Words(rev.patch_ids)},
-                              {"subjects", std::move(subjects)},
-                              {"trailers", static_cast<int64_t>(rev.trailers.size())}})});
-    for (const StoredApplicability& a : rev.applicability) {
-      b.events.push_back({report_id, now, actor.AuditName(), "revision.checked",
-                          Json({{"revision", rev.Name()},
-                                {"branch", a.branch},
-                                {"commit", a.commit},
-                                {"applies", a.applies},
-                                {"result", json::parse(a.result)}})});
-    }
-    // Approvals pinned to other patch-ids no longer hold.
-    std::vector<PatchRevision> after = *existing;  // the revisions once this batch is written
-    for (PatchRevision& r : after) {
-      if (r.series != series_no) continue;
-      for (StoredApproval& a : r.approvals) {
-        if (a.voided_at != 0 || a.patch_ids == rev.patch_ids) continue;
-        a.voided_at = now;
-        b.patches.void_approvals.push_back({r.Name(), a.approver});
-        b.events.push_back({report_id, now, actor.AuditName(), "approval.voided",
-                            Json({{"revision", r.Name()},
-                                  {"approver", a.approver},
-                                  {"reason", rev.Name() + " has different patch-ids"}})});
-      }
-    }
-    b.patches.voided_at = now;
-    b.patches.voided_reason = rev.Name() + " has different patch-ids";
-    b.patches.new_revisions.push_back(rev);
-    for (const StoredApplicability& a : rev.applicability) {
-      b.patches.applicability.push_back({rev.Name(), a});
-    }
-    if (!b.patches.void_approvals.empty()) {
-      after.push_back(rev);
-      MaybeUnapproveReport(actor, *current, after, rev.Name(), &b);
-    }
-    Result<WriteResult> w = store_.Write(std::move(b));
-    if (w.ok()) return rev;
-    if (w.status().code() != Code::kAborted && w.status().code() != Code::kConflict) {
-      return w.status();
+                              {"branch", a.branch},
+                              {"commit", a.commit},
+                              {"applies", a.applies},
+                              {"result", json::parse(a.result)}})});
+  }
+  // Approvals pinned to other patch-ids no longer hold.
+  std::vector<PatchRevision> after = existing;  // the revisions once this batch is written
+  for (PatchRevision& r : after) {
+    if (r.series != rev.series) continue;
+    for (StoredApproval& a : r.approvals) {
+      if (a.voided_at != 0 || a.patch_ids == rev.patch_ids) continue;
+      a.voided_at = now;
+      b.patches.void_approvals.push_back({r.Name(), a.approver});
+      b.events.push_back({report_id, now, actor.AuditName(), "approval.voided",
+                          Json({{"revision", r.Name()},
+                                {"approver", a.approver},
+                                {"reason", rev.Name() + " has different patch-ids"}})});
     }
   }
-  return Status::Unavailable("too much contention on " + report_id + "; try again");
+  b.patches.voided_at = now;
+  b.patches.voided_reason = rev.Name() + " has different patch-ids";
+  b.patches.new_revisions.push_back(rev);
+  for (const StoredApplicability& a : rev.applicability) {
+    b.patches.applicability.push_back({rev.Name(), a});
+  }
+  if (!b.patches.void_approvals.empty()) {
+    after.push_back(rev);
+    MaybeUnapproveReport(actor, current, after, rev.Name(), &b);
+  }
+  return b;
 }
 
 Result<std::vector<PatchRevision>> PatchService::Revisions(const std::string& report_id) {

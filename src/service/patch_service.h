@@ -9,10 +9,11 @@
 #include <string_view>
 #include <vector>
 
+#include "config/config.h"
 #include "core/access.h"
 #include "core/status.h"
 #include "core/time.h"
-#include "service/config.h"
+#include "patch/patch_series.h"
 #include "store/store.h"
 
 namespace vigil {
@@ -84,6 +85,14 @@ class PatchService {
   /// The applicability rows of the patches of REVISION on every branch (empty without a
   /// repository). kUnavailable when git fails.
   Result<std::vector<StoredApplicability>> Check(const PatchRevision& revision);
+  /// The patches of MBOX within the [patch] limits (max_bytes, max_count).
+  Result<std::vector<patch::SeriesPatch>> ReadSeries(std::string_view mbox) const;
+  /// The write that records the new revision REV of CURRENT (a report whose revisions are
+  /// EXISTING): its events, the approvals it voids and, when that voiding leaves a required
+  /// branch uncovered, the report's return to fixing.
+  WriteBatch SubmissionBatch(const Principal& actor, const Report& current,
+                             const std::vector<PatchRevision>& existing, const PatchRevision& rev,
+                             const std::string& linked_by) const;
   /// Adds to BATCH the kApprove transition of REPORT (and its event) when the revisions AFTER
   /// the batch complete its approvals.
   void MaybeApproveReport(const Principal& actor, const Report& report,

@@ -8,11 +8,11 @@
 #include <string_view>
 #include <vector>
 
+#include "config/config.h"
 #include "core/access.h"
 #include "core/report.h"
 #include "core/time.h"
 #include "core/workflow.h"
-#include "service/config.h"
 #include "store/store.h"
 
 namespace vigil {

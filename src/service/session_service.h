@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "config/config.h"
 #include "core/access.h"
 #include "core/time.h"
-#include "service/config.h"
 #include "store/store.h"
 
 namespace vigil {

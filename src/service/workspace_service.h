@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "core/access.h"
 #include "core/time.h"
-#include "service/config.h"
 #include "service/report_service.h"
 #include "store/store.h"
 

@@ -4,7 +4,7 @@
 #include <boost/json.hpp>
 #include <mutex>
 
-#include "service/forge.h"
+#include "forge/forge.h"
 
 namespace vigil {
 namespace {

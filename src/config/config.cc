@@ -1,4 +1,4 @@
-#include "service/config.h"
+#include "config/config.h"
 
 #include <algorithm>
 #include <thread>
@@ -236,6 +236,195 @@ Status LoadMailSection(const Table& root, const std::string& file, Config* c) {
   return Status::Ok();
 }
 
+// [project].
+Status LoadProjectSection(const Table& root, const std::string& file, Config* c) {
+  Section project(root, "project", file);
+  project.Get("name", &c->project_name);
+  project.Get("id_prefix", &c->id_prefix);
+  project.Get("security_address", &c->security_address);
+  project.Get("master_branch", &c->master_branch);
+  project.Get("supported_branches", &c->supported_branches);
+  project.Get("maintainers", &c->maintainers);
+  project.Get("round_robin", &c->round_robin);
+  VIGIL_RETURN_IF_ERROR(project.Finish());
+  if (Status s = ValidateIdPrefix(c->id_prefix); !s.ok()) {
+    return project.Fail("id_prefix", s.message());
+  }
+  for (std::string& m : c->maintainers) {
+    m = LowerAscii(m);
+    if (!IsPlausibleEmail(m)) return project.Fail("maintainers", "\"" + m + "\" is not an email");
+  }
+  if (c->round_robin && c->maintainers.empty()) {
+    return project.Fail("round_robin", "needs at least one entry in project.maintainers");
+  }
+  return Status::Ok();
+}
+
+// [embargo].
+Status LoadEmbargoSection(const Table& root, const std::string& file, Config* c) {
+  Section embargo(root, "embargo", file);
+  int64_t cap = c->embargo_cap_days;
+  embargo.Get("cap_days", &cap);
+  VIGIL_RETURN_IF_ERROR(embargo.Finish());
+  if (cap < 1 || cap > 365) return embargo.Fail("cap_days", "must be 1 to 365");
+  c->embargo_cap_days = static_cast<int>(cap);
+  return Status::Ok();
+}
+
+// [server].
+Status LoadServerSection(const Table& root, const std::string& file, Config* c) {
+  Section server(root, "server", file);
+  int64_t port = c->listen_port, io = c->io_threads, workers = c->worker_threads,
+          conns = c->max_connections, idle = c->idle_timeout_seconds, header = c->max_header_bytes,
+          rate = c->submit_per_minute;
+  server.Get("address", &c->listen_address);
+  server.Get("port", &port);
+  server.Get("public_url", &c->public_url);
+  server.Get("io_threads", &io);
+  server.Get("worker_threads", &workers);
+  server.Get("max_connections", &conns);
+  server.Get("idle_timeout_seconds", &idle);
+  server.Get("max_body_bytes", &c->max_body_bytes);
+  server.Get("max_header_bytes", &header);
+  server.Get("submit_per_minute", &rate);
+  VIGIL_RETURN_IF_ERROR(server.Finish());
+  if (port < 0 || port > 65535) return server.Fail("port", "must be 0 to 65535");
+  if (io < 0 || io > 64) return server.Fail("io_threads", "must be 0 to 64");
+  if (workers < 1 || workers > 1024) return server.Fail("worker_threads", "must be 1 to 1024");
+  if (conns < 1 || conns > 100000) return server.Fail("max_connections", "must be 1 to 100000");
+  if (idle < 1 || idle > 3600) return server.Fail("idle_timeout_seconds", "must be 1 to 3600");
+  if (c->max_body_bytes < 1024 || c->max_body_bytes > (int64_t{1} << 30)) {
+    return server.Fail("max_body_bytes", "must be 1024 to 1073741824");
+  }
+  if (header < 1024 || header > (1 << 20)) {
+    return server.Fail("max_header_bytes", "must be 1024 to 1048576");
+  }
+  if (rate < 0 || rate > 1000000) return server.Fail("submit_per_minute", "must be 0 to 1000000");
+  c->listen_port = static_cast<uint16_t>(port);
+  c->io_threads = static_cast<int>(io);
+  c->worker_threads = static_cast<int>(workers);
+  c->max_connections = static_cast<int>(conns);
+  c->idle_timeout_seconds = static_cast<int>(idle);
+  c->max_header_bytes = static_cast<int>(header);
+  c->submit_per_minute = static_cast<int>(rate);
+  return Status::Ok();
+}
+
+// [web]. *SECURE is web.secure_cookies when it is set (its default needs server.public_url).
+// The policy and key files are read relative to the folder of PATH.
+Status LoadWebSection(const Table& root, const std::string& file, const std::string& path,
+                      std::optional<bool>* secure, Config* c) {
+  Section web(root, "web", file);
+  std::string policy_file, key_file;
+  bool secure_value = false;
+  int64_t session_hours = c->session_hours, ack_days = c->ack_working_days,
+          max_files = c->max_attachments, per_account = c->login_failures_per_account,
+          per_address = c->login_failures_per_address;
+  web.Get("policy", &c->policy_markdown);
+  web.Get("policy_file", &policy_file);
+  web.Get("pgp_key_file", &key_file);
+  if (root.contains("web") && root.at("web").is_table() &&
+      root.at("web").contains("secure_cookies")) {
+    web.Get("secure_cookies", &secure_value);
+    *secure = secure_value;
+  }
+  web.Get("session_hours", &session_hours);
+  web.Get("ack_working_days", &ack_days);
+  web.Get("max_attachment_bytes", &c->max_attachment_bytes);
+  web.Get("max_attachments", &max_files);
+  web.Get("login_failures_per_account", &per_account);
+  web.Get("login_failures_per_address", &per_address);
+  VIGIL_RETURN_IF_ERROR(web.Finish());
+  if (session_hours < 1 || session_hours > 24 * 30) {
+    return web.Fail("session_hours", "must be 1 to 720");
+  }
+  if (ack_days < 1 || ack_days > 60) return web.Fail("ack_working_days", "must be 1 to 60");
+  if (c->max_attachment_bytes < 1 || c->max_attachment_bytes > (int64_t{1} << 30)) {
+    return web.Fail("max_attachment_bytes", "must be 1 to 1073741824");
+  }
+  if (max_files < 0 || max_files > 100) return web.Fail("max_attachments", "must be 0 to 100");
+  if (per_account < 1 || per_account > 1000) {
+    return web.Fail("login_failures_per_account", "must be 1 to 1000");
+  }
+  if (per_address < 1 || per_address > 100000) {
+    return web.Fail("login_failures_per_address", "must be 1 to 100000");
+  }
+  c->session_hours = static_cast<int>(session_hours);
+  c->ack_working_days = static_cast<int>(ack_days);
+  c->max_attachments = static_cast<int>(max_files);
+  c->login_failures_per_account = static_cast<int>(per_account);
+  c->login_failures_per_address = static_cast<int>(per_address);
+  const auto config_dir = std::filesystem::absolute(path).parent_path();
+  auto read_small = [&](const std::string& key, const std::string& name,
+                        std::string* out) -> Status {
+    if (name.empty()) return Status::Ok();
+    std::filesystem::path p(name);
+    if (p.is_relative()) p = config_dir / p;
+    std::error_code fec;
+    const auto bytes = std::filesystem::file_size(p, fec);
+    if (fec) return web.Fail(key, "cannot read " + p.string() + ": " + fec.message());
+    if (bytes > (256 << 10)) return web.Fail(key, p.string() + " is larger than 256 KiB");
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    *out = text.str();
+    return Status::Ok();
+  };
+  if (!policy_file.empty() && !c->policy_markdown.empty()) {
+    return web.Fail("policy_file", "set either web.policy or web.policy_file, not both");
+  }
+  VIGIL_RETURN_IF_ERROR(read_small("policy_file", policy_file, &c->policy_markdown));
+  VIGIL_RETURN_IF_ERROR(read_small("pgp_key_file", key_file, &c->pgp_public_key));
+  if (c->policy_markdown.size() > (256 << 10)) return web.Fail("policy", "is larger than 256 KiB");
+  return Status::Ok();
+}
+
+// [data]: the data folder, made absolute.
+Status LoadDataSection(const Table& root, const std::string& file, const std::string& path,
+                       Config* c) {
+  Section data(root, "data", file);
+  data.Get("dir", &c->data_dir);
+  VIGIL_RETURN_IF_ERROR(data.Finish());
+  if (c->data_dir.empty()) return data.Fail("dir", "must not be empty");
+  std::filesystem::path dir(c->data_dir);
+  if (dir.is_relative()) {
+    dir = std::filesystem::absolute(path).parent_path() / dir;
+  }
+  c->data_dir = dir.lexically_normal().string();
+  return Status::Ok();
+}
+
+// [repository].
+Status LoadRepositorySection(const Table& root, const std::string& file, const std::string& path,
+                             Config* c) {
+  Section repository(root, "repository", file);
+  repository.Get("path", &c->repository_path);
+  repository.Get("committer_name", &c->committer_name);
+  repository.Get("committer_email", &c->committer_email);
+  VIGIL_RETURN_IF_ERROR(repository.Finish());
+  if (!c->repository_path.empty()) c->repository_path = RelativeToConfig(path, c->repository_path);
+  if (!c->committer_email.empty() && !IsPlausibleEmail(c->committer_email)) {
+    return repository.Fail("committer_email", "must be an email address");
+  }
+  return Status::Ok();
+}
+
+// [patch].
+Status LoadPatchSection(const Table& root, const std::string& file, Config* c) {
+  Section patch(root, "patch", file);
+  int64_t patch_count = c->patch_max_count;
+  patch.Get("max_bytes", &c->patch_max_bytes);
+  patch.Get("max_patches", &patch_count);
+  VIGIL_RETURN_IF_ERROR(patch.Finish());
+  if (c->patch_max_bytes < 1024 || c->patch_max_bytes > (int64_t{1} << 30)) {
+    return patch.Fail("max_bytes", "must be 1024 to 1073741824");
+  }
+  if (patch_count < 1 || patch_count > 10000) {
+    return patch.Fail("max_patches", "must be 1 to 10000");
+  }
+  c->patch_max_count = static_cast<int>(patch_count);
+  return Status::Ok();
+}
 }  // namespace
 
 int Config::IoThreads() const {
@@ -265,343 +454,21 @@ Result<Config> LoadConfig(const std::string& path) {
     }
   }
   Config c;
-  Section project(root, "project", file);
-  project.Get("name", &c.project_name);
-  project.Get("id_prefix", &c.id_prefix);
-  project.Get("security_address", &c.security_address);
-  project.Get("master_branch", &c.master_branch);
-  project.Get("supported_branches", &c.supported_branches);
-  project.Get("maintainers", &c.maintainers);
-  project.Get("round_robin", &c.round_robin);
-  VIGIL_RETURN_IF_ERROR(project.Finish());
-  if (Status s = ValidateIdPrefix(c.id_prefix); !s.ok()) {
-    return project.Fail("id_prefix", s.message());
-  }
-  for (std::string& m : c.maintainers) {
-    m = LowerAscii(m);
-    if (!IsPlausibleEmail(m)) return project.Fail("maintainers", "\"" + m + "\" is not an email");
-  }
-  if (c.round_robin && c.maintainers.empty()) {
-    return project.Fail("round_robin", "needs at least one entry in project.maintainers");
-  }
-
-  Section embargo(root, "embargo", file);
-  int64_t cap = c.embargo_cap_days;
-  embargo.Get("cap_days", &cap);
-  VIGIL_RETURN_IF_ERROR(embargo.Finish());
-  if (cap < 1 || cap > 365) return embargo.Fail("cap_days", "must be 1 to 365");
-  c.embargo_cap_days = static_cast<int>(cap);
-
-  Section server(root, "server", file);
-  int64_t port = c.listen_port, io = c.io_threads, workers = c.worker_threads,
-          conns = c.max_connections, idle = c.idle_timeout_seconds, header = c.max_header_bytes,
-          rate = c.submit_per_minute;
-  server.Get("address", &c.listen_address);
-  server.Get("port", &port);
-  server.Get("public_url", &c.public_url);
-  server.Get("io_threads", &io);
-  server.Get("worker_threads", &workers);
-  server.Get("max_connections", &conns);
-  server.Get("idle_timeout_seconds", &idle);
-  server.Get("max_body_bytes", &c.max_body_bytes);
-  server.Get("max_header_bytes", &header);
-  server.Get("submit_per_minute", &rate);
-  VIGIL_RETURN_IF_ERROR(server.Finish());
-  if (port < 0 || port > 65535) return server.Fail("port", "must be 0 to 65535");
-  if (io < 0 || io > 64) return server.Fail("io_threads", "must be 0 to 64");
-  if (workers < 1 || workers > 1024) return server.Fail("worker_threads", "must be 1 to 1024");
-  if (conns < 1 || conns > 100000) return server.Fail("max_connections", "must be 1 to 100000");
-  if (idle < 1 || idle > 3600) return server.Fail("idle_timeout_seconds", "must be 1 to 3600");
-  if (c.max_body_bytes < 1024 || c.max_body_bytes > (int64_t{1} << 30)) {
-    return server.Fail("max_body_bytes", "must be 1024 to 1073741824");
-  }
-  if (header < 1024 || header > (1 << 20)) {
-    return server.Fail("max_header_bytes", "must be 1024 to 1048576");
-  }
-  if (rate < 0 || rate > 1000000) return server.Fail("submit_per_minute", "must be 0 to 1000000");
-  c.listen_port = static_cast<uint16_t>(port);
-  c.io_threads = static_cast<int>(io);
-  c.worker_threads = static_cast<int>(workers);
-  c.max_connections = static_cast<int>(conns);
-  c.idle_timeout_seconds = static_cast<int>(idle);
-  c.max_header_bytes = static_cast<int>(header);
-  c.submit_per_minute = static_cast<int>(rate);
-
-  Section web(root, "web", file);
-  std::string policy_file, key_file;
   std::optional<bool> secure;
-  bool secure_value = false;
-  int64_t session_hours = c.session_hours, ack_days = c.ack_working_days,
-          max_files = c.max_attachments, per_account = c.login_failures_per_account,
-          per_address = c.login_failures_per_address;
-  web.Get("policy", &c.policy_markdown);
-  web.Get("policy_file", &policy_file);
-  web.Get("pgp_key_file", &key_file);
-  if (root.contains("web") && root.at("web").is_table() &&
-      root.at("web").contains("secure_cookies")) {
-    web.Get("secure_cookies", &secure_value);
-    secure = secure_value;
-  }
-  web.Get("session_hours", &session_hours);
-  web.Get("ack_working_days", &ack_days);
-  web.Get("max_attachment_bytes", &c.max_attachment_bytes);
-  web.Get("max_attachments", &max_files);
-  web.Get("login_failures_per_account", &per_account);
-  web.Get("login_failures_per_address", &per_address);
-  VIGIL_RETURN_IF_ERROR(web.Finish());
-  if (session_hours < 1 || session_hours > 24 * 30) {
-    return web.Fail("session_hours", "must be 1 to 720");
-  }
-  if (ack_days < 1 || ack_days > 60) return web.Fail("ack_working_days", "must be 1 to 60");
-  if (c.max_attachment_bytes < 1 || c.max_attachment_bytes > (int64_t{1} << 30)) {
-    return web.Fail("max_attachment_bytes", "must be 1 to 1073741824");
-  }
-  if (max_files < 0 || max_files > 100) return web.Fail("max_attachments", "must be 0 to 100");
-  if (per_account < 1 || per_account > 1000) {
-    return web.Fail("login_failures_per_account", "must be 1 to 1000");
-  }
-  if (per_address < 1 || per_address > 100000) {
-    return web.Fail("login_failures_per_address", "must be 1 to 100000");
-  }
-  c.session_hours = static_cast<int>(session_hours);
-  c.ack_working_days = static_cast<int>(ack_days);
-  c.max_attachments = static_cast<int>(max_files);
-  c.login_failures_per_account = static_cast<int>(per_account);
-  c.login_failures_per_address = static_cast<int>(per_address);
-  const auto config_dir = std::filesystem::absolute(path).parent_path();
-  auto read_small = [&](const std::string& key, const std::string& name,
-                        std::string* out) -> Status {
-    if (name.empty()) return Status::Ok();
-    std::filesystem::path p(name);
-    if (p.is_relative()) p = config_dir / p;
-    std::error_code fec;
-    const auto bytes = std::filesystem::file_size(p, fec);
-    if (fec) return web.Fail(key, "cannot read " + p.string() + ": " + fec.message());
-    if (bytes > (256 << 10)) return web.Fail(key, p.string() + " is larger than 256 KiB");
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    *out = text.str();
-    return Status::Ok();
-  };
-  if (!policy_file.empty() && !c.policy_markdown.empty()) {
-    return web.Fail("policy_file", "set either web.policy or web.policy_file, not both");
-  }
-  VIGIL_RETURN_IF_ERROR(read_small("policy_file", policy_file, &c.policy_markdown));
-  VIGIL_RETURN_IF_ERROR(read_small("pgp_key_file", key_file, &c.pgp_public_key));
-  if (c.policy_markdown.size() > (256 << 10)) return web.Fail("policy", "is larger than 256 KiB");
-
-  Section data(root, "data", file);
-  data.Get("dir", &c.data_dir);
-  VIGIL_RETURN_IF_ERROR(data.Finish());
-  if (c.data_dir.empty()) return data.Fail("dir", "must not be empty");
-  std::filesystem::path dir(c.data_dir);
-  if (dir.is_relative()) {
-    dir = std::filesystem::absolute(path).parent_path() / dir;
-  }
-  c.data_dir = dir.lexically_normal().string();
-
-  Section repository(root, "repository", file);
-  repository.Get("path", &c.repository_path);
-  repository.Get("committer_name", &c.committer_name);
-  repository.Get("committer_email", &c.committer_email);
-  VIGIL_RETURN_IF_ERROR(repository.Finish());
-  if (!c.repository_path.empty()) c.repository_path = RelativeToConfig(path, c.repository_path);
-  if (!c.committer_email.empty() && !IsPlausibleEmail(c.committer_email)) {
-    return repository.Fail("committer_email", "must be an email address");
-  }
+  VIGIL_RETURN_IF_ERROR(LoadProjectSection(root, file, &c));
+  VIGIL_RETURN_IF_ERROR(LoadEmbargoSection(root, file, &c));
+  VIGIL_RETURN_IF_ERROR(LoadServerSection(root, file, &c));
+  VIGIL_RETURN_IF_ERROR(LoadWebSection(root, file, path, &secure, &c));
+  VIGIL_RETURN_IF_ERROR(LoadDataSection(root, file, path, &c));
+  VIGIL_RETURN_IF_ERROR(LoadRepositorySection(root, file, path, &c));
   VIGIL_RETURN_IF_ERROR(LoadDisclosureSections(root, file, path, &c));
   VIGIL_RETURN_IF_ERROR(LoadMailSection(root, file, &c));
-
-  Section patch(root, "patch", file);
-  int64_t patch_count = c.patch_max_count;
-  patch.Get("max_bytes", &c.patch_max_bytes);
-  patch.Get("max_patches", &patch_count);
-  VIGIL_RETURN_IF_ERROR(patch.Finish());
-  if (c.patch_max_bytes < 1024 || c.patch_max_bytes > (int64_t{1} << 30)) {
-    return patch.Fail("max_bytes", "must be 1024 to 1073741824");
-  }
-  if (patch_count < 1 || patch_count > 10000) {
-    return patch.Fail("max_patches", "must be 1 to 10000");
-  }
-  c.patch_max_count = static_cast<int>(patch_count);
+  VIGIL_RETURN_IF_ERROR(LoadPatchSection(root, file, &c));
   if (c.public_url.empty()) {
     c.public_url = "http://" + c.listen_address + ":" + std::to_string(c.listen_port);
   }
   c.secure_cookies = secure.value_or(c.public_url.starts_with("https://"));
   return c;
-}
-
-std::string DefaultConfigText(const std::string& data_dir, uint16_t port) {
-  std::ostringstream out;
-  out << R"(# Vigil configuration. Every key is optional; the values shown are the defaults
-# unless marked otherwise.
-
-[project]
-# Shown on pages and in mail.
-name = "Example project"
-# Report ids are <id_prefix>-<YEAR>-<NNNN>: 1 to 16 upper-case letters and digits.
-id_prefix = "SEC"
-# The address reporters write to; replies go to security+<REPORT-ID>@ the same domain.
-security_address = "security@example.org"
-# The development branch every embargoed fix must target.
-master_branch = "master"
-# Release branches that level-1 fixes must also be backported to.
-supported_branches = []
-# Maintainers who coordinate reports, in round-robin order. Each needs an account
-# (`vigil user add --role maintainer`).
-maintainers = []
-# Assign each new report to the next maintainer above as it arrives.
-round_robin = false
-
-[embargo]
-# The longest embargo, counted from the receipt of the report (OpenStack VMT: 90 days).
-cap_days = 90
-
-[server]
-# Where `vigil serve` listens. Keep it on loopback behind a TLS-terminating proxy.
-address = "127.0.0.1"
-port = )"
-      << port << R"(
-# The URL users reach Vigil at (used in links); default http://<address>:<port>.
-# public_url = "https://security.example.org"
-# Threads doing network I/O (0 = one less than the CPUs, at least 1: the store's single
-# writer thread keeps a CPU of its own), and threads running requests (they wait on the disk).
-io_threads = 0
-worker_threads = 32
-# Limits on untrusted clients.
-max_connections = 1024
-idle_timeout_seconds = 30
-max_body_bytes = 1048576
-max_header_bytes = 16384
-# Report submissions allowed per client address per minute (0 = unlimited).
-submit_per_minute = 30
-
-[web]
-# The security policy shown on the landing page, in Markdown (rendered safely: raw HTML is
-# dropped). Either inline here or from a file relative to this one (not both).
-# policy = """..."""
-# policy_file = "SECURITY.md"
-# The project's OpenPGP public key (ASCII-armoured), shown on the landing page.
-# pgp_key_file = "security-key.asc"
-# Mark cookies Secure (sent over HTTPS only). Default: true when public_url is https://.
-# secure_cookies = true
-# How long a login lasts, in hours.
-session_hours = 12
-# A new report must be acknowledged within this many working days (Mon-Fri) of receipt; the
-# dashboard highlights reports near or past the deadline.
-ack_working_days = 3
-# Attachments on the report form and on replies: the largest file and how many per form. A whole
-# request must also fit in server.max_body_bytes.
-max_attachment_bytes = 786432
-max_attachments = 5
-# Failed logins allowed within 15 minutes, per account and per client address, before logins
-# must wait.
-login_failures_per_account = 5
-login_failures_per_address = 20
-[advisory]
-# Who publishes advisories (CSAF publisher, CVE CNA) and what they are about.
-# Publisher name and contact; empty means the project name and the security address.
-publisher_name = ""
-publisher_namespace = "https://example.org"
-publisher_contact = ""
-# Your CNA's organization UUID and short name, needed to export CVE JSON 5 records.
-cna_org_id = ""
-cna_short_name = ""
-# The affected package: OSV ecosystem ("Go", "PyPI", "npm", ...), package name, display name
-# (empty: the project name), public repository URL (optional), and how versions are numbered
-# ("semver" or "ecosystem").
-package_ecosystem = "Go"
-package_name = "example.org/project"
-product_name = ""
-repository_url = ""
-version_scheme = "semver"
-# Where disclosure publishes the advisory files (Markdown, OSV, CVE, CSAF) and the OSV-style
-# feed (index.json), relative to this file.
-output_dir = "advisories"
-
-[disclosure]
-# The remote of repository.path that disclosure pushes the security/<ID>-<branch> branches to.
-remote = "origin"
-# The forge's REST API (GitHub's shapes: POST /repos/{owner}/{repo}/issues and /pulls), the
-# repository on it, and the API token (or a file holding it). Empty URL: no forge.
-forge_api_url = ""
-forge_repository = ""
-forge_token = ""
-forge_token_file = ""
-# Days of notice observers (downstream distributors) get before the slot (linux-distros: at
-# most 14).
-notice_days = 7
-# Disclose automatically: `vigil serve` checks every minute for scheduled reports whose slot is
-# reached and runs `vigil disclose` for them (a refusal alerts the coordinator once). Off: run
-# `vigil disclose ID` (or `vigil disclose --due`, e.g. from cron) yourself.
-auto_disclose = false
-
-[data]
-# Where the database lives, relative to this file.
-dir = ")"
-      << data_dir << R"("
-
-[mail]
-# Run the mail gateway in `vigil serve`: SMTP (and LMTP) intake and the outbound sender.
-enabled = false
-smtp_address = "127.0.0.1"
-# SMTP port (0 = any free port, -1 = none) and LMTP port for an MTA's lmtp: transport.
-smtp_port = 2525
-lmtp_port = -1
-# The name in the SMTP greeting.
-hostname = "localhost"
-# The security address is <local_part>@<domain>; replies go to <local_part>+<REPORT-ID>@<domain>.
-# Empty = taken from project.security_address.
-domain = ""
-local_part = ""
-# Limits on untrusted senders.
-max_message_bytes = 10485760
-max_mail_header_bytes = 65536
-max_recipients = 100
-max_errors = 20
-smtp_idle_timeout_seconds = 300
-smtp_max_connections = 256
-# Per client address (0 = unlimited).
-connections_per_minute = 120
-messages_per_minute = 300
-# Attachments larger than this, or beyond this count, are listed but not kept.
-max_attachment_bytes = 5242880
-max_attachments = 20
-# Where outbound mail goes ("smtp://host:port"); empty keeps it in the outbox.
-smarthost = ""
-# Delivery retries: exponential backoff from retry_base_seconds, capped at retry_max_seconds;
-# after max_attempts failed attempts the mail is dead-lettered (`vigil mail outbox`).
-max_attempts = 8
-retry_base_seconds = 60
-retry_max_seconds = 21600
-# The embargo reminder that starts every mail about an embargoed report; the embargo end in UTC
-# is appended. Empty = the built-in wording.
-reminder = ""
-# A Reviewed-by:/Acked-by: reply approves a patch revision only when the mail is authenticated:
-# an Authentication-Results field with this authserv-id (your MTA's, e.g. OpenDKIM's or
-# rspamd's; the MTA must strip such fields arriving from outside) reports DMARC or aligned DKIM
-# pass for the sender's domain. Empty: approvals by mail are not accepted (approve with
-# `vigil patch approve`, the API or the web page).
-authserv_id = ""
-[repository]
-# A local clone of the project, relative to this file or absolute. Patches are checked against
-# its branches; disclosure creates the security/<ID>-<branch> branches in it. Empty: neither.
-path = ""
-# The committer of the commits Vigil creates from approved patches (default: git's own); the
-# authors are always those of the approved patches.
-committer_name = ""
-committer_email = ""
-# Every patch revision is checked against project.master_branch and each supported branch of
-# the clone (keep it fetched; `vigil patch recheck` re-checks after branches move).
-
-[patch]
-# Limits on one patch upload (an mbox or a single patch), by API or mail. The API's upload
-# route accepts a request body of up to max_bytes, even above server.max_body_bytes.
-max_bytes = 10485760
-max_patches = 200
-)";
-  return out.str();
 }
 
 }  // namespace vigil

@@ -1,6 +1,6 @@
 // PatchRevisionSource: which revision disclosure takes for a branch, and that a stored diff
 // edited after its approval shows up as a changed patch-id.
-#include "service/approved_revisions.h"
+#include "service/patch_revision_source.h"
 
 #include <gtest/gtest.h>
 

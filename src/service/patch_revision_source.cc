@@ -1,4 +1,4 @@
-#include "service/approved_revisions.h"
+#include "service/patch_revision_source.h"
 
 #include <algorithm>
 #include <map>

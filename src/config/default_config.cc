@@ -1,0 +1,242 @@
+// The documented default configuration file `vigil init` writes, assembled section by section
+// in the order LoadConfig documents them.
+#include <cstdint>
+#include <string>
+
+#include "config/config.h"
+
+namespace vigil {
+namespace {
+
+// The header comment of the file.
+std::string Preamble() {
+  return R"(# Vigil configuration. Every key is optional; the values shown are the defaults
+# unless marked otherwise.
+
+)";
+}
+
+// [project], its keys at their defaults with what each means.
+std::string ProjectDefaults() {
+  return R"([project]
+# Shown on pages and in mail.
+name = "Example project"
+# Report ids are <id_prefix>-<YEAR>-<NNNN>: 1 to 16 upper-case letters and digits.
+id_prefix = "SEC"
+# The address reporters write to; replies go to security+<REPORT-ID>@ the same domain.
+security_address = "security@example.org"
+# The development branch every embargoed fix must target.
+master_branch = "master"
+# Release branches that level-1 fixes must also be backported to.
+supported_branches = []
+# Maintainers who coordinate reports, in round-robin order. Each needs an account
+# (`vigil user add --role maintainer`).
+maintainers = []
+# Assign each new report to the next maintainer above as it arrives.
+round_robin = false
+
+)";
+}
+
+// [embargo], its keys at their defaults with what each means.
+std::string EmbargoDefaults() {
+  return R"([embargo]
+# The longest embargo, counted from the receipt of the report (OpenStack VMT: 90 days).
+cap_days = 90
+
+)";
+}
+
+// [server], its keys at their defaults with what each means.
+std::string ServerDefaults(uint16_t port) {
+  return std::string(R"([server]
+# Where `vigil serve` listens. Keep it on loopback behind a TLS-terminating proxy.
+address = "127.0.0.1"
+port = )") +
+         std::to_string(port) +
+         R"(
+# The URL users reach Vigil at (used in links); default http://<address>:<port>.
+# public_url = "https://security.example.org"
+# Threads doing network I/O (0 = one less than the CPUs, at least 1: the store's single
+# writer thread keeps a CPU of its own), and threads running requests (they wait on the disk).
+io_threads = 0
+worker_threads = 32
+# Limits on untrusted clients.
+max_connections = 1024
+idle_timeout_seconds = 30
+max_body_bytes = 1048576
+max_header_bytes = 16384
+# Report submissions allowed per client address per minute (0 = unlimited).
+submit_per_minute = 30
+
+)";
+}
+
+// [web], its keys at their defaults with what each means.
+std::string WebDefaults() {
+  return R"([web]
+# The security policy shown on the landing page, in Markdown (rendered safely: raw HTML is
+# dropped). Either inline here or from a file relative to this one (not both).
+# policy = """..."""
+# policy_file = "SECURITY.md"
+# The project's OpenPGP public key (ASCII-armoured), shown on the landing page.
+# pgp_key_file = "security-key.asc"
+# Mark cookies Secure (sent over HTTPS only). Default: true when public_url is https://.
+# secure_cookies = true
+# How long a login lasts, in hours.
+session_hours = 12
+# A new report must be acknowledged within this many working days (Mon-Fri) of receipt; the
+# dashboard highlights reports near or past the deadline.
+ack_working_days = 3
+# Attachments on the report form and on replies: the largest file and how many per form. A whole
+# request must also fit in server.max_body_bytes.
+max_attachment_bytes = 786432
+max_attachments = 5
+# Failed logins allowed within 15 minutes, per account and per client address, before logins
+# must wait.
+login_failures_per_account = 5
+login_failures_per_address = 20
+)";
+}
+
+// [advisory], its keys at their defaults with what each means.
+std::string AdvisoryDefaults() {
+  return R"([advisory]
+# Who publishes advisories (CSAF publisher, CVE CNA) and what they are about.
+# Publisher name and contact; empty means the project name and the security address.
+publisher_name = ""
+publisher_namespace = "https://example.org"
+publisher_contact = ""
+# Your CNA's organization UUID and short name, needed to export CVE JSON 5 records.
+cna_org_id = ""
+cna_short_name = ""
+# The affected package: OSV ecosystem ("Go", "PyPI", "npm", ...), package name, display name
+# (empty: the project name), public repository URL (optional), and how versions are numbered
+# ("semver" or "ecosystem").
+package_ecosystem = "Go"
+package_name = "example.org/project"
+product_name = ""
+repository_url = ""
+version_scheme = "semver"
+# Where disclosure publishes the advisory files (Markdown, OSV, CVE, CSAF) and the OSV-style
+# feed (index.json), relative to this file.
+output_dir = "advisories"
+
+)";
+}
+
+// [disclosure], its keys at their defaults with what each means.
+std::string DisclosureDefaults() {
+  return R"([disclosure]
+# The remote of repository.path that disclosure pushes the security/<ID>-<branch> branches to.
+remote = "origin"
+# The forge's REST API (GitHub's shapes: POST /repos/{owner}/{repo}/issues and /pulls), the
+# repository on it, and the API token (or a file holding it). Empty URL: no forge.
+forge_api_url = ""
+forge_repository = ""
+forge_token = ""
+forge_token_file = ""
+# Days of notice observers (downstream distributors) get before the slot (linux-distros: at
+# most 14).
+notice_days = 7
+# Disclose automatically: `vigil serve` checks every minute for scheduled reports whose slot is
+# reached and runs `vigil disclose` for them (a refusal alerts the coordinator once). Off: run
+# `vigil disclose ID` (or `vigil disclose --due`, e.g. from cron) yourself.
+auto_disclose = false
+
+)";
+}
+
+// [data], its keys at their defaults with what each means.
+std::string DataDefaults(const std::string& data_dir) {
+  return std::string(R"([data]
+# Where the database lives, relative to this file.
+dir = ")") +
+         data_dir +
+         R"("
+
+)";
+}
+
+// [mail], its keys at their defaults with what each means.
+std::string MailDefaults() {
+  return R"([mail]
+# Run the mail gateway in `vigil serve`: SMTP (and LMTP) intake and the outbound sender.
+enabled = false
+smtp_address = "127.0.0.1"
+# SMTP port (0 = any free port, -1 = none) and LMTP port for an MTA's lmtp: transport.
+smtp_port = 2525
+lmtp_port = -1
+# The name in the SMTP greeting.
+hostname = "localhost"
+# The security address is <local_part>@<domain>; replies go to <local_part>+<REPORT-ID>@<domain>.
+# Empty = taken from project.security_address.
+domain = ""
+local_part = ""
+# Limits on untrusted senders.
+max_message_bytes = 10485760
+max_mail_header_bytes = 65536
+max_recipients = 100
+max_errors = 20
+smtp_idle_timeout_seconds = 300
+smtp_max_connections = 256
+# Per client address (0 = unlimited).
+connections_per_minute = 120
+messages_per_minute = 300
+# Attachments larger than this, or beyond this count, are listed but not kept.
+max_attachment_bytes = 5242880
+max_attachments = 20
+# Where outbound mail goes ("smtp://host:port"); empty keeps it in the outbox.
+smarthost = ""
+# Delivery retries: exponential backoff from retry_base_seconds, capped at retry_max_seconds;
+# after max_attempts failed attempts the mail is dead-lettered (`vigil mail outbox`).
+max_attempts = 8
+retry_base_seconds = 60
+retry_max_seconds = 21600
+# The embargo reminder that starts every mail about an embargoed report; the embargo end in UTC
+# is appended. Empty = the built-in wording.
+reminder = ""
+# A Reviewed-by:/Acked-by: reply approves a patch revision only when the mail is authenticated:
+# an Authentication-Results field with this authserv-id (your MTA's, e.g. OpenDKIM's or
+# rspamd's; the MTA must strip such fields arriving from outside) reports DMARC or aligned DKIM
+# pass for the sender's domain. Empty: approvals by mail are not accepted (approve with
+# `vigil patch approve`, the API or the web page).
+authserv_id = ""
+)";
+}
+
+// [repository], its keys at their defaults with what each means.
+std::string RepositoryDefaults() {
+  return R"([repository]
+# A local clone of the project, relative to this file or absolute. Patches are checked against
+# its branches; disclosure creates the security/<ID>-<branch> branches in it. Empty: neither.
+path = ""
+# The committer of the commits Vigil creates from approved patches (default: git's own); the
+# authors are always those of the approved patches.
+committer_name = ""
+committer_email = ""
+# Every patch revision is checked against project.master_branch and each supported branch of
+# the clone (keep it fetched; `vigil patch recheck` re-checks after branches move).
+
+)";
+}
+
+// [patch], its keys at their defaults with what each means.
+std::string PatchDefaults() {
+  return R"([patch]
+# Limits on one patch upload (an mbox or a single patch), by API or mail. The API's upload
+# route accepts a request body of up to max_bytes, even above server.max_body_bytes.
+max_bytes = 10485760
+max_patches = 200
+)";
+}
+
+}  // namespace
+
+std::string DefaultConfigText(const std::string& data_dir, uint16_t port) {
+  return Preamble() + ProjectDefaults() + EmbargoDefaults() + ServerDefaults(port) + WebDefaults() +
+         AdvisoryDefaults() + DisclosureDefaults() + DataDefaults(data_dir) + MailDefaults() +
+         RepositoryDefaults() + PatchDefaults();
+}
+
+}  // namespace vigil
