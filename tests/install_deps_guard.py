@@ -106,8 +106,11 @@ def depfile_paths(build_dir):
             _, colon, deps = line.partition(": ")
             if colon:
                 for dep in deps.split():
-                    if not os.path.isabs(dep) and os.path.exists(os.path.join(ran_in, dep)):
-                        dep = os.path.join(ran_in, dep)
+                    if not os.path.isabs(dep):
+                        if os.path.exists(os.path.join(ran_in, dep)):
+                            dep = os.path.join(ran_in, dep)
+                        elif not os.path.exists(os.path.join(build_dir, dep)):
+                            continue  # a stale depfile's source that was since moved or removed
                     paths.add(dep)
     return paths
 

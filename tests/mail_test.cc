@@ -694,7 +694,8 @@ TEST_F(MailTest, SigkillDuringConcurrentSessionsLosesNoAcknowledgedMessage) {
           continue;
         }
         std::lock_guard<std::mutex> lock(mu);
-        acked.insert(out.substr(at + 24, 16));
+        const size_t id_at = at + 24;
+        acked.insert(out.substr(id_at, out.find('\r', id_at) - id_at));
       }
     });
   }

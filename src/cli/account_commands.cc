@@ -40,7 +40,7 @@ void AddAccountCommands(CLI::App& app, CliContext& ctx) {
     if (o->password_stdin) {
       std::getline(std::cin, password);
     } else {
-      password = NewToken("").substr(0, 20);
+      password = NewPassword();
     }
     if (!ctx.Check(s->AddAccount(ctx.Operator(), o->email, o->name, *ParseAccountRole(o->role),
                                  password))) {

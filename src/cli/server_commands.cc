@@ -95,7 +95,7 @@ void Init(CliContext& ctx, const std::string& dir, int port, const std::string& 
   }
   // The first admin gets a generated password and API token, shown once and kept in a file
   // only the owner can read, so the README's commands can use it.
-  const std::string password = NewToken("").substr(0, 20);
+  const std::string password = NewPassword();
   if (!ctx.Check((*service)->AddAccount(ctx.Operator(), admin, "Administrator", AccountRole::kAdmin,
                                         password))) {
     return;

@@ -221,7 +221,7 @@ void AddSessionPageRoutes(Router& router, WebContext& web) {
                 if (!role) return AccountsPage(*w, req, ctx, "choose a role", "", 400);
                 std::string password = form->Get("password");
                 const bool generated = password.empty();
-                if (generated) password = NewToken("").substr(0, 20);
+                if (generated) password = NewPassword();
                 Status s = w->reports.AddAccount(ctx.principal, form->Get("email"),
                                                  form->Get("name"), *role, password);
                 if (!s.ok())

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 
@@ -25,25 +26,54 @@ bool IsLowerHex(std::string_view s) {
                      [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-}  // namespace
+std::string Hex(uint64_t value) {
+  char out[kSelectorDigits + 1];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(value));
+  return out;
+}
 
-std::string NewToken(std::string_view prefix) {
+// N random bytes from libsodium in unpadded base64url.
+template <size_t N>
+std::string RandomBase64Url() {
   InitCrypto();
-  // The system clock, not the domain Clock: the selector only orders the stored forms (tests
-  // that fake the time still get tokens made now).
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-  char selector[kSelectorDigits + 1];
-  std::snprintf(selector, sizeof selector, "%016llx", static_cast<unsigned long long>(micros));
-  unsigned char raw[32];
+  unsigned char raw[N];
   randombytes_buf(raw, sizeof raw);
-  char encoded[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+  char encoded[sodium_base64_ENCODED_LEN(N, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
   sodium_bin2base64(encoded, sizeof encoded, raw, sizeof raw,
                     sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   sodium_memzero(raw, sizeof raw);
-  return std::string(prefix) + selector + encoded;
+  return encoded;
 }
+
+}  // namespace
+
+std::string NewSelector() {
+  // The system clock, not the domain Clock: the selector only orders stored forms and ids (tests
+  // that fake the time still get selectors made now).
+  static std::atomic<uint64_t> last{0};
+  const auto now = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
+  uint64_t prev = last.load(std::memory_order_relaxed);
+  uint64_t next;
+  do {
+    next = std::max(now, prev + 1);
+  } while (!last.compare_exchange_weak(prev, next, std::memory_order_relaxed));
+  return Hex(next);
+}
+
+std::string NewToken(std::string_view prefix) {
+  return std::string(prefix) + NewSelector() + RandomBase64Url<32>();
+}
+
+std::string NewMailId() {
+  InitCrypto();
+  uint64_t random = 0;
+  randombytes_buf(&random, sizeof random);
+  return NewSelector() + Hex(random);
+}
+
+std::string NewPassword() { return RandomBase64Url<16>(); }
 
 std::string TokenHash(std::string_view token) {
   // PREFIX is "<2 letters>_"; a token with a selector is PREFIX + 16 hex digits + 43 characters.

@@ -17,10 +17,23 @@ inline constexpr char kSessionPrefix[] = "vgs_";
 /// Initializes libsodium once; safe to call from any thread. Returns false if it cannot.
 bool InitCrypto();
 
-/// PREFIX, a selector of 16 hex digits (the creation time in microseconds, from the system clock),
-/// then 256 random bits in unpadded base64url (43 characters): 63 characters in all. The selector
-/// is not secret; it only orders the stored forms by creation time (see TokenHash).
+/// PREFIX, a selector of 16 hex digits (see NewSelector), then 256 random bits in unpadded
+/// base64url (43 characters): 63 characters in all. The selector is not secret; it only orders
+/// the stored forms by creation time (see TokenHash).
 std::string NewToken(std::string_view prefix);
+
+/// 16 lower-case hex digits of a time in microseconds from the system clock, strictly increasing
+/// within the process (two calls in one microsecond get consecutive values), so that no two are
+/// ever equal in one process, whatever the threads and the clock do.
+std::string NewSelector();
+
+/// The id of a received mail in the inbox: NewSelector() (so a burst of mail appends to one end
+/// of the index and ids sort by arrival) and 64 random bits in hex (unique across processes: a
+/// `vigil ingest` beside the server): 32 lower-case hex digits.
+std::string NewMailId();
+
+/// A generated password: 128 random bits in unpadded base64url (22 characters).
+std::string NewPassword();
 
 /// The stored form of a token: its selector followed by the hex SHA-256 of the whole token. The
 /// tables look tokens up by this form, so the selector makes a burst of new tokens append to one

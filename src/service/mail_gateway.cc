@@ -152,7 +152,7 @@ Result<std::string> MailGateway::Deliver(const mail::Envelope& envelope, std::st
       in.plaintext = std::move(plain).value();
     }
   }
-  in.id = NewToken("").substr(0, 16);
+  in.id = NewMailId();
   in.received_at = clock_.Now();
   in.client = envelope.client;
   in.mail_from = envelope.mail_from;
