@@ -42,6 +42,8 @@ class CliContext {
   Result<ReportService*> Service() { return runtime.reports(); }
   /// The patch workflow on the same store.
   Result<PatchService*> Patches() { return runtime.patches(); }
+  /// The mail gateway's queues and keys on the same store.
+  Result<MailAdminService*> MailAdmin() { return runtime.mail_admin(); }
   /// The advisory and disclosure services, or null after printing the error.
   DiscloseServices* Disclose();
   /// The local operator: every CLI action is audited as "cli:<user>".
@@ -75,10 +77,9 @@ Result<mail::ProjectKey> LoadProjectKey(const Config& config);
 Status CreateProjectKey(const Config& config);
 /// The running mail gateway of `vigil serve`; stops everything when destroyed.
 struct MailRuntime;
-/// Starts the listener, processor and sender when [mail] is enabled (else does nothing).
-/// PATCHES receives the patch series that arrive by mail.
-Result<std::shared_ptr<MailRuntime>> StartMail(const Config& config, ReportService& service,
-                                               PatchService& patches, const Clock& clock);
+/// Starts the listener, processor and sender on RUNTIME's services when [mail] is enabled in
+/// CONFIG (else does nothing).
+Result<std::shared_ptr<MailRuntime>> StartMail(Runtime& runtime, const Config& config);
 void AddPatchCommands(CLI::App& app, CliContext& ctx);  // patch inspect|check|apply
 
 }  // namespace vigil

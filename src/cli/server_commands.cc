@@ -77,14 +77,11 @@ void Init(CliContext& ctx, const std::string& dir, int port, const std::string& 
   fs::create_directories((*config)->data_dir, ec);
   chmod((*config)->data_dir.c_str(), 0700);
   // Create the database.
-  {
-    auto store = Runtime::OpenDatabase((*config)->DatabasePath());
-    if (!ctx.Check(store.status())) return;
-  }
+  if (!ctx.Check(ctx.runtime.database_files().Create((*config)->DatabasePath()))) return;
   Result<ReportService*> service = ctx.Service();
   if (!ctx.Check(service.status())) return;
   if (!ctx.Check(CreateProjectKey(**config))) return;
-  Result<std::vector<Account>> accounts = (*service)->store().ListAccounts();
+  Result<std::vector<Account>> accounts = (*service)->ListAccounts();
   if (!ctx.Check(accounts.status())) return;
   const std::string creds = (*config)->data_dir + "/initial-admin.txt";
   if (!accounts->empty()) {
@@ -139,11 +136,13 @@ void Serve(CliContext& ctx, int port_override) {
   PatchService& patches = **patches_service;
   DiscloseServices* disclose = ctx.Disclose();
   if (!disclose) return;
+  Result<MailAdminService*> mail_admin = rt.mail_admin();
+  if (!ctx.Check(mail_admin.status())) return;
   RateLimiter limiter(clock, c.submit_per_minute);
   Metrics metrics;
   Router router(**service, limiter);
   AddApiRoutes(router, **service, metrics);
-  AddMailRoutes(router, **service, clock);
+  AddMailRoutes(router, **mail_admin);
   // The HTML pages share the router, so they are authenticated and authorized the same way.
   PageRenderer renderer;
   if (!ctx.Check(renderer.Init())) return;
@@ -172,7 +171,7 @@ void Serve(CliContext& ctx, int port_override) {
   opts.max_header_bytes = c.max_header_bytes;
   opts.access_log = spdlog::should_log(spdlog::level::info);
   HttpServer server(router, metrics, opts);
-  Result<std::shared_ptr<MailRuntime>> mail = StartMail(c, **service, patches, clock);
+  Result<std::shared_ptr<MailRuntime>> mail = StartMail(rt, c);
   if (!ctx.Check(mail.status())) return;
   if (!ctx.Check(server.Start())) return;
   server.ShutdownOnSignals();

@@ -61,7 +61,7 @@ void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics
          r.content_type = "text/plain; version=0.0.4";
          r.body = m->Render();
          r.body += "# HELP vigil_reports Reports by state.\n# TYPE vigil_reports gauge\n";
-         if (auto counts = s->store().CountReportsByState(); counts.ok()) {
+         if (auto counts = s->CountByState(); counts.ok()) {
            for (const auto& [state, n] : *counts) {
              r.body += std::string("vigil_reports{state=\"") + StateName(state) + "\"} " +
                        std::to_string(n) + "\n";
@@ -70,7 +70,7 @@ void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics
          r.body +=
              "# HELP vigil_outbox_pending Mails waiting for delivery.\n"
              "# TYPE vigil_outbox_pending gauge\n";
-         if (auto depth = s->store().PendingOutbox(); depth.ok()) {
+         if (auto depth = s->PendingMailCount(); depth.ok()) {
            r.body += "vigil_outbox_pending " + std::to_string(*depth) + "\n";
          }
          return r;
@@ -236,7 +236,7 @@ void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics
 
   router.Add({"GET", "/api/v1/accounts", Action::kAdminister,
               [s](const HttpRequest&, const RequestContext&) {
-                Result<std::vector<Account>> list = s->store().ListAccounts();
+                Result<std::vector<Account>> list = s->ListAccounts();
                 if (!list.ok()) return ErrorResponse(list.status());
                 json::array items;
                 for (const Account& a : *list) {

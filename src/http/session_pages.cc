@@ -75,7 +75,7 @@ HttpResponse AccountPage(WebContext& web, const HttpRequest& req, const RequestC
 
 HttpResponse AccountsPage(WebContext& web, const HttpRequest& req, const RequestContext& ctx,
                           const std::string& error, const std::string& notice, int status) {
-  Result<std::vector<Account>> accounts = web.reports.store().ListAccounts();
+  Result<std::vector<Account>> accounts = web.reports.ListAccounts();
   if (!accounts.ok()) return web::ErrorPage(web, req, accounts.status());
   array rows;
   for (const Account& a : *accounts) {

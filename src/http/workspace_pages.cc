@@ -37,15 +37,10 @@ const char* AckClass(AckStatus a) {
   return "";
 }
 
-// Active maintainer and admin accounts: who can coordinate.
+// Who may coordinate (none when they cannot be read: the choice is then left out).
 std::vector<Account> Coordinators(WebContext& web) {
-  std::vector<Account> out;
-  Result<std::vector<Account>> all = web.reports.store().ListAccounts();
-  if (!all.ok()) return out;
-  for (const Account& a : *all) {
-    if (!a.disabled && a.role != AccountRole::kMember) out.push_back(a);
-  }
-  return out;
+  Result<std::vector<Account>> all = web.reports.Coordinators();
+  return all.ok() ? *std::move(all) : std::vector<Account>{};
 }
 
 HttpResponse Dashboard(WebContext& web, const HttpRequest& req, const RequestContext& ctx) {

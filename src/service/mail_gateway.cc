@@ -583,6 +583,15 @@ Status MailGateway::Bounce(const InboxMail& in, const mail::DecodedMail& m,
   return Status::Unavailable("too much contention on " + report_id);
 }
 
+Status MailGateway::ProcessStored(const std::string& id) {
+  Result<std::vector<InboxMail>> pending = store_.PendingInbox(1000);
+  VIGIL_RETURN_IF_ERROR(pending.status());
+  for (const InboxMail& in : *pending) {
+    if (in.id == id) return Process(in);
+  }
+  return Status::Ok();
+}
+
 Result<int> MailGateway::ProcessPending(int limit) {
   int done = 0;
   while (done < limit) {

@@ -539,6 +539,24 @@ Status ReportService::SetAccountDisabled(const Principal& actor, const std::stri
   return store_.Write(std::move(b)).status();
 }
 
+Result<std::vector<Account>> ReportService::ListAccounts() { return store_.ListAccounts(); }
+
+Result<std::vector<Account>> ReportService::Coordinators() {
+  Result<std::vector<Account>> all = store_.ListAccounts();
+  VIGIL_RETURN_IF_ERROR(all.status());
+  std::vector<Account> out;
+  for (const Account& a : *all) {
+    if (!a.disabled && a.role != AccountRole::kMember) out.push_back(a);
+  }
+  return out;
+}
+
+Result<std::map<State, int64_t>> ReportService::CountByState() {
+  return store_.CountReportsByState();
+}
+
+Result<int64_t> ReportService::PendingMailCount() { return store_.PendingOutbox(); }
+
 Result<std::string> ReportService::CreateApiToken(const Principal& actor, const std::string& email,
                                                   std::string label, int ttl_days) {
   Result<std::optional<Account>> existing = store_.FindAccount(LowerAscii(email));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,7 +55,6 @@ class ReportService {
   ReportService(Store& store, const Clock& clock, Config config);
 
   const Config& config() const { return config_; }
-  Store& store() { return store_; }
 
   /// Resolves a bearer credential. An empty credential is the anonymous principal; an unknown,
   /// revoked or expired token, or a disabled account's, is kUnauthenticated ("invalid
@@ -112,6 +112,16 @@ class ReportService {
   Result<std::string> CreateApiToken(const Principal& actor, const std::string& email,
                                      std::string label, int ttl_days);
   Status RevokeApiToken(const Principal& actor, std::string_view token);
+  /// Every account, disabled ones included.
+  Result<std::vector<Account>> ListAccounts();
+  /// The active maintainer and admin accounts (who may coordinate), in ListAccounts' order.
+  Result<std::vector<Account>> Coordinators();
+
+  // Figures for /metrics.
+  /// The number of reports in each state (states without reports may be missing).
+  Result<std::map<State, int64_t>> CountByState();
+  /// The number of outbound mails waiting for delivery.
+  Result<int64_t> PendingMailCount();
 
  private:
   using Mutation = std::function<Result<Report>(const Report&)>;
