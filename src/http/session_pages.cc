@@ -251,12 +251,8 @@ void AddSessionPageRoutes(Router& router, WebContext& web) {
               [w](const HttpRequest& req, const RequestContext& ctx) {
                 Result<Form> form = web::CheckedForm(req, ctx);
                 if (!form.ok()) return web::ErrorPage(*w, req, form.status());
-                const std::string email = LowerAscii(form->Get("email"));
-                if (email == ctx.principal.email) {
-                  return AccountsPage(*w, req, ctx, "you cannot disable your own account", "", 409);
-                }
-                Status s = w->reports.SetAccountDisabled(ctx.principal, email,
-                                                         form->Get("disabled") == "1");
+                Status s = w->reports.SetAccountDisabled(
+                    ctx.principal, LowerAscii(form->Get("email")), form->Get("disabled") == "1");
                 if (!s.ok())
                   return AccountsPage(*w, req, ctx, s.message(), "", HttpStatusFor(s.code()));
                 return web::Redirect("/admin/accounts");

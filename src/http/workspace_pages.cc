@@ -209,8 +209,7 @@ HttpResponse ReportPage(WebContext& web, const HttpRequest& req, const RequestCo
       {"has_key", prefs->has_value() && !(*prefs)->public_key.empty()},
       {"public_key", prefs->has_value() ? (*prefs)->public_key : ""},
       {"staff", staff},
-      {"can_post", r->state != State::kWithdrawn && r->state != State::kDuplicate &&
-                       r->state != State::kRejected},
+      {"can_post", AcceptsMessages(r->state)},
       {"attachments_allowed", web.config.max_attachments > 0},
       {"notice", notice},
       {"error", error},

@@ -199,7 +199,7 @@ bool MailGateway::IsMaintainer(const Report& r, const std::string& email) const 
   }
   if (email == r.coordinator) return true;
   Result<std::optional<Account>> a = store_.FindAccount(email);
-  return a.ok() && a->has_value() && !(*a)->disabled && (*a)->role != AccountRole::kMember;
+  return a.ok() && a->has_value() && MayCoordinate((*a)->role, (*a)->disabled);
 }
 
 std::optional<Principal> MailGateway::SenderOn(const Report& r, const std::string& email) const {

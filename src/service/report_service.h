@@ -106,6 +106,8 @@ class ReportService {
   // Accounts. REQUIRES: the caller was authorized for Action::kAdminister (or is the CLI).
   Status AddAccount(const Principal& actor, std::string email, std::string name, AccountRole role,
                     std::string_view password);
+  /// Disables (or enables again) EMAIL's account. Errors: kConflict "you cannot disable your own
+  /// account" (an account acting on itself, whichever DISABLED); kNotFound.
   Status SetAccountDisabled(const Principal& actor, const std::string& email, bool disabled);
   /// A new API token for EMAIL's account, valid for TTL_DAYS (0 = no expiry). Returns the token;
   /// only its hash is stored.
@@ -114,7 +116,7 @@ class ReportService {
   Status RevokeApiToken(const Principal& actor, std::string_view token);
   /// Every account, disabled ones included.
   Result<std::vector<Account>> ListAccounts();
-  /// The active maintainer and admin accounts (who may coordinate), in ListAccounts' order.
+  /// The accounts that may coordinate (see MayCoordinate), in ListAccounts' order.
   Result<std::vector<Account>> Coordinators();
 
   // Figures for /metrics.
