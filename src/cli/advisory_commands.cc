@@ -77,6 +77,51 @@ json::object DraftView(const std::string& id, const AdvisoryDraft& d) {
   return o;
 }
 
+// The change `advisory edit` asks for with the options of EDIT (parsed into O). Errors: the
+// --details file's; kInvalidArgument for a --range or --reference that does not parse.
+Result<AdvisoryEdit> EditFromOptions(const AdvisoryOptions& o, const CLI::App& edit) {
+  AdvisoryEdit e;
+  if (edit.count("--title")) e.title = o.title;
+  if (edit.count("--summary")) e.summary = o.summary;
+  if (edit.count("--details")) {
+    Result<std::string> details = ReadArg(o.details, kMaxAdvisoryDetailsBytes);
+    if (!details.ok()) return details.status();
+    e.details = *details;
+  }
+  for (const std::string& list : o.clear) {
+    if (list == "ranges") e.ranges.emplace();
+    if (list == "cwes") e.weaknesses.emplace();
+    if (list == "cvss") e.cvss_vectors.emplace();
+    if (list == "references") e.references.emplace();
+  }
+  for (const std::string& r : o.ranges) {
+    const size_t colon = r.find(':');
+    if (colon == std::string::npos) {
+      return Status::Invalid("range \"" + r.substr(0, 64) + "\" is not INTRODUCED:FIXED");
+    }
+    if (!e.ranges) e.ranges.emplace();
+    e.ranges->push_back({r.substr(0, colon), r.substr(colon + 1)});
+  }
+  for (const std::string& w : o.cwes) {
+    const size_t colon = w.find(':');
+    if (!e.weaknesses) e.weaknesses.emplace();
+    e.weaknesses->push_back(
+        {w.substr(0, colon), colon == std::string::npos ? "" : w.substr(colon + 1)});
+  }
+  if (!o.vectors.empty()) e.cvss_vectors = o.vectors;
+  for (const std::string& ref : o.references) {
+    const size_t colon = ref.find(':');
+    Result<advisory::ReferenceType> type =
+        advisory::ParseReferenceType(colon == std::string::npos ? ref : ref.substr(0, colon));
+    if (colon == std::string::npos || !type.ok()) {
+      return Status::Invalid("reference \"" + ref.substr(0, 64) + "\" is not TYPE:URL");
+    }
+    if (!e.references) e.references.emplace();
+    e.references->push_back({*type, ref.substr(colon + 1)});
+  }
+  return e;
+}
+
 }  // namespace
 
 void AddAdvisoryCommands(CLI::App& app, CliContext& ctx) {
@@ -115,48 +160,9 @@ void AddAdvisoryCommands(CLI::App& app, CliContext& ctx) {
   edit->callback([&ctx, o, edit, print_draft] {
     DiscloseServices* s = ctx.Disclose();
     if (!s) return;
-    AdvisoryEdit e;
-    if (edit->count("--title")) e.title = o->title;
-    if (edit->count("--summary")) e.summary = o->summary;
-    if (edit->count("--details")) {
-      Result<std::string> details = ReadArg(o->details, kMaxAdvisoryDetailsBytes);
-      if (!ctx.Check(details.status())) return;
-      e.details = *details;
-    }
-    for (const std::string& list : o->clear) {
-      if (list == "ranges") e.ranges.emplace();
-      if (list == "cwes") e.weaknesses.emplace();
-      if (list == "cvss") e.cvss_vectors.emplace();
-      if (list == "references") e.references.emplace();
-    }
-    for (const std::string& r : o->ranges) {
-      const size_t colon = r.find(':');
-      if (colon == std::string::npos) {
-        ctx.Check(Status::Invalid("range \"" + r.substr(0, 64) + "\" is not INTRODUCED:FIXED"));
-        return;
-      }
-      if (!e.ranges) e.ranges.emplace();
-      e.ranges->push_back({r.substr(0, colon), r.substr(colon + 1)});
-    }
-    for (const std::string& w : o->cwes) {
-      const size_t colon = w.find(':');
-      if (!e.weaknesses) e.weaknesses.emplace();
-      e.weaknesses->push_back(
-          {w.substr(0, colon), colon == std::string::npos ? "" : w.substr(colon + 1)});
-    }
-    if (!o->vectors.empty()) e.cvss_vectors = o->vectors;
-    for (const std::string& ref : o->references) {
-      const size_t colon = ref.find(':');
-      Result<advisory::ReferenceType> type =
-          advisory::ParseReferenceType(colon == std::string::npos ? ref : ref.substr(0, colon));
-      if (colon == std::string::npos || !type.ok()) {
-        ctx.Check(Status::Invalid("reference \"" + ref.substr(0, 64) + "\" is not TYPE:URL"));
-        return;
-      }
-      if (!e.references) e.references.emplace();
-      e.references->push_back({*type, ref.substr(colon + 1)});
-    }
-    print_draft(s->advisories->Edit(ctx.Operator(), o->id, e));
+    Result<AdvisoryEdit> e = EditFromOptions(*o, *edit);
+    if (!ctx.Check(e.status())) return;
+    print_draft(s->advisories->Edit(ctx.Operator(), o->id, *e));
   });
 
   auto* credit = adv->add_subcommand("credit", "Add or update a credit and its consent");

@@ -12,7 +12,9 @@ namespace {
 
 namespace json = boost::json;
 
-// The request's JSON object, with only ALLOWED keys. An empty body is an empty object.
+constexpr char kReportBase[] = "/api/v1/reports/{id}";
+
+// The draft as the API shows it: its fields, the report id and each CVSS vector's scores.
 json::object DraftView(const std::string& id, const AdvisoryDraft& d) {
   json::object o = DraftToJsonObject(d);
   o["report"] = id;
@@ -40,13 +42,9 @@ json::value PlanJson(const std::optional<DisclosurePlanRow>& p) {
                       {"public_view", p->public_view}};
 }
 
-}  // namespace
-
-void AddAdvisoryRoutes(Router& router, AdvisoryService& advisories, DisclosureService& disclosure) {
-  AdvisoryService* a = &advisories;
-  DisclosureService* d = &disclosure;
-  const std::string base = "/api/v1/reports/{id}";
-
+// The advisory draft: read and edit it, its credits and their consent, its id, its exports.
+void AddDraftRoutes(Router& router, AdvisoryService* a) {
+  const std::string base = kReportBase;
   router.Add({"GET", base + "/advisory", Action::kRead,
               [a](const HttpRequest&, const RequestContext& ctx) {
                 const std::string& id = ctx.params.at("id");
@@ -141,6 +139,12 @@ void AddAdvisoryRoutes(Router& router, AdvisoryService& advisories, DisclosureSe
                 r.body = std::move(text);
                 return r;
               }});
+}
+
+// The disclosure plan (with its execution log), the on-duty confirmation, and the public route:
+// redaction review and publication.
+void AddPlanRoutes(Router& router, DisclosureService* d) {
+  const std::string base = kReportBase;
   router.Add(
       {"GET", base + "/plan", Action::kRead, [d](const HttpRequest&, const RequestContext& ctx) {
          const std::string& id = ctx.params.at("id");
@@ -208,6 +212,13 @@ void AddAdvisoryRoutes(Router& router, AdvisoryService& advisories, DisclosureSe
                 return JsonResponse(
                     200, json::object{{"issue", {{"number", item.number}, {"url", item.url}}}});
               }});
+}
+
+}  // namespace
+
+void AddAdvisoryRoutes(Router& router, AdvisoryService& advisories, DisclosureService& disclosure) {
+  AddDraftRoutes(router, &advisories);
+  AddPlanRoutes(router, &disclosure);
 }
 
 }  // namespace vigil

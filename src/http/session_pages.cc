@@ -95,11 +95,8 @@ HttpResponse AccountsPage(WebContext& web, const HttpRequest& req, const Request
   return web::Page(web, req, ctx, "admin_accounts", "Accounts", std::move(model), status);
 }
 
-}  // namespace
-
-void AddSessionPageRoutes(Router& router, WebContext& web) {
-  WebContext* w = &web;
-
+// Logging in (password, then the TOTP code when enabled) and out (this session or every one).
+void AddLoginRoutes(Router& router, WebContext* w) {
   router.Add({"GET", "/login", Action::kSubmit,
               [w](const HttpRequest& req, const RequestContext& ctx) {
                 if (ctx.principal.kind == Principal::Kind::kAccount) {
@@ -150,7 +147,10 @@ void AddSessionPageRoutes(Router& router, WebContext& web) {
                 return EndSession(web::Redirect("/login?bye=1"), w->config);
               },
               false, kCookie});
+}
 
+// The signed-in person's own account: password change and two-factor login.
+void AddOwnAccountRoutes(Router& router, WebContext* w) {
   router.Add({"GET", "/account", Action::kList,
               [w](const HttpRequest& req, const RequestContext& ctx) {
                 return AccountPage(*w, req, ctx, "", 200);
@@ -206,7 +206,10 @@ void AddSessionPageRoutes(Router& router, WebContext& web) {
                 return web::Redirect("/account?done=totp-off");
               },
               false, kCookie});
+}
 
+// The admins' account management: list, create, change role, disable or enable.
+void AddAccountAdminRoutes(Router& router, WebContext* w) {
   router.Add({"GET", "/admin/accounts", Action::kAdminister,
               [w](const HttpRequest& req, const RequestContext& ctx) {
                 return AccountsPage(*w, req, ctx, "", "", 200);
@@ -258,6 +261,14 @@ void AddSessionPageRoutes(Router& router, WebContext& web) {
                 return web::Redirect("/admin/accounts");
               },
               false, kCookie});
+}
+
+}  // namespace
+
+void AddSessionPageRoutes(Router& router, WebContext& web) {
+  AddLoginRoutes(router, &web);
+  AddOwnAccountRoutes(router, &web);
+  AddAccountAdminRoutes(router, &web);
 }
 
 }  // namespace vigil

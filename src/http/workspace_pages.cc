@@ -143,6 +143,98 @@ HttpResponse Dashboard(WebContext& web, const HttpRequest& req, const RequestCon
   return web::Page(web, req, ctx, "dashboard", "Reports", std::move(model));
 }
 
+// The read-in list: everyone who was given access, by whom and when, and their views.
+array ReadInModel(const ReadInList& readin) {
+  array people;
+  for (const ReadIn& p : readin.people) {
+    people.push_back(object{{"who", p.who},
+                            {"role", p.role},
+                            {"added", web::Utc(p.added_at)},
+                            {"added_by", p.added_by},
+                            {"views", p.views},
+                            {"first_view", p.views == 0 ? "" : web::Utc(p.first_view)},
+                            {"last_view", p.views == 0 ? "" : web::Utc(p.last_view)}});
+  }
+  return people;
+}
+
+// The workflow actions staff may take on R now, with the choices their forms offer.
+object ActionsModel(WebContext& web, const Report& r) {
+  array coordinators;
+  for (const Account& a : Coordinators(web)) {
+    coordinators.push_back(object{{"email", a.email},
+                                  {"label", a.name.empty() ? a.email : a.name + " — " + a.email},
+                                  {"selected", a.email == r.coordinator}});
+  }
+  array levels;
+  for (int l = kMinLevel; l <= kMaxLevel; ++l) {
+    levels.push_back(object{{"value", l},
+                            {"label", std::to_string(l) + " — " + PolicyForLevel(l).meaning},
+                            {"selected", l == r.level}});
+  }
+  return object{
+      {"assign", Legal(Command::kAssign, r.state)},
+      {"confirm", Legal(Command::kConfirm, r.state)},
+      {"reject", Legal(Command::kReject, r.state)},
+      {"duplicate", Legal(Command::kDuplicate, r.state)},
+      {"classify", Legal(Command::kClassify, r.state)},
+      {"publish", Legal(Command::kPublish, r.state) && r.level >= 4},
+      {"embargo", UnderEmbargo(r)},
+      {"invite", !IsTerminal(r.state)},
+      {"coordinators", std::move(coordinators)},
+      {"levels", std::move(levels)},
+      {"embargo_date", FormatUtc(r.embargo.end).substr(0, 10)},
+  };
+}
+
+// The audit trail table of report ID in MODEL ("events" and the "trail_*" counts): the whole
+// trail when WHOLE_TRAIL, else the newest changes LATEST with the views summed up from READIN.
+Status AddTrailModel(WebContext& web, const std::string& id, bool whole_trail,
+                     const std::vector<StoredEvent>& latest, const ReadInList& readin,
+                     object* model) {
+  // Views are summed up in the read-in list; the table shows them only when asked, and the
+  // newest kTrailRows events unless the whole trail is asked for.
+  array events;
+  auto add_event = [&](const StoredEvent& e) {
+    events.push_back(object{{"when", FormatUtc(e.time)},
+                            {"actor", e.actor},
+                            {"kind", e.kind},
+                            {"payload", e.payload == "{}" ? "" : e.payload},
+                            {"view", e.kind == "report.viewed"}});
+  };
+  if (whole_trail) {
+    Result<std::vector<StoredEvent>> trail = web.workspace.AuditTrail(id);
+    if (!trail.ok()) return trail.status();
+    int64_t views = 0;
+    for (auto it = trail->rbegin(); it != trail->rend(); ++it) {
+      views += it->kind == "report.viewed";
+      add_event(*it);
+    }
+    (*model)["trail_views"] = std::to_string(views);
+    (*model)["trail_more"] = false;
+    (*model)["trail_total"] = std::to_string(trail->size());
+  } else {
+    const int64_t own = latest.empty() ? 0 : latest.front().seq;
+    for (const StoredEvent& e : latest) add_event(e);
+    (*model)["trail_views"] = std::to_string(readin.views);
+    (*model)["trail_more"] = static_cast<int64_t>(latest.size()) < own || readin.views > 0;
+    (*model)["trail_total"] = std::to_string(own + readin.views);
+  }
+  (*model)["events"] = std::move(events);
+  return Status::Ok();
+}
+
+// Renders the slot FILL fills (template TMPL) into MODEL[KEY]; nothing when it is left out.
+// BASE is the report page's path, for the slot's forms.
+void AddSlot(WebContext& web, const ReportSlotInput& input, const std::string& base,
+             const ReportSlotFiller& fill, const char* tmpl, const char* key, object* model) {
+  object slot_model;
+  if (!fill || !fill(input, &slot_model)) return;
+  slot_model["csrf"] = input.csrf;
+  slot_model["base"] = base;
+  (*model)[key] = web.renderer.Render(tmpl, slot_model);
+}
+
 // What a report page shows; NOTICE and ERROR come from the action just taken.
 HttpResponse ReportPage(WebContext& web, const HttpRequest& req, const RequestContext& ctx,
                         const std::string& notice, const std::string& error, int status) {
@@ -172,16 +264,6 @@ HttpResponse ReportPage(WebContext& web, const HttpRequest& req, const RequestCo
   const std::string base = "/reports/" + id;
   const bool embargoed = UnderEmbargo(*r);
 
-  array people;
-  for (const ReadIn& p : readin->people) {
-    people.push_back(object{{"who", p.who},
-                            {"role", p.role},
-                            {"added", web::Utc(p.added_at)},
-                            {"added_by", p.added_by},
-                            {"views", p.views},
-                            {"first_view", p.views == 0 ? "" : web::Utc(p.first_view)},
-                            {"last_view", p.views == 0 ? "" : web::Utc(p.last_view)}});
-  }
   object model{
       {"id", r->id},
       {"base", base},
@@ -202,7 +284,7 @@ HttpResponse ReportPage(WebContext& web, const HttpRequest& req, const RequestCo
       {"report_files", web::ReportFilesModel(*files, base + "/files/")},
       {"messages", web::ThreadModel(*thread, *files, base + "/files/")},
       {"message_count", static_cast<int64_t>(thread->size())},
-      {"people", std::move(people)},
+      {"people", ReadInModel(*readin)},
       {"credit", !prefs->has_value() || (*prefs)->anonymous ? std::string("Anonymous")
                  : (*prefs)->credit_name.empty()            ? std::string("Not chosen yet")
                                                             : "Credit as " + (*prefs)->credit_name},
@@ -215,73 +297,16 @@ HttpResponse ReportPage(WebContext& web, const HttpRequest& req, const RequestCo
       {"error", error},
   };
   if (staff) {
-    array coordinators;
-    for (const Account& a : Coordinators(web)) {
-      coordinators.push_back(object{{"email", a.email},
-                                    {"label", a.name.empty() ? a.email : a.name + " — " + a.email},
-                                    {"selected", a.email == r->coordinator}});
+    model["actions"] = ActionsModel(web, *r);
+    if (Status st = AddTrailModel(web, id, whole_trail, *latest, *readin, &model); !st.ok()) {
+      return web::ErrorPage(web, req, st);
     }
-    array levels;
-    for (int l = kMinLevel; l <= kMaxLevel; ++l) {
-      levels.push_back(object{{"value", l},
-                              {"label", std::to_string(l) + " — " + PolicyForLevel(l).meaning},
-                              {"selected", l == r->level}});
-    }
-    model["actions"] = object{
-        {"assign", Legal(Command::kAssign, r->state)},
-        {"confirm", Legal(Command::kConfirm, r->state)},
-        {"reject", Legal(Command::kReject, r->state)},
-        {"duplicate", Legal(Command::kDuplicate, r->state)},
-        {"classify", Legal(Command::kClassify, r->state)},
-        {"publish", Legal(Command::kPublish, r->state) && r->level >= 4},
-        {"embargo", embargoed},
-        {"invite", !IsTerminal(r->state)},
-        {"coordinators", std::move(coordinators)},
-        {"levels", std::move(levels)},
-        {"embargo_date", FormatUtc(r->embargo.end).substr(0, 10)},
-    };
-    // Views are summed up in the read-in list; the table shows them only when asked, and the
-    // newest kTrailRows events unless the whole trail is asked for.
-    array events;
-    auto add_event = [&](const StoredEvent& e) {
-      events.push_back(object{{"when", FormatUtc(e.time)},
-                              {"actor", e.actor},
-                              {"kind", e.kind},
-                              {"payload", e.payload == "{}" ? "" : e.payload},
-                              {"view", e.kind == "report.viewed"}});
-    };
-    if (whole_trail) {
-      Result<std::vector<StoredEvent>> trail = web.workspace.AuditTrail(id);
-      if (!trail.ok()) return web::ErrorPage(web, req, trail.status());
-      int64_t views = 0;
-      for (auto it = trail->rbegin(); it != trail->rend(); ++it) {
-        views += it->kind == "report.viewed";
-        add_event(*it);
-      }
-      model["trail_views"] = std::to_string(views);
-      model["trail_more"] = false;
-      model["trail_total"] = std::to_string(trail->size());
-    } else {
-      const int64_t own = latest->empty() ? 0 : latest->front().seq;
-      for (const StoredEvent& e : *latest) add_event(e);
-      model["trail_views"] = std::to_string(readin->views);
-      model["trail_more"] = static_cast<int64_t>(latest->size()) < own || readin->views > 0;
-      model["trail_total"] = std::to_string(own + readin->views);
-    }
-    model["events"] = std::move(events);
   }
   // The slots other modules fill (patches; disclosure plan and advisory).
   const std::string csrf = CsrfToken(web::CsrfSecret(req, ctx));
   ReportSlotInput input{*r, ctx.principal, csrf, staff};
-  auto slot = [&](const ReportSlotFiller& fill, const char* tmpl, const char* key) {
-    object slot_model;
-    if (!fill || !fill(input, &slot_model)) return;
-    slot_model["csrf"] = csrf;
-    slot_model["base"] = base;
-    model[key] = web.renderer.Render(tmpl, slot_model);
-  };
-  slot(web.slots.patches, "slot_patches", "patches_html");
-  slot(web.slots.disclosure, "slot_disclosure", "disclosure_html");
+  AddSlot(web, input, base, web.slots.patches, "slot_patches", "patches_html", &model);
+  AddSlot(web, input, base, web.slots.disclosure, "slot_disclosure", "disclosure_html", &model);
   return web::Page(web, req, ctx, "report", r->id + " — " + r->fields.subject, std::move(model),
                    status);
 }
