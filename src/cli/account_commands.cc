@@ -4,7 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "cli/context.h"
+#include "cli/cli_context.h"
 #include "service/credentials.h"
 
 namespace vigil {

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "cli/context.h"
+#include "cli/cli_context.h"
 
 namespace vigil {
 namespace {

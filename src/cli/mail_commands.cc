@@ -10,7 +10,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "cli/context.h"
+#include "cli/cli_context.h"
 #include "mail/smtp_listener.h"
 #include "service/mail_gateway.h"
 #include "service/mail_sender.h"

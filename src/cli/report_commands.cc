@@ -4,7 +4,7 @@
 #include <iostream>
 #include <iterator>
 
-#include "cli/context.h"
+#include "cli/cli_context.h"
 #include "core/level_policy.h"
 #include "service/report_json.h"
 

@@ -11,15 +11,15 @@
 #include <fstream>
 #include <optional>
 
-#include "cli/context.h"
+#include "cli/cli_context.h"
 #include "http/advisory_api.h"
-#include "http/api.h"
-#include "http/disclosure_slot.h"
+#include "http/disclosure_panel.h"
 #include "http/mail_api.h"
 #include "http/metrics.h"
 #include "http/patch_api.h"
-#include "http/patch_slot.h"
+#include "http/patch_panel.h"
 #include "http/rate_limiter.h"
+#include "http/report_api.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/web.h"
@@ -141,18 +141,18 @@ void Serve(CliContext& ctx, int port_override) {
   RateLimiter limiter(clock, c.submit_per_minute);
   Metrics metrics;
   Router router(**service, limiter);
-  AddApiRoutes(router, **service, metrics);
+  AddReportApiRoutes(router, **service, metrics);
   AddMailRoutes(router, **mail_admin);
   // The HTML pages share the router, so they are authenticated and authorized the same way.
   PageRenderer renderer;
   if (!ctx.Check(renderer.Init())) return;
   AddPatchRoutes(router, patches);
   WebContext web{**service, **sessions, **workspace, c, clock, renderer, {}};
-  web.slots.patches = PatchSlot(patches);
-  web.slots.approve = PatchApproveAction(patches);
-  web.slots.disclosure = DisclosureSlot(*disclose->advisories, *disclose->disclosure, c);
-  web.slots.publish = [d = disclose->disclosure](const Principal& p,
-                                                 const std::string& id) -> Result<std::string> {
+  web.panels.patches = PatchPanel(patches);
+  web.panels.approve = PatchApproveAction(patches);
+  web.panels.disclosure = DisclosurePanel(*disclose->advisories, *disclose->disclosure, c);
+  web.panels.publish = [d = disclose->disclosure](const Principal& p,
+                                                  const std::string& id) -> Result<std::string> {
     Result<ForgeItem> item = d->OpenPublicIssue(p, id, false);
     if (!item.ok()) return item.status();
     return item->url;

@@ -224,15 +224,15 @@ Status AddTrailModel(WebContext& web, const std::string& id, bool whole_trail,
   return Status::Ok();
 }
 
-// Renders the slot FILL fills (template TMPL) into MODEL[KEY]; nothing when it is left out.
-// BASE is the report page's path, for the slot's forms.
-void AddSlot(WebContext& web, const ReportSlotInput& input, const std::string& base,
-             const ReportSlotFiller& fill, const char* tmpl, const char* key, object* model) {
-  object slot_model;
-  if (!fill || !fill(input, &slot_model)) return;
-  slot_model["csrf"] = input.csrf;
-  slot_model["base"] = base;
-  (*model)[key] = web.renderer.Render(tmpl, slot_model);
+// Renders the panel FILL fills (template TMPL) into MODEL[KEY]; nothing when it is left out.
+// BASE is the report page's path, for the panel's forms.
+void AddPanel(WebContext& web, const ReportPanelInput& input, const std::string& base,
+              const ReportPanelFiller& fill, const char* tmpl, const char* key, object* model) {
+  object panel_model;
+  if (!fill || !fill(input, &panel_model)) return;
+  panel_model["csrf"] = input.csrf;
+  panel_model["base"] = base;
+  (*model)[key] = web.renderer.Render(tmpl, panel_model);
 }
 
 // What a report page shows; NOTICE and ERROR come from the action just taken.
@@ -302,11 +302,11 @@ HttpResponse ReportPage(WebContext& web, const HttpRequest& req, const RequestCo
       return web::ErrorPage(web, req, st);
     }
   }
-  // The slots other modules fill (patches; disclosure plan and advisory).
+  // The panels other modules fill (patches; disclosure plan and advisory).
   const std::string csrf = CsrfToken(web::CsrfSecret(req, ctx));
-  ReportSlotInput input{*r, ctx.principal, csrf, staff};
-  AddSlot(web, input, base, web.slots.patches, "slot_patches", "patches_html", &model);
-  AddSlot(web, input, base, web.slots.disclosure, "slot_disclosure", "disclosure_html", &model);
+  ReportPanelInput input{*r, ctx.principal, csrf, staff};
+  AddPanel(web, input, base, web.panels.patches, "panel_patches", "patches_html", &model);
+  AddPanel(web, input, base, web.panels.disclosure, "panel_disclosure", "disclosure_html", &model);
   return web::Page(web, req, ctx, "report", r->id + " — " + r->fields.subject, std::move(model),
                    status);
 }
@@ -406,19 +406,19 @@ void AddWorkspacePageRoutes(Router& router, WebContext& web) {
             });
   AddAction(router, w, "publish", Action::kTriage,
             [](WebContext& wc, const RequestContext& ctx, const Form&) -> Result<std::string> {
-              if (!wc.slots.publish) return Status::Conflict("no public route is configured");
-              Result<std::string> url = wc.slots.publish(ctx.principal, ctx.params.at("id"));
+              if (!wc.panels.publish) return Status::Conflict("no public route is configured");
+              Result<std::string> url = wc.panels.publish(ctx.principal, ctx.params.at("id"));
               if (!url.ok()) return url.status();
               return "Published as a regular public issue: " + *url;
             });
   AddAction(router, w, "approve", Action::kApprovePatch,
             [](WebContext& wc, const RequestContext& ctx, const Form& f) -> Result<std::string> {
-              if (!wc.slots.approve) return Status::Conflict("patch approval is not available");
+              if (!wc.panels.approve) return Status::Conflict("patch approval is not available");
               const std::string revision = f.Get("revision");
               if (revision.empty() || revision.size() > 32) {
                 return Status::Invalid("choose a revision to approve");
               }
-              return wc.slots.approve(ctx.principal, ctx.params.at("id"), revision);
+              return wc.panels.approve(ctx.principal, ctx.params.at("id"), revision);
             });
   AddAction(router, w, "embargo", Action::kTriage,
             [](WebContext& wc, const RequestContext& ctx, const Form& f) -> Result<std::string> {

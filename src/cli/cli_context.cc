@@ -1,4 +1,4 @@
-#include "cli/context.h"
+#include "cli/cli_context.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "http/api.h"
+#include "http/report_api.h"
 
 #include <boost/json.hpp>
 #include <initializer_list>
@@ -292,7 +292,7 @@ void AddAccountRoutes(Router& router, ReportService* s) {
 
 }  // namespace
 
-void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics) {
+void AddReportApiRoutes(Router& router, ReportService& service, const Metrics& metrics) {
   AddStatusRoutes(router, &service, &metrics);
   AddReportRoutes(router, &service);
   AddTriageRoutes(router, &service);

@@ -1,5 +1,5 @@
-// What every command shares: the runtime (configuration, store, clock, services) and the
-// mapping from errors to exit codes and messages.
+// CliContext: what every command of `vigil` shares: the runtime (configuration, services, clock)
+// and the mapping from errors to exit codes and messages; and the command groups it registers.
 #pragma once
 
 #include <cstdio>
@@ -56,19 +56,16 @@ class CliContext {
   DiscloseServices disclose_;
 };
 
-// Command groups.
+// Command groups, one file each.
 void AddServerCommands(CLI::App& app, CliContext& ctx);    // init, serve
 void AddReportCommands(CLI::App& app, CliContext& ctx);    // report ...
 void AddAccountCommands(CLI::App& app, CliContext& ctx);   // user ..., token ...
-void AddDataCommands(CLI::App& app, CliContext& ctx);      // audit verify, backup, restore
+void AddBackupCommands(CLI::App& app, CliContext& ctx);    // audit verify, backup, restore
 void AddCvssCommands(CLI::App& app, CliContext& ctx);      // cvss
 void AddAdvisoryCommands(CLI::App& app, CliContext& ctx);  // advisory ...
 void AddDiscloseCommands(CLI::App& app, CliContext& ctx);  // plan ..., disclose, public ...
-void AddServerCommands(CLI::App& app, CliContext& ctx);    // init, serve
-void AddReportCommands(CLI::App& app, CliContext& ctx);    // report ...
-void AddAccountCommands(CLI::App& app, CliContext& ctx);   // user ..., token ...
-void AddDataCommands(CLI::App& app, CliContext& ctx);      // audit verify, backup, restore
 void AddMailCommands(CLI::App& app, CliContext& ctx);      // ingest, mail ..., key export
+void AddPatchCommands(CLI::App& app, CliContext& ctx);     // patch ...
 
 // The mail gateway (cli/mail_commands.cc).
 /// Reads the project's OpenPGP key from the data folder.
@@ -80,6 +77,5 @@ struct MailRuntime;
 /// Starts the listener, processor and sender on RUNTIME's services when [mail] is enabled in
 /// CONFIG (else does nothing).
 Result<std::shared_ptr<MailRuntime>> StartMail(Runtime& runtime, const Config& config);
-void AddPatchCommands(CLI::App& app, CliContext& ctx);  // patch inspect|check|apply
 
 }  // namespace vigil

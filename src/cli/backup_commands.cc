@@ -6,7 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 
-#include "cli/context.h"
+#include "cli/cli_context.h"
 
 namespace vigil {
 namespace {
@@ -83,7 +83,7 @@ void Restore(CliContext& ctx, const std::string& backup) {
 
 }  // namespace
 
-void AddDataCommands(CLI::App& app, CliContext& ctx) {
+void AddBackupCommands(CLI::App& app, CliContext& ctx) {
   auto path = std::make_shared<std::string>();
 
   auto* audit = app.add_subcommand("audit", "The tamper-evident audit log");
