@@ -18,20 +18,6 @@ struct AdvisoryOptions {
   bool json = false;
 };
 
-Result<std::string> ReadArg(const std::string& value, size_t limit) {
-  if (value != "-") return value;
-  std::string in;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
-    in.append(buf, n);
-    if (in.size() > limit) {
-      return Status::TooLarge("input is larger than " + std::to_string(limit) + " bytes");
-    }
-  }
-  return in;
-}
-
 std::string Describe(const std::string& id, const AdvisoryDraft& d, const Config& config) {
   std::string published_as = !d.cve_id.empty() ? d.cve_id : !d.ghsa_id.empty() ? d.ghsa_id : id;
   std::string out = id + " advisory draft (published as " + published_as + ")\n";
@@ -65,18 +51,6 @@ std::string Describe(const std::string& id, const AdvisoryDraft& d, const Config
   return out;
 }
 
-json::object DraftView(const std::string& id, const AdvisoryDraft& d) {
-  json::object o = DraftToJsonObject(d);
-  o["report"] = id;
-  json::array scores;
-  for (const std::string& v : d.cvss_vectors) {
-    Result<std::string> s = DescribeScores(v);
-    scores.push_back({{"vector", v}, {"scores", s.ok() ? *s : s.status().message()}});
-  }
-  o["scores"] = std::move(scores);
-  return o;
-}
-
 // The change `advisory edit` asks for with the options of EDIT (parsed into O). Errors: the
 // --details file's; kInvalidArgument for a --range or --reference that does not parse.
 Result<AdvisoryEdit> EditFromOptions(const AdvisoryOptions& o, const CLI::App& edit) {
@@ -84,7 +58,7 @@ Result<AdvisoryEdit> EditFromOptions(const AdvisoryOptions& o, const CLI::App& e
   if (edit.count("--title")) e.title = o.title;
   if (edit.count("--summary")) e.summary = o.summary;
   if (edit.count("--details")) {
-    Result<std::string> details = ReadArg(o.details, kMaxAdvisoryDetailsBytes);
+    Result<std::string> details = TextArgument(o.details, kMaxAdvisoryDetailsBytes);
     if (!details.ok()) return details.status();
     e.details = *details;
   }
@@ -134,7 +108,7 @@ void AddAdvisoryCommands(CLI::App& app, CliContext& ctx) {
   auto print_draft = [&ctx, o](const Result<AdvisoryDraft>& d) {
     if (!ctx.Check(d.status())) return;
     Result<const Config*> config = ctx.LoadConfig();
-    ctx.Print(o->json ? json::serialize(DraftView(o->id, *d)) + "\n"
+    ctx.Print(o->json ? json::serialize(AdvisoryDraftJson(o->id, *d)) + "\n"
                       : Describe(o->id, *d, **config));
   };
 

@@ -23,6 +23,20 @@ Principal CliContext::Operator() const {
   return p;
 }
 
+Result<std::string> TextArgument(const std::string& value, size_t limit) {
+  if (value != "-") return value;
+  std::string in;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
+    in.append(buf, n);
+    if (in.size() > limit) {
+      return Status::TooLarge("input is larger than " + std::to_string(limit) + " bytes");
+    }
+  }
+  return in;
+}
+
 bool CliContext::Check(const Status& s) {
   if (s.ok()) return true;
   std::fprintf(stderr, "vigil: %s\n", s.message().c_str());

@@ -56,6 +56,10 @@ class CliContext {
   DiscloseServices disclose_;
 };
 
+/// VALUE itself, or standard input when VALUE is "-". Error: kTooLarge "input is larger than
+/// LIMIT bytes".
+Result<std::string> TextArgument(const std::string& value, size_t limit);
+
 // Command groups, one file each.
 void AddServerCommands(CLI::App& app, CliContext& ctx);    // init, serve
 void AddReportCommands(CLI::App& app, CliContext& ctx);    // report ...

@@ -60,20 +60,6 @@ void Show(CliContext& ctx, const Result<Report>& r) {
   ctx.Print(ctx.json ? json::serialize(ReportJson(*r)) + "\n" : Describe(*r));
 }
 
-// Reads "-" as standard input (at most LIMIT bytes).
-Result<std::string> TextArg(const std::string& value, size_t limit) {
-  if (value != "-") return value;
-  std::string in;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
-    in.append(buf, n);
-    if (in.size() > limit)
-      return Status::TooLarge("input is larger than " + std::to_string(limit) + " bytes");
-  }
-  return in;
-}
-
 using Options = std::shared_ptr<ReportOptions>;
 
 // The report service, or null after printing the error.
@@ -106,7 +92,7 @@ void AddReadingCommands(CLI::App* report, CliContext& ctx, const Options& o) {
   submit->callback([&ctx, o] {
     ReportService* s = Reports(ctx);
     if (!s) return;
-    Result<std::string> steps = TextArg(o->submit.fields.steps, kMaxFieldBytes);
+    Result<std::string> steps = TextArgument(o->submit.fields.steps, kMaxFieldBytes);
     if (!ctx.Check(steps.status())) return;
     o->submit.fields.steps = *steps;
     Principal anonymous;
@@ -265,7 +251,7 @@ void AddParticipationCommands(CLI::App* report, CliContext& ctx, const Options& 
   message->callback([&ctx, o] {
     ReportService* s = Reports(ctx);
     if (!s) return;
-    Result<std::string> body = TextArg(o->body, kMaxMessageBytes);
+    Result<std::string> body = TextArgument(o->body, kMaxMessageBytes);
     if (!ctx.Check(body.status())) return;
     Result<ThreadMessage> m = s->PostMessage(ctx.Operator(), o->id, *body);
     if (!ctx.Check(m.status())) return;

@@ -14,22 +14,9 @@ namespace json = boost::json;
 
 constexpr char kReportBase[] = "/api/v1/reports/{id}";
 
-// The draft as the API shows it: its fields, the report id and each CVSS vector's scores.
-json::object DraftView(const std::string& id, const AdvisoryDraft& d) {
-  json::object o = DraftToJsonObject(d);
-  o["report"] = id;
-  json::array scores;
-  for (const std::string& v : d.cvss_vectors) {
-    Result<std::string> s = DescribeScores(v);
-    scores.push_back({{"vector", v}, {"scores", s.ok() ? *s : s.status().message()}});
-  }
-  o["scores"] = std::move(scores);
-  return o;
-}
-
 HttpResponse DraftOr(const std::string& id, const Result<AdvisoryDraft>& d) {
   if (!d.ok()) return ErrorResponse(d.status());
-  return JsonResponse(200, DraftView(id, *d));
+  return JsonResponse(200, AdvisoryDraftJson(id, *d));
 }
 
 json::value PlanJson(const std::optional<DisclosurePlanRow>& p) {
