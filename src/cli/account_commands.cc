@@ -4,7 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "cli/context.h"
+#include "cli/cli_context.h"
 #include "service/credentials.h"
 
 namespace vigil {
@@ -54,7 +54,7 @@ void AddAccountCommands(CLI::App& app, CliContext& ctx) {
   list->callback([&ctx, service] {
     ReportService* s = service();
     if (!s) return;
-    Result<std::vector<Account>> accounts = s->store().ListAccounts();
+    Result<std::vector<Account>> accounts = s->ListAccounts();
     if (!ctx.Check(accounts.status())) return;
     for (const Account& a : *accounts) {
       ctx.Print(a.email + "  " + AccountRoleName(a.role) + (a.disabled ? "  disabled" : "") + "\n");

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "cli/context.h"
+#include "cli/cli_context.h"
 
 namespace vigil {
 namespace {
@@ -17,20 +17,6 @@ struct AdvisoryOptions {
   std::vector<std::string> ranges, cwes, vectors, references, clear;
   bool json = false;
 };
-
-Result<std::string> ReadArg(const std::string& value, size_t limit) {
-  if (value != "-") return value;
-  std::string in;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
-    in.append(buf, n);
-    if (in.size() > limit) {
-      return Status::TooLarge("input is larger than " + std::to_string(limit) + " bytes");
-    }
-  }
-  return in;
-}
 
 std::string Describe(const std::string& id, const AdvisoryDraft& d, const Config& config) {
   std::string published_as = !d.cve_id.empty() ? d.cve_id : !d.ghsa_id.empty() ? d.ghsa_id : id;
@@ -65,16 +51,49 @@ std::string Describe(const std::string& id, const AdvisoryDraft& d, const Config
   return out;
 }
 
-json::object DraftView(const std::string& id, const AdvisoryDraft& d) {
-  json::object o = DraftToJsonObject(d);
-  o["report"] = id;
-  json::array scores;
-  for (const std::string& v : d.cvss_vectors) {
-    Result<std::string> s = DescribeScores(v);
-    scores.push_back({{"vector", v}, {"scores", s.ok() ? *s : s.status().message()}});
+// The change `advisory edit` asks for with the options of EDIT (parsed into O). Errors: the
+// --details file's; kInvalidArgument for a --range or --reference that does not parse.
+Result<AdvisoryEdit> EditFromOptions(const AdvisoryOptions& o, const CLI::App& edit) {
+  AdvisoryEdit e;
+  if (edit.count("--title")) e.title = o.title;
+  if (edit.count("--summary")) e.summary = o.summary;
+  if (edit.count("--details")) {
+    Result<std::string> details = TextArgument(o.details, kMaxAdvisoryDetailsBytes);
+    if (!details.ok()) return details.status();
+    e.details = *details;
   }
-  o["scores"] = std::move(scores);
-  return o;
+  for (const std::string& list : o.clear) {
+    if (list == "ranges") e.ranges.emplace();
+    if (list == "cwes") e.weaknesses.emplace();
+    if (list == "cvss") e.cvss_vectors.emplace();
+    if (list == "references") e.references.emplace();
+  }
+  for (const std::string& r : o.ranges) {
+    const size_t colon = r.find(':');
+    if (colon == std::string::npos) {
+      return Status::Invalid("range \"" + r.substr(0, 64) + "\" is not INTRODUCED:FIXED");
+    }
+    if (!e.ranges) e.ranges.emplace();
+    e.ranges->push_back({r.substr(0, colon), r.substr(colon + 1)});
+  }
+  for (const std::string& w : o.cwes) {
+    const size_t colon = w.find(':');
+    if (!e.weaknesses) e.weaknesses.emplace();
+    e.weaknesses->push_back(
+        {w.substr(0, colon), colon == std::string::npos ? "" : w.substr(colon + 1)});
+  }
+  if (!o.vectors.empty()) e.cvss_vectors = o.vectors;
+  for (const std::string& ref : o.references) {
+    const size_t colon = ref.find(':');
+    Result<advisory::ReferenceType> type =
+        advisory::ParseReferenceType(colon == std::string::npos ? ref : ref.substr(0, colon));
+    if (colon == std::string::npos || !type.ok()) {
+      return Status::Invalid("reference \"" + ref.substr(0, 64) + "\" is not TYPE:URL");
+    }
+    if (!e.references) e.references.emplace();
+    e.references->push_back({*type, ref.substr(colon + 1)});
+  }
+  return e;
 }
 
 }  // namespace
@@ -89,7 +108,7 @@ void AddAdvisoryCommands(CLI::App& app, CliContext& ctx) {
   auto print_draft = [&ctx, o](const Result<AdvisoryDraft>& d) {
     if (!ctx.Check(d.status())) return;
     Result<const Config*> config = ctx.LoadConfig();
-    ctx.Print(o->json ? json::serialize(DraftView(o->id, *d)) + "\n"
+    ctx.Print(o->json ? json::serialize(AdvisoryDraftJson(o->id, *d)) + "\n"
                       : Describe(o->id, *d, **config));
   };
 
@@ -115,48 +134,9 @@ void AddAdvisoryCommands(CLI::App& app, CliContext& ctx) {
   edit->callback([&ctx, o, edit, print_draft] {
     DiscloseServices* s = ctx.Disclose();
     if (!s) return;
-    AdvisoryEdit e;
-    if (edit->count("--title")) e.title = o->title;
-    if (edit->count("--summary")) e.summary = o->summary;
-    if (edit->count("--details")) {
-      Result<std::string> details = ReadArg(o->details, kMaxAdvisoryDetailsBytes);
-      if (!ctx.Check(details.status())) return;
-      e.details = *details;
-    }
-    for (const std::string& list : o->clear) {
-      if (list == "ranges") e.ranges.emplace();
-      if (list == "cwes") e.weaknesses.emplace();
-      if (list == "cvss") e.cvss_vectors.emplace();
-      if (list == "references") e.references.emplace();
-    }
-    for (const std::string& r : o->ranges) {
-      const size_t colon = r.find(':');
-      if (colon == std::string::npos) {
-        ctx.Check(Status::Invalid("range \"" + r.substr(0, 64) + "\" is not INTRODUCED:FIXED"));
-        return;
-      }
-      if (!e.ranges) e.ranges.emplace();
-      e.ranges->push_back({r.substr(0, colon), r.substr(colon + 1)});
-    }
-    for (const std::string& w : o->cwes) {
-      const size_t colon = w.find(':');
-      if (!e.weaknesses) e.weaknesses.emplace();
-      e.weaknesses->push_back(
-          {w.substr(0, colon), colon == std::string::npos ? "" : w.substr(colon + 1)});
-    }
-    if (!o->vectors.empty()) e.cvss_vectors = o->vectors;
-    for (const std::string& ref : o->references) {
-      const size_t colon = ref.find(':');
-      Result<advisory::ReferenceType> type =
-          advisory::ParseReferenceType(colon == std::string::npos ? ref : ref.substr(0, colon));
-      if (colon == std::string::npos || !type.ok()) {
-        ctx.Check(Status::Invalid("reference \"" + ref.substr(0, 64) + "\" is not TYPE:URL"));
-        return;
-      }
-      if (!e.references) e.references.emplace();
-      e.references->push_back({*type, ref.substr(colon + 1)});
-    }
-    print_draft(s->advisories->Edit(ctx.Operator(), o->id, e));
+    Result<AdvisoryEdit> e = EditFromOptions(*o, *edit);
+    if (!ctx.Check(e.status())) return;
+    print_draft(s->advisories->Edit(ctx.Operator(), o->id, *e));
   });
 
   auto* credit = adv->add_subcommand("credit", "Add or update a credit and its consent");

@@ -2,7 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cli/context.h"
+#include "cli/cli_context.h"
 
 namespace vigil {
 
@@ -18,7 +18,7 @@ int RunVigil(int argc, char** argv, RuntimeHooks hooks) {
   AddServerCommands(app, ctx);
   AddReportCommands(app, ctx);
   AddAccountCommands(app, ctx);
-  AddDataCommands(app, ctx);
+  AddBackupCommands(app, ctx);
   AddCvssCommands(app, ctx);
   AddAdvisoryCommands(app, ctx);
   AddDiscloseCommands(app, ctx);

@@ -8,7 +8,7 @@
 #include "advisory/cvss.h"
 #include "advisory/cvss3.h"
 #include "advisory/cvss4.h"
-#include "cli/context.h"
+#include "cli/cli_context.h"
 
 namespace vigil {
 namespace {

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/context.h"
+#include "cli/cli_context.h"
 
 namespace vigil {
 namespace {

@@ -10,7 +10,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "cli/context.h"
+#include "cli/cli_context.h"
 #include "mail/smtp_listener.h"
 #include "service/mail_gateway.h"
 #include "service/mail_sender.h"
@@ -55,15 +55,14 @@ void Ingest(CliContext& ctx, const std::vector<std::string>& recipients) {
     if (message.size() > limit) break;
   }
   Result<mail::ProjectKey> key = LoadProjectKey(c);
-  const Clock& clock = ctx.runtime.clock();
-  Result<PatchService*> patches = ctx.Patches();
-  if (!patches.ok()) {
-    std::fprintf(stderr, "vigil: %s\n", patches.status().message().c_str());
+  Result<std::unique_ptr<MailGateway>> made =
+      ctx.runtime.MakeMailGateway(key.ok() ? &*key : nullptr);
+  if (!made.ok()) {
+    std::fprintf(stderr, "vigil: %s\n", made.status().message().c_str());
     ctx.exit_code = kExTempFail;
     return;
   }
-  MailGateway gateway((*service)->store(), clock, c, **service, **patches,
-                      key.ok() ? &*key : nullptr);
+  MailGateway& gateway = **made;
   mail::Envelope env;
   env.client = "ingest";
   env.recipients = recipients;
@@ -91,24 +90,18 @@ void Ingest(CliContext& ctx, const std::vector<std::string>& recipients) {
   }
   // Stored: the MTA may forget the message. Processing now is a courtesy; if it fails, the
   // server's processor picks the message up.
-  Result<std::vector<InboxMail>> pending = (*service)->store().PendingInbox(1000);
-  if (pending.ok()) {
-    for (const InboxMail& in : *pending) {
-      if (in.id == *id) (void)gateway.Process(in);
-    }
-  }
+  (void)gateway.ProcessStored(*id);
   ctx.Print("vigil: accepted as " + *id + "\n");
 }
 
 void ListOutbox(CliContext& ctx, const std::string& state) {
-  Result<ReportService*> service = ctx.Service();
-  if (!ctx.Check(service.status())) return;
-  OutboxQuery q;
-  q.limit = 1000;
-  if (state == "pending") q.state = OutboxState::kPending;
-  if (state == "sent") q.state = OutboxState::kSent;
-  if (state == "dead") q.state = OutboxState::kDead;
-  Result<std::vector<OutboxEntry>> rows = (*service)->store().ListOutbox(q);
+  Result<MailAdminService*> mail = ctx.MailAdmin();
+  if (!ctx.Check(mail.status())) return;
+  std::optional<OutboxState> only;
+  if (state == "pending") only = OutboxState::kPending;
+  if (state == "sent") only = OutboxState::kSent;
+  if (state == "dead") only = OutboxState::kDead;
+  Result<std::vector<OutboxEntry>> rows = (*mail)->Outbox(only, 1000);
   if (!ctx.Check(rows.status())) return;
   if (ctx.json) {
     json::array out;
@@ -159,18 +152,20 @@ struct MailRuntime {
   }
 };
 
-Result<std::shared_ptr<MailRuntime>> StartMail(const Config& c, ReportService& service,
-                                               PatchService& patches, const Clock& clock) {
+Result<std::shared_ptr<MailRuntime>> StartMail(Runtime& runtime, const Config& c) {
   auto rt = std::make_shared<MailRuntime>();
   if (!c.mail.enabled) return rt;
   Result<mail::ProjectKey> key = LoadProjectKey(c);
   if (key.ok()) rt->key = std::move(key).value();
   const mail::ProjectKey* k = rt->key ? &*rt->key : nullptr;
-  rt->gateway = std::make_unique<MailGateway>(service.store(), clock, c, service, patches, k);
+  Result<std::unique_ptr<MailGateway>> gateway = runtime.MakeMailGateway(k);
+  if (!gateway.ok()) return gateway.status();
+  rt->gateway = std::move(gateway).value();
   rt->gateway->StartProcessor();
   if (!c.mail.smarthost.empty()) {
-    rt->sender =
-        std::make_unique<MailSender>(service.store(), clock, c, k, MailSender::Smarthost(c));
+    Result<std::unique_ptr<MailSender>> sender = runtime.MakeMailSender(k);
+    if (!sender.ok()) return sender.status();
+    rt->sender = std::move(sender).value();
     rt->sender->Start();
   }
   mail::ListenerOptions o;
@@ -222,10 +217,9 @@ void AddMailCommands(CLI::App& app, CliContext& ctx) {
   auto* retry = mail->add_subcommand("retry", "Queue a dead-lettered mail again, due now");
   retry->add_option("id", *id, "Outbox id (see `vigil mail outbox`)")->required();
   retry->callback([&ctx, id] {
-    Result<ReportService*> service = ctx.Service();
-    if (!ctx.Check(service.status())) return;
-    const Clock& clock = ctx.runtime.clock();
-    if (ctx.Check(RetryOutboxMail((*service)->store(), clock, ctx.Operator(), *id))) {
+    Result<MailAdminService*> admin = ctx.MailAdmin();
+    if (!ctx.Check(admin.status())) return;
+    if (ctx.Check((*admin)->Retry(ctx.Operator(), *id))) {
       ctx.Print("vigil: outbox mail " + std::to_string(*id) + " queued again\n");
     }
   });
@@ -233,9 +227,9 @@ void AddMailCommands(CLI::App& app, CliContext& ctx) {
   auto* inbox = mail->add_subcommand("inbox", "List received mail and what became of it");
   inbox->add_flag("--json", ctx.json, "JSON output");
   inbox->callback([&ctx] {
-    Result<ReportService*> service = ctx.Service();
-    if (!ctx.Check(service.status())) return;
-    Result<std::vector<InboxMail>> rows = (*service)->store().ListInbox(100000);
+    Result<MailAdminService*> admin = ctx.MailAdmin();
+    if (!ctx.Check(admin.status())) return;
+    Result<std::vector<InboxMail>> rows = (*admin)->Inbox(100000);
     if (!ctx.Check(rows.status())) return;
     json::array out;
     for (const InboxMail& m : *rows) {
@@ -259,9 +253,9 @@ void AddMailCommands(CLI::App& app, CliContext& ctx) {
   auto* patches = mail->add_subcommand("patches", "List the patches a report received by mail");
   patches->add_option("report", *report, "Report id")->required();
   patches->callback([&ctx, report] {
-    Result<ReportService*> service = ctx.Service();
-    if (!ctx.Check(service.status())) return;
-    Result<std::vector<MailPatch>> rows = (*service)->store().MailPatches(*report);
+    Result<MailAdminService*> admin = ctx.MailAdmin();
+    if (!ctx.Check(admin.status())) return;
+    Result<std::vector<MailPatch>> rows = (*admin)->PatchMails(*report);
     if (!ctx.Check(rows.status())) return;
     for (const MailPatch& p : *rows) {
       ctx.Print("v" + std::to_string(p.version) + " " + std::to_string(p.index) + "/" +
@@ -275,15 +269,14 @@ void AddMailCommands(CLI::App& app, CliContext& ctx) {
   setkey->add_option("email", *email, "The person's address")->required();
   setkey->add_option("file", *file, "Armored OpenPGP public key file ('-' = stdin)")->required();
   setkey->callback([&ctx, email, file] {
-    Result<ReportService*> service = ctx.Service();
-    if (!ctx.Check(service.status())) return;
+    Result<MailAdminService*> admin = ctx.MailAdmin();
+    if (!ctx.Check(admin.status())) return;
     Result<std::string> text =
         *file == "-"
             ? Result<std::string>(std::string(std::istreambuf_iterator<char>(std::cin), {}))
             : ReadFile(*file, 1 << 20);
     if (!ctx.Check(text.status())) return;
-    const Clock& clock = ctx.runtime.clock();
-    if (ctx.Check(SetMailKey((*service)->store(), clock, ctx.Operator(), *email, *text))) {
+    if (ctx.Check((*admin)->SetKey(ctx.Operator(), *email, *text))) {
       ctx.Print("vigil: mail to " + LowerAscii(*email) + " will be encrypted\n");
     }
   });

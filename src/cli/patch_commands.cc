@@ -3,7 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
-#include "cli/context.h"
+#include "cli/cli_context.h"
 #include "cli/patch_file_commands.h"
 #include "service/patch_json.h"
 

@@ -4,7 +4,7 @@
 #include <iostream>
 #include <iterator>
 
-#include "cli/context.h"
+#include "cli/cli_context.h"
 #include "core/level_policy.h"
 #include "service/report_json.h"
 
@@ -60,35 +60,20 @@ void Show(CliContext& ctx, const Result<Report>& r) {
   ctx.Print(ctx.json ? json::serialize(ReportJson(*r)) + "\n" : Describe(*r));
 }
 
-// Reads "-" as standard input (at most LIMIT bytes).
-Result<std::string> TextArg(const std::string& value, size_t limit) {
-  if (value != "-") return value;
-  std::string in;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
-    in.append(buf, n);
-    if (in.size() > limit)
-      return Status::TooLarge("input is larger than " + std::to_string(limit) + " bytes");
-  }
-  return in;
+using Options = std::shared_ptr<ReportOptions>;
+
+// The report service, or null after printing the error.
+ReportService* Reports(CliContext& ctx) {
+  Result<ReportService*> s = ctx.Service();
+  return ctx.Check(s.status()) ? *s : nullptr;
 }
 
-}  // namespace
+void IdArg(const Options& o, CLI::App* cmd) {
+  cmd->add_option("id", o->id, "Report id, e.g. SEC-2026-0001")->required();
+}
 
-void AddReportCommands(CLI::App& app, CliContext& ctx) {
-  auto o = std::make_shared<ReportOptions>();
-  auto* report = app.add_subcommand("report", "Work on reports");
-  report->require_subcommand(1);
-  report->add_flag("--json", ctx.json, "Print JSON instead of text");
-  auto service = [&ctx]() -> ReportService* {
-    Result<ReportService*> s = ctx.Service();
-    return ctx.Check(s.status()) ? *s : nullptr;
-  };
-  auto id_arg = [o](CLI::App* cmd) {
-    cmd->add_option("id", o->id, "Report id, e.g. SEC-2026-0001")->required();
-  };
-
+// report submit | list | show.
+void AddReadingCommands(CLI::App* report, CliContext& ctx, const Options& o) {
   auto* submit =
       report->add_subcommand("submit", "Submit a report (as an anonymous reporter would)");
   TemplateFields& f = o->submit.fields;
@@ -104,10 +89,10 @@ void AddReportCommands(CLI::App& app, CliContext& ctx) {
   submit->add_option("--other-software", f.other_software, "Other software used to expose it");
   submit->add_option("--reporter-email", o->submit.reporter_email, "Reporter's email");
   submit->add_option("--reporter-name", o->submit.reporter_name, "Reporter's name");
-  submit->callback([&ctx, o, service] {
-    ReportService* s = service();
+  submit->callback([&ctx, o] {
+    ReportService* s = Reports(ctx);
     if (!s) return;
-    Result<std::string> steps = TextArg(o->submit.fields.steps, kMaxFieldBytes);
+    Result<std::string> steps = TextArgument(o->submit.fields.steps, kMaxFieldBytes);
     if (!ctx.Check(steps.status())) return;
     o->submit.fields.steps = *steps;
     Principal anonymous;
@@ -123,8 +108,8 @@ void AddReportCommands(CLI::App& app, CliContext& ctx) {
   list->add_option("--limit", o->limit, "At most this many, newest first (default: all)")
       ->check(CLI::NonNegativeNumber);
   list->add_flag("--json", ctx.json, "Print JSON");
-  list->callback([&ctx, o, service] {
-    ReportService* s = service();
+  list->callback([&ctx, o] {
+    ReportService* s = Reports(ctx);
     if (!s) return;
     std::optional<State> state;
     if (!o->state.empty()) {
@@ -152,10 +137,10 @@ void AddReportCommands(CLI::App& app, CliContext& ctx) {
   });
 
   auto* show = report->add_subcommand("show", "Show a report and its thread");
-  id_arg(show);
+  IdArg(o, show);
   show->add_flag("--json", ctx.json, "Print JSON");
-  show->callback([&ctx, o, service] {
-    ReportService* s = service();
+  show->callback([&ctx, o] {
+    ReportService* s = Reports(ctx);
     if (!s) return;
     Result<Report> r = s->Show(o->id);
     if (!ctx.Check(r.status())) return;
@@ -176,52 +161,55 @@ void AddReportCommands(CLI::App& app, CliContext& ctx) {
     }
     ctx.Print(text);
   });
+}
 
+// report assign | confirm | reject | duplicate | classify | embargo: the coordinator's commands.
+void AddTriageCommands(CLI::App* report, CliContext& ctx, const Options& o) {
   auto* assign =
       report->add_subcommand("assign", "Assign a coordinator (default: next in rotation)");
-  id_arg(assign);
+  IdArg(o, assign);
   assign->add_option("--to", o->to, "Coordinator's email (a maintainer account)");
-  assign->callback([&ctx, o, service] {
-    if (ReportService* s = service()) Show(ctx, s->Assign(ctx.Operator(), o->id, o->to));
+  assign->callback([&ctx, o] {
+    if (ReportService* s = Reports(ctx)) Show(ctx, s->Assign(ctx.Operator(), o->id, o->to));
   });
 
   auto* confirm = report->add_subcommand("confirm", "Confirm the report is valid");
-  id_arg(confirm);
-  confirm->callback([&ctx, o, service] {
-    if (ReportService* s = service()) Show(ctx, s->Confirm(ctx.Operator(), o->id));
+  IdArg(o, confirm);
+  confirm->callback([&ctx, o] {
+    if (ReportService* s = Reports(ctx)) Show(ctx, s->Confirm(ctx.Operator(), o->id));
   });
 
   auto* reject = report->add_subcommand("reject", "Reject: not a vulnerability");
-  id_arg(reject);
+  IdArg(o, reject);
   reject->add_option("--reason", o->reason, "Why (sent to the reporter)")->required();
-  reject->callback([&ctx, o, service] {
-    if (ReportService* s = service()) Show(ctx, s->Reject(ctx.Operator(), o->id, o->reason));
+  reject->callback([&ctx, o] {
+    if (ReportService* s = Reports(ctx)) Show(ctx, s->Reject(ctx.Operator(), o->id, o->reason));
   });
 
   auto* dup = report->add_subcommand("duplicate", "Mark as a duplicate of another report");
-  id_arg(dup);
+  IdArg(o, dup);
   dup->add_option("--of", o->of, "The original report's id")->required();
-  dup->callback([&ctx, o, service] {
-    if (ReportService* s = service()) Show(ctx, s->MarkDuplicate(ctx.Operator(), o->id, o->of));
+  dup->callback([&ctx, o] {
+    if (ReportService* s = Reports(ctx)) Show(ctx, s->MarkDuplicate(ctx.Operator(), o->id, o->of));
   });
 
   auto* classify = report->add_subcommand("classify", "Set the risk level (1-7) and route it");
-  id_arg(classify);
+  IdArg(o, classify);
   classify->add_option("--level", o->level, "1-3 embargoed fix, 4/5/7 public route, 6 closed")
       ->required()
       ->check(CLI::Range(1, 7));
-  classify->callback([&ctx, o, service] {
-    if (ReportService* s = service()) Show(ctx, s->Classify(ctx.Operator(), o->id, o->level));
+  classify->callback([&ctx, o] {
+    if (ReportService* s = Reports(ctx)) Show(ctx, s->Classify(ctx.Operator(), o->id, o->level));
   });
 
   auto* embargo =
       report->add_subcommand("embargo", "Set or extend the embargo end, or record a break");
-  id_arg(embargo);
+  IdArg(o, embargo);
   embargo->add_option("--end", o->end, "New end, UTC (2026-12-01T15:00:00Z)");
   embargo->add_option("--reason", o->reason, "Required to extend or to record a break");
   embargo->add_flag("--broken", o->broken, "Record that the embargo was broken");
-  embargo->callback([&ctx, o, service] {
-    ReportService* s = service();
+  embargo->callback([&ctx, o] {
+    ReportService* s = Reports(ctx);
     if (!s) return;
     if (o->broken) return Show(ctx, s->BreakEmbargo(ctx.Operator(), o->id, o->reason));
     if (o->end.empty()) {
@@ -232,15 +220,18 @@ void AddReportCommands(CLI::App& app, CliContext& ctx) {
     if (!ctx.Check(end.status())) return;
     Show(ctx, s->SetEmbargo(ctx.Operator(), o->id, *end, o->reason));
   });
+}
 
+// report invite | message | withdraw: the people on the report and their thread.
+void AddParticipationCommands(CLI::App* report, CliContext& ctx, const Options& o) {
   auto* invite = report->add_subcommand("invite", "Read a person into the report");
-  id_arg(invite);
+  IdArg(o, invite);
   invite->add_option("--email", o->email, "Their email")->required();
   invite->add_option("--name", o->name, "Their name");
   invite->add_option("--role", o->role, "collaborator, observer, maintainer or reporter")
       ->check(CLI::IsMember({"collaborator", "observer", "maintainer", "reporter"}));
-  invite->callback([&ctx, o, service] {
-    ReportService* s = service();
+  invite->callback([&ctx, o] {
+    ReportService* s = Reports(ctx);
     if (!s) return;
     Result<Invited> inv = s->Invite(ctx.Operator(), o->id, o->email, o->name, *ParseRole(o->role));
     if (!ctx.Check(inv.status())) return;
@@ -255,12 +246,12 @@ void AddReportCommands(CLI::App& app, CliContext& ctx) {
   });
 
   auto* message = report->add_subcommand("message", "Post to the report's thread");
-  id_arg(message);
+  IdArg(o, message);
   message->add_option("--body", o->body, "The message ('-' reads stdin)")->required();
-  message->callback([&ctx, o, service] {
-    ReportService* s = service();
+  message->callback([&ctx, o] {
+    ReportService* s = Reports(ctx);
     if (!s) return;
-    Result<std::string> body = TextArg(o->body, kMaxMessageBytes);
+    Result<std::string> body = TextArgument(o->body, kMaxMessageBytes);
     if (!ctx.Check(body.status())) return;
     Result<ThreadMessage> m = s->PostMessage(ctx.Operator(), o->id, *body);
     if (!ctx.Check(m.status())) return;
@@ -269,11 +260,23 @@ void AddReportCommands(CLI::App& app, CliContext& ctx) {
   });
 
   auto* withdraw = report->add_subcommand("withdraw", "Withdraw on the reporter's behalf");
-  id_arg(withdraw);
+  IdArg(o, withdraw);
   withdraw->add_option("--reason", o->reason, "Why");
-  withdraw->callback([&ctx, o, service] {
-    if (ReportService* s = service()) Show(ctx, s->Withdraw(ctx.Operator(), o->id, o->reason));
+  withdraw->callback([&ctx, o] {
+    if (ReportService* s = Reports(ctx)) Show(ctx, s->Withdraw(ctx.Operator(), o->id, o->reason));
   });
+}
+
+}  // namespace
+
+void AddReportCommands(CLI::App& app, CliContext& ctx) {
+  auto o = std::make_shared<ReportOptions>();  // kept alive by the callbacks
+  auto* report = app.add_subcommand("report", "Work on reports");
+  report->require_subcommand(1);
+  report->add_flag("--json", ctx.json, "Print JSON instead of text");
+  AddReadingCommands(report, ctx, o);
+  AddTriageCommands(report, ctx, o);
+  AddParticipationCommands(report, ctx, o);
 }
 
 }  // namespace vigil

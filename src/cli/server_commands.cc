@@ -11,15 +11,15 @@
 #include <fstream>
 #include <optional>
 
-#include "cli/context.h"
+#include "cli/cli_context.h"
 #include "http/advisory_api.h"
-#include "http/api.h"
-#include "http/disclosure_slot.h"
+#include "http/disclosure_panel.h"
 #include "http/mail_api.h"
 #include "http/metrics.h"
 #include "http/patch_api.h"
-#include "http/patch_slot.h"
+#include "http/patch_panel.h"
 #include "http/rate_limiter.h"
+#include "http/report_api.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/web.h"
@@ -77,14 +77,11 @@ void Init(CliContext& ctx, const std::string& dir, int port, const std::string& 
   fs::create_directories((*config)->data_dir, ec);
   chmod((*config)->data_dir.c_str(), 0700);
   // Create the database.
-  {
-    auto store = Runtime::OpenDatabase((*config)->DatabasePath());
-    if (!ctx.Check(store.status())) return;
-  }
+  if (!ctx.Check(ctx.runtime.database_files().Create((*config)->DatabasePath()))) return;
   Result<ReportService*> service = ctx.Service();
   if (!ctx.Check(service.status())) return;
   if (!ctx.Check(CreateProjectKey(**config))) return;
-  Result<std::vector<Account>> accounts = (*service)->store().ListAccounts();
+  Result<std::vector<Account>> accounts = (*service)->ListAccounts();
   if (!ctx.Check(accounts.status())) return;
   const std::string creds = (*config)->data_dir + "/initial-admin.txt";
   if (!accounts->empty()) {
@@ -139,21 +136,23 @@ void Serve(CliContext& ctx, int port_override) {
   PatchService& patches = **patches_service;
   DiscloseServices* disclose = ctx.Disclose();
   if (!disclose) return;
+  Result<MailAdminService*> mail_admin = rt.mail_admin();
+  if (!ctx.Check(mail_admin.status())) return;
   RateLimiter limiter(clock, c.submit_per_minute);
   Metrics metrics;
   Router router(**service, limiter);
-  AddApiRoutes(router, **service, metrics);
-  AddMailRoutes(router, **service, clock);
+  AddReportApiRoutes(router, **service, metrics);
+  AddMailRoutes(router, **mail_admin);
   // The HTML pages share the router, so they are authenticated and authorized the same way.
   PageRenderer renderer;
   if (!ctx.Check(renderer.Init())) return;
   AddPatchRoutes(router, patches);
   WebContext web{**service, **sessions, **workspace, c, clock, renderer, {}};
-  web.slots.patches = PatchSlot(patches);
-  web.slots.approve = PatchApproveAction(patches);
-  web.slots.disclosure = DisclosureSlot(*disclose->advisories, *disclose->disclosure, c);
-  web.slots.publish = [d = disclose->disclosure](const Principal& p,
-                                                 const std::string& id) -> Result<std::string> {
+  web.panels.patches = PatchPanel(patches);
+  web.panels.approve = PatchApproveAction(patches);
+  web.panels.disclosure = DisclosurePanel(*disclose->advisories, *disclose->disclosure, c);
+  web.panels.publish = [d = disclose->disclosure](const Principal& p,
+                                                  const std::string& id) -> Result<std::string> {
     Result<ForgeItem> item = d->OpenPublicIssue(p, id, false);
     if (!item.ok()) return item.status();
     return item->url;
@@ -172,7 +171,7 @@ void Serve(CliContext& ctx, int port_override) {
   opts.max_header_bytes = c.max_header_bytes;
   opts.access_log = spdlog::should_log(spdlog::level::info);
   HttpServer server(router, metrics, opts);
-  Result<std::shared_ptr<MailRuntime>> mail = StartMail(c, **service, patches, clock);
+  Result<std::shared_ptr<MailRuntime>> mail = StartMail(rt, c);
   if (!ctx.Check(mail.status())) return;
   if (!ctx.Check(server.Start())) return;
   server.ShutdownOnSignals();

@@ -74,6 +74,10 @@ bool SeesAllReports(const Principal& p) {
          (p.kind == Principal::Kind::kAccount && p.account_role != AccountRole::kMember);
 }
 
+bool MayCoordinate(AccountRole role, bool disabled) {
+  return !disabled && role != AccountRole::kMember;
+}
+
 Status Authorize(const Principal& p, Action action, const std::string& report_id,
                  const ReportRelation& relation) {
   const bool anonymous = p.kind == Principal::Kind::kAnonymous;

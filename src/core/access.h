@@ -68,4 +68,8 @@ bool IsReportScoped(Action action);
 /// True when PRINCIPAL sees every report of the project (maintainers, admins, the CLI).
 bool SeesAllReports(const Principal& principal);
 
+/// True when an account with ROLE, DISABLED or not, may coordinate a report, approve a patch or
+/// be on duty at a disclosure: an active maintainer or admin account.
+bool MayCoordinate(AccountRole role, bool disabled);
+
 }  // namespace vigil

@@ -57,5 +57,13 @@ TEST(AccessTest, StaffSeeEverythingAdminsAdminister) {
             Code::kNotFound);
 }
 
+TEST(AccessTest, OnlyActiveMaintainersAndAdminsMayCoordinate) {
+  EXPECT_TRUE(MayCoordinate(AccountRole::kMaintainer, false));
+  EXPECT_TRUE(MayCoordinate(AccountRole::kAdmin, false));
+  EXPECT_FALSE(MayCoordinate(AccountRole::kMember, false));
+  EXPECT_FALSE(MayCoordinate(AccountRole::kMaintainer, true));
+  EXPECT_FALSE(MayCoordinate(AccountRole::kAdmin, true));
+}
+
 }  // namespace
 }  // namespace vigil

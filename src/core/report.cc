@@ -44,6 +44,10 @@ bool IsTerminal(State s) {
          s == State::kPublic || s == State::kWithdrawn;
 }
 
+bool AcceptsMessages(State s) {
+  return s != State::kWithdrawn && s != State::kDuplicate && s != State::kRejected;
+}
+
 const char* RoleName(Role r) {
   switch (r) {
     case Role::kReporter:

@@ -34,6 +34,8 @@ const char* StateName(State s);
 std::optional<State> ParseState(std::string_view name);
 /// Disclosed, rejected, duplicate, public and withdrawn reports accept no further transition.
 bool IsTerminal(State s);
+/// The report's thread takes new messages: it was not withdrawn, rejected or marked a duplicate.
+bool AcceptsMessages(State s);
 
 /// A person's role on one report.
 enum class Role { kReporter, kCoordinator, kMaintainer, kCollaborator, kObserver };

@@ -12,22 +12,11 @@ namespace {
 
 namespace json = boost::json;
 
-// The request's JSON object, with only ALLOWED keys. An empty body is an empty object.
-json::object DraftView(const std::string& id, const AdvisoryDraft& d) {
-  json::object o = DraftToJsonObject(d);
-  o["report"] = id;
-  json::array scores;
-  for (const std::string& v : d.cvss_vectors) {
-    Result<std::string> s = DescribeScores(v);
-    scores.push_back({{"vector", v}, {"scores", s.ok() ? *s : s.status().message()}});
-  }
-  o["scores"] = std::move(scores);
-  return o;
-}
+constexpr char kReportBase[] = "/api/v1/reports/{id}";
 
 HttpResponse DraftOr(const std::string& id, const Result<AdvisoryDraft>& d) {
   if (!d.ok()) return ErrorResponse(d.status());
-  return JsonResponse(200, DraftView(id, *d));
+  return JsonResponse(200, AdvisoryDraftJson(id, *d));
 }
 
 json::value PlanJson(const std::optional<DisclosurePlanRow>& p) {
@@ -40,13 +29,9 @@ json::value PlanJson(const std::optional<DisclosurePlanRow>& p) {
                       {"public_view", p->public_view}};
 }
 
-}  // namespace
-
-void AddAdvisoryRoutes(Router& router, AdvisoryService& advisories, DisclosureService& disclosure) {
-  AdvisoryService* a = &advisories;
-  DisclosureService* d = &disclosure;
-  const std::string base = "/api/v1/reports/{id}";
-
+// The advisory draft: read and edit it, its credits and their consent, its id, its exports.
+void AddDraftRoutes(Router& router, AdvisoryService* a) {
+  const std::string base = kReportBase;
   router.Add({"GET", base + "/advisory", Action::kRead,
               [a](const HttpRequest&, const RequestContext& ctx) {
                 const std::string& id = ctx.params.at("id");
@@ -141,6 +126,12 @@ void AddAdvisoryRoutes(Router& router, AdvisoryService& advisories, DisclosureSe
                 r.body = std::move(text);
                 return r;
               }});
+}
+
+// The disclosure plan (with its execution log), the on-duty confirmation, and the public route:
+// redaction review and publication.
+void AddPlanRoutes(Router& router, DisclosureService* d) {
+  const std::string base = kReportBase;
   router.Add(
       {"GET", base + "/plan", Action::kRead, [d](const HttpRequest&, const RequestContext& ctx) {
          const std::string& id = ctx.params.at("id");
@@ -208,6 +199,13 @@ void AddAdvisoryRoutes(Router& router, AdvisoryService& advisories, DisclosureSe
                 return JsonResponse(
                     200, json::object{{"issue", {{"number", item.number}, {"url", item.url}}}});
               }});
+}
+
+}  // namespace
+
+void AddAdvisoryRoutes(Router& router, AdvisoryService& advisories, DisclosureService& disclosure) {
+  AddDraftRoutes(router, &advisories);
+  AddPlanRoutes(router, &disclosure);
 }
 
 }  // namespace vigil

@@ -6,11 +6,10 @@
 
 namespace vigil {
 
-class ReportService;
-class Clock;
+class MailAdminService;
 
 /// Registers /api/v1/mail/outbox (admins), /api/v1/mail/outbox/{n}/retry (admins) and
-/// /api/v1/reports/{id}/keys (staff). SERVICE and CLOCK must outlive the router.
-void AddMailRoutes(Router& router, ReportService& service, const Clock& clock);
+/// /api/v1/reports/{id}/keys (staff). MAIL must outlive the router.
+void AddMailRoutes(Router& router, MailAdminService& mail);
 
 }  // namespace vigil

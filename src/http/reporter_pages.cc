@@ -117,8 +117,7 @@ HttpResponse TrackPage(WebContext& web, const HttpRequest& req, const RequestCon
       {"credit_named", named},
       {"credit_anonymous", !named},
       {"credit_name", named ? (*prefs)->credit_name : ""},
-      {"can_reply", r->state != State::kWithdrawn && r->state != State::kDuplicate &&
-                        r->state != State::kRejected},
+      {"can_reply", AcceptsMessages(r->state)},
       {"attachments_allowed", web.config.max_attachments > 0},
       {"max_attachment_kib", web.config.max_attachment_bytes / 1024},
       {"error", error},

@@ -12,11 +12,12 @@
 #include <set>
 
 #include "http/advisory_api.h"
-#include "http/api.h"
 #include "http/mail_api.h"
 #include "http/patch_api.h"
+#include "http/report_api.h"
 #include "service/advisory_service.h"
 #include "service/disclosure_service.h"
+#include "service/mail_admin_service.h"
 #include "service/patch_service.h"
 #include "service/report_service.h"
 #include "store/sqlite_store.h"
@@ -42,8 +43,9 @@ class ApiTest : public ::testing::Test {
     service_ = std::make_unique<ReportService>(*store_, clock_, c);
     limiter_ = std::make_unique<RateLimiter>(clock_, c.submit_per_minute);
     router_ = std::make_unique<Router>(*service_, *limiter_);
-    AddApiRoutes(*router_, *service_, metrics_);
-    AddMailRoutes(*router_, *service_, clock_);
+    AddReportApiRoutes(*router_, *service_, metrics_);
+    mail_admin_ = std::make_unique<MailAdminService>(*store_, clock_);
+    AddMailRoutes(*router_, *mail_admin_);
     approved_ = std::make_unique<PatchRevisionSource>(*store_);
     advisories_ = std::make_unique<AdvisoryService>(*store_, clock_, config_, *approved_);
     disclosure_ = std::make_unique<DisclosureService>(*store_, clock_, config_, *approved_,
@@ -124,6 +126,7 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<AdvisoryService> advisories_;
   std::unique_ptr<DisclosureService> disclosure_;
   std::unique_ptr<PatchService> patch_service_;
+  std::unique_ptr<MailAdminService> mail_admin_;
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Router> router_;
   std::map<std::string, std::string> tokens_;
@@ -365,7 +368,7 @@ TEST_F(ApiTest, BadInputGetsExactErrors) {
 TEST_F(ApiTest, SubmissionsAreRateLimitedPerAddress) {
   RateLimiter tight(clock_, 2);
   Router router(*service_, tight);
-  AddApiRoutes(router, *service_, metrics_);
+  AddReportApiRoutes(router, *service_, metrics_);
   HttpRequest req;
   req.method = "POST";
   req.target = "/api/v1/reports";

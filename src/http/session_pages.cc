@@ -75,7 +75,7 @@ HttpResponse AccountPage(WebContext& web, const HttpRequest& req, const RequestC
 
 HttpResponse AccountsPage(WebContext& web, const HttpRequest& req, const RequestContext& ctx,
                           const std::string& error, const std::string& notice, int status) {
-  Result<std::vector<Account>> accounts = web.reports.store().ListAccounts();
+  Result<std::vector<Account>> accounts = web.reports.ListAccounts();
   if (!accounts.ok()) return web::ErrorPage(web, req, accounts.status());
   array rows;
   for (const Account& a : *accounts) {
@@ -95,11 +95,8 @@ HttpResponse AccountsPage(WebContext& web, const HttpRequest& req, const Request
   return web::Page(web, req, ctx, "admin_accounts", "Accounts", std::move(model), status);
 }
 
-}  // namespace
-
-void AddSessionPageRoutes(Router& router, WebContext& web) {
-  WebContext* w = &web;
-
+// Logging in (password, then the TOTP code when enabled) and out (this session or every one).
+void AddLoginRoutes(Router& router, WebContext* w) {
   router.Add({"GET", "/login", Action::kSubmit,
               [w](const HttpRequest& req, const RequestContext& ctx) {
                 if (ctx.principal.kind == Principal::Kind::kAccount) {
@@ -150,7 +147,10 @@ void AddSessionPageRoutes(Router& router, WebContext& web) {
                 return EndSession(web::Redirect("/login?bye=1"), w->config);
               },
               false, kCookie});
+}
 
+// The signed-in person's own account: password change and two-factor login.
+void AddOwnAccountRoutes(Router& router, WebContext* w) {
   router.Add({"GET", "/account", Action::kList,
               [w](const HttpRequest& req, const RequestContext& ctx) {
                 return AccountPage(*w, req, ctx, "", 200);
@@ -206,7 +206,10 @@ void AddSessionPageRoutes(Router& router, WebContext& web) {
                 return web::Redirect("/account?done=totp-off");
               },
               false, kCookie});
+}
 
+// The admins' account management: list, create, change role, disable or enable.
+void AddAccountAdminRoutes(Router& router, WebContext* w) {
   router.Add({"GET", "/admin/accounts", Action::kAdminister,
               [w](const HttpRequest& req, const RequestContext& ctx) {
                 return AccountsPage(*w, req, ctx, "", "", 200);
@@ -251,17 +254,21 @@ void AddSessionPageRoutes(Router& router, WebContext& web) {
               [w](const HttpRequest& req, const RequestContext& ctx) {
                 Result<Form> form = web::CheckedForm(req, ctx);
                 if (!form.ok()) return web::ErrorPage(*w, req, form.status());
-                const std::string email = LowerAscii(form->Get("email"));
-                if (email == ctx.principal.email) {
-                  return AccountsPage(*w, req, ctx, "you cannot disable your own account", "", 409);
-                }
-                Status s = w->reports.SetAccountDisabled(ctx.principal, email,
-                                                         form->Get("disabled") == "1");
+                Status s = w->reports.SetAccountDisabled(
+                    ctx.principal, LowerAscii(form->Get("email")), form->Get("disabled") == "1");
                 if (!s.ok())
                   return AccountsPage(*w, req, ctx, s.message(), "", HttpStatusFor(s.code()));
                 return web::Redirect("/admin/accounts");
               },
               false, kCookie});
+}
+
+}  // namespace
+
+void AddSessionPageRoutes(Router& router, WebContext& web) {
+  AddLoginRoutes(router, &web);
+  AddOwnAccountRoutes(router, &web);
+  AddAccountAdminRoutes(router, &web);
 }
 
 }  // namespace vigil

@@ -17,22 +17,22 @@
 
 namespace vigil {
 
-/// What a slot of the report page is given.
-struct ReportSlotInput {
+/// What a panel of the report page is given.
+struct ReportPanelInput {
   const Report& report;
   const Principal& viewer;
-  const std::string& csrf;  // for the slot's forms (field name "_csrf")
+  const std::string& csrf;  // for the panel's forms (field name "_csrf")
   bool staff;               // the viewer may triage
 };
 
-/// Fills the view-model of one report-page slot; returns false to leave the slot out. The slot
-/// renders web/templates/slot_<name>.mustache with MODEL (see the comments in those files).
-using ReportSlotFiller = std::function<bool(const ReportSlotInput&, boost::json::object* model)>;
+/// Fills the view-model of one report-page panel; returns false to leave the panel out. The
+/// panel renders web/templates/panel_<name>.mustache with MODEL (see the comments in those files).
+using ReportPanelFiller = std::function<bool(const ReportPanelInput&, boost::json::object* model)>;
 
-/// Hooks for modules that add panels to the report page.
-struct ReportSlots {
-  ReportSlotFiller patches;     // patch series, revisions, applicability matrix, approvals
-  ReportSlotFiller disclosure;  // disclosure plan and advisory editor
+/// Hooks for modules that add panels to the report page, and the actions behind their buttons.
+struct ReportPanels {
+  ReportPanelFiller patches;     // patch series, revisions, applicability matrix, approvals
+  ReportPanelFiller disclosure;  // disclosure plan and advisory editor
   /// The public route's last step (DisclosureService::OpenPublicIssue): opens the redacted
   /// public issue and makes the report public; returns the issue's URL. Unset: refused.
   std::function<Result<std::string>(const Principal&, const std::string& id)> publish;
@@ -50,7 +50,7 @@ struct WebContext {
   const Config& config;
   const Clock& clock;
   const PageRenderer& renderer;
-  ReportSlots slots;
+  ReportPanels panels;
 };
 
 /// Registers every page route and the page error renderer on ROUTER. WEB must outlive it.

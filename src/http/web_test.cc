@@ -5,10 +5,10 @@
 
 #include <filesystem>
 
-#include "http/disclosure_slot.h"
+#include "http/disclosure_panel.h"
 #include "http/form.h"
 #include "http/page_renderer.h"
-#include "http/patch_slot.h"
+#include "http/patch_panel.h"
 #include "http/router.h"
 #include "http/web.h"
 #include "service/advisory_service.h"
@@ -513,7 +513,7 @@ TEST_F(WebTest, ReportPageShowsTheDisclosurePanel) {
   PatchRevisionSource approved(*store_);
   AdvisoryService advisories(*store_, clock_, config_, approved);
   DisclosureService disclosure(*store_, clock_, config_, approved, advisories, nullptr);
-  web_->slots.disclosure = DisclosureSlot(advisories, disclosure, config_);
+  web_->panels.disclosure = DisclosurePanel(advisories, disclosure, config_);
   SubmitRequest req;
   req.fields.subject = "Overflow <b>here</b>";
   req.fields.steps = "steps";
@@ -539,8 +539,8 @@ TEST_F(WebTest, ReportPageShowsTheDisclosurePanel) {
 // The patch engine's panel: revisions with their patches, and the approve button for staff.
 TEST_F(WebTest, ReportPageShowsThePatchPanelAndApprovesARevision) {
   PatchService patches(*store_, clock_, config_);
-  web_->slots.patches = PatchSlot(patches);
-  web_->slots.approve = PatchApproveAction(patches);
+  web_->panels.patches = PatchPanel(patches);
+  web_->panels.approve = PatchApproveAction(patches);
   SubmitRequest req;
   req.fields.subject = "Overflow";
   req.fields.steps = "steps";

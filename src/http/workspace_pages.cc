@@ -37,15 +37,10 @@ const char* AckClass(AckStatus a) {
   return "";
 }
 
-// Active maintainer and admin accounts: who can coordinate.
+// Who may coordinate (none when they cannot be read: the choice is then left out).
 std::vector<Account> Coordinators(WebContext& web) {
-  std::vector<Account> out;
-  Result<std::vector<Account>> all = web.reports.store().ListAccounts();
-  if (!all.ok()) return out;
-  for (const Account& a : *all) {
-    if (!a.disabled && a.role != AccountRole::kMember) out.push_back(a);
-  }
-  return out;
+  Result<std::vector<Account>> all = web.reports.Coordinators();
+  return all.ok() ? *std::move(all) : std::vector<Account>{};
 }
 
 HttpResponse Dashboard(WebContext& web, const HttpRequest& req, const RequestContext& ctx) {
@@ -148,6 +143,98 @@ HttpResponse Dashboard(WebContext& web, const HttpRequest& req, const RequestCon
   return web::Page(web, req, ctx, "dashboard", "Reports", std::move(model));
 }
 
+// The read-in list: everyone who was given access, by whom and when, and their views.
+array ReadInModel(const ReadInList& readin) {
+  array people;
+  for (const ReadIn& p : readin.people) {
+    people.push_back(object{{"who", p.who},
+                            {"role", p.role},
+                            {"added", web::Utc(p.added_at)},
+                            {"added_by", p.added_by},
+                            {"views", p.views},
+                            {"first_view", p.views == 0 ? "" : web::Utc(p.first_view)},
+                            {"last_view", p.views == 0 ? "" : web::Utc(p.last_view)}});
+  }
+  return people;
+}
+
+// The workflow actions staff may take on R now, with the choices their forms offer.
+object ActionsModel(WebContext& web, const Report& r) {
+  array coordinators;
+  for (const Account& a : Coordinators(web)) {
+    coordinators.push_back(object{{"email", a.email},
+                                  {"label", a.name.empty() ? a.email : a.name + " — " + a.email},
+                                  {"selected", a.email == r.coordinator}});
+  }
+  array levels;
+  for (int l = kMinLevel; l <= kMaxLevel; ++l) {
+    levels.push_back(object{{"value", l},
+                            {"label", std::to_string(l) + " — " + PolicyForLevel(l).meaning},
+                            {"selected", l == r.level}});
+  }
+  return object{
+      {"assign", Legal(Command::kAssign, r.state)},
+      {"confirm", Legal(Command::kConfirm, r.state)},
+      {"reject", Legal(Command::kReject, r.state)},
+      {"duplicate", Legal(Command::kDuplicate, r.state)},
+      {"classify", Legal(Command::kClassify, r.state)},
+      {"publish", Legal(Command::kPublish, r.state) && r.level >= 4},
+      {"embargo", UnderEmbargo(r)},
+      {"invite", !IsTerminal(r.state)},
+      {"coordinators", std::move(coordinators)},
+      {"levels", std::move(levels)},
+      {"embargo_date", FormatUtc(r.embargo.end).substr(0, 10)},
+  };
+}
+
+// The audit trail table of report ID in MODEL ("events" and the "trail_*" counts): the whole
+// trail when WHOLE_TRAIL, else the newest changes LATEST with the views summed up from READIN.
+Status AddTrailModel(WebContext& web, const std::string& id, bool whole_trail,
+                     const std::vector<StoredEvent>& latest, const ReadInList& readin,
+                     object* model) {
+  // Views are summed up in the read-in list; the table shows them only when asked, and the
+  // newest kTrailRows events unless the whole trail is asked for.
+  array events;
+  auto add_event = [&](const StoredEvent& e) {
+    events.push_back(object{{"when", FormatUtc(e.time)},
+                            {"actor", e.actor},
+                            {"kind", e.kind},
+                            {"payload", e.payload == "{}" ? "" : e.payload},
+                            {"view", e.kind == "report.viewed"}});
+  };
+  if (whole_trail) {
+    Result<std::vector<StoredEvent>> trail = web.workspace.AuditTrail(id);
+    if (!trail.ok()) return trail.status();
+    int64_t views = 0;
+    for (auto it = trail->rbegin(); it != trail->rend(); ++it) {
+      views += it->kind == "report.viewed";
+      add_event(*it);
+    }
+    (*model)["trail_views"] = std::to_string(views);
+    (*model)["trail_more"] = false;
+    (*model)["trail_total"] = std::to_string(trail->size());
+  } else {
+    const int64_t own = latest.empty() ? 0 : latest.front().seq;
+    for (const StoredEvent& e : latest) add_event(e);
+    (*model)["trail_views"] = std::to_string(readin.views);
+    (*model)["trail_more"] = static_cast<int64_t>(latest.size()) < own || readin.views > 0;
+    (*model)["trail_total"] = std::to_string(own + readin.views);
+  }
+  (*model)["events"] = std::move(events);
+  return Status::Ok();
+}
+
+// Renders the panel FILL fills (template TMPL) into MODEL[KEY]; nothing when it is left out.
+// BASE is the report page's path, for the panel's forms.
+void AddPanel(WebContext& web, const ReportPanelInput& input, const std::string& base,
+              const ReportPanelFiller& fill, const char* tmpl, const char* key, object* model) {
+  object panel_model;
+  if (!fill || !fill(input, &panel_model)) return;
+  panel_model["csrf"] = input.csrf;
+  panel_model["base"] = base;
+  (*model)[key] = web.renderer.Render(tmpl, panel_model);
+}
+
 // What a report page shows; NOTICE and ERROR come from the action just taken.
 HttpResponse ReportPage(WebContext& web, const HttpRequest& req, const RequestContext& ctx,
                         const std::string& notice, const std::string& error, int status) {
@@ -177,16 +264,6 @@ HttpResponse ReportPage(WebContext& web, const HttpRequest& req, const RequestCo
   const std::string base = "/reports/" + id;
   const bool embargoed = UnderEmbargo(*r);
 
-  array people;
-  for (const ReadIn& p : readin->people) {
-    people.push_back(object{{"who", p.who},
-                            {"role", p.role},
-                            {"added", web::Utc(p.added_at)},
-                            {"added_by", p.added_by},
-                            {"views", p.views},
-                            {"first_view", p.views == 0 ? "" : web::Utc(p.first_view)},
-                            {"last_view", p.views == 0 ? "" : web::Utc(p.last_view)}});
-  }
   object model{
       {"id", r->id},
       {"base", base},
@@ -207,87 +284,29 @@ HttpResponse ReportPage(WebContext& web, const HttpRequest& req, const RequestCo
       {"report_files", web::ReportFilesModel(*files, base + "/files/")},
       {"messages", web::ThreadModel(*thread, *files, base + "/files/")},
       {"message_count", static_cast<int64_t>(thread->size())},
-      {"people", std::move(people)},
+      {"people", ReadInModel(*readin)},
       {"credit", !prefs->has_value() || (*prefs)->anonymous ? std::string("Anonymous")
                  : (*prefs)->credit_name.empty()            ? std::string("Not chosen yet")
                                                             : "Credit as " + (*prefs)->credit_name},
       {"has_key", prefs->has_value() && !(*prefs)->public_key.empty()},
       {"public_key", prefs->has_value() ? (*prefs)->public_key : ""},
       {"staff", staff},
-      {"can_post", r->state != State::kWithdrawn && r->state != State::kDuplicate &&
-                       r->state != State::kRejected},
+      {"can_post", AcceptsMessages(r->state)},
       {"attachments_allowed", web.config.max_attachments > 0},
       {"notice", notice},
       {"error", error},
   };
   if (staff) {
-    array coordinators;
-    for (const Account& a : Coordinators(web)) {
-      coordinators.push_back(object{{"email", a.email},
-                                    {"label", a.name.empty() ? a.email : a.name + " — " + a.email},
-                                    {"selected", a.email == r->coordinator}});
+    model["actions"] = ActionsModel(web, *r);
+    if (Status st = AddTrailModel(web, id, whole_trail, *latest, *readin, &model); !st.ok()) {
+      return web::ErrorPage(web, req, st);
     }
-    array levels;
-    for (int l = kMinLevel; l <= kMaxLevel; ++l) {
-      levels.push_back(object{{"value", l},
-                              {"label", std::to_string(l) + " — " + PolicyForLevel(l).meaning},
-                              {"selected", l == r->level}});
-    }
-    model["actions"] = object{
-        {"assign", Legal(Command::kAssign, r->state)},
-        {"confirm", Legal(Command::kConfirm, r->state)},
-        {"reject", Legal(Command::kReject, r->state)},
-        {"duplicate", Legal(Command::kDuplicate, r->state)},
-        {"classify", Legal(Command::kClassify, r->state)},
-        {"publish", Legal(Command::kPublish, r->state) && r->level >= 4},
-        {"embargo", embargoed},
-        {"invite", !IsTerminal(r->state)},
-        {"coordinators", std::move(coordinators)},
-        {"levels", std::move(levels)},
-        {"embargo_date", FormatUtc(r->embargo.end).substr(0, 10)},
-    };
-    // Views are summed up in the read-in list; the table shows them only when asked, and the
-    // newest kTrailRows events unless the whole trail is asked for.
-    array events;
-    auto add_event = [&](const StoredEvent& e) {
-      events.push_back(object{{"when", FormatUtc(e.time)},
-                              {"actor", e.actor},
-                              {"kind", e.kind},
-                              {"payload", e.payload == "{}" ? "" : e.payload},
-                              {"view", e.kind == "report.viewed"}});
-    };
-    if (whole_trail) {
-      Result<std::vector<StoredEvent>> trail = web.workspace.AuditTrail(id);
-      if (!trail.ok()) return web::ErrorPage(web, req, trail.status());
-      int64_t views = 0;
-      for (auto it = trail->rbegin(); it != trail->rend(); ++it) {
-        views += it->kind == "report.viewed";
-        add_event(*it);
-      }
-      model["trail_views"] = std::to_string(views);
-      model["trail_more"] = false;
-      model["trail_total"] = std::to_string(trail->size());
-    } else {
-      const int64_t own = latest->empty() ? 0 : latest->front().seq;
-      for (const StoredEvent& e : *latest) add_event(e);
-      model["trail_views"] = std::to_string(readin->views);
-      model["trail_more"] = static_cast<int64_t>(latest->size()) < own || readin->views > 0;
-      model["trail_total"] = std::to_string(own + readin->views);
-    }
-    model["events"] = std::move(events);
   }
-  // The slots other modules fill (patches; disclosure plan and advisory).
+  // The panels other modules fill (patches; disclosure plan and advisory).
   const std::string csrf = CsrfToken(web::CsrfSecret(req, ctx));
-  ReportSlotInput input{*r, ctx.principal, csrf, staff};
-  auto slot = [&](const ReportSlotFiller& fill, const char* tmpl, const char* key) {
-    object slot_model;
-    if (!fill || !fill(input, &slot_model)) return;
-    slot_model["csrf"] = csrf;
-    slot_model["base"] = base;
-    model[key] = web.renderer.Render(tmpl, slot_model);
-  };
-  slot(web.slots.patches, "slot_patches", "patches_html");
-  slot(web.slots.disclosure, "slot_disclosure", "disclosure_html");
+  ReportPanelInput input{*r, ctx.principal, csrf, staff};
+  AddPanel(web, input, base, web.panels.patches, "panel_patches", "patches_html", &model);
+  AddPanel(web, input, base, web.panels.disclosure, "panel_disclosure", "disclosure_html", &model);
   return web::Page(web, req, ctx, "report", r->id + " — " + r->fields.subject, std::move(model),
                    status);
 }
@@ -387,19 +406,19 @@ void AddWorkspacePageRoutes(Router& router, WebContext& web) {
             });
   AddAction(router, w, "publish", Action::kTriage,
             [](WebContext& wc, const RequestContext& ctx, const Form&) -> Result<std::string> {
-              if (!wc.slots.publish) return Status::Conflict("no public route is configured");
-              Result<std::string> url = wc.slots.publish(ctx.principal, ctx.params.at("id"));
+              if (!wc.panels.publish) return Status::Conflict("no public route is configured");
+              Result<std::string> url = wc.panels.publish(ctx.principal, ctx.params.at("id"));
               if (!url.ok()) return url.status();
               return "Published as a regular public issue: " + *url;
             });
   AddAction(router, w, "approve", Action::kApprovePatch,
             [](WebContext& wc, const RequestContext& ctx, const Form& f) -> Result<std::string> {
-              if (!wc.slots.approve) return Status::Conflict("patch approval is not available");
+              if (!wc.panels.approve) return Status::Conflict("patch approval is not available");
               const std::string revision = f.Get("revision");
               if (revision.empty() || revision.size() > 32) {
                 return Status::Invalid("choose a revision to approve");
               }
-              return wc.slots.approve(ctx.principal, ctx.params.at("id"), revision);
+              return wc.panels.approve(ctx.principal, ctx.params.at("id"), revision);
             });
   AddAction(router, w, "embargo", Action::kTriage,
             [](WebContext& wc, const RequestContext& ctx, const Form& f) -> Result<std::string> {

@@ -98,4 +98,26 @@ Result<DisclosureService*> Runtime::disclosure() {
   return disclosure_.get();
 }
 
+Result<MailAdminService*> Runtime::mail_admin() {
+  if (!mail_admin_) {
+    VIGIL_RETURN_IF_ERROR(OpenStore());
+    mail_admin_ = std::make_unique<MailAdminService>(*store_, *clock_);
+  }
+  return mail_admin_.get();
+}
+
+Result<std::unique_ptr<MailGateway>> Runtime::MakeMailGateway(const mail::ProjectKey* key) {
+  Result<ReportService*> r = reports();
+  if (!r.ok()) return r.status();
+  Result<PatchService*> p = patches();
+  if (!p.ok()) return p.status();
+  return std::make_unique<MailGateway>(*store_, *clock_, *config_, **r, **p, key);
+}
+
+Result<std::unique_ptr<MailSender>> Runtime::MakeMailSender(const mail::ProjectKey* key) {
+  VIGIL_RETURN_IF_ERROR(OpenStore());
+  return std::make_unique<MailSender>(*store_, *clock_, *config_, key,
+                                      MailSender::Smarthost(*config_));
+}
+
 }  // namespace vigil

@@ -13,7 +13,11 @@
 #include "core/time.h"
 #include "forge/forge.h"
 #include "service/advisory_service.h"
+#include "service/database_files.h"
 #include "service/disclosure_service.h"
+#include "service/mail_admin_service.h"
+#include "service/mail_gateway.h"
+#include "service/mail_sender.h"
 #include "service/patch_revision_source.h"
 #include "service/patch_service.h"
 #include "service/report_service.h"
@@ -41,10 +45,6 @@ class Runtime {
   /// The configuration file; may change until config() is first called (the CLI's -c option).
   std::string config_path = "vigil.toml";
 
-  /// Opens (creating it when missing) the database file PATH with the store implementation, for
-  /// the commands that work on database files themselves (init, backup, restore, audit verify).
-  static Result<std::unique_ptr<Store>> OpenDatabase(const std::string& path);
-
   /// The configuration, loaded once. Errors: LoadConfig's.
   Result<const Config*> config();
   /// The process's one clock.
@@ -58,8 +58,21 @@ class Runtime {
   Result<WorkspaceService*> workspace();
   Result<AdvisoryService*> advisories();
   Result<DisclosureService*> disclosure();
+  Result<MailAdminService*> mail_admin();
+
+  /// The mail gateway and the outbox sender on the project's store, for `vigil serve` and
+  /// `vigil ingest` (the caller owns and starts them). KEY (may be null) must outlive them.
+  /// Errors: those of reports() and patches().
+  Result<std::unique_ptr<MailGateway>> MakeMailGateway(const mail::ProjectKey* key);
+  Result<std::unique_ptr<MailSender>> MakeMailSender(const mail::ProjectKey* key);
+
+  /// The database files themselves (init, backup, restore, audit verify); needs no
+  /// configuration and opens nothing until used.
+  const DatabaseFiles& database_files() const { return database_files_; }
 
  private:
+  /// Opens (creating it when missing) the database file PATH with the store implementation.
+  static Result<std::unique_ptr<Store>> OpenDatabase(const std::string& path);
   Status OpenStore();
 
   RuntimeHooks hooks_;
@@ -74,6 +87,8 @@ class Runtime {
   std::unique_ptr<Forge> forge_;
   std::unique_ptr<AdvisoryService> advisories_;
   std::unique_ptr<DisclosureService> disclosure_;
+  std::unique_ptr<MailAdminService> mail_admin_;
+  const DatabaseFiles database_files_{&Runtime::OpenDatabase};
 };
 
 }  // namespace vigil

@@ -109,6 +109,18 @@ const char* ExportSuffix(ExportFormat format) {
   return ".md";
 }
 
+boost::json::object AdvisoryDraftJson(const std::string& id, const AdvisoryDraft& draft) {
+  boost::json::object o = DraftToJsonObject(draft);
+  o["report"] = id;
+  boost::json::array scores;
+  for (const std::string& v : draft.cvss_vectors) {
+    Result<std::string> s = DescribeScores(v);
+    scores.push_back({{"vector", v}, {"scores", s.ok() ? *s : s.status().message()}});
+  }
+  o["scores"] = std::move(scores);
+  return o;
+}
+
 Result<std::string> DescribeScores(const std::string& vector) {
   auto rated = [](double score) {
     return advisory::FormatScore(score) + " (" +

@@ -44,6 +44,10 @@ const char* ExportSuffix(ExportFormat format);
 /// "base 9.8 (Critical), temporal ..." for v3.x, "CVSS-B 9.3 (Critical)" for v4.0.
 Result<std::string> DescribeScores(const std::string& vector);
 
+/// The draft of report ID as the API and `vigil advisory --json` show it: DraftToJsonObject's
+/// fields, "report" and "scores" (each CVSS vector with its DescribeScores text or error).
+boost::json::object AdvisoryDraftJson(const std::string& id, const AdvisoryDraft& draft);
+
 class AdvisoryService {
  public:
   /// Every reference must outlive the service. Thread-safe.

@@ -199,7 +199,7 @@ bool MailGateway::IsMaintainer(const Report& r, const std::string& email) const 
   }
   if (email == r.coordinator) return true;
   Result<std::optional<Account>> a = store_.FindAccount(email);
-  return a.ok() && a->has_value() && !(*a)->disabled && (*a)->role != AccountRole::kMember;
+  return a.ok() && a->has_value() && MayCoordinate((*a)->role, (*a)->disabled);
 }
 
 std::optional<Principal> MailGateway::SenderOn(const Report& r, const std::string& email) const {
@@ -581,6 +581,15 @@ Status MailGateway::Bounce(const InboxMail& in, const mail::DecodedMail& m,
     if (w.status().code() != Code::kAborted) return w.status();
   }
   return Status::Unavailable("too much contention on " + report_id);
+}
+
+Status MailGateway::ProcessStored(const std::string& id) {
+  Result<std::vector<InboxMail>> pending = store_.PendingInbox(1000);
+  VIGIL_RETURN_IF_ERROR(pending.status());
+  for (const InboxMail& in : *pending) {
+    if (in.id == id) return Process(in);
+  }
+  return Status::Ok();
 }
 
 Result<int> MailGateway::ProcessPending(int limit) {

@@ -51,6 +51,9 @@ class MailGateway final : public mail::MailIntake {
 
   /// Classifies and records one stored message. kUnavailable: leave it for a later attempt.
   Status Process(const InboxMail& mail);
+  /// Processes stored message ID now if it is among the oldest 1000 still pending; else
+  /// nothing (a processor has it, or will).
+  Status ProcessStored(const std::string& id);
   /// Processes stored messages (oldest first) until none is left or LIMIT were done.
   Result<int> ProcessPending(int limit);
   /// Runs ProcessPending on a background thread, woken by each delivery (and every second, for

@@ -468,8 +468,8 @@ Result<PatchRevision> PatchService::Approve(const Principal& actor, const std::s
   }
   Result<std::optional<Account>> account = store_.FindAccount(approver);
   VIGIL_RETURN_IF_ERROR(account.status());
-  if (approver.empty() || !account->has_value() || (*account)->disabled ||
-      (*account)->role == AccountRole::kMember) {
+  if (approver.empty() || !account->has_value() ||
+      !MayCoordinate((*account)->role, (*account)->disabled)) {
     return Status::Invalid((approver.empty() ? std::string("(nobody)") : approver.substr(0, 254)) +
                            " is not an active maintainer account");
   }

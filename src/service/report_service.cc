@@ -314,7 +314,7 @@ Result<Report> ReportService::Assign(const Principal& actor, const std::string& 
   }
   Result<std::optional<Account>> account = store_.FindAccount(coordinator);
   VIGIL_RETURN_IF_ERROR(account.status());
-  if (!account->has_value() || (*account)->disabled || (*account)->role == AccountRole::kMember) {
+  if (!account->has_value() || !MayCoordinate((*account)->role, (*account)->disabled)) {
     return Status::Invalid(coordinator.substr(0, 254) +
                            " is not an active maintainer account and cannot coordinate");
   }
@@ -449,8 +449,7 @@ Result<ThreadMessage> ReportService::PostMessage(const Principal& actor, const s
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     Result<Report> r = store_.GetReport(id);
     VIGIL_RETURN_IF_ERROR(r.status());
-    if (r->state == State::kWithdrawn || r->state == State::kDuplicate ||
-        r->state == State::kRejected) {
+    if (!AcceptsMessages(r->state)) {
       return Status::Conflict("cannot post to " + id + ": it is " + StateName(r->state));
     }
     const Instant now = clock_.Now();
@@ -526,6 +525,9 @@ Status ReportService::AddAccount(const Principal& actor, std::string email, std:
 
 Status ReportService::SetAccountDisabled(const Principal& actor, const std::string& email,
                                          bool disabled) {
+  if (actor.kind == Principal::Kind::kAccount && LowerAscii(email) == actor.email) {
+    return Status::Conflict("you cannot disable your own account");
+  }
   Result<std::optional<Account>> existing = store_.FindAccount(LowerAscii(email));
   VIGIL_RETURN_IF_ERROR(existing.status());
   if (!existing->has_value()) return Status::NotFound("account " + email + " not found");
@@ -538,6 +540,24 @@ Status ReportService::SetAccountDisabled(const Principal& actor, const std::stri
                       Json({{"email", a.email}})});
   return store_.Write(std::move(b)).status();
 }
+
+Result<std::vector<Account>> ReportService::ListAccounts() { return store_.ListAccounts(); }
+
+Result<std::vector<Account>> ReportService::Coordinators() {
+  Result<std::vector<Account>> all = store_.ListAccounts();
+  VIGIL_RETURN_IF_ERROR(all.status());
+  std::vector<Account> out;
+  for (const Account& a : *all) {
+    if (MayCoordinate(a.role, a.disabled)) out.push_back(a);
+  }
+  return out;
+}
+
+Result<std::map<State, int64_t>> ReportService::CountByState() {
+  return store_.CountReportsByState();
+}
+
+Result<int64_t> ReportService::PendingMailCount() { return store_.PendingOutbox(); }
 
 Result<std::string> ReportService::CreateApiToken(const Principal& actor, const std::string& email,
                                                   std::string label, int ttl_days) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,7 +55,6 @@ class ReportService {
   ReportService(Store& store, const Clock& clock, Config config);
 
   const Config& config() const { return config_; }
-  Store& store() { return store_; }
 
   /// Resolves a bearer credential. An empty credential is the anonymous principal; an unknown,
   /// revoked or expired token, or a disabled account's, is kUnauthenticated ("invalid
@@ -106,12 +106,24 @@ class ReportService {
   // Accounts. REQUIRES: the caller was authorized for Action::kAdminister (or is the CLI).
   Status AddAccount(const Principal& actor, std::string email, std::string name, AccountRole role,
                     std::string_view password);
+  /// Disables (or enables again) EMAIL's account. Errors: kConflict "you cannot disable your own
+  /// account" (an account acting on itself, whichever DISABLED); kNotFound.
   Status SetAccountDisabled(const Principal& actor, const std::string& email, bool disabled);
   /// A new API token for EMAIL's account, valid for TTL_DAYS (0 = no expiry). Returns the token;
   /// only its hash is stored.
   Result<std::string> CreateApiToken(const Principal& actor, const std::string& email,
                                      std::string label, int ttl_days);
   Status RevokeApiToken(const Principal& actor, std::string_view token);
+  /// Every account, disabled ones included.
+  Result<std::vector<Account>> ListAccounts();
+  /// The accounts that may coordinate (see MayCoordinate), in ListAccounts' order.
+  Result<std::vector<Account>> Coordinators();
+
+  // Figures for /metrics.
+  /// The number of reports in each state (states without reports may be missing).
+  Result<std::map<State, int64_t>> CountByState();
+  /// The number of outbound mails waiting for delivery.
+  Result<int64_t> PendingMailCount();
 
  private:
   using Mutation = std::function<Result<Report>(const Report&)>;

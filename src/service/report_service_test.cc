@@ -329,6 +329,22 @@ TEST_F(ServiceTest, MembersSeeOnlyWhatTheyParticipateIn) {
   EXPECT_EQ(service_->List(*rita, std::nullopt)->size(), 1u);
 }
 
+TEST_F(ServiceTest, CoordinatorsAreActiveStaffAndNobodyDisablesTheirOwnAccount) {
+  Principal bob;
+  bob.kind = Principal::Kind::kAccount;
+  bob.email = "bob@example.org";
+  bob.account_role = AccountRole::kAdmin;
+  Status own = service_->SetAccountDisabled(bob, "Bob@Example.org", true);
+  EXPECT_EQ(own.code(), Code::kConflict);
+  EXPECT_EQ(own.message(), "you cannot disable your own account");
+  ASSERT_TRUE(service_->SetAccountDisabled(bob, "alice@example.org", true).ok());
+  Result<std::vector<Account>> coordinators = service_->Coordinators();
+  ASSERT_TRUE(coordinators.ok());
+  ASSERT_EQ(coordinators->size(), 1u);
+  EXPECT_EQ(coordinators->front().email, "bob@example.org");
+  EXPECT_EQ(service_->ListAccounts()->size(), 3u);
+}
+
 TEST_F(ServiceTest, DuplicateNeedsAnExistingOriginal) {
   Submitted a = SubmitOne("a");
   EXPECT_EQ(service_->MarkDuplicate(local_, a.id, "SEC-2026-0099").status().message(),

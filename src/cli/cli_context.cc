@@ -1,4 +1,4 @@
-#include "cli/context.h"
+#include "cli/cli_context.h"
 
 #include <unistd.h>
 
@@ -21,6 +21,20 @@ Principal CliContext::Operator() const {
   const char* user = std::getenv("USER");
   p.email = user && *user ? user : std::to_string(getuid());
   return p;
+}
+
+Result<std::string> TextArgument(const std::string& value, size_t limit) {
+  if (value != "-") return value;
+  std::string in;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
+    in.append(buf, n);
+    if (in.size() > limit) {
+      return Status::TooLarge("input is larger than " + std::to_string(limit) + " bytes");
+    }
+  }
+  return in;
 }
 
 bool CliContext::Check(const Status& s) {

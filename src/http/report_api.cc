@@ -1,4 +1,4 @@
-#include "http/api.h"
+#include "http/report_api.h"
 
 #include <boost/json.hpp>
 #include <initializer_list>
@@ -13,6 +13,8 @@ namespace vigil {
 namespace {
 
 namespace json = boost::json;
+
+constexpr char kReportsBase[] = "/api/v1/reports";
 
 HttpResponse ReportOr(const Result<Report>& r) {
   if (!r.ok()) return ErrorResponse(r.status());
@@ -45,13 +47,9 @@ Status ParseSubmission(const HttpRequest& req, SubmitRequest* out) {
   return Status::Ok();
 }
 
-}  // namespace
-
-void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics) {
-  ReportService* s = &service;
-  const Metrics* m = &metrics;
-  const std::string base = "/api/v1/reports";
-
+// GET /healthz, GET /metrics (the server's counters, reports by state, outbox depth) and
+// GET /api/v1/whoami.
+void AddStatusRoutes(Router& router, ReportService* s, const Metrics* m) {
   router.Add({"GET", "/healthz", std::nullopt, [](const HttpRequest&, const RequestContext&) {
                 return JsonResponse(200, json::object{{"status", "ok"}});
               }});
@@ -61,7 +59,7 @@ void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics
          r.content_type = "text/plain; version=0.0.4";
          r.body = m->Render();
          r.body += "# HELP vigil_reports Reports by state.\n# TYPE vigil_reports gauge\n";
-         if (auto counts = s->store().CountReportsByState(); counts.ok()) {
+         if (auto counts = s->CountByState(); counts.ok()) {
            for (const auto& [state, n] : *counts) {
              r.body += std::string("vigil_reports{state=\"") + StateName(state) + "\"} " +
                        std::to_string(n) + "\n";
@@ -70,7 +68,7 @@ void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics
          r.body +=
              "# HELP vigil_outbox_pending Mails waiting for delivery.\n"
              "# TYPE vigil_outbox_pending gauge\n";
-         if (auto depth = s->store().PendingOutbox(); depth.ok()) {
+         if (auto depth = s->PendingMailCount(); depth.ok()) {
            r.body += "vigil_outbox_pending " + std::to_string(*depth) + "\n";
          }
          return r;
@@ -83,7 +81,12 @@ void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics
          if (p.kind == Principal::Kind::kCapability) o["report"] = p.report_id;
          return JsonResponse(200, o);
        }});
+}
 
+// Submitting, listing and reading reports: the report, its thread (and posting to it), its
+// audit trail.
+void AddReportRoutes(Router& router, ReportService* s) {
+  const std::string base = kReportsBase;
   // The busiest route, and the one anonymous callers use: it does not hold a thread while the
   // report is written (the response goes out from the write's completion).
   Endpoint submit{"POST", base, Action::kSubmit, nullptr, /*rate_limited=*/true};
@@ -157,7 +160,12 @@ void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics
                 for (const StoredEvent& e : *events) items.push_back(EventJson(e));
                 return JsonResponse(200, json::object{{"events", std::move(items)}});
               }});
+}
 
+// The coordinator's commands on one report (assign, confirm, reject, duplicate, classify,
+// embargo, participants) and the reporter's withdrawal.
+void AddTriageRoutes(Router& router, ReportService* s) {
+  const std::string base = kReportsBase;
   router.Add({"POST", base + "/{id}/assign", Action::kTriage,
               [s](const HttpRequest& req, const RequestContext& ctx) {
                 VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"coordinator"}));
@@ -233,10 +241,13 @@ void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics
                 VIGIL_HTTP_TRY(reason, b.String("reason", false));
                 return ReportOr(s->Withdraw(ctx.principal, ctx.params.at("id"), reason));
               }});
+}
 
+// Account administration: list and add accounts, issue API tokens.
+void AddAccountRoutes(Router& router, ReportService* s) {
   router.Add({"GET", "/api/v1/accounts", Action::kAdminister,
               [s](const HttpRequest&, const RequestContext&) {
-                Result<std::vector<Account>> list = s->store().ListAccounts();
+                Result<std::vector<Account>> list = s->ListAccounts();
                 if (!list.ok()) return ErrorResponse(list.status());
                 json::array items;
                 for (const Account& a : *list) {
@@ -277,6 +288,15 @@ void AddApiRoutes(Router& router, ReportService& service, const Metrics& metrics
                 if (!token.ok()) return ErrorResponse(token.status());
                 return JsonResponse(201, json::object{{"token", *token}});
               }});
+}
+
+}  // namespace
+
+void AddReportApiRoutes(Router& router, ReportService& service, const Metrics& metrics) {
+  AddStatusRoutes(router, &service, &metrics);
+  AddReportRoutes(router, &service);
+  AddTriageRoutes(router, &service);
+  AddAccountRoutes(router, &service);
 }
 
 }  // namespace vigil

@@ -1,4 +1,4 @@
-#include "http/disclosure_slot.h"
+#include "http/disclosure_panel.h"
 
 #include <boost/json.hpp>
 
@@ -8,9 +8,9 @@
 
 namespace vigil {
 
-ReportSlotFiller DisclosureSlot(AdvisoryService& advisories, DisclosureService& disclosure,
-                                const Config& config) {
-  return [a = &advisories, d = &disclosure, c = &config](const ReportSlotInput& in,
+ReportPanelFiller DisclosurePanel(AdvisoryService& advisories, DisclosureService& disclosure,
+                                  const Config& config) {
+  return [a = &advisories, d = &disclosure, c = &config](const ReportPanelInput& in,
                                                          boost::json::object* model) {
     namespace json = boost::json;
     const Report& r = in.report;

@@ -6,23 +6,24 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 
-#include "cli/context.h"
+#include "cli/cli_context.h"
 
 namespace vigil {
 namespace {
 
 namespace fs = std::filesystem;
 
-void Verify(CliContext& ctx, Store& store, const std::string& what) {
-  Result<AuditVerdict> v = store.VerifyAudit();
+// Checks the audit chains of the database file PATH and prints the verdict.
+void Verify(CliContext& ctx, const std::string& path) {
+  Result<AuditVerdict> v = ctx.runtime.database_files().VerifyAudit(path);
   if (!ctx.Check(v.status())) return;
   if (!v->ok) {
-    std::fprintf(stderr, "vigil: audit chain of %s BROKEN at %s\n", what.c_str(),
+    std::fprintf(stderr, "vigil: audit chain of %s BROKEN at %s\n", path.c_str(),
                  v->first_broken.c_str());
     ctx.exit_code = kExitAuditBroken;
     return;
   }
-  ctx.Print("audit chain of " + what + " intact: " + std::to_string(v->chains) + " chains, " +
+  ctx.Print("audit chain of " + path + " intact: " + std::to_string(v->chains) + " chains, " +
             std::to_string(v->events) + " events\n");
 }
 
@@ -53,12 +54,8 @@ void Restore(CliContext& ctx, const std::string& backup) {
     return;
   }
   // Check the backup before it replaces anything.
-  {
-    Result<std::unique_ptr<Store>> b = Runtime::OpenDatabase(backup);
-    if (!ctx.Check(b.status())) return close(lock), void();
-    Verify(ctx, **b, backup);
-    if (ctx.exit_code != kExitOk) return close(lock), void();
-  }
+  Verify(ctx, backup);
+  if (ctx.exit_code != kExitOk) return close(lock), void();
   const std::string staged = db + ".restoring";
   std::error_code ec;
   fs::copy_file(backup, staged, fs::copy_options::overwrite_existing, ec);
@@ -69,9 +66,7 @@ void Restore(CliContext& ctx, const std::string& backup) {
   // The current database is kept aside, never deleted.
   if (fs::exists(db)) {
     const std::string aside = db + ".before-restore." + std::to_string(time(nullptr));
-    Result<std::unique_ptr<Store>> current = Runtime::OpenDatabase(db);  // checkpoints the WAL
-    if (current.ok()) (void)(*current)->Backup(aside);
-    current = Status::Unavailable("closed");
+    (void)ctx.runtime.database_files().Backup(db, aside);  // checkpoints the WAL
     ctx.Print("vigil: previous database kept as " + aside + "\n");
   }
   fs::remove(db + "-wal", ec);
@@ -88,7 +83,7 @@ void Restore(CliContext& ctx, const std::string& backup) {
 
 }  // namespace
 
-void AddDataCommands(CLI::App& app, CliContext& ctx) {
+void AddBackupCommands(CLI::App& app, CliContext& ctx) {
   auto path = std::make_shared<std::string>();
 
   auto* audit = app.add_subcommand("audit", "The tamper-evident audit log");
@@ -96,24 +91,24 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
   auto* verify =
       audit->add_subcommand("verify", "Check every hash chain; name the first broken event");
   verify->callback([&ctx] {
+    // The project's database must exist (else the runtime's error names `vigil init`).
     Result<ReportService*> s = ctx.Service();
     if (!ctx.Check(s.status())) return;
     Result<const Config*> c = ctx.LoadConfig();
-    Result<std::unique_ptr<Store>> store = Runtime::OpenDatabase((*c)->DatabasePath());
-    if (!ctx.Check(store.status())) return;
-    Verify(ctx, **store, (*c)->DatabasePath());
+    Verify(ctx, (*c)->DatabasePath());
   });
 
   auto* backup = app.add_subcommand(
       "backup", "Write a consistent snapshot of the database (safe while the server runs)");
   backup->add_option("path", *path, "Where to write the backup")->required();
   backup->callback([&ctx, path] {
+    // The project's database must exist (else the runtime's error names `vigil init`).
     Result<ReportService*> s = ctx.Service();
     if (!ctx.Check(s.status())) return;
-    if (!ctx.Check((*s)->store().Backup(*path))) return;
-    Result<std::unique_ptr<Store>> copy = Runtime::OpenDatabase(*path);
-    if (!ctx.Check(copy.status())) return;
-    Verify(ctx, **copy, *path);
+    Result<const Config*> c = ctx.LoadConfig();
+    const DatabaseFiles& files = ctx.runtime.database_files();
+    if (!ctx.Check(files.Backup((*c)->DatabasePath(), *path))) return;
+    Verify(ctx, *path);
   });
 
   auto* restore = app.add_subcommand(

@@ -1,5 +1,5 @@
-// What every command shares: the runtime (configuration, store, clock, services) and the
-// mapping from errors to exit codes and messages.
+// CliContext: what every command of `vigil` shares: the runtime (configuration, services, clock)
+// and the mapping from errors to exit codes and messages; and the command groups it registers.
 #pragma once
 
 #include <cstdio>
@@ -42,6 +42,8 @@ class CliContext {
   Result<ReportService*> Service() { return runtime.reports(); }
   /// The patch workflow on the same store.
   Result<PatchService*> Patches() { return runtime.patches(); }
+  /// The mail gateway's queues and keys on the same store.
+  Result<MailAdminService*> MailAdmin() { return runtime.mail_admin(); }
   /// The advisory and disclosure services, or null after printing the error.
   DiscloseServices* Disclose();
   /// The local operator: every CLI action is audited as "cli:<user>".
@@ -54,19 +56,20 @@ class CliContext {
   DiscloseServices disclose_;
 };
 
-// Command groups.
+/// VALUE itself, or standard input when VALUE is "-". Error: kTooLarge "input is larger than
+/// LIMIT bytes".
+Result<std::string> TextArgument(const std::string& value, size_t limit);
+
+// Command groups, one file each.
 void AddServerCommands(CLI::App& app, CliContext& ctx);    // init, serve
 void AddReportCommands(CLI::App& app, CliContext& ctx);    // report ...
 void AddAccountCommands(CLI::App& app, CliContext& ctx);   // user ..., token ...
-void AddDataCommands(CLI::App& app, CliContext& ctx);      // audit verify, backup, restore
+void AddBackupCommands(CLI::App& app, CliContext& ctx);    // audit verify, backup, restore
 void AddCvssCommands(CLI::App& app, CliContext& ctx);      // cvss
 void AddAdvisoryCommands(CLI::App& app, CliContext& ctx);  // advisory ...
 void AddDiscloseCommands(CLI::App& app, CliContext& ctx);  // plan ..., disclose, public ...
-void AddServerCommands(CLI::App& app, CliContext& ctx);    // init, serve
-void AddReportCommands(CLI::App& app, CliContext& ctx);    // report ...
-void AddAccountCommands(CLI::App& app, CliContext& ctx);   // user ..., token ...
-void AddDataCommands(CLI::App& app, CliContext& ctx);      // audit verify, backup, restore
 void AddMailCommands(CLI::App& app, CliContext& ctx);      // ingest, mail ..., key export
+void AddPatchCommands(CLI::App& app, CliContext& ctx);     // patch ...
 
 // The mail gateway (cli/mail_commands.cc).
 /// Reads the project's OpenPGP key from the data folder.
@@ -75,10 +78,8 @@ Result<mail::ProjectKey> LoadProjectKey(const Config& config);
 Status CreateProjectKey(const Config& config);
 /// The running mail gateway of `vigil serve`; stops everything when destroyed.
 struct MailRuntime;
-/// Starts the listener, processor and sender when [mail] is enabled (else does nothing).
-/// PATCHES receives the patch series that arrive by mail.
-Result<std::shared_ptr<MailRuntime>> StartMail(const Config& config, ReportService& service,
-                                               PatchService& patches, const Clock& clock);
-void AddPatchCommands(CLI::App& app, CliContext& ctx);  // patch inspect|check|apply
+/// Starts the listener, processor and sender on RUNTIME's services when [mail] is enabled in
+/// CONFIG (else does nothing).
+Result<std::shared_ptr<MailRuntime>> StartMail(Runtime& runtime, const Config& config);
 
 }  // namespace vigil

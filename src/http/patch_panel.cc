@@ -1,4 +1,4 @@
-#include "http/patch_slot.h"
+#include "http/patch_panel.h"
 
 #include <boost/json.hpp>
 #include <map>
@@ -35,8 +35,8 @@ std::string Summary(const StoredApplicability& a) {
 
 }  // namespace
 
-ReportSlotFiller PatchSlot(PatchService& patches) {
-  return [p = &patches](const ReportSlotInput& in, json::object* model) {
+ReportPanelFiller PatchPanel(PatchService& patches) {
+  return [p = &patches](const ReportPanelInput& in, json::object* model) {
     Result<std::vector<PatchRevision>> revisions = p->Revisions(in.report.id);
     if (!revisions.ok() || revisions->empty()) return false;
     std::map<int, const PatchRevision*> latest;
