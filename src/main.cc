@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 
+#include "cli/command_table.h"
 #include "cli/exit_code.h"
 #include "cli/patch_file_commands.h"
 
@@ -29,7 +30,9 @@ std::string ProgramDirectory() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (vigil::IsPatchFileCommand(argc, argv)) return vigil::RunPatchFileCommand(argc, argv);
+  if (vigil::RunnerOf(argc, argv) == vigil::Runner::kFront) {
+    return vigil::RunPatchFileCommand(argc, argv);
+  }
   const std::string dir = ProgramDirectory();
   if (dir.empty()) {
     std::fprintf(stderr, "vigil: cannot find the directory of this program\n");

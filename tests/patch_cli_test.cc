@@ -74,8 +74,20 @@ class PatchCliTest : public ::testing::Test {
   std::string repo_, patch_, patch_date_, original_tree_;
 };
 
-TEST_F(PatchCliTest, InspectShowsWhatGitSees) {
-  CommandResult r = RunVigil({"patch", "inspect", "--json", patch_});
+// The file commands run by both programs: the front (`vigil`, which runs them itself) and
+// `vigil-full` (the complete program) must give the same answers byte for byte.
+class PatchFileCommandTest : public PatchCliTest,
+                             public ::testing::WithParamInterface<std::string> {
+ protected:
+  CommandResult RunPatch(const std::vector<std::string>& args, const std::string& in = "") {
+    std::vector<std::string> argv = {GetParam()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return vigil::testing::Run(argv, in);
+  }
+};
+
+TEST_P(PatchFileCommandTest, InspectShowsWhatGitSees) {
+  CommandResult r = RunPatch({"patch", "inspect", "--json", patch_});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::ifstream in(patch_);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -95,18 +107,18 @@ TEST_F(PatchCliTest, InspectShowsWhatGitSees) {
       << r.out;
   EXPECT_NE(r.out.find("\"series\":{\"version\":1,\"index\":1,\"total\":1}"), std::string::npos);
   // Standard input works too; the text form names the patch.
-  CommandResult stdin_run = RunVigil({"patch", "inspect", "-"}, text);
+  CommandResult stdin_run = RunPatch({"patch", "inspect", "-"}, text);
   EXPECT_EQ(stdin_run.exit_code, 0);
   EXPECT_EQ(stdin_run.out.rfind("patch 1/1  Fix line 20\n", 0), 0u) << stdin_run.out;
 }
 
-TEST_F(PatchCliTest, CheckAnswersPerRevisionAndExitsNonZeroUnlessAllApply) {
+TEST_P(PatchFileCommandTest, CheckAnswersPerRevisionAndExitsNonZeroUnlessAllApply) {
   const std::string before = RepoState();
   CommandResult ok =
-      RunVigil({"patch", "check", "--repo", repo_, "--onto", "main", "--onto", "old", patch_});
+      RunPatch({"patch", "check", "--repo", repo_, "--onto", "main", "--onto", "old", patch_});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(ok.out, "main  patch 1/1  applies\nold  patch 1/1  applies\n");
-  CommandResult bad = RunVigil({"patch", "check", "--repo", repo_, "--onto", "main", "--onto",
+  CommandResult bad = RunPatch({"patch", "check", "--repo", repo_, "--onto", "main", "--onto",
                                 "diverged", "--json", patch_});
   EXPECT_EQ(bad.exit_code, 4) << bad.err;
   EXPECT_NE(bad.out.find("\"result\":\"conflict\",\"offset\":0,\"message\":\"patch 1/1: hunk 1 of "
@@ -115,19 +127,19 @@ TEST_F(PatchCliTest, CheckAnswersPerRevisionAndExitsNonZeroUnlessAllApply) {
             std::string::npos)
       << bad.out;
   CommandResult unknown =
-      RunVigil({"patch", "check", "--repo", repo_, "--onto", "--upload-pack=x", patch_});
+      RunPatch({"patch", "check", "--repo", repo_, "--onto", "--upload-pack=x", patch_});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_EQ(unknown.err, "vigil: invalid revision \"--upload-pack=x\"\n");
   CommandResult none =
-      RunVigil({"patch", "check", "--repo", dir_.path(), "--onto", "main", patch_});
+      RunPatch({"patch", "check", "--repo", dir_.path(), "--onto", "main", patch_});
   EXPECT_EQ(none.exit_code, 3);
   EXPECT_EQ(none.err, "vigil: not a git repository: " + dir_.path() + "\n");
   EXPECT_EQ(RepoState(), before);
 }
 
-TEST_F(PatchCliTest, ApplyCreatesTheCommitsOfGitAmAndMovesNothingElse) {
+TEST_P(PatchFileCommandTest, ApplyCreatesTheCommitsOfGitAmAndMovesNothingElse) {
   const std::string before = RepoState();
-  CommandResult r = RunVigil({"patch", "apply", "--repo", repo_, "--onto", "old", patch_});
+  CommandResult r = RunPatch({"patch", "apply", "--repo", repo_, "--onto", "old", patch_});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(r.out.size(), 41u);
   const std::string commit = r.out.substr(0, 40);
@@ -140,12 +152,12 @@ TEST_F(PatchCliTest, ApplyCreatesTheCommitsOfGitAmAndMovesNothingElse) {
   EXPECT_EQ(Git({"-C", repo_, "rev-parse", commit + "^{tree}"}), original_tree_);
 
   CommandResult branch =
-      RunVigil({"patch", "apply", "--repo", repo_, "--onto", "old", "--branch", "sec/fix", patch_});
+      RunPatch({"patch", "apply", "--repo", repo_, "--onto", "old", "--branch", "sec/fix", patch_});
   ASSERT_EQ(branch.exit_code, 0) << branch.err;
   EXPECT_EQ(Git({"-C", repo_, "rev-parse", "sec/fix"}), branch.out);
 
   const std::string with_branch = RepoState();
-  CommandResult fail = RunVigil(
+  CommandResult fail = RunPatch(
       {"patch", "apply", "--repo", repo_, "--onto", "diverged", "--branch", "sec/x", patch_});
   EXPECT_EQ(fail.exit_code, 4);
   EXPECT_EQ(fail.err, "vigil: patch 1/1: hunk 1 of a.txt does not apply at line 17\n");
@@ -154,7 +166,7 @@ TEST_F(PatchCliTest, ApplyCreatesTheCommitsOfGitAmAndMovesNothingElse) {
 }
 
 // Every refused input: the exact message, exit code 2, and the repository untouched.
-TEST_F(PatchCliTest, BadInputIsRefusedExactlyAndNeverTouchesTheRepository) {
+TEST_P(PatchFileCommandTest, BadInputIsRefusedExactlyAndNeverTouchesTheRepository) {
   std::ifstream in(patch_);
   const std::string good((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto replace = [&](std::string s, const std::string& from, const std::string& to) {
@@ -201,7 +213,7 @@ TEST_F(PatchCliTest, BadInputIsRefusedExactlyAndNeverTouchesTheRepository) {
          {std::vector<std::string>{"patch", "inspect", file},
           {"patch", "check", "--repo", repo_, "--onto", "old", file},
           {"patch", "apply", "--repo", repo_, "--onto", "old", "--branch", "bad", file}}) {
-      CommandResult r = RunVigil(args);
+      CommandResult r = RunPatch(args);
       EXPECT_EQ(r.exit_code, 2) << c.name << " " << args[1];
       EXPECT_EQ(r.err, "vigil: " + c.message + "\n") << c.name << " " << args[1];
     }
@@ -209,15 +221,22 @@ TEST_F(PatchCliTest, BadInputIsRefusedExactlyAndNeverTouchesTheRepository) {
   }
   // Size limits: 50 MiB by default, configurable.
   const std::string big = Write("big.patch", good + std::string((50u << 20), 'x'));
-  CommandResult r = RunVigil({"patch", "apply", "--repo", repo_, "--onto", "old", big});
+  CommandResult r = RunPatch({"patch", "apply", "--repo", repo_, "--onto", "old", big});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "vigil: input is over the limit of 52428800 bytes\n");
-  r = RunVigil({"patch", "inspect", "--max-bytes", "100", patch_});
+  r = RunPatch({"patch", "inspect", "--max-bytes", "100", patch_});
   EXPECT_EQ(r.err, "vigil: input is over the limit of 100 bytes\n");
-  r = RunVigil({"patch", "inspect", "--max-bytes", "100", "-"}, good);
+  r = RunPatch({"patch", "inspect", "--max-bytes", "100", "-"}, good);
   EXPECT_EQ(r.err, "vigil: input is over the limit of 100 bytes\n");
   EXPECT_EQ(RepoState(), before);
 }
+
+INSTANTIATE_TEST_SUITE_P(Programs, PatchFileCommandTest,
+                         ::testing::Values(std::string(VIGIL_BINARY),
+                                           std::string(VIGIL_FULL_BINARY)),
+                         [](const ::testing::TestParamInfo<std::string>& program) {
+                           return program.param == VIGIL_BINARY ? "front" : "full";
+                         });
 
 }  // namespace
 }  // namespace vigil::testing

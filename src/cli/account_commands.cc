@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/cli_context.h"
+#include "cli/command_table.h"
 #include "service/credentials.h"
 
 namespace vigil {
@@ -25,7 +26,7 @@ void AddAccountCommands(CLI::App& app, CliContext& ctx) {
     return ctx.Check(s.status()) ? *s : nullptr;
   };
 
-  auto* user = app.add_subcommand("user", "Manage accounts");
+  auto* user = AddCommand(app, "user");
   user->require_subcommand(1);
   auto* add = user->add_subcommand("add", "Add an account (prints a generated password)");
   add->add_option("email", o->email, "Email (the login)")->required();
@@ -74,7 +75,7 @@ void AddAccountCommands(CLI::App& app, CliContext& ctx) {
     });
   }
 
-  auto* token = app.add_subcommand("token", "Manage API tokens");
+  auto* token = AddCommand(app, "token");
   token->require_subcommand(1);
   auto* create = token->add_subcommand("create", "Create an API token (printed once)");
   create->add_option("email", o->email, "The account it acts as")->required();

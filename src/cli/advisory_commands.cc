@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "cli/cli_context.h"
+#include "cli/command_table.h"
 
 namespace vigil {
 namespace {
@@ -100,7 +101,7 @@ Result<AdvisoryEdit> EditFromOptions(const AdvisoryOptions& o, const CLI::App& e
 
 void AddAdvisoryCommands(CLI::App& app, CliContext& ctx) {
   auto o = std::make_shared<AdvisoryOptions>();
-  auto* adv = app.add_subcommand("advisory", "A report's advisory draft and its exports");
+  auto* adv = AddCommand(app, "advisory");
   adv->require_subcommand(1);
   auto id_arg = [o](CLI::App* cmd) {
     cmd->add_option("id", o->id, "Report id, e.g. SEC-2026-0001")->required();

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "cli/cli_context.h"
+#include "cli/command_table.h"
 
 namespace vigil {
 namespace {
@@ -86,7 +87,7 @@ void Restore(CliContext& ctx, const std::string& backup) {
 void AddBackupCommands(CLI::App& app, CliContext& ctx) {
   auto path = std::make_shared<std::string>();
 
-  auto* audit = app.add_subcommand("audit", "The tamper-evident audit log");
+  auto* audit = AddCommand(app, "audit");
   audit->require_subcommand(1);
   auto* verify =
       audit->add_subcommand("verify", "Check every hash chain; name the first broken event");
@@ -98,8 +99,7 @@ void AddBackupCommands(CLI::App& app, CliContext& ctx) {
     Verify(ctx, (*c)->DatabasePath());
   });
 
-  auto* backup = app.add_subcommand(
-      "backup", "Write a consistent snapshot of the database (safe while the server runs)");
+  auto* backup = AddCommand(app, "backup");
   backup->add_option("path", *path, "Where to write the backup")->required();
   backup->callback([&ctx, path] {
     // The project's database must exist (else the runtime's error names `vigil init`).
@@ -111,8 +111,7 @@ void AddBackupCommands(CLI::App& app, CliContext& ctx) {
     Verify(ctx, *path);
   });
 
-  auto* restore = app.add_subcommand(
-      "restore", "Replace the database with a verified backup (server must be stopped)");
+  auto* restore = AddCommand(app, "restore");
   restore->add_option("path", *path, "The backup file")->required();
   restore->callback([&ctx, path] { Restore(ctx, *path); });
 }

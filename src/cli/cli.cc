@@ -3,11 +3,12 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/cli_context.h"
+#include "cli/command_table.h"
 
 namespace vigil {
 
 int RunVigil(int argc, char** argv, RuntimeHooks hooks) {
-  CLI::App app{"Vigil: coordinated vulnerability disclosure for open-source projects"};
+  CLI::App app{std::string(kProgramDescription)};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every command");
   Runtime runtime(std::move(hooks));

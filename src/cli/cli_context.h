@@ -7,11 +7,11 @@
 #include <string>
 
 #include "cli/exit_code.h"
+#include "config/config.h"
 #include "core/access.h"
 #include "core/status.h"
 #include "mail/openpgp.h"
 #include "runtime/runtime.h"
-#include "config/config.h"
 #include "service/patch_service.h"
 #include "service/report_service.h"
 

@@ -9,6 +9,7 @@
 #include "advisory/cvss3.h"
 #include "advisory/cvss4.h"
 #include "cli/cli_context.h"
+#include "cli/command_table.h"
 
 namespace vigil {
 namespace {
@@ -48,11 +49,7 @@ Result<std::string> Describe(const std::string& vector) {
 void AddCvssCommands(CLI::App& app, CliContext& ctx) {
   auto vectors = std::make_shared<std::vector<std::string>>();
   auto bare = std::make_shared<bool>(false);
-  auto* cvss = app.add_subcommand(
-      "cvss",
-      "Score CVSS vectors. With '-', read one vector per line and print the lines of the test "
-      "vector files: VECTOR - (base, temporal, environmental) for v3.x, VECTOR - (score,) for "
-      "v4.0");
+  auto* cvss = AddCommand(app, "cvss");
   cvss->add_option("vector", *vectors, "CVSS:3.1/... or CVSS:4.0/... vectors, or '-' for stdin")
       ->required();
   cvss->add_flag("--bare", *bare, "With '-': print v4.0 scores bare (VECTOR - 9.3)");

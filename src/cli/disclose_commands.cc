@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/cli_context.h"
+#include "cli/command_table.h"
 
 namespace vigil {
 namespace {
@@ -67,7 +68,7 @@ void AddDiscloseCommands(CLI::App& app, CliContext& ctx) {
     cmd->add_option("id", o->id, "Report id, e.g. SEC-2026-0001")->required();
   };
 
-  auto* plan = app.add_subcommand("plan", "The disclosure plan: slot, on-duty");
+  auto* plan = AddCommand(app, "plan");
   plan->require_subcommand(1);
 
   auto* schedule = plan->add_subcommand("schedule", "Schedule the disclosure slot");
@@ -121,8 +122,7 @@ void AddDiscloseCommands(CLI::App& app, CliContext& ctx) {
     ctx.Print(DescribePlan(o->id, **p, *log));
   });
 
-  auto* disclose = app.add_subcommand(
-      "disclose", "Disclose a report: push the approved commits, open the issue and PRs, publish");
+  auto* disclose = AddCommand(app, "disclose");
   disclose->add_option("id", o->id, "Report id, e.g. SEC-2026-0001");
   disclose->add_flag("--dry-run", o->dry_run, "Check the preconditions and print the steps");
   disclose->add_flag("--due", o->due,
@@ -152,7 +152,7 @@ void AddDiscloseCommands(CLI::App& app, CliContext& ctx) {
     ctx.Check(st);
   });
 
-  auto* pub = app.add_subcommand("public", "The public route of levels 4 to 7");
+  auto* pub = AddCommand(app, "public");
   pub->require_subcommand(1);
   auto* redact = pub->add_subcommand("redact", "Set the public title and text (reporter is told)");
   id_arg(redact);

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cli/cli_context.h"
+#include "cli/command_table.h"
 #include "mail/smtp_listener.h"
 #include "service/mail_gateway.h"
 #include "service/mail_sender.h"
@@ -198,13 +199,12 @@ Result<std::shared_ptr<MailRuntime>> StartMail(Runtime& runtime, const Config& c
 
 void AddMailCommands(CLI::App& app, CliContext& ctx) {
   auto recipients = std::make_shared<std::vector<std::string>>();
-  auto* ingest = app.add_subcommand(
-      "ingest", "Read one mail from stdin (for an MTA's pipe transport); exit 0/65/75");
+  auto* ingest = AddCommand(app, "ingest");
   ingest->add_option("--recipient", *recipients,
                      "Envelope recipient (repeatable; default: the security address)");
   ingest->callback([&ctx, recipients] { Ingest(ctx, *recipients); });
 
-  auto* mail = app.add_subcommand("mail", "The mail gateway's queues");
+  auto* mail = AddCommand(app, "mail");
   mail->require_subcommand(1);
   auto state = std::make_shared<std::string>();
   auto* outbox = mail->add_subcommand("outbox", "List outbound mail (pending, sent, dead)");
@@ -281,7 +281,7 @@ void AddMailCommands(CLI::App& app, CliContext& ctx) {
     }
   });
 
-  auto* key = app.add_subcommand("key", "The project's OpenPGP key");
+  auto* key = AddCommand(app, "key");
   key->require_subcommand(1);
   auto* exp = key->add_subcommand("export", "Print the public key (for SECURITY.md)");
   exp->callback([&ctx] {

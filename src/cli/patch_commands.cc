@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "cli/cli_context.h"
+#include "cli/command_table.h"
 #include "cli/patch_file_commands.h"
 #include "service/patch_json.h"
 
@@ -54,7 +55,7 @@ void ShowRevisions(CliContext& ctx, const PatchOptions& o,
 }  // namespace
 
 void AddPatchCommands(CLI::App& app, CliContext& ctx) {
-  auto* group = app.add_subcommand("patch", "Read, check and apply git format-patch mail");
+  auto* group = AddCommand(app, "patch");
   group->require_subcommand(1);
   AddPatchFileCommands(*group, ctx.exit_code);
   // The workflow on reports (these need vigil.toml and the database).

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/command_table.h"
 #include "cli/exit_code.h"
 #include "patch/apply_check.h"
 #include "patch/apply_series.h"
@@ -399,7 +400,7 @@ Result<std::string> ReadPatchInput(const std::string& file, size_t limit) {
 void AddPatchFileCommands(CLI::App& group, int& exit_code) {
   {
     auto o = std::make_shared<FileOptions>();
-    auto* cmd = group.add_subcommand("inspect", "Show what git am would make of each patch");
+    auto* cmd = AddCommand(group, "patch inspect");
     AddInput(cmd, *o);
     cmd->add_flag("--json", o->json, "JSON output");
     o->summary = true;
@@ -410,8 +411,7 @@ void AddPatchFileCommands(CLI::App& group, int& exit_code) {
   }
   {
     auto o = std::make_shared<FileOptions>();
-    auto* cmd = group.add_subcommand(
-        "check", "Does each patch apply on each revision (as git apply --check would say)");
+    auto* cmd = AddCommand(group, "patch check");
     AddInput(cmd, *o);
     cmd->add_option("--repo", o->repo, "The git repository (default .)");
     cmd->add_option("--onto", o->onto, "A revision to check on (repeatable)")->required();
@@ -423,8 +423,7 @@ void AddPatchFileCommands(CLI::App& group, int& exit_code) {
   }
   {
     auto o = std::make_shared<FileOptions>();
-    auto* cmd = group.add_subcommand(
-        "apply", "Create the commits git am would create, without touching the work tree");
+    auto* cmd = AddCommand(group, "patch apply");
     AddInput(cmd, *o);
     cmd->add_option("--repo", o->repo, "The git repository (default .)");
     cmd->add_option("--onto", o->onto, "The revision to apply on")->required()->expected(1);
@@ -438,19 +437,13 @@ void AddPatchFileCommands(CLI::App& group, int& exit_code) {
   }
 }
 
-bool IsPatchFileCommand(int argc, const char* const* argv) {
-  if (argc < 3 || std::strcmp(argv[1], "patch") != 0) return false;
-  const std::string_view command = argv[2];
-  return command == "inspect" || command == "check" || command == "apply";
-}
-
 int RunPatchFileCommand(int argc, const char* const* argv) {
-  // The same names and descriptions as the complete program's (cli.cc, patch_commands.cc), so
-  // that help and usage errors read the same.
-  CLI::App app{"Vigil: coordinated vulnerability disclosure for open-source projects"};
+  // Names and descriptions come from the command table, as in the complete program (cli.cc,
+  // patch_commands.cc), so that help and usage errors read the same.
+  CLI::App app{std::string(kProgramDescription)};
   app.require_subcommand(1);
   int exit_code = kExitOk;
-  auto* group = app.add_subcommand("patch", "Read, check and apply git format-patch mail");
+  auto* group = AddCommand(app, "patch");
   group->require_subcommand(1);
   AddPatchFileCommands(*group, exit_code);
   try {

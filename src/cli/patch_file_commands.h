@@ -23,10 +23,8 @@ Result<std::string> ReadPatchInput(const std::string& file, size_t limit);
 /// the parse.
 void AddPatchFileCommands(CLI::App& group, int& exit_code);
 
-/// True if ARGV is `vigil patch inspect|check|apply ...`: a command RunPatchFileCommand runs.
-bool IsPatchFileCommand(int argc, const char* const* argv);
-
-/// Runs `vigil patch inspect|check|apply ...` exactly as the complete `vigil` would (same
+/// Runs `vigil patch inspect|check|apply ...` (the commands whose Runner is kFront in the
+/// command table, cli/command_table.h) exactly as the complete `vigil` would (same
 /// options, output, messages and exit codes). Returns the exit code.
 int RunPatchFileCommand(int argc, const char* const* argv);
 

@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "cli/cli_context.h"
+#include "cli/command_table.h"
 #include "core/level_policy.h"
 #include "service/report_json.h"
 
@@ -271,7 +272,7 @@ void AddParticipationCommands(CLI::App* report, CliContext& ctx, const Options& 
 
 void AddReportCommands(CLI::App& app, CliContext& ctx) {
   auto o = std::make_shared<ReportOptions>();  // kept alive by the callbacks
-  auto* report = app.add_subcommand("report", "Work on reports");
+  auto* report = AddCommand(app, "report");
   report->require_subcommand(1);
   report->add_flag("--json", ctx.json, "Print JSON instead of text");
   AddReadingCommands(report, ctx, o);

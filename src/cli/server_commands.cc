@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "cli/cli_context.h"
+#include "cli/command_table.h"
 #include "http/advisory_api.h"
 #include "http/disclosure_panel.h"
 #include "http/mail_api.h"
@@ -200,14 +201,14 @@ void AddServerCommands(CLI::App& app, CliContext& ctx) {
     std::string admin = "admin@example.org";
   };
   auto o = std::make_shared<InitOptions>();  // kept alive by the callback
-  auto* init = app.add_subcommand("init", "Create vigil.toml, the data folder and the first admin");
+  auto* init = AddCommand(app, "init");
   init->add_option("--dir", o->dir, "Folder for vigil.toml and data/ (default: .)");
   init->add_option("--port", o->port, "Port written to a new vigil.toml")
       ->check(CLI::Range(0, 65535));
   init->add_option("--admin", o->admin, "Email of the first admin account");
   init->callback([&ctx, o] { Init(ctx, o->dir, o->port, o->admin); });
 
-  auto* serve = app.add_subcommand("serve", "Run the HTTP server until SIGTERM");
+  auto* serve = AddCommand(app, "serve");
   auto port = std::make_shared<int>(-1);
   serve->add_option("--port", *port, "Override server.port (0 = any free port)")
       ->check(CLI::Range(0, 65535));
