@@ -168,15 +168,8 @@ Cvss3Scores Cvss3Vector::Scores() const {
 }
 
 std::string Cvss3Vector::ToString() const {
-  std::string out = version_ == Cvss3Version::k30 ? "CVSS:3.0" : "CVSS:3.1";
-  for (std::size_t i = 0; i < kMetrics.size(); ++i) {
-    if (!kMetrics[i].mandatory && values_[i] == "X") continue;
-    out += '/';
-    out += kMetrics[i].name;
-    out += ':';
-    out += values_[i];
-  }
-  return out;
+  return internal::FormatMetrics(version_ == Cvss3Version::k30 ? "CVSS:3.0" : "CVSS:3.1", kMetrics,
+                                 values_);
 }
 
 }  // namespace vigil::advisory

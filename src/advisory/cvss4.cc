@@ -382,15 +382,7 @@ std::string_view Cvss4Vector::Nomenclature() const {
 }
 
 std::string Cvss4Vector::ToString() const {
-  std::string out = "CVSS:4.0";
-  for (std::size_t i = 0; i < kMetrics.size(); ++i) {
-    if (!kMetrics[i].mandatory && values_[i] == "X") continue;
-    out += '/';
-    out += kMetrics[i].name;
-    out += ':';
-    out += values_[i];
-  }
-  return out;
+  return internal::FormatMetrics("CVSS:4.0", kMetrics, values_);
 }
 
 }  // namespace vigil::advisory

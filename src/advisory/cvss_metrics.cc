@@ -63,4 +63,17 @@ Status ParseMetrics(std::string_view body, std::span<const MetricSpec> specs,
   return Status::Ok();
 }
 
+std::string FormatMetrics(std::string_view prefix, std::span<const MetricSpec> specs,
+                          std::span<const std::string_view> values) {
+  std::string out(prefix);
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (!specs[i].mandatory && values[i] == "X") continue;
+    out += '/';
+    out += specs[i].name;
+    out += ':';
+    out += values[i];
+  }
+  return out;
+}
+
 }  // namespace vigil::advisory::internal

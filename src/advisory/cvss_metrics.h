@@ -4,6 +4,7 @@
 
 #include <array>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "core/status.h"
@@ -30,5 +31,10 @@ Status ParseMetrics(std::string_view body, std::span<const MetricSpec> specs,
 
 /// Index of metric NAME in SPECS, or -1.
 int FindMetric(std::span<const MetricSpec> specs, std::string_view name);
+
+/// PREFIX ("CVSS:3.1") followed by "/NAME:VALUE" for each metric of SPECS whose value in VALUES
+/// is set (optional metrics left at "X" are omitted), in the order of SPECS.
+std::string FormatMetrics(std::string_view prefix, std::span<const MetricSpec> specs,
+                          std::span<const std::string_view> values);
 
 }  // namespace vigil::advisory::internal

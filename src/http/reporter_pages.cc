@@ -78,17 +78,14 @@ HttpResponse TrackPage(WebContext& web, const HttpRequest& req, const RequestCon
                        const std::string& error, int status) {
   const std::string& token = ctx.params.at("token");
   const std::string& id = ctx.principal.report_id;
-  Result<Report> r = web.reports.Show(id);
-  if (!r.ok()) return web::ErrorPage(web, req, r.status());
-  // The view is written while the page reads, and is durable before the page is answered.
-  ViewRecord view = web.workspace.StartView(ctx.principal, *r);
-  Result<std::vector<ThreadMessage>> thread = web.reports.Thread(id);
-  if (!thread.ok()) return web::ErrorPage(web, req, thread.status());
-  Result<std::vector<Attachment>> files = web.workspace.Attachments(id);
-  if (!files.ok()) return web::ErrorPage(web, req, files.status());
-  Result<std::optional<ReporterPrefs>> prefs = web.workspace.Prefs(id);
-  if (!prefs.ok()) return web::ErrorPage(web, req, prefs.status());
-  if (Status viewed = view.Wait(); !viewed.ok()) return web::ErrorPage(web, req, viewed);
+  Result<web::ReportReads> reads = web::ReadReportForPage(web, ctx.principal, id);
+  if (!reads.ok()) return web::ErrorPage(web, req, reads.status());
+  const Report* r = &reads->report;
+  const std::vector<ThreadMessage>* thread = &reads->thread;
+  const std::vector<Attachment>* files = &reads->files;
+  const std::optional<ReporterPrefs>* prefs = &reads->prefs;
+  // The view is durable before the page is answered.
+  if (Status viewed = reads->view.Wait(); !viewed.ok()) return web::ErrorPage(web, req, viewed);
   const Participant* me = r->FindParticipant(ctx.principal.email);
   const bool reporter = me && me->role == Role::kReporter;
   const std::string base = "/track/" + token;

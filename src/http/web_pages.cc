@@ -254,6 +254,26 @@ std::vector<Upload> Uploads(const Form& form, std::string_view field) {
   return out;
 }
 
+Result<ReportReads> ReadReportForPage(WebContext& web, const Principal& viewer,
+                                      const std::string& id) {
+  ReportReads out;
+  Result<Report> r = web.reports.Show(id);
+  if (!r.ok()) return r.status();
+  out.report = std::move(r).value();
+  // The view is written through the group commit while the page reads.
+  out.view = web.workspace.StartView(viewer, out.report);
+  Result<std::vector<ThreadMessage>> thread = web.reports.Thread(id);
+  if (!thread.ok()) return thread.status();
+  out.thread = std::move(thread).value();
+  Result<std::vector<Attachment>> files = web.workspace.Attachments(id);
+  if (!files.ok()) return files.status();
+  out.files = std::move(files).value();
+  Result<std::optional<ReporterPrefs>> prefs = web.workspace.Prefs(id);
+  if (!prefs.ok()) return prefs.status();
+  out.prefs = std::move(prefs).value();
+  return out;
+}
+
 }  // namespace web
 
 void AddWebRoutes(Router& router, WebContext& web) {

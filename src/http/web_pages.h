@@ -15,6 +15,21 @@ namespace json = boost::json;
 inline constexpr char kVisitorCookie[] = "vigil_visitor";
 inline constexpr char kCsrfField[] = "_csrf";
 
+/// What both report pages (the reporter's and the workspace's) read: the report, its thread,
+/// files and the reporter's preferences, and the view being recorded meanwhile (Wait on it
+/// before answering, so that the view is durable when the page is).
+struct ReportReads {
+  Report report;
+  ViewRecord view;
+  std::vector<ThreadMessage> thread;
+  std::vector<Attachment> files;
+  std::optional<ReporterPrefs> prefs;
+};
+
+/// Reads report ID for VIEWER's page and starts recording the view.
+Result<ReportReads> ReadReportForPage(WebContext& web, const Principal& viewer,
+                                      const std::string& id);
+
 /// The secret the request's CSRF token is derived from: the session token for an account, the
 /// link's token for a capability, or the anonymous visitor cookie ("" when there is none).
 std::string CsrfSecret(const HttpRequest& req, const RequestContext& ctx);

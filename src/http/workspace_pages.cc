@@ -239,17 +239,15 @@ void AddPanel(WebContext& web, const ReportPanelInput& input, const std::string&
 HttpResponse ReportPage(WebContext& web, const HttpRequest& req, const RequestContext& ctx,
                         const std::string& notice, const std::string& error, int status) {
   const std::string& id = ctx.params.at("id");
-  Result<Report> r = web.reports.Show(id);
-  if (!r.ok()) return web::ErrorPage(web, req, r.status());
   // The view is written through the group commit while the page reads; it is durable before the
   // page is answered (Wait below), and counted on the read-in list even if the reads missed it.
-  ViewRecord view = web.workspace.StartView(ctx.principal, *r);
-  Result<std::vector<ThreadMessage>> thread = web.reports.Thread(id);
-  if (!thread.ok()) return web::ErrorPage(web, req, thread.status());
-  Result<std::vector<Attachment>> files = web.workspace.Attachments(id);
-  if (!files.ok()) return web::ErrorPage(web, req, files.status());
-  Result<std::optional<ReporterPrefs>> prefs = web.workspace.Prefs(id);
-  if (!prefs.ok()) return web::ErrorPage(web, req, prefs.status());
+  Result<web::ReportReads> reads = web::ReadReportForPage(web, ctx.principal, id);
+  if (!reads.ok()) return web::ErrorPage(web, req, reads.status());
+  const Report* r = &reads->report;
+  ViewRecord& view = reads->view;
+  const std::vector<ThreadMessage>* thread = &reads->thread;
+  const std::vector<Attachment>* files = &reads->files;
+  const std::optional<ReporterPrefs>* prefs = &reads->prefs;
   Result<ReadInList> readin = web.workspace.ListReadIn(*r);
   if (!readin.ok()) return web::ErrorPage(web, req, readin.status());
   const bool staff = web.reports.Authorize(ctx.principal, Action::kTriage, id).ok();

@@ -596,41 +596,36 @@ Result<RevisionApplicability> CheckSeries(GitRepository& repo,
   out.commit = *commit;
   if (engine == CheckEngine::kGit) return GitApplyCheck(repo, series, std::move(out));
   IndexState st(repo, *commit);
-  bool blocked = false;
-  std::string blocker;
-  for (const SeriesPatch& p : series) {
-    PatchApplicability a;
-    if (blocked) {
-      a.verdict = Applicability::kNotChecked;
-      a.message = p.Label() + ": not checked: " + blocker + " does not apply";
-      out.patches.push_back(std::move(a));
-      continue;
-    }
-    Outcome fwd = CheckPatch(st, p.files, false, commit->size());
-    if (fwd.need_git) return GitApplyCheck(repo, series, std::move(out));
-    if (fwd.ok) {
-      st.Commit(fwd.writes);
-      a.offset = fwd.offset;
-      a.verdict = fwd.offset ? Applicability::kOffset : Applicability::kApplies;
-      out.patches.push_back(std::move(a));
-      continue;
-    }
-    Outcome back = CheckPatch(st, p.files, true, commit->size());
-    if (back.need_git) return GitApplyCheck(repo, series, std::move(out));
-    if (back.ok) {
-      a.verdict = Applicability::kAlreadyApplied;
-      a.message = p.Label() + ": already applied";
-    } else {
-      a.verdict = Applicability::kConflict;
-      a.file = fwd.file;
-      a.hunk = fwd.hunk;
-      a.line = fwd.line;
-      a.message = p.Label() + ": " + fwd.error;
-      blocked = true;
-      blocker = p.Label();
-    }
-    out.patches.push_back(std::move(a));
-  }
+  using Answer = std::optional<PatchApplicability>;
+  Result<bool> told = CheckInOrder(
+      series,
+      [&](const SeriesPatch& p) -> Result<Answer> {
+        Outcome fwd = CheckPatch(st, p.files, false, commit->size());
+        if (fwd.need_git) return Answer();
+        PatchApplicability a;
+        if (fwd.ok) {
+          st.Commit(fwd.writes);
+          a.offset = fwd.offset;
+          a.verdict = fwd.offset ? Applicability::kOffset : Applicability::kApplies;
+          return Answer(std::move(a));
+        }
+        Outcome back = CheckPatch(st, p.files, true, commit->size());
+        if (back.need_git) return Answer();
+        if (back.ok) {
+          a.verdict = Applicability::kAlreadyApplied;
+          a.message = p.Label() + ": already applied";
+        } else {
+          a.verdict = Applicability::kConflict;
+          a.file = fwd.file;
+          a.hunk = fwd.hunk;
+          a.line = fwd.line;
+          a.message = p.Label() + ": " + fwd.error;
+        }
+        return Answer(std::move(a));
+      },
+      &out.patches);
+  if (!told.ok()) return told.status();
+  if (!*told) return GitApplyCheck(repo, series, std::move(out));
   return out;
 }
 

@@ -116,46 +116,60 @@ Result<RevisionApplicability> GitApplyCheck(GitRepository& repo,
   Result<GitOutput> read = RunGit(repo.path(), {"read-tree", out.commit}, {}, env);
   if (!read.ok()) return read.status();
   if (read->exit_code != 0) return Status::Unavailable("git read-tree failed: " + read->err);
-  bool blocked = false;
-  std::string blocker;
-  for (const SeriesPatch& p : series) {
-    PatchApplicability a;
-    if (blocked) {
-      a.verdict = Applicability::kNotChecked;
-      a.message = p.Label() + ": not checked: " + blocker + " does not apply";
-      out.patches.push_back(std::move(a));
-      continue;
-    }
-    Result<GitOutput> fwd =
-        RunGit(repo.path(), {"apply", "--cached", "--check", "-v", "--whitespace=nowarn"},
-               p.mail.patch, env);
-    if (!fwd.ok()) return fwd.status();
-    if (fwd->exit_code == 0) {
-      a.offset = OffsetFromVerbose(fwd->err);
-      a.verdict = a.offset ? Applicability::kOffset : Applicability::kApplies;
-      if (&p != &series.back()) {
-        Result<GitOutput> apply =
-            RunGit(repo.path(), {"apply", "--cached", "--whitespace=nowarn"}, p.mail.patch, env);
-        if (!apply.ok()) return apply.status();
-        if (apply->exit_code != 0) return Status::Unavailable("git apply failed: " + apply->err);
-      }
-    } else {
-      Result<GitOutput> rev =
-          RunGit(repo.path(), {"apply", "--cached", "--check", "-R", "--whitespace=nowarn"},
-                 p.mail.patch, env);
-      if (!rev.ok()) return rev.status();
-      if (rev->exit_code == 0) {
+  using Answer = std::optional<PatchApplicability>;
+  Result<bool> told = CheckInOrder(
+      series,
+      [&](const SeriesPatch& p) -> Result<Answer> {
+        Result<GitOutput> fwd =
+            RunGit(repo.path(), {"apply", "--cached", "--check", "-v", "--whitespace=nowarn"},
+                   p.mail.patch, env);
+        if (!fwd.ok()) return fwd.status();
+        PatchApplicability a;
+        if (fwd->exit_code == 0) {
+          a.offset = OffsetFromVerbose(fwd->err);
+          a.verdict = a.offset ? Applicability::kOffset : Applicability::kApplies;
+          if (&p != &series.back()) {
+            Result<GitOutput> apply = RunGit(
+                repo.path(), {"apply", "--cached", "--whitespace=nowarn"}, p.mail.patch, env);
+            if (!apply.ok()) return apply.status();
+            if (apply->exit_code != 0) {
+              return Status::Unavailable("git apply failed: " + apply->err);
+            }
+          }
+          return Answer(std::move(a));
+        }
+        Result<GitOutput> rev =
+            RunGit(repo.path(), {"apply", "--cached", "--check", "-R", "--whitespace=nowarn"},
+                   p.mail.patch, env);
+        if (!rev.ok()) return rev.status();
+        if (rev->exit_code != 0) return Answer(FromGitError(p, fwd->err));
         a.verdict = Applicability::kAlreadyApplied;
         a.message = p.Label() + ": already applied";
-      } else {
-        a = FromGitError(p, fwd->err);
-        blocked = true;
-        blocker = p.Label();
-      }
-    }
-    out.patches.push_back(std::move(a));
-  }
+        return Answer(std::move(a));
+      },
+      &out.patches);
+  if (!told.ok()) return told.status();
   return out;
+}
+
+Result<bool> CheckInOrder(const std::vector<SeriesPatch>& series, const PatchCheck& check,
+                          std::vector<PatchApplicability>* out) {
+  std::string blocker;  // the label of the first patch that does not apply
+  for (const SeriesPatch& p : series) {
+    if (!blocker.empty()) {
+      PatchApplicability a;
+      a.verdict = Applicability::kNotChecked;
+      a.message = p.Label() + ": not checked: " + blocker + " does not apply";
+      out->push_back(std::move(a));
+      continue;
+    }
+    Result<std::optional<PatchApplicability>> answer = check(p);
+    if (!answer.ok()) return answer.status();
+    if (!answer->has_value()) return false;
+    if ((*answer)->verdict == Applicability::kConflict) blocker = p.Label();
+    out->push_back(std::move(**answer));
+  }
+  return true;
 }
 
 }  // namespace vigil::patch

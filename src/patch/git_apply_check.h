@@ -3,6 +3,8 @@
 // unusual paths) and for CheckEngine::kGit.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <vector>
 
 #include "core/status.h"
@@ -19,5 +21,16 @@ namespace vigil::patch {
 Result<RevisionApplicability> GitApplyCheck(GitRepository& repo,
                                             const std::vector<SeriesPatch>& series,
                                             RevisionApplicability out);
+
+/// One engine's answer for one patch (kApplies, kOffset, kAlreadyApplied or kConflict), or
+/// nullopt when the engine cannot tell (the in-process engine, for what only git decodes).
+using PatchCheck = std::function<Result<std::optional<PatchApplicability>>(const SeriesPatch&)>;
+
+/// The walk both engines share: asks CHECK about each patch of SERIES in order and appends the
+/// answers to OUT; after the first conflict, each later patch is kNotChecked ("<label>: not
+/// checked: <blocker> does not apply") without asking. Returns false as soon as CHECK cannot
+/// tell (OUT is then incomplete); CHECK's errors are returned as they are.
+Result<bool> CheckInOrder(const std::vector<SeriesPatch>& series, const PatchCheck& check,
+                          std::vector<PatchApplicability>* out);
 
 }  // namespace vigil::patch

@@ -337,12 +337,18 @@ Result<Report> ReportService::Confirm(const Principal& actor, const std::string&
 
 Result<Report> ReportService::Reject(const Principal& actor, const std::string& id,
                                      std::string reason) {
+  return CloseWithReason(actor, id, "report.rejected", Command::kReject, reason);
+}
+
+Result<Report> ReportService::CloseWithReason(const Principal& actor, const std::string& id,
+                                              const std::string& kind, Command command,
+                                              std::string_view reason) {
   CommandArgs args;
   args.reason = std::string(Trim(reason));
   VIGIL_RETURN_IF_ERROR(CheckText("reason", args.reason, 4096, false));
   return Change(
-      actor, id, "report.rejected",
-      [&](const Report& r) { return ApplyCommand(r, Command::kReject, args, clock_.Now()); },
+      actor, id, kind,
+      [&](const Report& r) { return ApplyCommand(r, command, args, clock_.Now()); },
       [&](const Report& r) {
         return Json({{"reason", r.reason}});
       });
@@ -380,15 +386,7 @@ Result<Report> ReportService::Classify(const Principal& actor, const std::string
 
 Result<Report> ReportService::Withdraw(const Principal& actor, const std::string& id,
                                        std::string reason) {
-  CommandArgs args;
-  args.reason = std::string(Trim(reason));
-  VIGIL_RETURN_IF_ERROR(CheckText("reason", args.reason, 4096, false));
-  return Change(
-      actor, id, "report.withdrawn",
-      [&](const Report& r) { return ApplyCommand(r, Command::kWithdraw, args, clock_.Now()); },
-      [&](const Report& r) {
-        return Json({{"reason", r.reason}});
-      });
+  return CloseWithReason(actor, id, "report.withdrawn", Command::kWithdraw, reason);
 }
 
 Result<Report> ReportService::SetEmbargo(const Principal& actor, const std::string& id, Instant end,

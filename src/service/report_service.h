@@ -134,6 +134,10 @@ class ReportService {
                         const Mutation& mutate,
                         const std::function<std::string(const Report&)>& payload,
                         std::string* token_out = nullptr);
+  /// Rejects or withdraws (COMMAND) report ID for REASON (trimmed, at most 4,096 bytes), with an
+  /// event of KIND carrying the reason.
+  Result<Report> CloseWithReason(const Principal& actor, const std::string& id,
+                                 const std::string& kind, Command command, std::string_view reason);
   /// Queues the embargo reminder for every participant of AFTER who was not on BEFORE.
   void QueueReminders(const Report* before, const Report& after, WriteBatch* batch) const;
   OutboxMail Notice(const Report& r, const std::string& recipient, const std::string& kind,
