@@ -1,0 +1,453 @@
+// MailGateway on a SQLite store in a temp folder and a fake clock: what is refused at delivery
+// (with the exact reply the client gets) and never stored, what is acknowledged and stored, and
+// how each stored message is processed: a new report, a reply threaded into its report, a mail
+// from someone not read into the report, a duplicate, a patch and a two-part series, a review
+// trailer, a bounce.
+#include "service/mail_gateway.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <memory>
+
+#include "store/sqlite_store.h"
+#include "support/git_sandbox.h"
+#include "support/temp_dir.h"
+
+namespace vigil {
+namespace {
+
+constexpr Instant kT0 = 1'790'000'000LL * kMicrosPerSecond;
+
+std::string Mail(const std::string& from, const std::string& subject, const std::string& body,
+                 const std::string& extra_headers = "") {
+  return "From: " + from + "\nTo: security@example.org\nSubject: " + subject +
+         "\nDate: Mon, 21 Sep 2026 14:00:00 +0000\n" + extra_headers + "\n" + body;
+}
+
+class MailGatewayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(dir_.ok());
+    store_ = std::move(SqliteStore::Open(dir_.path() + "/vigil.db")).value();
+    config_.data_dir = dir_.path();
+    config_.mail.local_part = "security";
+    config_.mail.domain = "example.org";
+    reports_ = std::make_unique<ReportService>(*store_, clock_, config_);
+    patches_ = std::make_unique<PatchService>(*store_, clock_, config_);
+    gateway_ = std::make_unique<MailGateway>(*store_, clock_, config_, *reports_, *patches_,
+                                             /*key=*/nullptr);
+    local_.kind = Principal::Kind::kLocal;
+    local_.email = "root";
+    ASSERT_TRUE(
+        reports_->AddAccount(local_, "alice@example.org", "", AccountRole::kMaintainer, "").ok());
+  }
+  void TearDown() override {
+    gateway_.reset();
+    patches_.reset();
+    reports_.reset();
+    store_.reset();
+  }
+
+  Result<std::string> Deliver(const std::string& message,
+                              std::vector<std::string> to = {"security@example.org"},
+                              const std::string& mail_from = "sender@example.net") {
+    mail::Envelope env;
+    env.client = "192.0.2.1";
+    env.mail_from = mail_from;
+    env.recipients = std::move(to);
+    return gateway_->Deliver(env, message);
+  }
+  /// Delivers MESSAGE, processes it and returns its inbox row.
+  InboxMail Receive(const std::string& message,
+                    std::vector<std::string> to = {"security@example.org"}) {
+    Result<std::string> id = Deliver(message, std::move(to));
+    EXPECT_TRUE(id.ok()) << id.status().message();
+    Result<int> n = gateway_->ProcessPending(10);
+    EXPECT_TRUE(n.ok());
+    EXPECT_EQ(*n, 1);
+    Result<std::optional<InboxMail>> row = store_->FindInboxMail(id.ok() ? *id : "");
+    EXPECT_TRUE(row.ok() && row->has_value());
+    return row.ok() && row->has_value() ? **row : InboxMail();
+  }
+  /// A report submitted by mail by Rita, with the given Message-ID.
+  std::string ReportByMail(const std::string& message_id = "<report-1@example.net>") {
+    InboxMail in = Receive(Mail("Rita R <Rita@Example.net>", "Token leak in the agent",
+                                "Run the agent with -v.\n", "Message-ID: " + message_id + "\n"));
+    EXPECT_EQ(in.outcome, "new-report");
+    return in.report_id;
+  }
+  size_t InboxSize() { return store_->ListInbox(100)->size(); }
+  std::vector<ThreadMessage> Thread(const std::string& id) { return *store_->Thread(id); }
+  std::vector<std::string> EventKinds(const std::string& id) {
+    std::vector<std::string> kinds;
+    for (const StoredEvent& e : *store_->Events(id)) kinds.push_back(e.kind);
+    return kinds;
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_{kT0};
+  Config config_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<ReportService> reports_;
+  std::unique_ptr<PatchService> patches_;
+  std::unique_ptr<MailGateway> gateway_;
+  Principal local_;
+};
+
+TEST_F(MailGatewayTest, OnlyTheSecurityAddressAndItsPlusAddressesAreAccepted) {
+  EXPECT_TRUE(gateway_->CheckRecipient("security@example.org").ok());
+  EXPECT_TRUE(gateway_->CheckRecipient("Security@Example.ORG").ok());
+  // Any well-formed id, so that the reply does not tell which reports exist.
+  EXPECT_TRUE(gateway_->CheckRecipient("security+SEC-2099-9999@example.org").ok());
+  for (const char* other :
+       {"root@example.org", "security@example.net", "security+not-an-id@example.org", ""}) {
+    Status st = gateway_->CheckRecipient(other);
+    EXPECT_EQ(st.code(), Code::kNotFound) << other;
+    EXPECT_EQ(st.message(), "recipient not accepted") << other;
+  }
+}
+
+TEST_F(MailGatewayTest, DeliveryRefusalsAreExactAndNothingIsStored) {
+  config_.mail.max_message_bytes = 2000;
+  config_.mail.max_header_bytes = 300;
+  const std::string ok = Mail("rita@example.net", "Hello", "body\n");
+  struct Case {
+    std::string message;
+    std::vector<std::string> to;
+    Code code;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {"", {"security@example.org"}, Code::kInvalidArgument, "message is empty"},
+      {ok + std::string(2000, 'x'),
+       {"security@example.org"},
+       Code::kTooLarge,
+       "message is larger than 2000 bytes"},
+      {ok + std::string(1, '\0'),
+       {"security@example.org"},
+       Code::kInvalidArgument,
+       "message contains NUL bytes"},
+      {Mail("rita@example.net", std::string(300, 's'), "body\n"),
+       {"security@example.org"},
+       Code::kTooLarge,
+       "message header is larger than 300 bytes"},
+      {"hello there\n\nbody\n",
+       {"security@example.org"},
+       Code::kInvalidArgument,
+       "message does not start with a header field"},
+      {": no name\n\nbody\n",
+       {"security@example.org"},
+       Code::kInvalidArgument,
+       "message does not start with a header field"},
+      {ok,
+       {"security@example.org", "root@example.org"},
+       Code::kInvalidArgument,
+       "recipient <root@example.org> not accepted"},
+  };
+  for (const Case& c : cases) {
+    Result<std::string> r = Deliver(c.message, c.to);
+    EXPECT_EQ(r.status().code(), c.code) << c.error;
+    EXPECT_EQ(r.status().message(), c.error);
+  }
+  EXPECT_EQ(InboxSize(), 0u);
+  // An mbox "From " line is a valid start.
+  EXPECT_TRUE(Deliver("From rita@example.net Mon Sep 21 14:00:00 2026\n" + ok).ok());
+  EXPECT_EQ(InboxSize(), 1u);
+}
+
+TEST_F(MailGatewayTest, EncryptedMailIsRefusedWithoutAProjectKey) {
+  const std::string encrypted =
+      "From: rita@example.net\nTo: security@example.org\nSubject: secret\n"
+      "MIME-Version: 1.0\n"
+      "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; "
+      "boundary=\"b\"\n\n"
+      "--b\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n"
+      "--b\nContent-Type: application/octet-stream\n\n"
+      "-----BEGIN PGP MESSAGE-----\n\nhQEMA1234\n-----END PGP MESSAGE-----\n\n--b--\n";
+  Result<std::string> r = Deliver(encrypted);
+  EXPECT_EQ(r.status().code(), Code::kPermissionDenied);
+  EXPECT_EQ(r.status().message(), "encrypted mail cannot be read: this server has no OpenPGP key");
+  EXPECT_EQ(InboxSize(), 0u);
+}
+
+TEST_F(MailGatewayTest, WhatIsAcknowledgedIsStoredRawBeforeItIsProcessed) {
+  const std::string message = Mail("Rita <rita@example.net>", "Token leak", "Steps.\r\n");
+  Result<std::string> id = Deliver(message, {"security@example.org"}, "bounces@example.net");
+  ASSERT_TRUE(id.ok()) << id.status().message();
+  EXPECT_EQ(id->size(), 16u);
+  Result<std::optional<InboxMail>> row = store_->FindInboxMail(*id);
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->raw, message);
+  EXPECT_EQ((*row)->state, "stored");
+  EXPECT_EQ((*row)->client, "192.0.2.1");
+  EXPECT_EQ((*row)->mail_from, "bounces@example.net");
+  EXPECT_EQ((*row)->recipients, std::vector<std::string>{"security@example.org"});
+  EXPECT_EQ((*row)->received_at, kT0);
+  EXPECT_EQ(store_->ListReports(ReportFilter{})->size(), 0u);  // not processed yet
+
+  ASSERT_EQ(*gateway_->ProcessPending(10), 1);
+  row = store_->FindInboxMail(*id);
+  EXPECT_EQ((*row)->state, "processed");
+  EXPECT_EQ((*row)->outcome, "new-report");
+  // Processing the same row again does nothing.
+  ASSERT_TRUE(gateway_->Process(**row).ok());
+  EXPECT_EQ(store_->ListReports(ReportFilter{})->size(), 1u);
+  EXPECT_EQ(*gateway_->ProcessPending(10), 0);
+}
+
+TEST_F(MailGatewayTest, ANewReportByMail) {
+  const std::string id = ReportByMail();
+  ASSERT_EQ(id, "SEC-2026-0001");
+  Result<Report> r = store_->GetReport(id);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->state, State::kReceived);
+  EXPECT_EQ(r->fields.subject, "Token leak in the agent");
+  EXPECT_EQ(r->fields.steps, "Run the agent with -v.");
+  ASSERT_EQ(r->participants.size(), 1u);
+  EXPECT_EQ(r->participants[0].email, "rita@example.net");
+  EXPECT_EQ(r->participants[0].name, "Rita R");
+  EXPECT_EQ(r->participants[0].role, Role::kReporter);
+  // Its Message-ID threads the replies; the reporter is reminded of the embargo.
+  EXPECT_EQ(**store_->ReportOfMessageId("report-1@example.net"), id);
+  EXPECT_TRUE(*store_->SeenIncoming("report-1@example.net"));
+  bool reminded = false;
+  for (const OutboxMail& m : *store_->Outbox(id)) {
+    reminded |= m.recipient == "rita@example.net";
+  }
+  EXPECT_TRUE(reminded);
+  // Without a subject, and without a usable sender: an anonymous report.
+  InboxMail anonymous = Receive("To: security@example.org\nSubject: \n\nSomething is off.\n");
+  EXPECT_EQ(anonymous.outcome, "new-report");
+  Result<Report> second = store_->GetReport("SEC-2026-0002");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->fields.subject, "(no subject)");
+  ASSERT_EQ(second->participants.size(), 1u);  // an anonymous reporter
+  EXPECT_EQ(second->participants[0].email, "");
+  EXPECT_EQ(second->participants[0].role, Role::kReporter);
+}
+
+TEST_F(MailGatewayTest, AttachmentsAreListedInTheReportAndKept) {
+  const std::string message =
+      "From: rita@example.net\nTo: security@example.org\nSubject: With a capture\n"
+      "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n"
+      "--b\nContent-Type: text/plain\n\nSee the capture.\n"
+      "--b\nContent-Type: text/plain\nContent-Disposition: attachment; filename=\"log.txt\"\n\n"
+      "0123456789\n--b--\n";
+  InboxMail in = Receive(message);
+  ASSERT_EQ(in.outcome, "new-report");
+  Result<Report> r = store_->GetReport(in.report_id);
+  ASSERT_TRUE(r.ok());
+  // The line break before a boundary belongs to the boundary (RFC 2046 5.1.1).
+  EXPECT_EQ(r->fields.steps, "See the capture.\n[attachment: log.txt, text/plain, 10 bytes]")
+      << r->fields.steps;
+  Result<std::vector<MailAttachment>> kept = store_->MailAttachments(in.id);
+  ASSERT_TRUE(kept.ok());
+  ASSERT_EQ(kept->size(), 1u);
+  EXPECT_EQ((*kept)[0].filename, "log.txt");
+  EXPECT_EQ((*kept)[0].data, "0123456789");
+}
+
+TEST_F(MailGatewayTest, RepliesAreThreadedByReferencePlusAddressOrSubjectTag) {
+  const std::string id = ReportByMail();
+  InboxMail by_thread = Receive(Mail("rita@example.net", "Re: Token leak", "More details.\n",
+                                     "In-Reply-To: <report-1@example.net>\n"
+                                     "Message-ID: <reply-1@example.net>\n"));
+  EXPECT_EQ(by_thread.outcome, "reply");
+  EXPECT_EQ(by_thread.report_id, id);
+  InboxMail by_address = Receive(Mail("rita@example.net", "Another note", "Also on 1.0.\n"),
+                                 {"security+" + id + "@example.org"});
+  EXPECT_EQ(by_address.outcome, "reply");
+  InboxMail by_tag = Receive(Mail("alice@example.org", "[" + id + "] triage", "Looking.\n"));
+  EXPECT_EQ(by_tag.outcome, "reply");
+  InboxMail empty = Receive(Mail("rita@example.net", "[" + id + "] nothing", "\n"));
+  EXPECT_EQ(empty.outcome, "reply");
+
+  const std::vector<ThreadMessage> thread = Thread(id);
+  ASSERT_EQ(thread.size(), 4u);
+  EXPECT_EQ(thread[0].body, "More details.");
+  EXPECT_EQ(thread[0].author_email, "rita@example.net");
+  EXPECT_EQ(thread[1].body, "Also on 1.0.");
+  EXPECT_EQ(thread[2].body, "Looking.");
+  EXPECT_EQ(thread[2].author_email, "alice@example.org");  // a maintainer sees every report
+  EXPECT_EQ(thread[3].body, "(empty message)");
+  EXPECT_EQ(**store_->ReportOfMessageId("reply-1@example.net"), id);
+  EXPECT_EQ(store_->ListReports(ReportFilter{})->size(), 1u);
+}
+
+// A mail naming a report its sender is not read into never reaches that report's thread: it is
+// a report of its own, which says nothing about the report it named.
+TEST_F(MailGatewayTest, ASenderNotReadIntoTheReportStartsANewOne) {
+  const std::string id = ReportByMail();
+  InboxMail in = Receive(Mail("mallory@example.com", "Re: Token leak", "What is this about?\n",
+                              "In-Reply-To: <report-1@example.net>\n"));
+  EXPECT_EQ(in.outcome, "new-report");
+  EXPECT_NE(in.report_id, id);
+  EXPECT_TRUE(Thread(id).empty());
+  Result<Report> theirs = store_->GetReport(in.report_id);
+  ASSERT_TRUE(theirs.ok());
+  EXPECT_EQ(theirs->fields.steps, "What is this about?");
+  EXPECT_EQ(theirs->participants[0].email, "mallory@example.com");
+  for (const OutboxMail& m : *store_->Outbox(in.report_id)) {
+    EXPECT_EQ(m.body.find(id), std::string::npos) << m.body;
+  }
+  // The same for a plus-address of a report that does not exist.
+  InboxMail unknown = Receive(Mail("mallory@example.com", "Hi", "Hello.\n"),
+                              {"security+SEC-2099-9999@example.org"});
+  EXPECT_EQ(unknown.outcome, "new-report");
+}
+
+TEST_F(MailGatewayTest, TheSameMailDeliveredTwiceIsProcessedOnce) {
+  const std::string message =
+      Mail("rita@example.net", "Token leak", "Steps.\n", "Message-ID: <same@example.net>\n");
+  InboxMail first = Receive(message);
+  InboxMail second = Receive(message);
+  EXPECT_EQ(first.outcome, "new-report");
+  EXPECT_EQ(second.outcome, "duplicate");
+  EXPECT_EQ(second.report_id, "");
+  EXPECT_EQ(store_->ListReports(ReportFilter{})->size(), 1u);
+}
+
+class MailGatewayPatchTest : public MailGatewayTest {
+ protected:
+  void SetUp() override {
+    MailGatewayTest::SetUp();
+    ASSERT_TRUE(git_.ok());
+    ASSERT_EQ(git_.Git({"init", "-q", "-b", "master"}), "");
+    std::string lines;
+    for (int i = 1; i <= 30; ++i) lines += "line " + std::to_string(i) + "\n";
+    git_.Write("a.c", lines);
+    git_.Git({"add", "-A"});
+    git_.Git({"commit", "-q", "-m", "base"});
+    id_ = ReportByMail();
+    ASSERT_TRUE(reports_->Invite(local_, id_, "author@example.com", "", Role::kCollaborator).ok());
+  }
+  /// `git format-patch --stdout ARGS` of commits changing lines N of a.c, each "From:" the
+  /// sandbox's author; the commits are dropped.
+  std::string PatchMails(const std::vector<int>& lines, std::vector<std::string> args = {}) {
+    git_.Git({"checkout", "-q", "--detach", "master"});
+    for (int n : lines) {
+      std::string content = patch::GitSandbox::ReadFile(git_.dir() + "/a.c");
+      const std::string from = "line " + std::to_string(n) + "\n";
+      content.replace(content.find(from), from.size(), "line " + std::to_string(n) + " fixed\n");
+      git_.Write("a.c", content);
+      git_.Git({"add", "-A"});
+      git_.Git({"commit", "-q", "-m", "a: fix line " + std::to_string(n)});
+    }
+    args.insert(args.begin(), {"format-patch", "--stdout", "-" + std::to_string(lines.size())});
+    int code = 0;
+    std::string out = git_.Git(args, {}, &code);
+    EXPECT_EQ(code, 0);
+    git_.Git({"checkout", "-q", "master"});
+    return out.substr(out.find('\n') + 1);  // as delivered: without the mbox "From " line
+  }
+  /// MAIL with a Message-ID header ID added.
+  static std::string WithMessageId(std::string mail, const std::string& id) {
+    mail.insert(mail.find("Subject:"), "Message-ID: " + id + "\n");
+    return mail;
+  }
+  /// The mails of a format-patch mbox (its first "From " line already cut), as delivered.
+  static std::vector<std::string> Split(const std::string& mbox) {
+    const std::string separator = " Mon Sep 17 00:00:00 2001\n";
+    std::vector<std::string> out;
+    size_t start = 0;
+    for (size_t at = mbox.find(separator); at != std::string::npos;
+         at = mbox.find(separator, at + 1)) {
+      const size_t line = mbox.rfind("\nFrom ", at) + 1;
+      out.push_back(mbox.substr(start, line - start));
+      start = at + separator.size();
+    }
+    out.push_back(mbox.substr(start));
+    return out;
+  }
+
+  patch::GitSandbox git_;
+  std::string id_;
+};
+
+TEST_F(MailGatewayPatchTest, APatchMailBecomesARevisionAndAThreadMessage) {
+  const std::string mail = WithMessageId(PatchMails({5}), "<p1@example.com>");
+  InboxMail in = Receive(mail, {"security+" + id_ + "@example.org"});
+  EXPECT_EQ(in.outcome, "patch");
+  EXPECT_EQ(in.report_id, id_);
+  Result<std::vector<PatchRevision>> revisions = store_->PatchRevisions(id_);
+  ASSERT_TRUE(revisions.ok());
+  ASSERT_EQ(revisions->size(), 1u) << Thread(id_).back().body;
+  EXPECT_EQ((*revisions)[0].Name(), "s1v1");
+  EXPECT_EQ((*revisions)[0].submitter, "author@example.com");
+  const std::vector<ThreadMessage> thread = Thread(id_);
+  ASSERT_EQ(thread.size(), 1u);
+  EXPECT_TRUE(thread[0].body.starts_with(
+      "[PATCH v1 1/1] a: fix line 5\nAuthor: A U Thor <author@example.com>\nPatch-Id: "))
+      << thread[0].body;
+  EXPECT_NE(thread[0].body.find("\nSeries: revision s1v1\n"), std::string::npos);
+  const std::vector<std::string> kinds = EventKinds(id_);
+  EXPECT_EQ(kinds.back(), "patch.mailed");
+  Result<std::vector<MailPatch>> rows = store_->MailPatches(id_);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].sender, "author@example.com");
+  EXPECT_EQ((*rows)[0].patch_id.size(), 40u);
+}
+
+TEST_F(MailGatewayPatchTest, ASeriesIsSubmittedOnceEveryPartHasArrived) {
+  const std::vector<std::string> parts =
+      Split(PatchMails({5, 9}, {"--thread", "--in-reply-to=<report-1@example.net>"}));
+  ASSERT_EQ(parts.size(), 2u);
+  InboxMail second = Receive(parts[1]);  // threaded into the report by In-Reply-To
+  EXPECT_EQ(second.outcome, "patch");
+  EXPECT_TRUE(store_->PatchRevisions(id_)->empty());
+  EXPECT_NE(Thread(id_).back().body.find("\nSeries: part 2 of 2; waiting for the others\n"),
+            std::string::npos)
+      << Thread(id_).back().body;
+  InboxMail first = Receive(parts[0]);
+  EXPECT_EQ(first.outcome, "patch");
+  Result<std::vector<PatchRevision>> revisions = store_->PatchRevisions(id_);
+  ASSERT_EQ(revisions->size(), 1u);
+  EXPECT_EQ((*revisions)[0].patches.size(), 2u);
+  EXPECT_NE(Thread(id_).back().body.find("\nSeries: revision s1v1\n"), std::string::npos);
+}
+
+TEST_F(MailGatewayPatchTest, AReviewTrailerByMailIsNotAnApprovalWithoutAuthentication) {
+  Receive(WithMessageId(PatchMails({5}), "<p1@example.com>"), {"security+" + id_ + "@example.org"});
+  InboxMail review = Receive(Mail("alice@example.org", "Re: [PATCH] a: fix line 5",
+                                  "Looks right.\n\nReviewed-by: Alice <alice@example.org>\n",
+                                  "In-Reply-To: <p1@example.com>\n"));
+  EXPECT_EQ(review.outcome, "reply");
+  const StoredEvent last = store_->Events(id_)->back();
+  EXPECT_EQ(last.kind, "patch.review-ignored");
+  EXPECT_EQ(last.payload,
+            R"j({"trailer":"Reviewed-by: Alice <alice@example.org>","sender":"alice@example.org",)j"
+            R"j("counted":false,"revision":"s1v1",)j"
+            R"j("why":"approvals by mail are off ([mail] authserv_id is not set)"})j");
+  EXPECT_TRUE((*store_->PatchRevisions(id_))[0].approvals.empty());
+}
+
+TEST_F(MailGatewayTest, ABounceMarksTheFailedParticipant) {
+  const std::string id = ReportByMail();
+  const std::string dsn =
+      "From: MAILER-DAEMON@example.net\nTo: security@example.org\n"
+      "Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
+      "--b\nContent-Type: text/plain\n\nYour mail could not be delivered.\n"
+      "--b\nContent-Type: message/delivery-status\n\n"
+      "Reporting-MTA: dns; mx.example.net\n\n"
+      "Final-Recipient: rfc822; rita@example.net\nAction: failed\nStatus: 5.1.1\n\n"
+      "--b\nContent-Type: text/rfc822-headers\n\n"
+      "Message-ID: <out-1@example.org>\nSubject: [" +
+      id + "] Embargo reminder\n\n--b--\n";
+  mail::Envelope env;
+  env.client = "192.0.2.1";
+  env.mail_from = "";
+  env.recipients = {"security+" + id + "@example.org"};
+  Result<std::string> in = gateway_->Deliver(env, dsn);
+  ASSERT_TRUE(in.ok());
+  ASSERT_EQ(*gateway_->ProcessPending(10), 1);
+  EXPECT_EQ((*store_->FindInboxMail(*in))->outcome, "bounce");
+  Result<Report> r = store_->GetReport(id);
+  EXPECT_TRUE(r->participants[0].bouncing);
+  EXPECT_EQ(store_->Events(id)->back().kind, "participant.bouncing");
+  EXPECT_EQ(store_->Events(id)->back().payload, R"({"emails":["rita@example.net"]})");
+}
+
+}  // namespace
+}  // namespace vigil
