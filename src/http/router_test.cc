@@ -21,6 +21,7 @@
 #include "service/patch_service.h"
 #include "service/report_service.h"
 #include "store/sqlite_store.h"
+#include "support/temp_dir.h"
 
 namespace vigil {
 namespace {
@@ -32,8 +33,8 @@ enum class Expect { kAllowed, kUnauthenticated, kForbidden, kHidden };
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/vigil-api-XXXXXX";
-    dir_ = mkdtemp(tmpl);
+    ASSERT_TRUE(tmp_.ok());
+    dir_ = tmp_.path();
     store_ = std::move(SqliteStore::Open(dir_ + "/vigil.db")).value();
     Config c;
     c.maintainers = {"alice@example.org"};
@@ -100,7 +101,6 @@ class ApiTest : public ::testing::Test {
     patch_service_.reset();
     service_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   HttpResponse Call(const std::string& method, const std::string& target, const std::string& token,
@@ -116,6 +116,7 @@ class ApiTest : public ::testing::Test {
     return router_->Handle(req, &route);
   }
 
+  vigil::testing::TempDir tmp_;  // removed after the store is closed (TearDown)
   std::string dir_;
   FakeClock clock_{kT0};
   Metrics metrics_;

@@ -19,6 +19,7 @@
 #include "service/report_service.h"
 #include "store/sqlite_store.h"
 #include "support/git_sandbox.h"
+#include "support/project_repo.h"
 #include "support/recording_forge.h"
 #include "support/temp_dir.h"
 
@@ -62,20 +63,7 @@ class DisclosureServiceTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(git_.ok());
     ASSERT_TRUE(data_.ok());
-    setenv("HOME", git_.dir().c_str(), 1);
-    setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-    ASSERT_EQ(git_.Git({"init", "-q", "-b", "master"}), "");
-    std::string lines;
-    for (int i = 1; i <= 30; ++i) lines += "line " + std::to_string(i) + "\n";
-    git_.Write("src/agent.c", lines);
-    Commit("base");
-    git_.Git({"branch", "release-1"});
-    git_.Git({"checkout", "-q", "release-1"});
-    std::string old = lines;
-    old.replace(old.find("line 10\n"), 8, "line ten (release)\n");
-    git_.Write("src/agent.c", old);
-    Commit("release tweak");
-    git_.Git({"checkout", "-q", "master"});
+    vigil::testing::MakeProjectRepo(git_);
     remote_ = data_.path() + "/remote.git";
     ASSERT_EQ(git_.Git({"init", "-q", "--bare", remote_}), "");
     git_.Git({"remote", "add", "origin", remote_});

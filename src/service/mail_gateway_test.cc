@@ -175,7 +175,7 @@ TEST_F(MailGatewayTest, WhatIsAcknowledgedIsStoredRawBeforeItIsProcessed) {
   const std::string message = Mail("Rita <rita@example.net>", "Token leak", "Steps.\r\n");
   Result<std::string> id = Deliver(message, {"security@example.org"}, "bounces@example.net");
   ASSERT_TRUE(id.ok()) << id.status().message();
-  EXPECT_EQ(id->size(), 16u);
+  EXPECT_EQ(id->size(), 32u);  // NewMailId: selector and 64 random bits, in hex
   Result<std::optional<InboxMail>> row = store_->FindInboxMail(*id);
   ASSERT_TRUE(row.ok() && row->has_value());
   EXPECT_EQ((*row)->raw, message);

@@ -10,6 +10,7 @@
 #include "service/report_service.h"
 #include "store/sqlite_store.h"
 #include "support/git_sandbox.h"
+#include "support/project_repo.h"
 
 namespace vigil {
 namespace {
@@ -21,22 +22,8 @@ class PatchServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(git_.ok());
-    setenv("HOME", git_.dir().c_str(), 1);
-    setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
     // A project with master and one supported branch that differs near the fix.
-    ASSERT_EQ(git_.Git({"init", "-q", "-b", "master"}), "");
-    std::string lines;
-    for (int i = 1; i <= 30; ++i) lines += "line " + std::to_string(i) + "\n";
-    git_.Write("src/agent.c", lines);
-    Commit("base");
-    git_.Git({"branch", "release-1"});
-    git_.Git({"checkout", "-q", "release-1"});
-    std::string old = lines;
-    old.replace(old.find("line 10\n"), 8, "line ten (release)\n");
-    git_.Write("src/agent.c", old);
-    Commit("release tweak");
-    git_.Git({"checkout", "-q", "master"});
-    lines_ = lines;
+    lines_ = vigil::testing::MakeProjectRepo(git_);
 
     db_dir_ = git_.dir() + "/.vigil";
     std::filesystem::create_directories(db_dir_);

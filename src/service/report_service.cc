@@ -275,6 +275,15 @@ Result<std::vector<StoredEvent>> ReportService::AuditTrail(const std::string& id
   return store_.Events(id);
 }
 
+Result<Report> ReportService::RunCommand(const Principal& actor, const std::string& id,
+                                         const std::string& kind, Command command,
+                                         const CommandArgs& args,
+                                         const std::function<std::string(const Report&)>& payload) {
+  return Change(
+      actor, id, kind,
+      [&](const Report& r) { return ApplyCommand(r, command, args, clock_.Now()); }, payload);
+}
+
 Result<Report> ReportService::Change(const Principal& actor, const std::string& id,
                                      const std::string& kind, const Mutation& mutate,
                                      const std::function<std::string(const Report&)>& payload,
@@ -320,19 +329,14 @@ Result<Report> ReportService::Assign(const Principal& actor, const std::string& 
   }
   CommandArgs args;
   args.coordinator = coordinator;
-  return Change(
-      actor, id, "report.assigned",
-      [&](const Report& r) { return ApplyCommand(r, Command::kAssign, args, clock_.Now()); },
-      [&](const Report& r) {
-        return Json({{"coordinator", r.coordinator}});
-      });
+  return RunCommand(actor, id, "report.assigned", Command::kAssign, args, [&](const Report& r) {
+    return Json({{"coordinator", r.coordinator}});
+  });
 }
 
 Result<Report> ReportService::Confirm(const Principal& actor, const std::string& id) {
-  return Change(
-      actor, id, "report.confirmed",
-      [&](const Report& r) { return ApplyCommand(r, Command::kConfirm, {}, clock_.Now()); },
-      [](const Report&) { return std::string("{}"); });
+  return RunCommand(actor, id, "report.confirmed", Command::kConfirm, CommandArgs{},
+                    [](const Report&) { return std::string("{}"); });
 }
 
 Result<Report> ReportService::Reject(const Principal& actor, const std::string& id,
@@ -346,12 +350,9 @@ Result<Report> ReportService::CloseWithReason(const Principal& actor, const std:
   CommandArgs args;
   args.reason = std::string(Trim(reason));
   VIGIL_RETURN_IF_ERROR(CheckText("reason", args.reason, 4096, false));
-  return Change(
-      actor, id, kind,
-      [&](const Report& r) { return ApplyCommand(r, command, args, clock_.Now()); },
-      [&](const Report& r) {
-        return Json({{"reason", r.reason}});
-      });
+  return RunCommand(actor, id, kind, command, args, [&](const Report& r) {
+    return Json({{"reason", r.reason}});
+  });
 }
 
 Result<Report> ReportService::MarkDuplicate(const Principal& actor, const std::string& id,
@@ -363,25 +364,19 @@ Result<Report> ReportService::MarkDuplicate(const Principal& actor, const std::s
   }
   CommandArgs args;
   args.duplicate_of = original;
-  return Change(
-      actor, id, "report.duplicate",
-      [&](const Report& r) { return ApplyCommand(r, Command::kDuplicate, args, clock_.Now()); },
-      [&](const Report& r) {
-        return Json({{"duplicate_of", r.duplicate_of}});
-      });
+  return RunCommand(actor, id, "report.duplicate", Command::kDuplicate, args, [&](const Report& r) {
+    return Json({{"duplicate_of", r.duplicate_of}});
+  });
 }
 
 Result<Report> ReportService::Classify(const Principal& actor, const std::string& id, int level) {
   CommandArgs args;
   args.level = level;
-  return Change(
-      actor, id, "report.classified",
-      [&](const Report& r) { return ApplyCommand(r, Command::kClassify, args, clock_.Now()); },
-      [&](const Report& r) {
-        return Json({{"level", r.level},
-                     {"route", RouteName(PolicyForLevel(r.level).route)},
-                     {"state", StateName(r.state)}});
-      });
+  return RunCommand(actor, id, "report.classified", Command::kClassify, args, [&](const Report& r) {
+    return Json({{"level", r.level},
+                 {"route", RouteName(PolicyForLevel(r.level).route)},
+                 {"state", StateName(r.state)}});
+  });
 }
 
 Result<Report> ReportService::Withdraw(const Principal& actor, const std::string& id,

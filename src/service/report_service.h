@@ -134,6 +134,10 @@ class ReportService {
                         const Mutation& mutate,
                         const std::function<std::string(const Report&)>& payload,
                         std::string* token_out = nullptr);
+  /// Change with the workflow's COMMAND (core/workflow.h) and its ARGS as the mutation.
+  Result<Report> RunCommand(const Principal& actor, const std::string& id, const std::string& kind,
+                            Command command, const CommandArgs& args,
+                            const std::function<std::string(const Report&)>& payload);
   /// Rejects or withdraws (COMMAND) report ID for REASON (trimmed, at most 4,096 bytes), with an
   /// event of KIND carrying the reason.
   Result<Report> CloseWithReason(const Principal& actor, const std::string& id,

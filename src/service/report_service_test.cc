@@ -17,6 +17,7 @@
 #include "service/credentials.h"
 #include "store/audit_chain.h"
 #include "store/sqlite_store.h"
+#include "support/temp_dir.h"
 
 namespace vigil {
 namespace {
@@ -26,8 +27,8 @@ constexpr Instant kT0 = 1'790'000'000LL * kMicrosPerSecond;
 class ServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/vigil-service-XXXXXX";
-    dir_ = mkdtemp(tmpl);
+    ASSERT_TRUE(tmp_.ok());
+    dir_ = tmp_.path();
     store_ = std::move(SqliteStore::Open(dir_ + "/vigil.db")).value();
     Config c;
     c.maintainers = {"alice@example.org", "bob@example.org"};
@@ -46,7 +47,6 @@ class ServiceTest : public ::testing::Test {
   void TearDown() override {
     service_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   Submitted SubmitOne(const std::string& subject = "Token leak in agent") {
@@ -60,6 +60,7 @@ class ServiceTest : public ::testing::Test {
     return *s;
   }
 
+  vigil::testing::TempDir tmp_;  // removed after the store is closed (TearDown)
   std::string dir_;
   FakeClock clock_{kT0};
   std::unique_ptr<SqliteStore> store_;
