@@ -21,12 +21,6 @@
 namespace vigil {
 namespace {
 
-using disclosure::kMaxAttempts;
-using disclosure::Mail;
-using disclosure::Marker;
-using disclosure::Short;
-using patch::ApplyToTrees;
-
 namespace json = boost::json;
 constexpr size_t kMaxPublicTextBytes = 64u << 10;
 
@@ -104,10 +98,10 @@ Status DisclosureService::Record(const std::string& id, const std::string& step,
 Status DisclosureService::AlertCoordinator(const Report& r, const std::string& why) {
   WriteBatch b;
   const std::string to = r.coordinator.empty() ? config_.security_address : r.coordinator;
-  b.outbox.push_back(
-      Mail(r.id, to, "disclosure-blocked", "Disclosure did not start",
-           EmbargoReminder(r) + "\n\nThe disclosure of " + r.id + " did not start: " + why + ".",
-           clock_.Now()));
+  b.outbox.push_back(disclosure::Mail(
+      r.id, to, "disclosure-blocked", "Disclosure did not start",
+      EmbargoReminder(r) + "\n\nThe disclosure of " + r.id + " did not start: " + why + ".",
+      clock_.Now()));
   b.events.push_back({r.id, clock_.Now(), "system", "disclosure.blocked",
                       json::serialize(json::object{{"reason", why}})});
   return store_.Write(std::move(b)).status();
@@ -124,7 +118,7 @@ Result<PlanResult> DisclosureService::Schedule(const Principal& actor, const std
     return Status::Invalid(req.on_duty.substr(0, 254) +
                            " is not an active maintainer account and cannot be on duty");
   }
-  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+  for (int attempt = 0; attempt < disclosure::kMaxAttempts; ++attempt) {
     Result<Report> r = store_.GetReport(id);
     if (!r.ok()) return r.status();
     const Instant now = clock_.Now();
@@ -170,19 +164,21 @@ Result<PlanResult> DisclosureService::Schedule(const Principal& actor, const std
     for (const Participant& p : after->participants) {
       if (p.role != Role::kObserver || p.email.empty()) continue;
       b.disclosure.scheduled_outbox.push_back(
-          {Mail(id, p.email, "disclosure-notice", "Disclosure scheduled",
-                reminder + "\n\n" + id + " of " + config_.project_name + " will be disclosed at " +
-                    FormatUtc(req.slot) + ". Until then, nothing about it may be made public.",
-                now),
+          {disclosure::Mail(id, p.email, "disclosure-notice", "Disclosure scheduled",
+                            reminder + "\n\n" + id + " of " + config_.project_name +
+                                " will be disclosed at " + FormatUtc(req.slot) +
+                                ". Until then, nothing about it may be made public.",
+                            now),
            notice_at});
     }
-    b.outbox.push_back(Mail(id, req.on_duty, "on-duty-request", "You are on duty for disclosure",
-                            reminder + "\n\nYou are the on-duty maintainer for the disclosure of " +
-                                id + " at " + FormatUtc(req.slot) +
-                                ". Confirm your availability in the 24 hours before the slot "
-                                "(vigil plan confirm " +
-                                id + "); without it the disclosure does not start.",
-                            now));
+    b.outbox.push_back(
+        disclosure::Mail(id, req.on_duty, "on-duty-request", "You are on duty for disclosure",
+                         reminder + "\n\nYou are the on-duty maintainer for the disclosure of " +
+                             id + " at " + FormatUtc(req.slot) +
+                             ". Confirm your availability in the 24 hours before the slot "
+                             "(vigil plan confirm " +
+                             id + "); without it the disclosure does not start.",
+                         now));
     Result<WriteResult> w = store_.Write(std::move(b));
     if (w.ok()) {
       out.report = *after;
@@ -281,13 +277,13 @@ Status DisclosureService::Precheck(const Report& r, const DisclosurePlanRow& pla
       if (now_id != approved_id) {
         return Status::Conflict(refuse + "the revision approved for " + branch +
                                 " changed after approval (patch " + std::to_string(i + 1) + "/" +
-                                std::to_string(n) + ": patch-id " + Short(now_id) + ", approved " +
-                                Short(approved_id) + ")");
+                                std::to_string(n) + ": patch-id " + disclosure::Short(now_id) +
+                                ", approved " + disclosure::Short(approved_id) + ")");
       }
     }
     if (!applied.count(branch)) {
       Result<std::vector<std::string>> trees =
-          ApplyToTrees(config_.repository_path, "refs/heads/" + branch, a.patches);
+          patch::ApplyToTrees(config_.repository_path, "refs/heads/" + branch, a.patches);
       if (!trees.ok()) {
         return Status::Conflict(refuse + "the approved revision for " + branch +
                                 " no longer applies: " + trees.status().message());
@@ -462,14 +458,15 @@ Result<AdvisoryDraft> DisclosureService::Redact(const Principal& actor, const st
       [&](const Report& r, const AdvisoryDraft&, WriteBatch& b) -> Status {
         for (const Participant& p : r.participants) {
           if (p.role != Role::kReporter || p.email.empty()) continue;
-          b.outbox.push_back(Mail(id, p.email, "redaction", "Public version of your report",
-                                  "Your report " + id +
-                                      " will be published as a regular public "
-                                      "issue with this title and text:\n\n" +
-                                      title + "\n\n" + text +
-                                      "\n\nReply to this message if anything in it must not be "
-                                      "public.",
-                                  clock_.Now()));
+          b.outbox.push_back(
+              disclosure::Mail(id, p.email, "redaction", "Public version of your report",
+                               "Your report " + id +
+                                   " will be published as a regular public "
+                                   "issue with this title and text:\n\n" +
+                                   title + "\n\n" + text +
+                                   "\n\nReply to this message if anything in it must not be "
+                                   "public.",
+                               clock_.Now()));
         }
         return Status::Ok();
       });
@@ -528,18 +525,18 @@ Result<ForgeItem> DisclosureService::OpenPublicIssue(const Principal& actor, con
   std::optional<ForgeItem> item;
   if (intent) {
     Result<std::optional<ForgeItem>> found =
-        forge_->FindIssue(Marker(id), FormatUtc(intent_at - 60 * kMicrosPerSecond));
+        forge_->FindIssue(disclosure::Marker(id), FormatUtc(intent_at - 60 * kMicrosPerSecond));
     if (!found.ok()) return found.status();
     item = *found;
   }
   if (!item) {
-    Result<ForgeItem> opened =
-        forge_->OpenIssue(draft->public_title, draft->public_text + "\n\n" + Marker(id) + "\n");
+    Result<ForgeItem> opened = forge_->OpenIssue(
+        draft->public_title, draft->public_text + "\n\n" + disclosure::Marker(id) + "\n");
     if (!opened.ok()) return opened.status();
     item = *opened;
   }
   CrashPoint();
-  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+  for (int attempt = 0; attempt < disclosure::kMaxAttempts; ++attempt) {
     Result<Report> now_report = store_.GetReport(id);
     if (!now_report.ok()) return now_report.status();
     const Instant now = clock_.Now();
@@ -559,8 +556,9 @@ Result<ForgeItem> DisclosureService::OpenPublicIssue(const Principal& actor, con
                         json::serialize(json::object{{"issue", item->url}})});
     for (const Participant& p : after.participants) {
       if (p.email.empty() || p.bouncing) continue;
-      b.outbox.push_back(Mail(id, p.email, "public-issue", "Now a public issue",
-                              id + " is now handled as a regular public issue: " + item->url, now));
+      b.outbox.push_back(
+          disclosure::Mail(id, p.email, "public-issue", "Now a public issue",
+                           id + " is now handled as a regular public issue: " + item->url, now));
     }
     Result<WriteResult> w = store_.Write(std::move(b));
     if (w.ok()) return *item;

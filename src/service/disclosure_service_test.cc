@@ -101,10 +101,7 @@ class DisclosureServiceTest : public ::testing::Test {
     store_.reset();
   }
 
-  void Commit(const std::string& message) {
-    git_.Git({"add", "-A"});
-    ASSERT_EQ(git_.Git({"commit", "-q", "-m", message}), "");
-  }
+  void Commit(const std::string& message) { vigil::testing::CommitAll(git_, message); }
   /// A submitted report classified at LEVEL, with an observer.
   std::string NewReport(int level) {
     SubmitRequest req;

@@ -61,10 +61,7 @@ class PatchServiceTest : public ::testing::Test {
     store_.reset();
   }
 
-  void Commit(const std::string& message) {
-    git_.Git({"add", "-A"});
-    ASSERT_EQ(git_.Git({"commit", "-q", "-m", message}), "");
-  }
+  void Commit(const std::string& message) { vigil::testing::CommitAll(git_, message); }
   /// A format-patch mail changing line N of src/agent.c on top of BASE; the commit is dropped.
   std::string FixMail(const std::string& base, int n, const std::string& text,
                       const std::string& extra_headers = "", std::string from = "") {

@@ -74,13 +74,7 @@ Result<Principal> ReportService::Authenticate(std::string_view bearer, Credentia
     VIGIL_RETURN_IF_ERROR(session.status());
     if (!session->has_value() || !SecretEquals((*session)->hash, hash)) return invalid;
     if ((*session)->revoked_at != 0 || (*session)->expires_at <= clock_.Now()) return invalid;
-    Result<std::optional<Account>> account = store_.FindAccount((*session)->account_email);
-    VIGIL_RETURN_IF_ERROR(account.status());
-    if (!account->has_value() || (*account)->disabled) return invalid;
-    p.kind = Principal::Kind::kAccount;
-    p.email = (*account)->email;
-    p.account_role = (*account)->role;
-    return p;
+    return ActiveAccount((*session)->account_email);
   }
   if (source == CredentialSource::kPath && !bearer.starts_with(kCapabilityPrefix)) return invalid;
   if (bearer.starts_with(kCapabilityPrefix)) {
@@ -99,9 +93,16 @@ Result<Principal> ReportService::Authenticate(std::string_view bearer, Credentia
   const ApiToken& t = **token;
   const Instant now = clock_.Now();
   if (t.revoked_at != 0 || (t.expires_at != 0 && t.expires_at <= now)) return invalid;
-  Result<std::optional<Account>> account = store_.FindAccount(t.account_email);
+  return ActiveAccount(t.account_email);
+}
+
+Result<Principal> ReportService::ActiveAccount(const std::string& email) {
+  Result<std::optional<Account>> account = store_.FindAccount(email);
   VIGIL_RETURN_IF_ERROR(account.status());
-  if (!account->has_value() || (*account)->disabled) return invalid;
+  if (!account->has_value() || (*account)->disabled) {
+    return Status::Unauthenticated("invalid credentials");
+  }
+  Principal p;
   p.kind = Principal::Kind::kAccount;
   p.email = (*account)->email;
   p.account_role = (*account)->role;

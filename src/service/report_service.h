@@ -134,6 +134,9 @@ class ReportService {
                         const Mutation& mutate,
                         const std::function<std::string(const Report&)>& payload,
                         std::string* token_out = nullptr);
+  /// The principal of account EMAIL, which a live credential named; kUnauthenticated "invalid
+  /// credentials" when the account is gone or disabled.
+  Result<Principal> ActiveAccount(const std::string& email);
   /// Change with the workflow's COMMAND (core/workflow.h) and its ARGS as the mutation.
   Result<Report> RunCommand(const Principal& actor, const std::string& id, const std::string& kind,
                             Command command, const CommandArgs& args,
