@@ -397,44 +397,42 @@ Result<std::string> ReadPatchInput(const std::string& file, size_t limit) {
   return in;
 }
 
+namespace {
+
+// Adds the file command PATH with its input options (AddInput) into O; running it calls RUN.
+CLI::App* AddFileCommand(CLI::App& group, std::string_view path, int& exit_code,
+                         const std::shared_ptr<FileOptions>& o,
+                         void (*run)(Outcome&, const FileOptions&)) {
+  auto* cmd = AddCommand(group, path);
+  AddInput(cmd, *o);
+  cmd->callback([&exit_code, o, run] {
+    Outcome out(exit_code);
+    run(out, *o);
+  });
+  return cmd;
+}
+
+}  // namespace
+
 void AddPatchFileCommands(CLI::App& group, int& exit_code) {
-  {
-    auto o = std::make_shared<FileOptions>();
-    auto* cmd = AddCommand(group, "patch inspect");
-    AddInput(cmd, *o);
-    cmd->add_flag("--json", o->json, "JSON output");
-    o->summary = true;
-    cmd->callback([&exit_code, o] {
-      Outcome out(exit_code);
-      Inspect(out, *o);
-    });
-  }
-  {
-    auto o = std::make_shared<FileOptions>();
-    auto* cmd = AddCommand(group, "patch check");
-    AddInput(cmd, *o);
-    cmd->add_option("--repo", o->repo, "The git repository (default .)");
-    cmd->add_option("--onto", o->onto, "A revision to check on (repeatable)")->required();
-    cmd->add_flag("--json", o->json, "JSON output");
-    cmd->callback([&exit_code, o] {
-      Outcome out(exit_code);
-      Check(out, *o);
-    });
-  }
-  {
-    auto o = std::make_shared<FileOptions>();
-    auto* cmd = AddCommand(group, "patch apply");
-    AddInput(cmd, *o);
-    cmd->add_option("--repo", o->repo, "The git repository (default .)");
-    cmd->add_option("--onto", o->onto, "The revision to apply on")->required()->expected(1);
-    cmd->add_option("--branch", o->branch, "Create this new branch at the last commit");
-    cmd->add_option("--committer-name", o->committer_name, "Committer name (default: git's)");
-    cmd->add_option("--committer-email", o->committer_email, "Committer email (default: git's)");
-    cmd->callback([&exit_code, o] {
-      Outcome out(exit_code);
-      Apply(out, *o);
-    });
-  }
+  auto inspect = std::make_shared<FileOptions>();
+  inspect->summary = true;
+  auto* cmd = AddFileCommand(group, "patch inspect", exit_code, inspect, Inspect);
+  cmd->add_flag("--json", inspect->json, "JSON output");
+
+  auto check = std::make_shared<FileOptions>();
+  cmd = AddFileCommand(group, "patch check", exit_code, check, Check);
+  cmd->add_option("--repo", check->repo, "The git repository (default .)");
+  cmd->add_option("--onto", check->onto, "A revision to check on (repeatable)")->required();
+  cmd->add_flag("--json", check->json, "JSON output");
+
+  auto apply = std::make_shared<FileOptions>();
+  cmd = AddFileCommand(group, "patch apply", exit_code, apply, Apply);
+  cmd->add_option("--repo", apply->repo, "The git repository (default .)");
+  cmd->add_option("--onto", apply->onto, "The revision to apply on")->required()->expected(1);
+  cmd->add_option("--branch", apply->branch, "Create this new branch at the last commit");
+  cmd->add_option("--committer-name", apply->committer_name, "Committer name (default: git's)");
+  cmd->add_option("--committer-email", apply->committer_email, "Committer email (default: git's)");
 }
 
 int RunPatchFileCommand(int argc, const char* const* argv) {
