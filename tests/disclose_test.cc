@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "fake_forge.h"
+#include "support/stalling_server.h"
 #include "test_util.h"
 
 namespace vigil::testing {
@@ -458,6 +459,58 @@ TEST_F(DiscloseTest, DueReportsAreDisclosedAtTheSlotAndARefusalAlertsOnce) {
   }
   ExpectDisclosed(id);
   EXPECT_EQ(Sql(blocked), "1\n");
+}
+
+// A forge that hangs: first one that accepts the connection and never answers, then one that
+// opens the issue but never says so. Each run stops at the issue step with the timeout's
+// message, its intent stays in the execution log, and the run after the forge recovers
+// finishes the disclosure with exactly one issue.
+TEST_F(DiscloseTest, HangingForgeStopsAtTheIssueAndTheNextRunOpensItOnce) {
+  const std::string id = ApprovedReport();
+  Scheduled(id);
+  const std::string after = Utc(slot_time_ + 60);
+  const std::string toml = Read(config_);
+  auto forge_at = [&](const std::string& url) {
+    std::string t = toml;
+    const std::string was = "forge_api_url = \"" + forge_->url() + "\"";
+    t.replace(t.find(was), was.size(), "forge_api_url = \"" + url + "\"");
+    const std::string timeout = "forge_timeout_seconds = 30";
+    t.replace(t.find(timeout), timeout.size(), "forge_timeout_seconds = 1");
+    Write(config_, t);
+  };
+  auto stopped = [&](const std::string& request, const std::string& url) {
+    return "vigil: disclosure of " + id + " stopped at issue: forge: " + request +
+           ": no answer from " + url + " within 1 s (fix it and run `vigil disclose " + id +
+           "` again)\n";
+  };
+  const std::string log = "SELECT step || ' ' || state FROM disclosure_log WHERE report_id = '" +
+                          id +
+                          "' AND step NOT LIKE 'apply:%' AND step NOT LIKE 'push:%' ORDER BY seq";
+  const std::string log_until_issue =
+      "SELECT COUNT(*) FROM disclosure_log WHERE report_id = '" + id + "' AND state = 'done'";
+  {
+    StallingServer silent;
+    forge_at(silent.url("http"));
+    CommandResult r = Vigil({"disclose", id}, after);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, stopped("GET /repos/acme/widget/issues", silent.url("http")));
+    EXPECT_EQ(silent.connections(), 1);
+  }
+  EXPECT_EQ(Sql(log), "issue intent\n");
+  EXPECT_EQ(Sql(log_until_issue), "6\n");  // applied and pushed to the three branches
+  // The forge opens the issue but its answer never comes.
+  forge_->StallAnswersTo("POST");
+  forge_at(forge_->url());
+  CommandResult r = Vigil({"disclose", id}, after);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, stopped("POST /repos/acme/widget/issues", forge_->url()));
+  EXPECT_EQ(forge_->Count("POST", "/repos/acme/widget/issues"), 1);
+  EXPECT_EQ(Sql(log), "issue intent\n");
+  // The forge answers again: the run finds the issue it opened instead of opening a second.
+  forge_->StallAnswersTo("");
+  CommandResult resumed = Vigil({"disclose", id}, after);
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  ExpectDisclosed(id);  // one issue, three pull requests, three pushes
 }
 
 TEST_F(DiscloseTest, RefusalsHaveExactMessages) {
