@@ -513,6 +513,46 @@ TEST_F(DiscloseTest, HangingForgeStopsAtTheIssueAndTheNextRunOpensItOnce) {
   ExpectDisclosed(id);  // one issue, three pull requests, three pushes
 }
 
+// `vigil serve` with auto_disclose, its scheduler stuck in a request to a forge that never
+// answers (and here never times out): meanwhile the server answers and stores submissions, all
+// while the forge request is still open. When the forge goes away the step fails, its intent
+// stays in the log, and the server shuts down.
+TEST_F(DiscloseTest, AutoDiscloseStuckOnAHangingForgeHoldsUpNoRequest) {
+  const std::string id = ApprovedReport();
+  Scheduled(id);
+  auto forge = std::make_unique<StallingServer>();
+  std::string toml = Read(config_);
+  for (const auto& [was, now] : std::vector<std::pair<std::string, std::string>>{
+           {"forge_api_url = \"" + forge_->url() + "\"",
+            "forge_api_url = \"" + forge->url("http") + "\""},
+           {"forge_timeout_seconds = 30", "forge_timeout_seconds = 3600"},
+           {"auto_disclose = false", "auto_disclose = true"}}) {
+    const size_t at = toml.find(was);
+    ASSERT_NE(at, std::string::npos) << was;
+    toml.replace(at, was.size(), now);
+  }
+  Write(config_, toml);
+  setenv("VIGIL_TEST_NOW", Utc(slot_time_ + 60).c_str(), 1);
+  ServerProcess server(config_);
+  unsetenv("VIGIL_TEST_NOW");
+  ASSERT_TRUE(server.started());
+  ASSERT_TRUE(forge->WaitForWaitingClients(1));  // the scheduler waits for the forge's answer
+  for (int i = 0; i < 5; ++i) {
+    HttpResult r = Http(server.port(), "POST", "/api/v1/reports",
+                        R"({"subject":"Another overflow","steps":"send 70000 bytes"})");
+    EXPECT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(Vigil({"report", "show", JsonField(r.body, "id")}).exit_code, 0);
+  }
+  EXPECT_EQ(Http(server.port(), "GET", "/healthz").status, 200);
+  EXPECT_EQ(forge->open_connections(), 1);  // all of that while the forge request was open
+  forge.reset();
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+  EXPECT_EQ(Sql("SELECT step || ' ' || state FROM disclosure_log WHERE report_id = '" + id +
+                "' AND step = 'issue'"),
+            "issue intent\n");
+  EXPECT_TRUE(forge_->requests().empty());
+}
+
 TEST_F(DiscloseTest, RefusalsHaveExactMessages) {
   const std::string id = ApprovedReport();
   // Scheduling: past the cap, not enough notice; a Saturday slot and 20 days of notice warn.

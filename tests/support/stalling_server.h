@@ -75,6 +75,11 @@ class StallingServer {
     std::lock_guard<std::mutex> lock(mu_);
     return accepted_;
   }
+  /// Connections accepted and still open (neither side has closed them).
+  int open_connections() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return open_;
+  }
   /// Waits until N connections have been accepted and have sent something (the client is then
   /// waiting for an answer), or TIMEOUT passed; true in the first case.
   bool WaitForWaitingClients(int n, std::chrono::seconds timeout = std::chrono::seconds(60)) {
@@ -124,6 +129,7 @@ class StallingServer {
         if (stopping_ || close_requested_) {
           for (const Connection& c : conns) close(c.fd);
           conns.clear();
+          open_ = 0;
           close_requested_ = false;
           if (stopping_) return;
           continue;
@@ -147,6 +153,8 @@ class StallingServer {
         if (n <= 0) {
           close(c.fd);
           conns.erase(conns.begin() + static_cast<std::ptrdiff_t>(i - 2));
+          std::lock_guard<std::mutex> lock(mu_);
+          --open_;
         } else if (!c.spoke) {
           c.spoke = true;
           std::lock_guard<std::mutex> lock(mu_);
@@ -163,6 +171,7 @@ class StallingServer {
           conns.push_back({fd});
           std::lock_guard<std::mutex> lock(mu_);
           ++accepted_;
+          ++open_;
           changed_.notify_all();
         }
       }
@@ -176,6 +185,7 @@ class StallingServer {
   mutable std::mutex mu_;
   std::condition_variable changed_;
   int accepted_ = 0;              // guarded by mu_
+  int open_ = 0;                  // guarded by mu_
   int waiting_ = 0;               // guarded by mu_: connections that sent something
   bool close_requested_ = false;  // guarded by mu_
   bool stopping_ = false;         // guarded by mu_
