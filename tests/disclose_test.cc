@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "fake_forge.h"
 #include "support/stalling_server.h"
@@ -711,6 +712,56 @@ TEST_F(PublicRouteTest, Level4GoesThroughRedactionToAPublicIssue) {
   CommandResult again = Vigil({"public", "open", id});
   EXPECT_EQ(again.out, opened.out);
   EXPECT_EQ(forge_->Count("POST", "/"), 1);
+}
+
+// Publishing through the API makes the forge call on an HTTP worker. Against a forge that never
+// answers (and here never times out) that one request waits; meanwhile the server answers and
+// stores a submission, a second publish of the report is refused at once instead of queueing
+// behind the first, and when the forge goes away the waiting request gets a 503 naming the call.
+TEST_F(PublicRouteTest, PublishOnAHangingForgeHoldsOneWorkerAndNothingElse) {
+  const std::string id = Classified(4);
+  Ok({"public", "redact", id, "--title", "Use longer session ids", "--text",
+      "Session ids have 128 bits; we will move to 256 bits as hardening."});
+  auto forge = std::make_unique<StallingServer>();
+  std::string toml = Read(config_);
+  for (const auto& [was, now] : std::vector<std::pair<std::string, std::string>>{
+           {"forge_api_url = \"" + forge_->url() + "\"",
+            "forge_api_url = \"" + forge->url("http") + "\""},
+           {"forge_timeout_seconds = 30", "forge_timeout_seconds = 3600"}}) {
+    const size_t at = toml.find(was);
+    ASSERT_NE(at, std::string::npos) << was;
+    toml.replace(at, was.size(), now);
+  }
+  Write(config_, toml);
+  std::string token;
+  for (const std::string& line : Lines(Read(dir_.path() + "/data/initial-admin.txt"))) {
+    if (line.starts_with("token=")) token = line.substr(6);
+  }
+  ASSERT_FALSE(token.empty());
+  ServerProcess server(config_);
+  ASSERT_TRUE(server.started());
+  const std::string publish = "/api/v1/reports/" + id + "/publish";
+  HttpResult first;
+  std::thread publisher([&] { first = Http(server.port(), "POST", publish, "{}", token); });
+  ASSERT_TRUE(forge->WaitForWaitingClients(1));  // the worker waits for the forge's answer
+  HttpResult second = Http(server.port(), "POST", publish, "{}", token);
+  EXPECT_EQ(second.status, 409) << second.body;
+  EXPECT_NE(second.body.find("cannot open a public issue for " + id +
+                             ": another run for it is in progress"),
+            std::string::npos)
+      << second.body;
+  HttpResult submitted = Http(server.port(), "POST", "/api/v1/reports",
+                              R"({"subject":"Another overflow","steps":"send 70000 bytes"})");
+  EXPECT_EQ(submitted.status, 201) << submitted.body;
+  EXPECT_EQ(Http(server.port(), "GET", "/healthz").status, 200);
+  EXPECT_EQ(forge->open_connections(), 1);  // all of that while the forge request was open
+  forge.reset();
+  publisher.join();
+  EXPECT_EQ(first.status, 503) << first.body;
+  EXPECT_NE(first.body.find("forge: POST /repos/acme/widget/issues: "), std::string::npos)
+      << first.body;
+  EXPECT_EQ(Sql("SELECT state FROM disclosure_log WHERE step = 'public-issue'"), "intent\n");
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
 }
 
 TEST_F(PublicRouteTest, Level6IsClosedWithoutAPublicTraceUnlessTheCoordinatorChooses) {
