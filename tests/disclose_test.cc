@@ -14,8 +14,10 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "fake_forge.h"
+#include "support/stalling_server.h"
 #include "test_util.h"
 
 namespace vigil::testing {
@@ -460,6 +462,98 @@ TEST_F(DiscloseTest, DueReportsAreDisclosedAtTheSlotAndARefusalAlertsOnce) {
   EXPECT_EQ(Sql(blocked), "1\n");
 }
 
+// A forge that hangs: first one that accepts the connection and never answers, then one that
+// opens the issue but never says so. Each run stops at the issue step with the timeout's
+// message, its intent stays in the execution log, and the run after the forge recovers
+// finishes the disclosure with exactly one issue.
+TEST_F(DiscloseTest, HangingForgeStopsAtTheIssueAndTheNextRunOpensItOnce) {
+  const std::string id = ApprovedReport();
+  Scheduled(id);
+  const std::string after = Utc(slot_time_ + 60);
+  const std::string toml = Read(config_);
+  auto forge_at = [&](const std::string& url) {
+    std::string t = toml;
+    const std::string was = "forge_api_url = \"" + forge_->url() + "\"";
+    t.replace(t.find(was), was.size(), "forge_api_url = \"" + url + "\"");
+    const std::string timeout = "forge_timeout_seconds = 30";
+    t.replace(t.find(timeout), timeout.size(), "forge_timeout_seconds = 1");
+    Write(config_, t);
+  };
+  auto stopped = [&](const std::string& request, const std::string& url) {
+    return "vigil: disclosure of " + id + " stopped at issue: forge: " + request +
+           ": no answer from " + url + " within 1 s (fix it and run `vigil disclose " + id +
+           "` again)\n";
+  };
+  const std::string log = "SELECT step || ' ' || state FROM disclosure_log WHERE report_id = '" +
+                          id +
+                          "' AND step NOT LIKE 'apply:%' AND step NOT LIKE 'push:%' ORDER BY seq";
+  const std::string log_until_issue =
+      "SELECT COUNT(*) FROM disclosure_log WHERE report_id = '" + id + "' AND state = 'done'";
+  {
+    StallingServer silent;
+    forge_at(silent.url("http"));
+    CommandResult r = Vigil({"disclose", id}, after);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, stopped("GET /repos/acme/widget/issues", silent.url("http")));
+    EXPECT_EQ(silent.connections(), 1);
+  }
+  EXPECT_EQ(Sql(log), "issue intent\n");
+  EXPECT_EQ(Sql(log_until_issue), "6\n");  // applied and pushed to the three branches
+  // The forge opens the issue but its answer never comes.
+  forge_->StallAnswersTo("POST");
+  forge_at(forge_->url());
+  CommandResult r = Vigil({"disclose", id}, after);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, stopped("POST /repos/acme/widget/issues", forge_->url()));
+  EXPECT_EQ(forge_->Count("POST", "/repos/acme/widget/issues"), 1);
+  EXPECT_EQ(Sql(log), "issue intent\n");
+  // The forge answers again: the run finds the issue it opened instead of opening a second.
+  forge_->StallAnswersTo("");
+  CommandResult resumed = Vigil({"disclose", id}, after);
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  ExpectDisclosed(id);  // one issue, three pull requests, three pushes
+}
+
+// `vigil serve` with auto_disclose, its scheduler stuck in a request to a forge that never
+// answers (and here never times out): meanwhile the server answers and stores submissions, all
+// while the forge request is still open. When the forge goes away the step fails, its intent
+// stays in the log, and the server shuts down.
+TEST_F(DiscloseTest, AutoDiscloseStuckOnAHangingForgeHoldsUpNoRequest) {
+  const std::string id = ApprovedReport();
+  Scheduled(id);
+  auto forge = std::make_unique<StallingServer>();
+  std::string toml = Read(config_);
+  for (const auto& [was, now] : std::vector<std::pair<std::string, std::string>>{
+           {"forge_api_url = \"" + forge_->url() + "\"",
+            "forge_api_url = \"" + forge->url("http") + "\""},
+           {"forge_timeout_seconds = 30", "forge_timeout_seconds = 3600"},
+           {"auto_disclose = false", "auto_disclose = true"}}) {
+    const size_t at = toml.find(was);
+    ASSERT_NE(at, std::string::npos) << was;
+    toml.replace(at, was.size(), now);
+  }
+  Write(config_, toml);
+  setenv("VIGIL_TEST_NOW", Utc(slot_time_ + 60).c_str(), 1);
+  ServerProcess server(config_);
+  unsetenv("VIGIL_TEST_NOW");
+  ASSERT_TRUE(server.started());
+  ASSERT_TRUE(forge->WaitForWaitingClients(1));  // the scheduler waits for the forge's answer
+  for (int i = 0; i < 5; ++i) {
+    HttpResult r = Http(server.port(), "POST", "/api/v1/reports",
+                        R"({"subject":"Another overflow","steps":"send 70000 bytes"})");
+    EXPECT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(Vigil({"report", "show", JsonField(r.body, "id")}).exit_code, 0);
+  }
+  EXPECT_EQ(Http(server.port(), "GET", "/healthz").status, 200);
+  EXPECT_EQ(forge->open_connections(), 1);  // all of that while the forge request was open
+  forge.reset();
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+  EXPECT_EQ(Sql("SELECT step || ' ' || state FROM disclosure_log WHERE report_id = '" + id +
+                "' AND step = 'issue'"),
+            "issue intent\n");
+  EXPECT_TRUE(forge_->requests().empty());
+}
+
 TEST_F(DiscloseTest, RefusalsHaveExactMessages) {
   const std::string id = ApprovedReport();
   // Scheduling: past the cap, not enough notice; a Saturday slot and 20 days of notice warn.
@@ -618,6 +712,56 @@ TEST_F(PublicRouteTest, Level4GoesThroughRedactionToAPublicIssue) {
   CommandResult again = Vigil({"public", "open", id});
   EXPECT_EQ(again.out, opened.out);
   EXPECT_EQ(forge_->Count("POST", "/"), 1);
+}
+
+// Publishing through the API makes the forge call on an HTTP worker. Against a forge that never
+// answers (and here never times out) that one request waits; meanwhile the server answers and
+// stores a submission, a second publish of the report is refused at once instead of queueing
+// behind the first, and when the forge goes away the waiting request gets a 503 naming the call.
+TEST_F(PublicRouteTest, PublishOnAHangingForgeHoldsOneWorkerAndNothingElse) {
+  const std::string id = Classified(4);
+  Ok({"public", "redact", id, "--title", "Use longer session ids", "--text",
+      "Session ids have 128 bits; we will move to 256 bits as hardening."});
+  auto forge = std::make_unique<StallingServer>();
+  std::string toml = Read(config_);
+  for (const auto& [was, now] : std::vector<std::pair<std::string, std::string>>{
+           {"forge_api_url = \"" + forge_->url() + "\"",
+            "forge_api_url = \"" + forge->url("http") + "\""},
+           {"forge_timeout_seconds = 30", "forge_timeout_seconds = 3600"}}) {
+    const size_t at = toml.find(was);
+    ASSERT_NE(at, std::string::npos) << was;
+    toml.replace(at, was.size(), now);
+  }
+  Write(config_, toml);
+  std::string token;
+  for (const std::string& line : Lines(Read(dir_.path() + "/data/initial-admin.txt"))) {
+    if (line.starts_with("token=")) token = line.substr(6);
+  }
+  ASSERT_FALSE(token.empty());
+  ServerProcess server(config_);
+  ASSERT_TRUE(server.started());
+  const std::string publish = "/api/v1/reports/" + id + "/publish";
+  HttpResult first;
+  std::thread publisher([&] { first = Http(server.port(), "POST", publish, "{}", token); });
+  ASSERT_TRUE(forge->WaitForWaitingClients(1));  // the worker waits for the forge's answer
+  HttpResult second = Http(server.port(), "POST", publish, "{}", token);
+  EXPECT_EQ(second.status, 409) << second.body;
+  EXPECT_NE(second.body.find("cannot open a public issue for " + id +
+                             ": another run for it is in progress"),
+            std::string::npos)
+      << second.body;
+  HttpResult submitted = Http(server.port(), "POST", "/api/v1/reports",
+                              R"({"subject":"Another overflow","steps":"send 70000 bytes"})");
+  EXPECT_EQ(submitted.status, 201) << submitted.body;
+  EXPECT_EQ(Http(server.port(), "GET", "/healthz").status, 200);
+  EXPECT_EQ(forge->open_connections(), 1);  // all of that while the forge request was open
+  forge.reset();
+  publisher.join();
+  EXPECT_EQ(first.status, 503) << first.body;
+  EXPECT_NE(first.body.find("forge: POST /repos/acme/widget/issues: "), std::string::npos)
+      << first.body;
+  EXPECT_EQ(Sql("SELECT state FROM disclosure_log WHERE step = 'public-issue'"), "intent\n");
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
 }
 
 TEST_F(PublicRouteTest, Level6IsClosedWithoutAPublicTraceUnlessTheCoordinatorChooses) {

@@ -69,6 +69,7 @@ FakeForge::~FakeForge() {
   if (write(stop_pipe_[1], "x", 1) != 1) {
   }
   thread_.join();
+  StallAnswersTo("");
   close(listen_fd_);
   close(stop_pipe_[0]);
   close(stop_pipe_[1]);
@@ -82,6 +83,15 @@ std::vector<FakeForge::Request> FakeForge::requests() const {
 std::vector<FakeForge::Item> FakeForge::items() const {
   std::lock_guard<std::mutex> lock(mu_);
   return items_;
+}
+
+void FakeForge::StallAnswersTo(const std::string& method) {
+  std::lock_guard<std::mutex> lock(mu_);
+  stall_method_ = method;
+  if (method.empty()) {
+    for (int fd : stalled_fds_) close(fd);
+    stalled_fds_.clear();
+  }
 }
 
 int FakeForge::Count(const std::string& method, const std::string& prefix) const {
@@ -128,6 +138,13 @@ void FakeForge::Serve() {
       req.body = in.substr(head_end + 4);
     }
     const std::string out = Handle(req);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!stall_method_.empty() && req.method == stall_method_) {
+        stalled_fds_.push_back(fd);
+        continue;
+      }
+    }
     size_t sent = 0;
     while (sent < out.size()) {
       const ssize_t n = send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);

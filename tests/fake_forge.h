@@ -30,6 +30,10 @@ class FakeForge {
   std::vector<Item> items() const;
   /// How many requests had METHOD and a path starting with PREFIX.
   int Count(const std::string& method, const std::string& prefix) const;
+  /// While METHOD is set, requests with that method are carried out (an issue or a pull request
+  /// is created) but never answered: the forge that hangs after doing the work. Empty: answer
+  /// everything again, and close the connections left waiting.
+  void StallAnswersTo(const std::string& method);
 
  private:
   void Serve();  // the accept loop, on thread_
@@ -42,6 +46,8 @@ class FakeForge {
   mutable std::mutex mu_;
   std::vector<Request> requests_;  // guarded by mu_
   std::vector<Item> items_;        // guarded by mu_
+  std::string stall_method_;       // guarded by mu_
+  std::vector<int> stalled_fds_;   // guarded by mu_: connections never answered
   std::thread thread_;
 };
 

@@ -113,17 +113,22 @@ Status LoadDisclosureSections(const Table& root, const std::string& file, const 
   c->advisory_dir = RelativeToConfig(path, c->advisory_dir);
 
   Section dis(root, "disclosure", file);
-  int64_t notice = c->notice_days;
+  int64_t notice = c->notice_days, forge_timeout = c->forge_timeout_seconds;
   dis.Get("remote", &c->disclosure_remote);
   dis.Get("forge_api_url", &c->forge_api_url);
   dis.Get("forge_repository", &c->forge_repository);
   dis.Get("forge_token", &c->forge_token);
   dis.Get("forge_token_file", &c->forge_token_file);
+  dis.Get("forge_timeout_seconds", &forge_timeout);
   dis.Get("notice_days", &notice);
   dis.Get("auto_disclose", &c->auto_disclose);
   VIGIL_RETURN_IF_ERROR(dis.Finish());
   if (notice < 0 || notice > 90) return dis.Fail("notice_days", "must be 0 to 90");
   c->notice_days = static_cast<int>(notice);
+  if (forge_timeout < 1 || forge_timeout > 3600) {
+    return dis.Fail("forge_timeout_seconds", "must be 1 to 3600");
+  }
+  c->forge_timeout_seconds = static_cast<int>(forge_timeout);
   if (c->disclosure_remote.empty() || c->disclosure_remote.starts_with("-")) {
     return dis.Fail("remote", "must be a remote name");
   }
@@ -161,7 +166,7 @@ Status LoadMailSection(const Table& root, const std::string& file, Config* c) {
           rcpt = m.max_recipients, errors = m.max_errors, idle = m.idle_timeout_seconds,
           conns = m.max_connections, cpm = m.connections_per_minute, mpm = m.messages_per_minute,
           atts = m.max_attachments, attempts = m.max_attempts, base = m.retry_base_seconds,
-          max_retry = m.retry_max_seconds;
+          max_retry = m.retry_max_seconds, smarthost_timeout = m.smarthost_timeout_seconds;
   mail.Get("enabled", &m.enabled);
   mail.Get("smtp_address", &m.address);
   mail.Get("smtp_port", &smtp);
@@ -180,6 +185,7 @@ Status LoadMailSection(const Table& root, const std::string& file, Config* c) {
   mail.Get("max_attachment_bytes", &m.max_attachment_bytes);
   mail.Get("max_attachments", &atts);
   mail.Get("smarthost", &m.smarthost);
+  mail.Get("smarthost_timeout_seconds", &smarthost_timeout);
   mail.Get("max_attempts", &attempts);
   mail.Get("retry_base_seconds", &base);
   mail.Get("retry_max_seconds", &max_retry);
@@ -203,6 +209,7 @@ Status LoadMailSection(const Table& root, const std::string& file, Config* c) {
   VIGIL_RETURN_IF_ERROR(range("messages_per_minute", mpm, 0, 1000000));
   VIGIL_RETURN_IF_ERROR(range("max_attachment_bytes", m.max_attachment_bytes, 0, int64_t{1} << 30));
   VIGIL_RETURN_IF_ERROR(range("max_attachments", atts, 0, 1000));
+  VIGIL_RETURN_IF_ERROR(range("smarthost_timeout_seconds", smarthost_timeout, 1, 3600));
   VIGIL_RETURN_IF_ERROR(range("max_attempts", attempts, 1, 100));
   VIGIL_RETURN_IF_ERROR(range("retry_base_seconds", base, 1, 86400));
   VIGIL_RETURN_IF_ERROR(range("retry_max_seconds", max_retry, 1, 7 * 86400));
@@ -230,6 +237,7 @@ Status LoadMailSection(const Table& root, const std::string& file, Config* c) {
   m.connections_per_minute = static_cast<int>(cpm);
   m.messages_per_minute = static_cast<int>(mpm);
   m.max_attachments = static_cast<int>(atts);
+  m.smarthost_timeout_seconds = static_cast<int>(smarthost_timeout);
   m.max_attempts = static_cast<int>(attempts);
   m.retry_base_seconds = static_cast<int>(base);
   m.retry_max_seconds = static_cast<int>(max_retry);

@@ -29,7 +29,10 @@ struct MailConfig {
   int64_t max_attachment_bytes = 5 << 20;
   int max_attachments = 20;
   std::string smarthost;  // "smtp://host:port"; empty = mail stays in the outbox
-  int max_attempts = 8;   // then the mail is dead-lettered
+  /// An attempt is abandoned when the smarthost makes no progress for this long (no greeting,
+  /// no reply, or less than 16 bytes a second), or after ten times this long in all.
+  int smarthost_timeout_seconds = 30;
+  int max_attempts = 8;  // then the mail is dead-lettered
   int retry_base_seconds = 60;
   int retry_max_seconds = 6 * 3600;
   std::string reminder;  // replaces the built-in embargo reminder wording when set
@@ -94,6 +97,9 @@ struct Config {
   std::string forge_repository;              // "owner/name"
   std::string forge_token;                   // or forge_token_file (read at load, trimmed)
   std::string forge_token_file;
+  /// A forge request is abandoned when the forge makes no progress for this long (no answer, or
+  /// less than 16 bytes a second), or after ten times this long in all.
+  int forge_timeout_seconds = 30;
   int notice_days = 7;         // observers' notice before the slot
   bool auto_disclose = false;  // `vigil serve` discloses scheduled reports at their slot
 

@@ -31,6 +31,8 @@ TEST_F(ConfigTest, DefaultFileLoadsWithDefaults) {
   EXPECT_EQ(c->listen_port, 8080);
   EXPECT_EQ(c->data_dir, std::filesystem::path(dir_ + "/data").lexically_normal().string());
   EXPECT_EQ(c->public_url, "http://127.0.0.1:8080");
+  EXPECT_EQ(c->forge_timeout_seconds, 30);
+  EXPECT_EQ(c->mail.smarthost_timeout_seconds, 30);
   // Network threads: one less than the CPUs, at least one.
   EXPECT_EQ(c->io_threads, 0);
   EXPECT_GE(c->IoThreads(), 1);
@@ -53,6 +55,10 @@ TEST_F(ConfigTest, ExactErrors) {
             "vigil.toml: server.io_threads: must be 0 to 64");
   EXPECT_EQ(Load("[embargo]\ncap_days = 0\n").status().message(),
             "vigil.toml: embargo.cap_days: must be 1 to 365");
+  EXPECT_EQ(Load("[disclosure]\nforge_timeout_seconds = 0\n").status().message(),
+            "vigil.toml: disclosure.forge_timeout_seconds: must be 1 to 3600");
+  EXPECT_EQ(Load("[mail]\nsmarthost_timeout_seconds = 3601\n").status().message(),
+            "vigil.toml: mail.smarthost_timeout_seconds: must be 1 to 3600");
   EXPECT_EQ(Load("[project]\nround_robin = true\n").status().message(),
             "vigil.toml: project.round_robin: needs at least one entry in project.maintainers");
   EXPECT_EQ(Load("[other]\n").status().message(), "vigil.toml: other: unknown key");

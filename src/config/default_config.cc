@@ -136,6 +136,10 @@ forge_api_url = ""
 forge_repository = ""
 forge_token = ""
 forge_token_file = ""
+# A forge request is abandoned (and the disclosure step retried on the next run) when the forge
+# makes no progress for this many seconds (no answer, or less than 16 bytes a second), or after
+# ten times this long in all.
+forge_timeout_seconds = 30
 # Days of notice observers (downstream distributors) get before the slot (linux-distros: at
 # most 14).
 notice_days = 7
@@ -188,6 +192,10 @@ max_attachment_bytes = 5242880
 max_attachments = 20
 # Where outbound mail goes ("smtp://host:port"); empty keeps it in the outbox.
 smarthost = ""
+# A delivery attempt is abandoned (and retried like any failure) when the smarthost makes no
+# progress for this many seconds (no greeting, no reply, or less than 16 bytes a second), or
+# after ten times this long in all.
+smarthost_timeout_seconds = 30
 # Delivery retries: exponential backoff from retry_base_seconds, capped at retry_max_seconds;
 # after max_attempts failed attempts the mail is dead-lettered (`vigil mail outbox`).
 max_attempts = 8

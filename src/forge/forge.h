@@ -31,10 +31,13 @@ class Forge {
 };
 
 /// The GitHub REST API v3 at API_URL ("https://api.github.com") for REPOSITORY ("owner/name"),
-/// authenticated with TOKEN (Bearer). Requests time out after 30 s; responses over 8 MiB are
-/// refused. Errors (kUnavailable): "forge: <method> <path>: HTTP <status>: <message>" or the
-/// transport error.
+/// authenticated with TOKEN (Bearer). A request is abandoned when the forge makes no progress
+/// for TIMEOUT_SECONDS (no connection, no answer, or under 16 bytes a second), or after ten
+/// times that in all; responses over 8 MiB are refused. Errors (kUnavailable), all retryable:
+/// "forge: <method> <path>: HTTP <status>: <message>", "forge: <method> <path>: no answer from
+/// <scheme>://<host>:<port> within <timeout> s", "... <scheme>://<host>:<port> did not finish
+/// within <10 × timeout> s", or another transport error.
 std::unique_ptr<Forge> MakeGitHubForge(std::string api_url, std::string repository,
-                                       std::string token);
+                                       std::string token, int timeout_seconds);
 
 }  // namespace vigil

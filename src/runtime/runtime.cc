@@ -89,8 +89,8 @@ Result<DisclosureService*> Runtime::disclosure() {
     Result<AdvisoryService*> a = advisories();
     if (!a.ok()) return a.status();
     if (!config_->forge_api_url.empty()) {
-      forge_ =
-          MakeGitHubForge(config_->forge_api_url, config_->forge_repository, config_->forge_token);
+      forge_ = MakeGitHubForge(config_->forge_api_url, config_->forge_repository,
+                               config_->forge_token, config_->forge_timeout_seconds);
     }
     disclosure_ = std::make_unique<DisclosureService>(*store_, *clock_, *config_, *approved_, **a,
                                                       forge_.get(), hooks_.crash_hook);
@@ -117,7 +117,7 @@ Result<std::unique_ptr<MailGateway>> Runtime::MakeMailGateway(const mail::Projec
 Result<std::unique_ptr<MailSender>> Runtime::MakeMailSender(const mail::ProjectKey* key) {
   VIGIL_RETURN_IF_ERROR(OpenStore());
   return std::make_unique<MailSender>(*store_, *clock_, *config_, key,
-                                      MailSender::Smarthost(*config_));
+                                      /*transport=*/nullptr);  // the smarthost
 }
 
 }  // namespace vigil

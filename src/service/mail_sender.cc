@@ -16,9 +16,12 @@ std::string MailEmbargoReminder(const Config& config, const Report& r) {
          " (UTC).";
 }
 
-MailSender::Transport MailSender::Smarthost(const Config& config) {
+MailSender::Transport MailSender::Smarthost(const Config& config,
+                                            const std::atomic<bool>* abandon) {
   mail::SmtpTarget target;
   target.url = config.mail.smarthost;
+  target.timeout_seconds = config.mail.smarthost_timeout_seconds;
+  target.abandon = abandon;
   return [target](const std::string& from, const std::string& rcpt, const std::string& data) {
     return mail::SendSmtp(target, from, rcpt, data);
   };
@@ -27,6 +30,7 @@ MailSender::Transport MailSender::Smarthost(const Config& config) {
 MailSender::MailSender(Store& store, const Clock& clock, const Config& config,
                        const mail::ProjectKey* key, Transport transport)
     : store_(store), clock_(clock), config_(config), key_(key), transport_(std::move(transport)) {
+  if (!transport_) transport_ = Smarthost(config, &stopping_now_);
   address_.local = config.mail.local_part;
   address_.domain = config.mail.domain;
 }
@@ -103,6 +107,9 @@ Status MailSender::Attempt(const OutboxEntry& row) {
   std::string from;
   Result<std::string> data = Compose(row.mail, &from);
   Status sent = data.ok() ? transport_(from, row.mail.recipient, *data) : data.status();
+  // An attempt cut short because the sender stops is not the smarthost's failure: the row stays
+  // as it was and is tried again on the next start.
+  if (!sent.ok() && stopping_now_.load()) return Status::Ok();
   OutboxUpdate u;
   u.id = row.mail.id;
   u.attempts = row.mail.attempts + 1;
@@ -147,6 +154,7 @@ Result<int> MailSender::SendDue() {
   if (!due->empty()) VIGIL_RETURN_IF_ERROR(store_.WaitDurable());
   int n = 0;
   for (const OutboxEntry& row : *due) {
+    if (stopping_now_.load()) break;  // the rest waits for the next start
     VIGIL_RETURN_IF_ERROR(Attempt(row));
     ++n;
   }
@@ -218,6 +226,7 @@ void MailSender::Wake() {
 }
 
 void MailSender::Stop() {
+  stopping_now_.store(true);
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;

@@ -6,6 +6,7 @@
 // after max_attempts, or on a permanent refusal, the row is dead-lettered for an admin.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -25,11 +26,13 @@ class MailSender {
   /// Hands DATA to the next hop. kInvalidArgument = permanent refusal; others are retried.
   using Transport = std::function<Status(const std::string& mail_from, const std::string& rcpt,
                                          const std::string& data)>;
-  /// The libcurl transport to the configured smarthost.
-  static Transport Smarthost(const Config& config);
+  /// The libcurl transport to the configured smarthost (mail.smarthost_timeout_seconds applies);
+  /// an attempt in progress is abandoned once ABANDON (if given) turns true.
+  static Transport Smarthost(const Config& config, const std::atomic<bool>* abandon = nullptr);
 
   /// STORE and CLOCK must outlive the sender. KEY may be null (then mail to a participant with
-  /// a key fails and is retried, never sent in clear).
+  /// a key fails and is retried, never sent in clear). TRANSPORT empty: the configured
+  /// smarthost, whose attempt in progress Stop() abandons.
   MailSender(Store& store, const Clock& clock, const Config& config, const mail::ProjectKey* key,
              Transport transport);
   ~MailSender();
@@ -45,7 +48,11 @@ class MailSender {
   Status Retry(const Principal& actor, int64_t id);
 
   /// Runs SendDue every second (and when Wake() is called) on a background thread until Stop().
+  /// The thread holds no lock while it talks to the smarthost.
   void Start();
+  /// Ends the background thread. A round in progress stops before its next mail; the attempt
+  /// in progress on the configured smarthost is abandoned (within about a second) and not
+  /// counted, so the mail is tried again on the next start.
   void Stop();
   void Wake();
 
@@ -59,6 +66,8 @@ class MailSender {
   Transport transport_;
   mail::SecurityAddress address_;
 
+  // Set by Stop(); read without mu_ by the delivery thread and by libcurl's progress callback.
+  std::atomic<bool> stopping_now_{false};
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mu_

@@ -7,14 +7,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "service/report_service.h"
 #include "store/sqlite_store.h"
+#include "support/stalling_server.h"
 
 namespace vigil {
 namespace {
@@ -251,6 +255,164 @@ TEST_F(EncryptedMailTest, TheKeyGivenWithAReportEncryptsMailAboutThatReport) {
   ExpectEncryptedToCarl(encrypted);
   EXPECT_EQ(clear.find("-----BEGIN PGP MESSAGE-----"), std::string::npos);
   EXPECT_NE(clear.find("EMBARGO REMINDER: SEC-2026-"), std::string::npos);
+}
+
+// A smarthost that accepts the connection and then hangs: each attempt is cut off after the
+// configured timeout and counted, the row stays pending with the error and a backoff that
+// doubles, and while an attempt hangs nothing else waits for it.
+class StalledSmarthostTest : public MailSenderTest {
+ protected:
+  void SetUp() override {
+    MailSenderTest::SetUp();
+    config_.mail.smarthost_timeout_seconds = 1;
+    config_.mail.max_attempts = 5;
+    config_.mail.retry_base_seconds = 60;
+  }
+  void SubmitWithReceipt(const std::string& subject) {
+    SubmitRequest req;
+    req.fields.subject = subject;
+    req.fields.steps = "steps";
+    req.reporter_email = "rita@example.org";
+    Result<Submitted> s = service_->Submit(Principal{}, req);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+  }
+  OutboxEntry Row(int64_t id) {
+    OutboxQuery q;
+    q.id = id;
+    Result<std::vector<OutboxEntry>> rows = store_->ListOutbox(q);
+    if (!rows.ok() || rows->size() != 1) std::abort();
+    return rows->front();
+  }
+};
+
+TEST_F(StalledSmarthostTest, SilentSmarthostTimesOutAndTheRowBacksOff) {
+  testing::StallingServer smarthost;
+  config_.mail.smarthost = smarthost.url("smtp");
+  SubmitWithReceipt("Overflow");
+  MailSender sender(*store_, clock_, config_, nullptr, MailSender::Smarthost(config_));
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    SCOPED_TRACE(attempt);
+    const Instant before = clock_.Now();
+    ASSERT_EQ(*sender.SendDue(), 1);
+    const OutboxEntry row = Row(1);
+    EXPECT_EQ(row.mail.state, OutboxState::kPending);
+    EXPECT_EQ(row.mail.attempts, attempt);
+    EXPECT_EQ(row.last_error, "smarthost: no answer from smtp://127.0.0.1:" +
+                                  std::to_string(smarthost.port()) + " within 1 s");
+    EXPECT_EQ(row.next_attempt_at, before + (int64_t{60} << (attempt - 1)) * kMicrosPerSecond);
+    EXPECT_EQ(*sender.SendDue(), 0);  // not again before its time
+    clock_.Set(row.next_attempt_at);
+  }
+  EXPECT_EQ(smarthost.connections(), 3);
+}
+
+// The greeting arrives, then the answer to EHLO trickles in a byte at a time, never whole.
+TEST_F(StalledSmarthostTest, TricklingSmarthostTimesOutToo) {
+  testing::StallingServer::Options trickle;
+  trickle.greeting = "220 slow.example ESMTP\r\n";
+  trickle.trickle = "250-slow.example is thinking about it" + std::string(200, '.');
+  testing::StallingServer smarthost(trickle);
+  config_.mail.smarthost = smarthost.url("smtp");
+  SubmitWithReceipt("Overflow");
+  MailSender sender(*store_, clock_, config_, nullptr, MailSender::Smarthost(config_));
+  ASSERT_EQ(*sender.SendDue(), 1);
+  const OutboxEntry row = Row(1);
+  EXPECT_EQ(row.mail.state, OutboxState::kPending);
+  EXPECT_EQ(row.mail.attempts, 1);
+  // Not "did not finish within 10 s": the reply timeout cut it, not the total cap.
+  EXPECT_EQ(row.last_error, "smarthost: no answer from smtp://127.0.0.1:" +
+                                std::to_string(smarthost.port()) + " within 1 s");
+}
+
+// The sender's thread is stuck in a delivery (the smarthost never answers, and here never
+// times out either: the attempt ends only when the smarthost goes away). Meanwhile other threads
+// submit reports (store writes that queue mail), read the store and wake the sender (its
+// mutex): all of it completes before the stuck delivery returns, proven by the order of events.
+TEST_F(StalledSmarthostTest, AStuckDeliveryHoldsNothingOthersNeed) {
+  auto smarthost = std::make_unique<testing::StallingServer>();
+  config_.mail.smarthost = smarthost->url("smtp");
+  config_.mail.smarthost_timeout_seconds = 3600;
+  SubmitWithReceipt("Overflow");
+  std::mutex mu;
+  std::condition_variable changed;
+  std::vector<std::string> events;  // guarded by mu
+  auto note = [&](const std::string& e) {
+    std::lock_guard<std::mutex> lock(mu);
+    events.push_back(e);
+    changed.notify_all();
+  };
+  MailSender::Transport smtp = MailSender::Smarthost(config_);
+  MailSender sender(*store_, clock_, config_, nullptr,
+                    [&](const std::string& from, const std::string& rcpt, const std::string& data) {
+                      Status st = smtp(from, rcpt, data);
+                      note("delivery returned");
+                      return st;
+                    });
+  sender.Start();
+  sender.Wake();
+  ASSERT_TRUE(smarthost->WaitForConnections(1));  // the sender's thread now waits for a greeting
+  constexpr int kWorkers = 4, kRounds = 5;
+  std::vector<std::thread> workers;
+  for (int w = 0; w < kWorkers; ++w) {
+    workers.emplace_back([&, w] {
+      for (int i = 0; i < kRounds; ++i) {
+        SubmitRequest req;
+        req.fields.subject = "report " + std::to_string(w) + "." + std::to_string(i);
+        req.fields.steps = "steps";
+        req.reporter_email = "r" + std::to_string(w) + "@example.org";
+        Result<Submitted> s = service_->Submit(Principal{}, req);
+        if (!s.ok()) return note("submit failed: " + s.status().ToString());
+        if (!store_->GetReport(s->id).ok()) return note("read failed");
+        if (!store_->ListOutbox(OutboxQuery{}).ok()) return note("outbox read failed");
+        sender.Wake();
+      }
+      note("worker done");
+    });
+  }
+  for (std::thread& t : workers) t.join();
+  note("workers joined");
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    std::vector<std::string> expected(kWorkers, "worker done");
+    expected.push_back("workers joined");
+    EXPECT_EQ(events, expected);  // no "delivery returned" yet: it is still stuck
+  }
+  EXPECT_EQ(Row(1).mail.attempts, 0);
+  // The smarthost goes away: the stuck attempt ends, is counted, and the sender stops.
+  smarthost.reset();
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(60),
+                                 [&] { return events.size() > kWorkers + 1; }));
+    EXPECT_EQ(events[kWorkers + 1], "delivery returned");
+  }
+  sender.Stop();
+  const OutboxEntry row = Row(1);
+  EXPECT_EQ(row.mail.state, OutboxState::kPending);
+  EXPECT_EQ(row.mail.attempts, 1);
+  EXPECT_TRUE(row.last_error.starts_with("smarthost: ")) << row.last_error;
+}
+
+// Stopping the sender (a `vigil serve` shutting down) does not wait for a smarthost that hangs:
+// the attempt in progress is abandoned and not counted, the rest of the round is left alone.
+TEST_F(StalledSmarthostTest, StopAbandonsAStuckAttemptWithoutCountingIt) {
+  testing::StallingServer smarthost;
+  config_.mail.smarthost = smarthost.url("smtp");
+  config_.mail.smarthost_timeout_seconds = 3600;
+  SubmitWithReceipt("Overflow");
+  SubmitWithReceipt("Underflow");
+  MailSender sender(*store_, clock_, config_, nullptr, /*transport=*/nullptr);
+  sender.Start();
+  sender.Wake();
+  ASSERT_TRUE(smarthost.WaitForConnections(1));
+  sender.Stop();  // returns long before the hour-long timeout
+  for (int64_t id : {1, 2}) {
+    const OutboxEntry row = Row(id);
+    EXPECT_EQ(row.mail.state, OutboxState::kPending);
+    EXPECT_EQ(row.mail.attempts, 0);
+    EXPECT_EQ(row.last_error, "");
+  }
+  EXPECT_EQ(smarthost.connections(), 1);
 }
 
 }  // namespace
