@@ -34,15 +34,20 @@ std::string ReportJson(int n) {
          R"(","steps":"send 70000 bytes to port 80"})";
 }
 
-// Delivers one message over SMTP and returns the server's replies (up to its close after QUIT).
+// A report by mail, number N.
+std::string MailText(int n) {
+  return "From: Rita <rita@reporter.net>\r\nTo: security@example.org\r\nSubject: Mail number " +
+         std::to_string(n) + "\r\nMessage-ID: <fault-" + std::to_string(n) +
+         "@reporter.net>\r\n\r\nReproduction steps:\r\nsend 70000 bytes\r\n";
+}
+
+// Delivers mail number N over SMTP and returns the server's replies (up to its close after QUIT).
 std::string DeliverMail(int port, int n) {
   const int fd = Connect(port);
   if (fd < 0) return "connect failed";
   const std::string script =
-      "EHLO client\r\nMAIL FROM:<rita@reporter.net>\r\nRCPT TO:<security@example.org>\r\nDATA\r\n"
-      "From: Rita <rita@reporter.net>\r\nTo: security@example.org\r\nSubject: Mail number " +
-      std::to_string(n) + "\r\nMessage-ID: <fault-" + std::to_string(n) +
-      "@reporter.net>\r\n\r\nReproduction steps:\r\nsend 70000 bytes\r\n.\r\nQUIT\r\n";
+      "EHLO client\r\nMAIL FROM:<rita@reporter.net>\r\nRCPT TO:<security@example.org>\r\nDATA\r\n" +
+      MailText(n) + ".\r\nQUIT\r\n";
   std::thread writer([&] {
     size_t sent = 0;
     while (sent < script.size()) {
@@ -109,10 +114,11 @@ class StorageFaultTest : public ::testing::Test {
   // Starts the server, runs one report and one mail through it, calls FILL, submits reports and
   // mails until each kind was refused at least 3 times (checking every answer and that reads go
   // on), calls FREE, then checks that intake works again without a restart and that everything
-  // acknowledged is stored, and the database and its audit chain are intact.
+  // acknowledged is stored, and the database and its audit chain are intact. SHARED_DISK: the
+  // disk is full for every process, so `vigil ingest` is refused too.
   void FillAndRecover(const std::function<void(const ServerProcess&)>& fill,
                       const std::function<void(const ServerProcess&)>& free,
-                      const std::string& refusal) {
+                      const std::string& refusal, bool shared_disk) {
     ServerProcess server(config_);
     ASSERT_TRUE(server.started());
     const int port = server.port();
@@ -165,6 +171,12 @@ class StorageFaultTest : public ::testing::Test {
     }
     ASSERT_GE(http_refused, 3) << "the disk never filled";
     ASSERT_GE(smtp_refused, 3) << "the disk never filled";
+    if (shared_disk) {
+      // The MTA pipe: EX_TEMPFAIL, the MTA keeps the message and tries again later.
+      CommandResult piped = RunVigil({"-c", config_, "ingest"}, MailText(999));
+      EXPECT_EQ(piped.exit_code, 75) << piped.out << piped.err;
+      EXPECT_EQ(piped.err, "vigil: storage failure; try again later\n");
+    }
 
     // Room again: the very next writes are taken, by the same server.
     free(server);
@@ -235,11 +247,12 @@ TEST_F(StorageFaultTest, FileSizeLimitRefusesIntakeKeepsReadsAndRecovers) {
         const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
         ASSERT_EQ(prlimit(server.pid(), RLIMIT_FSIZE, &unlimited, nullptr), 0) << strerror(errno);
       },
-      "storage I/O error: nothing was stored; try again later");
+      "storage I/O error: nothing was stored; try again later", /*shared_disk=*/false);
 }
 
 // A real full file system: the project lives on a 16 MiB tmpfs, a file the test allocates
 // leaves 128 KiB free (ENOSPC, SQLite's "database or disk is full"); deleting it frees the space.
+// The disk is full for `vigil ingest` as well.
 TEST_F(StorageFaultTest, FullFileSystemRefusesIntakeKeepsReadsAndRecovers) {
   disk_ = dir_.path() + "/disk";
   std::filesystem::create_directory(disk_);
@@ -261,7 +274,7 @@ TEST_F(StorageFaultTest, FullFileSystemRefusesIntakeKeepsReadsAndRecovers) {
         close(fd);
       },
       [&](const ServerProcess&) { ASSERT_EQ(unlink(filler.c_str()), 0); },
-      "storage is full: nothing was stored; try again later");
+      "storage is full: nothing was stored; try again later", /*shared_disk=*/true);
 }
 
 }  // namespace
