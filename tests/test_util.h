@@ -45,6 +45,7 @@ class ServerProcess {
   ~ServerProcess();  // SIGKILLs the server if it still runs
   bool started() const { return port_ != 0; }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }  // -1 once stopped
   /// What the server printed up to its HTTP listening line (e.g. the SMTP port line).
   const std::string& startup_output() const { return startup_output_; }
   /// Sends SIG and waits for the exit; returns the exit code (128 + signal if killed).

@@ -27,7 +27,8 @@ class MailIntake {
   virtual Status CheckRecipient(std::string_view address) = 0;
   /// Stores MESSAGE (CRLF line ends, dot-unstuffed) durably and returns its queue id. Returns
   /// OK only once the message survives a crash. Errors map to replies: kTooLarge 552,
-  /// kInvalidArgument/kPermissionDenied 554 (permanent), anything else 451 (try later).
+  /// kInvalidArgument/kPermissionDenied 554 (permanent), kUnavailable (the message could not be
+  /// stored) 452 4.3.1, anything else 451 (try later).
   /// Called on a worker thread; may block. Thread-safe.
   virtual Result<std::string> Deliver(const Envelope& envelope, std::string message) = 0;
 };

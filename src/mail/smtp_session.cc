@@ -57,6 +57,10 @@ std::string DeliveryReply(const Result<std::string>& r) {
       return "554 5.7.1 " + msg + "\r\n";
     case Code::kRateLimited:
       return "450 4.7.1 " + msg + "\r\n";
+    case Code::kUnavailable:
+      // The message could not be stored (a full disk, an I/O error, storage shutting down):
+      // RFC 5321's 452 "insufficient system storage", RFC 3463's 4.3.1 "mail system full".
+      return "452 4.3.1 " + msg + "\r\n";
     default:
       return "451 4.3.0 " + msg + "\r\n";
   }

@@ -62,7 +62,9 @@ TEST(SmtpSessionTest, DeliveryErrorsMapToReplies) {
   const std::string tx =
       "EHLO c\r\nMAIL FROM:<a@b.org>\r\nRCPT TO:<security@example.org>\r\nDATA\r\nx\r\n.\r\n";
   EXPECT_TRUE(d.Feed(tx, Status::Unavailable("storage failure; try again later"))
-                  .ends_with("451 4.3.0 storage failure; try again later\r\n"));
+                  .ends_with("452 4.3.1 storage failure; try again later\r\n"));
+  Driver d1;
+  EXPECT_TRUE(d1.Feed(tx, Status::Internal("unexpected")).ends_with("451 4.3.0 unexpected\r\n"));
   Driver d2;
   EXPECT_TRUE(d2.Feed(tx, Status::TooLarge("message header is larger than 65536 bytes"))
                   .ends_with("552 5.3.4 message header is larger than 65536 bytes\r\n"));

@@ -13,6 +13,7 @@
 
 #include <cstdio>
 #include <future>
+#include <optional>
 #include <unordered_map>
 
 #include "store/sqlite_query.h"
@@ -53,6 +54,20 @@ Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path
     VIGIL_RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys=ON"));
   }
   return conn;
+}
+
+// When the last statement on DB failed because the disk did (full, or an I/O error), the error
+// every write of its group gets: the group's transaction is rolled back (SQLite usually has done
+// it already), so none of them is stored. Otherwise nothing.
+std::optional<Status> DiskFailure(sqlite3* db) {
+  switch (sqlite3_extended_errcode(db) & 0xff) {
+    case SQLITE_FULL:
+      return Status::Unavailable("storage is full: nothing was stored; try again later");
+    case SQLITE_IOERR:
+      return Status::Unavailable("storage I/O error: nothing was stored; try again later");
+    default:
+      return std::nullopt;
+  }
 }
 
 }  // namespace
@@ -324,11 +339,20 @@ void SqliteStore::WriterLoop() {
     // made SQLite roll the whole transaction back itself (SQLITE_FULL, IOERR, NOMEM), takes the
     // group's transaction with it.
     std::optional<size_t> group_failure;
+    // A disk that is full or fails to write fails the whole group with one clear error, whichever
+    // statement met it; the writer goes on with the next group, which succeeds once the disk
+    // takes writes again.
+    std::optional<Status> disk_failure;
+    if (!tx.ok()) disk_failure = DiskFailure(w.db());
     if (tx.ok()) {
       for (size_t i = 0; i < group.size() && !group_failure; ++i) {
         BatchScope scope = BatchScope::kNoWrites;
         Result<WriteResult> r = ApplyBatch(group[i]->batch, scope);
-        if (!r.ok() && (scope == BatchScope::kUnguarded || sqlite3_get_autocommit(w.db()) != 0)) {
+        if (!r.ok() && r.status().code() == Code::kUnavailable &&
+            (disk_failure = DiskFailure(w.db()))) {
+          group_failure = i;
+        } else if (!r.ok() &&
+                   (scope == BatchScope::kUnguarded || sqlite3_get_autocommit(w.db()) != 0)) {
           group_failure = i;
         } else if (scope == BatchScope::kSavepoint) {
           if (!r.ok()) (void)w.Run("ROLLBACK TO batch");
@@ -353,8 +377,15 @@ void SqliteStore::WriterLoop() {
           (void)w.Run("RELEASE search");
         }
         tx = w.Run("COMMIT");  // the fsync the whole group shares (here or on sync_thread_)
-        if (!tx.ok()) (void)w.Run("ROLLBACK");
+        if (!tx.ok()) {
+          disk_failure = DiskFailure(w.db());
+          (void)w.Run("ROLLBACK");
+        }
       }
+    }
+    if (disk_failure) {
+      tx = *disk_failure;
+      group_failure.reset();  // no batch keeps an error of its own
     }
     if (tx.ok() && wal_fd_ >= 0) {
       {

@@ -53,6 +53,10 @@ class SqliteStore final : public Store {
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
+  /// As StoreWriter::Write. When the disk is full or fails a write, every write of the group
+  /// commit fails with kUnavailable "storage is full: nothing was stored; try again later" or
+  /// "storage I/O error: nothing was stored; try again later", and nothing of it is stored; the
+  /// next write succeeds as soon as the disk takes writes again (no reopen).
   Result<WriteResult> Write(WriteBatch batch) override;
   std::future<Result<WriteResult>> WriteAsync(WriteBatch batch) override;
   void WriteThen(WriteBatch batch, WriteCallback done) override;

@@ -4,8 +4,10 @@
 #include "store/sqlite_store.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -374,6 +376,93 @@ TEST_F(StoreTest, ReorderedEventsAreNamed) {
          "UPDATE events SET seq = 3 WHERE chain = '" + id + "' AND seq = -1;");
   EXPECT_EQ(store_->VerifyAudit()->first_broken,
             id + " event 2: does not link to the event before it");
+}
+
+// Plays a full disk for this process: files cannot grow past LIMIT bytes (RLIMIT_FSIZE), and a
+// write that would grow one fails with EFBIG instead of raising SIGXFSZ. Undone on destruction
+// ("space returns").
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t limit) {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigaction(SIGXFSZ, &ignore, &old_action_);
+    getrlimit(RLIMIT_FSIZE, &old_limit_);
+    rlimit low = old_limit_;
+    low.rlim_cur = limit;
+    set_ = setrlimit(RLIMIT_FSIZE, &low) == 0;
+  }
+  ~FileSizeLimit() { Lift(); }
+  bool set() const { return set_; }
+  void Lift() {
+    if (!set_) return;
+    setrlimit(RLIMIT_FSIZE, &old_limit_);
+    sigaction(SIGXFSZ, &old_action_, nullptr);
+    set_ = false;
+  }
+
+ private:
+  struct sigaction old_action_ {};
+  rlimit old_limit_{};
+  bool set_ = false;
+};
+
+// A disk that fills up: the commit that cannot write its WAL frames fails with kUnavailable and
+// stores nothing (its group rolls back), reads go on, and once there is room again the next
+// write succeeds on the same store, without a reopen. The database is intact afterwards.
+TEST_F(StoreTest, AWriteOnAFullDiskFailsCleanlyAndTheStoreRecoversWhenSpaceReturns) {
+  Result<WriteResult> before = store_->Write(NewReport("before"));
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  const auto wal_size = std::filesystem::file_size(path_ + "-wal");
+  FileSizeLimit full(static_cast<rlim_t>(wal_size) + 64 * 1024);
+  ASSERT_TRUE(full.set());
+
+  // Fill the room left: every write either succeeds or fails with kUnavailable.
+  int stored = 0;
+  Status failure;
+  for (int i = 0; i < 1000 && failure.ok(); ++i) {
+    Result<WriteResult> w = store_->Write(NewReport("fill"));
+    if (w.ok()) {
+      ++stored;
+    } else {
+      failure = w.status();
+    }
+  }
+  ASSERT_FALSE(failure.ok()) << "the disk never filled";
+  EXPECT_EQ(failure.code(), Code::kUnavailable) << failure.ToString();
+  EXPECT_EQ(failure.message(), "storage I/O error: nothing was stored; try again later")
+      << failure.ToString();
+  // Still full: more writes fail the same way, and reads keep answering.
+  for (int i = 0; i < 3; ++i) {
+    Result<WriteResult> w = store_->Write(NewReport("refused"));
+    ASSERT_FALSE(w.ok());
+    EXPECT_EQ(w.status().code(), Code::kUnavailable);
+  }
+  Result<Report> read = store_->GetReport(before->report_id);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->fields.subject, "before");
+  ASSERT_TRUE(store_->ListReports({}).ok());
+  EXPECT_EQ(store_->ListReports({})->size(), static_cast<size_t>(stored + 1));
+
+  full.Lift();
+  Result<WriteResult> after = store_->Write(NewReport("after"));
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  // The refused writes left no trace, not even a report number.
+  EXPECT_EQ(after->report_id, FormatReportId("SEC", UtcYear(kT0), stored + 2));
+  std::vector<ReportSummary> all = *store_->ListReports({});
+  EXPECT_EQ(all.size(), static_cast<size_t>(stored + 2));
+  for (const ReportSummary& r : all) EXPECT_NE(r.title, "refused");
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "ok");
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  EXPECT_EQ(CountRows(path_, "SELECT COUNT(*) FROM events"), stored + 2);
 }
 
 TEST_F(StoreTest, BackupIsConsistentWhileWriting) {
