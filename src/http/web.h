@@ -6,11 +6,11 @@
 #include <functional>
 #include <string>
 
+#include "config/config.h"
 #include "core/access.h"
 #include "core/report.h"
 #include "http/page_renderer.h"
 #include "http/router.h"
-#include "config/config.h"
 #include "service/report_service.h"
 #include "service/session_service.h"
 #include "service/workspace_service.h"
