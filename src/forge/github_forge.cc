@@ -2,10 +2,11 @@
 #include <curl/curl.h>
 
 #include <boost/json.hpp>
-#include <chrono>
 #include <mutex>
 
 #include "forge/forge.h"
+#include "net/transfer.h"
+#include "net/url_origin.h"
 
 namespace vigil {
 namespace {
@@ -14,10 +15,6 @@ namespace json = boost::json;
 
 constexpr size_t kMaxResponseBytes = 8u << 20;
 constexpr int kMaxPages = 10;
-// Below this many bytes a second for the whole timeout, the forge counts as silent.
-constexpr long kLowSpeedBytes = 16;
-// A request that keeps trickling is still abandoned after this many timeouts in all.
-constexpr long kTotalTimeouts = 10;
 
 size_t Collect(char* data, size_t size, size_t n, void* user) {
   std::string* out = static_cast<std::string*>(user);
@@ -40,49 +37,6 @@ std::string Escape(const std::string& s) {
   return out;
 }
 
-// The forge's progress during one request: how long it has been silent.
-struct Idle {
-  std::chrono::steady_clock::duration limit;
-  std::chrono::steady_clock::time_point last;  // when a byte last moved
-  curl_off_t moved = 0;                        // bytes up and down so far
-  bool expired = false;
-};
-
-// libcurl calls this about once a second and on every transfer: aborts a request during which
-// no byte moved for the whole timeout. (curl's low-speed check averages over a window that
-// still holds the request just sent, so on its own it notices silence only seconds late.)
-int CheckIdle(void* user, curl_off_t, curl_off_t down, curl_off_t, curl_off_t up) {
-  Idle* idle = static_cast<Idle*>(user);
-  const auto now = std::chrono::steady_clock::now();
-  if (down + up != idle->moved) {
-    idle->moved = down + up;
-    idle->last = now;
-  } else if (now - idle->last >= idle->limit) {
-    idle->expired = true;
-    return 1;  // CURLE_ABORTED_BY_CALLBACK
-  }
-  return 0;
-}
-
-// scheme://host:port of URL, without a path or credentials: how errors name the forge.
-std::string Origin(const std::string& url) {
-  std::string out = url;
-  if (CURLU* u = curl_url()) {
-    char *scheme = nullptr, *host = nullptr, *port = nullptr;
-    if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-      out = std::string(scheme) + "://" + host + ":" + port;
-    }
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
-    curl_url_cleanup(u);
-  }
-  return out;
-}
-
 class GitHubForge final : public Forge {
  public:
   GitHubForge(std::string api_url, std::string repository, std::string token, int timeout_seconds)
@@ -91,7 +45,7 @@ class GitHubForge final : public Forge {
         token_(std::move(token)),
         timeout_seconds_(timeout_seconds) {
     while (!api_.empty() && api_.back() == '/') api_.pop_back();
-    origin_ = Origin(api_);
+    origin_ = net::UrlOrigin(api_);
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   }
@@ -187,18 +141,6 @@ class GitHubForge final : public Forge {
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "vigil");
-    // A forge that accepts the connection and then stays silent (or trickles) is cut off after
-    // the timeout; one that keeps trickling just fast enough, after kTotalTimeouts of them.
-    const long timeout = timeout_seconds_;
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, kLowSpeedBytes);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, timeout);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, kTotalTimeouts * timeout);
-    Idle idle{std::chrono::seconds(timeout), std::chrono::steady_clock::now()};
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, CheckIdle);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &idle);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
@@ -207,23 +149,13 @@ class GitHubForge final : public Forge {
       curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
       curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
     }
-    const CURLcode rc = curl_easy_perform(curl);
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_off_t elapsed_us = 0;
-    curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME_T, &elapsed_us);
+    Result<net::TransferEnd> end =
+        net::PerformWithDeadline(curl, net::Deadline{timeout_seconds_}, what, origin_);
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
-    if (rc == CURLE_OPERATION_TIMEDOUT || (rc == CURLE_ABORTED_BY_CALLBACK && idle.expired)) {
-      const long total = kTotalTimeouts * timeout;
-      if (rc == CURLE_OPERATION_TIMEDOUT &&
-          elapsed_us >= static_cast<curl_off_t>(total) * 1000000) {
-        return Status::Unavailable(what + ": " + origin_ + " did not finish within " +
-                                   std::to_string(total) + " s");
-      }
-      return Status::Unavailable(what + ": no answer from " + origin_ + " within " +
-                                 std::to_string(timeout) + " s");
-    }
+    if (!end.ok()) return end.status();
+    const CURLcode rc = end->rc;
+    const long status = end->response_code;
     if (rc != CURLE_OK) return Status::Unavailable(what + ": " + curl_easy_strerror(rc));
     std::error_code ec;
     json::value v = json::parse(response, ec);

@@ -23,7 +23,7 @@ struct SmtpTarget {
 /// retry); kUnavailable (retry) for connection failures and 4xx replies, with curl's reason, or
 /// "smarthost: no answer from <scheme>://<host>:<port> within <timeout> s", or
 /// "smarthost: <scheme>://<host>:<port> did not finish within <10 × timeout> s", or
-/// "smarthost: delivery abandoned" after TARGET.abandon turned true.
+/// "smarthost: abandoned" after TARGET.abandon turned true.
 Status SendSmtp(const SmtpTarget& target, const std::string& mail_from,
                 const std::string& recipient, const std::string& data);
 
