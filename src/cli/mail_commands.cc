@@ -98,10 +98,7 @@ void Ingest(CliContext& ctx, const std::vector<std::string>& recipients) {
 void ListOutbox(CliContext& ctx, const std::string& state) {
   Result<MailAdminService*> mail = ctx.MailAdmin();
   if (!ctx.Check(mail.status())) return;
-  std::optional<OutboxState> only;
-  if (state == "pending") only = OutboxState::kPending;
-  if (state == "sent") only = OutboxState::kSent;
-  if (state == "dead") only = OutboxState::kDead;
+  const std::optional<OutboxState> only = OutboxStateFromText(state);
   Result<std::vector<OutboxEntry>> rows = (*mail)->Outbox(only, 1000);
   if (!ctx.Check(rows.status())) return;
   if (ctx.json) {
@@ -207,9 +204,10 @@ void AddMailCommands(CLI::App& app, CliContext& ctx) {
   auto* mail = AddCommand(app, "mail");
   mail->require_subcommand(1);
   auto state = std::make_shared<std::string>();
-  auto* outbox = mail->add_subcommand("outbox", "List outbound mail (pending, sent, dead)");
+  auto* outbox =
+      mail->add_subcommand("outbox", "List outbound mail (pending, sending, sent, dead)");
   outbox->add_option("--state", *state, "Only rows in this state")
-      ->check(CLI::IsMember({"pending", "sent", "dead"}));
+      ->check(CLI::IsMember({"pending", "sending", "sent", "dead"}));
   outbox->add_flag("--json", ctx.json, "JSON output");
   outbox->callback([&ctx, state] { ListOutbox(ctx, *state); });
 

@@ -19,14 +19,10 @@ void AddMailRoutes(Router& router, MailAdminService& mail) {
               [m](const HttpRequest&, const RequestContext& ctx) {
                 std::optional<OutboxState> state;
                 if (auto it = ctx.query.find("state"); it != ctx.query.end()) {
-                  if (it->second == "pending") {
-                    state = OutboxState::kPending;
-                  } else if (it->second == "sent") {
-                    state = OutboxState::kSent;
-                  } else if (it->second == "dead") {
-                    state = OutboxState::kDead;
-                  } else {
-                    return ErrorResponse(Status::Invalid("state must be pending, sent or dead"));
+                  state = OutboxStateFromText(it->second);
+                  if (!state) {
+                    return ErrorResponse(
+                        Status::Invalid("state must be pending, sending, sent or dead"));
                   }
                 }
                 Result<std::vector<OutboxEntry>> rows = m->Outbox(state, 1000);

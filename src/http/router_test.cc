@@ -276,7 +276,7 @@ TEST_F(ApiTest, MailAdminRoutes) {
   EXPECT_EQ(rows[0].as_object().if_contains("body"), nullptr);  // bodies stay out of listings
   EXPECT_EQ(Call("GET", "/api/v1/mail/outbox?state=lost", admin).body,
             "{\"error\":{\"code\":\"invalid_argument\",\"message\":\"state must be pending, "
-            "sent or dead\"}}\n");
+            "sending, sent or dead\"}}\n");
   EXPECT_EQ(Call("POST", "/api/v1/mail/outbox/x1/retry", admin).status, 404);
   EXPECT_EQ(Call("POST", "/api/v1/mail/outbox/999999/retry", admin).status, 404);
   HttpResponse outsider = Call("POST", "/api/v1/reports/" + id_ + "/keys", tokens_["maintainer"],

@@ -102,15 +102,57 @@ Result<std::string> MailSender::Compose(const OutboxMail& row, std::string* enve
   return mail::ComposeMessage(m);
 }
 
+Status MailSender::MarkSending(const OutboxEntry& row) {
+  WriteBatch b;
+  b.now = clock_.Now();
+  b.mail.outbox_updates.push_back(
+      {row.mail.id, OutboxState::kSending, row.mail.attempts, row.next_attempt_at, ""});
+  VIGIL_RETURN_IF_ERROR(store_.Write(std::move(b)).status());
+  return store_.WaitDurable();
+}
+
+Status MailSender::SettleInDoubt() {
+  OutboxQuery q;
+  q.state = OutboxState::kSending;
+  q.limit = 1000;
+  Result<std::vector<OutboxEntry>> rows = store_.ListOutbox(q);
+  VIGIL_RETURN_IF_ERROR(rows.status());
+  if (rows->empty()) return Status::Ok();
+  WriteBatch b;
+  b.now = clock_.Now();
+  for (const OutboxEntry& row : *rows) {
+    const std::string id = std::to_string(row.mail.id);
+    b.mail.outbox_updates.push_back(
+        {row.mail.id, OutboxState::kDead, row.mail.attempts + 1, b.now,
+         "in doubt: Vigil stopped while the smarthost had this mail, which may have been "
+         "delivered; `vigil mail retry " +
+             id + "` sends it again"});
+    b.events.push_back({kSystemChain, b.now, "vigil", "mail.in-doubt",
+                        boost::json::serialize(boost::json::object{{"outbox_id", row.mail.id}})});
+    spdlog::warn(R"("msg":"mail: delivery in doubt after a restart; not sent again","outbox":{})",
+                 row.mail.id);
+  }
+  return store_.Write(std::move(b)).status();
+}
+
 Status MailSender::Attempt(const OutboxEntry& row) {
   const auto& mc = config_.mail;
   std::string from;
   Result<std::string> data = Compose(row.mail, &from);
+  // Durably "sending" before the smarthost sees it: a crash before the result is stored leaves
+  // the row in doubt (dead-lettered at the next start), never sent a second time unasked.
+  if (data.ok()) VIGIL_RETURN_IF_ERROR(MarkSending(row));
   Status sent = data.ok() ? transport_(from, row.mail.recipient, *data) : data.status();
-  // An attempt cut short because the sender stops is not the smarthost's failure: the row stays
-  // as it was and is tried again on the next start.
-  if (!sent.ok() && stopping_now_.load()) return Status::Ok();
   OutboxUpdate u;
+  // An attempt cut short because the sender stops is not the smarthost's failure: the row goes
+  // back to pending as it was and is tried again on the next start.
+  if (!sent.ok() && stopping_now_.load()) {
+    WriteBatch b;
+    b.now = clock_.Now();
+    b.mail.outbox_updates.push_back({row.mail.id, OutboxState::kPending, row.mail.attempts,
+                                     row.next_attempt_at, row.last_error});
+    return store_.Write(std::move(b)).status();
+  }
   u.id = row.mail.id;
   u.attempts = row.mail.attempts + 1;
   WriteBatch b;
@@ -193,6 +235,9 @@ Status RetryOutboxMail(Store& store, const Clock& clock, const Principal& actor,
   if (rows->front().mail.state == OutboxState::kSent) {
     return Status::Conflict("outbox mail " + std::to_string(id) + " was already sent");
   }
+  if (rows->front().mail.state == OutboxState::kSending) {
+    return Status::Conflict("outbox mail " + std::to_string(id) + " is being sent");
+  }
   WriteBatch b;
   b.now = clock.Now();
   b.mail.outbox_updates.push_back({id, OutboxState::kPending, 0, b.now, ""});
@@ -203,6 +248,10 @@ Status RetryOutboxMail(Store& store, const Clock& clock, const Principal& actor,
 
 void MailSender::Start() {
   thread_ = std::thread([this] {
+    if (Status settled = SettleInDoubt(); !settled.ok()) {
+      spdlog::warn(R"("msg":"mail: cannot settle deliveries in doubt","error":"{}")",
+                   settled.message());
+    }
     for (;;) {
       {
         std::unique_lock<std::mutex> lock(mu_);

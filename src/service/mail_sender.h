@@ -47,7 +47,8 @@ class MailSender {
   /// Makes a dead (or pending) row pending again, due now, with its attempts reset.
   Status Retry(const Principal& actor, int64_t id);
 
-  /// Runs SendDue every second (and when Wake() is called) on a background thread until Stop().
+  /// Runs SendDue every second (and when Wake() is called) on a background thread until Stop(),
+  /// after settling the rows a crash left in doubt (see SettleInDoubt).
   /// The thread holds no lock while it talks to the smarthost.
   void Start();
   /// Ends the background thread. A round in progress stops before its next mail; the attempt
@@ -58,6 +59,11 @@ class MailSender {
 
  private:
   Status Attempt(const OutboxEntry& row);
+  /// Marks ROW sending, durably, before it is handed to the smarthost.
+  Status MarkSending(const OutboxEntry& row);
+  /// Dead-letters every row left sending by a process that stopped mid-attempt (a crash): the
+  /// smarthost may have accepted it, so it is not sent again unless an operator retries it.
+  Status SettleInDoubt();
 
   Store& store_;
   const Clock& clock_;

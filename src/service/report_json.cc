@@ -71,7 +71,25 @@ json::object MessageJson(const ThreadMessage& m) {
 }
 
 const char* OutboxStateText(OutboxState s) {
-  return s == OutboxState::kSent ? "sent" : s == OutboxState::kDead ? "dead" : "pending";
+  switch (s) {
+    case OutboxState::kSending:
+      return "sending";
+    case OutboxState::kSent:
+      return "sent";
+    case OutboxState::kDead:
+      return "dead";
+    case OutboxState::kPending:
+      break;
+  }
+  return "pending";
+}
+
+std::optional<OutboxState> OutboxStateFromText(const std::string& text) {
+  for (OutboxState s :
+       {OutboxState::kPending, OutboxState::kSending, OutboxState::kSent, OutboxState::kDead}) {
+    if (text == OutboxStateText(s)) return s;
+  }
+  return std::nullopt;
 }
 
 json::object OutboxJson(const OutboxEntry& e) {

@@ -46,7 +46,10 @@ struct ThreadMessage {
   Instant created_at = 0;
 };
 
-enum class OutboxState { kPending, kSent, kDead };
+/// kSending: handed to the smarthost and not yet known to be accepted. A row still sending when
+/// Vigil starts is in doubt (the smarthost may have it) and is dead-lettered for the operator,
+/// never sent twice on its own.
+enum class OutboxState { kPending, kSending, kSent, kDead };
 
 struct OutboxMail {
   int64_t id = 0;

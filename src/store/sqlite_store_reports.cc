@@ -75,6 +75,8 @@ const char* OutboxStateName(OutboxState s) {
   switch (s) {
     case OutboxState::kPending:
       return "pending";
+    case OutboxState::kSending:
+      return "sending";
     case OutboxState::kSent:
       return "sent";
     case OutboxState::kDead:
@@ -85,6 +87,7 @@ const char* OutboxStateName(OutboxState s) {
 
 OutboxState ParseOutboxState(const std::string& s) {
   if (s == "sent") return OutboxState::kSent;
+  if (s == "sending") return OutboxState::kSending;
   if (s == "dead") return OutboxState::kDead;
   return OutboxState::kPending;
 }
