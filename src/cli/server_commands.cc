@@ -178,7 +178,8 @@ void Serve(CliContext& ctx, int port_override) {
   server.ShutdownOnSignals();
   std::optional<DisclosureScheduler> scheduler;
   if (c.auto_disclose) {
-    scheduler.emplace(*disclose->disclosure, std::chrono::seconds(60));
+    scheduler.emplace(*disclose->disclosure,
+                      std::chrono::seconds(c.auto_disclose_interval_seconds));
     scheduler->Start();
   }
   const std::string url = "http://" + c.listen_address + ":" + std::to_string(server.port());

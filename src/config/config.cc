@@ -114,6 +114,7 @@ Status LoadDisclosureSections(const Table& root, const std::string& file, const 
 
   Section dis(root, "disclosure", file);
   int64_t notice = c->notice_days, forge_timeout = c->forge_timeout_seconds;
+  int64_t disclose_every = c->auto_disclose_interval_seconds;
   dis.Get("remote", &c->disclosure_remote);
   dis.Get("forge_api_url", &c->forge_api_url);
   dis.Get("forge_repository", &c->forge_repository);
@@ -122,6 +123,7 @@ Status LoadDisclosureSections(const Table& root, const std::string& file, const 
   dis.Get("forge_timeout_seconds", &forge_timeout);
   dis.Get("notice_days", &notice);
   dis.Get("auto_disclose", &c->auto_disclose);
+  dis.Get("auto_disclose_interval_seconds", &disclose_every);
   VIGIL_RETURN_IF_ERROR(dis.Finish());
   if (notice < 0 || notice > 90) return dis.Fail("notice_days", "must be 0 to 90");
   c->notice_days = static_cast<int>(notice);
@@ -129,6 +131,10 @@ Status LoadDisclosureSections(const Table& root, const std::string& file, const 
     return dis.Fail("forge_timeout_seconds", "must be 1 to 3600");
   }
   c->forge_timeout_seconds = static_cast<int>(forge_timeout);
+  if (disclose_every < 1 || disclose_every > 3600) {
+    return dis.Fail("auto_disclose_interval_seconds", "must be 1 to 3600");
+  }
+  c->auto_disclose_interval_seconds = static_cast<int>(disclose_every);
   if (c->disclosure_remote.empty() || c->disclosure_remote.starts_with("-")) {
     return dis.Fail("remote", "must be a remote name");
   }

@@ -102,6 +102,7 @@ struct Config {
   int forge_timeout_seconds = 30;
   int notice_days = 7;         // observers' notice before the slot
   bool auto_disclose = false;  // `vigil serve` discloses scheduled reports at their slot
+  int auto_disclose_interval_seconds = 60;  // how often it looks for due reports
 
   // [data]
   std::string data_dir = "data";  // relative paths are relative to the config file's folder

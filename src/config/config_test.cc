@@ -32,6 +32,7 @@ TEST_F(ConfigTest, DefaultFileLoadsWithDefaults) {
   EXPECT_EQ(c->data_dir, std::filesystem::path(dir_ + "/data").lexically_normal().string());
   EXPECT_EQ(c->public_url, "http://127.0.0.1:8080");
   EXPECT_EQ(c->forge_timeout_seconds, 30);
+  EXPECT_EQ(c->auto_disclose_interval_seconds, 60);
   EXPECT_EQ(c->mail.smarthost_timeout_seconds, 30);
   // Network threads: one less than the CPUs, at least one.
   EXPECT_EQ(c->io_threads, 0);
@@ -57,6 +58,8 @@ TEST_F(ConfigTest, ExactErrors) {
             "vigil.toml: embargo.cap_days: must be 1 to 365");
   EXPECT_EQ(Load("[disclosure]\nforge_timeout_seconds = 0\n").status().message(),
             "vigil.toml: disclosure.forge_timeout_seconds: must be 1 to 3600");
+  EXPECT_EQ(Load("[disclosure]\nauto_disclose_interval_seconds = 0\n").status().message(),
+            "vigil.toml: disclosure.auto_disclose_interval_seconds: must be 1 to 3600");
   EXPECT_EQ(Load("[mail]\nsmarthost_timeout_seconds = 3601\n").status().message(),
             "vigil.toml: mail.smarthost_timeout_seconds: must be 1 to 3600");
   EXPECT_EQ(Load("[project]\nround_robin = true\n").status().message(),

@@ -143,10 +143,12 @@ forge_timeout_seconds = 30
 # Days of notice observers (downstream distributors) get before the slot (linux-distros: at
 # most 14).
 notice_days = 7
-# Disclose automatically: `vigil serve` checks every minute for scheduled reports whose slot is
+# Disclose automatically: `vigil serve` checks regularly (below) for scheduled reports whose slot is
 # reached and runs `vigil disclose` for them (a refusal alerts the coordinator once). Off: run
 # `vigil disclose ID` (or `vigil disclose --due`, e.g. from cron) yourself.
 auto_disclose = false
+# How often, in seconds, `vigil serve` looks for due reports with auto_disclose (1 to 3600).
+auto_disclose_interval_seconds = 60
 
 )";
 }
