@@ -4,15 +4,29 @@
 #      and vs `git mailsplit` + one `git mailinfo` per message (goal >= 10x faster);
 #   2. `vigil patch check` of one patch on 8 branches vs a loop of `git read-tree` +
 #      `git apply --cached --check` (goal <= 1.0x).
-# Usage: bench/patch_bench.sh [VIGIL_BINARY] [EXISTING_REPO]
+# Usage: bench/patch_bench.sh [--quick] [VIGIL_BINARY] [EXISTING_REPO]
 #   Without EXISTING_REPO a repository of 3,000 commits is created (scripted, deterministic) in a
 #   temporary directory, which is removed at the end. Times are the best of RUNS runs (default 5).
+#   --quick: 400 commits, a 200-patch mbox, RUNS=1 (the test bench_quick_patch runs it).
+# In every mode it exits 1, naming the failure, when a correctness check fails (never on a
+# figure): `vigil patch inspect` fails or its patch-ids are not git's (`git patch-id --stable`),
+# one per patch in order; `vigil patch check` fails or its verdicts on the 8 branches are not
+# those of `git apply --cached --check`.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+quick=0
+if [[ ${1:-} == --quick ]]; then
+  quick=1
+  shift
+fi
 vigil=${1:-$here/build/vigil}
 given_repo=${2:-}
-runs=${RUNS:-5}
+if ((quick)); then
+  runs=${RUNS:-1} commits=400 patches=200
+else
+  runs=${RUNS:-5} commits=3000 patches=1000
+fi
 [[ -x $vigil ]] || { echo "no vigil binary at $vigil (build first)" >&2; exit 2; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vigil-bench-XXXXXX")
@@ -26,9 +40,9 @@ if [[ -n $given_repo ]]; then
 else
   repo=$work/repo
   git init -q -b master "$repo"
-  # 200 files of 300 lines; 3,000 commits, each changing a few lines of one or two files
-  # (some add a file, some rename one), written with fast-import.
-  python3 - "$repo" <<'PY' | git -C "$repo" fast-import --quiet
+  # 200 files of 300 lines; $commits commits, each changing a few lines of one or two files
+  # (some add a file), written with fast-import.
+  /usr/bin/python3 - "$commits" <<'PY' | git -C "$repo" fast-import --quiet
 import random, sys
 random.seed(42)
 files = {f"src/mod{i:03d}/file{i:03d}.c": [f"/* file {i} line {n} */ int v{i}_{n} = {n};\n" for n in range(300)] for i in range(200)}
@@ -54,7 +68,7 @@ def commit(msg, changes, parent):
 marks = {p: blob(l) for p, l in files.items()}
 commit("initial import\n", [b"M 100644 :%d %s\n" % (m, p.encode()) for p, m in marks.items()], False)
 paths = list(files)
-for n in range(1, 3000):
+for n in range(1, int(sys.argv[1])):
     changes = []
     for p in random.sample(paths, random.choice([1, 1, 2])):
         lines = files[p]
@@ -76,7 +90,7 @@ PY
 fi
 
 count=$(git -C "$repo" rev-list --count HEAD)
-git -C "$repo" format-patch -q --stdout HEAD~1000..HEAD > "$work/series.mbox"
+git -C "$repo" format-patch -q --stdout "HEAD~$patches..HEAD" > "$work/series.mbox"
 mbox_bytes=$(wc -c < "$work/series.mbox")
 
 # best TIME (seconds, 3 decimals) of $runs runs of "$@"
@@ -103,14 +117,25 @@ mailinfo_loop() {
   done
 }
 
-# The same ids as git, or the comparison is meaningless.
-"$vigil" patch inspect --json "$work/series.mbox" | grep -o '"patch_id":"[0-9a-f]*"' | cut -d'"' -f4 > "$work/ours.ids"
+fail() {
+  echo "patch_bench: FAILED: $*" >&2
+  exit 1
+}
+
+# The same ids as git, one per patch in order, or the comparison is meaningless.
+"$vigil" patch inspect --json "$work/series.mbox" > "$work/inspect.json" ||
+  fail "vigil patch inspect exited $?"
+grep -o '"patch_id":"[0-9a-f]*"' "$work/inspect.json" | cut -d'"' -f4 > "$work/ours.ids" || true
 git patch-id --stable < "$work/series.mbox" | cut -d' ' -f1 > "$work/git.ids"
-cmp -s "$work/ours.ids" "$work/git.ids" || { echo "patch-ids differ from git" >&2; exit 1; }
+mails=$(grep -c '^From [0-9a-f]\{40\} Mon Sep 17 00:00:00 2001$' "$work/series.mbox" || true)
+[[ $(wc -l < "$work/git.ids") -eq $mails && $mails -gt 0 ]] ||
+  fail "git patch-id gave $(wc -l < "$work/git.ids") ids for $mails patches"
+cmp -s "$work/ours.ids" "$work/git.ids" ||
+  fail "patch-ids differ from git: $(diff "$work/ours.ids" "$work/git.ids" | head -n 5 | tr '\n' ' ')"
 
 t_inspect=$(best inspect)
 t_patchid=$(best patch_id)
-t_mailinfo=$(RUNS=1 best mailinfo_loop)
+t_mailinfo=$(runs=1 best mailinfo_loop)
 
 # One patch (the newest commit) checked on 8 branches spread over the history.
 git -C "$repo" format-patch -q --stdout -1 HEAD > "$work/one.patch"
@@ -128,20 +153,38 @@ git_loop() {
     GIT_INDEX_FILE=$work/bench.index git -C "$repo" apply --cached --check "$work/one.patch" 2> /dev/null || true
   done
 }
-# Same verdicts as git, or the comparison is meaningless.
-ours=$("$vigil" patch check --repo "$repo" "${onto[@]}" "$work/one.patch" | awk '{print ($4 == "applies") ? "ok" : "no"}' | tr '\n' ' ' || true)
-theirs=$(for b in "${branches[@]}"; do
-  GIT_INDEX_FILE=$work/v.index git -C "$repo" read-tree "$b"
-  if GIT_INDEX_FILE=$work/v.index git -C "$repo" apply --cached --check "$work/one.patch" 2> /dev/null; then echo ok; else echo no; fi
-done | tr '\n' ' ')
-[[ $ours == "$theirs" ]] || { echo "check verdicts differ from git: vigil [$ours] git [$theirs]" >&2; exit 1; }
+# Same verdicts as git, or the comparison is meaningless: prints PATCH's verdicts on the 8 branches
+# (ok or no each), or fails. `vigil patch check` exits 0 when the patch applies everywhere, 4 when
+# it does not somewhere; anything else is a failure.
+verdicts() {
+  local check_rc=0 ours theirs
+  "$vigil" patch check --json --repo "$repo" "${onto[@]}" "$1" > "$work/check.json" || check_rc=$?
+  [[ $check_rc -eq 0 || $check_rc -eq 4 ]] || fail "vigil patch check of $1 exited $check_rc"
+  ours=$(/usr/bin/python3 -c 'import json, sys
+print(" ".join("ok" if r["applies"] else "no" for r in json.load(open(sys.argv[1]))))' "$work/check.json")
+  theirs=$(for b in "${branches[@]}"; do
+    GIT_INDEX_FILE=$work/v.index git -C "$repo" read-tree "$b"
+    if GIT_INDEX_FILE=$work/v.index git -C "$repo" apply --cached --check "$1" 2> /dev/null; then echo ok; else echo no; fi
+  done | tr '\n' ' ' | sed 's/ $//')
+  [[ $ours == "$theirs" ]] || fail "check verdicts of $1 differ from git: vigil [$ours] git [$theirs]"
+  [[ $check_rc -eq $([[ $theirs == *no* ]] && echo 4 || echo 0) ]] ||
+    fail "vigil patch check of $1 exited $check_rc with verdicts [$ours]"
+  echo "$ours"
+}
+ours=$(verdicts "$work/one.patch")
+# The measured patch applies on most branches; the patch of HEAD~13 (not measured) is already in
+# the 4 newest branches, so git refuses it there: both verdicts are compared.
+git -C "$repo" format-patch -q --stdout -1 HEAD~13 > "$work/mid.patch"
+ours_mid=$(verdicts "$work/mid.patch")
+[[ $ours_mid == *ok* && $ours_mid == *no* ]] ||
+  fail "the patch of HEAD~13 should apply on some branches and not on others: [$ours_mid]"
 t_check=$(best vigil_check)
 t_loop=$(best git_loop)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-echo "repository: $count commits; mbox: 1000 patches, $mbox_bytes bytes; best of $runs runs"
-echo "verdicts on the 8 branches (vigil = git): $ours"
-printf '%-58s %8ss\n' "vigil patch inspect --json (1000 patches)" "$t_inspect"
+echo "repository: $count commits; mbox: $mails patches, $mbox_bytes bytes; best of $runs runs"
+echo "verdicts on the 8 branches (vigil = git): $ours; of HEAD~13: $ours_mid"
+printf '%-58s %8ss\n' "vigil patch inspect --json ($mails patches)" "$t_inspect"
 printf '%-58s %8ss  vigil/git = %sx (goal <= 1.5x)\n' "git patch-id --stable" "$t_patchid" "$(ratio "$t_inspect" "$t_patchid")"
 printf '%-58s %8ss  speed-up = %sx (goal >= 10x)\n' "git mailsplit + git mailinfo per message (1 run)" "$t_mailinfo" "$(ratio "$t_mailinfo" "$t_inspect")"
 printf '%-58s %8ss\n' "vigil patch check, 1 patch on 8 branches" "$t_check"

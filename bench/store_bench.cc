@@ -1,8 +1,11 @@
 // Benchmark (not a test): submissions through ReportService and the SQLite store alone, without
 // HTTP, with CONCURRENCY submissions in flight (each answered by callback, as the server does).
 // Prints submissions/s and the process's CPU time per submission, the figures that bound what the
-// HTTP benchmark (bench/http_bench.sh) can reach.
-// Usage: store_bench [TOTAL=50000] [CONCURRENCY=64] [DIR=a new temporary folder]
+// HTTP benchmark (bench/http_bench.sh) can reach. Then checks, on the store reopened, that every
+// acknowledged submission is there exactly as submitted and nothing else is: exits 1, naming
+// what failed, if not (never on a figure).
+// Usage: store_bench [--quick] [TOTAL=50000] [CONCURRENCY=64] [DIR=a new temporary folder]
+//   --quick: TOTAL defaults to 10,000 (about a second), the mode the test bench_quick_store runs.
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -15,6 +18,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -49,11 +53,53 @@ double Micros(const timeval& a, const timeval& b) {
          static_cast<double>(b.tv_usec - a.tv_usec);
 }
 
+constexpr char kSubject[] = "Heap overflow in the flow exporter";
+
+// The failures of the check that every id in ACKNOWLEDGED is in the store at PATH (opened anew)
+// with the submitted subject, and that the store holds no other report; empty when it passes.
+std::vector<std::string> CheckStored(const std::string& path,
+                                     const std::vector<std::string>& acknowledged) {
+  using namespace vigil;
+  std::vector<std::string> failures;
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path);
+  if (!store.ok()) return {"cannot reopen the store: " + store.status().ToString()};
+  const std::set<std::string> unique(acknowledged.begin(), acknowledged.end());
+  if (unique.size() != acknowledged.size()) {
+    failures.push_back(std::to_string(acknowledged.size() - unique.size()) +
+                       " acknowledged ids were given twice");
+  }
+  int missing = 0;
+  for (const std::string& id : unique) {
+    Result<Report> r = (*store)->GetReport(id);
+    if (r.ok() && r->fields.subject == kSubject) continue;
+    if (++missing <= 5) {
+      failures.push_back(
+          "acknowledged " + id + " is not stored as submitted: " +
+          (r.ok() ? "subject \"" + r->fields.subject + "\"" : r.status().ToString()));
+    }
+  }
+  if (missing > 5) failures.push_back("... " + std::to_string(missing - 5) + " more not stored");
+  Result<std::map<State, int64_t>> counts = (*store)->CountReportsByState();
+  if (!counts.ok()) return {"cannot count the reports: " + counts.status().ToString()};
+  int64_t stored = 0;
+  for (const auto& [state, n] : *counts) stored += n;
+  if (stored != static_cast<int64_t>(unique.size())) {
+    failures.push_back(std::to_string(stored) + " reports stored, " +
+                       std::to_string(unique.size()) + " acknowledged");
+  }
+  return failures;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace vigil;
-  const int total = argc > 1 ? std::atoi(argv[1]) : 50000;
+  const bool quick = argc > 1 && std::string(argv[1]) == "--quick";
+  if (quick) {
+    --argc;
+    ++argv;
+  }
+  const int total = argc > 1 ? std::atoi(argv[1]) : quick ? 10000 : 50000;
   const int concurrency = argc > 2 ? std::atoi(argv[2]) : 64;
   std::string dir;
   if (argc > 3) {
@@ -75,9 +121,11 @@ int main(int argc, char** argv) {
   std::mutex mu;
   std::condition_variable cv;
   int started = 0, finished = 0, failed = 0;
+  std::vector<std::string> acknowledged;  // guarded by mu
+  std::string first_error;                // guarded by mu
   auto submit = [&](auto& self) -> void {
     SubmitRequest req;
-    req.fields.subject = "Heap overflow in the flow exporter";
+    req.fields.subject = kSubject;
     req.fields.steps = "1. send a crafted IPFIX record\n2. watch the agent crash";
     req.fields.effects_cluster = "agent restarts";
     req.fields.attack_vectors = "any pod on the node";
@@ -86,7 +134,11 @@ int main(int argc, char** argv) {
       {
         std::lock_guard lock(mu);
         ++finished;
-        if (!s.ok()) ++failed;
+        if (s.ok()) {
+          acknowledged.push_back(s->id);
+        } else if (++failed == 1) {
+          first_error = s.status().ToString();
+        }
         if (started < total) {
           ++started;
           more = true;
@@ -133,6 +185,18 @@ int main(int argc, char** argv) {
   std::printf("busiest threads (CPU seconds per wall second):");
   for (size_t i = 0; i < busy.size() && i < 4; ++i) std::printf(" %.2f", busy[i] / secs);
   std::printf("\n");
+
+  // Correctness, checked in every mode: no submission refused, and every acknowledged one stored.
+  std::vector<std::string> failures = CheckStored(dir + "/vigil.db", acknowledged);
+  if (failed) {
+    failures.insert(failures.begin(),
+                    std::to_string(failed) + " submissions failed; the first: " + first_error);
+  }
   if (argc <= 3) std::filesystem::remove_all(dir);
-  return failed ? 1 : 0;
+  for (const std::string& f : failures)
+    std::fprintf(stderr, "store_bench: FAILED: %s\n", f.c_str());
+  if (!failures.empty()) return 1;
+  std::printf("checked: %zu acknowledged submissions, each stored once, nothing else stored\n",
+              acknowledged.size());
+  return 0;
 }

@@ -29,9 +29,10 @@ if [[ "${VIGIL_TEST_DEPS:-0}" == 1 ]]; then
   # Schema checks of advisories (Debian's python3 and python3-jsonschema 4.10); the install guard
   # (dpkg, ldd from libc-bin); browser tests (chromium driven by playwright-core from npm, run by
   # Debian's nodejs); mail gateway tests: real clients (swaks, git send-email), gpg, Postfix's
-  # smtp-sink/smtp-source.
+  # smtp-sink/smtp-source. The benchmarks' quick modes (bench/, run as tests): wrk and nginx-light
+  # (its anchor); Postfix's tools and sqlite3 again.
   packages+=(python3 python3-jsonschema libc-bin
-    chromium nodejs npm swaks gnupg git-email libmailtools-perl postfix)
+    chromium nodejs npm swaks gnupg git-email libmailtools-perl postfix wrk nginx-light)
 fi
 if [[ "${VIGIL_CI_DEPS:-0}" == 1 ]]; then
   # CI also compiles Vigil with Debian's clang (a Release build, compile only).

@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VIGIL_TEST_DEPS=1 bash scripts/install-deps.sh
-# Warnings are errors on Vigil's own code here (a user's `scripts/run.sh` build only warns).
-VIGIL_WERROR=${VIGIL_WERROR:-ON} bash scripts/build.sh -DVIGIL_TESTS=ON
+# Warnings are errors on Vigil's own code here (a user's `scripts/run.sh` build only warns). The
+# benchmarks are built too: their quick modes are tests (bench/README.md).
+VIGIL_WERROR=${VIGIL_WERROR:-ON} bash scripts/build.sh -DVIGIL_TESTS=ON -DVIGIL_BENCH=ON
 cd build
 # Tests run with Debian's programs only (python3, node, git, gpg, ...), never with another
 # interpreter or tool that happens to be first on this machine's PATH.
