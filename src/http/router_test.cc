@@ -21,30 +21,23 @@
 #include "service/patch_service.h"
 #include "service/report_service.h"
 #include "store/sqlite_store.h"
-#include "support/temp_dir.h"
+#include "support/service_fixture.h"
 
 namespace vigil {
 namespace {
 
-constexpr Instant kT0 = 1'790'000'000LL * kMicrosPerSecond;
-
 enum class Expect { kAllowed, kUnauthenticated, kForbidden, kHidden };
 
-class ApiTest : public ::testing::Test {
+class ApiTest : public testing::ServiceFixture {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(tmp_.ok());
-    dir_ = tmp_.path();
-    store_ = std::move(SqliteStore::Open(dir_ + "/vigil.db")).value();
-    Config c;
-    c.maintainers = {"alice@example.org"};
-    c.submit_per_minute = 1000;
-    c.data_dir = dir_;
-    config_ = c;
-    service_ = std::make_unique<ReportService>(*store_, clock_, c);
-    limiter_ = std::make_unique<RateLimiter>(clock_, c.submit_per_minute);
-    router_ = std::make_unique<Router>(*service_, *limiter_);
-    AddReportApiRoutes(*router_, *service_, metrics_);
+    config_.maintainers = {"alice@example.org"};
+    config_.submit_per_minute = 1000;
+    config_.data_dir = dir_.path();
+    ASSERT_NO_FATAL_FAILURE(OpenServices());
+    limiter_ = std::make_unique<RateLimiter>(clock_, config_.submit_per_minute);
+    router_ = std::make_unique<Router>(*reports_, *limiter_);
+    AddReportApiRoutes(*router_, *reports_, metrics_);
     mail_admin_ = std::make_unique<MailAdminService>(*store_, clock_);
     AddMailRoutes(*router_, *mail_admin_);
     approved_ = std::make_unique<PatchRevisionSource>(*store_);
@@ -52,44 +45,40 @@ class ApiTest : public ::testing::Test {
     disclosure_ = std::make_unique<DisclosureService>(*store_, clock_, config_, *approved_,
                                                       *advisories_, nullptr);
     AddAdvisoryRoutes(*router_, *advisories_, *disclosure_);
-    patch_service_ = std::make_unique<PatchService>(*store_, clock_, c);
-    AddPatchRoutes(*router_, *patch_service_);
+    AddPatchRoutes(*router_, *patches_);
 
-    Principal local;
-    local.kind = Principal::Kind::kLocal;
-    local.email = "root";
     auto account = [&](const char* email, AccountRole role) {
-      EXPECT_TRUE(service_->AddAccount(local, email, "", role, "").ok());
-      return *service_->CreateApiToken(local, email, "test", 30);
+      EXPECT_TRUE(reports_->AddAccount(local_, email, "", role, "").ok());
+      return *reports_->CreateApiToken(local_, email, "test", 30);
     };
     tokens_["maintainer"] = account("alice@example.org", AccountRole::kMaintainer);
     tokens_["admin"] = account("root@example.org", AccountRole::kAdmin);
     tokens_["member-collaborator"] = account("mia@example.org", AccountRole::kMember);
     tokens_["member-elsewhere"] = account("max@example.org", AccountRole::kMember);
     tokens_["disabled"] = account("dis@example.org", AccountRole::kMaintainer);
-    EXPECT_TRUE(service_->SetAccountDisabled(local, "dis@example.org", true).ok());
-    tokens_["expired"] = *service_->CreateApiToken(local, "alice@example.org", "short", 1);
+    EXPECT_TRUE(reports_->SetAccountDisabled(local_, "dis@example.org", true).ok());
+    tokens_["expired"] = *reports_->CreateApiToken(local_, "alice@example.org", "short", 1);
     tokens_["revoked"] = account("rev@example.org", AccountRole::kAdmin);
-    EXPECT_TRUE(service_->RevokeApiToken(local, tokens_["revoked"]).ok());
+    EXPECT_TRUE(reports_->RevokeApiToken(local_, tokens_["revoked"]).ok());
 
     SubmitRequest req;
     req.fields.subject = "Heap overflow";
     req.fields.steps = "send a long header";
     req.reporter_email = "rita@example.org";
-    Submitted mine = *service_->Submit(Principal{}, req);
+    Submitted mine = *reports_->Submit(Principal{}, req);
     req.reporter_email = "otto@example.org";
-    Submitted other = *service_->Submit(Principal{}, req);
+    Submitted other = *reports_->Submit(Principal{}, req);
     id_ = mine.id;
     other_id_ = other.id;
     tokens_["reporter"] = mine.token;
     tokens_["reporter-elsewhere"] = other.token;
     tokens_["collaborator"] =
-        service_->Invite(local, id_, "carl@example.org", "", Role::kCollaborator)->token;
+        reports_->Invite(local_, id_, "carl@example.org", "", Role::kCollaborator)->token;
     tokens_["collaborator-elsewhere"] =
-        service_->Invite(local, other_id_, "cora@example.org", "", Role::kCollaborator)->token;
+        reports_->Invite(local_, other_id_, "cora@example.org", "", Role::kCollaborator)->token;
     tokens_["observer"] =
-        service_->Invite(local, id_, "olga@example.org", "", Role::kObserver)->token;
-    EXPECT_TRUE(service_->Invite(local, id_, "mia@example.org", "", Role::kCollaborator).ok());
+        reports_->Invite(local_, id_, "olga@example.org", "", Role::kObserver)->token;
+    EXPECT_TRUE(reports_->Invite(local_, id_, "mia@example.org", "", Role::kCollaborator).ok());
     tokens_["anonymous"] = "";
     clock_.Advance(2 * kMicrosPerDay);  // the "expired" token is now past its day
   }
@@ -98,9 +87,7 @@ class ApiTest : public ::testing::Test {
     router_.reset();
     disclosure_.reset();
     advisories_.reset();
-    patch_service_.reset();
-    service_.reset();
-    store_.reset();
+    CloseServices();
   }
 
   HttpResponse Call(const std::string& method, const std::string& target, const std::string& token,
@@ -116,17 +103,10 @@ class ApiTest : public ::testing::Test {
     return router_->Handle(req, &route);
   }
 
-  vigil::testing::TempDir tmp_;  // removed after the store is closed (TearDown)
-  std::string dir_;
-  FakeClock clock_{kT0};
   Metrics metrics_;
-  std::unique_ptr<SqliteStore> store_;
-  Config config_;
-  std::unique_ptr<ReportService> service_;
   std::unique_ptr<PatchRevisionSource> approved_;
   std::unique_ptr<AdvisoryService> advisories_;
   std::unique_ptr<DisclosureService> disclosure_;
-  std::unique_ptr<PatchService> patch_service_;
   std::unique_ptr<MailAdminService> mail_admin_;
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Router> router_;
@@ -368,8 +348,8 @@ TEST_F(ApiTest, BadInputGetsExactErrors) {
 
 TEST_F(ApiTest, SubmissionsAreRateLimitedPerAddress) {
   RateLimiter tight(clock_, 2);
-  Router router(*service_, tight);
-  AddReportApiRoutes(router, *service_, metrics_);
+  Router router(*reports_, tight);
+  AddReportApiRoutes(router, *reports_, metrics_);
   HttpRequest req;
   req.method = "POST";
   req.target = "/api/v1/reports";

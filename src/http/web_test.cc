@@ -1,9 +1,6 @@
 // The web layer without sockets: TOTP against RFC 6238, CSRF, session rotation and throttling,
 // escaping of hostile text, the page routes' authentication and authorization, forms, search.
 #include <gtest/gtest.h>
-#include <stdlib.h>
-
-#include <filesystem>
 
 #include "http/disclosure_panel.h"
 #include "http/form.h"
@@ -19,11 +16,10 @@
 #include "service/totp.h"
 #include "service/workspace_service.h"
 #include "store/sqlite_store.h"
+#include "support/service_fixture.h"
 
 namespace vigil {
 namespace {
-
-constexpr Instant kT0 = 1'790'000'000LL * kMicrosPerSecond;  // Tue 2026-09-22 (UTC)
 
 TEST(Totp, Rfc6238Vectors) {
   const std::string k1 = "12345678901234567890";
@@ -132,16 +128,13 @@ TEST(Queue, SearchInputIsNeverFts5Syntax) {
   EXPECT_EQ(FtsQuery(" \t"), "");
 }
 
-class WebTest : public ::testing::Test {
+class WebTest : public testing::ServiceFixture {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/vigil-web-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    store_ = std::move(SqliteStore::Open(dir_ + "/vigil.db")).value();
     config_.maintainers = {"alice@example.org"};
     config_.submit_per_minute = 1000;
     config_.login_failures_per_account = 3;
-    reports_ = std::make_unique<ReportService>(*store_, clock_, config_);
+    ASSERT_NO_FATAL_FAILURE(OpenServices());
     sessions_ = std::make_unique<SessionService>(*store_, clock_, config_);
     workspace_ = std::make_unique<WorkspaceService>(*reports_, *store_, clock_, config_);
     ASSERT_TRUE(renderer_.Init().ok());
@@ -150,8 +143,6 @@ class WebTest : public ::testing::Test {
     web_ = std::make_unique<WebContext>(
         WebContext{*reports_, *sessions_, *workspace_, config_, clock_, renderer_, {}});
     AddWebRoutes(*router_, *web_);
-    local_.kind = Principal::Kind::kLocal;
-    local_.email = "root";
     ASSERT_TRUE(reports_
                     ->AddAccount(local_, "alice@example.org", "Alice", AccountRole::kMaintainer,
                                  "alice-password")
@@ -165,9 +156,7 @@ class WebTest : public ::testing::Test {
     web_.reset();
     workspace_.reset();
     sessions_.reset();
-    reports_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    CloseServices();
   }
 
   NewSession Login(const std::string& email, const std::string& password,
@@ -204,18 +193,12 @@ class WebTest : public ::testing::Test {
     return *workspace_->Submit(Principal{}, req, {}, CreditChoice{}, "");
   }
 
-  std::string dir_;
-  FakeClock clock_{kT0};
-  Config config_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<ReportService> reports_;
   std::unique_ptr<SessionService> sessions_;
   std::unique_ptr<WorkspaceService> workspace_;
   PageRenderer renderer_;
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<WebContext> web_;
-  Principal local_;
 };
 
 TEST_F(WebTest, LoginRotatesTheSessionAndLogoutRevokesIt) {
@@ -538,9 +521,8 @@ TEST_F(WebTest, ReportPageShowsTheDisclosurePanel) {
 
 // The patch engine's panel: revisions with their patches, and the approve button for staff.
 TEST_F(WebTest, ReportPageShowsThePatchPanelAndApprovesARevision) {
-  PatchService patches(*store_, clock_, config_);
-  web_->panels.patches = PatchPanel(patches);
-  web_->panels.approve = PatchApproveAction(patches);
+  web_->panels.patches = PatchPanel(*patches_);
+  web_->panels.approve = PatchApproveAction(*patches_);
   SubmitRequest req;
   req.fields.subject = "Overflow";
   req.fields.steps = "steps";
@@ -555,7 +537,7 @@ TEST_F(WebTest, ReportPageShowsThePatchPanelAndApprovesARevision) {
       "---\n a.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\n"
       "diff --git a/a.c b/a.c\nindex 1111111..2222222 100644\n--- a/a.c\n+++ b/a.c\n"
       "@@ -1 +1 @@\n-int a;\n+int a = 0;\n-- \n2.39.2\n";
-  ASSERT_TRUE(patches.SubmitSeries(local_, s->id, mbox, {}).ok());
+  ASSERT_TRUE(patches_->SubmitSeries(local_, s->id, mbox, {}).ok());
   NewSession m = Login("alice@example.org", "alice-password");
   const std::string cookie = std::string(kSessionCookie) + "=" + m.token;
   HttpResponse page = Call("GET", "/reports/" + s->id, cookie);

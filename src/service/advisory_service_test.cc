@@ -14,14 +14,15 @@
 #include "service/report_service.h"
 #include "store/sqlite_store.h"
 #include "support/git_sandbox.h"
-#include "support/temp_dir.h"
+#include "support/service_fixture.h"
 
 namespace vigil {
 namespace {
 
 namespace json = boost::json;
 
-constexpr Instant kT0 = 1'790'000'000LL * kMicrosPerSecond;  // 2026-09-21T...Z
+using testing::kT0;
+
 constexpr char kSecretSteps[] = "SECRET-STEPS: send 70000 bytes to port 9";
 constexpr char kCvss31[] = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
 
@@ -50,11 +51,9 @@ ApprovedRevision RevisionBy(const std::string& branch, const std::string& name,
   return rev;
 }
 
-class AdvisoryServiceTest : public ::testing::Test {
+class AdvisoryServiceTest : public testing::ServiceFixture {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(dir_.ok());
-    store_ = std::move(SqliteStore::Open(dir_.path() + "/vigil.db")).value();
     config_.project_name = "Widget";
     config_.supported_branches = {"release-1.0"};
     config_.publisher_name = "Acme Widgets";
@@ -63,10 +62,8 @@ class AdvisoryServiceTest : public ::testing::Test {
     config_.cna_short_name = "acme";
     config_.package_name = "acme.example/widget";
     config_.repository_url = "https://github.com/acme/widget";
-    reports_ = std::make_unique<ReportService>(*store_, clock_, config_);
+    ASSERT_NO_FATAL_FAILURE(OpenServices());
     advisories_ = std::make_unique<AdvisoryService>(*store_, clock_, config_, revisions_);
-    local_.kind = Principal::Kind::kLocal;
-    local_.email = "root";
     ASSERT_TRUE(
         reports_->AddAccount(local_, "alice@example.org", "", AccountRole::kMaintainer, "").ok());
     SubmitRequest req;
@@ -84,8 +81,7 @@ class AdvisoryServiceTest : public ::testing::Test {
   }
   void TearDown() override {
     advisories_.reset();
-    reports_.reset();
-    store_.reset();
+    CloseServices();
   }
 
   std::string LastEventKind() { return store_->Events(id_)->back().kind; }
@@ -117,14 +113,9 @@ class AdvisoryServiceTest : public ::testing::Test {
     return text.ok() ? json::parse(*text) : json::value();
   }
 
-  testing::TempDir dir_;
-  FakeClock clock_{kT0};
-  Config config_;
   FixedRevisions revisions_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<ReportService> reports_;
   std::unique_ptr<AdvisoryService> advisories_;
-  Principal local_, rita_;
+  Principal rita_;
   std::string id_;
 };
 

@@ -21,15 +21,14 @@
 #include "support/git_sandbox.h"
 #include "support/project_repo.h"
 #include "support/recording_forge.h"
-#include "support/temp_dir.h"
+#include "support/service_fixture.h"
 
 namespace vigil {
 namespace {
 
 using patch::GitSandbox;
+using testing::kT0;
 using testing::RecordingForge;
-
-constexpr Instant kT0 = 1'790'000'000LL * kMicrosPerSecond;  // Mon 2026-09-21 14:13:20 UTC
 
 Instant Utc(const char* text) { return *ParseUtc(text); }
 const Instant kSlot = Utc("2026-09-29T15:30:00Z");  // a Tuesday, 8 days after kT0
@@ -58,33 +57,29 @@ struct Crash {
   int point;
 };
 
-class DisclosureServiceTest : public ::testing::Test {
+class DisclosureServiceTest : public testing::ServiceFixture {
  protected:
   void SetUp() override {
     ASSERT_TRUE(git_.ok());
-    ASSERT_TRUE(data_.ok());
+    ASSERT_TRUE(dir_.ok());
     vigil::testing::MakeProjectRepo(git_);
-    remote_ = data_.path() + "/remote.git";
+    remote_ = dir_.path() + "/remote.git";
     ASSERT_EQ(git_.Git({"init", "-q", "--bare", remote_}), "");
     git_.Git({"remote", "add", "origin", remote_});
     ASSERT_EQ(git_.Git({"push", "-q", "origin", "master", "release-1"}), "");
 
-    store_ = std::move(SqliteStore::Open(data_.path() + "/vigil.db")).value();
     config_.project_name = "Widget";
     config_.publisher_name = "Widget";  // LoadConfig's default: the project name
     config_.supported_branches = {"release-1"};
     config_.repository_path = git_.dir();
-    config_.data_dir = data_.path();
-    config_.advisory_dir = data_.path() + "/advisories";
+    config_.data_dir = dir_.path();
+    config_.advisory_dir = dir_.path() + "/advisories";
     config_.forge_repository = "acme/widget";
     config_.committer_name = "Vigil";
     config_.committer_email = "vigil@acme.example";
-    reports_ = std::make_unique<ReportService>(*store_, clock_, config_);
-    patches_ = std::make_unique<PatchService>(*store_, clock_, config_);
+    ASSERT_NO_FATAL_FAILURE(OpenServices());
     revisions_ = std::make_unique<TamperableRevisions>(*store_);
     advisories_ = std::make_unique<AdvisoryService>(*store_, clock_, config_, *revisions_);
-    local_.kind = Principal::Kind::kLocal;
-    local_.email = "root";
     for (auto [email, role] : {std::pair{"alice@example.org", AccountRole::kMaintainer},
                                {"bob@example.org", AccountRole::kMaintainer},
                                {"mia@example.org", AccountRole::kMember}}) {
@@ -96,9 +91,7 @@ class DisclosureServiceTest : public ::testing::Test {
   void TearDown() override {
     advisories_.reset();
     revisions_.reset();
-    patches_.reset();
-    reports_.reset();
-    store_.reset();
+    CloseServices();
   }
 
   void Commit(const std::string& message) { vigil::testing::CommitAll(git_, message); }
@@ -214,17 +207,11 @@ class DisclosureServiceTest : public ::testing::Test {
   }
 
   GitSandbox git_;
-  testing::TempDir data_;
   std::string remote_;
-  FakeClock clock_{kT0};
-  Config config_;
   RecordingForge forge_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<ReportService> reports_;
-  std::unique_ptr<PatchService> patches_;
   std::unique_ptr<TamperableRevisions> revisions_;
   std::unique_ptr<AdvisoryService> advisories_;
-  Principal local_, alice_, bob_;
+  Principal alice_, bob_;
   std::vector<std::string> printed_;
 };
 

@@ -12,12 +12,12 @@
 
 #include "store/sqlite_store.h"
 #include "support/git_sandbox.h"
-#include "support/temp_dir.h"
+#include "support/service_fixture.h"
 
 namespace vigil {
 namespace {
 
-constexpr Instant kT0 = 1'790'000'000LL * kMicrosPerSecond;
+using testing::kT0;
 
 std::string Mail(const std::string& from, const std::string& subject, const std::string& body,
                  const std::string& extra_headers = "") {
@@ -25,28 +25,21 @@ std::string Mail(const std::string& from, const std::string& subject, const std:
          "\nDate: Mon, 21 Sep 2026 14:00:00 +0000\n" + extra_headers + "\n" + body;
 }
 
-class MailGatewayTest : public ::testing::Test {
+class MailGatewayTest : public testing::ServiceFixture {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(dir_.ok());
-    store_ = std::move(SqliteStore::Open(dir_.path() + "/vigil.db")).value();
     config_.data_dir = dir_.path();
     config_.mail.local_part = "security";
     config_.mail.domain = "example.org";
-    reports_ = std::make_unique<ReportService>(*store_, clock_, config_);
-    patches_ = std::make_unique<PatchService>(*store_, clock_, config_);
+    ASSERT_NO_FATAL_FAILURE(OpenServices());
     gateway_ = std::make_unique<MailGateway>(*store_, clock_, config_, *reports_, *patches_,
                                              /*key=*/nullptr);
-    local_.kind = Principal::Kind::kLocal;
-    local_.email = "root";
     ASSERT_TRUE(
         reports_->AddAccount(local_, "alice@example.org", "", AccountRole::kMaintainer, "").ok());
   }
   void TearDown() override {
     gateway_.reset();
-    patches_.reset();
-    reports_.reset();
-    store_.reset();
+    CloseServices();
   }
 
   Result<std::string> Deliver(const std::string& message,
@@ -85,14 +78,7 @@ class MailGatewayTest : public ::testing::Test {
     return kinds;
   }
 
-  testing::TempDir dir_;
-  FakeClock clock_{kT0};
-  Config config_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<ReportService> reports_;
-  std::unique_ptr<PatchService> patches_;
   std::unique_ptr<MailGateway> gateway_;
-  Principal local_;
 };
 
 TEST_F(MailGatewayTest, OnlyTheSecurityAddressAndItsPlusAddressesAreAccepted) {

@@ -18,12 +18,11 @@
 
 #include "service/report_service.h"
 #include "store/sqlite_store.h"
+#include "support/service_fixture.h"
 #include "support/stalling_server.h"
 
 namespace vigil {
 namespace {
-
-constexpr Instant kT0 = 1'790'000'000LL * kMicrosPerSecond;  // 2026-09-21
 
 std::string TempPath() {
   std::string t = "/tmp/vigil-mail-XXXXXX";
@@ -55,20 +54,13 @@ std::string Exec(const std::vector<std::string>& argv, const std::string& in, in
   return out;
 }
 
-class MailSenderTest : public ::testing::Test {
+class MailSenderTest : public testing::ServiceFixture {
  protected:
   void SetUp() override {
-    dir_ = TempPath();
-    store_ = std::move(SqliteStore::Open(dir_ + "/vigil.db")).value();
     config_.mail.domain = "example.org";
     config_.mail.local_part = "security";
     config_.mail.max_attempts = 3;
-    service_ = std::make_unique<ReportService>(*store_, clock_, config_);
-  }
-  void TearDown() override {
-    service_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    ASSERT_NO_FATAL_FAILURE(OpenServices());
   }
   MailSender::Transport Capture() {
     return [this](const std::string& from, const std::string& rcpt, const std::string& data) {
@@ -79,11 +71,6 @@ class MailSenderTest : public ::testing::Test {
   struct Sent {
     std::string from, rcpt, data;
   };
-  std::string dir_;
-  FakeClock clock_{kT0};
-  Config config_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<ReportService> service_;
   std::vector<Sent> sent_;
 };
 
@@ -93,9 +80,6 @@ TEST_F(MailSenderTest, RandomizedOperationsNeverMailANonParticipant) {
   const std::vector<std::string> people = {"a@x.org", "b@x.org", "c@x.org", "d@x.org",
                                            "e@x.org", "f@x.org", "g@x.org", "h@x.org"};
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
-  Principal local;
-  local.kind = Principal::Kind::kLocal;
-  local.email = "root";
   std::vector<std::string> reports;
   int bogus = 0;
   for (int op = 0; op < 400; ++op) {
@@ -105,19 +89,19 @@ TEST_F(MailSenderTest, RandomizedOperationsNeverMailANonParticipant) {
       req.fields.subject = "report " + std::to_string(op);
       req.fields.steps = "secret detail " + std::to_string(op);
       req.reporter_email = people[pick(people.size())];
-      Result<Submitted> s = service_->Submit(Principal{}, req);
+      Result<Submitted> s = reports_->Submit(Principal{}, req);
       ASSERT_TRUE(s.ok()) << s.status().ToString();
       reports.push_back(s->id);
     } else if (what == 1) {
-      (void)service_->Invite(local, reports[pick(reports.size())], people[pick(people.size())], "",
+      (void)reports_->Invite(local_, reports[pick(reports.size())], people[pick(people.size())], "",
                              Role::kCollaborator);
     } else if (what == 2) {
-      (void)service_->PostMessage(local, reports[pick(reports.size())],
+      (void)reports_->PostMessage(local_, reports[pick(reports.size())],
                                   "secret message " + std::to_string(op));
     } else if (what == 3) {
-      (void)service_->Reject(local, reports[pick(reports.size())], "not a bug");
+      (void)reports_->Reject(local_, reports[pick(reports.size())], "not a bug");
     } else if (what == 4 && reports.size() > 1) {
-      (void)service_->MarkDuplicate(local, reports[pick(reports.size())], reports.front());
+      (void)reports_->MarkDuplicate(local_, reports[pick(reports.size())], reports.front());
     } else {
       // A row addressed to someone who may not be on the report (what a bug elsewhere could
       // queue): the sender must refuse it at send time.
@@ -222,7 +206,7 @@ TEST_F(EncryptedMailTest, MailToAParticipantWithAKeyIsDecryptedAndVerifiedByGpg)
   req.fields.subject = "Encrypted please";
   req.fields.steps = "steps";
   req.reporter_email = "carl@example.org";
-  ASSERT_TRUE(service_->Submit(Principal{}, req).ok());
+  ASSERT_TRUE(reports_->Submit(Principal{}, req).ok());
   MailSender sender(*store_, clock_, config_, &*key_, Capture());
   ASSERT_EQ(*sender.SendDue(), 1);
   ASSERT_EQ(sent_.size(), 1u);
@@ -241,10 +225,10 @@ TEST_F(EncryptedMailTest, TheKeyGivenWithAReportEncryptsMailAboutThatReport) {
     prefs.public_key = pub_;
     b.web.reporter_prefs = prefs;
   };
-  ASSERT_TRUE(service_->Submit(Principal{}, req).ok());
+  ASSERT_TRUE(reports_->Submit(Principal{}, req).ok());
   req.extend = nullptr;
   req.fields.subject = "Another report, no key given";
-  ASSERT_TRUE(service_->Submit(Principal{}, req).ok());
+  ASSERT_TRUE(reports_->Submit(Principal{}, req).ok());
   MailSender sender(*store_, clock_, config_, &*key_, Capture());
   ASSERT_EQ(*sender.SendDue(), 2);
   ASSERT_EQ(sent_.size(), 2u);
@@ -273,7 +257,7 @@ class StalledSmarthostTest : public MailSenderTest {
     req.fields.subject = subject;
     req.fields.steps = "steps";
     req.reporter_email = "rita@example.org";
-    Result<Submitted> s = service_->Submit(Principal{}, req);
+    Result<Submitted> s = reports_->Submit(Principal{}, req);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
   }
   OutboxEntry Row(int64_t id) {
@@ -360,7 +344,7 @@ TEST_F(StalledSmarthostTest, AStuckDeliveryHoldsNothingOthersNeed) {
         req.fields.subject = "report " + std::to_string(w) + "." + std::to_string(i);
         req.fields.steps = "steps";
         req.reporter_email = "r" + std::to_string(w) + "@example.org";
-        Result<Submitted> s = service_->Submit(Principal{}, req);
+        Result<Submitted> s = reports_->Submit(Principal{}, req);
         if (!s.ok()) return note("submit failed: " + s.status().ToString());
         if (!store_->GetReport(s->id).ok()) return note("read failed");
         if (!store_->ListOutbox(OutboxQuery{}).ok()) return note("outbox read failed");

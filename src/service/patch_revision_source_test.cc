@@ -5,16 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <filesystem>
 
 #include "patch/patch_id.h"
 #include "service/report_service.h"
 #include "store/sqlite_store.h"
+#include "support/service_fixture.h"
 
 namespace vigil {
 namespace {
-
-constexpr Instant kT0 = 1'790'000'000LL * kMicrosPerSecond;
 
 // A one-line change of a.c: "int a;" becomes "int a = VALUE;".
 std::string Diff(const std::string& value) {
@@ -27,24 +25,15 @@ std::string PatchId(const std::string& diff) {
   return patch::ComputePatchIds(diff)->front().patch_id;
 }
 
-class PatchRevisionSourceTest : public ::testing::Test {
+class PatchRevisionSourceTest : public testing::ServiceFixture {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/vigil-approved-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    store_ = std::move(SqliteStore::Open(dir_ + "/vigil.db")).value();
-    service_ = std::make_unique<ReportService>(*store_, clock_, Config{});
+    ASSERT_NO_FATAL_FAILURE(OpenServices());
     SubmitRequest req;
     req.fields.subject = "Overflow";
     req.fields.steps = "steps";
-    id_ = service_->Submit(Principal{}, req)->id;
+    id_ = reports_->Submit(Principal{}, req)->id;
   }
-  void TearDown() override {
-    service_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
   // Adds revision sSERIES vVERSION for TARGET with one patch DIFF, checked on APPLIES_ON, and
   // approved by alice when APPROVED.
   void Add(int series, int version, const std::string& target, const std::string& diff,
@@ -94,10 +83,6 @@ class PatchRevisionSourceTest : public ::testing::Test {
     return r.ok() ? *r : std::nullopt;
   }
 
-  std::string dir_;
-  FakeClock clock_{kT0};
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<ReportService> service_;
   std::string id_;
 };
 
@@ -133,9 +118,8 @@ TEST_F(PatchRevisionSourceTest, ADiffEditedAfterApprovalHasAnotherPatchId) {
   Add(1, 1, "master", Diff("0"), {"master"}, true);
   // What an edit of the database behind Vigil's back looks like to disclosure.
   {
-    service_.reset();
-    store_.reset();
-    const std::string db = dir_ + "/vigil.db";
+    CloseServices();
+    const std::string db = DatabasePath();
     ASSERT_EQ(std::system(
                   ("sqlite3 " + db + " \"UPDATE patches SET diff = replace(diff, '= 0;', '= 9;')\"")
                       .c_str()),

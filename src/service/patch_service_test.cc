@@ -3,37 +3,27 @@
 #include "service/patch_service.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
-
-#include <filesystem>
 
 #include "service/report_service.h"
 #include "store/sqlite_store.h"
 #include "support/git_sandbox.h"
 #include "support/project_repo.h"
+#include "support/service_fixture.h"
 
 namespace vigil {
 namespace {
 
-constexpr Instant kT0 = 1'790'000'000LL * kMicrosPerSecond;
 using patch::GitSandbox;
 
-class PatchServiceTest : public ::testing::Test {
+class PatchServiceTest : public testing::ServiceFixture {
  protected:
   void SetUp() override {
     ASSERT_TRUE(git_.ok());
     // A project with master and one supported branch that differs near the fix.
     lines_ = vigil::testing::MakeProjectRepo(git_);
-
-    db_dir_ = git_.dir() + "/.vigil";
-    std::filesystem::create_directories(db_dir_);
-    store_ = std::move(SqliteStore::Open(db_dir_ + "/vigil.db")).value();
     config_.supported_branches = {"release-1"};
     config_.repository_path = git_.dir();
-    reports_ = std::make_unique<ReportService>(*store_, clock_, config_);
-    patches_ = std::make_unique<PatchService>(*store_, clock_, config_);
-    local_.kind = Principal::Kind::kLocal;
-    local_.email = "root";
+    ASSERT_NO_FATAL_FAILURE(OpenServices());
     for (auto [email, role] : {std::pair{"alice@example.org", AccountRole::kMaintainer},
                                {"author@example.com", AccountRole::kMaintainer},
                                {"mia@example.org", AccountRole::kMember}}) {
@@ -55,12 +45,6 @@ class PatchServiceTest : public ::testing::Test {
     olga_ = {Principal::Kind::kCapability, "olga@example.org", AccountRole::kMember, id_};
     alice_ = {Principal::Kind::kAccount, "alice@example.org", AccountRole::kMaintainer, ""};
   }
-  void TearDown() override {
-    patches_.reset();
-    reports_.reset();
-    store_.reset();
-  }
-
   void Commit(const std::string& message) { vigil::testing::CommitAll(git_, message); }
   /// A format-patch mail changing line N of src/agent.c on top of BASE; the commit is dropped.
   std::string FixMail(const std::string& base, int n, const std::string& text,
@@ -140,13 +124,8 @@ class PatchServiceTest : public ::testing::Test {
   }
 
   GitSandbox git_;
-  std::string lines_, db_dir_, id_;
-  FakeClock clock_{kT0};
-  Config config_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<ReportService> reports_;
-  std::unique_ptr<PatchService> patches_;
-  Principal local_, carl_, olga_, alice_;
+  std::string lines_, id_;
+  Principal carl_, olga_, alice_;
 };
 
 TEST_F(PatchServiceTest, RevisionsMatrixApprovalsAndTheReportsApproval) {
@@ -308,11 +287,13 @@ TEST_F(PatchServiceTest, SeriesLinkingBranchesAndLimits) {
   EXPECT_EQ(patches_->SubmitSeries(carl_, id_, bad, {}).status().message(),
             "patch 1/1: hunk 1 of src/agent.c: wrong line count");
 
+  // The smallest limit the configuration allows, and an upload over it.
   Config small = config_;
   small.patch_max_bytes = 1024;
   PatchService limited(*store_, clock_, small);
-  EXPECT_EQ(limited.SubmitSeries(carl_, id_, mail, {}).status().message(),
-            "patch upload is " + std::to_string(mail.size()) + " bytes, over the limit of 1024");
+  const std::string large = mail + std::string(1024, '\n');
+  EXPECT_EQ(limited.SubmitSeries(carl_, id_, large, {}).status().message(),
+            "patch upload is " + std::to_string(large.size()) + " bytes, over the limit of 1024");
   Config unchecked = config_;
   unchecked.repository_path.clear();
   PatchService no_repo(*store_, clock_, unchecked);

@@ -17,36 +17,26 @@
 #include "service/credentials.h"
 #include "store/audit_chain.h"
 #include "store/sqlite_store.h"
-#include "support/temp_dir.h"
+#include "support/service_fixture.h"
 
 namespace vigil {
 namespace {
 
-constexpr Instant kT0 = 1'790'000'000LL * kMicrosPerSecond;
+using testing::kT0;
 
-class ServiceTest : public ::testing::Test {
+class ServiceTest : public testing::ServiceFixture {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(tmp_.ok());
-    dir_ = tmp_.path();
-    store_ = std::move(SqliteStore::Open(dir_ + "/vigil.db")).value();
-    Config c;
-    c.maintainers = {"alice@example.org", "bob@example.org"};
-    c.supported_branches = {"release-1.0"};
-    service_ = std::make_unique<ReportService>(*store_, clock_, c);
-    local_.kind = Principal::Kind::kLocal;
-    local_.email = "root";
+    config_.maintainers = {"alice@example.org", "bob@example.org"};
+    config_.supported_branches = {"release-1.0"};
+    ASSERT_NO_FATAL_FAILURE(OpenServices());
     ASSERT_TRUE(
-        service_->AddAccount(local_, "alice@example.org", "Alice", AccountRole::kMaintainer, "")
+        reports_->AddAccount(local_, "alice@example.org", "Alice", AccountRole::kMaintainer, "")
             .ok());
     ASSERT_TRUE(
-        service_->AddAccount(local_, "bob@example.org", "Bob", AccountRole::kAdmin, "").ok());
+        reports_->AddAccount(local_, "bob@example.org", "Bob", AccountRole::kAdmin, "").ok());
     ASSERT_TRUE(
-        service_->AddAccount(local_, "mia@example.org", "Mia", AccountRole::kMember, "").ok());
-  }
-  void TearDown() override {
-    service_.reset();
-    store_.reset();
+        reports_->AddAccount(local_, "mia@example.org", "Mia", AccountRole::kMember, "").ok());
   }
 
   Submitted SubmitOne(const std::string& subject = "Token leak in agent") {
@@ -55,17 +45,10 @@ class ServiceTest : public ::testing::Test {
     req.fields.steps = "1. run the agent\n2. read the log";
     req.reporter_email = "Rita@Example.org";
     req.reporter_name = "Rita";
-    Result<Submitted> s = service_->Submit(Principal{}, req);
+    Result<Submitted> s = reports_->Submit(Principal{}, req);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return *s;
   }
-
-  vigil::testing::TempDir tmp_;  // removed after the store is closed (TearDown)
-  std::string dir_;
-  FakeClock clock_{kT0};
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<ReportService> service_;
-  Principal local_;
 };
 
 TEST_F(ServiceTest, SubmitStoresTheReportAndRemindsTheReporter) {
@@ -73,7 +56,7 @@ TEST_F(ServiceTest, SubmitStoresTheReportAndRemindsTheReporter) {
   EXPECT_EQ(s.id, "SEC-2026-0001");
   EXPECT_TRUE(s.token.starts_with("vgc_"));
   EXPECT_EQ(s.token.size(), 4u + 16u + 43u);
-  Result<Report> r = service_->Show(s.id);
+  Result<Report> r = reports_->Show(s.id);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->state, State::kReceived);
   EXPECT_EQ(r->embargo.end, kT0 + 90 * kMicrosPerDay);
@@ -90,37 +73,37 @@ TEST_F(ServiceTest, SubmitStoresTheReportAndRemindsTheReporter) {
 
 TEST_F(ServiceTest, SubmitValidatesFields) {
   SubmitRequest req;
-  EXPECT_EQ(service_->Submit(Principal{}, req).status().message(), "subject is required");
+  EXPECT_EQ(reports_->Submit(Principal{}, req).status().message(), "subject is required");
   req.fields.subject = "x";
-  EXPECT_EQ(service_->Submit(Principal{}, req).status().message(), "steps is required");
+  EXPECT_EQ(reports_->Submit(Principal{}, req).status().message(), "steps is required");
   req.fields.steps = "s";
   req.fields.subject = std::string(301, 'a');
-  EXPECT_EQ(service_->Submit(Principal{}, req).status().message(),
+  EXPECT_EQ(reports_->Submit(Principal{}, req).status().message(),
             "subject is longer than 300 bytes");
   req.fields.subject = "two\nlines";
-  EXPECT_EQ(service_->Submit(Principal{}, req).status().message(),
+  EXPECT_EQ(reports_->Submit(Principal{}, req).status().message(),
             "subject must be UTF-8 text without control characters or line breaks");
   req.fields.subject = "ok";
   req.fields.steps = std::string("nul\0byte", 8);
-  EXPECT_EQ(service_->Submit(Principal{}, req).status().message(),
+  EXPECT_EQ(reports_->Submit(Principal{}, req).status().message(),
             "steps must be UTF-8 text without control characters");
   req.fields.steps = "\xC3\x28";
-  EXPECT_EQ(service_->Submit(Principal{}, req).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(reports_->Submit(Principal{}, req).status().code(), Code::kInvalidArgument);
   req.fields.steps = "caf\xC3\xA9 \xF0\x9F\x94\x92";
   req.reporter_email = "nobody";
-  EXPECT_EQ(service_->Submit(Principal{}, req).status().message(),
+  EXPECT_EQ(reports_->Submit(Principal{}, req).status().message(),
             "reporter email \"nobody\" is not an email address");
   req.reporter_email = "";
-  EXPECT_TRUE(service_->Submit(Principal{}, req).ok());
+  EXPECT_TRUE(reports_->Submit(Principal{}, req).ok());
 }
 
 TEST_F(ServiceTest, WorkflowWithRemindersForEveryAddedPerson) {
   Submitted s = SubmitOne();
-  ASSERT_TRUE(service_->Assign(local_, s.id, "alice@example.org").ok());
-  ASSERT_TRUE(service_->Confirm(local_, s.id).ok());
-  ASSERT_TRUE(service_->Classify(local_, s.id, 1).ok());
+  ASSERT_TRUE(reports_->Assign(local_, s.id, "alice@example.org").ok());
+  ASSERT_TRUE(reports_->Confirm(local_, s.id).ok());
+  ASSERT_TRUE(reports_->Classify(local_, s.id, 1).ok());
   Result<Invited> inv =
-      service_->Invite(local_, s.id, "Carl@Example.org", "Carl", Role::kCollaborator);
+      reports_->Invite(local_, s.id, "Carl@Example.org", "Carl", Role::kCollaborator);
   ASSERT_TRUE(inv.ok()) << inv.status().ToString();
   EXPECT_EQ(inv->report.state, State::kFixing);
 
@@ -131,7 +114,7 @@ TEST_F(ServiceTest, WorkflowWithRemindersForEveryAddedPerson) {
   }
   EXPECT_EQ(reminded, (std::vector<std::string>{"rita@example.org", "alice@example.org",
                                                 "carl@example.org"}));
-  std::vector<StoredEvent> events = *service_->AuditTrail(s.id);
+  std::vector<StoredEvent> events = *reports_->AuditTrail(s.id);
   std::vector<std::string> kinds;
   for (const StoredEvent& e : events) kinds.push_back(e.kind);
   EXPECT_EQ(kinds,
@@ -140,19 +123,19 @@ TEST_F(ServiceTest, WorkflowWithRemindersForEveryAddedPerson) {
   EXPECT_EQ(events[1].actor, "cli:root");
 
   // The invited collaborator's token opens this report and acts as a collaborator.
-  Result<Principal> carl = service_->Authenticate(inv->token);
+  Result<Principal> carl = reports_->Authenticate(inv->token);
   ASSERT_TRUE(carl.ok());
-  EXPECT_TRUE(service_->Authorize(*carl, Action::kRead, s.id).ok());
-  EXPECT_TRUE(service_->Authorize(*carl, Action::kPost, s.id).ok());
-  EXPECT_EQ(service_->Authorize(*carl, Action::kTriage, s.id).code(), Code::kPermissionDenied);
+  EXPECT_TRUE(reports_->Authorize(*carl, Action::kRead, s.id).ok());
+  EXPECT_TRUE(reports_->Authorize(*carl, Action::kPost, s.id).ok());
+  EXPECT_EQ(reports_->Authorize(*carl, Action::kTriage, s.id).code(), Code::kPermissionDenied);
 }
 
 TEST_F(ServiceTest, MessagesNotifyOtherParticipantsOnly) {
   Submitted s = SubmitOne();
-  ASSERT_TRUE(service_->Assign(local_, s.id, "alice@example.org").ok());
-  Result<Principal> rita = service_->Authenticate(s.token);
+  ASSERT_TRUE(reports_->Assign(local_, s.id, "alice@example.org").ok());
+  Result<Principal> rita = reports_->Authenticate(s.token);
   ASSERT_TRUE(rita.ok());
-  Result<ThreadMessage> m = service_->PostMessage(*rita, s.id, "Any news?");
+  Result<ThreadMessage> m = reports_->PostMessage(*rita, s.id, "Any news?");
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_EQ(m->seq, 1);
   EXPECT_EQ(m->author_role, "reporter");
@@ -163,19 +146,19 @@ TEST_F(ServiceTest, MessagesNotifyOtherParticipantsOnly) {
   ASSERT_EQ(notes.size(), 1u);
   EXPECT_EQ(notes[0].recipient, "alice@example.org");
   EXPECT_NE(notes[0].body.find("Any news?"), std::string::npos);
-  EXPECT_EQ(service_->PostMessage(*rita, s.id, "  ").status().message(),
+  EXPECT_EQ(reports_->PostMessage(*rita, s.id, "  ").status().message(),
             "message body is required");
-  EXPECT_EQ(service_->Thread(s.id)->size(), 1u);
+  EXPECT_EQ(reports_->Thread(s.id)->size(), 1u);
 }
 
 TEST_F(ServiceTest, AssignNeedsAMaintainerAccountAndRoundRobinRotates) {
   Submitted a = SubmitOne("a"), b = SubmitOne("b"), c = SubmitOne("c");
-  EXPECT_EQ(service_->Assign(local_, a.id, "mia@example.org").status().message(),
+  EXPECT_EQ(reports_->Assign(local_, a.id, "mia@example.org").status().message(),
             "mia@example.org is not an active maintainer account and cannot coordinate");
-  EXPECT_EQ(service_->Assign(local_, a.id, "ghost@example.org").status().message(),
+  EXPECT_EQ(reports_->Assign(local_, a.id, "ghost@example.org").status().message(),
             "ghost@example.org is not an active maintainer account and cannot coordinate");
 
-  Config rr = service_->config();
+  Config rr = reports_->config();
   rr.round_robin = true;
   ReportService auto_assign(*store_, clock_, rr);
   SubmitRequest req;
@@ -198,7 +181,7 @@ TEST_F(ServiceTest, AssignNeedsAMaintainerAccountAndRoundRobinRotates) {
 // Turns are handed out inside the write: submissions in flight together take consecutive turns,
 // none is refused or retried, and each report's chain records its assignment.
 TEST_F(ServiceTest, ConcurrentSubmissionsTakeConsecutiveRoundRobinTurns) {
-  Config rr = service_->config();
+  Config rr = reports_->config();
   rr.round_robin = true;
   ReportService auto_assign(*store_, clock_, rr);
   constexpr int kSubmissions = 40;
@@ -240,16 +223,16 @@ TEST_F(ServiceTest, SubmitThenAnswersARefusalAtOnce) {
   SubmitRequest req;
   req.fields.subject = "  ";
   std::optional<Result<Submitted>> answer;
-  service_->SubmitThen(Principal{}, req, [&](Result<Submitted> r) { answer = std::move(r); });
+  reports_->SubmitThen(Principal{}, req, [&](Result<Submitted> r) { answer = std::move(r); });
   ASSERT_TRUE(answer.has_value());
   EXPECT_EQ(answer->status().message(), "subject is required");
 }
 
 TEST_F(ServiceTest, TokensAuthenticateUntilRevokedExpiredOrDisabled) {
-  Result<std::string> token = service_->CreateApiToken(local_, "mia@example.org", "ci", 1);
+  Result<std::string> token = reports_->CreateApiToken(local_, "mia@example.org", "ci", 1);
   ASSERT_TRUE(token.ok());
   EXPECT_TRUE(token->starts_with("vgt_"));
-  Result<Principal> p = service_->Authenticate(*token);
+  Result<Principal> p = reports_->Authenticate(*token);
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->kind, Principal::Kind::kAccount);
   EXPECT_EQ(p->account_role, AccountRole::kMember);
@@ -257,21 +240,21 @@ TEST_F(ServiceTest, TokensAuthenticateUntilRevokedExpiredOrDisabled) {
   // One wrong character.
   std::string wrong = *token;
   wrong.back() = wrong.back() == 'A' ? 'B' : 'A';
-  EXPECT_EQ(service_->Authenticate(wrong).status().message(), "invalid credentials");
-  EXPECT_EQ(service_->Authenticate("Basic xyz").status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(reports_->Authenticate(wrong).status().message(), "invalid credentials");
+  EXPECT_EQ(reports_->Authenticate("Basic xyz").status().code(), Code::kUnauthenticated);
 
   clock_.Advance(kMicrosPerDay);
-  EXPECT_EQ(service_->Authenticate(*token).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(reports_->Authenticate(*token).status().code(), Code::kUnauthenticated);
 
-  Result<std::string> other = service_->CreateApiToken(local_, "mia@example.org", "ci2", 0);
-  EXPECT_TRUE(service_->Authenticate(*other).ok());
-  ASSERT_TRUE(service_->SetAccountDisabled(local_, "mia@example.org", true).ok());
-  EXPECT_EQ(service_->Authenticate(*other).status().code(), Code::kUnauthenticated);
-  ASSERT_TRUE(service_->SetAccountDisabled(local_, "mia@example.org", false).ok());
-  EXPECT_TRUE(service_->Authenticate(*other).ok());
-  ASSERT_TRUE(service_->RevokeApiToken(local_, *other).ok());
-  EXPECT_EQ(service_->Authenticate(*other).status().code(), Code::kUnauthenticated);
-  EXPECT_EQ(service_->RevokeApiToken(local_, *other).message(), "no such active token");
+  Result<std::string> other = reports_->CreateApiToken(local_, "mia@example.org", "ci2", 0);
+  EXPECT_TRUE(reports_->Authenticate(*other).ok());
+  ASSERT_TRUE(reports_->SetAccountDisabled(local_, "mia@example.org", true).ok());
+  EXPECT_EQ(reports_->Authenticate(*other).status().code(), Code::kUnauthenticated);
+  ASSERT_TRUE(reports_->SetAccountDisabled(local_, "mia@example.org", false).ok());
+  EXPECT_TRUE(reports_->Authenticate(*other).ok());
+  ASSERT_TRUE(reports_->RevokeApiToken(local_, *other).ok());
+  EXPECT_EQ(reports_->Authenticate(*other).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(reports_->RevokeApiToken(local_, *other).message(), "no such active token");
 
   // Account events are on the system chain, without the token.
   for (const StoredEvent& e : *store_->Events(kSystemChain)) {
@@ -301,11 +284,11 @@ TEST_F(ServiceTest, StoredTokensAreOrderedBySelectorAndOldTokensStillAuthenticat
   WriteBatch b;
   b.tokens.push_back({TokenHash(legacy), "mia@example.org", "old", kT0, 0, 0});
   ASSERT_TRUE(store_->Write(std::move(b)).ok());
-  Result<Principal> p = service_->Authenticate(legacy);
+  Result<Principal> p = reports_->Authenticate(legacy);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_EQ(p->email, "mia@example.org");
-  ASSERT_TRUE(service_->RevokeApiToken(local_, legacy).ok());
-  EXPECT_EQ(service_->Authenticate(legacy).status().message(), "invalid credentials");
+  ASSERT_TRUE(reports_->RevokeApiToken(local_, legacy).ok());
+  EXPECT_EQ(reports_->Authenticate(legacy).status().message(), "invalid credentials");
   // A selector that is not lower-case hex makes no stored form of the second kind.
   const std::string odd = "vgc_" + std::string(16, 'G') + std::string(43, 'Q');
   EXPECT_EQ(TokenHash(odd), Sha256Hex(odd));
@@ -314,20 +297,20 @@ TEST_F(ServiceTest, StoredTokensAreOrderedBySelectorAndOldTokensStillAuthenticat
 TEST_F(ServiceTest, MembersSeeOnlyWhatTheyParticipateIn) {
   Submitted a = SubmitOne("a");
   SubmitOne("b");
-  ASSERT_TRUE(service_->Invite(local_, a.id, "mia@example.org", "", Role::kObserver).ok());
+  ASSERT_TRUE(reports_->Invite(local_, a.id, "mia@example.org", "", Role::kObserver).ok());
   Principal mia;
   mia.kind = Principal::Kind::kAccount;
   mia.email = "mia@example.org";
-  Result<std::vector<ReportSummary>> list = service_->List(mia, std::nullopt);
+  Result<std::vector<ReportSummary>> list = reports_->List(mia, std::nullopt);
   ASSERT_EQ(list->size(), 1u);
   EXPECT_EQ((*list)[0].id, a.id);
   Principal alice;
   alice.kind = Principal::Kind::kAccount;
   alice.email = "alice@example.org";
   alice.account_role = AccountRole::kMaintainer;
-  EXPECT_EQ(service_->List(alice, std::nullopt)->size(), 2u);
-  Result<Principal> rita = service_->Authenticate(a.token);
-  EXPECT_EQ(service_->List(*rita, std::nullopt)->size(), 1u);
+  EXPECT_EQ(reports_->List(alice, std::nullopt)->size(), 2u);
+  Result<Principal> rita = reports_->Authenticate(a.token);
+  EXPECT_EQ(reports_->List(*rita, std::nullopt)->size(), 1u);
 }
 
 TEST_F(ServiceTest, CoordinatorsAreActiveStaffAndNobodyDisablesTheirOwnAccount) {
@@ -335,44 +318,44 @@ TEST_F(ServiceTest, CoordinatorsAreActiveStaffAndNobodyDisablesTheirOwnAccount) 
   bob.kind = Principal::Kind::kAccount;
   bob.email = "bob@example.org";
   bob.account_role = AccountRole::kAdmin;
-  Status own = service_->SetAccountDisabled(bob, "Bob@Example.org", true);
+  Status own = reports_->SetAccountDisabled(bob, "Bob@Example.org", true);
   EXPECT_EQ(own.code(), Code::kConflict);
   EXPECT_EQ(own.message(), "you cannot disable your own account");
-  ASSERT_TRUE(service_->SetAccountDisabled(bob, "alice@example.org", true).ok());
-  Result<std::vector<Account>> coordinators = service_->Coordinators();
+  ASSERT_TRUE(reports_->SetAccountDisabled(bob, "alice@example.org", true).ok());
+  Result<std::vector<Account>> coordinators = reports_->Coordinators();
   ASSERT_TRUE(coordinators.ok());
   ASSERT_EQ(coordinators->size(), 1u);
   EXPECT_EQ(coordinators->front().email, "bob@example.org");
-  EXPECT_EQ(service_->ListAccounts()->size(), 3u);
+  EXPECT_EQ(reports_->ListAccounts()->size(), 3u);
 }
 
 TEST_F(ServiceTest, DuplicateNeedsAnExistingOriginal) {
   Submitted a = SubmitOne("a");
-  EXPECT_EQ(service_->MarkDuplicate(local_, a.id, "SEC-2026-0099").status().message(),
+  EXPECT_EQ(reports_->MarkDuplicate(local_, a.id, "SEC-2026-0099").status().message(),
             "original report SEC-2026-0099 does not exist");
   Submitted b = SubmitOne("b");
-  Result<Report> r = service_->MarkDuplicate(local_, b.id, a.id);
+  Result<Report> r = reports_->MarkDuplicate(local_, b.id, a.id);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->duplicate_of, a.id);
-  EXPECT_EQ(service_->Confirm(local_, b.id).status().message(),
+  EXPECT_EQ(reports_->Confirm(local_, b.id).status().message(),
             "cannot confirm SEC-2026-0002: it is duplicate; confirm needs triage");
 }
 
 TEST_F(ServiceTest, ConcurrentCommandsOnOneReportAreSerialized) {
   Submitted s = SubmitOne();
-  ASSERT_TRUE(service_->Assign(local_, s.id, "alice@example.org").ok());
+  ASSERT_TRUE(reports_->Assign(local_, s.id, "alice@example.org").ok());
   std::atomic<int> confirmed{0}, refused{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&] {
-      Result<Report> r = service_->Confirm(local_, s.id);
+      Result<Report> r = reports_->Confirm(local_, s.id);
       (r.ok() ? confirmed : refused)++;
     });
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(confirmed.load(), 1);
   EXPECT_EQ(refused.load(), 7);
-  EXPECT_EQ(service_->AuditTrail(s.id)->size(), 3u);
+  EXPECT_EQ(reports_->AuditTrail(s.id)->size(), 3u);
 }
 
 }  // namespace
