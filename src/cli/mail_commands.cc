@@ -98,7 +98,7 @@ void Ingest(CliContext& ctx, const std::vector<std::string>& recipients) {
 void ListOutbox(CliContext& ctx, const std::string& state) {
   Result<MailAdminService*> mail = ctx.MailAdmin();
   if (!ctx.Check(mail.status())) return;
-  const std::optional<OutboxState> only = OutboxStateFromText(state);
+  const std::optional<OutboxState> only = ParseOutboxState(state);
   Result<std::vector<OutboxEntry>> rows = (*mail)->Outbox(only, 1000);
   if (!ctx.Check(rows.status())) return;
   if (ctx.json) {
@@ -108,7 +108,7 @@ void ListOutbox(CliContext& ctx, const std::string& state) {
     return;
   }
   for (const OutboxEntry& e : *rows) {
-    ctx.Print(std::to_string(e.mail.id) + "  " + OutboxStateText(e.mail.state) + "  " +
+    ctx.Print(std::to_string(e.mail.id) + "  " + OutboxStateName(e.mail.state) + "  " +
               e.mail.report_id + "  " + e.mail.recipient + "  attempts " +
               std::to_string(e.mail.attempts) +
               (e.last_error.empty() ? "" : "  last error: " + e.last_error) + "\n");

@@ -19,7 +19,7 @@ void AddMailRoutes(Router& router, MailAdminService& mail) {
               [m](const HttpRequest&, const RequestContext& ctx) {
                 std::optional<OutboxState> state;
                 if (auto it = ctx.query.find("state"); it != ctx.query.end()) {
-                  state = OutboxStateFromText(it->second);
+                  state = ParseOutboxState(it->second);
                   if (!state) {
                     return ErrorResponse(
                         Status::Invalid("state must be pending, sending, sent or dead"));

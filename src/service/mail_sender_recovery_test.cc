@@ -8,43 +8,28 @@
 
 #include "service/mail_sender.h"
 #include "service/report_service.h"
-#include "store/sqlite_store.h"
-#include "support/temp_dir.h"
+#include "support/service_fixture.h"
 
 namespace vigil {
 namespace {
 
-constexpr Instant kT0 = 1'790'000'000LL * kMicrosPerSecond;
-
-class MailSenderRecoveryTest : public ::testing::Test {
+class MailSenderRecoveryTest : public testing::ServiceFixture {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(dir_.ok());
-    store_ = std::move(SqliteStore::Open(dir_.path() + "/vigil.db")).value();
     config_.mail.domain = "example.org";
     config_.mail.local_part = "security";
-    reports_ = std::make_unique<ReportService>(*store_, clock_, config_);
+    ASSERT_NO_FATAL_FAILURE(OpenServices());
     SubmitRequest req;
     req.fields.subject = "Token leak";
     req.fields.steps = "steps";
     req.reporter_email = "rita@example.net";
     ASSERT_TRUE(reports_->Submit(Principal{}, req).ok());  // queues the acknowledgement
   }
-  void TearDown() override {
-    reports_.reset();
-    store_.reset();
-  }
   std::vector<OutboxEntry> Rows(OutboxState state) {
     OutboxQuery q;
     q.state = state;
     return *store_->ListOutbox(q);
   }
-
-  testing::TempDir dir_;
-  FakeClock clock_{kT0};
-  Config config_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<ReportService> reports_;
 };
 
 TEST_F(MailSenderRecoveryTest, AMailIsDurablySendingWhileTheSmarthostHasIt) {

@@ -70,35 +70,13 @@ json::object MessageJson(const ThreadMessage& m) {
       {"role", m.author_role}, {"body", m.body},           {"created_at", FormatUtc(m.created_at)}};
 }
 
-const char* OutboxStateText(OutboxState s) {
-  switch (s) {
-    case OutboxState::kSending:
-      return "sending";
-    case OutboxState::kSent:
-      return "sent";
-    case OutboxState::kDead:
-      return "dead";
-    case OutboxState::kPending:
-      break;
-  }
-  return "pending";
-}
-
-std::optional<OutboxState> OutboxStateFromText(const std::string& text) {
-  for (OutboxState s :
-       {OutboxState::kPending, OutboxState::kSending, OutboxState::kSent, OutboxState::kDead}) {
-    if (text == OutboxStateText(s)) return s;
-  }
-  return std::nullopt;
-}
-
 json::object OutboxJson(const OutboxEntry& e) {
   return {{"id", e.mail.id},
           {"report_id", e.mail.report_id},
           {"recipient", e.mail.recipient},
           {"kind", e.mail.kind},
           {"subject", e.mail.subject},
-          {"state", OutboxStateText(e.mail.state)},
+          {"state", OutboxStateName(e.mail.state)},
           {"attempts", e.mail.attempts},
           {"next_attempt_at", FormatUtc(e.next_attempt_at)},
           {"last_error", e.last_error}};

@@ -14,10 +14,6 @@ boost::json::object FieldsJson(const TemplateFields& f);
 boost::json::object ReportJson(const Report& r);
 boost::json::object SummaryJson(const ReportSummary& s);
 boost::json::object MessageJson(const ThreadMessage& m);
-/// "pending", "sending", "sent" or "dead".
-const char* OutboxStateText(OutboxState s);
-/// The state named TEXT (see OutboxStateText); nullopt for any other text.
-std::optional<OutboxState> OutboxStateFromText(const std::string& text);
 /// An outbox row as admins see it (without the body: it may hold embargoed detail).
 boost::json::object OutboxJson(const OutboxEntry& e);
 /// The event with its payload parsed back into JSON (kept as a string if it does not parse).

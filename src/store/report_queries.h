@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/report.h"
@@ -50,6 +51,12 @@ struct ThreadMessage {
 /// Vigil starts is in doubt (the smarthost may have it) and is dead-lettered for the operator,
 /// never sent twice on its own.
 enum class OutboxState { kPending, kSending, kSent, kDead };
+
+/// The one name of each state ("pending", "sending", "sent", "dead"): how the store keeps it and
+/// how the API, the CLI and filters spell it.
+const char* OutboxStateName(OutboxState s);
+/// The state named TEXT; nullopt for any other text.
+std::optional<OutboxState> ParseOutboxState(std::string_view text);
 
 struct OutboxMail {
   int64_t id = 0;

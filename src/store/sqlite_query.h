@@ -250,10 +250,6 @@ struct ReportFilterSql {
 ReportFilterSql AppendReportFilter(std::string& sql, const ReportFilter& filter, int first,
                                    const char* order_by);
 
-/// How an outbox row's state is stored ("pending", "sent", "dead"), and back.
-const char* OutboxStateName(OutboxState s);
-OutboxState ParseOutboxState(const std::string& s);
-
 /// Creates or brings the schema up to date (sqlite_migrations.cc), inside the caller's
 /// transaction on the writer connection W.
 Status ApplyMigrations(SqliteConnection& w);

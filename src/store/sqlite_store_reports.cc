@@ -71,27 +71,6 @@ Participant ReadParticipantRow(const Query& q) {
 
 }  // namespace
 
-const char* OutboxStateName(OutboxState s) {
-  switch (s) {
-    case OutboxState::kPending:
-      return "pending";
-    case OutboxState::kSending:
-      return "sending";
-    case OutboxState::kSent:
-      return "sent";
-    case OutboxState::kDead:
-      return "dead";
-  }
-  return "pending";
-}
-
-OutboxState ParseOutboxState(const std::string& s) {
-  if (s == "sent") return OutboxState::kSent;
-  if (s == "sending") return OutboxState::kSending;
-  if (s == "dead") return OutboxState::kDead;
-  return OutboxState::kPending;
-}
-
 OutboxMail ReadOutboxRow(const Query& q) {
   OutboxMail o;
   o.id = q.Int(0);
@@ -101,7 +80,7 @@ OutboxMail ReadOutboxRow(const Query& q) {
   o.subject = q.Text(4);
   o.body = q.Text(5);
   o.created_at = q.Int(6);
-  o.state = ParseOutboxState(q.Text(7));
+  o.state = ParseOutboxState(q.Text(7)).value_or(OutboxState::kPending);
   o.attempts = static_cast<int>(q.Int(8));
   return o;
 }
