@@ -264,6 +264,30 @@ TEST_F(ServerTest, ReadmeFlowSubmitThenList) {
             std::string::npos);
 }
 
+// Behind a trusted proxy, the submission limit counts each real client: the proxy's word about
+// who the client is is taken, a client's own word about it is not.
+TEST(ServerProxyTest, LimitsCountTheClientATrustedProxyNames) {
+  TempDir dir;
+  InitProject(dir.path(), "submit_per_minute = 2\ntrusted_proxies = [\"127.0.0.1\", \"::1\"]");
+  ServerProcess server(dir.path() + "/vigil.toml");
+  ASSERT_TRUE(server.started());
+  auto submit = [&](const std::string& headers) {
+    return Http(server.port(), "POST", "/api/v1/reports", kReport, "", headers).status;
+  };
+  const std::string first = "X-Forwarded-For: 198.51.100.1\r\n";
+  EXPECT_EQ(submit(first), 201);
+  EXPECT_EQ(submit(first), 201);
+  EXPECT_EQ(submit(first), 429);
+  // Another client behind the same proxy has its own allowance...
+  EXPECT_EQ(submit("X-Forwarded-For: 198.51.100.2\r\n"), 201);
+  // ...the Forwarded header is read too...
+  EXPECT_EQ(submit("Forwarded: for=\"[2001:db8::7]:4711\"\r\n"), 201);
+  // ...and an address the client prepended itself changes nothing: the proxy appended the real
+  // one, which is limited.
+  EXPECT_EQ(submit("X-Forwarded-For: 203.0.113.50, 198.51.100.1\r\n"), 429);
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+}
+
 TEST_F(ServerTest, LogsAreJsonLinesWithoutSecrets) {
   const std::string log = dir_.path() + "/server.log";
   {

@@ -13,6 +13,8 @@
 
 #include "cli/cli_context.h"
 #include "cli/command_table.h"
+#include "core/ip_network.h"
+#include "core/log_line.h"
 #include "http/advisory_api.h"
 #include "http/disclosure_panel.h"
 #include "http/mail_api.h"
@@ -171,6 +173,9 @@ void Serve(CliContext& ctx, int port_override) {
   opts.max_body_bytes = c.max_body_bytes;
   opts.max_header_bytes = c.max_header_bytes;
   opts.access_log = spdlog::should_log(spdlog::level::info);
+  for (const std::string& p : c.trusted_proxies) {
+    opts.trusted_proxies.push_back(*IpNetwork::Parse(p));  // the config checked each
+  }
   HttpServer server(router, metrics, opts);
   Result<std::shared_ptr<MailRuntime>> mail = StartMail(rt, c);
   if (!ctx.Check(mail.status())) return;
@@ -185,11 +190,10 @@ void Serve(CliContext& ctx, int port_override) {
   const std::string url = "http://" + c.listen_address + ":" + std::to_string(server.port());
   std::printf("vigil: listening on %s\n", url.c_str());
   std::fflush(stdout);
-  spdlog::info(R"("msg":"listening","url":"{}","database":"{}")", JsonEscape(url),
-               JsonEscape(c.DatabasePath()));
+  spdlog::info("{}", LogLine("listening", {{"url", url}, {"database", c.DatabasePath()}}));
   server.Wait();
   if (scheduler) scheduler->Stop();
-  spdlog::info(R"("msg":"stopped")");
+  spdlog::info("{}", LogLine("stopped"));
   std::printf("vigil: stopped\n");
 }
 

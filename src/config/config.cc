@@ -11,6 +11,7 @@
 #include <sstream>
 #include <toml.hpp>
 
+#include "core/ip_network.h"
 #include "core/report.h"
 #include "core/report_id.h"
 
@@ -301,7 +302,13 @@ Status LoadServerSection(const Table& root, const std::string& file, Config* c) 
   server.Get("max_body_bytes", &c->max_body_bytes);
   server.Get("max_header_bytes", &header);
   server.Get("submit_per_minute", &rate);
+  server.Get("trusted_proxies", &c->trusted_proxies);
   VIGIL_RETURN_IF_ERROR(server.Finish());
+  if (c->trusted_proxies.size() > 256) return server.Fail("trusted_proxies", "at most 256 entries");
+  for (const std::string& p : c->trusted_proxies) {
+    Result<IpNetwork> n = IpNetwork::Parse(p);
+    if (!n.ok()) return server.Fail("trusted_proxies", n.status().message());
+  }
   if (port < 0 || port > 65535) return server.Fail("port", "must be 0 to 65535");
   if (io < 0 || io > 64) return server.Fail("io_threads", "must be 0 to 64");
   if (workers < 1 || workers > 1024) return server.Fail("worker_threads", "must be 1 to 1024");

@@ -68,6 +68,9 @@ struct Config {
   int64_t max_body_bytes = 1 << 20;
   int max_header_bytes = 16 << 10;
   int submit_per_minute = 30;  // per client address
+  /// server.trusted_proxies: the reverse proxies (addresses or CIDR networks) whose Forwarded /
+  /// X-Forwarded-For headers name the client; empty: every connection is its own client.
+  std::vector<std::string> trusted_proxies;
   // [web]
   std::string policy_markdown;  // web.policy, or the contents of web.policy_file
   std::string pgp_public_key;   // contents of web.pgp_key_file (ASCII-armoured), may be empty

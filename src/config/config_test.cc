@@ -64,6 +64,11 @@ TEST_F(ConfigTest, ExactErrors) {
             "vigil.toml: mail.smarthost_timeout_seconds: must be 1 to 3600");
   EXPECT_EQ(Load("[project]\nround_robin = true\n").status().message(),
             "vigil.toml: project.round_robin: needs at least one entry in project.maintainers");
+  EXPECT_EQ(
+      Load("[server]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.1/8\"]\n").status().message(),
+      "vigil.toml: server.trusted_proxies: not an IP address or network: 10.0.0.1/8");
+  EXPECT_EQ(Load("[server]\ntrusted_proxies = \"127.0.0.1\"\n").status().message(),
+            "vigil.toml: server.trusted_proxies: wrong type");
   EXPECT_EQ(Load("[other]\n").status().message(), "vigil.toml: other: unknown key");
   EXPECT_EQ(Load("[project\n").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(LoadConfig(dir_ + "/missing.toml").status().code(), Code::kNotFound);

@@ -68,6 +68,11 @@ max_body_bytes = 1048576
 max_header_bytes = 16384
 # Report submissions allowed per client address per minute (0 = unlimited).
 submit_per_minute = 30
+# The reverse proxies (addresses or CIDR networks) whose Forwarded or X-Forwarded-For header
+# names the client. Only their word is taken: limits and the login back-off then count the real
+# client, not the proxy. Empty: every connection is its own client. Example, a proxy on this
+# machine: trusted_proxies = ["127.0.0.1", "::1"]
+trusted_proxies = []
 
 )";
 }

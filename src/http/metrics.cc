@@ -4,10 +4,17 @@
 
 namespace vigil {
 
+std::string_view Metrics::MethodLabel(std::string_view method) {
+  for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    if (method == known) return known;
+  }
+  return "other";
+}
+
 void Metrics::Observe(const std::string& method, const std::string& route, int status,
                       double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
-  Series& s = series_[{method, route}];
+  Series& s = series_[{std::string(MethodLabel(method)), route}];
   ++s.by_status[status];
   ++s.count;
   s.sum += seconds;

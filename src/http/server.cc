@@ -13,6 +13,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/log_line.h"
+#include "http/client_address.h"
 #include "http/metrics.h"
 #include "http/router.h"
 
@@ -23,26 +25,18 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-std::string JsonEscape(std::string_view s) {
+namespace {
+
+// Every occurrence of header NAME in REQ, joined with ", " (as a list header reads).
+template <typename Request>
+std::string AllValues(const Request& req, std::string_view name) {
   std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
+  for (auto [it, end] = req.equal_range(name); it != end; ++it) {
+    if (!out.empty()) out += ", ";
+    out.append(it->value().data(), it->value().size());
   }
   return out;
 }
-
-namespace {
 
 const char* kSecurityHeaders[][2] = {
     {"X-Content-Type-Options", "nosniff"},
@@ -186,7 +180,9 @@ class Session : public std::enable_shared_from_this<Session> {
     work->host = std::string(req[http::field::host]);
     work->content_type = std::string(req[http::field::content_type]);
     work->body = std::move(req.body());
-    work->client_address = client_;
+    work->client_address =
+        ClientAddress(server_.options_.trusted_proxies, client_, AllValues(req, "Forwarded"),
+                      AllValues(req, "X-Forwarded-For"));
     keep_alive_ = req.keep_alive();
     head_ = req.method() == http::verb::head;
     version_ = req.version();
@@ -214,9 +210,10 @@ class Session : public std::enable_shared_from_this<Session> {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - pending->start).count();
       self->server_.metrics_.Observe(work->method, pending->route, resp.status, seconds);
       if (self->server_.options_.access_log) {
-        spdlog::info(R"("msg":"request","method":"{}","route":"{}","status":{},"ms":{:.3f})",
-                     JsonEscape(work->method), JsonEscape(pending->route), resp.status,
-                     seconds * 1000);
+        spdlog::info("{}", LogLine("request", {{"method", work->method},
+                                               {"route", pending->route},
+                                               {"status", resp.status},
+                                               {"ms", seconds * 1000}}));
       }
       auto& stream = self->stream_;
       asio::post(stream.get_executor(), [self = std::move(self), resp = std::move(resp)]() mutable {
@@ -229,8 +226,8 @@ class Session : public std::enable_shared_from_this<Session> {
         server_.router_.HandleAsync(*work, &pending->route, respond);
       } catch (const std::exception& e) {
         // A handler must not throw; if one does, the server answers and keeps serving.
-        spdlog::error(R"("msg":"handler threw","route":"{}","what":"{}")",
-                      JsonEscape(pending->route), JsonEscape(e.what()));
+        spdlog::error("{}",
+                      LogLine("handler threw", {{"route", pending->route}, {"what", e.what()}}));
         respond(ErrorResponse(Status::Internal("internal error")));
       }
     };

@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "core/ip_network.h"
 #include "core/status.h"
 
 namespace vigil {
@@ -23,6 +25,8 @@ struct ServerOptions {
   int64_t max_body_bytes = 1 << 20;
   int max_header_bytes = 16 << 10;
   bool access_log = true;
+  /// Reverse proxies whose Forwarded / X-Forwarded-For headers name the client (ClientAddress).
+  std::vector<IpNetwork> trusted_proxies;
 };
 
 class HttpServer {
@@ -51,8 +55,5 @@ class HttpServer {
  private:
   std::unique_ptr<Impl> impl_;
 };
-
-/// Escapes S for inclusion inside a JSON string literal (for log lines).
-std::string JsonEscape(std::string_view s);
 
 }  // namespace vigil

@@ -12,11 +12,19 @@ using web::json::object;
 
 constexpr CredentialSource kCookie = CredentialSource::kCookie;
 
-// NEXT when it is a path on this server, else the dashboard.
-std::string SafeNext(const std::string& next) {
-  const bool local = next.starts_with("/") && !next.starts_with("//") && next.size() < 200 &&
-                     next.find_first_of("\\\"<> \r\n") == std::string::npos;
-  return local ? next : "/dashboard";
+// NEXT when it is a path on this server, else the dashboard: one '/' first, then only visible
+// ASCII other than '\', '"', '<', '>' and '`'. Browsers drop tabs and newlines and read '\' as
+// '/', so "/<TAB>/x" and "/\x" would lead to another host.
+std::string SafeNext(std::string_view next) {
+  if (next.empty() || next.size() >= 200 || next[0] != '/' || next.starts_with("//")) {
+    return "/dashboard";
+  }
+  for (char c : next) {
+    if (c <= ' ' || c >= 0x7f || std::string_view("\\\"<>`").find(c) != std::string_view::npos) {
+      return "/dashboard";
+    }
+  }
+  return std::string(next);
 }
 
 HttpResponse WithSession(HttpResponse r, const Config& config, const NewSession& s) {

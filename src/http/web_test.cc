@@ -247,12 +247,32 @@ TEST_F(WebTest, FailedLoginsAreThrottledWithOneMessage) {
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(sessions_->Login(wrong, "").status().message(), "wrong email, password or code");
   }
+  // The guesser waits, even with the right password...
   Result<NewSession> blocked =
-      sessions_->Login({"alice@example.org", "alice-password", "", "198.51.100.9"}, "");
+      sessions_->Login({"alice@example.org", "alice-password", "", "198.51.100.4"}, "");
   EXPECT_EQ(blocked.status().code(), Code::kRateLimited);
   EXPECT_EQ(blocked.status().message(), "too many failed logins; try again in 15 minutes");
+  // ...but cannot lock Alice out: from her own address she logs in.
+  EXPECT_TRUE(
+      sessions_->Login({"alice@example.org", "alice-password", "", "203.0.113.20"}, "").ok());
   clock_.Advance(15 * 60 * kMicrosPerSecond);
-  Login("alice@example.org", "alice-password");
+  EXPECT_TRUE(
+      sessions_->Login({"alice@example.org", "alice-password", "", "198.51.100.4"}, "").ok());
+}
+
+TEST_F(WebTest, OneAddressFailingOnManyAccountsIsThrottled) {
+  config_.login_failures_per_address = 4;
+  for (int i = 0; i < 4; ++i) {
+    const std::string email = "user" + std::to_string(i) + "@example.org";
+    EXPECT_EQ(sessions_->Login({email, "guess", "", "198.51.100.4"}, "").status().message(),
+              "wrong email, password or code");
+  }
+  EXPECT_EQ(sessions_->Login({"alice@example.org", "alice-password", "", "198.51.100.4"}, "")
+                .status()
+                .code(),
+            Code::kRateLimited);
+  EXPECT_TRUE(
+      sessions_->Login({"alice@example.org", "alice-password", "", "203.0.113.20"}, "").ok());
 }
 
 TEST_F(WebTest, TotpIsRequiredOnceEnabledAndCodesAreNotReplayed) {
@@ -330,6 +350,23 @@ TEST_F(WebTest, LoginPageSetsARotatedHttpOnlyStrictCookie) {
            "_csrf=" + CsrfToken(value) +
                "&email=alice%40example.org&password=alice-password&next=%2F%2Fevil.example");
   EXPECT_EQ(Header(r, "Location"), "/dashboard");
+  // Nor through what a browser reads as "//": a tab or newline it drops, a backslash it turns
+  // into '/', or an encoded slash decoded once; other schemes and relative paths neither.
+  for (const char* hostile :
+       {"%2F%09%2Fevil.example", "%2F%0A%2Fevil.example", "%2F%0D%2Fevil.example",
+        "%2F%5Cevil.example", "%5C%5Cevil.example", "%2F%2F%2Fevil.example",
+        "%2F%20%2Fevil.example", "https%3A%2F%2Fevil.example", "javascript%3Aalert(1)",
+        "evil.example%2Fx", "%2Freports%5C..%5C..%5Cx", ""}) {
+    r = Call("POST", "/login", cookie,
+             "_csrf=" + CsrfToken(value) +
+                 "&email=alice%40example.org&password=alice-password&next=" + hostile);
+    EXPECT_EQ(Header(r, "Location"), "/dashboard") << hostile;
+  }
+  // A path with an encoded slash inside stays a path on this server.
+  r = Call("POST", "/login", cookie,
+           "_csrf=" + CsrfToken(value) +
+               "&email=alice%40example.org&password=alice-password&next=%2Freports%3Fq%3Da%252Fb");
+  EXPECT_EQ(Header(r, "Location"), "/reports?q=a%2Fb");
   // Without the token the login is refused before the password is looked at.
   r = Call("POST", "/login", cookie, "email=alice%40example.org&password=alice-password");
   EXPECT_EQ(r.status, 403);

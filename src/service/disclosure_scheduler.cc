@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/json.hpp>
+#include "core/log_line.h"
 
 namespace vigil {
 
@@ -35,12 +35,10 @@ void DisclosureScheduler::Loop() {
     // Report ids and step descriptions only: no report content reaches the log.
     Result<std::vector<std::string>> done =
         disclosure_.DiscloseDue(scheduler, [](const std::string& line) {
-          spdlog::info(R"("msg":"auto-disclose","detail":{})",
-                       boost::json::serialize(boost::json::string(line)));
+          spdlog::info("{}", LogLine("auto-disclose", {{"detail", line}}));
         });
     if (!done.ok()) {
-      spdlog::warn(R"("msg":"auto-disclose failed","error":{})",
-                   boost::json::serialize(boost::json::string(done.status().message())));
+      spdlog::warn("{}", LogLine("auto-disclose failed", {{"error", done.status().message()}}));
     }
     lock.lock();
     wake_.wait_for(lock, period_, [this] { return stopping_; });

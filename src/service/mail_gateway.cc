@@ -12,6 +12,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/log_line.h"
 #include "core/report_id.h"
 #include "core/text.h"
 #include "mail/authentication_results.h"
@@ -163,7 +164,7 @@ Result<std::string> MailGateway::Deliver(const mail::Envelope& envelope, std::st
   const std::string id = b.mail.inbox.back().id;
   Result<WriteResult> w = store_.Write(std::move(b));
   if (!w.ok()) {
-    spdlog::error(R"("msg":"mail not stored","error":"{}")", w.status().message());
+    spdlog::error("{}", LogLine("mail not stored", {{"error", w.status().message()}}));
     return Status::Unavailable("storage failure; try again later");
   }
   {
@@ -345,7 +346,7 @@ Status MailGateway::NewReport(const InboxMail& in, const mail::DecodedMail& m,
   };
   Result<Submitted> s = reports_.Submit(anonymous, std::move(req));
   if (s.ok()) {
-    spdlog::info(R"("msg":"mail: new report","inbox":"{}","report":"{}")", in.id, s->id);
+    spdlog::info("{}", LogLine("mail: new report", {{"inbox", in.id}, {"report", s->id}}));
   }
   return s.status();
 }
@@ -484,8 +485,8 @@ Result<std::string> MailGateway::SubmitIfComplete(const InboxMail& in, const mai
   options.target_branch = BranchInSubjectPrefix(m.subject, patches_.Branches());
   Result<PatchRevision> rev = patches_.SubmitSeries(sender, r.id, mbox, options);
   if (rev.ok()) {
-    spdlog::info(R"("msg":"mail: patch series","inbox":"{}","report":"{}","revision":"{}")", in.id,
-                 r.id, rev->Name());
+    spdlog::info("{}", LogLine("mail: patch series",
+                               {{"inbox", in.id}, {"report", r.id}, {"revision", rev->Name()}}));
     return "revision " + rev->Name();
   }
   const Code code = rev.status().code();
@@ -604,8 +605,8 @@ Result<int> MailGateway::ProcessPending(int limit) {
       if (!s.ok() && s.code() != Code::kConflict) {
         // A message that cannot be processed is kept (raw, as received) and set aside, so it
         // does not block the ones behind it.
-        spdlog::warn(R"("msg":"mail: not processed","inbox":"{}","error":"{}")", in.id,
-                     s.message());
+        spdlog::warn("{}",
+                     LogLine("mail: not processed", {{"inbox", in.id}, {"error", s.message()}}));
         VIGIL_RETURN_IF_ERROR(MarkOnly(in, "failed: " + s.message()));
       }
       ++done;
@@ -637,7 +638,7 @@ void MailGateway::ProcessorLoop() {
     }
     Result<int> n = ProcessPending(1 << 20);
     if (!n.ok())
-      spdlog::warn(R"("msg":"mail: processing paused","error":"{}")", n.status().message());
+      spdlog::warn("{}", LogLine("mail: processing paused", {{"error", n.status().message()}}));
   }
 }
 

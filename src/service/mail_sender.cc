@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/log_line.h"
 #include "core/workflow.h"
 #include "mail/outgoing_mail.h"
 #include "mail/smtp_client.h"
@@ -129,8 +130,8 @@ Status MailSender::SettleInDoubt() {
              id + "` sends it again"});
     b.events.push_back({kSystemChain, b.now, "vigil", "mail.in-doubt",
                         boost::json::serialize(boost::json::object{{"outbox_id", row.mail.id}})});
-    spdlog::warn(R"("msg":"mail: delivery in doubt after a restart; not sent again","outbox":{})",
-                 row.mail.id);
+    spdlog::warn("{}", LogLine("mail: delivery in doubt after a restart; not sent again",
+                               {{"outbox", row.mail.id}}));
   }
   return store_.Write(std::move(b)).status();
 }
@@ -178,8 +179,9 @@ Status MailSender::Attempt(const OutboxEntry& row) {
       delay = std::min<int64_t>(delay, mc.retry_max_seconds);
       u.next_attempt_at = now + delay * kMicrosPerSecond;
     }
-    spdlog::warn(R"("msg":"mail: delivery failed","outbox":{},"attempt":{},"state":"{}")",
-                 row.mail.id, u.attempts, u.state == OutboxState::kDead ? "dead" : "pending");
+    spdlog::warn("{}", LogLine("mail: delivery failed", {{"outbox", row.mail.id},
+                                                         {"attempt", u.attempts},
+                                                         {"state", OutboxStateName(u.state)}}));
   }
   b.mail.outbox_updates.push_back(u);
   return store_.Write(std::move(b)).status();
@@ -249,8 +251,8 @@ Status RetryOutboxMail(Store& store, const Clock& clock, const Principal& actor,
 void MailSender::Start() {
   thread_ = std::thread([this] {
     if (Status settled = SettleInDoubt(); !settled.ok()) {
-      spdlog::warn(R"("msg":"mail: cannot settle deliveries in doubt","error":"{}")",
-                   settled.message());
+      spdlog::warn(
+          "{}", LogLine("mail: cannot settle deliveries in doubt", {{"error", settled.message()}}));
     }
     for (;;) {
       {
@@ -261,7 +263,7 @@ void MailSender::Start() {
       }
       Result<int> n = SendDue();
       if (!n.ok())
-        spdlog::warn(R"("msg":"mail: sender paused","error":"{}")", n.status().message());
+        spdlog::warn("{}", LogLine("mail: sender paused", {{"error", n.status().message()}}));
     }
   });
 }

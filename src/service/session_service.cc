@@ -48,6 +48,12 @@ SessionService::SessionService(Store& store, const Clock& clock, const Config& c
   InitCrypto();
 }
 
+// The failures against EMAIL are counted per address: an attacker's guesses slow down only the
+// attacker, never the account's owner elsewhere (who would otherwise be locked out at will).
+std::string AccountKey(const std::string& email, const std::string& address) {
+  return "a:" + address + " " + email;
+}
+
 Status SessionService::CheckThrottle(const std::string& email, const std::string& address) {
   const Instant now = clock_.Now();
   std::lock_guard<std::mutex> lock(throttle_mu_);
@@ -65,7 +71,7 @@ Status SessionService::CheckThrottle(const std::string& email, const std::string
       wait_until = std::max(wait_until, times.front() + kThrottleWindow);
     }
   };
-  over("a:" + email, config_.login_failures_per_account);
+  over(AccountKey(email, address), config_.login_failures_per_account);
   over("ip:" + address, config_.login_failures_per_address);
   if (wait_until == 0) return Status::Ok();
   const int64_t minutes = (wait_until - now + 60 * kMicrosPerSecond - 1) / (60 * kMicrosPerSecond);
@@ -78,7 +84,7 @@ void SessionService::RecordFailure(const std::string& email, const std::string& 
   std::lock_guard<std::mutex> lock(throttle_mu_);
   // Bounded memory: a flood of distinct keys resets the table rather than growing it forever.
   if (failures_.size() > 100000) failures_.clear();
-  failures_["a:" + email].push_back(now);
+  failures_[AccountKey(email, address)].push_back(now);
   failures_["ip:" + address].push_back(now);
 }
 

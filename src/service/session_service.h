@@ -44,7 +44,10 @@ class SessionService {
   /// session presented with the request (PREVIOUS, may be empty) is revoked, so a session id
   /// never survives a login. Errors, all with the same text so nothing is learnt from them:
   /// kUnauthenticated "wrong email, password or code"; kRateLimited "too many failed logins;
-  /// try again in N minutes" after too many failures for the account or the address.
+  /// try again in N minutes" after too many failures for the account from the attempt's address
+  /// (web.login_failures_per_account), or from that address on any account
+  /// (web.login_failures_per_address). The address is the client's (behind trusted proxies, the
+  /// one they name), so failures elsewhere never lock the owner out.
   Result<NewSession> Login(const LoginAttempt& attempt, std::string_view previous);
   /// Revokes the session with TOKEN (no error if it is unknown).
   Status Logout(std::string_view token);
@@ -77,7 +80,7 @@ class SessionService {
                                   WebWrites web);
   /// Records a failure for EMAIL and ADDRESS; returns the throttling error if now over limit.
   void RecordFailure(const std::string& email, const std::string& address);
-  /// kRateLimited when EMAIL or ADDRESS has too many recent failures.
+  /// kRateLimited when EMAIL from ADDRESS, or ADDRESS, has too many recent failures.
   Status CheckThrottle(const std::string& email, const std::string& address);
 
   Store& store_;
