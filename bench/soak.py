@@ -22,6 +22,7 @@ Prints figures; exits 1 if any check fails. Python standard library only.
 """
 
 import argparse
+import faulthandler
 import http.client
 import http.server
 import json
@@ -304,7 +305,7 @@ class Project:
 
     def git(self, cwd, *args, env=None):
         r = subprocess.run(
-            ["git", "-C", cwd, *args], env=env or self.env, capture_output=True, text=True
+            ["/usr/bin/git", "-C", cwd, *args], env=env or self.env, capture_output=True, text=True
         )
         if r.returncode != 0:
             raise RuntimeError(f"git {args[0]}: {r.stderr}")
@@ -549,11 +550,13 @@ class Soak:
     def http_worker(self, n):
         auth = {"Authorization": "Bearer " + self.token}
         seq = 0
+        started = time.time()
         while not self.stop.is_set():
+            started = self.pace(started)
             seq += 1
             roll = self.rng.random()
             if roll < 0.5:
-                nonce = f"NONCE-http-{n}-{seq}"
+                nonce = f"NONCE-http-{n}-{seq}."  # the dot ends it: -1. is no prefix of -10.
                 body = json.dumps({"subject": f"Soak report {nonce}",
                                    "steps": f"Steps of {nonce}",
                                    "reporter_email": f"hanna{n}@reporter.example"})
@@ -597,6 +600,16 @@ class Soak:
                 elif r:
                     self.unexpected.append(f"GET {path} answered {r[0]}")
 
+    def pace(self, last):
+        """Sleeps until 1/RATE s after LAST (the previous operation's start); returns the new
+        start. Unpaced when --rate is 0."""
+        if not self.args.rate:
+            return time.time()
+        wait = last + 1.0 / self.args.rate - time.time()
+        if wait > 0:
+            self.stop.wait(wait)
+        return max(time.time(), last + 1.0 / self.args.rate)
+
     # -- SMTP ----------------------------------------------------------------------------------
 
     def smtp_send(self, mail_from, text):
@@ -632,14 +645,16 @@ class Soak:
 
     def mail_worker(self, n):
         seq = 0
+        started = time.time()
         while not self.stop.is_set():
+            started = self.pace(started)
             seq += 1
             roll = self.rng.random()
             date = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
             with self.lock:
                 known = list(self.mail_reports)
             if roll < 0.5 or not known:
-                nonce = f"NONCE-mail-{n}-{seq}"
+                nonce = f"NONCE-mail-{n}-{seq}."  # the dot ends it: -1. is no prefix of -10.
                 mid = f"soak-report-{n}-{seq}@reporter.example"
                 sender = f"rita-{n}-{seq}@reporter.example"
                 text = (f"From: Rita <{sender}>\nTo: {SECURITY}\nSubject: Soak mail {nonce}\n"
@@ -649,7 +664,7 @@ class Soak:
                         self.mail_reports.append((mid, sender))
             elif roll < 0.85:
                 parent, sender = self.rng.choice(known)
-                nonce = f"NONCE-reply-{n}-{seq}"
+                nonce = f"NONCE-reply-{n}-{seq}."  # the dot ends it: -1. is no prefix of -10.
                 mid = f"soak-reply-{n}-{seq}@reporter.example"
                 text = (f"From: Rita <{sender}>\nTo: {SECURITY}\nSubject: Re: Soak mail\n"
                         f"Date: {date}\nMessage-ID: <{mid}>\nIn-Reply-To: <{parent}>\n"
@@ -765,31 +780,47 @@ class Soak:
         if outstanding:
             f.append(f"not settled {self.args.settle} s after the faults ended: {outstanding}")
         f += [f"unexpected answer: {u}" for u in self.unexpected[:20]]
+        # Each table is read once and its nonces counted here: a query per acknowledged item
+        # would scan the table tens of thousands of times.
+        nonce = re.compile(r"NONCE-[a-z]+-\d+-\d+\.")
+
+        def count_nonces(sql):
+            counts = {}
+            for (text,) in self.query(sql):
+                for found in nonce.findall(text or ""):
+                    counts[found] = counts.get(found, 0) + 1
+            return counts
+
         # Reports acknowledged over HTTP: stored, once.
-        rows = self.query("SELECT id, subject FROM reports WHERE subject LIKE 'Soak report %'")
         by_nonce = {}
-        for rid, subject in rows:
+        for rid, subject in self.query(
+                "SELECT id, subject FROM reports WHERE subject LIKE 'Soak report %'"):
             by_nonce.setdefault(subject.split(" ")[-1], []).append(rid)
-        for nonce, rid in self.http_acked.items():
-            got = by_nonce.get(nonce, [])
+        for n, rid in self.http_acked.items():
+            got = by_nonce.get(n, [])
             if got != [rid]:
-                f.append(f"HTTP report {nonce} acknowledged as {rid}, stored as {got}")
+                f.append(f"HTTP report {n} acknowledged as {rid}, stored as {got}")
         # Mail acknowledged: in its report exactly once.
-        for mid, (kind, nonce) in self.mail_acked.items():
+        in_reports = count_nonces("SELECT steps FROM reports WHERE subject LIKE 'Soak mail %'")
+        in_messages = count_nonces("SELECT body FROM messages")
+        patch_ids = {}
+        for (mid,) in self.query("SELECT message_id FROM mail_patches"):
+            key = mid.strip("<>")
+            patch_ids[key] = patch_ids.get(key, 0) + 1
+        for mid, (kind, n) in self.mail_acked.items():
             if kind == "report":
-                n = self.query("SELECT count(*) FROM reports WHERE steps LIKE ?",
-                               f"%{nonce}%")[0][0]
+                found = in_reports.get(n, 0)
             elif kind == "reply":
-                n = self.query("SELECT count(*) FROM messages WHERE body LIKE ?",
-                               f"%{nonce}%")[0][0]
+                found = in_messages.get(n, 0)
             else:
-                n = self.query("SELECT count(*) FROM mail_patches WHERE message_id IN (?, ?)",
-                               mid, f"<{mid}>")[0][0]
-            if n != 1:
-                f.append(f"mail {mid} ({kind}) acknowledged, found {n} times")
+                found = patch_ids.get(mid, 0)
+            if found != 1:
+                f.append(f"mail {mid} ({kind}) acknowledged, found {found} times")
         # Patch uploads acknowledged: one revision each.
+        revisions = dict(self.query(
+            "SELECT report_id, count(*) FROM patch_revisions GROUP BY report_id"))
         for rid, state in self.uploads.items():
-            n = self.query("SELECT count(*) FROM patch_revisions WHERE report_id = ?", rid)[0][0]
+            n = revisions.get(rid, 0)
             if state == "acked" and n != 1:
                 f.append(f"patch upload to {rid} acknowledged, {n} revisions stored")
             if n > 1:
@@ -888,6 +919,9 @@ def main():
     p.add_argument("--minutes", type=float, default=30)
     p.add_argument("--http", type=int, default=4, help="HTTP client threads")
     p.add_argument("--smtp", type=int, default=4, help="SMTP client threads")
+    p.add_argument("--rate", type=float, default=5,
+                   help="operations a second per client thread (0: as fast as answered); the "
+                   "default keeps the outbound mail it causes within what the sender drains")
     p.add_argument("--disclosures", type=int, default=0,
                    help="reports scheduled to disclose (default: 3 a minute, at least 4)")
     p.add_argument("--kill-every", type=float, nargs=2, default=(5, 20),
@@ -899,6 +933,8 @@ def main():
     if not a.disclosures:
         a.disclosures = max(4, int(a.minutes * 3))
     log(f"seed {a.seed}")
+    # A hang fails with every thread's stack rather than silently running into a test timeout.
+    faulthandler.dump_traceback_later(a.minutes * 60 + a.settle + 300, exit=True)
     soak = Soak(a)
     try:
         code = soak.run()
