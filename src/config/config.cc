@@ -182,6 +182,7 @@ Status LoadMailSection(const Table& root, const std::string& file, Config* c) {
   mail.Get("domain", &m.domain);
   mail.Get("local_part", &m.local_part);
   mail.Get("max_message_bytes", &m.max_message_bytes);
+  mail.Get("max_decrypted_bytes", &m.max_decrypted_bytes);
   mail.Get("max_mail_header_bytes", &header);
   mail.Get("max_recipients", &rcpt);
   mail.Get("max_errors", &errors);
@@ -207,6 +208,8 @@ Status LoadMailSection(const Table& root, const std::string& file, Config* c) {
   VIGIL_RETURN_IF_ERROR(range("smtp_port", smtp, -1, 65535));
   VIGIL_RETURN_IF_ERROR(range("lmtp_port", lmtp, -1, 65535));
   VIGIL_RETURN_IF_ERROR(range("max_message_bytes", m.max_message_bytes, 1024, int64_t{1} << 30));
+  VIGIL_RETURN_IF_ERROR(
+      range("max_decrypted_bytes", m.max_decrypted_bytes, 1024, int64_t{1} << 30));
   VIGIL_RETURN_IF_ERROR(range("max_mail_header_bytes", header, 1024, 1 << 20));
   VIGIL_RETURN_IF_ERROR(range("max_recipients", rcpt, 1, 10000));
   VIGIL_RETURN_IF_ERROR(range("max_errors", errors, 1, 1000));

@@ -19,6 +19,9 @@ struct MailConfig {
   std::string domain;                  // default: the domain of project.security_address
   std::string local_part;              // default: the local part of project.security_address
   int64_t max_message_bytes = 10 << 20;
+  /// The largest plaintext an encrypted mail may decrypt (and decompress) to; a larger one is
+  /// refused at intake (552) before it is ever held whole.
+  int64_t max_decrypted_bytes = 32 << 20;
   int max_header_bytes = 64 << 10;
   int max_recipients = 100;
   int max_errors = 20;

@@ -60,6 +60,8 @@ TEST_F(ConfigTest, ExactErrors) {
             "vigil.toml: disclosure.forge_timeout_seconds: must be 1 to 3600");
   EXPECT_EQ(Load("[disclosure]\nauto_disclose_interval_seconds = 0\n").status().message(),
             "vigil.toml: disclosure.auto_disclose_interval_seconds: must be 1 to 3600");
+  EXPECT_EQ(Load("[mail]\nmax_decrypted_bytes = 1023\n").status().message(),
+            "vigil.toml: mail.max_decrypted_bytes: must be 1024 to 1073741824");
   EXPECT_EQ(Load("[mail]\nsmarthost_timeout_seconds = 3601\n").status().message(),
             "vigil.toml: mail.smarthost_timeout_seconds: must be 1 to 3600");
   EXPECT_EQ(Load("[project]\nround_robin = true\n").status().message(),

@@ -186,6 +186,9 @@ domain = ""
 local_part = ""
 # Limits on untrusted senders.
 max_message_bytes = 10485760
+# The largest plaintext an encrypted mail may decrypt and decompress to (a compression bomb stops
+# here and is refused with 552, never held whole).
+max_decrypted_bytes = 33554432
 max_mail_header_bytes = 65536
 max_recipients = 100
 max_errors = 20

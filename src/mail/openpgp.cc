@@ -44,9 +44,16 @@ struct Input {
 };
 struct Output {
   rnp_output_t p = nullptr;
-  Output() { rnp_output_to_memory(&p, 0); }
+  /// MAX_BYTES: writing more fails (0 = unlimited).
+  explicit Output(size_t max_bytes = 0) { rnp_output_to_memory(&p, max_bytes); }
   ~Output() {
     if (p) rnp_output_destroy(p);
+  }
+  size_t Size() const {
+    uint8_t* buf = nullptr;
+    size_t len = 0;
+    rnp_output_memory_get_buf(p, &buf, &len, false);
+    return len;
   }
   std::string Text() const {
     uint8_t* buf = nullptr;
@@ -156,13 +163,15 @@ Result<ProjectKey> ProjectKey::Load(std::string_view secret_armored) {
   return out;
 }
 
-Result<std::string> ProjectKey::Decrypt(std::string_view message) const {
+Result<std::string> ProjectKey::Decrypt(std::string_view message, size_t max_bytes) const {
   Ffi ffi;
   if (!Import(ffi.p, secret_armored_, RNP_LOAD_SAVE_PUBLIC_KEYS | RNP_LOAD_SAVE_SECRET_KEYS)) {
     return Status::Internal("project key: cannot load");
   }
   Input in(message);
-  Output out;
+  // One byte over the cap is kept so that a plaintext of exactly MAX_BYTES still fits and one
+  // longer is recognised; rnp stops writing (and inflating) there, whatever the compression.
+  Output out(max_bytes + 1);
   rnp_op_verify_t op = nullptr;
   if (rnp_op_verify_create(&op, ffi.p, in.p, out.p) != RNP_SUCCESS) {
     return Status::Invalid("message is not a readable OpenPGP message");
@@ -181,6 +190,12 @@ Result<std::string> ProjectKey::Decrypt(std::string_view message) const {
     recipients.push_back(TakeString(id));
   }
   rnp_op_verify_destroy(op);
+  // A memory output fails a write only at its cap: rnp stops there (before or after the byte
+  // that would exceed it, by its buffering).
+  if (rc == RNP_ERROR_WRITE || out.Size() > max_bytes) {
+    return Status::TooLarge("decrypted message is larger than " + std::to_string(max_bytes) +
+                            " bytes");
+  }
   if (rc == RNP_SUCCESS) return out.Text();
   if (!recipients.empty()) {
     std::string ids;

@@ -24,10 +24,12 @@ class ProjectKey {
   const std::string& public_armored() const { return public_armored_; }
   const std::string& secret_armored() const { return secret_armored_; }
 
-  /// Decrypts MESSAGE (armored or binary). Errors:
+  /// Decrypts MESSAGE (armored or binary) into at most MAX_BYTES: a compressed message that
+  /// inflates beyond it (a compression bomb) is stopped there, never held whole. Errors:
   ///  kPermissionDenied "message is encrypted to key <KEYID>, not to the project key <FPR>"
   ///  kInvalidArgument  "message is not a readable OpenPGP message"
-  Result<std::string> Decrypt(std::string_view message) const;
+  ///  kTooLarge         "decrypted message is larger than MAX_BYTES bytes"
+  Result<std::string> Decrypt(std::string_view message, size_t max_bytes) const;
   /// Encrypts PLAINTEXT to RECIPIENT_PUBLIC (an armored public key), signed by the project key;
   /// armored output. Error (kInvalidArgument): "recipient key cannot encrypt".
   Result<std::string> EncryptAndSign(std::string_view plaintext,

@@ -148,7 +148,8 @@ Result<std::string> MailGateway::Deliver(const mail::Envelope& envelope, std::st
       if (!key_) {
         return Status::Denied("encrypted mail cannot be read: this server has no OpenPGP key");
       }
-      Result<std::string> plain = key_->Decrypt(decoded->encrypted_payload);
+      Result<std::string> plain = key_->Decrypt(
+          decoded->encrypted_payload, static_cast<size_t>(config_.mail.max_decrypted_bytes));
       if (!plain.ok()) return plain.status();
       in.plaintext = std::move(plain).value();
     }
