@@ -1,6 +1,10 @@
 // The `vigil` command as scripts use it: exit codes, messages, and tamper detection.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
+#include "core/time.h"
+
 #include "test_util.h"
 
 namespace vigil::testing {
@@ -144,6 +148,99 @@ TEST_F(CliTest, TokensAndAccounts) {
   // No token ever reaches the database in clear.
   CommandResult dump = vigil::testing::Run({"sqlite3", db_, ".dump"});
   EXPECT_EQ(dump.out.find(t.out.substr(0, t.out.size() - 1)), std::string::npos);
+}
+
+// `vigil token list` prints one line per token: id, account, state, created, expires, label.
+TEST_F(CliTest, TokensExpireByDefaultAndAreListedAndRevokedById) {
+  auto rows = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"token", "list"});
+    CommandResult r = Vigil(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<std::vector<std::string>> out;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream words(line);
+      out.emplace_back();
+      for (std::string w; words >> w;) out.back().push_back(w);
+    }
+    return out;
+  };
+  auto days = [](const std::string& from, const std::string& to) {
+    return (*ParseUtc(to) - *ParseUtc(from)) / kMicrosPerDay;
+  };
+  // The first admin's token from `vigil init` expires after web.api_token_days (90).
+  std::vector<std::vector<std::string>> all = rows({});
+  ASSERT_EQ(all.size(), 1u);
+  ASSERT_EQ(all[0].size(), 6u);
+  EXPECT_EQ(all[0][0].size(), 12u);
+  EXPECT_EQ(all[0][2], "live");
+  EXPECT_EQ(days(all[0][3], all[0][4]), 90);
+  EXPECT_EQ(all[0][5], "initial");
+
+  ASSERT_EQ(Vigil({"user", "add", "bob@example.org", "--role", "member"}).exit_code, 0);
+  CommandResult ci = Vigil({"token", "create", "bob@example.org", "--label", "ci"});
+  ASSERT_EQ(ci.exit_code, 0);
+  EXPECT_EQ(ci.err, "");
+  CommandResult week =
+      Vigil({"token", "create", "bob@example.org", "--label", "week", "--expires-days", "7"});
+  ASSERT_EQ(week.exit_code, 0);
+  EXPECT_EQ(week.err, "");
+  // A token that never expires must be asked for, and is said aloud.
+  CommandResult forever =
+      Vigil({"token", "create", "bob@example.org", "--label", "forever", "--expires-days", "0"});
+  ASSERT_EQ(forever.exit_code, 0);
+  EXPECT_TRUE(forever.out.starts_with("vgt_"));
+  const std::string prefix = "vigil: warning: API token ";
+  ASSERT_TRUE(forever.err.starts_with(prefix)) << forever.err;
+  const std::string forever_id = forever.err.substr(prefix.size(), 12);
+  EXPECT_EQ(forever.err, prefix + forever_id +
+                             " never expires; revoke it when it is no longer needed (vigil token "
+                             "revoke --id " +
+                             forever_id + ")\n");
+
+  std::vector<std::vector<std::string>> bob = rows({"bob@example.org"});
+  ASSERT_EQ(bob.size(), 3u);
+  EXPECT_EQ(bob[0][1], "bob@example.org");
+  EXPECT_EQ(bob[0][5], "ci");
+  EXPECT_EQ(days(bob[0][3], bob[0][4]), 90);
+  EXPECT_EQ(days(bob[1][3], bob[1][4]), 7);
+  EXPECT_EQ(bob[2][0], forever_id);
+  EXPECT_EQ(bob[2][4], "never");
+  EXPECT_EQ(rows({}).size(), 4u);
+
+  // --json gives the same tokens, with null for "never" and no hash beyond the id.
+  CommandResult json = Vigil({"token", "list", "bob@example.org", "--json"});
+  ASSERT_EQ(json.exit_code, 0);
+  EXPECT_TRUE(json.out.starts_with("{\"tokens\":[{\"id\":\"" + bob[0][0] +
+                                   "\",\"account\":\"bob@example.org\",\"label\":\"ci\","
+                                   "\"created_at\":\"" +
+                                   bob[0][3] + "\",\"expires_at\":\"" + bob[0][4] +
+                                   "\",\"revoked_at\":null,\"state\":\"live\"}"))
+      << json.out;
+  EXPECT_NE(json.out.find("\"expires_at\":null"), std::string::npos);
+
+  // By id: revoked once, then a conflict; an unknown id is not found.
+  CommandResult revoked = Vigil({"token", "revoke", "--id", forever_id});
+  EXPECT_EQ(revoked.exit_code, 0) << revoked.err;
+  EXPECT_EQ(revoked.out, "revoked " + forever_id + "\n");
+  CommandResult again = Vigil({"token", "revoke", "--id", forever_id});
+  EXPECT_EQ(again.exit_code, 4);
+  EXPECT_EQ(again.err, "vigil: API token " + forever_id + " is already revoked\n");
+  CommandResult unknown = Vigil({"token", "revoke", "--id", "0123456789ab"});
+  EXPECT_EQ(unknown.exit_code, 3);
+  EXPECT_EQ(unknown.err, "vigil: no API token with id 0123456789ab\n");
+  CommandResult malformed = Vigil({"token", "revoke", "--id", "vgt_abc"});
+  EXPECT_EQ(malformed.exit_code, 2);
+  EXPECT_EQ(malformed.err, "vigil: an API token id is 12 hex digits\n");
+  EXPECT_EQ(rows({"bob@example.org"})[2][2], "revoked");
+  // The stdin form still works beside it.
+  EXPECT_EQ(Vigil({"token", "revoke"}, ci.out).out, "revoked\n");
+  EXPECT_EQ(rows({"bob@example.org"})[0][2], "revoked");
+  EXPECT_EQ(rows({"bob@example.org"})[1][2], "live");
+
+  CommandResult nobody = Vigil({"token", "list", "nobody@example.org"});
+  EXPECT_EQ(nobody.exit_code, 3);
+  EXPECT_EQ(nobody.err, "vigil: account nobody@example.org not found\n");
 }
 
 }  // namespace

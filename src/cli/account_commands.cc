@@ -2,20 +2,70 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <cstdio>
 #include <iostream>
 
 #include "cli/cli_context.h"
 #include "cli/command_table.h"
 #include "service/credentials.h"
+#include "service/report_json.h"
 
 namespace vigil {
 namespace {
 
 struct AccountOptions {
-  std::string email, name, role = "maintainer", label, token;
+  std::string email, name, role = "maintainer", label, token, id;
   bool password_stdin = false;
-  int expires_days = 90;
+  int expires_days = 0;  // read only when --expires-days is given
 };
+
+// `vigil token list` and `vigil token revoke`: by id, or the token itself from stdin.
+void AddTokenListAndRevoke(CLI::App* token, CliContext& ctx, std::shared_ptr<AccountOptions> o) {
+  auto* list = token->add_subcommand(
+      "list",
+      "List API tokens (of EMAIL, or every account): id, account, state, created, "
+      "expires, label");
+  list->add_option("email", o->email, "Only this account's tokens");
+  list->add_flag("--json", ctx.json, "Print JSON");
+  list->callback([&ctx, o] {
+    Result<ReportService*> s = ctx.Service();
+    if (!ctx.Check(s.status())) return;
+    Result<std::vector<ApiTokenInfo>> tokens = (*s)->ListApiTokens(ctx.Operator(), o->email);
+    if (!ctx.Check(tokens.status())) return;
+    if (ctx.json) {
+      boost::json::array items;
+      for (const ApiTokenInfo& t : *tokens) items.push_back(ApiTokenJson(t));
+      ctx.Print(boost::json::serialize(boost::json::object{{"tokens", std::move(items)}}) + "\n");
+      return;
+    }
+    for (const ApiTokenInfo& t : *tokens) {
+      char line[1024];
+      std::snprintf(line, sizeof line, "%-12s %-28s %-7s %-20s %-20s %s\n", t.id.c_str(),
+                    t.account.c_str(), t.state.c_str(), FormatUtc(t.created_at).c_str(),
+                    t.expires_at ? FormatUtc(t.expires_at).c_str() : "never",
+                    t.label.empty() ? "-" : t.label.c_str());
+      ctx.Print(line);
+    }
+  });
+
+  auto* revoke = token->add_subcommand(
+      "revoke", "Revoke an API token: by --id, or the token itself read from stdin");
+  revoke->add_option("--id", o->id, "The token's id (see vigil token list)");
+  revoke->callback([&ctx, o] {
+    Result<ReportService*> s = ctx.Service();
+    if (!ctx.Check(s.status())) return;
+    if (!o->id.empty()) {
+      if (ctx.Check((*s)->RevokeApiTokenById(ctx.Operator(), o->id))) {
+        ctx.Print("revoked " + o->id + "\n");
+      }
+      return;
+    }
+    std::string t;
+    std::getline(std::cin, t);
+    if (ctx.Check((*s)->RevokeApiToken(ctx.Operator(), t))) ctx.Print("revoked\n");
+  });
+}
 
 }  // namespace
 
@@ -80,22 +130,30 @@ void AddAccountCommands(CLI::App& app, CliContext& ctx) {
   auto* create = token->add_subcommand("create", "Create an API token (printed once)");
   create->add_option("email", o->email, "The account it acts as")->required();
   create->add_option("--label", o->label, "What it is for");
-  create->add_option("--expires-days", o->expires_days, "Lifetime in days (0 = never)")
-      ->check(CLI::Range(0, 3650));
-  create->callback([&ctx, o, service] {
+  CLI::Option* days =
+      create
+          ->add_option("--expires-days", o->expires_days,
+                       "Lifetime in days (default: web.api_token_days; 0 = never, with a warning)")
+          ->check(CLI::Range(0, 3650));
+  create->callback([&ctx, o, service, days] {
     ReportService* s = service();
     if (!s) return;
-    Result<std::string> t = s->CreateApiToken(ctx.Operator(), o->email, o->label, o->expires_days);
-    if (ctx.Check(t.status())) ctx.Print(*t + "\n");
+    const std::optional<int> ttl =
+        days->count() ? std::optional<int>(o->expires_days) : std::nullopt;
+    Result<std::string> t = s->CreateApiToken(ctx.Operator(), o->email, o->label, ttl);
+    if (!ctx.Check(t.status())) return;
+    ctx.Print(*t + "\n");
+    if (ttl == 0) {
+      const std::string id = TokenHashLabel(TokenHash(*t));
+      std::fputs(
+          ("vigil: warning: API token " + id +
+           " never expires; revoke it when it is no longer needed (vigil token revoke --id " + id +
+           ")\n")
+              .c_str(),
+          stderr);
+    }
   });
-  auto* revoke = token->add_subcommand("revoke", "Revoke an API token (read from stdin)");
-  revoke->callback([&ctx, service] {
-    ReportService* s = service();
-    if (!s) return;
-    std::string t;
-    std::getline(std::cin, t);
-    if (ctx.Check(s->RevokeApiToken(ctx.Operator(), t))) ctx.Print("revoked\n");
-  });
+  AddTokenListAndRevoke(token, ctx, o);
 }
 
 }  // namespace vigil

@@ -93,21 +93,24 @@ void Init(CliContext& ctx, const std::string& dir, int port, const std::string& 
     if (fs::exists(creds)) ctx.Print("vigil: the first admin's credentials are in " + creds + "\n");
     return;
   }
-  // The first admin gets a generated password and API token, shown once and kept in a file
-  // only the owner can read, so the README's commands can use it.
+  // The first admin gets a generated password and API token (expiring after web.api_token_days
+  // like any other), shown once and kept in a file only the owner can read, so the README's
+  // commands can use it.
   const std::string password = NewPassword();
   if (!ctx.Check((*service)->AddAccount(ctx.Operator(), admin, "Administrator", AccountRole::kAdmin,
                                         password))) {
     return;
   }
-  Result<std::string> token = (*service)->CreateApiToken(ctx.Operator(), admin, "initial", 0);
+  Result<std::string> token =
+      (*service)->CreateApiToken(ctx.Operator(), admin, "initial", std::nullopt);
   if (!ctx.Check(token.status())) return;
   const mode_t old = umask(077);
   std::ofstream(creds) << "email=" << admin << "\npassword=" << password << "\ntoken=" << *token
                        << "\n";
   umask(old);
   ctx.Print("vigil: initialised " + (*config)->data_dir + "\n" + "vigil: admin account " + admin +
-            "\n" + "vigil:   password  " + password + "\n" + "vigil:   API token " + *token + "\n" +
+            "\n" + "vigil:   password  " + password + "\n" + "vigil:   API token " + *token +
+            " (expires in " + std::to_string((*config)->api_token_days) + " days)\n" +
             "vigil: (also saved in " + creds + ", readable by you only)\n");
 }
 

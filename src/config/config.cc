@@ -343,7 +343,7 @@ Status LoadWebSection(const Table& root, const std::string& file, const std::str
   bool secure_value = false;
   int64_t session_hours = c->session_hours, ack_days = c->ack_working_days,
           max_files = c->max_attachments, per_account = c->login_failures_per_account,
-          per_address = c->login_failures_per_address;
+          per_address = c->login_failures_per_address, token_days = c->api_token_days;
   web.Get("policy", &c->policy_markdown);
   web.Get("policy_file", &policy_file);
   web.Get("pgp_key_file", &key_file);
@@ -358,6 +358,7 @@ Status LoadWebSection(const Table& root, const std::string& file, const std::str
   web.Get("max_attachments", &max_files);
   web.Get("login_failures_per_account", &per_account);
   web.Get("login_failures_per_address", &per_address);
+  web.Get("api_token_days", &token_days);
   VIGIL_RETURN_IF_ERROR(web.Finish());
   if (session_hours < 1 || session_hours > 24 * 30) {
     return web.Fail("session_hours", "must be 1 to 720");
@@ -373,11 +374,13 @@ Status LoadWebSection(const Table& root, const std::string& file, const std::str
   if (per_address < 1 || per_address > 100000) {
     return web.Fail("login_failures_per_address", "must be 1 to 100000");
   }
+  if (token_days < 1 || token_days > 3650) return web.Fail("api_token_days", "must be 1 to 3650");
   c->session_hours = static_cast<int>(session_hours);
   c->ack_working_days = static_cast<int>(ack_days);
   c->max_attachments = static_cast<int>(max_files);
   c->login_failures_per_account = static_cast<int>(per_account);
   c->login_failures_per_address = static_cast<int>(per_address);
+  c->api_token_days = static_cast<int>(token_days);
   const auto config_dir = std::filesystem::absolute(path).parent_path();
   auto read_small = [&](const std::string& key, const std::string& name,
                         std::string* out) -> Status {

@@ -79,6 +79,7 @@ struct Config {
   std::string pgp_public_key;   // contents of web.pgp_key_file (ASCII-armoured), may be empty
   bool secure_cookies = false;  // web.secure_cookies; default: public_url starts with https://
   int session_hours = 12;
+  int api_token_days = 90;  // web.api_token_days: the lifetime of an API token made without one
   int ack_working_days = 3;
   int64_t max_attachment_bytes = 768 << 10;
   int max_attachments = 5;

@@ -34,6 +34,7 @@ TEST_F(ConfigTest, DefaultFileLoadsWithDefaults) {
   EXPECT_EQ(c->forge_timeout_seconds, 30);
   EXPECT_EQ(c->auto_disclose_interval_seconds, 60);
   EXPECT_EQ(c->mail.smarthost_timeout_seconds, 30);
+  EXPECT_EQ(c->api_token_days, 90);
   // Network threads: one less than the CPUs, at least one.
   EXPECT_EQ(c->io_threads, 0);
   EXPECT_GE(c->IoThreads(), 1);
@@ -64,6 +65,13 @@ TEST_F(ConfigTest, ExactErrors) {
             "vigil.toml: mail.max_decrypted_bytes: must be 1024 to 1073741824");
   EXPECT_EQ(Load("[mail]\nsmarthost_timeout_seconds = 3601\n").status().message(),
             "vigil.toml: mail.smarthost_timeout_seconds: must be 1 to 3600");
+  EXPECT_EQ(Load("[web]\napi_token_days = 0\n").status().message(),
+            "vigil.toml: web.api_token_days: must be 1 to 3650");
+  EXPECT_EQ(Load("[web]\napi_token_days = 3651\n").status().message(),
+            "vigil.toml: web.api_token_days: must be 1 to 3650");
+  Result<Config> year = Load("[web]\napi_token_days = 365\n");
+  ASSERT_TRUE(year.ok()) << year.status().ToString();
+  EXPECT_EQ(year->api_token_days, 365);
   EXPECT_EQ(Load("[project]\nround_robin = true\n").status().message(),
             "vigil.toml: project.round_robin: needs at least one entry in project.maintainers");
   EXPECT_EQ(

@@ -101,6 +101,8 @@ max_attachments = 5
 # must wait.
 login_failures_per_account = 5
 login_failures_per_address = 20
+# How many days an API token lasts when it is made without an explicit lifetime (1 to 3650).
+api_token_days = 90
 )";
 }
 

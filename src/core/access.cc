@@ -45,6 +45,8 @@ const char* ActionName(Action a) {
       return "submit patches to";
     case Action::kApprovePatch:
       return "approve patches of";
+    case Action::kManageTokens:
+      return "manage API tokens";
   }
   return "read";
 }
@@ -74,6 +76,12 @@ bool SeesAllReports(const Principal& p) {
          (p.kind == Principal::Kind::kAccount && p.account_role != AccountRole::kMember);
 }
 
+bool MayManageTokensOf(const Principal& p, std::string_view owner) {
+  if (p.kind == Principal::Kind::kLocal) return true;
+  if (p.kind != Principal::Kind::kAccount) return false;
+  return p.account_role == AccountRole::kAdmin || p.email == owner;
+}
+
 bool MayCoordinate(AccountRole role, bool disabled) {
   return !disabled && role != AccountRole::kMember;
 }
@@ -98,6 +106,10 @@ Status Authorize(const Principal& p, Action action, const std::string& report_id
                      (p.kind == Principal::Kind::kAccount && p.account_role == AccountRole::kAdmin)
                  ? Status::Ok()
                  : denied;
+    case Action::kManageTokens:
+      // Every account has tokens of its own; a capability is no account.
+      return p.kind == Principal::Kind::kLocal || p.kind == Principal::Kind::kAccount ? Status::Ok()
+                                                                                      : denied;
     default:
       break;
   }

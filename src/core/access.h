@@ -44,6 +44,9 @@ enum class Action {
   kAdminister,    // manage accounts and tokens
   kSubmitPatch,   // submit a patch series, re-check applicability (reporter, collaborator, staff)
   kApprovePatch,  // approve a patch revision (staff: maintainers and admins)
+  /// List and revoke API tokens: accounts and the CLI. Which tokens is MayManageTokensOf's
+  /// decision, per token (an account its own, an admin every account's).
+  kManageTokens,
 };
 const char* ActionName(Action a);
 
@@ -67,6 +70,10 @@ bool IsReportScoped(Action action);
 
 /// True when PRINCIPAL sees every report of the project (maintainers, admins, the CLI).
 bool SeesAllReports(const Principal& principal);
+
+/// True when PRINCIPAL may list and revoke the API tokens of account OWNER (a lower-case email):
+/// the account itself, an admin account, or the CLI. Capabilities and anonymous callers never.
+bool MayManageTokensOf(const Principal& principal, std::string_view owner);
 
 /// True when an account with ROLE, DISABLED or not, may coordinate a report, approve a patch or
 /// be on duty at a disclosure: an active maintainer or admin account.

@@ -57,6 +57,33 @@ TEST(AccessTest, StaffSeeEverythingAdminsAdminister) {
             Code::kNotFound);
 }
 
+TEST(AccessTest, AccountsManageTheirOwnTokensAdminsEveryones) {
+  Principal member = Account(AccountRole::kMember, "m@example.org");
+  Principal maintainer = Account(AccountRole::kMaintainer, "n@example.org");
+  Principal admin = Account(AccountRole::kAdmin, "a@example.org");
+  Principal cli;
+  cli.kind = Principal::Kind::kLocal;
+  Principal cap;
+  cap.kind = Principal::Kind::kCapability;
+  cap.report_id = "SEC-2026-0001";
+  cap.email = "m@example.org";  // a participant whose email is also an account's
+  for (const Principal* p : {&member, &maintainer, &admin, &cli}) {
+    EXPECT_TRUE(Authorize(*p, Action::kManageTokens, "", {}).ok()) << p->AuditName();
+  }
+  Status refused = Authorize(cap, Action::kManageTokens, "", {});
+  EXPECT_EQ(refused.code(), Code::kPermissionDenied);
+  EXPECT_EQ(refused.message(), "not allowed to manage API tokens");
+  EXPECT_EQ(Authorize(Principal{}, Action::kManageTokens, "", {}).code(), Code::kUnauthenticated);
+
+  EXPECT_TRUE(MayManageTokensOf(member, "m@example.org"));
+  EXPECT_FALSE(MayManageTokensOf(member, "a@example.org"));
+  EXPECT_FALSE(MayManageTokensOf(maintainer, "m@example.org"));  // staff, but not admin
+  EXPECT_TRUE(MayManageTokensOf(admin, "m@example.org"));
+  EXPECT_TRUE(MayManageTokensOf(cli, "m@example.org"));
+  EXPECT_FALSE(MayManageTokensOf(cap, "m@example.org"));
+  EXPECT_FALSE(MayManageTokensOf(Principal{}, ""));
+}
+
 TEST(AccessTest, OnlyActiveMaintainersAndAdminsMayCoordinate) {
   EXPECT_TRUE(MayCoordinate(AccountRole::kMaintainer, false));
   EXPECT_TRUE(MayCoordinate(AccountRole::kAdmin, false));

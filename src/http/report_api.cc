@@ -6,6 +6,7 @@
 
 #include "core/level_policy.h"
 #include "http/json_body.h"
+#include "service/credentials.h"
 #include "service/report_json.h"
 #include "service/report_service.h"
 
@@ -279,14 +280,40 @@ void AddAccountRoutes(Router& router, ReportService* s) {
                 VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"account", "label", "expires_days"}));
                 VIGIL_HTTP_TRY(account, b.String("account", true));
                 VIGIL_HTTP_TRY(label, b.String("label", false));
-                VIGIL_HTTP_TRY(days, b.Int("expires_days", false));
-                if (days < 0 || days > 3650) {
+                VIGIL_HTTP_TRY(days, b.OptInt("expires_days"));
+                if (days && (*days < 0 || *days > 3650)) {
                   return ErrorResponse(Status::Invalid("expiry must be 0 to 3650 days"));
                 }
-                Result<std::string> token =
-                    s->CreateApiToken(ctx.principal, account, label, static_cast<int>(days));
+                const std::optional<int> ttl =
+                    days ? std::optional<int>(static_cast<int>(*days)) : std::nullopt;
+                Result<std::string> token = s->CreateApiToken(ctx.principal, account, label, ttl);
                 if (!token.ok()) return ErrorResponse(token.status());
-                return JsonResponse(201, json::object{{"token", *token}});
+                json::object out{{"token", *token}, {"id", TokenHashLabel(TokenHash(*token))}};
+                // A token that never expires is allowed, but said aloud.
+                if (ttl == 0) out["warning"] = "this API token never expires";
+                return JsonResponse(201, out);
+              }});
+}
+
+// API tokens by id: an account lists and revokes its own, an admin every account's
+// (Action::kManageTokens here, MayManageTokensOf per token in the service).
+void AddTokenRoutes(Router& router, ReportService* s) {
+  router.Add({"GET", "/api/v1/tokens", Action::kManageTokens,
+              [s](const HttpRequest&, const RequestContext& ctx) {
+                auto email = ctx.query.find("email");
+                Result<std::vector<ApiTokenInfo>> list =
+                    s->ListApiTokens(ctx.principal, email == ctx.query.end() ? "" : email->second);
+                if (!list.ok()) return ErrorResponse(list.status());
+                json::array items;
+                for (const ApiTokenInfo& t : *list) items.push_back(ApiTokenJson(t));
+                return JsonResponse(200, json::object{{"tokens", std::move(items)}});
+              }});
+  router.Add({"DELETE", "/api/v1/tokens/{token_id}", Action::kManageTokens,
+              [s](const HttpRequest&, const RequestContext& ctx) {
+                const std::string& id = ctx.params.at("token_id");
+                Status st = s->RevokeApiTokenById(ctx.principal, id);
+                if (!st.ok()) return ErrorResponse(st);
+                return JsonResponse(200, json::object{{"id", id}, {"state", "revoked"}});
               }});
 }
 
@@ -297,6 +324,7 @@ void AddReportApiRoutes(Router& router, ReportService& service, const Metrics& m
   AddReportRoutes(router, &service);
   AddTriageRoutes(router, &service);
   AddAccountRoutes(router, &service);
+  AddTokenRoutes(router, &service);
 }
 
 }  // namespace vigil

@@ -16,6 +16,7 @@
 #include "http/patch_api.h"
 #include "http/report_api.h"
 #include "service/advisory_service.h"
+#include "service/credentials.h"
 #include "service/disclosure_service.h"
 #include "service/mail_admin_service.h"
 #include "service/patch_service.h"
@@ -80,6 +81,15 @@ class ApiTest : public testing::ServiceFixture {
         reports_->Invite(local_, id_, "olga@example.org", "", Role::kObserver)->token;
     EXPECT_TRUE(reports_->Invite(local_, id_, "mia@example.org", "", Role::kCollaborator).ok());
     tokens_["anonymous"] = "";
+    // A second token per account, for the matrix to revoke by id.
+    for (const auto& [who, email] :
+         std::map<std::string, std::string>{{"maintainer", "alice@example.org"},
+                                            {"admin", "root@example.org"},
+                                            {"member-collaborator", "mia@example.org"},
+                                            {"member-elsewhere", "max@example.org"}}) {
+      spare_ids_[who] =
+          TokenHashLabel(TokenHash(*reports_->CreateApiToken(local_, email, "spare", 30)));
+    }
     clock_.Advance(2 * kMicrosPerDay);  // the "expired" token is now past its day
   }
 
@@ -111,6 +121,7 @@ class ApiTest : public testing::ServiceFixture {
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Router> router_;
   std::map<std::string, std::string> tokens_;
+  std::map<std::string, std::string> spare_ids_;  // by principal: a token id of their account
   std::string id_, other_id_;
 };
 
@@ -132,6 +143,12 @@ Expect Expected(const std::string& who, std::optional<Action> action) {
       return staff ? Expect::kAllowed : Expect::kForbidden;
     case Action::kAdminister:
       return who == "admin" ? Expect::kAllowed : Expect::kForbidden;
+    case Action::kManageTokens: {
+      // Accounts (their own tokens; admins everyone's), not capabilities.
+      const std::set<std::string> accounts = {"maintainer", "admin", "member-collaborator",
+                                              "member-elsewhere"};
+      return accounts.count(who) ? Expect::kAllowed : Expect::kForbidden;
+    }
     default:
       break;
   }
@@ -197,6 +214,11 @@ TEST_F(ApiTest, AuthorizationMatrixOverEveryRoute) {
       if (auto pos = target.find("{revision}"); pos != std::string::npos) {
         target.replace(pos, 10, "s1v1");  // none exists: an allowed call gets 400, not 404
       }
+      if (auto pos = target.find("{token_id}"); pos != std::string::npos) {
+        // The caller's own spare token: an allowed call revokes it (once: one route).
+        const auto spare = spare_ids_.find(who);
+        target.replace(pos, 10, spare == spare_ids_.end() ? "0123456789ab" : spare->second);
+      }
       HttpResponse r = Call(route.method, target, token, body_for(route.pattern));
       const Expect want = Expected(who, route.action);
       SCOPED_TRACE(who + " " + route.method + " " + route.pattern + " -> " +
@@ -243,6 +265,84 @@ TEST_F(ApiTest, OpenApiDescribesEveryRoute) {
     EXPECT_NE(spec.substr(at, next - at).find("\n    " + method + ":"), std::string::npos)
         << e.method << " " << e.pattern << " is not in docs/openapi.yaml";
   }
+}
+
+TEST_F(ApiTest, TokensAreListedAndRevokedByIdOverTheApi) {
+  const std::string mia = tokens_["member-collaborator"], admin = tokens_["admin"];
+  auto id = [](const std::string& token) { return TokenHashLabel(TokenHash(token)); };
+  auto Text = [](const boost::json::value& v) { return std::string(v.as_string()); };
+  auto error = [](const std::string& code, const std::string& message) {
+    return "{\"error\":{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}}\n";
+  };
+
+  // An admin issues a token without a lifetime: it gets web.api_token_days (90).
+  HttpResponse made = Call("POST", "/api/v1/tokens", admin, R"({"account":"mia@example.org"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string fresh = std::string(boost::json::parse(made.body).at("token").as_string());
+  EXPECT_EQ(made.body, "{\"token\":\"" + fresh + "\",\"id\":\"" + id(fresh) + "\"}\n");
+  HttpResponse forever =
+      Call("POST", "/api/v1/tokens", admin, R"({"account":"mia@example.org","expires_days":0})");
+  ASSERT_EQ(forever.status, 201);
+  EXPECT_EQ(Text(boost::json::parse(forever.body).at("warning")), "this API token never expires");
+
+  // Mia lists her own tokens, oldest first; neither list holds a hash beyond the id.
+  HttpResponse list = Call("GET", "/api/v1/tokens", mia);
+  ASSERT_EQ(list.status, 200) << list.body;
+  const boost::json::array items = boost::json::parse(list.body).at("tokens").as_array();
+  ASSERT_EQ(items.size(), 4u);  // "test", "spare", the fresh one, the one that never expires
+  EXPECT_EQ(Text(items[0].at("id")), id(mia));
+  EXPECT_EQ(Text(items[0].at("account")), "mia@example.org");
+  EXPECT_EQ(Text(items[0].at("label")), "test");
+  EXPECT_EQ(Text(items[0].at("created_at")), FormatUtc(testing::kT0));
+  EXPECT_EQ(Text(items[0].at("expires_at")), FormatUtc(testing::kT0 + 30 * kMicrosPerDay));
+  EXPECT_TRUE(items[0].at("revoked_at").is_null());
+  EXPECT_EQ(Text(items[0].at("state")), "live");
+  EXPECT_EQ(Text(items[2].at("id")), id(fresh));
+  EXPECT_EQ(Text(items[2].at("expires_at")), FormatUtc(clock_.Now() + 90 * kMicrosPerDay));
+  EXPECT_TRUE(items[3].at("expires_at").is_null());
+  HttpResponse everyone = Call("GET", "/api/v1/tokens", admin);
+  for (const auto& [who, token] : tokens_) {
+    if (!token.starts_with("vgt_")) continue;
+    EXPECT_EQ(list.body.find(TokenHash(token).substr(16 + 12)), std::string::npos) << who;
+    EXPECT_EQ(everyone.body.find(TokenHash(token).substr(16 + 12)), std::string::npos) << who;
+    EXPECT_NE(everyone.body.find(id(token)), std::string::npos) << who;
+  }
+  EXPECT_EQ(Call("GET", "/api/v1/tokens?email=mia%40example.org", admin).body, list.body);
+  EXPECT_EQ(Call("GET", "/api/v1/tokens?email=mia@example.org", mia).body, list.body);
+  HttpResponse others = Call("GET", "/api/v1/tokens?email=alice@example.org", mia);
+  EXPECT_EQ(others.status, 404);
+  EXPECT_EQ(others.body, error("not_found", "account alice@example.org not found"));
+
+  // Someone else's token id is as unknown as one that does not exist.
+  HttpResponse foreign = Call("DELETE", "/api/v1/tokens/" + id(tokens_["maintainer"]), mia);
+  EXPECT_EQ(foreign.status, 404);
+  EXPECT_EQ(foreign.body, error("not_found", "no API token with id " + id(tokens_["maintainer"])));
+  HttpResponse unknown = Call("DELETE", "/api/v1/tokens/0123456789ab", mia);
+  EXPECT_EQ(unknown.body, error("not_found", "no API token with id 0123456789ab"));
+  HttpResponse bad = Call("DELETE", "/api/v1/tokens/xyz", mia);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body, error("invalid_argument", "an API token id is 12 hex digits"));
+
+  // Mia revokes her fresh token; the admin the one that never expires.
+  HttpResponse gone = Call("DELETE", "/api/v1/tokens/" + id(fresh), mia);
+  EXPECT_EQ(gone.status, 200);
+  EXPECT_EQ(gone.body, "{\"id\":\"" + id(fresh) + "\",\"state\":\"revoked\"}\n");
+  EXPECT_EQ(Call("GET", "/api/v1/whoami", fresh).status, 401);
+  HttpResponse twice = Call("DELETE", "/api/v1/tokens/" + id(fresh), mia);
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_EQ(twice.body, error("conflict", "API token " + id(fresh) + " is already revoked"));
+  const std::string never = std::string(boost::json::parse(forever.body).at("token").as_string());
+  EXPECT_EQ(Call("DELETE", "/api/v1/tokens/" + id(never), admin).status, 200);
+  HttpResponse after = Call("GET", "/api/v1/tokens", mia);
+  const boost::json::array states = boost::json::parse(after.body).at("tokens").as_array();
+  EXPECT_EQ(Text(states[2].at("state")), "revoked");
+  EXPECT_EQ(Text(states[2].at("revoked_at")), FormatUtc(clock_.Now()));
+  EXPECT_EQ(Text(states[3].at("state")), "revoked");
+
+  // A capability is no account.
+  HttpResponse cap = Call("GET", "/api/v1/tokens", tokens_["reporter"]);
+  EXPECT_EQ(cap.status, 403);
+  EXPECT_EQ(cap.body, error("permission_denied", "not allowed to manage API tokens"));
 }
 
 TEST_F(ApiTest, MailAdminRoutes) {

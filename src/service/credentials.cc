@@ -91,6 +91,8 @@ std::string TokenHashLabel(std::string_view stored) {
   return std::string(stored.substr(0, 12));
 }
 
+bool IsTokenHashLabel(std::string_view id) { return id.size() == 12 && IsLowerHex(id); }
+
 bool SecretEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;

@@ -46,7 +46,10 @@ std::string TokenHash(std::string_view token);
 
 /// What events and logs may name a stored token by: the first 12 hex digits of its hash (never
 /// the selector, which names only a time).
+/// It is also an API token's public id, by which its owner and admins list and revoke it.
 std::string TokenHashLabel(std::string_view stored);
+/// True when ID has the form of a TokenHashLabel: 12 lower-case hex digits.
+bool IsTokenHashLabel(std::string_view id);
 
 /// Constant-time equality of two strings (length is not secret).
 bool SecretEquals(std::string_view a, std::string_view b);

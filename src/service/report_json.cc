@@ -94,4 +94,18 @@ json::object EventJson(const StoredEvent& e) {
           {"hash", e.hash}};
 }
 
+json::object ApiTokenJson(const ApiTokenInfo& t) {
+  auto time = [](Instant at) -> json::value {
+    if (at == 0) return nullptr;
+    return json::value(FormatUtc(at));
+  };
+  return json::object{{"id", t.id},
+                      {"account", t.account},
+                      {"label", t.label},
+                      {"created_at", FormatUtc(t.created_at)},
+                      {"expires_at", time(t.expires_at)},
+                      {"revoked_at", time(t.revoked_at)},
+                      {"state", t.state}};
+}
+
 }  // namespace vigil

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/report.h"
+#include "service/report_service.h"
 #include "store/store.h"
 
 namespace vigil {
@@ -18,5 +19,8 @@ boost::json::object MessageJson(const ThreadMessage& m);
 boost::json::object OutboxJson(const OutboxEntry& e);
 /// The event with its payload parsed back into JSON (kept as a string if it does not parse).
 boost::json::object EventJson(const StoredEvent& e);
+/// An API token as its owner and admins see it: its id, never its hash. Times are UTC; an
+/// expiry or revocation that is not set is null.
+boost::json::object ApiTokenJson(const ApiTokenInfo& t);
 
 }  // namespace vigil

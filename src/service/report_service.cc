@@ -55,6 +55,13 @@ Status CheckText(const char* what, const std::string& value, size_t max, bool si
   return Status::Ok();
 }
 
+// The account whose API tokens ACTOR may manage, or "" when ACTOR may manage every account's (an
+// admin or the CLI: MayManageTokensOf holds even for an owner no account has, the empty email).
+// Callers still check each token: for a capability this names the participant, no account.
+std::string TokenScope(const Principal& actor) {
+  return MayManageTokensOf(actor, "") ? "" : actor.email;
+}
+
 }  // namespace
 
 ReportService::ReportService(Store& store, const Clock& clock, Config config)
@@ -554,7 +561,8 @@ Result<std::map<State, int64_t>> ReportService::CountByState() {
 Result<int64_t> ReportService::PendingMailCount() { return store_.PendingOutbox(); }
 
 Result<std::string> ReportService::CreateApiToken(const Principal& actor, const std::string& email,
-                                                  std::string label, int ttl_days) {
+                                                  std::string label, std::optional<int> ttl) {
+  const int ttl_days = ttl.value_or(config_.api_token_days);
   Result<std::optional<Account>> existing = store_.FindAccount(LowerAscii(email));
   VIGIL_RETURN_IF_ERROR(existing.status());
   if (!existing->has_value()) return Status::NotFound("account " + email + " not found");
@@ -588,6 +596,67 @@ Status ReportService::RevokeApiToken(const Principal& actor, std::string_view to
                       Json({{"token_hash_prefix", TokenHashLabel(hash)}})});
   Result<WriteResult> w = store_.Write(std::move(b));
   if (w.status().code() == Code::kNotFound) return Status::NotFound("no such active token");
+  return w.status();
+}
+
+Result<std::vector<ApiTokenInfo>> ReportService::ListApiTokens(const Principal& actor,
+                                                               const std::string& email) {
+  std::string owner = LowerAscii(email);
+  if (!owner.empty()) {
+    const Status none = Status::NotFound("account " + email.substr(0, 254) + " not found");
+    if (!MayManageTokensOf(actor, owner)) return none;
+    Result<std::optional<Account>> account = store_.FindAccount(owner);
+    VIGIL_RETURN_IF_ERROR(account.status());
+    if (!account->has_value()) return none;
+  } else {
+    owner = TokenScope(actor);
+  }
+  Result<std::vector<ApiToken>> tokens = store_.ListApiTokens(owner);
+  VIGIL_RETURN_IF_ERROR(tokens.status());
+  const Instant now = clock_.Now();
+  std::vector<ApiTokenInfo> out;
+  for (const ApiToken& t : *tokens) {
+    if (!MayManageTokensOf(actor, t.account_email)) continue;
+    ApiTokenInfo info;
+    info.id = TokenHashLabel(t.hash);
+    info.account = t.account_email;
+    info.label = t.label;
+    info.created_at = t.created_at;
+    info.expires_at = t.expires_at;
+    info.revoked_at = t.revoked_at;
+    // The same rule as Authenticate: a token is dead at its expiry instant.
+    info.state = t.revoked_at != 0                          ? "revoked"
+                 : t.expires_at != 0 && t.expires_at <= now ? "expired"
+                                                            : "live";
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Status ReportService::RevokeApiTokenById(const Principal& actor, const std::string& id) {
+  if (!IsTokenHashLabel(id)) return Status::Invalid("an API token id is 12 hex digits");
+  const Status none = Status::NotFound("no API token with id " + id);
+  Result<std::vector<ApiToken>> tokens = store_.ListApiTokens(TokenScope(actor));
+  VIGIL_RETURN_IF_ERROR(tokens.status());
+  const ApiToken* match = nullptr;
+  for (const ApiToken& t : *tokens) {
+    if (TokenHashLabel(t.hash) != id || !MayManageTokensOf(actor, t.account_email)) continue;
+    if (match) {
+      return Status::Conflict("API token id " + id +
+                              " names more than one token; revoke it with the token itself");
+    }
+    match = &t;
+  }
+  if (!match) return none;
+  const Status already = Status::Conflict("API token " + id + " is already revoked");
+  if (match->revoked_at != 0) return already;
+  WriteBatch b;
+  b.revoke_token_hashes.push_back(match->hash);
+  b.now = clock_.Now();
+  b.events.push_back({kSystemChain, b.now, actor.AuditName(), "token.revoked",
+                      Json({{"account", match->account_email}, {"token_hash_prefix", id}})});
+  Result<WriteResult> w = store_.Write(std::move(b));
+  if (w.status().code() == Code::kNotFound) return already;  // revoked meanwhile
   return w.status();
 }
 

@@ -44,6 +44,17 @@ struct Submitted {
   std::string token;  // the reporter's capability token; shown once, stored hashed
 };
 
+/// An API token as its owner and admins see it: named by its id, never by its hash.
+struct ApiTokenInfo {
+  std::string id;  // TokenHashLabel of the stored form, as events name the token
+  std::string account;
+  std::string label;
+  Instant created_at = 0;
+  Instant expires_at = 0;  // 0 = never
+  Instant revoked_at = 0;  // 0 = not revoked
+  std::string state;       // "live", "expired" or "revoked", when listed
+};
+
 struct Invited {
   Report report;
   std::string token;  // the participant's capability token; shown once
@@ -109,11 +120,28 @@ class ReportService {
   /// Disables (or enables again) EMAIL's account. Errors: kConflict "you cannot disable your own
   /// account" (an account acting on itself, whichever DISABLED); kNotFound.
   Status SetAccountDisabled(const Principal& actor, const std::string& email, bool disabled);
-  /// A new API token for EMAIL's account, valid for TTL_DAYS (0 = no expiry). Returns the token;
-  /// only its hash is stored.
+  /// A new API token for EMAIL's account, valid for TTL_DAYS, or for web.api_token_days when
+  /// TTL_DAYS is nullopt; 0 = no expiry (callers make that choice visible). Returns the token;
+  /// only its hash is stored. Errors: kNotFound "account X not found"; kInvalidArgument "expiry
+  /// must be 0 to 3650 days", or for a label that is not one line of text.
   Result<std::string> CreateApiToken(const Principal& actor, const std::string& email,
-                                     std::string label, int ttl_days);
+                                     std::string label, std::optional<int> ttl_days);
+  /// Revokes the API token TOKEN itself (the CLI, which reads it from stdin). Error: kNotFound
+  /// "no such active token".
   Status RevokeApiToken(const Principal& actor, std::string_view token);
+
+  // Tokens by id. REQUIRES: the caller was authorized for Action::kManageTokens; which tokens
+  // ACTOR may see and revoke is MayManageTokensOf (core/access.h): an account its own, an admin
+  // (or the CLI) every account's. Whatever ACTOR may not manage looks like what does not exist.
+  /// The tokens of account EMAIL (every account ACTOR may manage when EMAIL is empty), revoked
+  /// and expired ones included, oldest first, with their state now. Error: kNotFound "account X
+  /// not found" when there is no such account or ACTOR may not manage its tokens.
+  Result<std::vector<ApiTokenInfo>> ListApiTokens(const Principal& actor, const std::string& email);
+  /// Revokes the token whose id is ID (an expired one too), with a "token.revoked" event on the
+  /// system chain. Errors: kInvalidArgument "an API token id is 12 hex digits"; kNotFound "no API
+  /// token with id X" (none, or not ACTOR's to manage); kConflict "API token X is already
+  /// revoked", or "API token id X names more than one token; revoke it with the token itself".
+  Status RevokeApiTokenById(const Principal& actor, const std::string& id);
   /// Every account, disabled ones included.
   Result<std::vector<Account>> ListAccounts();
   /// The accounts that may coordinate (see MayCoordinate), in ListAccounts' order.

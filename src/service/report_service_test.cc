@@ -262,6 +262,156 @@ TEST_F(ServiceTest, TokensAuthenticateUntilRevokedExpiredOrDisabled) {
   }
 }
 
+TEST_F(ServiceTest, TokensExpireAfterTheConfiguredDaysUnlessToldOtherwise) {
+  auto expiry = [&](ReportService& service, const std::string& token) -> Instant {
+    Result<std::vector<ApiTokenInfo>> all = service.ListApiTokens(local_, "");
+    EXPECT_TRUE(all.ok());
+    for (const ApiTokenInfo& t : *all) {
+      if (t.id == TokenHashLabel(TokenHash(token))) return t.expires_at;
+    }
+    ADD_FAILURE() << "token not listed";
+    return -1;
+  };
+  Result<std::string> standard = reports_->CreateApiToken(local_, "mia@example.org", "", {});
+  ASSERT_TRUE(standard.ok());
+  EXPECT_EQ(expiry(*reports_, *standard), kT0 + 90 * kMicrosPerDay);  // web.api_token_days
+  Result<std::string> never = reports_->CreateApiToken(local_, "mia@example.org", "", 0);
+  EXPECT_EQ(expiry(*reports_, *never), 0);
+  Result<std::string> long_lived = reports_->CreateApiToken(local_, "mia@example.org", "", 400);
+  EXPECT_EQ(expiry(*reports_, *long_lived), kT0 + 400 * kMicrosPerDay);
+  EXPECT_EQ(reports_->CreateApiToken(local_, "mia@example.org", "", 3651).status().message(),
+            "expiry must be 0 to 3650 days");
+
+  Config week = config_;
+  week.api_token_days = 7;
+  ReportService short_lived(*store_, clock_, week);
+  Result<std::string> weekly = short_lived.CreateApiToken(local_, "mia@example.org", "", {});
+  EXPECT_EQ(expiry(short_lived, *weekly), kT0 + 7 * kMicrosPerDay);
+
+  clock_.Advance(7 * kMicrosPerDay - 1);
+  EXPECT_TRUE(reports_->Authenticate(*weekly).ok());
+  clock_.Advance(1);
+  EXPECT_EQ(reports_->Authenticate(*weekly).status().message(), "invalid credentials");
+  clock_.Advance(83 * kMicrosPerDay);
+  EXPECT_EQ(reports_->Authenticate(*standard).status().message(), "invalid credentials");
+  EXPECT_TRUE(reports_->Authenticate(*never).ok());
+  EXPECT_TRUE(reports_->Authenticate(*long_lived).ok());
+}
+
+TEST_F(ServiceTest, TokensAreListedAndRevokedByIdByTheirOwnerOrAnAdmin) {
+  const Principal mia{Principal::Kind::kAccount, "mia@example.org", AccountRole::kMember};
+  const Principal alice{Principal::Kind::kAccount, "alice@example.org", AccountRole::kMaintainer};
+  const Principal bob{Principal::Kind::kAccount, "bob@example.org", AccountRole::kAdmin};
+  const std::string ci = *reports_->CreateApiToken(local_, "mia@example.org", "ci", 30);
+  clock_.Advance(1);
+  const std::string laptop = *reports_->CreateApiToken(local_, "mia@example.org", "laptop", 1);
+  clock_.Advance(1);
+  const std::string desk = *reports_->CreateApiToken(local_, "alice@example.org", "desk", 30);
+  auto id = [](const std::string& token) { return TokenHashLabel(TokenHash(token)); };
+  auto ids = [&](const Principal& who, const std::string& email) {
+    std::vector<std::string> out;
+    Result<std::vector<ApiTokenInfo>> list = reports_->ListApiTokens(who, email);
+    EXPECT_TRUE(list.ok()) << list.status().ToString();
+    if (list.ok()) {
+      for (const ApiTokenInfo& t : *list) out.push_back(t.id + " " + t.state);
+    }
+    return out;
+  };
+
+  // The owner sees their own tokens only, whatever they ask for; an admin sees anyone's.
+  Result<std::vector<ApiTokenInfo>> own = reports_->ListApiTokens(mia, "");
+  ASSERT_TRUE(own.ok());
+  ASSERT_EQ(own->size(), 2u);
+  EXPECT_EQ((*own)[0].id, id(ci));
+  EXPECT_EQ((*own)[0].id.size(), 12u);
+  EXPECT_EQ((*own)[0].account, "mia@example.org");
+  EXPECT_EQ((*own)[0].label, "ci");
+  EXPECT_EQ((*own)[0].created_at, kT0);
+  EXPECT_EQ((*own)[0].expires_at, kT0 + 30 * kMicrosPerDay);
+  EXPECT_EQ((*own)[0].revoked_at, 0);
+  EXPECT_EQ((*own)[0].state, "live");
+  EXPECT_EQ(ids(mia, "MIA@example.org"), ids(mia, ""));
+  EXPECT_EQ(ids(bob, "mia@example.org"), ids(mia, ""));
+  EXPECT_EQ(ids(bob, ""),
+            (std::vector<std::string>{id(ci) + " live", id(laptop) + " live", id(desk) + " live"}));
+  EXPECT_EQ(ids(local_, ""), ids(bob, ""));
+  EXPECT_EQ(ids(alice, ""), (std::vector<std::string>{id(desk) + " live"}));
+  // Another account's tokens look like a missing account's, even to a maintainer.
+  Result<std::vector<ApiTokenInfo>> others = reports_->ListApiTokens(alice, "mia@example.org");
+  EXPECT_EQ(others.status().code(), Code::kNotFound);
+  EXPECT_EQ(others.status().message(), "account mia@example.org not found");
+  EXPECT_EQ(reports_->ListApiTokens(alice, "nobody@example.org").status().message(),
+            "account nobody@example.org not found");
+  EXPECT_EQ(reports_->ListApiTokens(bob, "nobody@example.org").status().message(),
+            "account nobody@example.org not found");
+
+  // Revocation by someone else is refused exactly as for an id that does not exist.
+  Status foreign = reports_->RevokeApiTokenById(alice, id(ci));
+  EXPECT_EQ(foreign.code(), Code::kNotFound);
+  EXPECT_EQ(foreign.message(), "no API token with id " + id(ci));
+  Status unknown = reports_->RevokeApiTokenById(alice, "0123456789ab");
+  EXPECT_EQ(unknown.code(), Code::kNotFound);
+  EXPECT_EQ(unknown.message(), "no API token with id 0123456789ab");
+  Principal capability{Principal::Kind::kCapability, "mia@example.org"};
+  capability.report_id = "SEC-2026-0001";
+  EXPECT_EQ(reports_->RevokeApiTokenById(capability, id(ci)).message(),
+            "no API token with id " + id(ci));
+  EXPECT_EQ(reports_->RevokeApiTokenById(mia, "ABC").message(), "an API token id is 12 hex digits");
+  EXPECT_EQ(reports_->RevokeApiTokenById(mia, id(ci) + "\n").message(),
+            "an API token id is 12 hex digits");
+  EXPECT_TRUE(reports_->Authenticate(ci).ok());
+
+  // An expired token is listed as such, and may still be revoked.
+  clock_.Advance(kMicrosPerDay);
+  EXPECT_EQ(ids(mia, ""), (std::vector<std::string>{id(ci) + " live", id(laptop) + " expired"}));
+  EXPECT_TRUE(reports_->RevokeApiTokenById(mia, id(laptop)).ok());
+
+  // The owner revokes; the token stops working at once; a second revocation is a conflict.
+  ASSERT_TRUE(reports_->RevokeApiTokenById(mia, id(ci)).ok());
+  EXPECT_EQ(reports_->Authenticate(ci).status().message(), "invalid credentials");
+  Status again = reports_->RevokeApiTokenById(mia, id(ci));
+  EXPECT_EQ(again.code(), Code::kConflict);
+  EXPECT_EQ(again.message(), "API token " + id(ci) + " is already revoked");
+  EXPECT_EQ(ids(mia, ""), (std::vector<std::string>{id(ci) + " revoked", id(laptop) + " revoked"}));
+  EXPECT_EQ(reports_->ListApiTokens(mia, "")->front().revoked_at, kT0 + 2 + kMicrosPerDay);
+
+  // An admin revokes anyone's.
+  ASSERT_TRUE(reports_->RevokeApiTokenById(bob, id(desk)).ok());
+  EXPECT_EQ(reports_->Authenticate(desk).status().message(), "invalid credentials");
+
+  // Each revocation is an event on the system chain, naming the token by its id only.
+  std::vector<std::string> revocations;
+  for (const StoredEvent& e : *store_->Events(kSystemChain)) {
+    for (const std::string& token : {ci, laptop, desk}) {
+      EXPECT_EQ(e.payload.find(TokenHash(token).substr(16 + 12)), std::string::npos);
+      EXPECT_EQ(e.payload.find(token), std::string::npos);
+    }
+    if (e.kind == "token.revoked") revocations.push_back(e.actor + " " + e.payload);
+  }
+  EXPECT_EQ(revocations,
+            (std::vector<std::string>{
+                "user:mia@example.org {\"account\":\"mia@example.org\",\"token_hash_prefix\":\"" +
+                    id(laptop) + "\"}",
+                "user:mia@example.org {\"account\":\"mia@example.org\",\"token_hash_prefix\":\"" +
+                    id(ci) + "\"}",
+                "user:bob@example.org {\"account\":\"alice@example.org\",\"token_hash_prefix\":\"" +
+                    id(desk) + "\"}"}));
+}
+
+// Ids are 48 bits of a hash: two visible tokens sharing one are refused rather than guessed at.
+TEST_F(ServiceTest, AnAmbiguousTokenIdRevokesNothing) {
+  const std::string digest = "abcdef012345" + std::string(52, '0');
+  WriteBatch b;
+  b.tokens.push_back({"0000000000000001" + digest, "mia@example.org", "a", kT0, 0, 0});
+  b.tokens.push_back({"0000000000000002" + digest, "mia@example.org", "b", kT0, 0, 0});
+  ASSERT_TRUE(store_->Write(std::move(b)).ok());
+  Status s = reports_->RevokeApiTokenById(local_, "abcdef012345");
+  EXPECT_EQ(s.code(), Code::kConflict);
+  EXPECT_EQ(s.message(),
+            "API token id abcdef012345 names more than one token; revoke it with the token itself");
+  for (const ApiTokenInfo& t : *reports_->ListApiTokens(local_, "")) EXPECT_EQ(t.state, "live");
+}
+
 TEST_F(ServiceTest, StoredTokensAreOrderedBySelectorAndOldTokensStillAuthenticate) {
   // The stored form is the token's selector, then the SHA-256 of the whole token: tokens made
   // one after another sort in that order, so the indexes over them are appended to.

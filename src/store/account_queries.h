@@ -63,6 +63,9 @@ class AccountQueries {
   virtual Result<std::vector<Account>> ListAccounts() = 0;
   /// By the stored form of the token (its hash).
   virtual Result<std::optional<ApiToken>> FindApiToken(const std::string& hash) = 0;
+  /// The API tokens of account EMAIL, or of every account when EMAIL is empty, revoked and
+  /// expired ones included, oldest first (ties by hash).
+  virtual Result<std::vector<ApiToken>> ListApiTokens(const std::string& email) = 0;
   virtual Result<std::optional<CapabilityGrant>> FindCapability(const std::string& hash) = 0;
   virtual Result<std::optional<WebSession>> FindSession(const std::string& hash) = 0;
   virtual Result<std::optional<TotpEnrolment>> FindTotp(const std::string& email) = 0;

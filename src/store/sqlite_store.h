@@ -68,6 +68,7 @@ class SqliteStore final : public Store {
   Result<std::optional<Account>> FindAccount(const std::string& email) override;
   Result<std::vector<Account>> ListAccounts() override;
   Result<std::optional<ApiToken>> FindApiToken(const std::string& hash) override;
+  Result<std::vector<ApiToken>> ListApiTokens(const std::string& email) override;
   Result<std::optional<CapabilityGrant>> FindCapability(const std::string& hash) override;
   Result<std::vector<OutboxMail>> Outbox(const std::string& report_id) override;
   Result<int64_t> Counter(const std::string& name) override;

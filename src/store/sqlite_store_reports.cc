@@ -46,6 +46,17 @@ Report ReadReportRow(const Query& q) {
   return r;
 }
 
+ApiToken ReadApiTokenRow(const Query& q) {
+  ApiToken t;
+  t.hash = q.Text(0);
+  t.account_email = q.Text(1);
+  t.label = q.Text(2);
+  t.created_at = q.Int(3);
+  t.expires_at = q.Int(4);
+  t.revoked_at = q.Int(5);
+  return t;
+}
+
 Account ReadAccountRow(const Query& q) {
   Account a;
   a.email = q.Text(0);
@@ -478,17 +489,16 @@ Result<std::optional<ApiToken>> SqliteStore::FindApiToken(const std::string& has
         c,
         "SELECT hash, account_email, label, created_at, expires_at, revoked_at FROM api_tokens "
         "WHERE hash = ?",
-        [](const Query& q) {
-          ApiToken t;
-          t.hash = q.Text(0);
-          t.account_email = q.Text(1);
-          t.label = q.Text(2);
-          t.created_at = q.Int(3);
-          t.expires_at = q.Int(4);
-          t.revoked_at = q.Int(5);
-          return t;
-        },
-        hash);
+        ReadApiTokenRow, hash);
+  });
+}
+
+Result<std::vector<ApiToken>> SqliteStore::ListApiTokens(const std::string& email) {
+  return OnReader([&](SqliteConnection& c) {
+    return Rows(c,
+                "SELECT hash, account_email, label, created_at, expires_at, revoked_at FROM "
+                "api_tokens WHERE ?1 = '' OR account_email = ?1 ORDER BY created_at, hash",
+                ReadApiTokenRow, email);
   });
 }
 

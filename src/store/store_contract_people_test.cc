@@ -75,6 +75,40 @@ TEST_P(StoreContract, ApiTokensAreFoundByHashAndRevokedOnce) {
   EXPECT_EQ((*store().FindApiToken(HashOf("t1")))->revoked_at, kT0 + 7);
 }
 
+TEST_P(StoreContract, ApiTokensAreListedByAccountOldestFirst) {
+  WriteBatch b;
+  b.accounts.push_back(MakeAccount("amy@example.org", AccountRole::kAdmin));
+  b.accounts.push_back(MakeAccount("bob@example.org", AccountRole::kMember));
+  b.tokens.push_back({HashOf("b1"), "bob@example.org", "ci", kT0 + 2, 0, 0});
+  b.tokens.push_back({HashOf("a2"), "amy@example.org", "laptop", kT0 + 3, kT0 + 9, 0});
+  b.tokens.push_back({HashOf("a1"), "amy@example.org", "desk", kT0 + 1, 0, 0});
+  ASSERT_TRUE(store().Write(std::move(b)).ok());
+  WriteBatch revoke;
+  revoke.revoke_token_hashes.push_back(HashOf("a2"));
+  revoke.now = kT0 + 5;
+  ASSERT_TRUE(store().Write(std::move(revoke)).ok());
+
+  Result<std::vector<ApiToken>> amy = store().ListApiTokens("amy@example.org");
+  ASSERT_TRUE(amy.ok()) << amy.status().ToString();
+  ASSERT_EQ(amy->size(), 2u);
+  EXPECT_EQ((*amy)[0].hash, HashOf("a1"));
+  EXPECT_EQ((*amy)[0].label, "desk");
+  EXPECT_EQ((*amy)[0].created_at, kT0 + 1);
+  EXPECT_EQ((*amy)[0].expires_at, 0);
+  EXPECT_EQ((*amy)[0].revoked_at, 0);
+  EXPECT_EQ((*amy)[1].hash, HashOf("a2"));
+  EXPECT_EQ((*amy)[1].account_email, "amy@example.org");
+  EXPECT_EQ((*amy)[1].expires_at, kT0 + 9);
+  EXPECT_EQ((*amy)[1].revoked_at, kT0 + 5);  // revoked tokens are listed too
+
+  Result<std::vector<ApiToken>> all = store().ListApiTokens("");
+  ASSERT_TRUE(all.ok());
+  std::vector<std::string> order;
+  for (const ApiToken& t : *all) order.push_back(t.label);
+  EXPECT_EQ(order, (std::vector<std::string>{"desk", "ci", "laptop"}));
+  EXPECT_TRUE(store().ListApiTokens("nobody@example.org")->empty());
+}
+
 TEST_P(StoreContract, ACapabilityTokenResolvesToItsReportAndParticipant) {
   Result<WriteResult> a = store().Write(NewReport("a", "cap-a"));
   WriteBatch nb = NewReport("b", "cap-b");
