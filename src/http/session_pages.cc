@@ -172,8 +172,9 @@ void AddOwnAccountRoutes(Router& router, WebContext* w) {
                 if (form->Get("new_password") != form->Get("confirm_password")) {
                   return AccountPage(*w, req, ctx, "the new passwords do not match", 400);
                 }
-                Result<NewSession> s = w->sessions.ChangePassword(
-                    ctx.principal, form->Get("current_password"), form->Get("new_password"));
+                Result<NewSession> s =
+                    w->sessions.ChangePassword(ctx.principal, form->Get("current_password"),
+                                               form->Get("new_password"), req.client_address);
                 if (!s.ok()) {
                   return AccountPage(*w, req, ctx, s.status().message(),
                                      HttpStatusFor(s.status().code()));
@@ -209,7 +210,8 @@ void AddOwnAccountRoutes(Router& router, WebContext* w) {
               [w](const HttpRequest& req, const RequestContext& ctx) {
                 Result<Form> form = web::CheckedForm(req, ctx);
                 if (!form.ok()) return web::ErrorPage(*w, req, form.status());
-                Status s = w->sessions.DisableTotp(ctx.principal, form->Get("password"));
+                Status s = w->sessions.DisableTotp(ctx.principal, form->Get("password"),
+                                                   form->Get("code"), req.client_address);
                 if (!s.ok()) return AccountPage(*w, req, ctx, s.message(), HttpStatusFor(s.code()));
                 return web::Redirect("/account?done=totp-off");
               },

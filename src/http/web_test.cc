@@ -228,16 +228,132 @@ TEST_F(WebTest, LoginRotatesTheSessionAndLogoutRevokesIt) {
 TEST_F(WebTest, PasswordChangeEndsEveryOtherSession) {
   NewSession a = Login("alice@example.org", "alice-password");
   NewSession b = Login("alice@example.org", "alice-password");
-  EXPECT_EQ(sessions_->ChangePassword(a.principal, "nope", "new-password-1").status().message(),
+  NewSession mia = Login("mia@example.org", "mia-password");
+  Result<std::string> api =
+      reports_->CreateApiToken(local_, "alice@example.org", "ci", std::nullopt);
+  ASSERT_TRUE(api.ok());
+  EXPECT_EQ(sessions_->ChangePassword(a.principal, "nope", "new-password-1", "192.0.2.1")
+                .status()
+                .message(),
             "the current password is wrong");
-  EXPECT_EQ(sessions_->ChangePassword(a.principal, "alice-password", "short").status().message(),
+  EXPECT_EQ(sessions_->ChangePassword(a.principal, "alice-password", "short", "192.0.2.1")
+                .status()
+                .message(),
             "the new password must be 8 to 1024 bytes long");
-  Result<NewSession> c = sessions_->ChangePassword(a.principal, "alice-password", "new-password-1");
+  Result<NewSession> c =
+      sessions_->ChangePassword(a.principal, "alice-password", "new-password-1", "192.0.2.1");
   ASSERT_TRUE(c.ok());
   EXPECT_FALSE(reports_->Authenticate(a.token, CredentialSource::kCookie).ok());
   EXPECT_FALSE(reports_->Authenticate(b.token, CredentialSource::kCookie).ok());
   EXPECT_TRUE(reports_->Authenticate(c->token, CredentialSource::kCookie).ok());
+  // Only Alice's browser sessions end: another account's session and her API tokens (separate
+  // credentials, revoked by id) are untouched, as documented on ChangePassword.
+  EXPECT_TRUE(reports_->Authenticate(mia.token, CredentialSource::kCookie).ok());
+  EXPECT_TRUE(reports_->Authenticate(*api).ok());
+  EXPECT_EQ(sessions_->Login({"alice@example.org", "alice-password", "", "192.0.2.1"}, "")
+                .status()
+                .message(),
+            "wrong email, password or code");
   Login("alice@example.org", "new-password-1");
+}
+
+TEST_F(WebTest, PasswordChangeThroughThePageEndsEverySession) {
+  NewSession a = Login("alice@example.org", "alice-password");
+  NewSession other = Login("alice@example.org", "alice-password");
+  const std::string cookie = std::string(kSessionCookie) + "=" + a.token;
+  const std::string csrf = "_csrf=" + CsrfToken(a.token);
+  HttpResponse r = Call("POST", "/account/password", cookie,
+                        csrf +
+                            "&current_password=wrong&new_password=new-password-1"
+                            "&confirm_password=new-password-1");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("the current password is wrong"), std::string::npos);
+  EXPECT_TRUE(reports_->Authenticate(other.token, CredentialSource::kCookie).ok());
+  r = Call("POST", "/account/password", cookie,
+           csrf +
+               "&current_password=alice-password&new_password=new-password-1"
+               "&confirm_password=new-password-1");
+  EXPECT_EQ(r.status, 303);
+  EXPECT_EQ(Header(r, "Location"), "/account?done=password");
+  EXPECT_FALSE(reports_->Authenticate(a.token, CredentialSource::kCookie).ok());
+  EXPECT_FALSE(reports_->Authenticate(other.token, CredentialSource::kCookie).ok());
+  // The answer carries the one new session.
+  const std::string set = Header(r, "Set-Cookie");
+  ASSERT_TRUE(set.starts_with("vigil_session=vgs_"));
+  const std::string fresh = set.substr(14, set.find(';') - 14);
+  EXPECT_TRUE(reports_->Authenticate(fresh, CredentialSource::kCookie).ok());
+}
+
+TEST_F(WebTest, PasswordChecksOfAccountFormsShareTheLoginThrottle) {
+  NewSession s = Login("alice@example.org", "alice-password");
+  // login_failures_per_account is 3: two wrong current passwords and one wrong password to turn
+  // off two-factor login, from one address, are three failed logins.
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(sessions_->ChangePassword(s.principal, "guess", "new-password-1", "198.51.100.4")
+                  .status()
+                  .message(),
+              "the current password is wrong");
+  }
+  Result<TotpSetup> setup = sessions_->BeginTotp(s.principal);
+  ASSERT_TRUE(setup.ok());
+  EXPECT_EQ(sessions_->DisableTotp(s.principal, "guess", "", "198.51.100.4").message(),
+            "the current password is wrong");
+  // Now even the right password waits there, in every form and at the login...
+  const std::string waiting = "too many failed logins; try again in 15 minutes";
+  Result<NewSession> blocked =
+      sessions_->ChangePassword(s.principal, "alice-password", "new-password-1", "198.51.100.4");
+  EXPECT_EQ(blocked.status().code(), Code::kRateLimited);
+  EXPECT_EQ(blocked.status().message(), waiting);
+  EXPECT_EQ(sessions_->DisableTotp(s.principal, "alice-password", "", "198.51.100.4").message(),
+            waiting);
+  EXPECT_EQ(sessions_->Login({"alice@example.org", "alice-password", "", "198.51.100.4"}, "")
+                .status()
+                .message(),
+            waiting);
+  // ...but not from another address, and not after the window.
+  EXPECT_TRUE(
+      sessions_->ChangePassword(s.principal, "alice-password", "new-password-1", "203.0.113.20")
+          .ok());
+  clock_.Advance(15 * 60 * kMicrosPerSecond);
+  EXPECT_TRUE(
+      sessions_->ChangePassword(s.principal, "new-password-1", "new-password-2", "198.51.100.4")
+          .ok());
+}
+
+TEST_F(WebTest, TurningTwoFactorLoginOffNeedsACurrentCode) {
+  NewSession s = Login("alice@example.org", "alice-password");
+  EXPECT_EQ(sessions_->DisableTotp(s.principal, "alice-password", "", "x").message(),
+            "two-factor login is not set up");
+  Result<TotpSetup> setup = sessions_->BeginTotp(s.principal);
+  ASSERT_TRUE(setup.ok());
+  const std::string key = *Base32Decode(setup->secret_base32);
+  const std::string confirm_code = Totp(key, clock_.Now());
+  ASSERT_TRUE(sessions_->ConfirmTotp(s.principal, confirm_code).ok());
+  const std::string code_wrong = "the two-factor code is wrong or was already used";
+  // The password alone (a stolen session plus a phished password) is not enough.
+  EXPECT_EQ(sessions_->DisableTotp(s.principal, "alice-password", "", "x").message(), code_wrong);
+  std::string wrong = Totp(key, clock_.Now() + 30 * kMicrosPerSecond);
+  wrong[5] = wrong[5] == '9' ? '0' : static_cast<char>(wrong[5] + 1);
+  EXPECT_EQ(sessions_->DisableTotp(s.principal, "alice-password", wrong, "y").message(),
+            code_wrong);
+  // A code of a step already used (here: to confirm) is refused too.
+  EXPECT_EQ(sessions_->DisableTotp(s.principal, "alice-password", confirm_code, "z").message(),
+            code_wrong);
+  EXPECT_TRUE(*sessions_->TotpEnabled("alice@example.org"));
+  // Through the page, without a code, nothing changes.
+  const std::string cookie = std::string(kSessionCookie) + "=" + s.token;
+  const std::string csrf = "_csrf=" + CsrfToken(s.token);
+  HttpResponse r = Call("POST", "/account/totp/disable", cookie, csrf + "&password=alice-password");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find(code_wrong), std::string::npos);
+  EXPECT_NE(r.body.find("name=\"code\""), std::string::npos);
+  EXPECT_TRUE(*sessions_->TotpEnabled("alice@example.org"));
+  clock_.Advance(30 * kMicrosPerSecond);
+  r = Call("POST", "/account/totp/disable", cookie,
+           csrf + "&password=alice-password&code=" + Totp(key, clock_.Now()));
+  EXPECT_EQ(r.status, 303);
+  EXPECT_EQ(Header(r, "Location"), "/account?done=totp-off");
+  EXPECT_FALSE(*sessions_->TotpEnabled("alice@example.org"));
 }
 
 TEST_F(WebTest, FailedLoginsAreThrottledWithOneMessage) {

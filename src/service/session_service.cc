@@ -172,11 +172,16 @@ Status SessionService::LogoutEverywhere(const Principal& p) {
 }
 
 Result<NewSession> SessionService::ChangePassword(const Principal& p, std::string_view current,
-                                                  std::string_view replacement) {
+                                                  std::string_view replacement,
+                                                  const std::string& client_address) {
+  if (current.size() > kMaxAttemptBytes)
+    return Status::Unauthenticated("the current password is wrong");
+  VIGIL_RETURN_IF_ERROR(CheckThrottle(p.email, client_address));
   Result<std::optional<Account>> account = store_.FindAccount(p.email);
   VIGIL_RETURN_IF_ERROR(account.status());
   if (!account->has_value()) return Status::NotFound("account " + p.email + " not found");
   if ((*account)->password_hash.empty() || !VerifyPassword((*account)->password_hash, current)) {
+    RecordFailure(p.email, client_address);
     return Status::Unauthenticated("the current password is wrong");
   }
   if (replacement.size() < 8 || replacement.size() > 1024) {
@@ -253,12 +258,31 @@ Status SessionService::ConfirmTotp(const Principal& p, std::string_view code) {
   return store_.Write(std::move(b)).status();
 }
 
-Status SessionService::DisableTotp(const Principal& p, std::string_view password) {
+Status SessionService::DisableTotp(const Principal& p, std::string_view password,
+                                   std::string_view code, const std::string& client_address) {
+  const Status wrong_password = Status::Unauthenticated("the current password is wrong");
+  const Status wrong_code =
+      Status::Unauthenticated("the two-factor code is wrong or was already used");
+  if (password.size() > kMaxAttemptBytes) return wrong_password;
+  VIGIL_RETURN_IF_ERROR(CheckThrottle(p.email, client_address));
   Result<std::optional<Account>> account = store_.FindAccount(p.email);
   VIGIL_RETURN_IF_ERROR(account.status());
   if (!account->has_value() || (*account)->password_hash.empty() ||
       !VerifyPassword((*account)->password_hash, password)) {
-    return Status::Unauthenticated("the current password is wrong");
+    RecordFailure(p.email, client_address);
+    return wrong_password;
+  }
+  Result<std::optional<TotpEnrolment>> totp = store_.FindTotp(p.email);
+  VIGIL_RETURN_IF_ERROR(totp.status());
+  if (!totp->has_value()) return Status::NotFound("two-factor login is not set up");
+  if ((*totp)->enabled) {
+    std::optional<std::string> key = Base32Decode((*totp)->secret_base32);
+    std::optional<int64_t> step =
+        key && code.size() <= 16 ? VerifyTotp(*key, code, clock_.Now()) : std::nullopt;
+    if (!step || *step <= (*totp)->last_step) {
+      RecordFailure(p.email, client_address);
+      return wrong_code;
+    }
   }
   WriteBatch b;
   b.web.delete_totp.push_back(p.email);

@@ -53,11 +53,16 @@ class SessionService {
   Status Logout(std::string_view token);
   /// Revokes every session of PRINCIPAL's account.
   Status LogoutEverywhere(const Principal& principal);
-  /// Changes the password after checking CURRENT; revokes every session of the account and
-  /// returns a new one. Errors: kUnauthenticated "the current password is wrong", kInvalidArgument
-  /// for a new password outside 8 to 1024 bytes.
+  /// Changes the password after checking CURRENT; revokes every browser session of the account
+  /// (this one included) and returns a new one. API tokens are not touched: they are separate
+  /// credentials, listed and revoked by id (`vigil token`). A wrong CURRENT counts as a failed
+  /// login from CLIENT_ADDRESS and the check waits like a login does, so this form cannot be used
+  /// to guess the password faster than the login form. Errors: kRateLimited as Login;
+  /// kUnauthenticated "the current password is wrong"; kInvalidArgument "the new password must
+  /// be 8 to 1024 bytes long".
   Result<NewSession> ChangePassword(const Principal& principal, std::string_view current,
-                                    std::string_view replacement);
+                                    std::string_view replacement,
+                                    const std::string& client_address);
 
   /// Starts (or restarts) TOTP enrolment with a new secret; TOTP is not required until
   /// ConfirmTotp. Error kConflict when TOTP is already enabled.
@@ -67,8 +72,14 @@ class SessionService {
   /// Enables TOTP when CODE is valid for the pending secret. Error kInvalidArgument "the code
   /// does not match; check the device's clock and try the next code".
   Status ConfirmTotp(const Principal& principal, std::string_view code);
-  /// Turns TOTP off after checking the password.
-  Status DisableTotp(const Principal& principal, std::string_view password);
+  /// Turns TOTP off (or drops a pending enrolment) after checking the password and, when TOTP
+  /// is enabled, a current CODE of a step not used before: a stolen session alone, or with the
+  /// password, cannot remove the second factor. Failures count as failed logins from
+  /// CLIENT_ADDRESS and are throttled like them. Errors: kRateLimited as Login;
+  /// kUnauthenticated "the current password is wrong" or "the two-factor code is wrong or was
+  /// already used"; kNotFound "two-factor login is not set up".
+  Status DisableTotp(const Principal& principal, std::string_view password, std::string_view code,
+                     const std::string& client_address);
   Result<bool> TotpEnabled(const std::string& email);
 
   /// Changes EMAIL's role. REQUIRES: ACTOR is authorized for Action::kAdminister. Error
