@@ -411,8 +411,10 @@ Status LoadDataSection(const Table& root, const std::string& file, const std::st
                        Config* c) {
   Section data(root, "data", file);
   data.Get("dir", &c->data_dir);
+  data.Get("totp_key_file", &c->totp_key_file);
   VIGIL_RETURN_IF_ERROR(data.Finish());
   if (c->data_dir.empty()) return data.Fail("dir", "must not be empty");
+  if (!c->totp_key_file.empty()) c->totp_key_file = RelativeToConfig(path, c->totp_key_file);
   std::filesystem::path dir(c->data_dir);
   if (dir.is_relative()) {
     dir = std::filesystem::absolute(path).parent_path() / dir;

@@ -113,6 +113,9 @@ struct Config {
 
   // [data]
   std::string data_dir = "data";  // relative paths are relative to the config file's folder
+  /// data.totp_key_file: the 32-byte key sealing TOTP secrets (outside the database, mode 0600,
+  /// made on first use); relative to the config file's folder. Default: <data_dir>/totp.key.
+  std::string totp_key_file;
   // [mail]
   MailConfig mail;
   // [repository]
@@ -128,6 +131,9 @@ struct Config {
 
   std::string DatabasePath() const { return data_dir + "/vigil.db"; }
   std::string ProjectKeyPath() const { return data_dir + "/openpgp-secret.asc"; }
+  std::string TotpKeyPath() const {
+    return totp_key_file.empty() ? data_dir + "/totp.key" : totp_key_file;
+  }
   /// io_threads, with 0 resolved for this machine.
   int IoThreads() const;
 };

@@ -43,6 +43,18 @@ TEST_F(ConfigTest, DefaultFileLoadsWithDefaults) {
   EXPECT_EQ(three->IoThreads(), 3);
 }
 
+TEST_F(ConfigTest, TotpKeyFileDefaultsToTheDataFolderAndIsRelativeToTheConfig) {
+  Result<Config> c = Load(DefaultConfigText("data", 8080));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->TotpKeyPath(), c->data_dir + "/totp.key");
+  Result<Config> moved = Load("[data]\ntotp_key_file = \"keys/totp.key\"\n");
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_EQ(moved->TotpKeyPath(), dir_ + "/keys/totp.key");
+  Result<Config> absolute = Load("[data]\ntotp_key_file = \"/etc/vigil/totp.key\"\n");
+  ASSERT_TRUE(absolute.ok());
+  EXPECT_EQ(absolute->TotpKeyPath(), "/etc/vigil/totp.key");
+}
+
 TEST_F(ConfigTest, ExactErrors) {
   EXPECT_EQ(Load("[project]\nnmae = \"x\"\n").status().message(),
             "vigil.toml: project.nmae: unknown key");

@@ -167,6 +167,11 @@ std::string DataDefaults(const std::string& data_dir) {
 dir = ")") +
          data_dir +
          R"("
+# The key that seals TOTP (two-factor) secrets in the database: 32 random bytes, made with mode
+# 0600 on first use; Vigil refuses to start if it is readable by others or not 32 bytes. Keep it
+# out of database copies, but back it up separately: without it every user must enrol two-factor
+# login again. Empty: totp.key in the data folder.
+totp_key_file = ""
 
 )";
 }

@@ -1,6 +1,7 @@
 // The web layer without sockets: TOTP against RFC 6238, CSRF, session rotation and throttling,
 // escaping of hostile text, the page routes' authentication and authorization, forms, search.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "http/disclosure_panel.h"
 #include "http/form.h"
@@ -14,6 +15,7 @@
 #include "service/patch_service.h"
 #include "service/session_service.h"
 #include "service/totp.h"
+#include "service/totp_secret_box.h"
 #include "service/workspace_service.h"
 #include "store/sqlite_store.h"
 #include "support/service_fixture.h"
@@ -135,7 +137,7 @@ class WebTest : public testing::ServiceFixture {
     config_.submit_per_minute = 1000;
     config_.login_failures_per_account = 3;
     ASSERT_NO_FATAL_FAILURE(OpenServices());
-    sessions_ = std::make_unique<SessionService>(*store_, clock_, config_);
+    sessions_ = std::make_unique<SessionService>(*store_, clock_, config_, totp_box_);
     workspace_ = std::make_unique<WorkspaceService>(*reports_, *store_, clock_, config_);
     ASSERT_TRUE(renderer_.Init().ok());
     limiter_ = std::make_unique<RateLimiter>(clock_, 1000);
@@ -193,6 +195,7 @@ class WebTest : public testing::ServiceFixture {
     return *workspace_->Submit(Principal{}, req, {}, CreditChoice{}, "");
   }
 
+  TotpSecretBox totp_box_{std::string(TotpSecretBox::kKeyBytes, '\x5a')};
   std::unique_ptr<SessionService> sessions_;
   std::unique_ptr<WorkspaceService> workspace_;
   PageRenderer renderer_;
@@ -414,6 +417,81 @@ TEST_F(WebTest, TotpIsRequiredOnceEnabledAndCodesAreNotReplayed) {
   const std::string code = Totp(key, clock_.Now());
   Login("alice@example.org", "alice-password", code);
   EXPECT_FALSE(sessions_->Login({"alice@example.org", "alice-password", code, "x"}, "").ok());
+}
+
+// Threat D3: the database holds only the sealed secret; without the key file (here: another
+// key) no code can be made or checked, and a sealed row copied onto another account is useless.
+TEST_F(WebTest, TotpSecretsAreSealedAtRestAndBoundToTheirAccount) {
+  NewSession s = Login("alice@example.org", "alice-password");
+  Result<TotpSetup> setup = sessions_->BeginTotp(s.principal);
+  ASSERT_TRUE(setup.ok());
+  const std::string key = *Base32Decode(setup->secret_base32);
+  ASSERT_TRUE(sessions_->ConfirmTotp(s.principal, Totp(key, clock_.Now())).ok());
+  Result<std::optional<TotpEnrolment>> row = store_->FindTotp("alice@example.org");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_TRUE((*row)->secret.starts_with("v1:"));
+  EXPECT_EQ((*row)->secret.find(setup->secret_base32), std::string::npos);
+  EXPECT_EQ((*row)->secret.find(key), std::string::npos);
+  // The row as sqlite3 reads it from the file: no Base32 secret either.
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(DatabasePath().c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+              SQLITE_OK);
+    sqlite3_stmt* q = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT secret FROM totp_secrets", -1, &q, nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+    const std::string stored = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+    EXPECT_EQ(stored, (*row)->secret);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+  }
+  // The same database with another key (the key file lost, or a copy without it): no login.
+  TotpSecretBox other_key(std::string(TotpSecretBox::kKeyBytes, '\x01'));
+  SessionService without_key(*store_, clock_, config_, other_key);
+  clock_.Advance(30 * kMicrosPerSecond);
+  EXPECT_EQ(
+      without_key.Login({"alice@example.org", "alice-password", Totp(key, clock_.Now()), "x"}, "")
+          .status()
+          .message(),
+      "wrong email, password or code");
+  // Alice's sealed row copied onto Mia's account does not open there.
+  TotpEnrolment swapped = **row;
+  swapped.email = "mia@example.org";
+  WriteBatch b;
+  b.web.totp.push_back(swapped);
+  b.events.push_back({kSystemChain, clock_.Now(), "test", "totp.enabled", "{}"});
+  ASSERT_TRUE(store_->Write(std::move(b)).ok());
+  EXPECT_EQ(sessions_->Login({"mia@example.org", "mia-password", Totp(key, clock_.Now()), "x"}, "")
+                .status()
+                .message(),
+            "wrong email, password or code");
+  Login("alice@example.org", "alice-password", Totp(key, clock_.Now()));
+}
+
+// Databases from before sealing keep their TOTP secrets in clear: startup seals them in place,
+// with an event that names the accounts and not the secrets, and logins go on working.
+TEST_F(WebTest, ClearTotpSecretsAreSealedInPlace) {
+  const std::string base32 = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+  WriteBatch b;
+  b.web.totp.push_back({"alice@example.org", base32, true, 0});
+  b.events.push_back({kSystemChain, clock_.Now(), "test", "totp.enabled", "{}"});
+  ASSERT_TRUE(store_->Write(std::move(b)).ok());
+  Result<int> sealed = sessions_->SealClearTotpSecrets();
+  ASSERT_TRUE(sealed.ok()) << sealed.status().message();
+  EXPECT_EQ(*sealed, 1);
+  Result<std::optional<TotpEnrolment>> row = store_->FindTotp("alice@example.org");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_TRUE((*row)->secret.starts_with("v1:"));
+  EXPECT_EQ((*row)->secret.find(base32), std::string::npos);
+  EXPECT_EQ(totp_box_.Open("alice@example.org", (*row)->secret), base32);
+  Result<std::vector<StoredEvent>> last = store_->LatestEvents(kSystemChain, 1);
+  ASSERT_TRUE(last.ok() && last->size() == 1);
+  EXPECT_EQ((*last)[0].kind, "totp.secrets_sealed");
+  EXPECT_EQ((*last)[0].payload, R"({"accounts":["alice@example.org"]})");
+  EXPECT_EQ(*sessions_->SealClearTotpSecrets(), 0);  // nothing left in clear: no write
+  EXPECT_EQ(store_->LatestEvents(kSystemChain, 1)->at(0).seq, (*last)[0].seq);
+  Login("alice@example.org", "alice-password", Totp(*Base32Decode(base32), clock_.Now()));
 }
 
 TEST_F(WebTest, AccountPagesNeedASessionAndFormsNeedTheirToken) {

@@ -61,7 +61,13 @@ Result<PatchService*> Runtime::patches() {
 Result<SessionService*> Runtime::sessions() {
   if (!sessions_) {
     VIGIL_RETURN_IF_ERROR(OpenStore());
-    sessions_ = std::make_unique<SessionService>(*store_, *clock_, *config_);
+    Result<std::string> key = LoadOrCreateTotpKey(config_->TotpKeyPath());
+    if (!key.ok()) return key.status();
+    totp_box_ = std::make_unique<TotpSecretBox>(std::move(key).value());
+    auto sessions = std::make_unique<SessionService>(*store_, *clock_, *config_, *totp_box_);
+    Result<int> sealed = sessions->SealClearTotpSecrets();
+    if (!sealed.ok()) return sealed.status();
+    sessions_ = std::move(sessions);
   }
   return sessions_.get();
 }

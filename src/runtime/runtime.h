@@ -54,6 +54,8 @@ class Runtime {
   /// "no database at PATH; run `vigil init`"; the store's.
   Result<ReportService*> reports();
   Result<PatchService*> patches();
+  /// Also reads the TOTP key file (making it on first use) and seals the TOTP secrets still in
+  /// clear; errors: LoadOrCreateTotpKey's, so `vigil serve` refuses to start on a bad key file.
   Result<SessionService*> sessions();
   Result<WorkspaceService*> workspace();
   Result<AdvisoryService*> advisories();
@@ -81,6 +83,7 @@ class Runtime {
   std::unique_ptr<Store> store_;
   std::unique_ptr<ReportService> reports_;
   std::unique_ptr<PatchService> patches_;
+  std::unique_ptr<TotpSecretBox> totp_box_;
   std::unique_ptr<SessionService> sessions_;
   std::unique_ptr<WorkspaceService> workspace_;
   std::unique_ptr<PatchRevisionSource> approved_;

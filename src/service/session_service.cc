@@ -43,9 +43,38 @@ bool CsrfTokenValid(std::string_view secret, std::string_view presented) {
   return SecretEquals(CsrfToken(secret), presented);
 }
 
-SessionService::SessionService(Store& store, const Clock& clock, const Config& config)
-    : store_(store), clock_(clock), config_(config) {
+SessionService::SessionService(Store& store, const Clock& clock, const Config& config,
+                               const TotpSecretBox& totp_box)
+    : store_(store), clock_(clock), config_(config), totp_box_(totp_box) {
   InitCrypto();
+}
+
+std::optional<std::string> SessionService::TotpKey(const TotpEnrolment& t) const {
+  std::optional<std::string> base32 = totp_box_.Open(t.email, t.secret);
+  return base32 ? Base32Decode(*base32) : std::nullopt;
+}
+
+Result<int> SessionService::SealClearTotpSecrets() {
+  Result<std::vector<Account>> accounts = store_.ListAccounts();
+  VIGIL_RETURN_IF_ERROR(accounts.status());
+  WriteBatch b;
+  boost::json::array sealed;
+  for (const Account& a : *accounts) {
+    Result<std::optional<TotpEnrolment>> t = store_.FindTotp(a.email);
+    VIGIL_RETURN_IF_ERROR(t.status());
+    if (!t->has_value() || TotpSecretBox::IsSealed((*t)->secret)) continue;
+    TotpEnrolment row = **t;
+    row.secret = totp_box_.Seal(row.email, row.secret);
+    b.web.totp.push_back(std::move(row));
+    sealed.push_back(boost::json::value(a.email));
+  }
+  if (sealed.empty()) return 0;
+  const int n = static_cast<int>(sealed.size());
+  b.now = clock_.Now();
+  b.events.push_back({kSystemChain, b.now, "system", "totp.secrets_sealed",
+                      Json({{"accounts", std::move(sealed)}})});
+  VIGIL_RETURN_IF_ERROR(store_.Write(std::move(b)).status());
+  return n;
 }
 
 // The failures against EMAIL are counted per address: an attacker's guesses slow down only the
@@ -135,7 +164,7 @@ Result<NewSession> SessionService::Login(const LoginAttempt& in, std::string_vie
   VIGIL_RETURN_IF_ERROR(totp.status());
   WebWrites web;
   if (totp->has_value() && (*totp)->enabled) {
-    std::optional<std::string> key = Base32Decode((*totp)->secret_base32);
+    std::optional<std::string> key = TotpKey(**totp);
     std::optional<int64_t> step = key ? VerifyTotp(*key, in.totp_code, clock_.Now()) : std::nullopt;
     if (!step || *step <= (*totp)->last_step) {
       RecordFailure(email, in.client_address);
@@ -216,21 +245,23 @@ Result<TotpSetup> SessionService::BeginTotp(const Principal& p) {
   }
   TotpEnrolment t;
   t.email = p.email;
-  t.secret_base32 = Base32Encode(NewTotpSecret());
+  const std::string base32 = Base32Encode(NewTotpSecret());
+  t.secret = totp_box_.Seal(p.email, base32);
   WriteBatch b;
   b.web.totp.push_back(t);
   b.events.push_back({kSystemChain, clock_.Now(), p.AuditName(), "totp.enrolment_started",
                       Json({{"email", p.email}})});
   VIGIL_RETURN_IF_ERROR(store_.Write(std::move(b)).status());
-  return TotpSetup{t.secret_base32,
-                   TotpUri(config_.project_name + " Vigil", p.email, t.secret_base32)};
+  return TotpSetup{base32, TotpUri(config_.project_name + " Vigil", p.email, base32)};
 }
 
 Result<std::optional<TotpSetup>> SessionService::PendingTotp(const Principal& p) {
   Result<std::optional<TotpEnrolment>> existing = store_.FindTotp(p.email);
   VIGIL_RETURN_IF_ERROR(existing.status());
   if (!existing->has_value() || (*existing)->enabled) return std::optional<TotpSetup>();
-  const std::string& s = (*existing)->secret_base32;
+  std::optional<std::string> opened = totp_box_.Open(p.email, (*existing)->secret);
+  if (!opened) return std::optional<TotpSetup>();  // sealed with another key: start again
+  const std::string& s = *opened;
   return std::optional<TotpSetup>(
       TotpSetup{s, TotpUri(config_.project_name + " Vigil", p.email, s)});
 }
@@ -241,7 +272,7 @@ Status SessionService::ConfirmTotp(const Principal& p, std::string_view code) {
   if (!existing->has_value() || (*existing)->enabled) {
     return Status::Conflict("there is no pending two-factor enrolment");
   }
-  std::optional<std::string> key = Base32Decode((*existing)->secret_base32);
+  std::optional<std::string> key = TotpKey(**existing);
   std::optional<int64_t> step = key ? VerifyTotp(*key, code, clock_.Now()) : std::nullopt;
   if (!step) {
     return Status::Invalid(
@@ -276,7 +307,7 @@ Status SessionService::DisableTotp(const Principal& p, std::string_view password
   VIGIL_RETURN_IF_ERROR(totp.status());
   if (!totp->has_value()) return Status::NotFound("two-factor login is not set up");
   if ((*totp)->enabled) {
-    std::optional<std::string> key = Base32Decode((*totp)->secret_base32);
+    std::optional<std::string> key = TotpKey(**totp);
     std::optional<int64_t> step =
         key && code.size() <= 16 ? VerifyTotp(*key, code, clock_.Now()) : std::nullopt;
     if (!step || *step <= (*totp)->last_step) {

@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "core/access.h"
 #include "core/time.h"
+#include "service/totp_secret_box.h"
 #include "store/store.h"
 
 namespace vigil {
@@ -37,8 +38,15 @@ struct TotpSetup {
 
 class SessionService {
  public:
-  /// STORE, CLOCK and CONFIG must outlive the service. Thread-safe.
-  SessionService(Store& store, const Clock& clock, const Config& config);
+  /// STORE, CLOCK, CONFIG and TOTP_BOX (which seals TOTP secrets at rest) must outlive the
+  /// service. Thread-safe.
+  SessionService(Store& store, const Clock& clock, const Config& config,
+                 const TotpSecretBox& totp_box);
+
+  /// Seals every TOTP secret still stored in clear (databases from before secrets were sealed),
+  /// in one write with a "totp.secrets_sealed" event on the system chain naming the accounts
+  /// (never the secrets). Returns how many were sealed; 0 writes nothing. Run at startup.
+  Result<int> SealClearTotpSecrets();
 
   /// Checks the password (and the TOTP code when enabled) and starts a new session; the
   /// session presented with the request (PREVIOUS, may be empty) is revoked, so a session id
@@ -94,9 +102,13 @@ class SessionService {
   /// kRateLimited when EMAIL from ADDRESS, or ADDRESS, has too many recent failures.
   Status CheckThrottle(const std::string& email, const std::string& address);
 
+  /// The Base32 secret of T, opened; nullopt when it does not open with this key for its account.
+  std::optional<std::string> TotpKey(const TotpEnrolment& t) const;
+
   Store& store_;
   const Clock& clock_;
   const Config& config_;
+  const TotpSecretBox& totp_box_;
   std::mutex throttle_mu_;
   std::map<std::string, std::vector<Instant>> failures_;  // "a:" email / "ip:" address; guarded
 };

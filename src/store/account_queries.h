@@ -49,7 +49,9 @@ struct WebSession {
 /// An account's TOTP secret (RFC 6238). Pending until the first code confirms it.
 struct TotpEnrolment {
   std::string email;
-  std::string secret_base32;
+  /// Opaque to the store: the service's sealed form of the secret (TotpSecretBox), or a clear
+  /// Base32 secret in databases written before secrets were sealed (sealed at startup).
+  std::string secret;
   bool enabled = false;
   int64_t last_step = 0;  // the last time step accepted (a code is never accepted twice)
 };

@@ -252,7 +252,7 @@ Status SqliteStore::ApplyWebRows(WriteBatch& b, const std::string& report_id) {
              "INSERT INTO totp_secrets (email, secret, enabled, last_step) VALUES (?, ?, ?, ?) "
              "ON CONFLICT (email) DO UPDATE SET secret = excluded.secret, "
              "enabled = excluded.enabled, last_step = excluded.last_step");
-    up.Bind(1, t.email).Bind(2, t.secret_base32).Bind(3, static_cast<int64_t>(t.enabled));
+    up.Bind(1, t.email).Bind(2, t.secret).Bind(3, static_cast<int64_t>(t.enabled));
     VIGIL_RETURN_IF_ERROR(up.Bind(4, t.last_step).Run());
   }
   for (const std::string& email : web.delete_totp) {
@@ -329,7 +329,7 @@ Result<std::optional<TotpEnrolment>> SqliteStore::FindTotp(const std::string& em
         [](const Query& q) {
           TotpEnrolment t;
           t.email = q.Text(0);
-          t.secret_base32 = q.Text(1);
+          t.secret = q.Text(1);
           t.enabled = q.Int(2) != 0;
           t.last_step = q.Int(3);
           return t;

@@ -171,7 +171,7 @@ TEST_P(StoreContract, TotpEnrolmentsAreReplacedAndDeleted) {
   ASSERT_TRUE(store().Write(std::move(confirm)).ok());
   Result<std::optional<TotpEnrolment>> t = store().FindTotp("amy@example.org");
   ASSERT_TRUE(t.ok() && t->has_value());
-  EXPECT_EQ((*t)->secret_base32, "JBSWY3DPEHPK3PXP");
+  EXPECT_EQ((*t)->secret, "JBSWY3DPEHPK3PXP");
   EXPECT_TRUE((*t)->enabled);
   EXPECT_EQ((*t)->last_step, 59660000);
   WriteBatch del;
