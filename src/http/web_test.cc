@@ -494,6 +494,40 @@ TEST_F(WebTest, ClearTotpSecretsAreSealedInPlace) {
   Login("alice@example.org", "alice-password", Totp(*Base32Decode(base32), clock_.Now()));
 }
 
+// Two logins in one 30 s window with the same code: the second fails, also after a restart (the
+// last accepted step is in the store, written with the session).
+TEST_F(WebTest, ACodeIsAcceptedOnceEvenAcrossARestart) {
+  NewSession s = Login("alice@example.org", "alice-password");
+  Result<TotpSetup> setup = sessions_->BeginTotp(s.principal);
+  ASSERT_TRUE(setup.ok());
+  const std::string key = *Base32Decode(setup->secret_base32);
+  ASSERT_TRUE(sessions_->ConfirmTotp(s.principal, Totp(key, clock_.Now())).ok());
+  // To the start of the next 30 s window.
+  clock_.Advance((30 - clock_.Now() / kMicrosPerSecond % 30) * kMicrosPerSecond);
+  const std::string code = Totp(key, clock_.Now());
+  Login("alice@example.org", "alice-password", code);
+  clock_.Advance(10 * kMicrosPerSecond);  // same window
+  ASSERT_EQ(Totp(key, clock_.Now()), code);
+  EXPECT_EQ(sessions_->Login({"alice@example.org", "alice-password", code, "192.0.2.9"}, "")
+                .status()
+                .message(),
+            "wrong email, password or code");
+  // Restart: a new store and service on the same database file.
+  router_.reset();
+  web_.reset();
+  workspace_.reset();
+  sessions_.reset();
+  CloseServices();
+  ASSERT_NO_FATAL_FAILURE(OpenServices());
+  sessions_ = std::make_unique<SessionService>(*store_, clock_, config_, totp_box_);
+  EXPECT_EQ(sessions_->Login({"alice@example.org", "alice-password", code, "192.0.2.10"}, "")
+                .status()
+                .message(),
+            "wrong email, password or code");
+  clock_.Advance(20 * kMicrosPerSecond);  // the next window
+  Login("alice@example.org", "alice-password", Totp(key, clock_.Now()));
+}
+
 TEST_F(WebTest, AccountPagesNeedASessionAndFormsNeedTheirToken) {
   HttpResponse r = Call("GET", "/dashboard");
   EXPECT_EQ(r.status, 303);

@@ -170,12 +170,16 @@ Result<NewSession> SessionService::Login(const LoginAttempt& in, std::string_vie
       RecordFailure(email, in.client_address);
       return wrong;
     }
-    TotpEnrolment used = **totp;
-    used.last_step = *step;
-    web.totp.push_back(used);
+    // Checked again by the store inside the write: of two logins racing with one code, one wins.
+    web.totp_steps.push_back({email, *step});
   }
   if (!previous.empty()) web.revoke_session_hashes.push_back(TokenHash(previous));
-  return StartSession(**account, {}, std::move(web));
+  Result<NewSession> started = StartSession(**account, {}, std::move(web));
+  if (started.status().code() == Code::kConflict) {
+    RecordFailure(email, in.client_address);
+    return wrong;
+  }
+  return started;
 }
 
 Status SessionService::Logout(std::string_view token) {

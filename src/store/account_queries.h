@@ -56,6 +56,12 @@ struct TotpEnrolment {
   int64_t last_step = 0;  // the last time step accepted (a code is never accepted twice)
 };
 
+/// A TOTP time step accepted for an account: recorded only if it is later than the last one.
+struct TotpStepUse {
+  std::string email;
+  int64_t step = 0;
+};
+
 /// Looks accounts and credentials up. Thread-safe; kUnavailable when storage fails.
 class AccountQueries {
  public:

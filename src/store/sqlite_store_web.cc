@@ -255,6 +255,15 @@ Status SqliteStore::ApplyWebRows(WriteBatch& b, const std::string& report_id) {
     up.Bind(1, t.email).Bind(2, t.secret).Bind(3, static_cast<int64_t>(t.enabled));
     VIGIL_RETURN_IF_ERROR(up.Bind(4, t.last_step).Run());
   }
+  for (const TotpStepUse& use : web.totp_steps) {
+    Query up(w,
+             "UPDATE totp_secrets SET last_step = ? WHERE email = ? AND enabled = 1 AND "
+             "last_step < ?");
+    VIGIL_RETURN_IF_ERROR(up.Bind(1, use.step).Bind(2, use.email).Bind(3, use.step).Run());
+    if (sqlite3_changes(w.db()) == 0) {
+      return Status::Conflict("the TOTP step of " + use.email + " was already used");
+    }
+  }
   for (const std::string& email : web.delete_totp) {
     Query del(w, "DELETE FROM totp_secrets WHERE email = ?");
     VIGIL_RETURN_IF_ERROR(del.Bind(1, email).Run());

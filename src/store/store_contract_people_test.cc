@@ -180,6 +180,36 @@ TEST_P(StoreContract, TotpEnrolmentsAreReplacedAndDeleted) {
   EXPECT_FALSE(store().FindTotp("amy@example.org")->has_value());
 }
 
+// A TOTP step is accepted once: the batch recording it again fails whole (its session too).
+TEST_P(StoreContract, ATotpStepIsRecordedOnceAndAReplayFailsTheBatch) {
+  WriteBatch b;
+  b.accounts.push_back(MakeAccount("amy@example.org", AccountRole::kMember));
+  b.web.totp.push_back({"amy@example.org", "v1:opaque", true, 100});
+  ASSERT_TRUE(store().Write(std::move(b)).ok());
+  auto login = [&](int64_t step, const std::string& session) {
+    WriteBatch l;
+    l.web.totp_steps.push_back({"amy@example.org", step});
+    l.web.sessions.push_back({HashOf(session), "amy@example.org", 1, 2, 0});
+    l.events.push_back({kSystemChain, 1, "user:amy@example.org", "session.started", "{}"});
+    return store().Write(std::move(l)).status();
+  };
+  ASSERT_TRUE(login(101, "s1").ok());
+  EXPECT_EQ((*store().FindTotp("amy@example.org"))->last_step, 101);
+  for (int64_t replay : {101, 100}) {
+    Status again = login(replay, "s2");
+    EXPECT_EQ(again.code(), Code::kConflict);
+    EXPECT_EQ(again.message(), "the TOTP step of amy@example.org was already used");
+  }
+  EXPECT_FALSE(store().FindSession(HashOf("s2"))->has_value());
+  EXPECT_EQ((*store().FindTotp("amy@example.org"))->last_step, 101);
+  ASSERT_TRUE(login(102, "s3").ok());
+  EXPECT_EQ((*store().FindTotp("amy@example.org"))->secret, "v1:opaque");  // left as it was
+  // Without an enabled enrolment there is nothing to record a step in.
+  WriteBatch none;
+  none.web.totp_steps.push_back({"nobody@example.org", 5});
+  EXPECT_EQ(store().Write(std::move(none)).status().code(), Code::kConflict);
+}
+
 // Search sees the report's fields and its thread, only within the filter, and every write
 // acknowledged before it.
 TEST_P(StoreContract, SearchFindsFieldsAndThreadWithinTheFilter) {

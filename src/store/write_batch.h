@@ -27,15 +27,19 @@ struct WebWrites {
   std::string revoke_sessions_of;                  // every live session of this account
   std::vector<TotpEnrolment> totp;                 // upserted by email
   std::vector<std::string> delete_totp;            // by email
-  std::vector<Attachment> attachments;             // inserted, numbered
-  std::optional<ReporterPrefs> reporter_prefs;     // upserted
+  /// Each sets an enabled enrolment's last_step; a step not later than the stored one fails the
+  /// whole batch with kConflict "the TOTP step of EMAIL was already used" (a replayed code,
+  /// even by two logins racing), so the session it would start is not written either.
+  std::vector<TotpStepUse> totp_steps;
+  std::vector<Attachment> attachments;          // inserted, numbered
+  std::optional<ReporterPrefs> reporter_prefs;  // upserted
   bool index_search = false;  // bring the search index up to date in this write (before a search)
   /// Sum this batch's events up per chain and actor, for SummarizeChain (view chains).
   bool summarize_events = false;
   bool empty() const {
     return sessions.empty() && revoke_session_hashes.empty() && revoke_sessions_of.empty() &&
-           totp.empty() && delete_totp.empty() && attachments.empty() && !reporter_prefs &&
-           !index_search && !summarize_events;
+           totp.empty() && delete_totp.empty() && totp_steps.empty() && attachments.empty() &&
+           !reporter_prefs && !index_search && !summarize_events;
   }
 };
 
