@@ -350,7 +350,7 @@ Result<Report> RemoveParticipant(const Report& report, std::string_view email,
   auto it = std::find_if(report.participants.begin(), report.participants.end(),
                          [&](const Participant& p) { return !key.empty() && p.email == key; });
   if (it == report.participants.end()) {
-    return Status::NotFound(who + "they are not a participant");
+    return Status::Invalid(who + "they are not a participant");
   }
   if (it->role == Role::kReporter) return Status::Conflict(who + "the reporter cannot be removed");
   if (it->role == Role::kCoordinator) {
@@ -377,7 +377,7 @@ Result<Report> ReplaceCapability(const Report& report, std::string_view email,
   Report r = report;
   auto it = std::find_if(r.participants.begin(), r.participants.end(),
                          [&](const Participant& p) { return p.email == key; });
-  if (it == r.participants.end()) return Status::NotFound(who + "they are not a participant");
+  if (it == r.participants.end()) return Status::Invalid(who + "they are not a participant");
   if (it->token_hash.empty()) return Status::Conflict(who + "they have no link");
   it->token_hash = token_hash;
   r.updated_at = now;

@@ -78,8 +78,8 @@ Result<Report> RemoveParticipant(const Report& report, std::string_view email,
 
 /// Gives the participant with EMAIL the capability whose hash is TOKEN_HASH in place of the
 /// one they hold. Refusals: kInvalidArgument "cannot replace the link of <email> on <ID>: an email
-/// address is required" (an anonymous reporter cannot be sent a new link), kNotFound "...:
-/// they are not a participant", kConflict "...: they have no link".
+/// address is required" (an anonymous reporter cannot be sent a new link) and "...: they are
+/// not a participant", kConflict "...: they have no link".
 Result<Report> ReplaceCapability(const Report& report, std::string_view email,
                                  const std::string& token_hash, Instant now);
 

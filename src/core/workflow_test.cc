@@ -327,7 +327,7 @@ TEST(ParticipantTest, RemoveKeepsHistoryAndRefusesReporterAndCoordinator) {
   EXPECT_EQ(RemoveParticipant(*r, "carol@example.org", "x", kNow).status().message(),
             "cannot remove carol@example.org from SEC-2026-0001: the coordinator cannot be "
             "removed; assign another first");
-  EXPECT_EQ(RemoveParticipant(*r, "", "x", kNow).status().code(), Code::kNotFound);
+  EXPECT_EQ(RemoveParticipant(*r, "", "x", kNow).status().code(), Code::kInvalidArgument);
   // Removed people may be invited again, as a new participant.
   p.token_hash = "cd34";
   Result<Report> back = AddParticipant(*removed, p);
