@@ -343,7 +343,8 @@ Status LoadWebSection(const Table& root, const std::string& file, const std::str
   bool secure_value = false;
   int64_t session_hours = c->session_hours, ack_days = c->ack_working_days,
           max_files = c->max_attachments, per_account = c->login_failures_per_account,
-          per_address = c->login_failures_per_address, token_days = c->api_token_days;
+          per_address = c->login_failures_per_address, token_days = c->api_token_days,
+          capability_days = c->capability_days_after_close;
   web.Get("policy", &c->policy_markdown);
   web.Get("policy_file", &policy_file);
   web.Get("pgp_key_file", &key_file);
@@ -359,6 +360,7 @@ Status LoadWebSection(const Table& root, const std::string& file, const std::str
   web.Get("login_failures_per_account", &per_account);
   web.Get("login_failures_per_address", &per_address);
   web.Get("api_token_days", &token_days);
+  web.Get("capability_days_after_close", &capability_days);
   VIGIL_RETURN_IF_ERROR(web.Finish());
   if (session_hours < 1 || session_hours > 24 * 30) {
     return web.Fail("session_hours", "must be 1 to 720");
@@ -380,7 +382,11 @@ Status LoadWebSection(const Table& root, const std::string& file, const std::str
   c->max_attachments = static_cast<int>(max_files);
   c->login_failures_per_account = static_cast<int>(per_account);
   c->login_failures_per_address = static_cast<int>(per_address);
+  if (capability_days < 0 || capability_days > 3650) {
+    return web.Fail("capability_days_after_close", "must be 0 to 3650");
+  }
   c->api_token_days = static_cast<int>(token_days);
+  c->capability_days_after_close = static_cast<int>(capability_days);
   const auto config_dir = std::filesystem::absolute(path).parent_path();
   auto read_small = [&](const std::string& key, const std::string& name,
                         std::string* out) -> Status {

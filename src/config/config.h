@@ -80,6 +80,9 @@ struct Config {
   bool secure_cookies = false;  // web.secure_cookies; default: public_url starts with https://
   int session_hours = 12;
   int api_token_days = 90;  // web.api_token_days: the lifetime of an API token made without one
+  /// web.capability_days_after_close: capability links stop working this many days after their
+  /// report closed (0 = at once).
+  int capability_days_after_close = 30;
   int ack_working_days = 3;
   int64_t max_attachment_bytes = 768 << 10;
   int max_attachments = 5;

@@ -35,6 +35,7 @@ TEST_F(ConfigTest, DefaultFileLoadsWithDefaults) {
   EXPECT_EQ(c->auto_disclose_interval_seconds, 60);
   EXPECT_EQ(c->mail.smarthost_timeout_seconds, 30);
   EXPECT_EQ(c->api_token_days, 90);
+  EXPECT_EQ(c->capability_days_after_close, 30);
   // Network threads: one less than the CPUs, at least one.
   EXPECT_EQ(c->io_threads, 0);
   EXPECT_GE(c->IoThreads(), 1);
@@ -84,6 +85,11 @@ TEST_F(ConfigTest, ExactErrors) {
   Result<Config> year = Load("[web]\napi_token_days = 365\n");
   ASSERT_TRUE(year.ok()) << year.status().ToString();
   EXPECT_EQ(year->api_token_days, 365);
+  EXPECT_EQ(Load("[web]\ncapability_days_after_close = -1\n").status().message(),
+            "vigil.toml: web.capability_days_after_close: must be 0 to 3650");
+  Result<Config> at_once = Load("[web]\ncapability_days_after_close = 0\n");
+  ASSERT_TRUE(at_once.ok()) << at_once.status().ToString();
+  EXPECT_EQ(at_once->capability_days_after_close, 0);
   EXPECT_EQ(Load("[project]\nround_robin = true\n").status().message(),
             "vigil.toml: project.round_robin: needs at least one entry in project.maintainers");
   EXPECT_EQ(

@@ -103,6 +103,9 @@ login_failures_per_account = 5
 login_failures_per_address = 20
 # How many days an API token lasts when it is made without an explicit lifetime (1 to 3650).
 api_token_days = 90
+# How many days the private links of reporters and participants keep working after their report
+# closed (withdrawn, rejected, duplicate, public or disclosed); 0 = they stop at once.
+capability_days_after_close = 30
 )";
 }
 

@@ -47,6 +47,8 @@ const char* ActionName(Action a) {
       return "approve patches of";
     case Action::kManageTokens:
       return "manage API tokens";
+    case Action::kManageParticipants:
+      return "manage the participants of";
   }
   return "read";
 }
@@ -68,7 +70,7 @@ std::string Principal::AuditName() const {
 bool IsReportScoped(Action a) {
   return a == Action::kRead || a == Action::kPost || a == Action::kTriage ||
          a == Action::kWithdraw || a == Action::kAudit || a == Action::kSubmitPatch ||
-         a == Action::kApprovePatch;
+         a == Action::kApprovePatch || a == Action::kManageParticipants;
 }
 
 bool SeesAllReports(const Principal& p) {
@@ -134,6 +136,13 @@ Status Authorize(const Principal& p, Action action, const std::string& report_id
       return staff || (relation.role && *relation.role != Role::kObserver) ? Status::Ok() : denied;
     case Action::kApprovePatch:
       return staff ? Status::Ok() : denied;
+    case Action::kManageParticipants:
+      // The coordinator runs the report; an admin (or the CLI operator) may step in.
+      return p.kind == Principal::Kind::kLocal || (p.kind == Principal::Kind::kAccount &&
+                                                   (p.account_role == AccountRole::kAdmin ||
+                                                    (staff && relation.role == Role::kCoordinator)))
+                 ? Status::Ok()
+                 : denied;
     default:
       return denied;
   }

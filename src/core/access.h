@@ -47,6 +47,9 @@ enum class Action {
   /// List and revoke API tokens: accounts and the CLI. Which tokens is MayManageTokensOf's
   /// decision, per token (an account its own, an admin every account's).
   kManageTokens,
+  /// Remove a participant from a report or replace their capability link: the report's
+  /// coordinator, an admin account or the CLI.
+  kManageParticipants,
 };
 const char* ActionName(Action a);
 

@@ -57,6 +57,25 @@ TEST(AccessTest, StaffSeeEverythingAdminsAdminister) {
             Code::kNotFound);
 }
 
+TEST(AccessTest, CoordinatorsAndAdminsManageParticipants) {
+  const std::string id = "SEC-2026-0001";
+  Principal m = Account(AccountRole::kMaintainer, "m@example.org");
+  Principal a = Account(AccountRole::kAdmin, "a@example.org");
+  EXPECT_TRUE(Authorize(m, Action::kManageParticipants, id, {true, Role::kCoordinator}).ok());
+  EXPECT_TRUE(Authorize(a, Action::kManageParticipants, id, {true, std::nullopt}).ok());
+  Status other = Authorize(m, Action::kManageParticipants, id, {true, Role::kMaintainer});
+  EXPECT_EQ(other.code(), Code::kPermissionDenied);
+  EXPECT_EQ(other.message(), "not allowed to manage the participants of SEC-2026-0001");
+  Principal cap;
+  cap.kind = Principal::Kind::kCapability;
+  cap.report_id = id;
+  EXPECT_EQ(Authorize(cap, Action::kManageParticipants, id, {true, Role::kReporter}).message(),
+            "not allowed to manage the participants of SEC-2026-0001");
+  Principal cli;
+  cli.kind = Principal::Kind::kLocal;
+  EXPECT_TRUE(Authorize(cli, Action::kManageParticipants, id, {true, std::nullopt}).ok());
+}
+
 TEST(AccessTest, AccountsManageTheirOwnTokensAdminsEveryones) {
   Principal member = Account(AccountRole::kMember, "m@example.org");
   Principal maintainer = Account(AccountRole::kMaintainer, "n@example.org");

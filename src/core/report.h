@@ -51,6 +51,9 @@ struct Participant {
   /// SHA-256 (hex) of the participant's capability token; empty when none was issued.
   std::string token_hash;
   bool bouncing = false;
+  /// Set when the participant was removed (RemoveParticipant); 0 while on the report.
+  Instant removed_at = 0;
+  std::string removed_by;
 };
 
 /// The report template of the security policy. Subject and steps are required.
@@ -89,7 +92,13 @@ struct Report {
   std::string reason;  // why rejected / withdrawn
   Instant created_at = 0;
   Instant updated_at = 0;
+  /// When the report reached a terminal state (IsTerminal); 0 while open. Capability links
+  /// expire a configured time after it.
+  Instant closed_at = 0;
+  /// The people on the report: they read it, are mailed about it and hold its capabilities.
   std::vector<Participant> participants;
+  /// People removed from the report, kept for its history: no access, no mail, no capability.
+  std::vector<Participant> removed_participants;
 
   /// The participant with EMAIL (case-insensitive), or nullptr.
   const Participant* FindParticipant(std::string_view email) const;

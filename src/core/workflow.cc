@@ -270,6 +270,7 @@ Result<Report> ApplyCommand(const Report& report, Command c, const CommandArgs& 
   Report r = report;
   r.updated_at = now;
   VIGIL_RETURN_IF_ERROR(ApplyFamily(report, c, args, now, r));
+  if (IsTerminal(r.state) && !IsTerminal(report.state)) r.closed_at = now;
   return r;
 }
 
@@ -339,6 +340,47 @@ Result<Report> AddParticipant(const Report& report, Participant p) {
   }
   Report r = report;
   r.participants.push_back(std::move(p));
+  return r;
+}
+
+Result<Report> RemoveParticipant(const Report& report, std::string_view email,
+                                 const std::string& by, Instant now) {
+  const std::string key = LowerAscii(email);
+  const std::string who = "cannot remove " + key.substr(0, 254) + " from " + report.id + ": ";
+  auto it = std::find_if(report.participants.begin(), report.participants.end(),
+                         [&](const Participant& p) { return !key.empty() && p.email == key; });
+  if (it == report.participants.end()) {
+    return Status::Invalid(who + "they are not a participant");
+  }
+  if (it->role == Role::kReporter) return Status::Conflict(who + "the reporter cannot be removed");
+  if (it->role == Role::kCoordinator) {
+    return Status::Conflict(who + "the coordinator cannot be removed; assign another first");
+  }
+  Report r = report;
+  auto gone = r.participants.begin() + (it - report.participants.begin());
+  Participant removed = *gone;
+  removed.token_hash.clear();
+  removed.removed_at = now;
+  removed.removed_by = by;
+  r.participants.erase(gone);
+  r.removed_participants.push_back(std::move(removed));
+  r.updated_at = now;
+  return r;
+}
+
+Result<Report> ReplaceCapability(const Report& report, std::string_view email,
+                                 const std::string& token_hash, Instant now) {
+  const std::string key = LowerAscii(email);
+  const std::string who =
+      "cannot replace the link of " + key.substr(0, 254) + " on " + report.id + ": ";
+  if (key.empty()) return Status::Invalid(who + "an email address is required");
+  Report r = report;
+  auto it = std::find_if(r.participants.begin(), r.participants.end(),
+                         [&](const Participant& p) { return p.email == key; });
+  if (it == r.participants.end()) return Status::Invalid(who + "they are not a participant");
+  if (it->token_hash.empty()) return Status::Conflict(who + "they have no link");
+  it->token_hash = token_hash;
+  r.updated_at = now;
   return r;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/report.h"
@@ -66,6 +67,21 @@ Result<Report> BreakEmbargo(const Report& report, const std::string& reason, Ins
 /// reporter), the person not already on the report, and the report not closed. Coordinators
 /// are set by kAssign, not added here.
 Result<Report> AddParticipant(const Report& report, Participant participant);
+
+/// Removes the participant with EMAIL from REPORT at NOW on behalf of BY (an audit name): they
+/// move to removed_participants with their capability cleared, keeping their history. Refusals:
+/// kNotFound "cannot remove <email> from <ID>: they are not a participant", kConflict
+/// "...: the reporter cannot be removed" and "...: the coordinator cannot be removed; assign
+/// another first". Allowed in every state (revoking access is always possible).
+Result<Report> RemoveParticipant(const Report& report, std::string_view email,
+                                 const std::string& by, Instant now);
+
+/// Gives the participant with EMAIL the capability whose hash is TOKEN_HASH in place of the
+/// one they hold. Refusals: kInvalidArgument "cannot replace the link of <email> on <ID>: an email
+/// address is required" (an anonymous reporter cannot be sent a new link) and "...: they are
+/// not a participant", kConflict "...: they have no link".
+Result<Report> ReplaceCapability(const Report& report, std::string_view email,
+                                 const std::string& token_hash, Instant now);
 
 /// The embargo reminder every person receives when added to an embargoed report.
 std::string EmbargoReminder(const Report& report);

@@ -295,6 +295,75 @@ TEST(ParticipantTest, AddRules) {
             "cannot invite to SEC-2026-0001: it is rejected");
 }
 
+TEST(ParticipantTest, RemoveKeepsHistoryAndRefusesReporterAndCoordinator) {
+  CommandArgs a;
+  a.coordinator = "carol@example.org";
+  Result<Report> r = ApplyCommand(MakeReport(State::kReceived), Command::kAssign, a, kNow);
+  ASSERT_TRUE(r.ok());
+  Participant p;
+  p.email = "eve@example.org";
+  p.role = Role::kCollaborator;
+  p.token_hash = "ab12";
+  r = AddParticipant(*r, p);
+  ASSERT_TRUE(r.ok());
+
+  Result<Report> removed =
+      RemoveParticipant(*r, "Eve@Example.org", "user:carol@example.org", kNow + 5);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(removed->FindParticipant("eve@example.org"), nullptr);
+  ASSERT_EQ(removed->removed_participants.size(), 1u);
+  const Participant& gone = removed->removed_participants[0];
+  EXPECT_EQ(gone.email, "eve@example.org");
+  EXPECT_EQ(gone.role, Role::kCollaborator);
+  EXPECT_EQ(gone.token_hash, "");
+  EXPECT_EQ(gone.removed_at, kNow + 5);
+  EXPECT_EQ(gone.removed_by, "user:carol@example.org");
+  EXPECT_EQ(removed->updated_at, kNow + 5);
+
+  EXPECT_EQ(RemoveParticipant(*removed, "eve@example.org", "x", kNow).status().message(),
+            "cannot remove eve@example.org from SEC-2026-0001: they are not a participant");
+  EXPECT_EQ(RemoveParticipant(*r, "rita@example.org", "x", kNow).status().message(),
+            "cannot remove rita@example.org from SEC-2026-0001: the reporter cannot be removed");
+  EXPECT_EQ(RemoveParticipant(*r, "carol@example.org", "x", kNow).status().message(),
+            "cannot remove carol@example.org from SEC-2026-0001: the coordinator cannot be "
+            "removed; assign another first");
+  EXPECT_EQ(RemoveParticipant(*r, "", "x", kNow).status().code(), Code::kInvalidArgument);
+  // Removed people may be invited again, as a new participant.
+  p.token_hash = "cd34";
+  Result<Report> back = AddParticipant(*removed, p);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->FindParticipant("eve@example.org")->token_hash, "cd34");
+  EXPECT_EQ(back->removed_participants.size(), 1u);
+}
+
+TEST(ParticipantTest, ReplaceCapabilityNeedsAParticipantWithALink) {
+  Report r = MakeReport(State::kFixing);
+  r.participants[0].token_hash = "old";
+  Result<Report> rotated = ReplaceCapability(r, "Rita@example.org", "new", kNow);
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_EQ(rotated->FindParticipant("rita@example.org")->token_hash, "new");
+  EXPECT_EQ(ReplaceCapability(r, "x@example.org", "new", kNow).status().message(),
+            "cannot replace the link of x@example.org on SEC-2026-0001: they are not a "
+            "participant");
+  EXPECT_EQ(ReplaceCapability(r, "", "new", kNow).status().message(),
+            "cannot replace the link of  on SEC-2026-0001: an email address is required");
+  r.participants[0].token_hash.clear();
+  EXPECT_EQ(ReplaceCapability(r, "rita@example.org", "new", kNow).status().message(),
+            "cannot replace the link of rita@example.org on SEC-2026-0001: they have no link");
+}
+
+TEST(WorkflowTest, ClosingRecordsWhen) {
+  CommandArgs a;
+  a.reason = "not reproducible";
+  Result<Report> rejected = ApplyCommand(MakeReport(State::kTriage), Command::kReject, a, kNow);
+  ASSERT_TRUE(rejected.ok());
+  EXPECT_EQ(rejected->closed_at, kNow);
+  Result<Report> confirmed =
+      ApplyCommand(MakeReport(State::kTriage), Command::kConfirm, CommandArgs{}, kNow);
+  ASSERT_TRUE(confirmed.ok());
+  EXPECT_EQ(confirmed->closed_at, 0);
+}
+
 TEST(ParticipantTest, ReminderNamesTheEndInUtc) {
   Report r = MakeReport(State::kFixing);
   EXPECT_NE(EmbargoReminder(r).find("SEC-2026-0001"), std::string::npos);

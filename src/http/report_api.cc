@@ -236,6 +236,18 @@ void AddTriageRoutes(Router& router, ReportService* s) {
                 o["token"] = inv->token;
                 return JsonResponse(201, o);
               }});
+  router.Add({"POST", base + "/{id}/participants/remove", Action::kManageParticipants,
+              [s](const HttpRequest& req, const RequestContext& ctx) {
+                VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"email"}));
+                VIGIL_HTTP_TRY(email, b.String("email", true));
+                return ReportOr(s->RemoveParticipant(ctx.principal, ctx.params.at("id"), email));
+              }});
+  router.Add({"POST", base + "/{id}/participants/relink", Action::kManageParticipants,
+              [s](const HttpRequest& req, const RequestContext& ctx) {
+                VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"email"}));
+                VIGIL_HTTP_TRY(email, b.String("email", true));
+                return ReportOr(s->ReplaceLink(ctx.principal, ctx.params.at("id"), email));
+              }});
   router.Add({"POST", base + "/{id}/withdraw", Action::kWithdraw,
               [s](const HttpRequest& req, const RequestContext& ctx) {
                 VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"reason"}));

@@ -74,6 +74,13 @@ object FormModel(const WebContext& web, const Form* sent, const std::string& err
                 {"error", error}};
 }
 
+// Where a tracking page sends the browser after a form: the token-free address when the
+// browser holds the cookie, else the link itself (which exchanges the token for the cookie).
+std::string TrackBase(const RequestContext& ctx) {
+  return "/track/" +
+         (ctx.params.count("report") ? ctx.principal.report_id : ctx.params.at("token"));
+}
+
 HttpResponse TrackPage(WebContext& web, const HttpRequest& req, const RequestContext& ctx,
                        const std::string& error, int status) {
   const std::string& token = ctx.params.at("token");
@@ -88,7 +95,8 @@ HttpResponse TrackPage(WebContext& web, const HttpRequest& req, const RequestCon
   if (Status viewed = reads->view.Wait(); !viewed.ok()) return web::ErrorPage(web, req, viewed);
   const Participant* me = r->FindParticipant(ctx.principal.email);
   const bool reporter = me && me->role == Role::kReporter;
-  const std::string base = "/track/" + token;
+  // Forms and files use the token-free address; the link to keep is shown to its holder.
+  const std::string base = "/track/" + id;
   const bool embargoed = UnderEmbargo(*r);
   const bool named = prefs->has_value() && !(*prefs)->anonymous && !(*prefs)->credit_name.empty();
   object model{
@@ -103,7 +111,7 @@ HttpResponse TrackPage(WebContext& web, const HttpRequest& req, const RequestCon
       {"received", web::Utc(r->created_at)},
       {"new", ctx.query.count("new") > 0},
       {"sent", ctx.query.count("sent") > 0},
-      {"link", web::AbsoluteUrl(web.config, req, base)},
+      {"link", web::AbsoluteUrl(web.config, req, "/track/" + token)},
       {"base", base},
       {"fields", web::FieldsModel(r->fields)},
       {"report_files", web::ReportFilesModel(*files, base + "/files/")},
@@ -174,9 +182,18 @@ void AddReporterPageRoutes(Router& router, WebContext& web) {
               },
               true, kCookie});
 
+  // The link /track/<token> is exchanged for a cookie scoped to /track/<ID> and a redirect
+  // there, so the token leaves the address bar, the history and any proxy's log at once.
   router.Add({"GET", "/track/{token}", Action::kRead,
               [w](const HttpRequest& req, const RequestContext& ctx) {
-                return TrackPage(*w, req, ctx, "", 200);
+                if (ctx.params.count("report")) return TrackPage(*w, req, ctx, "", 200);
+                const std::string path = "/track/" + ctx.principal.report_id;
+                HttpResponse r = web::Redirect(path + (ctx.query.count("new") ? "?new=1" : ""));
+                std::string cookie = std::string(kTrackCookie) + "=" + ctx.params.at("token") +
+                                     "; Path=" + path + "; HttpOnly; SameSite=Strict";
+                if (w->config.secure_cookies) cookie += "; Secure";
+                r.headers.emplace_back("Set-Cookie", std::move(cookie));
+                return r;
               },
               false, kPath});
 
@@ -191,7 +208,7 @@ void AddReporterPageRoutes(Router& router, WebContext& web) {
                   return TrackPage(*w, req, ctx, m.status().message(),
                                    HttpStatusFor(m.status().code()));
                 }
-                return web::Redirect("/track/" + ctx.params.at("token") + "?sent=1#thread");
+                return web::Redirect(TrackBase(ctx) + "?sent=1#thread");
               },
               false, kPath});
 
@@ -204,7 +221,7 @@ void AddReporterPageRoutes(Router& router, WebContext& web) {
                 credit.name = form->Get("credit_name");
                 Status s = w->workspace.SetCredit(ctx.principal, ctx.principal.report_id, credit);
                 if (!s.ok()) return TrackPage(*w, req, ctx, s.message(), HttpStatusFor(s.code()));
-                return web::Redirect("/track/" + ctx.params.at("token") + "#credit");
+                return web::Redirect(TrackBase(ctx) + "#credit");
               },
               false, kPath});
 

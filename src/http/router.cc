@@ -5,6 +5,7 @@
 #include <boost/url/url_view.hpp>
 #include <future>
 
+#include "service/credentials.h"
 #include "service/report_service.h"
 
 namespace vigil {
@@ -249,10 +250,22 @@ const Endpoint* Router::Admit(const HttpRequest& req, std::string* route_name,
       }
     } else {
       auto token = ctx.params.find("token");
-      principal = service_.Authenticate(token == ctx.params.end() ? "" : token->second,
-                                        CredentialSource::kPath);
-      // A wrong link and a link to a report that does not exist look the same.
-      if ((principal.ok() && principal->kind != Principal::Kind::kCapability) ||
+      std::string credential = token == ctx.params.end() ? "" : token->second;
+      // /track/<ID> after the exchange: the capability is the cookie scoped to that path. The
+      // handlers and the CSRF check read the capability as the "token" parameter either way;
+      // "report" tells them which address the browser used.
+      std::string path_report;
+      if (token != ctx.params.end() && !credential.starts_with(kCapabilityPrefix)) {
+        path_report = credential;
+        credential = CookieValue(req.cookie, kTrackCookie);
+        token->second = credential;
+        ctx.params["report"] = path_report;
+      }
+      principal = service_.Authenticate(credential, CredentialSource::kPath);
+      // A wrong link and a link to a report that does not exist look the same, and so does a
+      // cookie that belongs to another report.
+      if ((principal.ok() && (principal->kind != Principal::Kind::kCapability ||
+                              (!path_report.empty() && principal->report_id != path_report))) ||
           (!principal.ok() && principal.status().code() == Code::kUnauthenticated)) {
         return refuse(Refuse(e, req, Status::NotFound("this link is not valid")));
       }

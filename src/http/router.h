@@ -52,6 +52,10 @@ struct Endpoint {
 /// The name of the browser session cookie.
 inline constexpr char kSessionCookie[] = "vigil_session";
 
+/// The cookie a capability link is exchanged for on its first visit (GET /track/<token>), scoped
+/// to the report's tracking path /track/<ID>: the token leaves the address bar at once.
+inline constexpr char kTrackCookie[] = "vigil_track";
+
 /// The value of cookie NAME in a Cookie header, or "".
 std::string CookieValue(std::string_view header, std::string_view name);
 

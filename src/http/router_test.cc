@@ -168,6 +168,9 @@ Expect Expected(const std::string& who, std::optional<Action> action) {
       return who == "observer" ? Expect::kForbidden : Expect::kAllowed;
     case Action::kApprovePatch:
       return staff ? Expect::kAllowed : Expect::kForbidden;
+    case Action::kManageParticipants:
+      // The admin, and the maintainer as the report's coordinator (assigned by then).
+      return staff ? Expect::kAllowed : Expect::kForbidden;
     default:
       return Expect::kForbidden;
   }
@@ -188,6 +191,10 @@ TEST_F(ApiTest, AuthorizationMatrixOverEveryRoute) {
       return R"({"email":"p)" + n + R"(@example.org","role":"observer"})";
     }
     if (pattern.ends_with("/messages")) return R"({"body":"hello"})";
+    // Nobody to remove or relink: an allowed call is refused for the email (400), nothing else.
+    if (pattern.ends_with("/participants/remove") || pattern.ends_with("/participants/relink")) {
+      return R"({"email":"nobody@example.org"})";
+    }
     // The disclose module's routes (advisory_api.cc).
     if (pattern.ends_with("/advisory")) return R"({"title":"Heap overflow )" + n + "\"}";
     if (pattern.ends_with("/advisory/credits")) {

@@ -188,6 +188,17 @@ class WebTest : public testing::ServiceFixture {
     return "";
   }
 
+  /// Follows a capability link as a browser does: the link answers a redirect and the cookie,
+  /// the tracking page is read with the cookie. COOKIE receives the cookie header to send.
+  HttpResponse Track(const std::string& token, std::string* cookie = nullptr) {
+    HttpResponse exchange = Call("GET", "/track/" + token);
+    EXPECT_EQ(exchange.status, 303) << exchange.body;
+    const std::string set = Header(exchange, "Set-Cookie");
+    const std::string sent = set.substr(0, set.find(';'));
+    if (cookie) *cookie = sent;
+    return Call("GET", Header(exchange, "Location"), sent);
+  }
+
   Submitted SubmitReport(const std::string& subject) {
     SubmitRequest req;
     req.fields.subject = subject;
@@ -615,7 +626,7 @@ TEST_F(WebTest, HostileTextIsEscapedEverywhere) {
   NewSession m = Login("alice@example.org", "alice-password");
   for (const HttpResponse& r :
        {Call("GET", "/reports/" + s->id, std::string(kSessionCookie) + "=" + m.token),
-        Call("GET", "/track/" + s->token),
+        Track(s->token),
         Call("GET", "/dashboard?q=%3Cscript%3E", std::string(kSessionCookie) + "=" + m.token)}) {
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.body.find("<script>alert"), std::string::npos);
@@ -627,7 +638,7 @@ TEST_F(WebTest, HostileTextIsEscapedEverywhere) {
 
 TEST_F(WebTest, AWrongCapabilityLinkLooksLikeNoReport) {
   Submitted s = SubmitReport("Heap overflow");
-  EXPECT_EQ(Call("GET", "/track/" + s.token).status, 200);
+  EXPECT_EQ(Track(s.token).status, 200);
   std::string wrong = s.token;
   wrong[12] = wrong[12] == 'a' ? 'b' : 'a';
   HttpResponse bad = Call("GET", "/track/" + wrong);
@@ -641,6 +652,125 @@ TEST_F(WebTest, AWrongCapabilityLinkLooksLikeNoReport) {
   // An API token or a session is not a capability link.
   NewSession m = Login("alice@example.org", "alice-password");
   EXPECT_EQ(Call("GET", "/track/" + m.token).body, bad.body);
+}
+
+TEST_F(WebTest, TheLinkIsExchangedForAStrictCookieAndTheAddressLosesTheToken) {
+  Submitted a = SubmitReport("Heap overflow");
+  Submitted b = SubmitReport("Use after free");
+  HttpResponse exchange = Call("GET", "/track/" + a.token + "?new=1");
+  EXPECT_EQ(exchange.status, 303);
+  EXPECT_EQ(Header(exchange, "Location"), "/track/" + a.id + "?new=1");
+  EXPECT_EQ(Header(exchange, "Set-Cookie"),
+            "vigil_track=" + a.token + "; Path=/track/" + a.id + "; HttpOnly; SameSite=Strict");
+  config_.secure_cookies = true;
+  EXPECT_EQ(
+      Header(Call("GET", "/track/" + a.token), "Set-Cookie"),
+      "vigil_track=" + a.token + "; Path=/track/" + a.id + "; HttpOnly; SameSite=Strict; Secure");
+  config_.secure_cookies = false;
+
+  // The page at the token-free address reads the cookie; its forms and files carry no token,
+  // the link to keep is shown to its holder.
+  const std::string cookie_a = "vigil_track=" + a.token;
+  HttpResponse page = Call("GET", "/track/" + a.id + "?new=1", cookie_a);
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("Heap overflow"), std::string::npos);
+  EXPECT_NE(page.body.find("action=\"/track/" + a.id + "/reply\""), std::string::npos);
+  EXPECT_EQ(page.body.find("/track/" + a.token + "/"), std::string::npos);
+  EXPECT_NE(page.body.find("/track/" + a.token + "\" class=\"mono\""), std::string::npos)
+      << page.body;
+  // A reporter with two reports uses both: each cookie opens its own path only.
+  const std::string cookie_b = "vigil_track=" + b.token;
+  EXPECT_EQ(Call("GET", "/track/" + b.id, cookie_b).status, 200);
+  HttpResponse crossed = Call("GET", "/track/" + b.id, cookie_a);
+  EXPECT_EQ(crossed.status, 404);
+  EXPECT_NE(crossed.body.find("this link is not valid"), std::string::npos);
+  EXPECT_EQ(crossed.body.find("Use after free"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/track/" + a.id).status, 404);  // no cookie
+
+  // Forms posted from the page work with the cookie and the page's CSRF token, not without.
+  EXPECT_EQ(Call("POST", "/track/" + a.id + "/reply", cookie_a, "body=hi").status, 403);
+  HttpResponse sent = Call("POST", "/track/" + a.id + "/reply", cookie_a,
+                           "_csrf=" + CsrfToken(a.token) + "&body=hello");
+  EXPECT_EQ(sent.status, 303);
+  EXPECT_EQ(Header(sent, "Location"), "/track/" + a.id + "?sent=1#thread");
+  EXPECT_EQ(reports_->Thread(a.id)->size(), 1u);
+  HttpResponse credit = Call("POST", "/track/" + a.id + "/credit", cookie_a,
+                             "_csrf=" + CsrfToken(a.token) + "&credit=anonymous");
+  EXPECT_EQ(Header(credit, "Location"), "/track/" + a.id + "#credit");
+}
+
+TEST_F(WebTest, ReplacedRemovedAndExpiredLinksAreRefused) {
+  Submitted s = SubmitReport("Heap overflow");
+  Result<Invited> carl = reports_->Invite(local_, s.id, "carl@example.org", "", Role::kObserver);
+  ASSERT_TRUE(carl.ok());
+  EXPECT_EQ(Track(carl->token).status, 200);
+  ASSERT_TRUE(reports_->Invite(local_, s.id, "dora@example.org", "", Role::kObserver).ok());
+  HttpResponse not_valid = Call("GET", "/track/" + NewToken(kCapabilityPrefix));
+
+  // The coordinator's page offers both actions; the forms need their token.
+  ASSERT_TRUE(reports_->Assign(local_, s.id, "alice@example.org").ok());
+  NewSession m = Login("alice@example.org", "alice-password");
+  const std::string session = std::string(kSessionCookie) + "=" + m.token;
+  HttpResponse page = Call("GET", "/reports/" + s.id, session);
+  EXPECT_NE(page.body.find("action=\"/reports/" + s.id + "/remove-participant\""),
+            std::string::npos);
+  EXPECT_NE(page.body.find(">Replace link</button>"), std::string::npos);
+  EXPECT_EQ(
+      Call("POST", "/reports/" + s.id + "/remove-participant", session, "email=carl%40example.org")
+          .status,
+      403);
+  HttpResponse refused = Call("POST", "/reports/" + s.id + "/remove-participant", session,
+                              "_csrf=" + CsrfToken(m.token) + "&email=alice%40example.org");
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_NE(refused.body.find("cannot remove alice@example.org from " + s.id +
+                              ": the coordinator cannot be removed; assign another first"),
+            std::string::npos);
+  HttpResponse removed = Call("POST", "/reports/" + s.id + "/remove-participant", session,
+                              "_csrf=" + CsrfToken(m.token) + "&email=carl%40example.org");
+  EXPECT_EQ(removed.status, 200);
+  EXPECT_NE(removed.body.find("Removed carl@example.org: their link no longer works."),
+            std::string::npos);
+  EXPECT_NE(removed.body.find("Removed "), std::string::npos);
+  EXPECT_NE(removed.body.find(" by user:alice@example.org</div>"), std::string::npos);
+  // The removed observer's link and cookie are refused like any wrong link.
+  EXPECT_EQ(Call("GET", "/track/" + carl->token).body, not_valid.body);
+  EXPECT_EQ(Call("GET", "/track/" + s.id, "vigil_track=" + carl->token).status, 404);
+
+  // A replaced link: the old one (and its cookie) stop at once.
+  HttpResponse replaced = Call("POST", "/reports/" + s.id + "/replace-link", session,
+                               "_csrf=" + CsrfToken(m.token) + "&email=dora%40example.org");
+  EXPECT_EQ(replaced.status, 200);
+  EXPECT_NE(replaced.body.find("Replaced the link of dora@example.org: the old one no longer "
+                               "works; the new one was mailed to them."),
+            std::string::npos)
+      << replaced.body;
+  SubmitRequest req;
+  req.fields.subject = "Overflow";
+  req.fields.steps = "steps";
+  req.reporter_email = "rita@example.org";
+  Submitted r = *reports_->Submit(Principal{}, req);
+  std::string old_cookie;
+  EXPECT_EQ(Track(r.token, &old_cookie).status, 200);
+  ASSERT_TRUE(reports_->ReplaceLink(local_, r.id, "rita@example.org").ok());
+  EXPECT_EQ(Call("GET", "/track/" + r.token).body, not_valid.body);
+  EXPECT_EQ(Call("GET", "/track/" + r.id, old_cookie).status, 404);
+
+  // Closed 30 days ago: the link gets the reason, not the report.
+  ASSERT_TRUE(reports_->Reject(local_, r.id, "not a vulnerability").ok());
+  const Instant closed = clock_.Now();
+  clock_.Advance(30 * kMicrosPerDay);
+  const std::string mailed = store_->Outbox(r.id)->back().body;
+  const std::string fresh = mailed.substr(mailed.find("/track/") + 7, 4 + 16 + 43);
+  for (const HttpResponse& expired :
+       {Call("GET", "/track/" + fresh), Call("GET", "/track/" + r.id, "vigil_track=" + fresh)}) {
+    EXPECT_EQ(expired.status, 403);
+    EXPECT_NE(expired.body.find("this link expired on " + FormatUtc(closed + 30 * kMicrosPerDay) +
+                                ": report " + r.id + " is closed"),
+              std::string::npos)
+        << expired.body;
+    EXPECT_EQ(expired.body.find("Overflow"), std::string::npos);
+  }
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
 }
 
 TEST_F(WebTest, MembersSeeOnlyTheirReportsAndSearchIsFiltered) {
@@ -680,7 +810,7 @@ TEST_F(WebTest, ViewsOfEmbargoedReportsAreOnTheReadInList) {
   const std::string cookie = std::string(kSessionCookie) + "=" + alice.token;
   // The page's own view is written while the page reads, and is counted on the page.
   EXPECT_NE(Call("GET", "/reports/" + s.id, cookie).body.find("Viewed 1×"), std::string::npos);
-  Call("GET", "/track/" + s.token);
+  Track(s.token);
   clock_.Advance(kMicrosPerSecond);
   HttpResponse page = Call("GET", "/reports/" + s.id, cookie);
   Report r = *reports_->Show(s.id);
@@ -740,6 +870,9 @@ TEST_F(WebTest, ReporterRepliesWithAttachmentsAndChoosesCredit) {
   EXPECT_EQ(files[0].message_seq, 1);
   HttpResponse download = Call("GET", "/track/" + s.token + "/files/1");
   EXPECT_EQ(download.body, "PCAP");
+  std::string track_cookie;
+  Track(s.token, &track_cookie);
+  EXPECT_EQ(Call("GET", "/track/" + s.id + "/files/1", track_cookie).body, "PCAP");
   EXPECT_EQ(download.content_type, "application/octet-stream");
   EXPECT_EQ(Header(download, "Content-Disposition"), "attachment; filename=\"cap.pcap\"");
   config_.max_attachment_bytes = 3;

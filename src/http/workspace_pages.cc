@@ -144,16 +144,23 @@ HttpResponse Dashboard(WebContext& web, const HttpRequest& req, const RequestCon
 }
 
 // The read-in list: everyone who was given access, by whom and when, and their views.
-array ReadInModel(const ReadInList& readin) {
+// MANAGE: the caller may remove participants and replace their links (kManageParticipants).
+array ReadInModel(const ReadInList& readin, bool manage) {
   array people;
   for (const ReadIn& p : readin.people) {
-    people.push_back(object{{"who", p.who},
-                            {"role", p.role},
-                            {"added", web::Utc(p.added_at)},
-                            {"added_by", p.added_by},
-                            {"views", p.views},
-                            {"first_view", p.views == 0 ? "" : web::Utc(p.first_view)},
-                            {"last_view", p.views == 0 ? "" : web::Utc(p.last_view)}});
+    const bool fixed = p.role == "reporter" || p.role == "coordinator";
+    people.push_back(
+        object{{"who", p.who},
+               {"role", p.role},
+               {"removable", manage && p.participant && !fixed},
+               {"replaceable", manage && p.participant && p.who.find('@') != std::string::npos},
+               {"removed", p.removed_at == 0 ? "" : web::Utc(p.removed_at)},
+               {"removed_by", p.removed_by},
+               {"added", web::Utc(p.added_at)},
+               {"added_by", p.added_by},
+               {"views", p.views},
+               {"first_view", p.views == 0 ? "" : web::Utc(p.first_view)},
+               {"last_view", p.views == 0 ? "" : web::Utc(p.last_view)}});
   }
   return people;
 }
@@ -282,7 +289,9 @@ HttpResponse ReportPage(WebContext& web, const HttpRequest& req, const RequestCo
       {"report_files", web::ReportFilesModel(*files, base + "/files/")},
       {"messages", web::ThreadModel(*thread, *files, base + "/files/")},
       {"message_count", static_cast<int64_t>(thread->size())},
-      {"people", ReadInModel(*readin)},
+      {"people",
+       ReadInModel(*readin,
+                   web.reports.Authorize(ctx.principal, Action::kManageParticipants, id).ok())},
       {"credit", !prefs->has_value() || (*prefs)->anonymous ? std::string("Anonymous")
                  : (*prefs)->credit_name.empty()            ? std::string("Not chosen yet")
                                                             : "Credit as " + (*prefs)->credit_name},
@@ -442,6 +451,19 @@ void AddWorkspacePageRoutes(Router& router, WebContext& web) {
                      ". Their private link (shown once; they can also log in with an account "
                      "under this email): " +
                      std::string(kLinkBase) + "/track/" + invited->token;
+            });
+  AddAction(router, w, "remove-participant", Action::kManageParticipants,
+            [](WebContext& wc, const RequestContext& ctx, const Form& f) {
+              const std::string email = LowerAscii(f.Get("email"));
+              return Done(wc.reports.RemoveParticipant(ctx.principal, ctx.params.at("id"), email),
+                          "Removed " + email + ": their link no longer works.");
+            });
+  AddAction(router, w, "replace-link", Action::kManageParticipants,
+            [](WebContext& wc, const RequestContext& ctx, const Form& f) {
+              const std::string email = LowerAscii(f.Get("email"));
+              return Done(wc.reports.ReplaceLink(ctx.principal, ctx.params.at("id"), email),
+                          "Replaced the link of " + email +
+                              ": the old one no longer works; the new one was mailed to them.");
             });
   AddAction(router, w, "message", Action::kPost,
             [](WebContext& wc, const RequestContext& ctx, const Form& f) {

@@ -88,6 +88,15 @@ Result<Principal> ReportService::Authenticate(std::string_view bearer, Credentia
     Result<std::optional<CapabilityGrant>> grant = store_.FindCapability(hash);
     VIGIL_RETURN_IF_ERROR(grant.status());
     if (!grant->has_value()) return invalid;
+    if (IsTerminal((*grant)->state)) {
+      // Reports closed before closing times were kept have their last change as the bound.
+      const Instant closed = (*grant)->closed_at != 0 ? (*grant)->closed_at : (*grant)->updated_at;
+      const Instant expires = closed + config_.capability_days_after_close * kMicrosPerDay;
+      if (clock_.Now() >= expires) {
+        return Status::Denied("this link expired on " + FormatUtc(expires) + ": report " +
+                              (*grant)->report_id + " is closed");
+      }
+    }
     p.kind = Principal::Kind::kCapability;
     p.report_id = (*grant)->report_id;
     p.email = (*grant)->email;
@@ -292,10 +301,10 @@ Result<Report> ReportService::RunCommand(const Principal& actor, const std::stri
       [&](const Report& r) { return ApplyCommand(r, command, args, clock_.Now()); }, payload);
 }
 
-Result<Report> ReportService::Change(const Principal& actor, const std::string& id,
-                                     const std::string& kind, const Mutation& mutate,
-                                     const std::function<std::string(const Report&)>& payload,
-                                     std::string* /*token_out*/) {
+Result<Report> ReportService::Change(
+    const Principal& actor, const std::string& id, const std::string& kind, const Mutation& mutate,
+    const std::function<std::string(const Report&)>& payload,
+    const std::function<void(const Report&, WriteBatch&)>& extend) {
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     Result<Report> before = store_.GetReport(id);
     VIGIL_RETURN_IF_ERROR(before.status());
@@ -306,6 +315,7 @@ Result<Report> ReportService::Change(const Principal& actor, const std::string& 
     b.expected_version = before->version;
     b.events.push_back({id, clock_.Now(), actor.AuditName(), kind, payload(*after)});
     QueueReminders(&*before, *after, &b);
+    if (extend) extend(*after, b);
     Result<WriteResult> w = store_.Write(std::move(b));
     if (w.ok()) {
       Report out = *after;
@@ -440,6 +450,41 @@ Result<Invited> ReportService::Invite(const Principal& actor, const std::string&
   VIGIL_RETURN_IF_ERROR(r.status());
   out.report = *r;
   return out;
+}
+
+Result<Report> ReportService::RemoveParticipant(const Principal& actor, const std::string& id,
+                                                const std::string& email) {
+  const std::string key = LowerAscii(Trim(email));
+  return Change(
+      actor, id, "participant.removed",
+      [&](const Report& before) {
+        return vigil::RemoveParticipant(before, key, actor.AuditName(), clock_.Now());
+      },
+      [&](const Report& after) {
+        return Json({{"email", key}, {"role", RoleName(after.removed_participants.back().role)}});
+      });
+}
+
+Result<Report> ReportService::ReplaceLink(const Principal& actor, const std::string& id,
+                                          const std::string& email) {
+  const std::string key = LowerAscii(Trim(email));
+  const std::string token = NewToken(kCapabilityPrefix);
+  const std::string hash = TokenHash(token);
+  return Change(
+      actor, id, "participant.link_replaced",
+      [&](const Report& before) { return ReplaceCapability(before, key, hash, clock_.Now()); },
+      [&](const Report&) {
+        return Json({{"email", key}, {"token_hash", hash}});
+      },
+      [&](const Report& after, WriteBatch& b) {
+        // The new link goes only to its holder, like the first one; never into a log.
+        b.outbox.push_back(
+            Notice(after, key, "link-replaced", "Your private link was replaced",
+                   "The coordinator of " + after.id +
+                       " replaced your private link to the report. The "
+                       "old link no longer works. Your new link (keep it private):\n\n" +
+                       config_.public_url + "/track/" + token + "\n"));
+      });
 }
 
 Result<ThreadMessage> ReportService::PostMessage(const Principal& actor, const std::string& id,

@@ -69,7 +69,10 @@ class ReportService {
 
   /// Resolves a bearer credential. An empty credential is the anonymous principal; an unknown,
   /// revoked or expired token, or a disabled account's, is kUnauthenticated ("invalid
-  /// credentials"), whatever the reason, so a caller learns nothing from the refusal.
+  /// credentials"), whatever the reason, so a caller learns nothing from the refusal. The one
+  /// exception: a capability whose report closed more than web.capability_days_after_close
+  /// days ago is kPermissionDenied "this link expired on <UTC>: report <ID> is closed" (its
+  /// holder knew the report; the refusal tells them why, and nothing of the report).
   /// A session cookie resolves to the account (kAccount) while the session is live; a capability
   /// link's token to kCapability. A token of the wrong kind for SOURCE is invalid.
   Result<Principal> Authenticate(std::string_view bearer,
@@ -109,6 +112,18 @@ class ReportService {
   Result<Report> BreakEmbargo(const Principal& actor, const std::string& id, std::string reason);
   Result<Invited> Invite(const Principal& actor, const std::string& id, std::string email,
                          std::string name, Role role);
+  /// Removes participant EMAIL from report ID ("participant.removed" event): their link stops
+  /// working at once, they are no longer mailed or read in; their row stays for the history.
+  /// REQUIRES: authorized for Action::kManageParticipants. Refusals: core RemoveParticipant's.
+  Result<Report> RemoveParticipant(const Principal& actor, const std::string& id,
+                                   const std::string& email);
+  /// Replaces the capability link of participant EMAIL on report ID ("participant.link_replaced"
+  /// event with the new token's hash): the old link stops working at once and the new one is
+  /// mailed to EMAIL through the outbox, in the same write. The token is never returned or
+  /// logged. REQUIRES: authorized for Action::kManageParticipants. Refusals: core
+  /// ReplaceCapability's.
+  Result<Report> ReplaceLink(const Principal& actor, const std::string& id,
+                             const std::string& email);
   /// EXTEND, when set, adds rows to the message's batch (attachments of the message, the mail
   /// that carried it); it may run more than once.
   Result<ThreadMessage> PostMessage(const Principal& actor, const std::string& id, std::string body,
@@ -157,11 +172,11 @@ class ReportService {
   using Mutation = std::function<Result<Report>(const Report&)>;
   /// Reads report ID, applies MUTATE, and writes the new projection with an event of KIND (the
   /// payload built by PAYLOAD from the new report) plus the notifications it causes; retries on
-  /// a concurrent change.
+  /// a concurrent change. EXTEND, when set, adds rows to the batch (it may run more than once).
   Result<Report> Change(const Principal& actor, const std::string& id, const std::string& kind,
                         const Mutation& mutate,
                         const std::function<std::string(const Report&)>& payload,
-                        std::string* token_out = nullptr);
+                        const std::function<void(const Report&, WriteBatch&)>& extend = {});
   /// The principal of account EMAIL, which a live credential named; kUnauthenticated "invalid
   /// credentials" when the account is gone or disabled.
   Result<Principal> ActiveAccount(const std::string& email);

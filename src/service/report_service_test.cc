@@ -130,6 +130,105 @@ TEST_F(ServiceTest, WorkflowWithRemindersForEveryAddedPerson) {
   EXPECT_EQ(reports_->Authorize(*carl, Action::kTriage, s.id).code(), Code::kPermissionDenied);
 }
 
+TEST_F(ServiceTest, ARemovedParticipantLosesTheirLinkAndTheirMail) {
+  Submitted s = SubmitOne();
+  ASSERT_TRUE(reports_->Assign(local_, s.id, "alice@example.org").ok());
+  Result<Invited> inv = reports_->Invite(local_, s.id, "carl@example.org", "", Role::kObserver);
+  ASSERT_TRUE(inv.ok());
+  ASSERT_TRUE(reports_->Authenticate(inv->token).ok());
+
+  Principal coordinator;
+  coordinator.kind = Principal::Kind::kAccount;
+  coordinator.email = "alice@example.org";
+  coordinator.account_role = AccountRole::kMaintainer;
+  ASSERT_TRUE(reports_->Authorize(coordinator, Action::kManageParticipants, s.id).ok());
+  Result<Report> r = reports_->RemoveParticipant(coordinator, s.id, "Carl@example.org");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->FindParticipant("carl@example.org"), nullptr);
+  ASSERT_EQ(r->removed_participants.size(), 1u);
+  EXPECT_EQ(r->removed_participants[0].removed_by, "user:alice@example.org");
+
+  EXPECT_EQ(reports_->Authenticate(inv->token).status().message(), "invalid credentials");
+  std::vector<StoredEvent> events = *reports_->AuditTrail(s.id);
+  EXPECT_EQ(events.back().kind, "participant.removed");
+  EXPECT_EQ(events.back().payload, R"({"email":"carl@example.org","role":"observer"})");
+  // No longer mailed about the report.
+  ASSERT_TRUE(reports_->PostMessage(local_, s.id, "news").ok());
+  for (const OutboxMail& m : *store_->Outbox(s.id)) {
+    if (m.kind != "embargo-reminder") {
+      EXPECT_NE(m.recipient, "carl@example.org") << m.kind;
+    }
+  }
+  EXPECT_EQ(reports_->RemoveParticipant(local_, s.id, "rita@example.org").status().message(),
+            "cannot remove rita@example.org from SEC-2026-0001: the reporter cannot be removed");
+  EXPECT_EQ(reports_->RemoveParticipant(local_, s.id, "alice@example.org").status().message(),
+            "cannot remove alice@example.org from SEC-2026-0001: the coordinator cannot be "
+            "removed; assign another first");
+  // Another maintainer, not the coordinator, may not.
+  Principal bob = coordinator;
+  bob.email = "mallory@example.org";
+  EXPECT_EQ(reports_->Authorize(bob, Action::kManageParticipants, s.id).message(),
+            "not allowed to manage the participants of SEC-2026-0001");
+}
+
+TEST_F(ServiceTest, AReplacedLinkIsMailedAndTheOldOneStopsAtOnce) {
+  Submitted s = SubmitOne();
+  Result<Report> before = reports_->Show(s.id);
+  ASSERT_TRUE(before.ok());
+  const std::string old_hash = before->participants[0].token_hash;
+  Result<Report> r = reports_->ReplaceLink(local_, s.id, "rita@example.org");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(reports_->Authenticate(s.token).status().message(), "invalid credentials");
+  const std::string new_hash = r->participants[0].token_hash;
+  EXPECT_NE(new_hash, old_hash);
+
+  std::vector<OutboxMail> out = *store_->Outbox(s.id);
+  ASSERT_EQ(out.back().kind, "link-replaced");
+  EXPECT_EQ(out.back().recipient, "rita@example.org");
+  EXPECT_EQ(out.back().subject, "[SEC-2026-0001] Your private link was replaced");
+  const std::string base = config_.public_url + "/track/";
+  const size_t at = out.back().body.find(base);
+  ASSERT_NE(at, std::string::npos) << out.back().body;
+  const std::string token = out.back().body.substr(at + base.size(), 4 + 16 + 43);
+  EXPECT_EQ(TokenHash(token), new_hash);
+  Result<Principal> rita = reports_->Authenticate(token);
+  ASSERT_TRUE(rita.ok());
+  EXPECT_EQ(rita->report_id, s.id);
+
+  // The event names the hash, never the token.
+  StoredEvent e = reports_->AuditTrail(s.id)->back();
+  EXPECT_EQ(e.kind, "participant.link_replaced");
+  EXPECT_EQ(e.payload, R"({"email":"rita@example.org","token_hash":")" + new_hash + R"("})");
+  EXPECT_EQ(e.payload.find(token), std::string::npos);
+  EXPECT_EQ(reports_->ReplaceLink(local_, s.id, "x@example.org").status().message(),
+            "cannot replace the link of x@example.org on SEC-2026-0001: they are not a "
+            "participant");
+}
+
+TEST_F(ServiceTest, LinksExpireTheConfiguredDaysAfterTheReportCloses) {
+  Submitted s = SubmitOne();
+  clock_.Advance(kMicrosPerDay);
+  Result<Principal> rita = reports_->Authenticate(s.token);
+  ASSERT_TRUE(rita.ok());
+  ASSERT_TRUE(reports_->Withdraw(*rita, s.id, "fixed upstream").ok());
+  const Instant closed = kT0 + kMicrosPerDay;
+  EXPECT_EQ(reports_->Show(s.id)->closed_at, closed);
+  clock_.Set(closed + 30 * kMicrosPerDay - 1);
+  EXPECT_TRUE(reports_->Authenticate(s.token).ok());
+  clock_.Set(closed + 30 * kMicrosPerDay);
+  Result<Principal> late = reports_->Authenticate(s.token);
+  EXPECT_EQ(late.status().code(), Code::kPermissionDenied);
+  EXPECT_EQ(late.status().message(),
+            "this link expired on 2026-10-22T14:13:20Z: report SEC-2026-0001 is closed");
+  // 0 days: at once.
+  Config at_once_config = config_;
+  at_once_config.capability_days_after_close = 0;
+  ReportService at_once(*store_, clock_, at_once_config);
+  clock_.Set(closed);
+  EXPECT_EQ(at_once.Authenticate(s.token).status().message(),
+            "this link expired on 2026-09-22T14:13:20Z: report SEC-2026-0001 is closed");
+}
+
 TEST_F(ServiceTest, MessagesNotifyOtherParticipantsOnly) {
   Submitted s = SubmitOne();
   ASSERT_TRUE(reports_->Assign(local_, s.id, "alice@example.org").ok());

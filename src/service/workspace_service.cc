@@ -293,10 +293,24 @@ Result<ReadInList> WorkspaceService::ListReadIn(const Report& report) {
     r.role = RoleName(p.role);
     r.added_at = p.added_at;
     r.added_by = p.added_by;
+    r.participant = true;
     // The names a participant's views are recorded under: their account, or their link.
     out.index_of_actor["user:" + p.email] = out.people.size();
     out.index_of_actor["token:" + report.id + (p.email.empty() ? "" : "/" + p.email)] =
         out.people.size();
+    out.people.push_back(std::move(r));
+  }
+  // Removed people stay on the list (their views were real), marked removed.
+  for (const Participant& p : report.removed_participants) {
+    ReadIn r;
+    r.who = p.email;
+    r.role = RoleName(p.role);
+    r.added_at = p.added_at;
+    r.added_by = p.added_by;
+    r.removed_at = p.removed_at;
+    r.removed_by = p.removed_by;
+    out.index_of_actor.emplace("user:" + p.email, out.people.size());
+    out.index_of_actor.emplace("token:" + report.id + "/" + p.email, out.people.size());
     out.people.push_back(std::move(r));
   }
   Result<ChainActivity> views = store_.SummarizeChain(ViewChain(report.id));

@@ -34,6 +34,9 @@ struct CreditChoice {
 struct ReadIn {
   std::string who;  // email, or the audit name of a viewer who is not a participant
   std::string role;
+  bool participant = false;  // on the report now (not a removed one, not another viewer)
+  Instant removed_at = 0;    // a removed participant: when, and by whom
+  std::string removed_by;
   Instant added_at = 0;
   std::string added_by;
   int64_t views = 0;

@@ -35,6 +35,11 @@ struct CapabilityGrant {
   std::string report_id;
   std::string email;
   Role role = Role::kReporter;
+  /// The report's state and when it closed (0 while open, or for a report closed before
+  /// closing times were kept: then updated_at is the best bound).
+  State state = State::kReceived;
+  Instant closed_at = 0;
+  Instant updated_at = 0;
 };
 
 /// A browser session. The cookie holds the token; only its hash is stored.

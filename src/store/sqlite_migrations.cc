@@ -270,6 +270,13 @@ CREATE TABLE patch_approvals (
     {"web-2", kWebSearchMigration},
     {"web-3", kWebViewsMigration},
     {"web-4", kWebSearchMergeMigration},
+    // When a report closed (capability links expire after it), and removed participants kept
+    // for the report's history.
+    {"core-2", R"sql(
+ALTER TABLE reports ADD COLUMN closed_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE participants ADD COLUMN removed_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE participants ADD COLUMN removed_by TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 }  // namespace

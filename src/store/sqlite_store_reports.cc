@@ -17,7 +17,7 @@ constexpr char kReportColumns[] =
     "id, version, state, level, subject, steps, effects_cluster, effects_applications, "
     "effects_infrastructure, workflows, attack_vectors, other_software, coordinator, "
     "embargo_start, embargo_end, embargo_cap_days, embargo_state, embargo_reason, duplicate_of, "
-    "reason, created_at, updated_at";
+    "reason, created_at, updated_at, closed_at";
 
 Report ReadReportRow(const Query& q) {
   Report r;
@@ -43,6 +43,7 @@ Report ReadReportRow(const Query& q) {
   r.reason = q.Text(19);
   r.created_at = q.Int(20);
   r.updated_at = q.Int(21);
+  r.closed_at = q.Int(22);
   return r;
 }
 
@@ -77,6 +78,8 @@ Participant ReadParticipantRow(const Query& q) {
   p.added_by = q.Text(4);
   p.token_hash = q.Text(5);
   p.bouncing = q.Int(6) != 0;
+  p.removed_at = q.Int(7);
+  p.removed_by = q.Text(8);
   return p;
 }
 
@@ -268,7 +271,7 @@ Status SqliteStore::WriteReportRow(Report& r) {
   SqliteConnection& w = *writer_;
   Query up(w, std::string("INSERT INTO reports (") + kReportColumns +
                   ", prefix, year, number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                  "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                  "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
                   "version = excluded.version, state = excluded.state, level = excluded.level, "
                   "subject = excluded.subject, steps = excluded.steps, "
                   "effects_cluster = excluded.effects_cluster, "
@@ -282,7 +285,7 @@ Status SqliteStore::WriteReportRow(Report& r) {
                   "embargo_state = excluded.embargo_state, "
                   "embargo_reason = excluded.embargo_reason, "
                   "duplicate_of = excluded.duplicate_of, reason = excluded.reason, "
-                  "updated_at = excluded.updated_at");
+                  "updated_at = excluded.updated_at, closed_at = excluded.closed_at");
   const size_t dash = r.id.find('-');
   up.Bind(1, r.id).Bind(2, r.version).Bind(3, StateName(r.state)).Bind(4, int64_t{r.level});
   up.Bind(5, r.fields.subject).Bind(6, r.fields.steps).Bind(7, r.fields.effects_cluster);
@@ -292,22 +295,26 @@ Status SqliteStore::WriteReportRow(Report& r) {
   up.Bind(15, r.embargo.end).Bind(16, int64_t{r.embargo.cap_days});
   up.Bind(17, EmbargoStateName(r.embargo.state)).Bind(18, r.embargo.reason);
   up.Bind(19, r.duplicate_of).Bind(20, r.reason).Bind(21, r.created_at).Bind(22, r.updated_at);
-  up.Bind(23, r.id.substr(0, dash));
-  up.Bind(24, static_cast<int64_t>(std::stoll(r.id.substr(dash + 1, 4))));
-  up.Bind(25, static_cast<int64_t>(std::stoll(r.id.substr(dash + 6))));
+  up.Bind(23, r.closed_at).Bind(24, r.id.substr(0, dash));
+  up.Bind(25, static_cast<int64_t>(std::stoll(r.id.substr(dash + 1, 4))));
+  up.Bind(26, static_cast<int64_t>(std::stoll(r.id.substr(dash + 6))));
   VIGIL_RETURN_IF_ERROR(up.Run());
 
   Query del(w, "DELETE FROM participants WHERE report_id = ?");
   VIGIL_RETURN_IF_ERROR(del.Bind(1, r.id).Run());
   int64_t position = 0;
-  for (const Participant& p : r.participants) {
-    Query ins(w,
-              "INSERT INTO participants (report_id, position, email, name, role, added_at, "
-              "added_by, token_hash, bouncing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    ins.Bind(1, r.id).Bind(2, position++).Bind(3, p.email).Bind(4, p.name);
-    ins.Bind(5, RoleName(p.role)).Bind(6, p.added_at).Bind(7, p.added_by);
-    VIGIL_RETURN_IF_ERROR(
-        ins.Bind(8, p.token_hash).Bind(9, static_cast<int64_t>(p.bouncing)).Run());
+  // Removed participants keep their rows (removed_at set, no token) after the present ones.
+  for (const std::vector<Participant>* people : {&r.participants, &r.removed_participants}) {
+    for (const Participant& p : *people) {
+      Query ins(w,
+                "INSERT INTO participants (report_id, position, email, name, role, added_at, "
+                "added_by, token_hash, bouncing, removed_at, removed_by) VALUES (?, ?, ?, ?, ?, "
+                "?, ?, ?, ?, ?, ?)");
+      ins.Bind(1, r.id).Bind(2, position++).Bind(3, p.email).Bind(4, p.name);
+      ins.Bind(5, RoleName(p.role)).Bind(6, p.added_at).Bind(7, p.added_by);
+      ins.Bind(8, p.token_hash).Bind(9, static_cast<int64_t>(p.bouncing));
+      VIGIL_RETURN_IF_ERROR(ins.Bind(10, p.removed_at).Bind(11, p.removed_by).Run());
+    }
   }
   return Status::Ok();
 }
@@ -373,18 +380,21 @@ Result<Report> SqliteStore::GetReport(const std::string& id) {
                  ReadReportRow, id);
     Result<std::vector<Participant>> participants = Status::Ok();
     if (r.ok() && r->has_value()) {
-      participants = Rows(
-          c,
-          "SELECT email, name, role, added_at, added_by, token_hash, bouncing FROM participants "
-          "WHERE report_id = ? ORDER BY position",
-          ReadParticipantRow, id);
+      participants =
+          Rows(c,
+               "SELECT email, name, role, added_at, added_by, token_hash, bouncing, removed_at, "
+               "removed_by FROM participants WHERE report_id = ? ORDER BY position",
+               ReadParticipantRow, id);
     }
     (void)c.Exec("COMMIT");
     VIGIL_RETURN_IF_ERROR(r.status());
     if (!r->has_value()) return Status::NotFound("report " + id + " not found");
     VIGIL_RETURN_IF_ERROR(participants.status());
     Report report = std::move(**r);
-    report.participants = std::move(participants).value();
+    for (Participant& p : *participants) {
+      (p.removed_at == 0 ? report.participants : report.removed_participants)
+          .push_back(std::move(p));
+    }
     return report;
   });
 }
@@ -394,7 +404,9 @@ ReportFilterSql AppendReportFilter(std::string& sql, const ReportFilter& f, int 
   ReportFilterSql at;
   int n = first;
   if (f.participant_email) {
-    sql += " AND EXISTS (SELECT 1 FROM participants p WHERE p.report_id = r.id AND p.email = ?)";
+    sql +=
+        " AND EXISTS (SELECT 1 FROM participants p WHERE p.report_id = r.id AND p.email = ? "
+        "AND p.removed_at = 0)";
     at.email_at = n++;
   }
   if (f.report_id) {
@@ -505,12 +517,18 @@ Result<std::vector<ApiToken>> SqliteStore::ListApiTokens(const std::string& emai
 Result<std::optional<CapabilityGrant>> SqliteStore::FindCapability(const std::string& hash) {
   return OnReader([&](SqliteConnection& c) {
     return FirstRow(
-        c, "SELECT report_id, email, role FROM participants WHERE token_hash = ?",
+        c,
+        "SELECT p.report_id, p.email, p.role, r.state, r.closed_at, r.updated_at FROM "
+        "participants p JOIN reports r ON r.id = p.report_id WHERE p.token_hash = ? AND "
+        "p.removed_at = 0",
         [](const Query& q) {
           CapabilityGrant g;
           g.report_id = q.Text(0);
           g.email = q.Text(1);
           g.role = ParseRole(q.Text(2)).value_or(Role::kObserver);
+          g.state = ParseState(q.Text(3)).value_or(State::kReceived);
+          g.closed_at = q.Int(4);
+          g.updated_at = q.Int(5);
           return g;
         },
         hash);

@@ -131,6 +131,53 @@ TEST_P(StoreContract, ACapabilityTokenResolvesToItsReportAndParticipant) {
   EXPECT_FALSE(store().FindCapability(HashOf("cap-c"))->has_value());
 }
 
+TEST_P(StoreContract, RemovedParticipantsKeepTheirRowsButNoCapabilityOrListing) {
+  WriteBatch nb = NewReport("r", "cap-r");
+  Participant o;
+  o.email = "obs@example.org";
+  o.role = Role::kObserver;
+  o.added_at = kT0;
+  o.token_hash = HashOf("cap-obs");
+  nb.report->participants.push_back(o);
+  Result<WriteResult> w = store().Write(std::move(nb));
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  WriteBatch b = Change(w->report_id);
+  Participant gone = b.report->participants.back();
+  b.report->participants.pop_back();
+  gone.token_hash.clear();
+  gone.removed_at = kT0 + 7;
+  gone.removed_by = "user:carol@example.org";
+  b.report->removed_participants.push_back(gone);
+  b.report->participants[0].token_hash = HashOf("cap-r2");  // the reporter's link replaced
+  b.report->state = State::kWithdrawn;
+  b.report->closed_at = kT0 + 9;
+  b.events.push_back({w->report_id, kT0 + 9, "cli:root", "participant.removed", "{}"});
+  ASSERT_TRUE(store().Write(std::move(b)).ok());
+
+  Result<Report> r = store().GetReport(w->report_id);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->participants.size(), 1u);
+  EXPECT_EQ(r->closed_at, kT0 + 9);
+  ASSERT_EQ(r->removed_participants.size(), 1u);
+  EXPECT_EQ(r->removed_participants[0].email, "obs@example.org");
+  EXPECT_EQ(r->removed_participants[0].role, Role::kObserver);
+  EXPECT_EQ(r->removed_participants[0].added_at, kT0);
+  EXPECT_EQ(r->removed_participants[0].removed_at, kT0 + 7);
+  EXPECT_EQ(r->removed_participants[0].removed_by, "user:carol@example.org");
+  EXPECT_EQ(r->removed_participants[0].token_hash, "");
+  EXPECT_EQ(r->FindParticipant("obs@example.org"), nullptr);
+
+  EXPECT_FALSE(store().FindCapability(HashOf("cap-obs"))->has_value());
+  EXPECT_FALSE(store().FindCapability(HashOf("cap-r"))->has_value());
+  Result<std::optional<CapabilityGrant>> g = store().FindCapability(HashOf("cap-r2"));
+  ASSERT_TRUE(g.ok() && g->has_value());
+  EXPECT_EQ((*g)->state, State::kWithdrawn);
+  EXPECT_EQ((*g)->closed_at, kT0 + 9);
+  ReportFilter theirs;
+  theirs.participant_email = "obs@example.org";
+  EXPECT_TRUE(store().ListReports(theirs)->empty());
+}
+
 TEST_P(StoreContract, SessionsAreRevokedOneByOneOrAllOfAnAccount) {
   WriteBatch b;
   b.accounts.push_back(MakeAccount("amy@example.org", AccountRole::kMember));
