@@ -5,7 +5,8 @@
 #
 #   scripts/install-deps.sh                     what building and running Vigil needs
 #   VIGIL_TEST_DEPS=1 scripts/install-deps.sh   also what every test needs
-#   VIGIL_CI_DEPS=1 scripts/install-deps.sh     also what CI's extra builds need (clang)
+#   VIGIL_CI_DEPS=1 scripts/install-deps.sh     also what CI's extra builds need (clang and its
+#                                               sanitizer runtimes)
 #   scripts/install-deps.sh --print             prints the package names it would ensure, one a
 #                                               line (the same variables apply); installs nothing
 #
@@ -35,8 +36,10 @@ if [[ "${VIGIL_TEST_DEPS:-0}" == 1 ]]; then
     chromium nodejs npm swaks gnupg git-email libmailtools-perl postfix wrk nginx-light)
 fi
 if [[ "${VIGIL_CI_DEPS:-0}" == 1 ]]; then
-  # CI also compiles Vigil with Debian's clang (a Release build, compile only).
-  packages+=(clang)
+  # CI also builds Vigil with Debian's clang 14 under sanitizers (scripts/sanitize.sh) and builds
+  # the libFuzzer harnesses (scripts/fuzz.sh). The sanitizer and libFuzzer runtimes are in
+  # libclang-rt-14-dev, which clang only recommends; llvm-symbolizer (llvm) symbolizes reports.
+  packages+=(clang libclang-rt-14-dev llvm)
 fi
 
 if [[ "${1:-}" == --print ]]; then

@@ -599,7 +599,7 @@ TEST_F(DisclosureServiceTest, ThePublicRouteOpensOneIssueEvenAcrossFailuresAndCr
   DisclosureService crashing = Make([](int at) {
     if (at == 2) throw Crash{at};
   });
-  EXPECT_THROW(crashing.OpenPublicIssue(alice_, id, false), Crash);
+  EXPECT_THROW((void)crashing.OpenPublicIssue(alice_, id, false), Crash);
   EXPECT_EQ(forge_.items.size(), 1u);
   // The next run finds that issue by its marker instead of opening another.
   Result<ForgeItem> item = Make().OpenPublicIssue(alice_, id, false);
