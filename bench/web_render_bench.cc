@@ -19,6 +19,7 @@
 #include "http/router.h"
 #include "http/web.h"
 #include "service/system_clock.h"
+#include "service/totp_secret_box.h"
 #include "store/sqlite_store.h"
 
 namespace vigil {
@@ -31,7 +32,7 @@ struct Fixture {
     store = std::move(SqliteStore::Open(dir + "/vigil.db")).value();
     config.maintainers = {"alice@example.org"};
     reports = std::make_unique<ReportService>(*store, clock, config);
-    sessions = std::make_unique<SessionService>(*store, clock, config);
+    sessions = std::make_unique<SessionService>(*store, clock, config, totp_box);
     workspace = std::make_unique<WorkspaceService>(*reports, *store, clock, config);
     if (!renderer.Init().ok()) std::abort();
     limiter = std::make_unique<RateLimiter>(clock, 1000);
@@ -79,6 +80,7 @@ struct Fixture {
   std::string dir, id, public_id;
   SystemClock clock;
   Config config;
+  TotpSecretBox totp_box{std::string(TotpSecretBox::kKeyBytes, '\x5a')};
   std::unique_ptr<SqliteStore> store;
   std::unique_ptr<ReportService> reports;
   std::unique_ptr<SessionService> sessions;
