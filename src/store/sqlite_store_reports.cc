@@ -378,7 +378,7 @@ Result<Report> SqliteStore::GetReport(const std::string& id) {
     Result<std::optional<Report>> r =
         FirstRow(c, std::string("SELECT ") + kReportColumns + " FROM reports WHERE id = ?",
                  ReadReportRow, id);
-    Result<std::vector<Participant>> participants = Status::Ok();
+    Result<std::vector<Participant>> participants = std::vector<Participant>{};
     if (r.ok() && r->has_value()) {
       participants =
           Rows(c,
