@@ -11,8 +11,10 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <future>
+#include <map>
 #include <optional>
 #include <unordered_map>
 
@@ -406,7 +408,7 @@ void SqliteStore::WriterLoop() {
   }
 }
 
-Result<AuditVerdict> SqliteStore::VerifyAudit() {
+Result<AuditVerdict> SqliteStore::VerifyAudit(const CheckpointedHeads& checkpointed) {
   ReadLease lease(*this);
   VIGIL_RETURN_IF_ERROR(lease.status());
   SqliteConnection& c = lease.conn();
@@ -414,6 +416,16 @@ Result<AuditVerdict> SqliteStore::VerifyAudit() {
   AuditVerdict v;
   Status st;
   std::map<std::string, int64_t> lengths;
+  auto broken = [&v](std::string what) {
+    if (!v.ok) return;
+    v.ok = false;
+    v.first_broken = std::move(what);
+  };
+  // A chain cut at its end still links: the signed checkpoint remembers how far it went.
+  auto cut = [&](const std::string& chain, int64_t have, const CheckpointedHead& head) {
+    broken(chain + " event " + std::to_string(have + 1) + ": missing (" + head.where +
+           " recorded event " + std::to_string(head.seq) + ")");
+  };
   {
     Query q(c,
             "SELECT chain, seq, time, actor, kind, payload, prev_hash, hash FROM events ORDER BY "
@@ -422,12 +434,20 @@ Result<AuditVerdict> SqliteStore::VerifyAudit() {
     auto finish = [&] {
       if (chain.empty()) return;
       ++v.chains;
-      lengths[chain.front().chain] = static_cast<int64_t>(chain.size());
+      const std::string& name = chain.front().chain;
+      const int64_t length = static_cast<int64_t>(chain.size());
+      lengths[name] = length;
       if (v.ok) {
-        std::string broken = VerifyChain(chain);
-        if (!broken.empty()) {
-          v.ok = false;
-          v.first_broken = broken;
+        std::string bad = VerifyChain(chain);
+        if (!bad.empty()) broken(std::move(bad));
+      }
+      auto cp = checkpointed.find(name);
+      if (v.ok && cp != checkpointed.end()) {
+        const CheckpointedHead& head = cp->second;
+        if (chain.back().seq < head.seq) {
+          cut(name, chain.back().seq, head);
+        } else if (head.seq >= 1 && chain[head.seq - 1].hash != head.hash) {
+          broken(name + " event " + std::to_string(head.seq) + ": differs from " + head.where);
         }
       }
       chain.clear();
@@ -441,17 +461,19 @@ Result<AuditVerdict> SqliteStore::VerifyAudit() {
     finish();
     st = q.status();
   }
+  // A chain the checkpoint names and the database lacks entirely.
+  for (const auto& [name, head] : checkpointed) {
+    if (!lengths.count(name)) cut(name, 0, head);
+  }
   if (st.ok()) {
-    // A chain cut at its end still links; the projection remembers how long it was.
+    // Without a checkpoint, the report row still remembers how long its chain was.
     Query q(c, "SELECT id, version FROM reports ORDER BY id");
     while (q.Step()) {
       const std::string id = q.Text(0);
       const int64_t have = lengths.count(id) ? lengths[id] : 0;
-      if (v.ok && have != q.Int(1)) {
-        v.ok = false;
-        v.first_broken = id + " event " + std::to_string(have + 1) + ": missing (the report has " +
-                         std::to_string(q.Int(1)) + " events, the chain " + std::to_string(have) +
-                         ")";
+      if (have != q.Int(1)) {
+        broken(id + " event " + std::to_string(have + 1) + ": missing (the report has " +
+               std::to_string(q.Int(1)) + " events, the chain " + std::to_string(have) + ")");
       }
     }
     st = q.status();
@@ -459,6 +481,46 @@ Result<AuditVerdict> SqliteStore::VerifyAudit() {
   (void)c.Exec("COMMIT");
   if (!st.ok()) return st;
   return v;
+}
+
+Result<ChainHeadsDelta> SqliteStore::ChainHeadsSince(int64_t cursor) {
+  ReadLease lease(*this);
+  VIGIL_RETURN_IF_ERROR(lease.status());
+  SqliteConnection& c = lease.conn();
+  VIGIL_RETURN_IF_ERROR(c.Exec("BEGIN"));
+  ChainHeadsDelta out;
+  Status st;
+  {
+    // Events are only ever appended, so rowids grow; a table whose largest rowid went below
+    // the cursor was rewritten (a restore, a VACUUM): then every chain is read again.
+    Query top(c, "SELECT COALESCE(MAX(rowid), 0) FROM events");
+    const int64_t max_rowid = top.Step() ? top.Int(0) : 0;
+    st = top.status();
+    if (max_rowid < cursor) cursor = 0;
+    out.cursor = cursor;
+  }
+  if (st.ok()) {
+    std::map<std::string, size_t> index;
+    Query q(c, "SELECT rowid, chain, seq, hash FROM events WHERE rowid > ? ORDER BY rowid");
+    q.Bind(1, cursor);
+    while (q.Step()) {
+      out.cursor = q.Int(0);
+      std::string chain = q.Text(1);
+      auto [it, fresh] = index.emplace(chain, out.heads.size());
+      if (fresh) out.heads.push_back({std::move(chain), 0, ""});
+      ChainHeadsDelta::Head& head = out.heads[it->second];
+      if (q.Int(2) > head.seq) {
+        head.seq = q.Int(2);
+        head.hash = q.Text(3);
+      }
+    }
+    st = q.status();
+  }
+  (void)c.Exec("COMMIT");
+  if (!st.ok()) return st;
+  std::sort(out.heads.begin(), out.heads.end(),
+            [](const auto& a, const auto& b) { return a.chain < b.chain; });
+  return out;
 }
 
 Status SqliteStore::Backup(const std::string& path) {

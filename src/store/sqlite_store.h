@@ -100,7 +100,9 @@ class SqliteStore final : public Store {
   Result<std::optional<MailKey>> FindMailKey(const std::string& email) override;
   Result<std::vector<OutboxEntry>> ListOutbox(const OutboxQuery& query) override;
   Result<std::vector<PatchRevision>> PatchRevisions(const std::string& report_id) override;
-  Result<AuditVerdict> VerifyAudit() override;
+  using Store::VerifyAudit;
+  Result<AuditVerdict> VerifyAudit(const CheckpointedHeads& checkpointed) override;
+  Result<ChainHeadsDelta> ChainHeadsSince(int64_t cursor) override;
   Status Backup(const std::string& path) override;
 
  private:

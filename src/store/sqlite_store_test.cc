@@ -378,6 +378,71 @@ TEST_F(StoreTest, ReorderedEventsAreNamed) {
             id + " event 2: does not link to the event before it");
 }
 
+// The checkpoint writer's view: only chains that gained events since the cursor, each at its
+// newest event; a cursor past the table (a restored, older file) reads every chain again.
+TEST_F(StoreTest, ChainHeadsSinceACursorNameOnlyTheChainsThatMoved) {
+  std::string a = AppendEvents(2);
+  std::string b = AppendEvents(1);
+  Result<ChainHeadsDelta> all = store_->ChainHeadsSince(0);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->heads.size(), 2u);
+  EXPECT_EQ(all->heads[0].chain, a);
+  EXPECT_EQ(all->heads[0].seq, 3);
+  EXPECT_EQ(all->heads[0].hash, store_->Events(a)->back().hash);
+  EXPECT_EQ(all->heads[1].chain, b);
+  EXPECT_EQ(all->heads[1].seq, 2);
+
+  Result<ChainHeadsDelta> none = store_->ChainHeadsSince(all->cursor);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->heads.empty());
+  EXPECT_EQ(none->cursor, all->cursor);
+
+  Result<Report> r = store_->GetReport(a);
+  WriteBatch more;
+  more.report = *r;
+  more.expected_version = r->version;
+  more.events.push_back({a, kT0, "cli:test", "message.posted", "{}"});
+  ASSERT_TRUE(store_->Write(more).ok());
+  Result<ChainHeadsDelta> moved = store_->ChainHeadsSince(all->cursor);
+  ASSERT_EQ(moved->heads.size(), 1u);
+  EXPECT_EQ(moved->heads[0].chain, a);
+  EXPECT_EQ(moved->heads[0].seq, 4);
+  EXPECT_GT(moved->cursor, all->cursor);
+
+  EXPECT_EQ(store_->ChainHeadsSince(moved->cursor + 1000)->heads.size(), 2u);
+}
+
+// Against a signed checkpoint, a tail cut together with the report's version (the projection
+// adjusted to match) is named, and so is a head replaced by another event and a chain deleted
+// whole; an untouched database verifies.
+TEST_F(StoreTest, ACheckpointNamesATailCutWithItsProjectionAdjusted) {
+  std::string id = AppendEvents(4);
+  CheckpointedHeads cp;
+  Result<ChainHeadsDelta> heads = store_->ChainHeadsSince(0);
+  ASSERT_TRUE(heads.ok());
+  for (const auto& h : heads->heads) {
+    cp[h.chain] = {h.seq, h.hash, "checkpoint 7 of 2026-12-06T20:00:00Z"};
+  }
+  Result<AuditVerdict> clean = store_->VerifyAudit(cp);
+  ASSERT_TRUE(clean.ok());
+  EXPECT_TRUE(clean->ok) << clean->first_broken;
+
+  Tamper("DELETE FROM events WHERE chain = '" + id + "' AND seq = 5;" +
+         "UPDATE reports SET version = 4 WHERE id = '" + id + "'");
+  EXPECT_TRUE(store_->VerifyAudit()->ok);  // what the database alone can tell
+  EXPECT_EQ(store_->VerifyAudit(cp)->first_broken,
+            id + " event 5: missing (checkpoint 7 of 2026-12-06T20:00:00Z recorded event 5)");
+
+  cp[id].seq = 4;  // as if the checkpoint were older, but recorded another event 4
+  EXPECT_EQ(store_->VerifyAudit(cp)->first_broken,
+            id + " event 4: differs from checkpoint 7 of 2026-12-06T20:00:00Z");
+
+  cp["-"] = {1, std::string(64, 'a'), "checkpoint 7 of 2026-12-06T20:00:00Z"};
+  cp.erase(id);
+  EXPECT_EQ(store_->VerifyAudit(cp)->first_broken,
+            "- event 1: missing (checkpoint 7 of 2026-12-06T20:00:00Z recorded event 1)");
+}
+
 // Plays a full disk for this process: files cannot grow past LIMIT bytes (RLIMIT_FSIZE), and a
 // write that would grow one fails with EFBIG instead of raising SIGXFSZ. Undone on destruction
 // ("space returns").

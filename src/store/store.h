@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "store/account_queries.h"
@@ -28,6 +30,29 @@ struct AuditVerdict {
   std::string first_broken;
 };
 
+/// A chain's head as a signed checkpoint recorded it.
+struct CheckpointedHead {
+  int64_t seq = 0;
+  std::string hash;
+  /// Which checkpoint recorded it, for messages: "checkpoint 12 of 2026-12-06T20:15:03Z".
+  std::string where;
+};
+/// Chain name -> its head in the latest checkpoint that named the chain.
+using CheckpointedHeads = std::map<std::string, CheckpointedHead>;
+
+/// The heads of the chains that gained events since a cursor (see Store::ChainHeadsSince).
+struct ChainHeadsDelta {
+  struct Head {
+    std::string chain;
+    int64_t seq = 0;
+    std::string hash;
+  };
+  /// By chain name; each chain once, at its newest event.
+  std::vector<Head> heads;
+  /// Pass to the next call: covers every event committed before this call.
+  int64_t cursor = 0;
+};
+
 class Store : public StoreWriter,
               public ReportQueries,
               public AccountQueries,
@@ -38,7 +63,15 @@ class Store : public StoreWriter,
  public:
   ~Store() override = default;
   /// Recomputes every chain and compares with the stored hashes.
-  virtual Result<AuditVerdict> VerifyAudit() = 0;
+  Result<AuditVerdict> VerifyAudit() { return VerifyAudit(CheckpointedHeads{}); }
+  /// Also checks each chain against CHECKPOINTED: the chain must hold an event at the
+  /// checkpointed seq with the checkpointed hash (a chain cut below it, or gone, is named as
+  /// "CHAIN event N: missing (CHECKPOINT recorded event M)").
+  virtual Result<AuditVerdict> VerifyAudit(const CheckpointedHeads& checkpointed) = 0;
+  /// The newest event of every chain that gained events after CURSOR (0: every chain), read
+  /// from one snapshot, and the cursor that covers them. Cheap when little changed: a
+  /// checkpoint writer calls it every second.
+  virtual Result<ChainHeadsDelta> ChainHeadsSince(int64_t cursor) = 0;
   /// Writes a consistent snapshot of the whole store to PATH while writes go on.
   virtual Status Backup(const std::string& path) = 0;
 };
