@@ -20,7 +20,7 @@ void Put(std::string* out, std::string_view field) {
 std::string CanonicalEvent(const StoredEvent& e) {
   std::string out;
   out.reserve(128 + e.payload.size());
-  Put(&out, "vigil-event-v1");
+  Put(&out, e.rows.empty() ? "vigil-event-v1" : "vigil-event-v2");
   Put(&out, e.chain);
   Put(&out, std::to_string(e.seq));
   Put(&out, std::to_string(e.time));
@@ -28,6 +28,7 @@ std::string CanonicalEvent(const StoredEvent& e) {
   Put(&out, e.kind);
   Put(&out, e.payload);
   Put(&out, e.prev_hash);
+  if (!e.rows.empty()) Put(&out, e.rows);
   return out;
 }
 

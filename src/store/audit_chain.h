@@ -14,7 +14,8 @@ extern const char kGenesisHash[];
 
 /// The canonical bytes of an event: every field as a length-prefixed string in a fixed order
 /// ("vigil-event-v1", chain, seq, time, actor, kind, payload, prev_hash), so that no two
-/// different events share an encoding.
+/// different events share an encoding. An event with row digests is "vigil-event-v2" with
+/// `rows` after prev_hash (events without keep their v1 bytes and hashes).
 std::string CanonicalEvent(const StoredEvent& e);
 
 /// Hex SHA-256 of CanonicalEvent(E) (E.hash is ignored).

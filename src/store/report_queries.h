@@ -35,6 +35,10 @@ struct StoredEvent {
   std::string payload;
   std::string prev_hash;  // hex; 64 zeros for the first event of a chain
   std::string hash;       // hex SHA-256 of the canonical event (see audit_chain.h)
+  /// The digests of the rows of this chain the event's batch left behind, when it is the
+  /// batch's last event on the chain (lines "TABLE<tab>KEY<tab>DIGEST", DIGEST empty for a
+  /// deleted row); empty otherwise. Part of the hash (see sqlite_store_audit.cc).
+  std::string rows;
 };
 
 struct ThreadMessage {

@@ -277,6 +277,9 @@ ALTER TABLE reports ADD COLUMN closed_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE participants ADD COLUMN removed_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE participants ADD COLUMN removed_by TEXT NOT NULL DEFAULT '';
 )sql"},
+    // Row digests on events (see sqlite_store_audit.cc); rows written before get an
+    // audit.baseline event per chain when the store opens.
+    {"audit-1", "ALTER TABLE events ADD COLUMN row_digests TEXT NOT NULL DEFAULT '';"},
 };
 
 }  // namespace

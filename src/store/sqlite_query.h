@@ -4,6 +4,8 @@
 
 #include <sqlite3.h>
 
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -253,5 +255,37 @@ ReportFilterSql AppendReportFilter(std::string& sql, const ReportFilter& filter,
 /// Creates or brings the schema up to date (sqlite_migrations.cc), inside the caller's
 /// transaction on the writer connection W.
 Status ApplyMigrations(SqliteConnection& w);
+/// The audited tables and the columns their row digests cover (for tests).
+std::map<std::string, std::vector<std::string>> AuditedColumns();
+/// The SQL function vigil_row_digest (sqlite_store_audit.cc), on every connection.
+Status RegisterRowDigest(sqlite3* db);
+/// The writer's TEMP triggers recording which audited rows a batch touched.
+Status InstallAuditTriggers(SqliteConnection& w);
+/// Once per database (after the migration that added row digests): one audit.baseline event
+/// per chain owning rows, recording the digests of the rows written before.
+Status WriteAuditBaseline(SqliteConnection& w, Instant now);
+
+/// Compares the audited tables with the row digests of the chains (sqlite_store_audit.cc):
+/// reads each table once, ordered by owning chain, while the caller walks the chains in
+/// ascending order. Messages name the first bad row: "participants row SEC-2026-0001/2: no event
+/// records it", "reports row SEC-2026-0001: differs from what SEC-2026-0001 event 4 recorded",
+/// "messages row SEC-2026-0001/1: missing (SEC-2026-0001 event 2 recorded it)".
+class ProjectionAudit {
+ public:
+  explicit ProjectionAudit(SqliteConnection& c);
+  ~ProjectionAudit();
+  /// EVENTS: one whole chain, verified, the chains given in ascending order. "" when its rows
+  /// match.
+  std::string Chain(const std::vector<StoredEvent>& events);
+  /// After the last chain: the first row of a chain that has no events, or "".
+  std::string Finish();
+  /// The first storage error of the table reads.
+  Status status() const;
+
+ private:
+  struct Cursor;
+  static std::string Unrecorded(const Cursor& c);
+  std::vector<std::unique_ptr<Cursor>> cursors_;
+};
 
 }  // namespace vigil

@@ -16,6 +16,7 @@
 #include <future>
 #include <map>
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 #include "store/sqlite_query.h"
@@ -38,6 +39,7 @@ Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path
     return Status::Unavailable("cannot open database " + path + ": " +
                                (db ? conn->Error() : std::string(sqlite3_errstr(rc))));
   }
+  VIGIL_RETURN_IF_ERROR(RegisterRowDigest(db));
   sqlite3_busy_timeout(db, 10000);
   sqlite3_extended_result_codes(db, 1);
   if (writer) {
@@ -108,11 +110,15 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
 
   VIGIL_RETURN_IF_ERROR(w.Exec("BEGIN IMMEDIATE"));
   Status migrated = ApplyMigrations(w);
+  if (migrated.ok()) {
+    migrated = WriteAuditBaseline(w, static_cast<Instant>(time(nullptr)) * kMicrosPerSecond);
+  }
   if (!migrated.ok()) {
     (void)w.Exec("ROLLBACK");
     return Status::Unavailable("cannot migrate " + path + ": " + migrated.message());
   }
   VIGIL_RETURN_IF_ERROR(w.Exec("COMMIT"));
+  VIGIL_RETURN_IF_ERROR(InstallAuditTriggers(w));
   VIGIL_RETURN_IF_ERROR(w.Exec("PRAGMA wal_autocheckpoint=0"));
   sqlite3_wal_hook(
       w.db(),
@@ -414,10 +420,8 @@ Result<AuditVerdict> SqliteStore::VerifyAudit(const CheckpointedHeads& checkpoin
   SqliteConnection& c = lease.conn();
   VIGIL_RETURN_IF_ERROR(c.Exec("BEGIN"));
   AuditVerdict v;
-  Status st;
-  std::map<std::string, int64_t> lengths;
   auto broken = [&v](std::string what) {
-    if (!v.ok) return;
+    if (!v.ok || what.empty()) return;
     v.ok = false;
     v.first_broken = std::move(what);
   };
@@ -426,30 +430,48 @@ Result<AuditVerdict> SqliteStore::VerifyAudit(const CheckpointedHeads& checkpoin
     broken(chain + " event " + std::to_string(have + 1) + ": missing (" + head.where +
            " recorded event " + std::to_string(head.seq) + ")");
   };
+  // Without a checkpoint, the report row still knows the seq of the event that last wrote it
+  // (events of other writes may follow): a chain shorter than that was cut.
+  auto short_of_version = [&](const std::string& id, int64_t have, int64_t version) {
+    if (have < version) {
+      broken(id + " event " + std::to_string(have + 1) + ": missing (the report has " +
+             std::to_string(version) + " events, the chain " + std::to_string(have) + ")");
+    }
+  };
+  Status st;
   {
-    Query q(c,
-            "SELECT chain, seq, time, actor, kind, payload, prev_hash, hash FROM events ORDER BY "
-            "chain, seq");
+    // Three reads in step, each ordered by chain: the events, the reports' versions and (in
+    // ProjectionAudit) the audited tables.
+    ProjectionAudit projections(c);
+    Query versions(c, "SELECT id, version FROM reports ORDER BY id");
+    bool has_version = versions.Step();
+    size_t checkpointed_seen = 0;
+    Query q(
+        c,
+        "SELECT chain, seq, time, actor, kind, payload, prev_hash, hash, row_digests FROM events "
+        "ORDER BY chain, seq");
     std::vector<StoredEvent> chain;
     auto finish = [&] {
       if (chain.empty()) return;
       ++v.chains;
       const std::string& name = chain.front().chain;
       const int64_t length = static_cast<int64_t>(chain.size());
-      lengths[name] = length;
-      if (v.ok) {
-        std::string bad = VerifyChain(chain);
-        if (!bad.empty()) broken(std::move(bad));
+      if (v.ok) broken(VerifyChain(chain));
+      for (; has_version && versions.Text(0) <= name; has_version = versions.Step()) {
+        const bool own = versions.Text(0) == name;
+        short_of_version(versions.Text(0), own ? length : 0, versions.Int(1));
       }
       auto cp = checkpointed.find(name);
-      if (v.ok && cp != checkpointed.end()) {
+      if (cp != checkpointed.end()) {
+        ++checkpointed_seen;
         const CheckpointedHead& head = cp->second;
-        if (chain.back().seq < head.seq) {
-          cut(name, chain.back().seq, head);
+        if (length < head.seq) {
+          cut(name, length, head);
         } else if (head.seq >= 1 && chain[head.seq - 1].hash != head.hash) {
           broken(name + " event " + std::to_string(head.seq) + ": differs from " + head.where);
         }
       }
+      if (v.ok) broken(projections.Chain(chain));
       chain.clear();
     };
     while (q.Step()) {
@@ -459,24 +481,22 @@ Result<AuditVerdict> SqliteStore::VerifyAudit(const CheckpointedHeads& checkpoin
       ++v.events;
     }
     finish();
-    st = q.status();
-  }
-  // A chain the checkpoint names and the database lacks entirely.
-  for (const auto& [name, head] : checkpointed) {
-    if (!lengths.count(name)) cut(name, 0, head);
-  }
-  if (st.ok()) {
-    // Without a checkpoint, the report row still remembers how long its chain was.
-    Query q(c, "SELECT id, version FROM reports ORDER BY id");
-    while (q.Step()) {
-      const std::string id = q.Text(0);
-      const int64_t have = lengths.count(id) ? lengths[id] : 0;
-      if (have != q.Int(1)) {
-        broken(id + " event " + std::to_string(have + 1) + ": missing (the report has " +
-               std::to_string(q.Int(1)) + " events, the chain " + std::to_string(have) + ")");
+    for (; has_version; has_version = versions.Step()) {
+      short_of_version(versions.Text(0), 0, versions.Int(1));
+    }
+    if (v.ok) broken(projections.Finish());
+    // A chain the checkpoint names and the database lacks entirely.
+    if (checkpointed_seen < checkpointed.size()) {
+      std::set<std::string> seen_chains;
+      Query names(c, "SELECT DISTINCT chain FROM events");
+      while (names.Step()) seen_chains.insert(names.Text(0));
+      for (const auto& [name, head] : checkpointed) {
+        if (!seen_chains.count(name)) cut(name, 0, head);
       }
     }
     st = q.status();
+    if (st.ok()) st = versions.status();
+    if (st.ok()) st = projections.status();
   }
   (void)c.Exec("COMMIT");
   if (!st.ok()) return st;

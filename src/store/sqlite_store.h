@@ -130,8 +130,8 @@ class SqliteStore final : public Store {
   // For a new report: allocates its id and reads its turn; otherwise checks expected_version.
   Status CheckReport(WriteBatch& batch);
   Status ApplyCounters(WriteBatch& batch);
-  // Each chain's head (seq, hash) as the batch's events leave it.
-  using ChainHeads = std::unordered_map<std::string, std::pair<int64_t, std::string>>;
+  // Each chain's last event as the batch's events leave it.
+  using ChainHeads = std::unordered_map<std::string, StoredEvent>;
   Result<ChainHeads> AppendEvents(WriteBatch& batch, const std::string& report_id,
                                   WriteResult& out);
   Status WriteReportRow(Report& report);  // the projection and its participants
@@ -144,6 +144,10 @@ class SqliteStore final : public Store {
   Result<std::unique_ptr<SqliteConnection>> OpenReader();
   Status ApplyWebRows(WriteBatch& batch, const std::string& report_id);    // sqlite_store_web.cc
   Status ApplyPatchRows(WriteBatch& batch, const std::string& report_id);  // patch module
+  // Last: puts the digests of the rows the batch touched on its last event of each owning
+  // chain (sqlite_store_audit.cc); a chain without an event in the batch gets an audit.rows
+  // event for them.
+  Status RecordAuditedRows(ChainHeads& heads);
   // The search index (sqlite_store_web.cc) is kept outside the transactions that change what
   // it indexes: they queue rows in search_pending, and the writer thread indexes them later in
   // batches (IndexSearchBacklog), or at once for a search (WebWrites::index_search).

@@ -122,6 +122,7 @@ StoredEvent ReadEventRow(const Query& q) {
   e.payload = q.Text(5);
   e.prev_hash = q.Text(6);
   e.hash = q.Text(7);
+  e.rows = q.Text(8);
   return e;
 }
 
@@ -161,7 +162,7 @@ Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b, BatchScope& scope) {
   if (b.report) {
     Report& r = *b.report;
     auto head = heads->find(r.id);
-    r.version = head == heads->end() ? b.expected_version : head->second.first;
+    r.version = head == heads->end() ? b.expected_version : head->second.seq;
     VIGIL_RETURN_IF_ERROR(WriteReportRow(r));
     out.report_id = r.id;
     out.version = r.version;
@@ -172,6 +173,7 @@ Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b, BatchScope& scope) {
   VIGIL_RETURN_IF_ERROR(ApplyWebRows(b, report_id));
   VIGIL_RETURN_IF_ERROR(ApplyDisclosureRows(b, report_id));
   VIGIL_RETURN_IF_ERROR(ApplyPatchRows(b, report_id));
+  VIGIL_RETURN_IF_ERROR(RecordAuditedRows(*heads));
   return out;
 }
 
@@ -241,19 +243,23 @@ Result<SqliteStore::ChainHeads> SqliteStore::AppendEvents(WriteBatch& b,
     if (it == heads.end()) {
       Query q(w, "SELECT seq, hash FROM events WHERE chain = ? ORDER BY seq DESC LIMIT 1");
       q.Bind(1, ne.chain);
-      std::pair<int64_t, std::string> head{0, kGenesisHash};
-      if (q.Step()) head = {q.Int(0), q.Text(1)};
+      StoredEvent head;
+      head.hash = kGenesisHash;
+      if (q.Step()) {
+        head.seq = q.Int(0);
+        head.hash = q.Text(1);
+      }
       VIGIL_RETURN_IF_ERROR(q.status());
       it = heads.emplace(ne.chain, head).first;
     }
     StoredEvent e;
     e.chain = ne.chain;
-    e.seq = it->second.first + 1;
+    e.seq = it->second.seq + 1;
     e.time = ne.time;
     e.actor = ne.actor;
     e.kind = ne.kind;
     e.payload = ne.payload;
-    e.prev_hash = it->second.second;
+    e.prev_hash = it->second.hash;
     e.hash = EventHash(e);
     out.last_event_seq = e.seq;
     Query ins(w,
@@ -261,7 +267,7 @@ Result<SqliteStore::ChainHeads> SqliteStore::AppendEvents(WriteBatch& b,
               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     ins.Bind(1, e.chain).Bind(2, e.seq).Bind(3, e.time).Bind(4, e.actor).Bind(5, e.kind);
     VIGIL_RETURN_IF_ERROR(ins.Bind(6, e.payload).Bind(7, e.prev_hash).Bind(8, e.hash).Run());
-    it->second = {e.seq, e.hash};
+    it->second = std::move(e);
   }
 
   return heads;
@@ -471,7 +477,8 @@ Result<std::vector<ThreadMessage>> SqliteStore::Thread(const std::string& report
 Result<std::vector<StoredEvent>> SqliteStore::Events(const std::string& chain) {
   return OnReader([&](SqliteConnection& c) {
     return Rows(c,
-                "SELECT chain, seq, time, actor, kind, payload, prev_hash, hash FROM events WHERE "
+                "SELECT chain, seq, time, actor, kind, payload, prev_hash, hash, row_digests FROM "
+                "events WHERE "
                 "chain = ? ORDER BY seq",
                 ReadEventRow, chain);
   });

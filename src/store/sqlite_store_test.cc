@@ -15,11 +15,14 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "core/report_id.h"
 #include "store/audit_chain.h"
+#include "store/sqlite_query.h"
 
 namespace vigil {
 namespace {
@@ -441,6 +444,180 @@ TEST_F(StoreTest, ACheckpointNamesATailCutWithItsProjectionAdjusted) {
   cp.erase(id);
   EXPECT_EQ(store_->VerifyAudit(cp)->first_broken,
             "- event 1: missing (checkpoint 7 of 2026-12-06T20:00:00Z recorded event 1)");
+}
+
+// Each tampering with a table the application reads is named with the first bad row, though
+// every chain still links: the chain that owns the row recorded its digest.
+class ProjectionTamperTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    id_ = AppendEvents(1);
+    WriteBatch b;
+    Account amy;
+    amy.email = "amy@example.org";
+    amy.role = AccountRole::kMaintainer;
+    amy.created_at = kT0;
+    b.accounts.push_back(amy);
+    b.events.push_back({kSystemChain, kT0, "cli:test", "account.added", "{}"});
+    ASSERT_TRUE(store_->Write(b).ok());
+    Result<AuditVerdict> v = store_->VerifyAudit();
+    ASSERT_TRUE(v.ok());
+    ASSERT_TRUE(v->ok) << v->first_broken;
+  }
+  std::string FirstBroken() {
+    Result<AuditVerdict> v = store_->VerifyAudit();
+    EXPECT_TRUE(v.ok()) << v.status().ToString();
+    return v.ok() ? v->first_broken : v.status().ToString();
+  }
+  std::string id_;
+};
+
+TEST_F(ProjectionTamperTest, AParticipantWithATokenHashOfTheAttackersChoiceIsNamed) {
+  Tamper(
+      "INSERT INTO participants (report_id, position, email, name, role, added_at, added_by, "
+      "token_hash, bouncing) VALUES ('" +
+      id_ + "', 5, 'mallory@evil.example', '', 'observer', 0, '', '" + Sha256Hex("chosen") +
+      "', 0)");
+  EXPECT_EQ(FirstBroken(), "participants row " + id_ + "/5: no event records it");
+}
+
+TEST_F(ProjectionTamperTest, AReportStateEditedInItsTableIsNamed) {
+  Tamper("UPDATE reports SET state = 'closed' WHERE id = '" + id_ + "'");
+  EXPECT_EQ(FirstBroken(),
+            "reports row " + id_ + ": differs from what " + id_ + " event 2 recorded");
+}
+
+TEST_F(ProjectionTamperTest, ADeletedRowIsNamed) {
+  Tamper("DELETE FROM participants WHERE report_id = '" + id_ + "'");
+  EXPECT_EQ(FirstBroken(),
+            "participants row " + id_ + "/0: missing (" + id_ + " event 2 recorded it)");
+}
+
+TEST_F(ProjectionTamperTest, AnAccountMadeAdminInItsTableIsNamed) {
+  Tamper("UPDATE accounts SET role = 'admin' WHERE email = 'amy@example.org'");
+  EXPECT_EQ(FirstBroken(), "accounts row amy@example.org: differs from what - event 1 recorded");
+  Tamper("UPDATE accounts SET role = 'maintainer'");  // undone: verifies again
+  EXPECT_EQ(FirstBroken(), "");
+  Tamper(
+      "INSERT INTO api_tokens (hash, account_email, label, created_at, expires_at, "
+      "revoked_at) VALUES ('" +
+      Sha256Hex("t") + "', 'amy@example.org', 'x', 0, 0, 0)");
+  EXPECT_EQ(FirstBroken(), "api_tokens row " + Sha256Hex("t") + ": no event records it");
+}
+
+TEST_F(ProjectionTamperTest, AReportWithoutAnyEventIsNamed) {
+  Tamper("CREATE TEMP TABLE copy AS SELECT * FROM reports WHERE id = '" + id_ +
+         "'; UPDATE copy SET id = 'SEC-2026-0099', number = 99, version = 0;"
+         " INSERT INTO reports SELECT * FROM copy;");
+  EXPECT_EQ(FirstBroken(),
+            "reports row SEC-2026-0099: no event records it (chain SEC-2026-0099 has no events)");
+}
+
+// A batch that changes rows of a chain without an event on it (a disclosure step's log row)
+// gets an audit.rows event there: the report's version stays that of its last write.
+TEST_F(ProjectionTamperTest, RowsChangedWithoutAnEventGetOneOfTheirOwn) {
+  const int64_t version = store_->GetReport(id_)->version;
+  WriteBatch b;
+  DisclosureStepRow row;
+  row.report_id = id_;
+  row.step = "issue";
+  row.state = "done";
+  row.at = kT0;
+  b.disclosure.steps.push_back(row);
+  ASSERT_TRUE(store_->Write(b).ok());
+  std::vector<StoredEvent> events = *store_->Events(id_);
+  EXPECT_EQ(events.back().kind, "audit.rows");
+  EXPECT_EQ(events.back().rows.substr(0, 15 + id_.size()), "disclosure_log\t" + id_);
+  EXPECT_EQ(store_->GetReport(id_)->version, version);
+  EXPECT_EQ(FirstBroken(), "");
+  Tamper("UPDATE disclosure_log SET state = 'failed'");
+  EXPECT_EQ(FirstBroken(),
+            "disclosure_log row " + id_ + "/1: differs from what " + id_ + " event 3 recorded");
+}
+
+// Every table of the schema is audited with all its columns, or deliberately left out.
+TEST_F(StoreTest, TheAuditCoversEveryColumnOfEveryTableTheApplicationReads) {
+  const std::set<std::string> left_out = {
+      "events",             // the chains themselves
+      "schema_migrations",  // the schema's own history
+      "counters",           // turn counters: a derived value
+      "outbox",             // a queue: its state changes at each attempt
+      "mail_inbox",
+      "mail_message_ids",
+      "mail_patches",
+      "mail_attachments",     // mail as received
+      "mail_keys",            // keys learnt from mail
+      "patch_applicability",  // recomputed against the branches
+      "chain_activity",       // sums of the events
+      "search_report_rows",
+      "search_pending",  // the search index
+  };
+  const std::map<std::string, std::vector<std::string>> audited = AuditedColumns();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* tables = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT "
+                               "LIKE 'sqlite_%' AND name NOT LIKE 'report_search%'",
+                               -1, &tables, nullptr),
+            SQLITE_OK);
+  int seen = 0;
+  while (sqlite3_step(tables) == SQLITE_ROW) {
+    const std::string name = reinterpret_cast<const char*>(sqlite3_column_text(tables, 0));
+    if (left_out.count(name)) continue;
+    ++seen;
+    auto it = audited.find(name);
+    ASSERT_NE(it, audited.end()) << name << " is neither audited nor left out";
+    std::set<std::string> columns;
+    sqlite3_stmt* info = nullptr;
+    ASSERT_EQ(
+        sqlite3_prepare_v2(db, ("PRAGMA table_info(" + name + ")").c_str(), -1, &info, nullptr),
+        SQLITE_OK);
+    while (sqlite3_step(info) == SQLITE_ROW) {
+      columns.insert(reinterpret_cast<const char*>(sqlite3_column_text(info, 1)));
+    }
+    sqlite3_finalize(info);
+    EXPECT_EQ(columns, std::set<std::string>(it->second.begin(), it->second.end())) << name;
+  }
+  sqlite3_finalize(tables);
+  sqlite3_close(db);
+  EXPECT_EQ(seen, static_cast<int>(audited.size()));
+}
+
+// A database written before rows were digested gets one audit.baseline event per chain when it
+// is opened: it verifies, and later tampering is named.
+TEST_F(StoreTest, ADatabaseFromBeforeRowDigestsGetsABaseline) {
+  std::string id = AppendEvents(2);
+  std::vector<StoredEvent> events = *store_->Events(id);
+  store_.reset();
+  std::string sql =
+      "DELETE FROM schema_migrations WHERE name IN ('audit-1', 'audit-baseline');"
+      "ALTER TABLE events DROP COLUMN row_digests;";
+  std::string prev = kGenesisHash;
+  for (StoredEvent& e : events) {  // the chain as the older version wrote it
+    e.rows.clear();
+    e.prev_hash = prev;
+    e.hash = EventHash(e);
+    prev = e.hash;
+    sql += "UPDATE events SET prev_hash = '" + e.prev_hash + "', hash = '" + e.hash +
+           "' WHERE chain = '" + id + "' AND seq = " + std::to_string(e.seq) + ";";
+  }
+  Tamper(sql);
+  Open();
+  std::vector<StoredEvent> after = *store_->Events(id);
+  ASSERT_EQ(after.size(), events.size() + 1);
+  EXPECT_EQ(after.back().kind, "audit.baseline");
+  EXPECT_EQ(store_->GetReport(id)->version, static_cast<int64_t>(after.size()));
+  Result<AuditVerdict> v = store_->VerifyAudit();
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->first_broken;
+  store_.reset();
+  Open();  // once only
+  EXPECT_EQ(store_->Events(id)->size(), after.size());
+  Tamper("UPDATE reports SET level = 1");
+  EXPECT_EQ(store_->VerifyAudit()->first_broken,
+            "reports row " + id + ": differs from what " + id + " event 4 recorded");
 }
 
 // Plays a full disk for this process: files cannot grow past LIMIT bytes (RLIMIT_FSIZE), and a

@@ -433,7 +433,8 @@ Result<std::vector<StoredEvent>> SqliteStore::LatestEvents(const std::string& ch
                                                            int64_t limit) {
   return OnReader([&](SqliteConnection& c) {
     return Rows(c,
-                "SELECT chain, seq, time, actor, kind, payload, prev_hash, hash FROM events WHERE "
+                "SELECT chain, seq, time, actor, kind, payload, prev_hash, hash, row_digests FROM "
+                "events WHERE "
                 "chain = ? ORDER BY seq DESC LIMIT ?",
                 ReadEventRow, chain, limit);
   });
