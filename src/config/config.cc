@@ -14,6 +14,7 @@
 #include "core/ip_network.h"
 #include "core/report.h"
 #include "core/report_id.h"
+#include "core/text.h"
 
 namespace vigil {
 namespace {
@@ -473,9 +474,18 @@ Result<Config> LoadConfig(const std::string& path) {
   const auto size = std::filesystem::file_size(path, ec);
   if (ec) return Status::NotFound("cannot read " + path + ": " + ec.message());
   if (size > kMaxConfigBytes) return Status::TooLarge(path + ": larger than 1 MiB");
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) return Status::NotFound("cannot read " + path);
+  // TOML is UTF-8, and toml11 reads past its buffer on some malformed sequences (found by
+  // fuzz_config): other bytes never reach it.
+  if (const size_t bad = FirstInvalidUtf8(text); bad != std::string::npos) {
+    return Status::Invalid(path + ": not UTF-8 (byte " + std::to_string(bad + 1) + ")");
+  }
   Table root;
   try {
-    root = toml::parse<toml::discard_comments>(path);
+    std::istringstream stream(text);
+    root = toml::parse<toml::discard_comments>(stream, path);
   } catch (const std::exception& e) {
     std::string what = e.what();
     const size_t nl = what.find('\n');

@@ -56,6 +56,17 @@ TEST_F(ConfigTest, TotpKeyFileDefaultsToTheDataFolderAndIsRelativeToTheConfig) {
   EXPECT_EQ(absolute->TotpKeyPath(), "/etc/vigil/totp.key");
 }
 
+// TOML is UTF-8: other bytes are refused before the TOML reader sees them. The first input is
+// the one fuzz_config found reading past toml11's buffer (heap-buffer-overflow in
+// toml::detail::location::reset).
+TEST_F(ConfigTest, BytesThatAreNotUtf8AreRefusedBeforeParsing) {
+  const std::string path = dir_ + "/vigil.toml";
+  EXPECT_EQ(Load("'\xad['").status().message(), path + ": not UTF-8 (byte 2)");
+  EXPECT_EQ(Load("[project]\nname = \"caf\xc3\"\n").status().message(),
+            path + ": not UTF-8 (byte 22)");
+  EXPECT_EQ(Load("[project]\nname = \"caf\xc3\xa9\"\n")->project_name, "caf\xc3\xa9");
+}
+
 TEST_F(ConfigTest, ExactErrors) {
   EXPECT_EQ(Load("[project]\nnmae = \"x\"\n").status().message(),
             "vigil.toml: project.nmae: unknown key");

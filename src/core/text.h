@@ -22,6 +22,10 @@ std::string_view TrimEnd(std::string_view s, std::string_view chars = kWhitespac
 /// The longest prefix of S of at most N bytes that does not cut a UTF-8 sequence in two.
 std::string_view Utf8Prefix(std::string_view s, size_t n);
 
+/// The offset of the first byte of S that is not part of well-formed UTF-8 (RFC 3629: no
+/// overlong forms, no surrogates, nothing above U+10FFFF, no cut sequence), or npos.
+size_t FirstInvalidUtf8(std::string_view s);
+
 /// C with ASCII letters lower-cased; every other byte unchanged.
 constexpr char LowerAsciiChar(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;

@@ -20,6 +20,24 @@ TEST(TextTest, TrimEndKeepsTheStart) {
   EXPECT_EQ(TrimEnd("a \t", kBlanks), "a");
 }
 
+TEST(TextTest, FirstInvalidUtf8FollowsRfc3629) {
+  constexpr size_t npos = std::string_view::npos;
+  EXPECT_EQ(FirstInvalidUtf8(""), npos);
+  EXPECT_EQ(FirstInvalidUtf8("plain [ascii]"), npos);
+  EXPECT_EQ(FirstInvalidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92 \xf4\x8f\xbf\xbf"), npos);
+  EXPECT_EQ(FirstInvalidUtf8("\xad["), 0u);             // a lone continuation byte
+  EXPECT_EQ(FirstInvalidUtf8("ab\xc3"), 2u);            // cut at the end
+  EXPECT_EQ(FirstInvalidUtf8("a\xc3(b"), 1u);           // second byte not a continuation
+  EXPECT_EQ(FirstInvalidUtf8("\xc0\xaf"), 0u);          // overlong '/'
+  EXPECT_EQ(FirstInvalidUtf8("\xe0\x80\xaf"), 0u);      // overlong, three bytes
+  EXPECT_EQ(FirstInvalidUtf8("\xf0\x80\x80\xaf"), 0u);  // overlong, four bytes
+  EXPECT_EQ(FirstInvalidUtf8("x\xed\xa0\x80"), 1u);     // a UTF-16 surrogate
+  EXPECT_EQ(FirstInvalidUtf8("\xf4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(FirstInvalidUtf8("\xf5\x80\x80\x80"), 0u);
+  EXPECT_EQ(FirstInvalidUtf8("\xe2\x82x"), 0u);  // third byte not a continuation
+  EXPECT_EQ(FirstInvalidUtf8("\xff"), 0u);
+}
+
 TEST(TextTest, Utf8PrefixNeverCutsASequence) {
   EXPECT_EQ(Utf8Prefix("abc", 5), "abc");
   EXPECT_EQ(Utf8Prefix("abc", 2), "ab");
