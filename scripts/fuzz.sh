@@ -7,7 +7,7 @@
 #
 # HARNESS is a name of fuzz/ (fuzz_mime fuzz_mailinfo fuzz_mbox fuzz_diff fuzz_trailers
 # fuzz_auth_results fuzz_smtp fuzz_router fuzz_json_body fuzz_cvss fuzz_config); all by default.
-# Per harness it prints the executions, executions per second, coverage (cov: edges, ft:
+# Per harness it prints the CPU seconds it got, the executions, executions per second, coverage (cov: edges, ft:
 # features) and the corpus size at the end, and the number of findings.
 #
 # Seeds come from ../shared/testdata (mailinfo samples, b4 threads, CVSS vectors, OSV records),
@@ -80,11 +80,13 @@ run() {
   # -rss_limit_mb: a parser that needs 2 GB for one input is a finding. -timeout: 10 s for one
   # input (ASan makes everything slower; a parser is linear). -max_len: inputs up to 256 KiB.
   # The temporary files of the harnesses (fuzz_config, fuzz_router) go to a folder of this run.
-  TMPDIR=$tmp ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+  # The CPU time it got (user + system) goes to $log.cpu: under load it is less than SECONDS.
+  local TIMEFORMAT='%U %S'
+  { time TMPDIR=$tmp ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "$build/fuzz/$h" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=262144 \
-    -print_final_stats=1 -artifact_prefix="$crashers/" "$corpus" $(seeds "$h") >"$log" 2>&1 ||
-    rc=$?
+    -print_final_stats=1 -artifact_prefix="$crashers/" "$corpus" $(seeds "$h") >"$log" 2>&1; } \
+    2>"$log.cpu" || rc=$?
   echo "$rc" >"$log.rc"
 }
 
@@ -101,8 +103,10 @@ summary() {
   corp=$(sed -n 's/.* corp: \([0-9]*\/[0-9A-Za-z]*\).*/\1/p' <<<"$last")
   found=$(find "$build/crashers/$h" -type f | wc -l)
   ((rc == 0)) || ((found > 0)) || found=1
-  printf 'fuzz: %-18s execs %-10s exec/s %-7s cov %-6s ft %-7s corpus %-12s findings %s\n' \
-    "$h" "${execs:-?}" "${eps:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$found"
+  local cpu
+  cpu=$(awk '{printf "%.0f", $1 + $2}' "$log.cpu" 2>/dev/null || true)
+  printf 'fuzz: %-18s cpu %5s s  execs %-10s exec/s %-7s cov %-6s ft %-7s corpus %-12s findings %s\n' \
+    "$h" "${cpu:-?}" "${execs:-?}" "${eps:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$found"
   if ((found > 0)); then
     grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$log" | head -n 20 || true
     echo "fuzz: $h: see $log and $build/crashers/$h/"
