@@ -148,6 +148,13 @@ TEST_F(CliTest, TokensAndAccounts) {
   // No token ever reaches the database in clear.
   CommandResult dump = vigil::testing::Run({"sqlite3", db_, ".dump"});
   EXPECT_EQ(dump.out.find(t.out.substr(0, t.out.size() - 1)), std::string::npos);
+  // Two-factor reset (for a lost device) names what it cannot do.
+  CommandResult reset = Vigil({"user", "totp-reset", "bob@example.org"});
+  EXPECT_EQ(reset.exit_code, 3);
+  EXPECT_EQ(reset.err, "vigil: bob@example.org has no two-factor login to reset\n");
+  reset = Vigil({"user", "totp-reset", "nobody@example.org"});
+  EXPECT_EQ(reset.exit_code, 3);
+  EXPECT_EQ(reset.err, "vigil: account nobody@example.org not found\n");
 }
 
 // `vigil token list` prints one line per token: id, account, state, created, expires, label.

@@ -8,6 +8,7 @@
 
 #include "cli/cli_context.h"
 #include "cli/command_table.h"
+#include "core/text.h"
 #include "service/credentials.h"
 #include "service/report_json.h"
 
@@ -124,6 +125,17 @@ void AddAccountCommands(CLI::App& app, CliContext& ctx) {
       }
     });
   }
+
+  auto* reset = user->add_subcommand(
+      "totp-reset", "Remove an account's two-factor login (a lost device); recorded as an event");
+  reset->add_option("email", o->email, "Email")->required();
+  reset->callback([&ctx, o] {
+    Result<SessionService*> s = ctx.runtime.sessions();
+    if (!ctx.Check(s.status())) return;
+    if (!ctx.Check((*s)->ResetTotp(ctx.Operator(), o->email))) return;
+    ctx.Print("two-factor login removed for " + LowerAscii(o->email) +
+              ": the password alone logs in until it is set up again\n");
+  });
 
   auto* token = AddCommand(app, "token");
   token->require_subcommand(1);

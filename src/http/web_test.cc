@@ -370,6 +370,39 @@ TEST_F(WebTest, TurningTwoFactorLoginOffNeedsACurrentCode) {
   EXPECT_FALSE(*sessions_->TotpEnabled("alice@example.org"));
 }
 
+// Someone who lost their device: an admin removes the enrolment (an event records who), and
+// the password alone logs in again.
+TEST_F(WebTest, AnAdminResetsTheTwoFactorLoginOfALostDevice) {
+  NewSession s = Login("alice@example.org", "alice-password");
+  Result<TotpSetup> setup = sessions_->BeginTotp(s.principal);
+  ASSERT_TRUE(setup.ok());
+  const std::string key = *Base32Decode(setup->secret_base32);
+  ASSERT_TRUE(sessions_->ConfirmTotp(s.principal, Totp(key, clock_.Now())).ok());
+  clock_.Advance(30 * kMicrosPerSecond);
+  const LoginAttempt password_only{"alice@example.org", "alice-password", "", "198.51.100.9"};
+  EXPECT_FALSE(sessions_->Login(password_only, "").ok());
+
+  Principal admin;
+  admin.kind = Principal::Kind::kLocal;
+  admin.email = "root";
+  EXPECT_EQ(sessions_->ResetTotp(admin, "nobody@example.org").message(),
+            "account nobody@example.org not found");
+  ASSERT_TRUE(sessions_->ResetTotp(admin, "Alice@Example.org").ok());
+  EXPECT_FALSE(*sessions_->TotpEnabled("alice@example.org"));
+  EXPECT_TRUE(sessions_->Login(password_only, "").ok());
+  EXPECT_EQ(sessions_->ResetTotp(admin, "alice@example.org").message(),
+            "alice@example.org has no two-factor login to reset");
+  std::vector<StoredEvent> system = *store_->Events(kSystemChain);
+  ASSERT_FALSE(system.empty());
+  const StoredEvent* reset = nullptr;
+  for (const StoredEvent& e : system) {
+    if (e.kind == "totp.reset") reset = &e;
+  }
+  ASSERT_NE(reset, nullptr);
+  EXPECT_EQ(reset->payload, R"({"email":"alice@example.org","was_enabled":true})");
+  EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
 TEST_F(WebTest, FailedLoginsAreThrottledWithOneMessage) {
   const LoginAttempt wrong{"alice@example.org", "bad", "", "198.51.100.4"};
   const LoginAttempt unknown{"nobody@example.org", "alice-password", "", "198.51.100.4"};

@@ -326,6 +326,21 @@ Status SessionService::DisableTotp(const Principal& p, std::string_view password
   return store_.Write(std::move(b)).status();
 }
 
+Status SessionService::ResetTotp(const Principal& actor, const std::string& email) {
+  const std::string who = LowerAscii(email);
+  Result<std::optional<Account>> account = store_.FindAccount(who);
+  VIGIL_RETURN_IF_ERROR(account.status());
+  if (!account->has_value()) return Status::NotFound("account " + email + " not found");
+  Result<std::optional<TotpEnrolment>> totp = store_.FindTotp(who);
+  VIGIL_RETURN_IF_ERROR(totp.status());
+  if (!totp->has_value()) return Status::NotFound(who + " has no two-factor login to reset");
+  WriteBatch b;
+  b.web.delete_totp.push_back(who);
+  b.events.push_back({kSystemChain, clock_.Now(), actor.AuditName(), "totp.reset",
+                      Json({{"email", who}, {"was_enabled", (*totp)->enabled}})});
+  return store_.Write(std::move(b)).status();
+}
+
 Result<bool> SessionService::TotpEnabled(const std::string& email) {
   Result<std::optional<TotpEnrolment>> t = store_.FindTotp(email);
   VIGIL_RETURN_IF_ERROR(t.status());

@@ -89,6 +89,12 @@ class SessionService {
   Status DisableTotp(const Principal& principal, std::string_view password, std::string_view code,
                      const std::string& client_address);
   Result<bool> TotpEnabled(const std::string& email);
+  /// Removes EMAIL's TOTP enrolment for someone who lost their device (`vigil user
+  /// totp-reset`): they log in with the password alone until they enrol again. A "totp.reset"
+  /// event on the system chain names the account and who reset it. REQUIRES: ACTOR is
+  /// authorized for Action::kAdminister. Errors: kNotFound "account EMAIL not found",
+  /// "EMAIL has no two-factor login to reset".
+  Status ResetTotp(const Principal& actor, const std::string& email);
 
   /// Changes EMAIL's role. REQUIRES: ACTOR is authorized for Action::kAdminister. Error
   /// kConflict when it would leave no active admin.
