@@ -418,6 +418,10 @@ Result<AuditVerdict> SqliteStore::VerifyAudit(const CheckpointedHeads& checkpoin
   ReadLease lease(*this);
   VIGIL_RETURN_IF_ERROR(lease.status());
   SqliteConnection& c = lease.conn();
+  // The whole database is read once, the events in chain order: a larger page cache and the
+  // file mapped instead of read page by page (both back to the defaults afterwards).
+  VIGIL_RETURN_IF_ERROR(c.Exec("PRAGMA cache_size=-65536"));
+  VIGIL_RETURN_IF_ERROR(c.Exec("PRAGMA mmap_size=1073741824"));
   VIGIL_RETURN_IF_ERROR(c.Exec("BEGIN"));
   AuditVerdict v;
   auto broken = [&v](std::string what) {
@@ -499,6 +503,8 @@ Result<AuditVerdict> SqliteStore::VerifyAudit(const CheckpointedHeads& checkpoin
     if (st.ok()) st = projections.status();
   }
   (void)c.Exec("COMMIT");
+  (void)c.Exec("PRAGMA mmap_size=0");
+  (void)c.Exec("PRAGMA cache_size=-2000");
   if (!st.ok()) return st;
   return v;
 }
