@@ -67,6 +67,8 @@ class AuditCheckpointLog {
   AuditCheckpointLog& operator=(const AuditCheckpointLog&) = delete;
 
   const std::string& path() const { return path_; }
+  /// The public key that verifies this log's lines (ReplayAuditLog).
+  std::string public_key() const { return AuditPublicKey(secret_key_); }
 
   /// Appends a checkpoint of the chains that moved since the last line's cursor, and makes it
   /// durable (fdatasync; the folder too when the file was created). Writes nothing when no chain
