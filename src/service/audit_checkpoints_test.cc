@@ -3,6 +3,7 @@
 #include "service/audit_checkpoints.h"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -230,6 +231,47 @@ TEST_F(AuditCheckpointsTest, TamperedLogsAreNamedByLine) {
   Result<CheckpointedHeads> missing = Replay();
   EXPECT_EQ(missing.status().code(), Code::kNotFound);
   EXPECT_EQ(missing.status().message(), "no checkpoint log at " + path_);
+}
+
+// BODY signed with KEY, as a line of the log.
+std::string SignedLine(const std::string& body, const std::string& key) {
+  unsigned char sig[crypto_sign_BYTES];
+  crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(body.data()),
+                       body.size(), reinterpret_cast<const unsigned char*>(key.data()));
+  char hex[2 * crypto_sign_BYTES + 1];
+  sodium_bin2hex(hex, sizeof hex, sig, sizeof sig);
+  return body + "\t" + hex;
+}
+
+TEST_F(AuditCheckpointsTest, WellSignedLinesThatAreNotCheckpointsAreNamed) {
+  const std::string zeros(64, '0');
+  const std::string good =
+      "{\"v\":1,\"n\":1,\"time\":\"2026-12-06T20:15:03Z\",\"cursor\":1,\"prev\":\"" + zeros +
+      "\",\"reset\":false,\"heads\":[]}";
+  WriteLines({SignedLine(good, key_)});
+  ASSERT_TRUE(Replay().ok()) << Replay().status().message();
+  auto named = [&](std::string from, const std::string& to) {
+    std::string body = good;
+    body.replace(body.find(from), from.size(), to);
+    WriteLines({SignedLine(body, key_)});
+    return Replay().status().message();
+  };
+  const std::string line1 = path_ + " line 1: ";
+  EXPECT_EQ(named("\"n\":1", "\"n\":2"), line1 + "numbered 2");
+  EXPECT_EQ(named("\"v\":1", "\"v\":2"), line1 + "not a checkpoint (v is not 1)");
+  EXPECT_EQ(named("\"n\":1", "\"n\":0"), line1 + "not a checkpoint (n is not a positive integer)");
+  EXPECT_EQ(named("\"cursor\":1", "\"cursor\":-1"),
+            line1 + "not a checkpoint (cursor is not an integer >= 0)");
+  EXPECT_EQ(named("2026-12-06T20:15:03Z", "yesterday"),
+            line1 + "not a checkpoint (time is not a UTC time)");
+  EXPECT_EQ(named(zeros, "00"), line1 + "not a checkpoint (prev is not a SHA-256)");
+  EXPECT_EQ(named("\"reset\":false", "\"reset\":0"),
+            line1 + "not a checkpoint (reset is not true or false)");
+  EXPECT_EQ(named("\"heads\":[]", "\"heads\":{}"),
+            line1 + "not a checkpoint (heads is not a list)");
+  EXPECT_EQ(named("\"heads\":[]", "\"heads\":[[\"-\",0,\"" + zeros + "\"]]"),
+            line1 + "not a checkpoint (a head is not [chain, seq, hash])");
+  EXPECT_EQ(named("{", "["), line1 + "not a checkpoint (not a JSON object)");
 }
 
 TEST_F(AuditCheckpointsTest, ARepeatedLineDoesNotLink) {
