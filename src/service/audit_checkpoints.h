@@ -73,10 +73,11 @@ class AuditCheckpointLog {
   /// Appends a checkpoint of the chains that moved since the last line's cursor, and makes it
   /// durable (fdatasync; the folder too when the file was created). Writes nothing when no chain
   /// moved, unless FORCE. A torn last line (no newline: its write was never acknowledged) is cut
-  /// away first. Errors: kUnavailable on I/O; kConflict "PATH: the last line is not a checkpoint
-  /// (WHY); run `vigil audit verify`" and "PATH: the database has fewer events than checkpoint N
-  /// covered (events deleted, or the database replaced); run `vigil audit verify`" — a log or
-  /// database in that state gets no new checkpoint that would hide it.
+  /// away first. Errors: kUnavailable on I/O; kInvalidArgument "PATH: not a regular file";
+  /// kTooLarge "PATH: the last line is longer than 256 MiB"; kConflict "PATH: the last line is not
+  /// a checkpoint (WHY); run `vigil audit verify`" and "PATH: the database has fewer events than
+  /// checkpoint N covered (events deleted, or the database replaced); run `vigil audit verify`" — a
+  /// log or database in that state gets no new checkpoint that would hide it.
   Result<CheckpointWrite> Write(bool force);
   /// Appends a "reset":true line naming every chain (after the database was restored from a
   /// backup: the chains may be shorter than the log says). Errors: as Write's, less kConflict
