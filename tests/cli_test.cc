@@ -1,6 +1,9 @@
 // The `vigil` command as scripts use it: exit codes, messages, and tamper detection.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <fstream>
 #include <sstream>
 
 #include "core/time.h"
@@ -39,6 +42,22 @@ class CliTest : public ::testing::Test {
     EXPECT_EQ(Vigil({"report", "message", id, "--body", "one"}).exit_code, 0);
     EXPECT_EQ(Vigil({"report", "message", id, "--body", "-"}, "two\n").exit_code, 0);
     return id;
+  }
+  std::string SqlValue(const std::string& sql) {
+    CommandResult r = vigil::testing::Run({"sqlite3", db_, sql});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out.substr(0, r.out.find('\n'));
+  }
+  std::string LogPath() const { return dir_.path() + "/data/audit-checkpoints.log"; }
+  std::vector<std::string> LogLines() {
+    std::ifstream in(LogPath());
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  }
+  void WriteLog(const std::vector<std::string>& lines) {
+    std::ofstream out(LogPath(), std::ios::trunc);
+    for (const std::string& line : lines) out << line << "\n";
   }
   TempDir dir_;
   std::string config_, db_;
@@ -130,6 +149,122 @@ TEST_F(CliTest, AuditVerifyNamesATruncatedChain) {
   CommandResult v = Vigil({"audit", "verify"});
   EXPECT_EQ(v.exit_code, 5);
   EXPECT_NE(v.err.find(id + " event 5: missing"), std::string::npos) << v.err;
+}
+
+// The signed checkpoint log (THREAT-MODEL: audit): what the hash chains alone cannot see.
+TEST_F(CliTest, AuditVerifyWithTheCheckpointLogPassesOnAnUntouchedDatabase) {
+  Submit("Untouched");
+  ASSERT_GE(LogLines().size(), 2u);  // `vigil init` and the submission each left one
+  CommandResult v = Vigil({"audit", "verify"});
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_EQ(v.err, "");
+  EXPECT_NE(v.out.find("intact: 2 chains"), std::string::npos) << v.out;
+}
+
+TEST_F(CliTest, AuditVerifyNamesTheDeletedLastEventOfTheSystemChain) {
+  Submit("System chain");
+  const std::string last = SqlValue("SELECT MAX(seq) FROM events WHERE chain = '-'");
+  Sql("DELETE FROM events WHERE chain = '-' AND seq = " + last);
+  CommandResult v = Vigil({"audit", "verify"});
+  EXPECT_EQ(v.exit_code, 5);
+  EXPECT_NE(v.err.find("BROKEN at - event " + last + ": missing (checkpoint "), std::string::npos)
+      << v.err;
+  EXPECT_NE(v.err.find(" recorded event " + last + ")\n"), std::string::npos) << v.err;
+}
+
+TEST_F(CliTest, AuditVerifyNamesTheDeletedLastEventOfAReportWithItsVersionLowered) {
+  const std::string id = ReportWithHistory();
+  Sql("DELETE FROM events WHERE chain = '" + id +
+      "' AND seq = 5; UPDATE reports SET version = 4 "
+      "WHERE id = '" +
+      id + "'");
+  CommandResult v = Vigil({"audit", "verify"});
+  EXPECT_EQ(v.exit_code, 5);
+  EXPECT_NE(v.err.find("BROKEN at " + id + " event 5: missing (checkpoint "), std::string::npos)
+      << v.err;
+  EXPECT_NE(v.err.find(" recorded event 5)\n"), std::string::npos) << v.err;
+  // No later command signs the shortened database.
+  EXPECT_NE(v.err.find("vigil: audit checkpoint not written: " + LogPath() +
+                       ": the database has fewer events than checkpoint "),
+            std::string::npos)
+      << v.err;
+  EXPECT_EQ(Vigil({"audit", "verify"}).exit_code, 5);
+}
+
+TEST_F(CliTest, AuditVerifyNamesAnEditedOrRemovedCheckpoint) {
+  ReportWithHistory();
+  const std::vector<std::string> lines = LogLines();
+  ASSERT_GE(lines.size(), 4u);
+  std::vector<std::string> edited = lines;
+  edited[2].replace(edited[2].find("\"time\":\"2"), 9, "\"time\":\"1");
+  WriteLog(edited);
+  CommandResult v = Vigil({"audit", "verify"});
+  EXPECT_EQ(v.exit_code, 5);
+  EXPECT_NE(v.err.find("vigil: audit checkpoint log BROKEN: " + LogPath() +
+                       " line 3: signature does not verify\n"),
+            std::string::npos)
+      << v.err;
+
+  std::vector<std::string> removed = lines;
+  removed.erase(removed.begin() + 1);
+  WriteLog(removed);
+  v = Vigil({"audit", "verify"});
+  EXPECT_EQ(v.exit_code, 5);
+  EXPECT_NE(v.err.find("vigil: audit checkpoint log BROKEN: " + LogPath() +
+                       " line 2: does not link to line 1\n"),
+            std::string::npos)
+      << v.err;
+}
+
+TEST_F(CliTest, AuditVerifyWithoutALogWarnsThatACutTailCannotBeSeen) {
+  Submit("No log");
+  std::remove(LogPath().c_str());
+  CommandResult v = Vigil({"audit", "verify"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.err, "vigil: no checkpoint log at " + LogPath() +
+                       ": a deleted tail of a chain cannot be detected\n");
+  // That command started a new log; a forced checkpoint extends it.
+  CommandResult c = Vigil({"audit", "checkpoint"});
+  EXPECT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_EQ(c.out, "checkpoint 2 written to " + LogPath() + " (0 chains moved)\n");
+  EXPECT_EQ(Vigil({"audit", "verify"}).err, "");
+}
+
+TEST_F(CliTest, AnAuditKeyOthersCanReadIsRefused) {
+  const std::string key = dir_.path() + "/data/audit.key";
+  struct stat st {};
+  ASSERT_EQ(::stat(key.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_EQ(st.st_size, 64);
+  ASSERT_EQ(::chmod(key.c_str(), 0644), 0);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"audit", "verify"}, {"report", "list"}}) {
+    CommandResult v = Vigil(args);
+    EXPECT_EQ(v.exit_code, 2);
+    EXPECT_EQ(v.err, "vigil: " + key +
+                         ": the audit key file must be readable by its owner only (mode 0644); "
+                         "run chmod 600 " +
+                         key + "\n");
+  }
+}
+
+TEST_F(CliTest, RestoreWritesAResetCheckpoint) {
+  Submit("Before the backup");
+  const std::string backup = dir_.path() + "/backup.db";
+  ASSERT_EQ(Vigil({"backup", backup}).exit_code, 0);
+  const std::string later = Submit("After the backup");
+  CommandResult r = Vigil({"restore", backup});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const size_t n = LogLines().size();
+  EXPECT_NE(r.out.find("vigil: checkpoint " + std::to_string(n) + " written to " + LogPath() +
+                       " (2 chains after the restore)\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(LogLines().back().find("\"reset\":true"), std::string::npos);
+  // The report submitted after the backup is gone, and the log says so no more.
+  CommandResult v = Vigil({"audit", "verify"});
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_EQ(Vigil({"report", "show", later}).exit_code, 3);
 }
 
 TEST_F(CliTest, TokensAndAccounts) {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "test_util.h"
@@ -226,6 +227,30 @@ TEST_F(ServerTest, BackupDuringLoadRestoresEverythingAcknowledgedBefore) {
   EXPECT_EQ(verify.exit_code, 0) << verify.err;
   const std::set<std::string> restored = StoredIds(other_config);
   for (const std::string& id : before) EXPECT_TRUE(restored.count(id)) << id;
+}
+
+// Signed checkpoints: within [audit] checkpoint_seconds while the server runs, and a last one
+// when it stops cleanly.
+TEST_F(ServerTest, TheServerCheckpointsWhileItRunsAndWhenItStops) {
+  const std::string log = dir_.path() + "/data/audit-checkpoints.log";
+  auto logged = [&log](const std::string& id) {
+    std::ifstream in(log);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str().find("[\"" + id + "\",1,") != std::string::npos;
+  };
+  ServerProcess server(config_);
+  ASSERT_TRUE(server.started());
+  HttpResult first = Http(server.port(), "POST", "/api/v1/reports", kReport);
+  ASSERT_EQ(first.status, 201);
+  EXPECT_TRUE(WaitUntil([&] { return logged(JsonField(first.body, "id")); }));
+  HttpResult last = Http(server.port(), "POST", "/api/v1/reports", kReport);
+  ASSERT_EQ(last.status, 201);
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+  EXPECT_TRUE(logged(JsonField(last.body, "id")));
+  CommandResult verify = RunVigil({"-c", config_, "audit", "verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_EQ(verify.err, "");
 }
 
 TEST_F(ServerTest, RestoreRefusesWhileTheServerRuns) {

@@ -1,4 +1,4 @@
-// `vigil audit verify`, `vigil backup`, `vigil restore`.
+// `vigil audit verify`, `vigil audit checkpoint`, `vigil backup`, `vigil restore`.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -14,9 +14,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Checks the audit chains of the database file PATH and prints the verdict.
-void Verify(CliContext& ctx, const std::string& path) {
-  Result<AuditVerdict> v = ctx.runtime.database_files().VerifyAudit(path);
+// Checks the audit chains of the database file PATH (against CHECKPOINTED, the signed
+// checkpoints) and prints the verdict.
+void Verify(CliContext& ctx, const std::string& path, const CheckpointedHeads& checkpointed = {}) {
+  Result<AuditVerdict> v = ctx.runtime.database_files().VerifyAudit(path, checkpointed);
   if (!ctx.Check(v.status())) return;
   if (!v->ok) {
     std::fprintf(stderr, "vigil: audit chain of %s BROKEN at %s\n", path.c_str(),
@@ -26,6 +27,36 @@ void Verify(CliContext& ctx, const std::string& path) {
   }
   ctx.Print("audit chain of " + path + " intact: " + std::to_string(v->chains) + " chains, " +
             std::to_string(v->events) + " events\n");
+}
+
+// `vigil audit verify`: the project's database against its checkpoint log.
+void VerifyProject(CliContext& ctx) {
+  // The project's database must exist (else the runtime's error names `vigil init`).
+  Result<AuditCheckpointLog*> log = ctx.runtime.audit_log();
+  if (!ctx.Check(log.status())) return;
+  // The log first: a checkpoint written after the database was read could name newer events.
+  Result<CheckpointedHeads> heads = ReplayAuditLog((*log)->path(), (*log)->public_key());
+  if (heads.status().code() == Code::kNotFound) {
+    std::fprintf(stderr, "vigil: %s: a deleted tail of a chain cannot be detected\n",
+                 heads.status().message().c_str());
+    heads = CheckpointedHeads{};
+  } else if (heads.status().code() == Code::kUnavailable) {
+    ctx.Check(heads.status());
+    return;
+  } else if (!heads.ok()) {
+    std::fprintf(stderr, "vigil: audit checkpoint log BROKEN: %s\n",
+                 heads.status().message().c_str());
+    ctx.exit_code = kExitAuditBroken;
+    return;
+  }
+  Result<const Config*> c = ctx.LoadConfig();
+  Verify(ctx, (*c)->DatabasePath(), *heads);
+}
+
+// "checkpoint 4 written to PATH (2 chains moved)".
+std::string Written(const CheckpointWrite& w, const std::string& path, const char* what) {
+  return "checkpoint " + std::to_string(w.n) + " written to " + path + " (" +
+         std::to_string(w.chains) + (w.chains == 1 ? " chain " : " chains ") + what + ")";
 }
 
 Status FsyncPath(const std::string& path, bool directory) {
@@ -78,8 +109,14 @@ void Restore(CliContext& ctx, const std::string& backup) {
     return close(lock), void();
   }
   (void)FsyncPath((*config)->data_dir, true);
-  close(lock);
   ctx.Print("vigil: restored " + db + " from " + backup + "\n");
+  // The restored chains may be shorter than the checkpoints say: a reset line names them anew.
+  Result<AuditCheckpointLog*> log = ctx.runtime.audit_log();
+  Result<CheckpointWrite> reset =
+      log.ok() ? (*log)->WriteReset() : Result<CheckpointWrite>(log.status());
+  close(lock);
+  if (!ctx.Check(reset.status())) return;
+  ctx.Print("vigil: " + Written(*reset, (*log)->path(), "after the restore") + "\n");
 }
 
 }  // namespace
@@ -91,12 +128,15 @@ void AddBackupCommands(CLI::App& app, CliContext& ctx) {
   audit->require_subcommand(1);
   auto* verify =
       audit->add_subcommand("verify", "Check every hash chain; name the first broken event");
-  verify->callback([&ctx] {
-    // The project's database must exist (else the runtime's error names `vigil init`).
-    Result<ReportService*> s = ctx.Service();
-    if (!ctx.Check(s.status())) return;
-    Result<const Config*> c = ctx.LoadConfig();
-    Verify(ctx, (*c)->DatabasePath());
+  verify->callback([&ctx] { VerifyProject(ctx); });
+  auto* checkpoint = audit->add_subcommand(
+      "checkpoint", "Sign the chains' heads into the checkpoint log now, even if none moved");
+  checkpoint->callback([&ctx] {
+    Result<AuditCheckpointLog*> log = ctx.runtime.audit_log();
+    if (!ctx.Check(log.status())) return;
+    Result<CheckpointWrite> w = (*log)->Write(true);
+    if (!ctx.Check(w.status())) return;
+    ctx.Print(Written(*w, (*log)->path(), "moved") + "\n");
   });
 
   auto* backup = AddCommand(app, "backup");

@@ -26,6 +26,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "http/web.h"
+#include "service/audit_checkpoints.h"
 #include "service/credentials.h"
 #include "service/disclosure_scheduler.h"
 #include "service/patch_service.h"
@@ -144,6 +145,8 @@ void Serve(CliContext& ctx, int port_override) {
   if (!disclose) return;
   Result<MailAdminService*> mail_admin = rt.mail_admin();
   if (!ctx.Check(mail_admin.status())) return;
+  Result<AuditCheckpointLog*> audit_log = rt.audit_log();
+  if (!ctx.Check(audit_log.status())) return;
   RateLimiter limiter(clock, c.submit_per_minute);
   Metrics metrics;
   Router router(**service, limiter);
@@ -184,6 +187,10 @@ void Serve(CliContext& ctx, int port_override) {
   if (!ctx.Check(mail.status())) return;
   if (!ctx.Check(server.Start())) return;
   server.ShutdownOnSignals();
+  // Every committed write is in a signed checkpoint within [audit] checkpoint_seconds; the
+  // runtime writes the last one when the server has stopped.
+  AuditCheckpointer checkpointer(**audit_log, std::chrono::seconds(c.audit_checkpoint_seconds));
+  checkpointer.Start();
   std::optional<DisclosureScheduler> scheduler;
   if (c.auto_disclose) {
     scheduler.emplace(*disclose->disclosure,
@@ -196,6 +203,7 @@ void Serve(CliContext& ctx, int port_override) {
   spdlog::info("{}", LogLine("listening", {{"url", url}, {"database", c.DatabasePath()}}));
   server.Wait();
   if (scheduler) scheduler->Stop();
+  checkpointer.Stop();
   spdlog::info("{}", LogLine("stopped"));
   std::printf("vigil: stopped\n");
 }

@@ -430,6 +430,26 @@ Status LoadDataSection(const Table& root, const std::string& file, const std::st
   return Status::Ok();
 }
 
+// [audit].
+Status LoadAuditSection(const Table& root, const std::string& file, const std::string& path,
+                        Config* c) {
+  Section audit(root, "audit", file);
+  int64_t seconds = c->audit_checkpoint_seconds;
+  audit.Get("signing_key_file", &c->audit_signing_key_file);
+  audit.Get("checkpoint_log", &c->audit_checkpoint_log);
+  audit.Get("checkpoint_seconds", &seconds);
+  VIGIL_RETURN_IF_ERROR(audit.Finish());
+  if (seconds < 1 || seconds > 3600) return audit.Fail("checkpoint_seconds", "must be 1 to 3600");
+  c->audit_checkpoint_seconds = static_cast<int>(seconds);
+  if (!c->audit_signing_key_file.empty()) {
+    c->audit_signing_key_file = RelativeToConfig(path, c->audit_signing_key_file);
+  }
+  if (!c->audit_checkpoint_log.empty()) {
+    c->audit_checkpoint_log = RelativeToConfig(path, c->audit_checkpoint_log);
+  }
+  return Status::Ok();
+}
+
 // [repository].
 Status LoadRepositorySection(const Table& root, const std::string& file, const std::string& path,
                              Config* c) {
@@ -494,7 +514,8 @@ Result<Config> LoadConfig(const std::string& path) {
   const std::string file = std::filesystem::path(path).filename().string();
   for (const auto& [k, v] : root.as_table()) {
     if (k != "project" && k != "embargo" && k != "server" && k != "web" && k != "data" &&
-        k != "advisory" && k != "disclosure" && k != "mail" && k != "repository" && k != "patch") {
+        k != "audit" && k != "advisory" && k != "disclosure" && k != "mail" && k != "repository" &&
+        k != "patch") {
       return Status::Invalid(file + ": " + k + ": unknown key");
     }
   }
@@ -505,6 +526,7 @@ Result<Config> LoadConfig(const std::string& path) {
   VIGIL_RETURN_IF_ERROR(LoadServerSection(root, file, &c));
   VIGIL_RETURN_IF_ERROR(LoadWebSection(root, file, path, &secure, &c));
   VIGIL_RETURN_IF_ERROR(LoadDataSection(root, file, path, &c));
+  VIGIL_RETURN_IF_ERROR(LoadAuditSection(root, file, path, &c));
   VIGIL_RETURN_IF_ERROR(LoadRepositorySection(root, file, path, &c));
   VIGIL_RETURN_IF_ERROR(LoadDisclosureSections(root, file, path, &c));
   VIGIL_RETURN_IF_ERROR(LoadMailSection(root, file, &c));

@@ -119,6 +119,15 @@ struct Config {
   /// data.totp_key_file: the 32-byte key sealing TOTP secrets (outside the database, mode 0600,
   /// made on first use); relative to the config file's folder. Default: <data_dir>/totp.key.
   std::string totp_key_file;
+  // [audit] signed checkpoints of the audit chains, outside the database
+  /// audit.signing_key_file: the Ed25519 key signing checkpoints (mode 0600, made on first use);
+  /// relative to the config file's folder. Default: <data_dir>/audit.key.
+  std::string audit_signing_key_file;
+  /// audit.checkpoint_log: the append-only checkpoint log; relative to the config file's folder.
+  /// Default: <data_dir>/audit-checkpoints.log.
+  std::string audit_checkpoint_log;
+  /// `vigil serve` checkpoints the chains that moved this often (1 to 3600).
+  int audit_checkpoint_seconds = 1;
   // [mail]
   MailConfig mail;
   // [repository]
@@ -136,6 +145,13 @@ struct Config {
   std::string ProjectKeyPath() const { return data_dir + "/openpgp-secret.asc"; }
   std::string TotpKeyPath() const {
     return totp_key_file.empty() ? data_dir + "/totp.key" : totp_key_file;
+  }
+  std::string AuditKeyPath() const {
+    return audit_signing_key_file.empty() ? data_dir + "/audit.key" : audit_signing_key_file;
+  }
+  std::string CheckpointLogPath() const {
+    return audit_checkpoint_log.empty() ? data_dir + "/audit-checkpoints.log"
+                                        : audit_checkpoint_log;
   }
   /// io_threads, with 0 resolved for this machine.
   int IoThreads() const;

@@ -67,6 +67,27 @@ TEST_F(ConfigTest, BytesThatAreNotUtf8AreRefusedBeforeParsing) {
   EXPECT_EQ(Load("[project]\nname = \"caf\xc3\xa9\"\n")->project_name, "caf\xc3\xa9");
 }
 
+TEST_F(ConfigTest, AuditFilesDefaultToTheDataFolderAndAreRelativeToTheConfig) {
+  Result<Config> c = Load(DefaultConfigText("data", 8080));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->AuditKeyPath(), c->data_dir + "/audit.key");
+  EXPECT_EQ(c->CheckpointLogPath(), c->data_dir + "/audit-checkpoints.log");
+  EXPECT_EQ(c->audit_checkpoint_seconds, 1);
+  Result<Config> moved = Load(
+      "[audit]\nsigning_key_file = \"keys/audit.key\"\ncheckpoint_log = \"/var/log/vigil.log\"\n"
+      "checkpoint_seconds = 30\n");
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_EQ(moved->AuditKeyPath(), dir_ + "/keys/audit.key");
+  EXPECT_EQ(moved->CheckpointLogPath(), "/var/log/vigil.log");
+  EXPECT_EQ(moved->audit_checkpoint_seconds, 30);
+  EXPECT_EQ(Load("[audit]\ncheckpoint_seconds = 0\n").status().message(),
+            "vigil.toml: audit.checkpoint_seconds: must be 1 to 3600");
+  EXPECT_EQ(Load("[audit]\ncheckpoint_seconds = 3601\n").status().message(),
+            "vigil.toml: audit.checkpoint_seconds: must be 1 to 3600");
+  EXPECT_EQ(Load("[audit]\nmail_to = \"x@example.org\"\n").status().message(),
+            "vigil.toml: audit.mail_to: unknown key");
+}
+
 TEST_F(ConfigTest, ExactErrors) {
   EXPECT_EQ(Load("[project]\nnmae = \"x\"\n").status().message(),
             "vigil.toml: project.nmae: unknown key");

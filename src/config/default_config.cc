@@ -179,6 +179,25 @@ totp_key_file = ""
 )";
 }
 
+// [audit], its keys at their defaults with what each means.
+std::string AuditDefaults() {
+  return R"([audit]
+# Every change is an event in a hash chain inside the database; Vigil also signs the heads of the
+# chains (Ed25519) and appends them to a log outside it, so that `vigil audit verify` notices even
+# the last events of a chain deleted. Ship the log off this machine as it grows (README: audit).
+# The signing key: 64 bytes, made with mode 0600 on first use; Vigil refuses to start if it is
+# readable by others. Empty: audit.key in the data folder.
+signing_key_file = ""
+# The checkpoint log, one signed line per checkpoint. Empty: audit-checkpoints.log in the data
+# folder.
+checkpoint_log = ""
+# `vigil serve` writes a checkpoint of the chains that moved this often, in seconds (1 to 3600);
+# every command that wrote, and a server that stops cleanly, writes one before it exits.
+checkpoint_seconds = 1
+
+)";
+}
+
 // [mail], its keys at their defaults with what each means.
 std::string MailDefaults() {
   return R"([mail]
@@ -263,8 +282,8 @@ max_patches = 200
 
 std::string DefaultConfigText(const std::string& data_dir, uint16_t port) {
   return Preamble() + ProjectDefaults() + EmbargoDefaults() + ServerDefaults(port) + WebDefaults() +
-         AdvisoryDefaults() + DisclosureDefaults() + DataDefaults(data_dir) + MailDefaults() +
-         RepositoryDefaults() + PatchDefaults();
+         AdvisoryDefaults() + DisclosureDefaults() + DataDefaults(data_dir) + AuditDefaults() +
+         MailDefaults() + RepositoryDefaults() + PatchDefaults();
 }
 
 }  // namespace vigil

@@ -1,5 +1,6 @@
 #include "runtime/runtime.h"
 
+#include <cstdio>
 #include <filesystem>
 
 #include "service/system_clock.h"
@@ -11,7 +12,13 @@ Runtime::Runtime(RuntimeHooks hooks) : hooks_(std::move(hooks)) {
   clock_ = hooks_.clock ? std::move(hooks_.clock) : std::make_unique<SystemClock>();
 }
 
-Runtime::~Runtime() = default;
+Runtime::~Runtime() {
+  if (!audit_log_) return;
+  Result<CheckpointWrite> w = audit_log_->Write(false);
+  if (!w.ok()) {
+    std::fprintf(stderr, "vigil: audit checkpoint not written: %s\n", w.status().message().c_str());
+  }
+}
 
 Result<std::unique_ptr<Store>> Runtime::OpenDatabase(const std::string& path) {
   Result<std::unique_ptr<SqliteStore>> s = SqliteStore::Open(path);
@@ -36,9 +43,14 @@ Status Runtime::OpenStore() {
   if (!std::filesystem::exists((*c)->DatabasePath(), ec)) {
     return Status::NotFound("no database at " + (*c)->DatabasePath() + "; run `vigil init`");
   }
+  Result<std::string> key = LoadOrCreateAuditKey((*c)->AuditKeyPath());
+  if (!key.ok()) return key.status();
   Result<std::unique_ptr<SqliteStore>> s = SqliteStore::Open((*c)->DatabasePath());
   if (!s.ok()) return s.status();
   store_ = std::move(s).value();
+  audit_log_ = std::make_unique<AuditCheckpointLog>(
+      (*c)->CheckpointLogPath(), std::move(key).value(),
+      [store = store_.get()](int64_t cursor) { return store->ChainHeadsSince(cursor); }, *clock_);
   return Status::Ok();
 }
 
@@ -110,6 +122,11 @@ Result<MailAdminService*> Runtime::mail_admin() {
     mail_admin_ = std::make_unique<MailAdminService>(*store_, *clock_);
   }
   return mail_admin_.get();
+}
+
+Result<AuditCheckpointLog*> Runtime::audit_log() {
+  VIGIL_RETURN_IF_ERROR(OpenStore());
+  return audit_log_.get();
 }
 
 Result<std::unique_ptr<MailGateway>> Runtime::MakeMailGateway(const mail::ProjectKey* key) {

@@ -13,6 +13,7 @@
 #include "core/time.h"
 #include "forge/forge.h"
 #include "service/advisory_service.h"
+#include "service/audit_checkpoints.h"
 #include "service/database_files.h"
 #include "service/disclosure_service.h"
 #include "service/mail_admin_service.h"
@@ -38,6 +39,9 @@ struct RuntimeHooks {
 class Runtime {
  public:
   explicit Runtime(RuntimeHooks hooks = {});
+  /// Once the store was opened: writes a checkpoint of the chains that moved (nothing when none
+  /// did), so that every command that wrote and a server that stops cleanly leave one; a failure
+  /// is printed to stderr as "vigil: audit checkpoint not written: WHY".
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
@@ -51,7 +55,8 @@ class Runtime {
   const Clock& clock() const { return *clock_; }
 
   /// The services on the project's store, opened once. Errors: the configuration's; kNotFound
-  /// "no database at PATH; run `vigil init`"; the store's.
+  /// "no database at PATH; run `vigil init`"; LoadOrCreateAuditKey's (the audit signing key is
+  /// read, or made, with the store); the store's.
   Result<ReportService*> reports();
   Result<PatchService*> patches();
   /// Also reads the TOTP key file (making it on first use) and seals the TOTP secrets still in
@@ -61,6 +66,9 @@ class Runtime {
   Result<AdvisoryService*> advisories();
   Result<DisclosureService*> disclosure();
   Result<MailAdminService*> mail_admin();
+  /// The signed checkpoint log of the project's store ([audit] checkpoint_log). Errors: as
+  /// reports().
+  Result<AuditCheckpointLog*> audit_log();
 
   /// The mail gateway and the outbox sender on the project's store, for `vigil serve` and
   /// `vigil ingest` (the caller owns and starts them). KEY (may be null) must outlive them.
@@ -81,6 +89,7 @@ class Runtime {
   std::unique_ptr<Clock> clock_;
   std::unique_ptr<Config> config_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<AuditCheckpointLog> audit_log_;  // on store_
   std::unique_ptr<ReportService> reports_;
   std::unique_ptr<PatchService> patches_;
   std::unique_ptr<TotpSecretBox> totp_box_;

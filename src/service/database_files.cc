@@ -10,10 +10,11 @@ Status DatabaseFiles::Backup(const std::string& db, const std::string& to) const
   return (*store)->Backup(to);
 }
 
-Result<AuditVerdict> DatabaseFiles::VerifyAudit(const std::string& path) const {
+Result<AuditVerdict> DatabaseFiles::VerifyAudit(const std::string& path,
+                                                const CheckpointedHeads& checkpointed) const {
   Result<std::unique_ptr<Store>> store = open_(path);
   VIGIL_RETURN_IF_ERROR(store.status());
-  return (*store)->VerifyAudit();
+  return (*store)->VerifyAudit(checkpointed);
 }
 
 }  // namespace vigil

@@ -24,8 +24,10 @@ class DatabaseFiles {
   Status Create(const std::string& path) const;
   /// Writes a consistent snapshot of the database at DB to TO, safe while a server writes DB.
   Status Backup(const std::string& db, const std::string& to) const;
-  /// Recomputes every hash chain of the database at PATH. Errors: the store's.
-  Result<AuditVerdict> VerifyAudit(const std::string& path) const;
+  /// Recomputes every hash chain of the database at PATH, and checks each against CHECKPOINTED
+  /// (ReplayAuditLog; empty: no checkpoint log). Errors: the store's.
+  Result<AuditVerdict> VerifyAudit(const std::string& path,
+                                   const CheckpointedHeads& checkpointed = {}) const;
 
  private:
   Opener open_;
