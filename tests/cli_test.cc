@@ -191,6 +191,47 @@ TEST_F(CliTest, AuditVerifyNamesTheDeletedLastEventOfAReportWithItsVersionLowere
   EXPECT_EQ(Vigil({"audit", "verify"}).exit_code, 5);
 }
 
+// Projections edited behind the events' back (THREAT-MODEL L5): each chain recorded the digests
+// of the rows it wrote, so an inserted or edited row is named though every chain links.
+TEST_F(CliTest, AuditVerifyNamesAParticipantInsertedWithAChosenTokenHash) {
+  const std::string id = ReportWithHistory();
+  const std::string position =
+      SqlValue("SELECT MAX(position) + 1 FROM participants WHERE report_id = '" + id + "'");
+  Sql("INSERT INTO participants (report_id, position, email, name, role, added_at, added_by, "
+      "token_hash, bouncing) VALUES ('" +
+      id + "', " + position +
+      ", 'mallory@evil.example', '', 'maintainer', 0, '', "
+      "'0000000000000000000000000000000000000000000000000000000000000001', 0)");
+  CommandResult v = Vigil({"audit", "verify"});
+  EXPECT_EQ(v.exit_code, 5);
+  EXPECT_NE(
+      v.err.find("BROKEN at participants row " + id + "/" + position + ": no event records it\n"),
+      std::string::npos)
+      << v.err;
+}
+
+TEST_F(CliTest, AuditVerifyNamesAReportStateEditedInItsTable) {
+  const std::string id = ReportWithHistory();
+  const std::string version = SqlValue("SELECT version FROM reports WHERE id = '" + id + "'");
+  Sql("UPDATE reports SET state = 'closed' WHERE id = '" + id + "'");
+  CommandResult v = Vigil({"audit", "verify"});
+  EXPECT_EQ(v.exit_code, 5);
+  EXPECT_NE(v.err.find("BROKEN at reports row " + id + ": differs from what " + id + " event " +
+                       version + " recorded\n"),
+            std::string::npos)
+      << v.err;
+}
+
+TEST_F(CliTest, AuditVerifyNamesAnAccountMadeAdminInItsTable) {
+  ASSERT_EQ(Vigil({"user", "add", "eve@example.org", "--role", "member"}).exit_code, 0);
+  Sql("UPDATE accounts SET role = 'admin' WHERE email = 'eve@example.org'");
+  CommandResult v = Vigil({"audit", "verify"});
+  EXPECT_EQ(v.exit_code, 5);
+  EXPECT_NE(v.err.find("BROKEN at accounts row eve@example.org: differs from what - event "),
+            std::string::npos)
+      << v.err;
+}
+
 TEST_F(CliTest, AuditVerifyNamesAnEditedOrRemovedCheckpoint) {
   ReportWithHistory();
   const std::vector<std::string> lines = LogLines();
