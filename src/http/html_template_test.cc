@@ -78,8 +78,8 @@ TEST(HtmlTemplate, MatchesTheReferenceOnHandWrittenCases) {
       "{{name}}|{{{name}}}|{{&name}}|{{ name }}|{{missing}}|{{! a comment }}end",
       "{{empty}}{{yes}}{{no}}{{nothing}}{{zero}}{{big}}{{neg}}{{pi}}{{list}}{{obj}}",
       "{{#yes}}Y{{/yes}}{{#no}}N{{/no}}{{^no}}notN{{/no}}{{^yes}}notY{{/yes}}",
-      "{{#empty}}E{{/empty}}{{^empty}}noE{{/empty}}{{#nothing}}0{{/nothing}}{{^missing}}M{{/"
-      "missing}}",
+      "{{#empty}}E{{/empty}}{{^empty}}noE{{/empty}}",
+      "{{#nothing}}0{{/nothing}}{{^missing}}M{{/missing}}",
       "{{#zero}}zero is true{{/zero}}{{#none}}x{{/none}}{{^none}}no items{{/none}}",
       "{{#list}}[{{a}}{{#b}}+{{/b}}{{^b}}-{{/b}}{{name}}]{{/list}}",
       "{{#obj}}{{a}} {{name}} {{zero}}{{/obj}}",
