@@ -205,7 +205,7 @@ json::array CveReferences(const Advisory& a) {
     json::object reference;
     reference["url"] = r.url;
     const std::string_view tag = CveReferenceTag(r.type);
-    if (!tag.empty()) reference["tags"] = {tag};
+    if (!tag.empty()) reference["tags"] = json::array{tag};
     references.push_back(std::move(reference));
   }
   for (const AffectedPackage& p : a.affected) {
@@ -300,7 +300,7 @@ CsafProducts CsafProductTree(const Advisory& a, const Publisher& publisher) {
       json::object remediation;
       remediation["category"] = "vendor_fix";
       remediation["details"] = "Upgrade " + product + " to version " + r.fixed + " or later.";
-      remediation["product_ids"] = {json::string(affected_id)};
+      remediation["product_ids"] = json::array{json::string(affected_id)};
       if (!p.repo_url.empty() && !p.fixed_commits.empty()) {
         std::string url = p.repo_url;
         if (url.starts_with("https://github.com/") || url.starts_with("https://gitlab.com/")) {
@@ -448,7 +448,7 @@ Result<std::string> ToCsafJson(const Advisory& a, const Publisher& publisher) {
   json::object csaf;
   csaf["document"] = CsafDocument(a, publisher, cvss);
   csaf["product_tree"] = std::move(products.tree);
-  csaf["vulnerabilities"] = {CsafVulnerability(a, cvss, products)};
+  csaf["vulnerabilities"] = json::array{CsafVulnerability(a, cvss, products)};
   return Pretty(csaf);
 }
 

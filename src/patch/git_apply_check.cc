@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -43,9 +44,13 @@ PatchApplicability FromGitError(const SeriesPatch& patch, const std::string& err
     pos = nl + 1;
   }
   // With -v, git first shows the preimage it searched for; the "patch failed" line names the hunk.
-  for (const std::string& e : errors) {
-    if (e.starts_with("patch failed: ")) errors.insert(errors.begin(), e);
-    if (e.starts_with("patch failed: ")) break;
+  // (A copy first: inserting into ERRORS while iterating it was a use after free, found by
+  // ASan.)
+  auto failed = std::find_if(errors.begin(), errors.end(),
+                             [](const std::string& e) { return e.starts_with("patch failed: "); });
+  if (failed != errors.end()) {
+    std::string hunk = *failed;
+    errors.insert(errors.begin(), std::move(hunk));
   }
   std::erase_if(errors, [](const std::string& e) { return e.starts_with("while searching for:"); });
   if (errors.empty()) errors.push_back("git apply failed");
