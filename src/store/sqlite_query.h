@@ -259,8 +259,6 @@ Status ApplyMigrations(SqliteConnection& w);
 std::map<std::string, std::vector<std::string>> AuditedColumns();
 /// The SQL function vigil_row_digest (sqlite_store_audit.cc), on every connection.
 Status RegisterRowDigest(sqlite3* db);
-/// The writer's TEMP triggers recording which audited rows a batch touched.
-Status InstallAuditTriggers(SqliteConnection& w);
 /// Once per database (after the migration that added row digests): one audit.baseline event
 /// per chain owning rows, recording the digests of the rows written before.
 Status WriteAuditBaseline(SqliteConnection& w, Instant now);

@@ -118,7 +118,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
     return Status::Unavailable("cannot migrate " + path + ": " + migrated.message());
   }
   VIGIL_RETURN_IF_ERROR(w.Exec("COMMIT"));
-  VIGIL_RETURN_IF_ERROR(InstallAuditTriggers(w));
+  VIGIL_RETURN_IF_ERROR(store->InstallAuditTriggers());
   VIGIL_RETURN_IF_ERROR(w.Exec("PRAGMA wal_autocheckpoint=0"));
   sqlite3_wal_hook(
       w.db(),

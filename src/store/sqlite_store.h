@@ -146,8 +146,17 @@ class SqliteStore final : public Store {
   Status ApplyPatchRows(WriteBatch& batch, const std::string& report_id);  // patch module
   // Last: puts the digests of the rows the batch touched on its last event of each owning
   // chain (sqlite_store_audit.cc); a chain without an event in the batch gets an audit.rows
-  // event for them.
-  Status RecordAuditedRows(ChainHeads& heads);
+  // event for them. Then writes the batch's events.
+  Status FinishEvents(ChainHeads& heads);
+  Status SummarizeEvents(WriteBatch& batch, const std::string& report_id);  // web module
+  // The writer's TEMP triggers that report each audited row a batch touches to touched_rows_
+  // (through the SQL function vigil_touched, registered on the writer only).
+  Status InstallAuditTriggers();
+  struct TouchedRow {
+    std::string table, key, owner, digest;  // digest "" = deleted
+  };
+  std::vector<TouchedRow> touched_rows_;   // writer_thread_ only; the current batch's
+  std::vector<StoredEvent> batch_events_;  // writer_thread_ only; the current batch's
   // The search index (sqlite_store_web.cc) is kept outside the transactions that change what
   // it indexes: they queue rows in search_pending, and the writer thread indexes them later in
   // batches (IndexSearchBacklog), or at once for a search (WebWrites::index_search).

@@ -221,16 +221,39 @@ Status RegisterRowDigest(sqlite3* db) {
   return Status::Ok();
 }
 
-Status InstallAuditTriggers(SqliteConnection& w) {
-  std::string sql =
-      "CREATE TEMP TABLE IF NOT EXISTS audit_touched (id INTEGER PRIMARY KEY, tbl TEXT NOT "
-      "NULL, key TEXT NOT NULL, owner TEXT NOT NULL, digest TEXT NOT NULL);";
+namespace {
+
+// vigil_touched(TABLE, KEY, OWNER, DIGEST), called by the audit triggers: appends to the
+// store's touched_rows_ (the function's user data).
+template <typename Row>
+void Touched(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  auto* rows = static_cast<std::vector<Row>*>(sqlite3_user_data(ctx));
+  auto text = [&](int i) {
+    const unsigned char* t = sqlite3_value_text(argv[i]);
+    return t ? std::string(reinterpret_cast<const char*>(t),
+                           static_cast<size_t>(sqlite3_value_bytes(argv[i])))
+             : std::string();
+  };
+  rows->push_back({text(0), text(1), text(2), text(3)});
+  sqlite3_result_null(ctx);
+}
+
+}  // namespace
+
+Status SqliteStore::InstallAuditTriggers() {
+  SqliteConnection& w = *writer_;
+  const int rc = sqlite3_create_function_v2(w.db(), "vigil_touched", 4, SQLITE_UTF8, &touched_rows_,
+                                            &Touched<TouchedRow>, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) {
+    return Status::Internal(std::string("cannot register vigil_touched: ") + sqlite3_errstr(rc));
+  }
+  std::string sql;
   for (const AuditedTable& t : AuditedTables()) {
     const std::string name = t.name;
     auto row = [&](const std::string& prefix, bool present) {
-      return "INSERT INTO audit_touched (tbl, key, owner, digest) VALUES ('" + name + "', " +
-             KeySql(t, prefix) + ", " + OwnerSql(t, prefix) + ", " +
-             (present ? DigestSql(t, prefix) : std::string("''")) + ");";
+      return "SELECT vigil_touched('" + name + "', " + KeySql(t, prefix) + ", " +
+             OwnerSql(t, prefix) + ", " + (present ? DigestSql(t, prefix) : std::string("''")) +
+             ");";
     };
     sql += "CREATE TEMP TRIGGER IF NOT EXISTS audit_insert_" + name + " AFTER INSERT ON main." +
            name + " BEGIN " + row("NEW", true) + " END;";
@@ -273,17 +296,6 @@ std::string RowsText(const std::map<RowKey, std::string>& rows) {
   return out;
 }
 
-Result<std::map<std::string, std::map<RowKey, std::string>>> TakeTouchedRows(SqliteConnection& w) {
-  std::map<std::string, std::map<RowKey, std::string>> by_owner;
-  {
-    Query q(w, "SELECT tbl, key, owner, digest FROM temp.audit_touched ORDER BY id");
-    while (q.Step()) by_owner[q.Text(2)][{q.Text(0), q.Text(1)}] = q.Text(3);
-    VIGIL_RETURN_IF_ERROR(q.status());
-  }
-  VIGIL_RETURN_IF_ERROR(w.Run("DELETE FROM temp.audit_touched"));
-  return by_owner;
-}
-
 Status InsertEventRow(SqliteConnection& w, const StoredEvent& e) {
   Query ins(
       w,
@@ -296,22 +308,24 @@ Status InsertEventRow(SqliteConnection& w, const StoredEvent& e) {
 
 }  // namespace
 
-Status SqliteStore::RecordAuditedRows(ChainHeads& heads) {
+Status SqliteStore::FinishEvents(ChainHeads& heads) {
   SqliteConnection& w = *writer_;
-  Result<std::map<std::string, std::map<RowKey, std::string>>> touched = TakeTouchedRows(w);
-  VIGIL_RETURN_IF_ERROR(touched.status());
-  if (touched->empty()) return Status::Ok();
+  // Per owning chain, each touched row's last state.
+  std::map<std::string, std::map<RowKey, std::string>> touched;
+  for (TouchedRow& t : touched_rows_) {
+    touched[t.owner][{std::move(t.table), std::move(t.key)}] = std::move(t.digest);
+  }
+  touched_rows_.clear();
   Instant now = 0;
   for (const auto& [chain, last] : heads) now = std::max(now, last.time);
   if (now == 0) now = static_cast<Instant>(time(nullptr)) * kMicrosPerSecond;
-  for (auto& [owner, rows] : *touched) {
+  for (auto& [owner, rows] : touched) {
     auto it = heads.find(owner);
-    const bool appended = it != heads.end();
-    StoredEvent added;
-    if (!appended) {
+    if (it == heads.end()) {
       // A batch that changed rows of a chain without an event on it (a disclosure step's log
       // row, say): the change gets an event of its own, so that no row changes unrecorded.
       // The report's version stays: it is the seq of the event that last wrote the report.
+      StoredEvent added;
       added.chain = owner;
       added.prev_hash = kGenesisHash;
       Query head(w, "SELECT seq, hash FROM events WHERE chain = ? ORDER BY seq DESC LIMIT 1");
@@ -326,19 +340,19 @@ Status SqliteStore::RecordAuditedRows(ChainHeads& heads) {
       added.actor = "vigil";
       added.kind = "audit.rows";
       added.payload = "{}";
+      batch_events_.push_back(added);
+      it = heads.emplace(owner, std::move(added)).first;
     }
-    StoredEvent& e = appended ? it->second : added;
-    e.rows = RowsText(rows);
-    e.hash = EventHash(e);
-    if (appended) {
-      Query up(w, "UPDATE events SET row_digests = ?, hash = ? WHERE chain = ? AND seq = ?");
-      up.Bind(1, e.rows).Bind(2, e.hash).Bind(3, e.chain);
-      VIGIL_RETURN_IF_ERROR(up.Bind(4, e.seq).Run());
-    } else {
-      VIGIL_RETURN_IF_ERROR(InsertEventRow(w, e));
-      heads.emplace(owner, std::move(added));
-    }
+    it->second.rows = RowsText(rows);
+    it->second.hash = EventHash(it->second);
   }
+  // Each chain's last event of the batch carries its rows (and so its hash changed); no later
+  // event of the batch links to it.
+  for (StoredEvent& e : batch_events_) {
+    const StoredEvent& last = heads.at(e.chain);
+    VIGIL_RETURN_IF_ERROR(InsertEventRow(w, last.seq == e.seq ? last : e));
+  }
+  batch_events_.clear();
   return Status::Ok();
 }
 

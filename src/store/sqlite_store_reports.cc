@@ -156,6 +156,7 @@ Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b, BatchScope& scope) {
     scope = BatchScope::kSavepoint;
   }
   VIGIL_RETURN_IF_ERROR(ApplyCounters(b));
+  touched_rows_.clear();  // what a failed batch before this one left
   WriteResult out;
   Result<ChainHeads> heads = AppendEvents(b, report_id, out);
   VIGIL_RETURN_IF_ERROR(heads.status());
@@ -173,7 +174,8 @@ Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b, BatchScope& scope) {
   VIGIL_RETURN_IF_ERROR(ApplyWebRows(b, report_id));
   VIGIL_RETURN_IF_ERROR(ApplyDisclosureRows(b, report_id));
   VIGIL_RETURN_IF_ERROR(ApplyPatchRows(b, report_id));
-  VIGIL_RETURN_IF_ERROR(RecordAuditedRows(*heads));
+  VIGIL_RETURN_IF_ERROR(FinishEvents(*heads));
+  VIGIL_RETURN_IF_ERROR(SummarizeEvents(b, report_id));
   return out;
 }
 
@@ -231,12 +233,14 @@ Status SqliteStore::ApplyCounters(WriteBatch& b) {
   return Status::Ok();
 }
 
-// Events: each appended to the head of its chain.
+// Events: each placed at the head of its chain (seq, previous hash, hash), kept in
+// batch_events_; FinishEvents writes them once the batch's rows are known.
 Result<SqliteStore::ChainHeads> SqliteStore::AppendEvents(WriteBatch& b,
                                                           const std::string& report_id,
                                                           WriteResult& out) {
   SqliteConnection& w = *writer_;
   ChainHeads heads;
+  batch_events_.clear();
   for (NewEvent& ne : b.events) {
     if (ne.chain.empty()) ne.chain = report_id;
     auto it = heads.find(ne.chain);
@@ -262,11 +266,7 @@ Result<SqliteStore::ChainHeads> SqliteStore::AppendEvents(WriteBatch& b,
     e.prev_hash = it->second.hash;
     e.hash = EventHash(e);
     out.last_event_seq = e.seq;
-    Query ins(w,
-              "INSERT INTO events (chain, seq, time, actor, kind, payload, prev_hash, hash) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    ins.Bind(1, e.chain).Bind(2, e.seq).Bind(3, e.time).Bind(4, e.actor).Bind(5, e.kind);
-    VIGIL_RETURN_IF_ERROR(ins.Bind(6, e.payload).Bind(7, e.prev_hash).Bind(8, e.hash).Run());
+    batch_events_.push_back(e);
     it->second = std::move(e);
   }
 

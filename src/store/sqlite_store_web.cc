@@ -286,18 +286,6 @@ Status SqliteStore::ApplyWebRows(WriteBatch& b, const std::string& report_id) {
     VIGIL_RETURN_IF_ERROR(ins.Bind(9, a.uploaded_by).Bind(10, a.created_at).Run());
   }
   if (web.index_search) VIGIL_RETURN_IF_ERROR(IndexPendingSearchRows(-1).status());
-  if (web.summarize_events) {
-    for (const NewEvent& e : b.events) {
-      const std::string& chain = e.chain.empty() ? report_id : e.chain;
-      Query up(w,
-               "INSERT INTO chain_activity (chain, actor, events, first_at, last_at, first_seq, "
-               "last_seq) SELECT ?1, ?2, 1, ?3, ?3, s, s FROM (SELECT MAX(seq) AS s FROM events "
-               "WHERE chain = ?1) WHERE true ON CONFLICT (chain, actor) DO UPDATE SET "
-               "events = events + 1, first_at = MIN(first_at, excluded.first_at), "
-               "last_at = MAX(last_at, excluded.last_at), last_seq = excluded.last_seq");
-      VIGIL_RETURN_IF_ERROR(up.Bind(1, chain).Bind(2, e.actor).Bind(3, e.time).Run());
-    }
-  }
   if (web.reporter_prefs) {
     ReporterPrefs& p = *web.reporter_prefs;
     if (p.report_id.empty()) p.report_id = report_id;
@@ -308,6 +296,23 @@ Status SqliteStore::ApplyWebRows(WriteBatch& b, const std::string& report_id) {
              "public_key = excluded.public_key, updated_at = excluded.updated_at");
     up.Bind(1, p.report_id).Bind(2, static_cast<int64_t>(p.anonymous)).Bind(3, p.credit_name);
     VIGIL_RETURN_IF_ERROR(up.Bind(4, p.public_key).Bind(5, p.updated_at).Run());
+  }
+  return Status::Ok();
+}
+
+// After the batch's events are written (FinishEvents): the read-in list's sums of views.
+Status SqliteStore::SummarizeEvents(WriteBatch& b, const std::string& report_id) {
+  if (!b.web.summarize_events) return Status::Ok();
+  SqliteConnection& w = *writer_;
+  for (const NewEvent& e : b.events) {
+    const std::string& chain = e.chain.empty() ? report_id : e.chain;
+    Query up(w,
+             "INSERT INTO chain_activity (chain, actor, events, first_at, last_at, first_seq, "
+             "last_seq) SELECT ?1, ?2, 1, ?3, ?3, s, s FROM (SELECT MAX(seq) AS s FROM events "
+             "WHERE chain = ?1) WHERE true ON CONFLICT (chain, actor) DO UPDATE SET "
+             "events = events + 1, first_at = MIN(first_at, excluded.first_at), "
+             "last_at = MAX(last_at, excluded.last_at), last_seq = excluded.last_seq");
+    VIGIL_RETURN_IF_ERROR(up.Bind(1, chain).Bind(2, e.actor).Bind(3, e.time).Run());
   }
   return Status::Ok();
 }
