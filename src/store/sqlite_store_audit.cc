@@ -306,6 +306,28 @@ Status InsertEventRow(SqliteConnection& w, const StoredEvent& e) {
   return ins.Bind(9, e.rows).Run();
 }
 
+// The next event on CHAIN, written by Vigil itself (actor "vigil", payload "{}"), of KIND, at
+// NOW; its rows and hash are the caller's to set.
+Result<StoredEvent> VigilEvent(SqliteConnection& w, const std::string& chain, Instant now,
+                               const char* kind) {
+  StoredEvent e;
+  e.chain = chain;
+  e.prev_hash = kGenesisHash;
+  Query head(w, "SELECT seq, hash FROM events WHERE chain = ? ORDER BY seq DESC LIMIT 1");
+  head.Bind(1, chain);
+  if (head.Step()) {
+    e.seq = head.Int(0);
+    e.prev_hash = head.Text(1);
+  }
+  VIGIL_RETURN_IF_ERROR(head.status());
+  ++e.seq;
+  e.time = now;
+  e.actor = "vigil";
+  e.kind = kind;
+  e.payload = "{}";
+  return e;
+}
+
 }  // namespace
 
 Status SqliteStore::FinishEvents(ChainHeads& heads) {
@@ -325,23 +347,10 @@ Status SqliteStore::FinishEvents(ChainHeads& heads) {
       // A batch that changed rows of a chain without an event on it (a disclosure step's log
       // row, say): the change gets an event of its own, so that no row changes unrecorded.
       // The report's version stays: it is the seq of the event that last wrote the report.
-      StoredEvent added;
-      added.chain = owner;
-      added.prev_hash = kGenesisHash;
-      Query head(w, "SELECT seq, hash FROM events WHERE chain = ? ORDER BY seq DESC LIMIT 1");
-      head.Bind(1, owner);
-      if (head.Step()) {
-        added.seq = head.Int(0);
-        added.prev_hash = head.Text(1);
-      }
-      VIGIL_RETURN_IF_ERROR(head.status());
-      ++added.seq;
-      added.time = now;
-      added.actor = "vigil";
-      added.kind = "audit.rows";
-      added.payload = "{}";
-      batch_events_.push_back(added);
-      it = heads.emplace(owner, std::move(added)).first;
+      Result<StoredEvent> added = VigilEvent(w, owner, now, "audit.rows");
+      VIGIL_RETURN_IF_ERROR(added.status());
+      batch_events_.push_back(*added);
+      it = heads.emplace(owner, std::move(*added)).first;
     }
     it->second.rows = RowsText(rows);
     it->second.hash = EventHash(it->second);
@@ -372,24 +381,11 @@ Status WriteAuditBaseline(SqliteConnection& w, Instant now) {
     VIGIL_RETURN_IF_ERROR(q.status());
   }
   for (const auto& [owner, rows] : by_owner) {
-    StoredEvent e;
-    e.chain = owner;
-    e.prev_hash = kGenesisHash;
-    Query head(w, "SELECT seq, hash FROM events WHERE chain = ? ORDER BY seq DESC LIMIT 1");
-    head.Bind(1, owner);
-    if (head.Step()) {
-      e.seq = head.Int(0);
-      e.prev_hash = head.Text(1);
-    }
-    VIGIL_RETURN_IF_ERROR(head.status());
-    ++e.seq;
-    e.time = now;
-    e.actor = "vigil";
-    e.kind = "audit.baseline";
-    e.payload = "{}";
-    e.rows = RowsText(rows);
-    e.hash = EventHash(e);
-    VIGIL_RETURN_IF_ERROR(InsertEventRow(w, e));
+    Result<StoredEvent> e = VigilEvent(w, owner, now, "audit.baseline");
+    VIGIL_RETURN_IF_ERROR(e.status());
+    e->rows = RowsText(rows);
+    e->hash = EventHash(*e);
+    VIGIL_RETURN_IF_ERROR(InsertEventRow(w, *e));
   }
   Query done(w, "INSERT INTO schema_migrations (name, applied_at) VALUES ('audit-baseline', ?)");
   return done.Bind(1, now / kMicrosPerSecond).Run();
