@@ -76,6 +76,7 @@ kill "$sink_pid"; wait "$sink_pid" 2>/dev/null || true; sink_pid=""
 "$VIGIL" init --dir "$tmp/vigil" --port 0 >/dev/null
 sed -i -e 's/^enabled = false/enabled = true/' -e 's/^smtp_port = .*/smtp_port = 0/' \
   -e 's/^connections_per_minute = .*/connections_per_minute = 0/' \
+  -e 's/^smtp_connections_per_address = .*/smtp_connections_per_address = 1000/' \
   -e 's/^messages_per_minute = .*/messages_per_minute = 0/' "$tmp/vigil/vigil.toml"
 "$VIGIL" -c "$tmp/vigil/vigil.toml" serve --port 0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
 vigil_pid=$!

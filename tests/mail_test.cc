@@ -363,6 +363,43 @@ TEST_F(MailTest, SmtpRepliesToBadInputAndPipelinedCommands) {
   EXPECT_EQ(Count(Inbox(), "\"id\":"), stored);
 }
 
+// [mail] smtp_connections_per_address: one address cannot hold every connection.
+TEST_F(MailTest, OneAddressHoldsAtMostItsShareOfConnections) {
+  Init("smtp_connections_per_address = 2");
+  ServerProcess server(config_);
+  ASSERT_TRUE(server.started());
+  const int port = SmtpPort(server);
+  auto greeted = [port]() {
+    const int fd = Connect(port);
+    char buf[256];
+    const ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf);
+    EXPECT_GT(n, 0);
+    EXPECT_TRUE(n > 0 && std::string(buf, static_cast<size_t>(n)).starts_with("220 ")) << n;
+    return fd;
+  };
+  const int a = greeted();
+  const int b = greeted();
+  EXPECT_EQ(Chat(port, ""),
+            "421 4.7.0 too many open connections from your address, try again later\r\n");
+  close(a);
+  // Once the server has seen it close, the address has room again.
+  ASSERT_TRUE(WaitUntil([&] { return Chat(port, "QUIT\r\n").starts_with("220 "); }));
+  close(b);
+}
+
+// [mail] smtp_session_seconds: a session ends at its deadline however long the idle timeout is.
+TEST_F(MailTest, ASessionEndsAtItsDeadline) {
+  Init("smtp_session_seconds = 1");
+  ServerProcess server(config_);
+  ASSERT_TRUE(server.started());
+  const std::string out = Chat(SmtpPort(server), "EHLO c\r\n");  // then waits (idle: 300 s)
+  EXPECT_TRUE(out.starts_with("220 localhost ESMTP Vigil\r\n250-localhost\r\n")) << out;
+  EXPECT_TRUE(
+      out.ends_with("\r\n421 4.4.2 localhost session time limit reached, closing "
+                    "connection\r\n"))
+      << out;
+}
+
 TEST_F(MailTest, LmtpRepliesOncePerRecipient) {
   Init("lmtp_port = 0");
   ServerProcess server(config_);
@@ -533,6 +570,10 @@ TEST_F(MailTest, ReviewTrailerFromAMaintainerApprovesTheRevisionRepliedTo) {
   reply("alice@example.org", alice,
         "Authentication-Results: evil.example; dmarc=pass header.from=example.org\r\n");
   reply("alice@example.org", alice, dkim_ok + "evil.example\r\n");
+  // A pass forged below the MTA's own (topmost) field is not asked (RFC 8601 section 5).
+  reply("alice@example.org", alice,
+        "Authentication-Results: mx.test; dkim=fail header.d=example.org\r\n" + dkim_ok +
+            "example.org\r\n");
   ASSERT_TRUE(WaitUntil([&] { return AllProcessed(); }));
   EXPECT_NE(RunVigil({"-c", config_, "patch", "list", id, "--json"}).out.find("\"approved\":false"),
             std::string::npos);

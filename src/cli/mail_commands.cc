@@ -173,6 +173,8 @@ Result<std::shared_ptr<MailRuntime>> StartMail(Runtime& runtime, const Config& c
   o.lmtp_port = c.mail.lmtp_port;
   o.max_connections = c.mail.max_connections;
   o.idle_timeout_seconds = c.mail.idle_timeout_seconds;
+  o.connections_per_address = c.mail.connections_per_address;
+  o.session_seconds = c.mail.session_seconds;
   o.connections_per_minute = c.mail.connections_per_minute;
   o.messages_per_minute = c.mail.messages_per_minute;
   o.io_threads = 2;

@@ -174,7 +174,8 @@ Status LoadMailSection(const Table& root, const std::string& file, Config* c) {
           rcpt = m.max_recipients, errors = m.max_errors, idle = m.idle_timeout_seconds,
           conns = m.max_connections, cpm = m.connections_per_minute, mpm = m.messages_per_minute,
           atts = m.max_attachments, attempts = m.max_attempts, base = m.retry_base_seconds,
-          max_retry = m.retry_max_seconds, smarthost_timeout = m.smarthost_timeout_seconds;
+          max_retry = m.retry_max_seconds, smarthost_timeout = m.smarthost_timeout_seconds,
+          per_address = m.connections_per_address, session = m.session_seconds;
   mail.Get("enabled", &m.enabled);
   mail.Get("smtp_address", &m.address);
   mail.Get("smtp_port", &smtp);
@@ -189,6 +190,8 @@ Status LoadMailSection(const Table& root, const std::string& file, Config* c) {
   mail.Get("max_errors", &errors);
   mail.Get("smtp_idle_timeout_seconds", &idle);
   mail.Get("smtp_max_connections", &conns);
+  mail.Get("smtp_connections_per_address", &per_address);
+  mail.Get("smtp_session_seconds", &session);
   mail.Get("connections_per_minute", &cpm);
   mail.Get("messages_per_minute", &mpm);
   mail.Get("max_attachment_bytes", &m.max_attachment_bytes);
@@ -200,7 +203,13 @@ Status LoadMailSection(const Table& root, const std::string& file, Config* c) {
   mail.Get("retry_max_seconds", &max_retry);
   mail.Get("reminder", &m.reminder);
   mail.Get("authserv_id", &m.authserv_id);
+  mail.Get("authserv_relays", &m.authserv_relays);
   VIGIL_RETURN_IF_ERROR(mail.Finish());
+  if (m.authserv_relays.size() > 256) return mail.Fail("authserv_relays", "at most 256 entries");
+  for (const std::string& r : m.authserv_relays) {
+    Result<IpNetwork> n = IpNetwork::Parse(r);
+    if (!n.ok()) return mail.Fail("authserv_relays", n.status().message());
+  }
   auto range = [&](const char* key, int64_t v, int64_t lo, int64_t hi) {
     return v < lo || v > hi
                ? mail.Fail(key, "must be " + std::to_string(lo) + " to " + std::to_string(hi))
@@ -216,6 +225,8 @@ Status LoadMailSection(const Table& root, const std::string& file, Config* c) {
   VIGIL_RETURN_IF_ERROR(range("max_errors", errors, 1, 1000));
   VIGIL_RETURN_IF_ERROR(range("smtp_idle_timeout_seconds", idle, 1, 3600));
   VIGIL_RETURN_IF_ERROR(range("smtp_max_connections", conns, 1, 100000));
+  VIGIL_RETURN_IF_ERROR(range("smtp_connections_per_address", per_address, 1, 100000));
+  VIGIL_RETURN_IF_ERROR(range("smtp_session_seconds", session, 1, 86400));
   VIGIL_RETURN_IF_ERROR(range("connections_per_minute", cpm, 0, 1000000));
   VIGIL_RETURN_IF_ERROR(range("messages_per_minute", mpm, 0, 1000000));
   VIGIL_RETURN_IF_ERROR(range("max_attachment_bytes", m.max_attachment_bytes, 0, int64_t{1} << 30));
@@ -245,6 +256,8 @@ Status LoadMailSection(const Table& root, const std::string& file, Config* c) {
   m.max_errors = static_cast<int>(errors);
   m.idle_timeout_seconds = static_cast<int>(idle);
   m.max_connections = static_cast<int>(conns);
+  m.connections_per_address = static_cast<int>(per_address);
+  m.session_seconds = static_cast<int>(session);
   m.connections_per_minute = static_cast<int>(cpm);
   m.messages_per_minute = static_cast<int>(mpm);
   m.max_attachments = static_cast<int>(atts);

@@ -27,6 +27,8 @@ struct MailConfig {
   int max_errors = 20;
   int idle_timeout_seconds = 300;
   int max_connections = 256;
+  int connections_per_address = 20;  // open at once from one client address
+  int session_seconds = 1800;        // a connection is closed (421) after this long in all
   int connections_per_minute = 120;  // per client address; 0 = unlimited
   int messages_per_minute = 300;     // per client address; 0 = unlimited
   int64_t max_attachment_bytes = 5 << 20;
@@ -43,6 +45,11 @@ struct MailConfig {
   /// as approvals only in mail it authenticated (DKIM or DMARC pass for the sender's domain).
   /// Empty: approvals by mail are not accepted.
   std::string authserv_id;
+  /// The addresses (CIDRs) the MTA owning authserv_id hands mail to the SMTP listener from. Mail
+  /// from any other client loses every Authentication-Results field claiming authserv_id before it
+  /// is stored (RFC 8601 section 5): only that MTA may vouch. LMTP and `vigil ingest` are the
+  /// local MTA's by definition.
+  std::vector<std::string> authserv_relays = {"127.0.0.1", "::1"};
 };
 
 struct Config {

@@ -223,6 +223,11 @@ max_recipients = 100
 max_errors = 20
 smtp_idle_timeout_seconds = 300
 smtp_max_connections = 256
+# Connections open at once from one client address (a 421 refuses more), and how long one
+# connection may last in all, however busy (then 421 and closed; a delivery in progress is
+# answered first).
+smtp_connections_per_address = 20
+smtp_session_seconds = 1800
 # Per client address (0 = unlimited).
 connections_per_minute = 120
 messages_per_minute = 300
@@ -249,6 +254,12 @@ reminder = ""
 # pass for the sender's domain. Empty: approvals by mail are not accepted (approve with
 # `vigil patch approve`, the API or the web page).
 authserv_id = ""
+# Only the topmost field with that authserv-id counts, and only in mail that came through that
+# MTA: mail the SMTP listener takes from any client not listed here loses every
+# Authentication-Results field claiming authserv_id before it is stored (RFC 8601 section 5).
+# List the addresses your MTA relays to Vigil's SMTP port from (IP addresses or CIDRs); LMTP and
+# `vigil ingest` are always the MTA's.
+authserv_relays = ["127.0.0.1", "::1"]
 )";
 }
 

@@ -65,9 +65,12 @@ std::optional<AuthResultsField> ParseField(std::string_view value) {
   const std::string clean = WithoutComments(value);
   std::vector<std::string_view> parts = Split(clean, ';');
   std::vector<std::string_view> id = Words(parts.front());
-  if (id.empty() || id.size() > 2) return std::nullopt;  // authserv-id [version]
+  if (id.empty()) return std::nullopt;
   AuthResultsField f;
   f.authserv_id = LowerAscii(id.front());
+  // "authserv-id [version]": anything more and the results cannot be trusted to mean what they
+  // say, but the field still names its authserv-id (and so hides any lower one with that id).
+  if (id.size() > 2) return f;
   for (size_t i = 1; i < parts.size(); ++i) {
     std::vector<std::string_view> words = Words(parts[i]);
     if (words.empty()) continue;
@@ -153,8 +156,70 @@ bool AuthenticatesDomain(std::string_view raw, std::string_view authserv_id,
         if ((name == "header.d" || name == "header.i") && WithinDomain(domain, v)) return true;
       }
     }
+    return false;  // the topmost field of that id said no: a lower one is not asked
   }
   return false;
+}
+
+std::string RemoveAuthenticationResults(std::string_view raw, std::string_view authserv_id,
+                                        int* removed) {
+  const std::string id = LowerAscii(authserv_id);
+  int count = 0;
+  std::string out;
+  out.reserve(raw.size());
+  // Lines exactly as ParseAuthenticationResults reads them (without the newline and one CR), so
+  // that nothing it would read as a field of ID is left behind.
+  auto line_at = [raw](size_t pos, size_t* next) {
+    size_t nl = raw.find('\n', pos);
+    if (nl == std::string_view::npos) nl = raw.size();
+    *next = nl + 1;
+    std::string_view line = raw.substr(pos, nl - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    return line;
+  };
+  size_t pos = 0;
+  bool dropping = false;  // inside a field being removed (its folded lines go too)
+  while (pos < raw.size()) {
+    size_t next = 0;
+    const std::string_view line = line_at(pos, &next);
+    const std::string_view whole = raw.substr(pos, std::min(next, raw.size()) - pos);
+    if (line.empty()) break;  // the end of the header: the rest is copied as it is
+    if (line.front() == ' ' || line.front() == '\t') {
+      if (!dropping) out.append(whole);
+      pos = next;
+      continue;
+    }
+    dropping = false;
+    const size_t colon = line.find(':');
+    if (!id.empty() && colon != std::string_view::npos &&
+        LowerAscii(Trim(line.substr(0, colon), kBlanks)) == "authentication-results") {
+      // The field unfolded as the parser unfolds it; it names its authserv-id first.
+      std::string field =
+          std::string(Trim(line.substr(colon + 1), kBlanks)).substr(0, kMaxFieldBytes);
+      for (size_t at = next; at < raw.size();) {
+        size_t after = 0;
+        const std::string_view more = line_at(at, &after);
+        if (more.empty() || (more.front() != ' ' && more.front() != '\t')) break;
+        if (field.size() + more.size() <= kMaxFieldBytes) {
+          field += ' ';
+          field += Trim(more, kBlanks);
+        }
+        at = after;
+      }
+      std::optional<AuthResultsField> f = ParseField(field);
+      if (f && f->authserv_id == id) {
+        dropping = true;
+        ++count;
+        pos = next;
+        continue;
+      }
+    }
+    out.append(whole);
+    pos = next;
+  }
+  if (pos < raw.size()) out.append(raw.substr(pos));
+  if (removed) *removed = count;
+  return out;
 }
 
 }  // namespace vigil::mail

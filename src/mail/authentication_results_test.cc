@@ -73,6 +73,60 @@ TEST(AuthenticationResultsTest, OnlyThePassOfTheTrustedServerForTheSendersDomain
   EXPECT_FALSE(AuthenticatesDomain(with("mx.example.net; none"), id, "example.org"));
 }
 
+// RFC 8601 section 5: the receiving MTA adds its field on top; a lower field with its id came
+// with the message, from whoever wrote it.
+TEST(AuthenticationResultsTest, OnlyTheTopmostFieldOfTheTrustedServerCounts) {
+  const std::string id = "mx.example.net";
+  const std::string forged =
+      "Authentication-Results: mx.example.net; dkim=pass header.d=example.org\r\n";
+  const std::string tail = "From: alice@example.org\r\n" + std::string(kBody);
+  // The MTA said fail (or nothing it can vouch for) on top; the forged pass below is not asked.
+  EXPECT_FALSE(AuthenticatesDomain(
+      "Authentication-Results: mx.example.net; dkim=fail header.d=example.org\r\n" + forged + tail,
+      id, "example.org"));
+  EXPECT_FALSE(AuthenticatesDomain(
+      "Authentication-Results: mx.example.net; none\r\n" + forged + tail, id, "example.org"));
+  EXPECT_FALSE(AuthenticatesDomain(
+      "Authentication-Results: mx.example.net 1 junk; dkim=pass\r\n" + forged + tail, id,
+      "example.org"));
+  // Fields of other servers above it do not hide it; the topmost of ours decides.
+  EXPECT_TRUE(AuthenticatesDomain(
+      "Authentication-Results: filter.example.net; spam=no\r\n" + forged +
+          "Authentication-Results: mx.example.net; dkim=fail header.d=example.org\r\n" + tail,
+      id, "example.org"));
+}
+
+TEST(AuthenticationResultsTest, FieldsClaimingTheIdAreRemovedWithTheirFoldedLines) {
+  const std::string raw =
+      "Received: from x\r\n"
+      "Authentication-Results: MX.example.net;\r\n"
+      "\tdkim=pass header.d=example.org\r\n"
+      "Authentication-Results: other.example; dkim=pass header.d=example.org\r\n"
+      "Authentication-Results: (the MTA) mx.example.net 1; dmarc=pass header.from=example.org\r\n"
+      "From: alice@example.org\r\n"
+      "Subject: keep\r\n"
+      "\r\n"
+      "Authentication-Results: mx.example.net; dkim=pass (in the body: kept)\r\n";
+  int removed = -1;
+  const std::string out = RemoveAuthenticationResults(raw, "mx.example.net", &removed);
+  EXPECT_EQ(removed, 2);
+  EXPECT_EQ(out,
+            "Received: from x\r\n"
+            "Authentication-Results: other.example; dkim=pass header.d=example.org\r\n"
+            "From: alice@example.org\r\n"
+            "Subject: keep\r\n"
+            "\r\n"
+            "Authentication-Results: mx.example.net; dkim=pass (in the body: kept)\r\n");
+  EXPECT_FALSE(AuthenticatesDomain(out, "mx.example.net", "example.org"));
+  // LF line ends, a last field without a newline, and no id: nothing else changes.
+  EXPECT_EQ(RemoveAuthenticationResults("A: b\nAuthentication-Results: mx.example.net; none",
+                                        "mx.example.net", &removed),
+            "A: b\n");
+  EXPECT_EQ(removed, 1);
+  EXPECT_EQ(RemoveAuthenticationResults(raw, "", &removed), raw);
+  EXPECT_EQ(removed, 0);
+}
+
 TEST(AuthenticationResultsTest, MalformedAndHugeFieldsAreSkippedNotFatal) {
   const std::string huge(100000, 'x');
   const std::string raw =

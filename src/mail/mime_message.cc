@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
+#include <set>
 #include "core/text.h"
 
 namespace vigil::mail {
@@ -432,9 +433,80 @@ std::string HtmlToText(std::string_view html) {
   return CleanText(clean);
 }
 
+Status CheckMimeShape(std::string_view raw, const MimeLimits& limits) {
+  // Every boundary a Content-Type parameter declares (anywhere: a phantom one from a body only
+  // makes the count below more careful).
+  std::set<std::string, std::less<>> boundaries;
+  std::set<size_t> lengths;
+  // The parameter as a MIME parser reads it: "boundary", RFC 2231's "*", "*0", "*0*" (the first
+  // piece of a continued value is a prefix of the boundary, which is enough below), blanks
+  // around "=", a quoted string or a token, and a "charset''" prefix on an extended value.
+  constexpr std::string_view kParam = "boundary";
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  for (size_t at = 0; at + kParam.size() < raw.size(); ++at) {
+    if ((raw[at] | 0x20) != 'b') continue;
+    size_t k = 0;
+    while (k < kParam.size() && (raw[at + k] | 0x20) == kParam[k]) ++k;
+    if (k != kParam.size()) continue;
+    size_t i = at + kParam.size();
+    bool extended = false;
+    while (i < raw.size() && (raw[i] == '*' || (raw[i] >= '0' && raw[i] <= '9'))) {
+      extended = true;
+      ++i;
+    }
+    while (i < raw.size() && blank(raw[i])) ++i;
+    if (i >= raw.size() || raw[i] != '=') continue;
+    ++i;
+    while (i < raw.size() && blank(raw[i])) ++i;
+    std::string_view b;
+    if (i < raw.size() && raw[i] == '"') {
+      const size_t close = raw.find('"', i + 1);
+      b = raw.substr(i + 1, std::min<size_t>(close == std::string_view::npos ? raw.size() : close,
+                                             i + 1 + 200) -
+                                (i + 1));
+    } else {
+      size_t end = i;
+      while (end < raw.size() && end - i < 200 && raw[end] != ';' && !blank(raw[end])) ++end;
+      b = raw.substr(i, end - i);
+    }
+    if (extended) {
+      const size_t quotes = b.find("''");
+      if (quotes != std::string_view::npos) b.remove_prefix(quotes + 2);
+    }
+    if (b.empty() || boundaries.count(b)) continue;
+    if (boundaries.size() == limits.max_boundaries) {
+      return Status::TooLarge("message declares more than " +
+                              std::to_string(limits.max_boundaries) + " MIME boundaries");
+    }
+    boundaries.emplace(b);
+    lengths.insert(b.size());
+  }
+  if (boundaries.empty()) return Status::Ok();
+  // Every line that starts a part (or ends a multipart): "--" and a declared boundary.
+  size_t parts = 0;
+  for (size_t pos = 0; pos < raw.size();) {
+    size_t nl = raw.find('\n', pos);
+    if (nl == std::string_view::npos) nl = raw.size();
+    const std::string_view line = raw.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (line.size() < 3 || line[0] != '-' || line[1] != '-') continue;
+    for (size_t n : lengths) {
+      if (line.size() >= 2 + n && boundaries.count(line.substr(2, n))) {
+        if (++parts > limits.max_parts) {
+          return Status::TooLarge("message has more than " + std::to_string(limits.max_parts) +
+                                  " MIME parts");
+        }
+        break;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 Result<DecodedMail> DecodeMail(std::string_view raw, const MimeLimits& limits) {
   InitGMime();
   if (raw.find(':') == std::string_view::npos) return Status::Invalid("message has no header");
+  VIGIL_RETURN_IF_ERROR(CheckMimeShape(raw, limits));
   GObjectPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
   GObjectPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.p));
   g_mime_parser_set_format(parser.p, GMIME_FORMAT_MESSAGE);
@@ -486,6 +558,10 @@ void ApplyDecrypted(DecodedMail* mail, std::string_view plaintext, const MimeLim
     const size_t end = mail->text.find("-----END PGP MESSAGE-----", begin);
     mail->text = mail->text.substr(0, begin) + CleanText(plaintext) +
                  (end == std::string::npos ? "" : mail->text.substr(end + 25));
+    return;
+  }
+  if (Status shape = CheckMimeShape(plaintext, limits); !shape.ok()) {
+    mail->text = "[the decrypted message was not read: " + shape.message() + "]";
     return;
   }
   GObjectPtr<GMimeStream> stream(

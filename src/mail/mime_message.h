@@ -19,6 +19,10 @@ struct MimeLimits {
   size_t max_attachments = 20;             // further ones are listed but not kept
   size_t max_text_bytes = 1u << 20;        // the body text is cut here
   int max_depth = 16;                      // nested multiparts below this are ignored
+  /// Checked before the MIME parser builds anything (CheckMimeShape): a 10 MB mail of empty
+  /// parts would otherwise become more than a million objects and gigabytes of memory.
+  size_t max_parts = 1000;      // boundary delimiter lines in the whole message
+  size_t max_boundaries = 128;  // distinct boundaries declared (this also bounds nesting)
 };
 
 struct Attachment {
@@ -51,6 +55,12 @@ struct DecodedMail {
 /// Decodes RAW. Error (kInvalidArgument): "message has no header" when GMime cannot read any
 /// message at all (empty input, or no header section).
 Result<DecodedMail> DecodeMail(std::string_view raw, const MimeLimits& limits = {});
+
+/// Whether RAW stays within LIMITS' max_boundaries and max_parts, found by scanning the text
+/// (every `boundary=` parameter, then every line starting with "--" and one of them) without
+/// parsing it. Errors, kTooLarge: "message declares more than N MIME boundaries", "message has
+/// more than N MIME parts". DecodeMail checks it first.
+Status CheckMimeShape(std::string_view raw, const MimeLimits& limits = {});
 
 /// Replaces MAIL's body with the decrypted PLAINTEXT: for PGP/MIME a MIME entity (parsed like a
 /// body part: text, html, attachments), for inline PGP the text itself.

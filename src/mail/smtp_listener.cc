@@ -44,6 +44,29 @@ class AddressRateLimit {
   std::unordered_map<std::string, Window> windows_;  // guarded by mu_
 };
 
+// The connections open from each client address. Shared with the connections, which may be
+// destroyed after the listener (with the io_context's handlers).
+class OpenConnections {
+ public:
+  explicit OpenConnections(int per_address) : per_address_(per_address) {}
+  /// Counts a new connection from CLIENT; false when that makes more than the cap (the
+  /// connection is refused, and still counted until Closed).
+  bool Opened(const std::string& client) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ++open_[client] <= per_address_;
+  }
+  void Closed(const std::string& client) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = open_.find(client);
+    if (it != open_.end() && --it->second <= 0) open_.erase(it);
+  }
+
+ private:
+  const int per_address_;
+  std::mutex mu_;
+  std::unordered_map<std::string, int> open_;  // guarded by mu_
+};
+
 }  // namespace
 
 class SmtpListener::Impl {
@@ -56,7 +79,8 @@ class SmtpListener::Impl {
         lmtp_acceptor_(ioc_),
         connection_limit_(options_.connections_per_minute),
         message_limit_(options_.messages_per_minute),
-        live_(std::make_shared<std::atomic<int>>(0)) {}
+        live_(std::make_shared<std::atomic<int>>(0)),
+        open_(std::make_shared<OpenConnections>(options_.connections_per_address)) {}
 
   Status Start();
   void Stop();
@@ -72,6 +96,7 @@ class SmtpListener::Impl {
   AddressRateLimit connection_limit_;
   AddressRateLimit message_limit_;
   std::shared_ptr<std::atomic<int>> live_;  // open connections; shared with the connections
+  std::shared_ptr<OpenConnections> open_;   // open connections by address; shared likewise
   std::vector<std::thread> io_threads_;     // each runs ioc_ until Stop()
   int smtp_port_ = -1;
   int lmtp_port_ = -1;
@@ -86,8 +111,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(tcp::socket socket, SmtpListener::Impl& listener, bool lmtp, std::string client)
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
+        deadline_(socket_.get_executor()),
         listener_(listener),
         live_(listener.live_),
+        open_(listener.open_),
+        client_(client),
         session_(
             listener.options_.hostname, listener.options_.limits, lmtp, client,
             [&intake = listener.intake_](std::string_view rcpt) {
@@ -98,9 +126,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
                          ? Status::Ok()
                          : Status::RateLimited("too many messages from your address; try later");
             }) {}
-  ~Connection() { --*live_; }
+  ~Connection() {
+    --*live_;
+    open_->Closed(client_);
+  }
 
   void Start(std::string first_reply, bool close_after) {
+    // However busy the client keeps it, the session ends after [mail] smtp_session_seconds: at
+    // once when it waits for the client, else after the reply in progress (a delivery finishes
+    // and is answered first).
+    deadline_.expires_after(std::chrono::seconds(listener_.options_.session_seconds));
+    deadline_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->closed_ || self->ending_) return;
+      self->expired_ = true;
+      if (self->reading_) self->EndSession();
+    });
     out_ = std::move(first_reply);
     Flush([self = shared_from_this(), close_after] {
       if (close_after) {
@@ -130,17 +170,35 @@ class Connection : public std::enable_shared_from_this<Connection> {
                       });
   }
 
+  // The session's time is up: say so and close (only while no write is in flight).
+  void EndSession() {
+    ending_ = true;
+    timer_.cancel();
+    out_ = "421 4.4.2 " + listener_.options_.hostname +
+           " session time limit reached, closing connection\r\n";
+    Flush([self = shared_from_this()] { self->Close(); });
+  }
+
   void Read() {
+    if (expired_) {
+      EndSession();
+      return;
+    }
     timer_.expires_after(std::chrono::seconds(listener_.options_.idle_timeout_seconds));
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (ec) return;  // cancelled by a read
+      if (ec || self->closed_ || self->ending_) return;  // cancelled by a read
+      self->ending_ = true;  // the last reply is on its way: the deadline adds none
       self->out_ = SmtpSession::TimeoutReply();
       self->Flush([self] { self->Close(); });
     });
+    reading_ = true;
     socket_.async_read_some(asio::buffer(buf_),
                             [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                              self->reading_ = false;
                               self->timer_.cancel();
-                              if (ec) {
+                              // Closed meanwhile (a timeout answered): what arrived is not read,
+                              // so nothing is delivered that the client is not answered for.
+                              if (ec || self->closed_) {
                                 self->Close();  // a drop mid-DATA stores nothing
                                 return;
                               }
@@ -175,16 +233,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void Close() {
+    closed_ = true;
     boost::system::error_code ignored;
     timer_.cancel();
+    deadline_.cancel();
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
   }
 
   tcp::socket socket_;
-  asio::steady_timer timer_;
+  asio::steady_timer timer_;     // idle: the client must say something within the idle timeout
+  asio::steady_timer deadline_;  // the whole session
   SmtpListener::Impl& listener_;
   std::shared_ptr<std::atomic<int>> live_;
+  std::shared_ptr<OpenConnections> open_;
+  const std::string client_;
+  bool reading_ = false;  // a read is in flight (and so no write): the strand's state
+  bool expired_ = false;  // the session's deadline passed
+  bool ending_ = false;   // a timeout's last reply is being written, then the connection closes
+  bool closed_ = false;
   SmtpSession session_;
   std::array<char, 65536> buf_;
   std::string out_;      // replies not yet written
@@ -222,9 +289,13 @@ void SmtpListener::Impl::Accept(tcp::acceptor& acceptor, bool lmtp) {
     boost::system::error_code ignored;
     const std::string client = socket.remote_endpoint(ignored).address().to_string();
     ++*live_;
+    const bool within_address_cap = open_->Opened(client);
     auto conn = std::make_shared<Connection>(std::move(socket), *this, lmtp, client);
     if (*live_ > options_.max_connections) {
       conn->Start("421 4.3.2 too many connections, try again later\r\n", true);
+    } else if (!within_address_cap) {
+      conn->Start("421 4.7.0 too many open connections from your address, try again later\r\n",
+                  true);
     } else if (!connection_limit_.Allow(client)) {
       conn->Start("421 4.7.0 too many connections from your address, try again later\r\n", true);
     } else {

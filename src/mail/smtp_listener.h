@@ -22,8 +22,10 @@ struct ListenerOptions {
   int worker_threads = 16;
   int max_connections = 256;
   int idle_timeout_seconds = 300;
-  int connections_per_minute = 0;  // per client address; 0 = unlimited
-  int messages_per_minute = 0;     // per client address; 0 = unlimited
+  int connections_per_address = 20;  // open at once from one client address
+  int session_seconds = 1800;        // then 421 and closed, after a delivery in progress
+  int connections_per_minute = 0;    // per client address; 0 = unlimited
+  int messages_per_minute = 0;       // per client address; 0 = unlimited
   SmtpLimits limits;
 };
 

@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 #include <set>
@@ -91,6 +92,9 @@ MailGateway::MailGateway(Store& store, const Clock& clock, const Config& config,
   address_.domain = config.mail.domain;
   mime_limits_.max_attachment_bytes = static_cast<size_t>(config.mail.max_attachment_bytes);
   mime_limits_.max_attachments = static_cast<size_t>(config.mail.max_attachments);
+  for (const std::string& r : config.mail.authserv_relays) {
+    if (Result<IpNetwork> n = IpNetwork::Parse(r); n.ok()) authserv_relays_.push_back(*n);
+  }
   InitCrypto();
 }
 
@@ -116,6 +120,22 @@ Result<std::string> MailGateway::Deliver(const mail::Envelope& envelope, std::st
   if (message.find('\0') != std::string::npos) {
     return Status::Invalid("message contains NUL bytes");
   }
+  // Only the MTA owning [mail] authserv_id may vouch for a sender: mail that did not come
+  // through it loses every field claiming that id before it is stored (RFC 8601 section 5).
+  // LMTP and `vigil ingest` are that MTA's; an SMTP client is when it is one of its relays.
+  const bool through_mta =
+      envelope.lmtp || envelope.client == "ingest" ||
+      std::any_of(authserv_relays_.begin(), authserv_relays_.end(),
+                  [&](const IpNetwork& n) { return n.Contains(envelope.client); });
+  if (!mc.authserv_id.empty() && !through_mta) {
+    int removed = 0;
+    message = mail::RemoveAuthenticationResults(message, mc.authserv_id, &removed);
+    if (removed > 0) {
+      spdlog::info("{}", LogLine("mail: removed Authentication-Results fields claiming our MTA's "
+                                 "authserv-id from a client that is not that MTA",
+                                 {{"client", envelope.client}, {"fields", removed}}));
+    }
+  }
   size_t header_end = message.find("\n\r\n");
   if (header_end == std::string::npos) header_end = message.find("\n\n");
   if (header_end == std::string::npos) header_end = message.size();
@@ -137,6 +157,9 @@ Result<std::string> MailGateway::Deliver(const mail::Envelope& envelope, std::st
   for (const std::string& r : envelope.recipients) {
     if (!CheckRecipient(r).ok()) return Status::Invalid("recipient <" + r + "> not accepted");
   }
+  // A mail the MIME reader would have to build a million parts for is refused now, before it is
+  // acknowledged, not found unreadable later.
+  VIGIL_RETURN_IF_ERROR(mail::CheckMimeShape(message, mime_limits_));
   InboxMail in;
   // Encrypted mail is decrypted now, while the client waits, so one we cannot read is refused
   // with a reason instead of being acknowledged and lost to nobody-can-read-it.

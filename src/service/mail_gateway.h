@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "config/config.h"
+#include "core/ip_network.h"
 #include "core/time.h"
 #include "mail/mail_address.h"
 #include "mail/mail_intake.h"
@@ -102,6 +103,7 @@ class MailGateway final : public mail::MailIntake {
   const mail::ProjectKey* key_;
   mail::SecurityAddress address_;
   mail::MimeLimits mime_limits_;
+  std::vector<IpNetwork> authserv_relays_;  // [mail] authserv_relays
 
   std::mutex process_mu_;  // one message at a time in this process...
   int lock_fd_ = -1;       // ...and across processes (flock on data_dir/mail-processing.lock)

@@ -182,6 +182,39 @@ TEST_F(MailGatewayTest, WhatIsAcknowledgedIsStoredRawBeforeItIsProcessed) {
   EXPECT_EQ(*gateway_->ProcessPending(10), 0);
 }
 
+// RFC 8601 section 5: only the MTA owning [mail] authserv_id may vouch, so a field claiming its
+// id is removed from mail that did not come through it ([mail] authserv_relays, LMTP, ingest).
+TEST_F(MailGatewayTest, AuthenticationResultsClaimingOurMtaAreRemovedUnlessItRelayedTheMail) {
+  config_.mail.authserv_id = "mx.example.org";
+  const std::string forged =
+      "Authentication-Results: mx.example.org; dmarc=pass header.from=example.org\n";
+  const std::string other = "Authentication-Results: elsewhere.example; dkim=pass\n";
+  const std::string message = forged + other + Mail("alice@example.org", "Hi", "Text.\n");
+  auto stored = [&](const std::string& client, bool lmtp) {
+    mail::Envelope env;
+    env.client = client;
+    env.lmtp = lmtp;
+    env.recipients = {"security@example.org"};
+    Result<std::string> id = gateway_->Deliver(env, message);
+    EXPECT_TRUE(id.ok()) << id.status().message();
+    return (*store_->FindInboxMail(id.ok() ? *id : ""))->raw;
+  };
+  const std::string stripped = other + Mail("alice@example.org", "Hi", "Text.\n");
+  EXPECT_EQ(stored("192.0.2.1", false), stripped);  // straight from the internet
+  EXPECT_EQ(stored("::ffff:198.51.100.7", false), stripped);
+  EXPECT_EQ(stored("127.0.0.1", false), message);  // the MTA relaying on loopback (the default)
+  EXPECT_EQ(stored("::1", false), message);
+  EXPECT_EQ(stored("192.0.2.1", true), message);  // LMTP is the MTA's
+  EXPECT_EQ(stored("ingest", false), message);    // so is `vigil ingest`
+  // Listed relays are the MTA's; without an authserv-id nothing is touched.
+  config_.mail.authserv_relays = {"192.0.2.0/24"};
+  gateway_ = std::make_unique<MailGateway>(*store_, clock_, config_, *reports_, *patches_, nullptr);
+  EXPECT_EQ(stored("192.0.2.1", false), message);
+  EXPECT_EQ(stored("127.0.0.1", false), stripped);
+  config_.mail.authserv_id = "";
+  EXPECT_EQ(stored("127.0.0.1", false), message);
+}
+
 TEST_F(MailGatewayTest, ANewReportByMail) {
   const std::string id = ReportByMail();
   ASSERT_EQ(id, "SEC-2026-0001");
