@@ -6,6 +6,7 @@
 #include "cli/cli_context.h"
 #include "cli/command_table.h"
 #include "cli/patch_file_commands.h"
+#include "service/patch_approvals.h"
 #include "service/patch_json.h"
 
 namespace vigil {
@@ -22,7 +23,7 @@ struct PatchOptions {
   bool json = false;
 };
 
-std::string RevisionText(const std::vector<PatchRevision>& all) {
+std::string RevisionText(const std::vector<PatchRevision>& all, int needed) {
   std::string out;
   for (const PatchRevision& r : all) {
     out += r.Name() + "  " + r.target_branch + "  by " + r.submitter + "  " +
@@ -39,6 +40,7 @@ std::string RevisionText(const std::vector<PatchRevision>& all) {
       out += "  approved by " + a.approver +
              (a.voided_at ? " (voided: " + a.voided_reason + ")" : std::string()) + "\n";
     }
+    out += "  approval: " + CountApprovals(all, r, needed).Describe() + "\n";
     for (const StoredTrailer& t : r.trailers) {
       out += "  " + t.name + ": " + t.person_name + " <" + t.email + ">\n";
     }
@@ -46,10 +48,13 @@ std::string RevisionText(const std::vector<PatchRevision>& all) {
   return out;
 }
 
-void ShowRevisions(CliContext& ctx, const PatchOptions& o,
+void ShowRevisions(CliContext& ctx, const PatchOptions& o, PatchService& s,
                    const Result<std::vector<PatchRevision>>& r) {
   if (!ctx.Check(r.status())) return;
-  ctx.Print(o.json ? json::serialize(RevisionsJson(*r)) + "\n" : RevisionText(*r));
+  Result<int> needed = s.ApprovalsNeeded(o.report);
+  if (!ctx.Check(needed.status())) return;
+  ctx.Print(o.json ? json::serialize(RevisionsJson(*r, *needed)) + "\n"
+                   : RevisionText(*r, *needed));
 }
 
 }  // namespace
@@ -78,7 +83,7 @@ void AddPatchCommands(CLI::App& app, CliContext& ctx) {
       options.series = o->series;
       Result<PatchRevision> r = (*s)->SubmitSeries(ctx.Operator(), o->report, *input, options);
       if (!ctx.Check(r.status())) return;
-      ShowRevisions(ctx, *o, std::vector<PatchRevision>{*r});
+      ShowRevisions(ctx, *o, **s, std::vector<PatchRevision>{*r});
     });
   }
   {
@@ -89,7 +94,7 @@ void AddPatchCommands(CLI::App& app, CliContext& ctx) {
     cmd->callback([&ctx, o] {
       Result<PatchService*> s = ctx.Patches();
       if (!ctx.Check(s.status())) return;
-      ShowRevisions(ctx, *o, (*s)->Revisions(o->report));
+      ShowRevisions(ctx, *o, **s, (*s)->Revisions(o->report));
     });
   }
   {
@@ -101,7 +106,7 @@ void AddPatchCommands(CLI::App& app, CliContext& ctx) {
     cmd->callback([&ctx, o] {
       Result<PatchService*> s = ctx.Patches();
       if (!ctx.Check(s.status())) return;
-      ShowRevisions(ctx, *o, (*s)->Recheck(ctx.Operator(), o->report));
+      ShowRevisions(ctx, *o, **s, (*s)->Recheck(ctx.Operator(), o->report));
     });
   }
   {
@@ -115,7 +120,18 @@ void AddPatchCommands(CLI::App& app, CliContext& ctx) {
       if (!ctx.Check(s.status())) return;
       Result<PatchRevision> r = (*s)->Approve(ctx.Operator(), o->report, o->revision, o->as);
       if (!ctx.Check(r.status())) return;
-      ctx.Print(o->report + " " + r->Name() + " approved by " + o->as + "\n");
+      Result<std::vector<PatchRevision>> all = (*s)->Revisions(o->report);
+      Result<int> needed = (*s)->ApprovalsNeeded(o->report);
+      if (!ctx.Check(all.status()) || !ctx.Check(needed.status())) return;
+      ApprovalCount count;
+      for (const PatchRevision& rev : *all) {
+        if (rev.Name() == r->Name()) count = CountApprovals(*all, rev, *needed);
+      }
+      // With [patch] approvals_required above 1, say who is still missing.
+      ctx.Print(o->report + " " + r->Name() +
+                (count.approved() ? " approved by " + o->as
+                                  : " approval by " + o->as + " recorded: " + count.Describe()) +
+                "\n");
     });
   }
 }

@@ -484,7 +484,14 @@ Status LoadPatchSection(const Table& root, const std::string& file, Config* c) {
   int64_t patch_count = c->patch_max_count;
   patch.Get("max_bytes", &c->patch_max_bytes);
   patch.Get("max_patches", &patch_count);
+  std::vector<int64_t> approvals(c->approvals_required.begin(), c->approvals_required.end());
+  patch.Get("approvals_required", &approvals);
   VIGIL_RETURN_IF_ERROR(patch.Finish());
+  if (approvals.size() != 7 ||
+      std::any_of(approvals.begin(), approvals.end(), [](int64_t n) { return n < 1 || n > 10; })) {
+    return patch.Fail("approvals_required", "must list 7 numbers (levels 1 to 7), each 1 to 10");
+  }
+  c->approvals_required.assign(approvals.begin(), approvals.end());
   if (c->patch_max_bytes < 1024 || c->patch_max_bytes > (int64_t{1} << 30)) {
     return patch.Fail("max_bytes", "must be 1024 to 1073741824");
   }

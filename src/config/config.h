@@ -147,6 +147,9 @@ struct Config {
   // [patch]
   int64_t patch_max_bytes = 10 << 20;  // one upload (mbox or patch)
   int patch_max_count = 200;           // patches in one upload
+  /// The approvals a patch revision needs, by report level (index 0: level 1): distinct
+  /// maintainers, none an author of its patches or its submitter. 1 to 10 each.
+  std::vector<int> approvals_required = {1, 1, 1, 1, 1, 1, 1};
 
   std::string DatabasePath() const { return data_dir + "/vigil.db"; }
   std::string ProjectKeyPath() const { return data_dir + "/openpgp-secret.asc"; }

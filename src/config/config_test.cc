@@ -129,6 +129,22 @@ TEST_F(ConfigTest, ExactErrors) {
       "vigil.toml: server.trusted_proxies: not an IP address or network: 10.0.0.1/8");
   EXPECT_EQ(Load("[server]\ntrusted_proxies = \"127.0.0.1\"\n").status().message(),
             "vigil.toml: server.trusted_proxies: wrong type");
+  EXPECT_EQ(Load("[mail]\nauthserv_relays = [\"mx.example.org\"]\n").status().message(),
+            "vigil.toml: mail.authserv_relays: not an IP address or network: mx.example.org");
+  Result<Config> relays = Load("[mail]\nauthserv_relays = [\"192.0.2.0/24\", \"2001:db8::/32\"]\n");
+  ASSERT_TRUE(relays.ok()) << relays.status().ToString();
+  EXPECT_EQ(relays->mail.authserv_relays,
+            (std::vector<std::string>{"192.0.2.0/24", "2001:db8::/32"}));
+  EXPECT_EQ(Load("")->mail.authserv_relays, (std::vector<std::string>{"127.0.0.1", "::1"}));
+  EXPECT_EQ(Load("")->approvals_required, (std::vector<int>{1, 1, 1, 1, 1, 1, 1}));
+  EXPECT_EQ(Load("[patch]\napprovals_required = [3, 2, 2, 1, 1, 1, 1]\n")->approvals_required,
+            (std::vector<int>{3, 2, 2, 1, 1, 1, 1}));
+  for (const char* bad : {"[1, 1]", "[1, 1, 1, 1, 1, 1, 0]", "[11, 1, 1, 1, 1, 1, 1]"}) {
+    EXPECT_EQ(Load(std::string("[patch]\napprovals_required = ") + bad + "\n").status().message(),
+              "vigil.toml: patch.approvals_required: must list 7 numbers (levels 1 to 7), each 1 "
+              "to 10")
+        << bad;
+  }
   EXPECT_EQ(Load("[other]\n").status().message(), "vigil.toml: other: unknown key");
   EXPECT_EQ(Load("[project\n").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(LoadConfig(dir_ + "/missing.toml").status().code(), Code::kNotFound);

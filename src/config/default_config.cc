@@ -286,6 +286,10 @@ std::string PatchDefaults() {
 # route accepts a request body of up to max_bytes, even above server.max_body_bytes.
 max_bytes = 10485760
 max_patches = 200
+# How many maintainers must approve a patch revision before it counts, by report level (levels 1
+# to 7, 1 to 10 each). Whoever wrote a patch of a revision or submitted it never counts: with 1,
+# a fix still needs a second person.
+approvals_required = [1, 1, 1, 1, 1, 1, 1]
 )";
 }
 

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "http/json_body.h"
+#include "service/patch_approvals.h"
 #include "service/patch_json.h"
 #include "service/patch_service.h"
 
@@ -33,7 +34,9 @@ void AddPatchRoutes(Router& router, PatchService& service) {
   router.Add({"GET", base, Action::kRead, [s](const HttpRequest&, const RequestContext& ctx) {
                 Result<std::vector<PatchRevision>> r = s->Revisions(ctx.params.at("id"));
                 if (!r.ok()) return ErrorResponse(r.status());
-                return JsonResponse(200, json::object{{"revisions", RevisionsJson(*r)}});
+                Result<int> needed = s->ApprovalsNeeded(ctx.params.at("id"));
+                if (!needed.ok()) return ErrorResponse(needed.status());
+                return JsonResponse(200, json::object{{"revisions", RevisionsJson(*r, *needed)}});
               }});
   router.Add(
       {"POST", base, Action::kSubmitPatch,
@@ -56,7 +59,9 @@ void AddPatchRoutes(Router& router, PatchService& service) {
          Result<PatchRevision> r =
              s->SubmitSeries(ctx.principal, ctx.params.at("id"), req.body, options);
          if (!r.ok()) return ErrorResponse(r.status());
-         return JsonResponse(201, json::object{{"revision", RevisionsJson({*r}).at(0)}});
+         Result<int> needed = s->ApprovalsNeeded(ctx.params.at("id"));
+         if (!needed.ok()) return ErrorResponse(needed.status());
+         return JsonResponse(201, json::object{{"revision", RevisionsJson({*r}, *needed).at(0)}});
        },
        /*rate_limited=*/false, CredentialSource::kBearer,
        // An upload may be as large as [patch] max_bytes, whatever server.max_body_bytes says.
@@ -66,16 +71,33 @@ void AddPatchRoutes(Router& router, PatchService& service) {
                 Result<std::vector<PatchRevision>> r =
                     s->Recheck(ctx.principal, ctx.params.at("id"));
                 if (!r.ok()) return ErrorResponse(r.status());
-                return JsonResponse(200, json::object{{"revisions", RevisionsJson(*r)}});
+                Result<int> needed = s->ApprovalsNeeded(ctx.params.at("id"));
+                if (!needed.ok()) return ErrorResponse(needed.status());
+                return JsonResponse(200, json::object{{"revisions", RevisionsJson(*r, *needed)}});
               }});
   router.Add({"POST", base + "/{revision}/approve", Action::kApprovePatch,
               [s](const HttpRequest&, const RequestContext& ctx) {
-                Result<PatchRevision> r = s->Approve(ctx.principal, ctx.params.at("id"),
-                                                     Param(ctx.params, "revision"), "");
+                const std::string& id = ctx.params.at("id");
+                Result<PatchRevision> r =
+                    s->Approve(ctx.principal, id, Param(ctx.params, "revision"), "");
                 if (!r.ok()) return ErrorResponse(r.status());
+                // Whether the revision now counts as approved ([patch] approvals_required).
+                Result<std::vector<PatchRevision>> all = s->Revisions(id);
+                if (!all.ok()) return ErrorResponse(all.status());
+                Result<int> needed = s->ApprovalsNeeded(id);
+                if (!needed.ok()) return ErrorResponse(needed.status());
+                ApprovalCount count = CountApprovals(*all, *r, *needed);
+                for (const PatchRevision& rev : *all) {
+                  if (rev.Name() == r->Name()) count = CountApprovals(*all, rev, *needed);
+                }
+                json::array approved_by;
+                for (const std::string& a : count.approvers) approved_by.emplace_back(a);
                 return JsonResponse(200, json::object{{"revision", r->Name()},
                                                       {"patch_ids", r->patch_ids},
-                                                      {"approved", true}});
+                                                      {"approved", count.approved()},
+                                                      {"approvals_needed", count.needed},
+                                                      {"approved_by", std::move(approved_by)},
+                                                      {"approval_status", count.Describe()}});
               }});
 }
 

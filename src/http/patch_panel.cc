@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/time.h"
+#include "service/patch_approvals.h"
 #include "service/patch_service.h"
 
 namespace vigil {
@@ -39,6 +40,7 @@ ReportPanelFiller PatchPanel(PatchService& patches) {
   return [p = &patches](const ReportPanelInput& in, json::object* model) {
     Result<std::vector<PatchRevision>> revisions = p->Revisions(in.report.id);
     if (!revisions.ok() || revisions->empty()) return false;
+    const int needed = ApprovalsRequired(p->config(), in.report.level);
     std::map<int, const PatchRevision*> latest;
     for (const PatchRevision& r : *revisions) {
       const PatchRevision*& l = latest[r.series];
@@ -46,13 +48,13 @@ ReportPanelFiller PatchPanel(PatchService& patches) {
     }
     std::map<int, json::array> by_series;
     for (const PatchRevision& r : *revisions) {
-      bool approved = false;
+      const ApprovalCount count = CountApprovals(*revisions, r, needed);
+      const bool approved = count.approved();
       json::array approvals;
       for (const PatchRevision& o : *revisions) {
         if (o.series != r.series) continue;
         for (const StoredApproval& a : o.approvals) {
           if (a.patch_ids != r.patch_ids) continue;
-          approved = approved || a.voided_at == 0;
           approvals.push_back(json::object{
               {"who", a.approver},
               {"when", FormatUtc(a.created_at)},
@@ -77,6 +79,7 @@ ReportPanelFiller PatchPanel(PatchService& patches) {
                        {"created", FormatUtc(r.created_at)},
                        {"latest", is_latest},
                        {"approved", approved},
+                       {"approval_status", count.Describe()},
                        {"patches", std::move(files)},
                        {"matrix", std::move(matrix)},
                        {"approvals", std::move(approvals)},
@@ -100,6 +103,16 @@ PatchApproveAction(PatchService& patches) {
                         const std::string& revision) -> Result<std::string> {
     Result<PatchRevision> r = p->Approve(viewer, id, revision, "");
     if (!r.ok()) return r.status();
+    Result<std::vector<PatchRevision>> all = p->Revisions(id);
+    Result<int> needed = p->ApprovalsNeeded(id);
+    if (all.ok() && needed.ok()) {
+      for (const PatchRevision& rev : *all) {
+        const ApprovalCount count = CountApprovals(*all, rev, *needed);
+        if (rev.Name() == revision && !count.approved()) {
+          return "Your approval of " + revision + " is recorded: " + count.Describe() + ".";
+        }
+      }
+    }
     return revision + " approved by " + viewer.email + ".";
   };
 }

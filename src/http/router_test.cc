@@ -41,7 +41,7 @@ class ApiTest : public testing::ServiceFixture {
     AddReportApiRoutes(*router_, *reports_, metrics_);
     mail_admin_ = std::make_unique<MailAdminService>(*store_, clock_);
     AddMailRoutes(*router_, *mail_admin_);
-    approved_ = std::make_unique<PatchRevisionSource>(*store_);
+    approved_ = std::make_unique<PatchRevisionSource>(*store_, config_);
     advisories_ = std::make_unique<AdvisoryService>(*store_, clock_, config_, *approved_);
     disclosure_ = std::make_unique<DisclosureService>(*store_, clock_, config_, *approved_,
                                                       *advisories_, nullptr);

@@ -924,7 +924,7 @@ TEST_F(WebTest, ReporterRepliesWithAttachmentsAndChoosesCredit) {
 
 // The disclose module's panel on the report page, and the reporter's credit choice as consent.
 TEST_F(WebTest, ReportPageShowsTheDisclosurePanel) {
-  PatchRevisionSource approved(*store_);
+  PatchRevisionSource approved(*store_, config_);
   AdvisoryService advisories(*store_, clock_, config_, approved);
   DisclosureService disclosure(*store_, clock_, config_, approved, advisories, nullptr);
   web_->panels.disclosure = DisclosurePanel(advisories, disclosure, config_);

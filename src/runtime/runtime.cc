@@ -96,7 +96,7 @@ Result<WorkspaceService*> Runtime::workspace() {
 Result<AdvisoryService*> Runtime::advisories() {
   if (!advisories_) {
     VIGIL_RETURN_IF_ERROR(OpenStore());
-    approved_ = std::make_unique<PatchRevisionSource>(*store_);
+    approved_ = std::make_unique<PatchRevisionSource>(*store_, *config_);
     advisories_ = std::make_unique<AdvisoryService>(*store_, *clock_, *config_, *approved_);
   }
   return advisories_.get();

@@ -36,7 +36,7 @@ const Instant kSlot = Utc("2026-09-29T15:30:00Z");  // a Tuesday, 8 days after k
 // The patch engine's approved revisions, which a test can hide per branch or tamper with.
 class TamperableRevisions final : public ApprovedRevisionSource {
  public:
-  explicit TamperableRevisions(Store& store) : real_(store) {}
+  TamperableRevisions(Store& store, const Config& config) : real_(store, config) {}
   Result<std::optional<ApprovedRevision>> ForBranch(const std::string& id,
                                                     const std::string& branch) override {
     if (hidden.count(branch)) return std::optional<ApprovedRevision>();
@@ -78,7 +78,7 @@ class DisclosureServiceTest : public testing::ServiceFixture {
     config_.committer_name = "Vigil";
     config_.committer_email = "vigil@acme.example";
     ASSERT_NO_FATAL_FAILURE(OpenServices());
-    revisions_ = std::make_unique<TamperableRevisions>(*store_);
+    revisions_ = std::make_unique<TamperableRevisions>(*store_, config_);
     advisories_ = std::make_unique<AdvisoryService>(*store_, clock_, config_, *revisions_);
     for (auto [email, role] : {std::pair{"alice@example.org", AccountRole::kMaintainer},
                                {"bob@example.org", AccountRole::kMaintainer},

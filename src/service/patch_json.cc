@@ -3,22 +3,22 @@
 #include <boost/json.hpp>
 
 #include "core/time.h"
+#include "service/patch_approvals.h"
 
 namespace vigil {
 
 namespace json = boost::json;
 
-json::array RevisionsJson(const std::vector<PatchRevision>& revisions) {
+json::array RevisionsJson(const std::vector<PatchRevision>& revisions, int needed) {
   json::array out;
   for (const PatchRevision& r : revisions) {
-    bool latest = true, approved = false;
+    bool latest = true;
     for (const PatchRevision& o : revisions) {
-      if (o.series != r.series) continue;
-      if (o.version > r.version) latest = false;
-      for (const StoredApproval& a : o.approvals) {
-        if (a.voided_at == 0 && a.patch_ids == r.patch_ids) approved = true;
-      }
+      if (o.series == r.series && o.version > r.version) latest = false;
     }
+    const ApprovalCount count = CountApprovals(revisions, r, needed);
+    json::array approved_by;
+    for (const std::string& a : count.approvers) approved_by.emplace_back(a);
     json::array patches, trailers, matrix, approvals;
     for (const StoredPatch& p : r.patches) {
       patches.push_back(json::object{
@@ -59,7 +59,10 @@ json::array RevisionsJson(const std::vector<PatchRevision>& revisions) {
                                {"change_id", r.change_id},
                                {"created_at", FormatUtc(r.created_at)},
                                {"latest", latest},
-                               {"approved", approved},
+                               {"approved", count.approved()},
+                               {"approvals_needed", count.needed},
+                               {"approved_by", std::move(approved_by)},
+                               {"approval_status", count.Describe()},
                                {"patches", std::move(patches)},
                                {"trailers", std::move(trailers)},
                                {"applicability", std::move(matrix)},

@@ -9,8 +9,9 @@
 namespace vigil {
 
 /// Every revision with its patches (without diffs), trailers, applicability per branch,
-/// approvals, and two derived flags: "latest" (of its series) and "approved" (an unvoided
-/// approval pinned to its patch-ids exists in its series).
-boost::json::array RevisionsJson(const std::vector<PatchRevision>& revisions);
+/// approvals, and what is derived: "latest" (of its series), "approved" (NEEDED approvals that
+/// count, CountApprovals), "approvals_needed", "approved_by" (those that count) and
+/// "approval_status" (ApprovalCount::Describe, which says who is missing).
+boost::json::array RevisionsJson(const std::vector<PatchRevision>& revisions, int needed = 1);
 
 }  // namespace vigil

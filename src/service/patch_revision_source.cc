@@ -4,19 +4,27 @@
 #include <map>
 #include <sstream>
 
+#include "core/text.h"
 #include "patch/patch_id.h"
+#include "service/patch_approvals.h"
 
 namespace vigil {
 
 namespace {
 
-/// The unvoided approval pinned to R's patch-ids, on any revision of R's series (a resubmitted
-/// revision with the same patch-ids keeps the approval), or null.
-const StoredApproval* ApprovalOf(const std::vector<PatchRevision>& all, const PatchRevision& r) {
+/// The first approval that counts for R when R has the NEEDED ones (CountApprovals: on any
+/// revision of R's series, pinned to R's patch-ids), or null.
+const StoredApproval* ApprovalOf(const std::vector<PatchRevision>& all, const PatchRevision& r,
+                                 int needed) {
+  const ApprovalCount count = CountApprovals(all, r, needed);
+  if (!count.approved()) return nullptr;
   for (const PatchRevision& o : all) {
     if (o.series != r.series) continue;
     for (const StoredApproval& a : o.approvals) {
-      if (a.voided_at == 0 && a.patch_ids == r.patch_ids) return &a;
+      if (a.voided_at == 0 && a.patch_ids == r.patch_ids &&
+          LowerAscii(a.approver) == count.approvers.front()) {
+        return &a;
+      }
     }
   }
   return nullptr;
@@ -33,6 +41,9 @@ Result<std::optional<ApprovedRevision>> PatchRevisionSource::ForBranch(const std
                                                                        const std::string& branch) {
   Result<std::vector<PatchRevision>> all = store_.PatchRevisions(report_id);
   if (!all.ok()) return all.status();
+  Result<Report> report = store_.GetReport(report_id);
+  if (!report.ok()) return report.status();
+  const int needed = ApprovalsRequired(config_, report->level);
   // The latest revision of every series, by series number.
   std::map<int, const PatchRevision*> latest;
   for (const PatchRevision& r : *all) {
@@ -44,7 +55,7 @@ Result<std::optional<ApprovedRevision>> PatchRevisionSource::ForBranch(const std
   for (int pass = 0; pass < 2 && !chosen; ++pass) {
     for (const auto& [series, r] : latest) {
       const bool fits = pass == 0 ? r->target_branch == branch : AppliedOn(*r, branch);
-      const StoredApproval* a = fits ? ApprovalOf(*all, *r) : nullptr;
+      const StoredApproval* a = fits ? ApprovalOf(*all, *r, needed) : nullptr;
       if (a) {
         chosen = r;
         approval = a;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/config.h"
 #include "core/status.h"
 #include "core/time.h"
 #include "patch/git_am.h"
@@ -36,18 +37,21 @@ class ApprovedRevisionSource {
 };
 
 /// The approved revisions of the patch engine (PatchService): for a branch, the latest revision
-/// of a series that holds an unvoided approval pinned to its patch-ids, preferring a series that
-/// targets the branch, then one whose last check found it applying there. Each patch's patch-id
-/// is computed again from the stored diff, so a revision edited after its approval (in the
+/// of a series that counts as approved (CountApprovals: [patch] approvals_required for the
+/// report's level, pinned to its patch-ids, none by its authors or submitter), preferring a series
+/// that targets the branch, then one whose last check found it applying there. Each patch's
+/// patch-id is computed again from the stored diff, so a revision edited after its approval (in the
 /// database) shows up as a changed patch-id.
 class PatchRevisionSource final : public ApprovedRevisionSource {
  public:
-  explicit PatchRevisionSource(Store& store) : store_(store) {}
+  /// CONFIG ([patch] approvals_required) and STORE must outlive the source.
+  PatchRevisionSource(Store& store, const Config& config) : store_(store), config_(config) {}
   Result<std::optional<ApprovedRevision>> ForBranch(const std::string& report_id,
                                                     const std::string& branch) override;
 
  private:
   Store& store_;
+  const Config& config_;
 };
 
 }  // namespace vigil

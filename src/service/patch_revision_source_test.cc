@@ -77,7 +77,7 @@ class PatchRevisionSourceTest : public testing::ServiceFixture {
   }
 
   std::optional<ApprovedRevision> For(const std::string& branch) {
-    PatchRevisionSource source(*store_);
+    PatchRevisionSource source(*store_, config_);
     Result<std::optional<ApprovedRevision>> r = source.ForBranch(id_, branch);
     EXPECT_TRUE(r.ok()) << r.status().message();
     return r.ok() ? *r : std::nullopt;

@@ -11,6 +11,7 @@
 #include "patch/git_repository.h"
 #include "patch/patch_series.h"
 #include "patch/trailers.h"
+#include "service/patch_approvals.h"
 
 namespace vigil {
 namespace {
@@ -61,15 +62,9 @@ Result<std::vector<patch::SeriesPatch>> SeriesOf(const PatchRevision& r) {
   return out;
 }
 
-/// True when an unvoided approval on any revision of R's series is pinned to R's patch-ids.
-bool IsApproved(const std::vector<PatchRevision>& all, const PatchRevision& r) {
-  for (const PatchRevision& o : all) {
-    if (o.series != r.series) continue;
-    for (const StoredApproval& a : o.approvals) {
-      if (a.voided_at == 0 && a.patch_ids == r.patch_ids) return true;
-    }
-  }
-  return false;
+/// True when R has the NEEDED approvals that count (CountApprovals).
+bool IsApproved(const std::vector<PatchRevision>& all, const PatchRevision& r, int needed) {
+  return CountApprovals(all, r, needed).approved();
 }
 
 const PatchRevision* Latest(const std::vector<PatchRevision>& all, int series) {
@@ -225,7 +220,8 @@ Result<std::vector<StoredApplicability>> PatchService::Check(const PatchRevision
 }
 
 std::vector<std::string> PatchService::BranchesMissingApproval(
-    const std::vector<PatchRevision>& revisions, const std::vector<std::string>& required) {
+    const std::vector<PatchRevision>& revisions, const std::vector<std::string>& required,
+    int needed) {
   std::vector<std::string> missing;
   for (const std::string& branch : required) {
     bool covered = false;
@@ -233,7 +229,7 @@ std::vector<std::string> PatchService::BranchesMissingApproval(
     for (const PatchRevision& r : revisions) {
       if (!seen.insert(r.series).second) continue;
       const PatchRevision* latest = Latest(revisions, r.series);
-      if (!IsApproved(revisions, *latest)) continue;
+      if (!IsApproved(revisions, *latest, needed)) continue;
       for (const StoredApplicability& a : latest->applicability) {
         if (a.branch == branch && a.applies) covered = true;
       }
@@ -253,7 +249,8 @@ void PatchService::MaybeApproveReport(const Principal& actor, const Report& repo
       RequiredBranches(report.level, config_.master_branch, config_.supported_branches);
   if (required.empty()) return;
   CommandArgs args;
-  args.branches_missing_approval = BranchesMissingApproval(after, required);
+  args.branches_missing_approval =
+      BranchesMissingApproval(after, required, ApprovalsRequired(config_, report.level));
   if (!args.branches_missing_approval.empty()) return;
   Result<Report> approved = ApplyCommand(report, Command::kApprove, args, clock_.Now());
   if (!approved.ok()) return;
@@ -273,7 +270,8 @@ void PatchService::MaybeUnapproveReport(const Principal& actor, const Report& re
   const std::vector<std::string> required =
       RequiredBranches(report.level, config_.master_branch, config_.supported_branches);
   CommandArgs args;
-  args.branches_missing_approval = BranchesMissingApproval(after, required);
+  args.branches_missing_approval =
+      BranchesMissingApproval(after, required, ApprovalsRequired(config_, report.level));
   Result<Report> fixing = ApplyCommand(report, Command::kUnapprove, args, clock_.Now());
   if (!fixing.ok()) return;  // every required branch is still covered
   batch->report = *fixing;
@@ -454,6 +452,12 @@ Result<std::vector<PatchRevision>> PatchService::Recheck(const Principal& actor,
   return Status::Unavailable("too much contention on " + report_id + "; try again");
 }
 
+Result<int> PatchService::ApprovalsNeeded(const std::string& report_id) {
+  Result<Report> report = store_.GetReport(report_id);
+  VIGIL_RETURN_IF_ERROR(report.status());
+  return ApprovalsRequired(config_, report->level);
+}
+
 Result<PatchRevision> PatchService::Approve(const Principal& actor, const std::string& report_id,
                                             const std::string& revision, std::string approver) {
   Result<Report> report = store_.GetReport(report_id);
@@ -488,11 +492,15 @@ Result<PatchRevision> PatchService::Approve(const Principal& actor, const std::s
       return Status::Invalid(revision + " is not the latest revision of series " +
                              std::to_string(target->series) + " (" + latest->Name() + " is)");
     }
+    // Two people: whoever wrote a patch of the revision, or submitted it, is not its reviewer.
     for (const StoredPatch& p : target->patches) {
       if (LowerAscii(p.author_email) == approver) {
         return Status::Invalid(approver + " wrote a patch of " + revision +
                                " and cannot approve it");
       }
+    }
+    if (LowerAscii(target->submitter) == approver) {
+      return Status::Invalid(approver + " submitted " + revision + " and cannot approve it");
     }
     for (const StoredApproval& a : target->approvals) {
       if (a.approver == approver) {

@@ -70,14 +70,21 @@ class PatchService {
   /// staff; an account approves as itself (APPROVER empty or equal), the CLI names an active
   /// maintainer or admin account. Errors: kInvalidArgument "unknown revision NAME",
   /// "NAME is not the latest revision of series N (LATEST is)", "APPROVER is not an active
-  /// maintainer account", "APPROVER wrote a patch of NAME and cannot approve it";
+  /// maintainer account", "APPROVER wrote a patch of NAME and cannot approve it", "APPROVER
+  /// submitted NAME and cannot approve it";
   /// kConflict "NAME is already approved by APPROVER".
   Result<PatchRevision> Approve(const Principal& actor, const std::string& report_id,
                                 const std::string& revision, std::string approver);
 
-  /// The branches the report's level requires that lack an approved revision that applies.
+  /// The branches the report's level requires that lack an approved revision (NEEDED approvals
+  /// that count, CountApprovals) that applies.
   static std::vector<std::string> BranchesMissingApproval(
-      const std::vector<PatchRevision>& revisions, const std::vector<std::string>& required);
+      const std::vector<PatchRevision>& revisions, const std::vector<std::string>& required,
+      int needed = 1);
+  const Config& config() const { return config_; }
+  /// How many approvals a revision of REPORT_ID needs at its level ([patch] approvals_required).
+  /// Errors: the report's lookup.
+  Result<int> ApprovalsNeeded(const std::string& report_id);
 
  private:
   struct Checker;

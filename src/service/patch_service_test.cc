@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "service/patch_approvals.h"
+#include "service/patch_json.h"
+#include "service/patch_revision_source.h"
 #include "service/report_service.h"
 #include "store/sqlite_store.h"
 #include "support/git_sandbox.h"
@@ -127,6 +130,69 @@ class PatchServiceTest : public testing::ServiceFixture {
   std::string lines_, id_;
   Principal carl_, olga_, alice_;
 };
+
+// Two people: the maintainer who submitted a revision (here the coordinator, uploading a fix
+// someone else wrote) is not the one who approves it, whoever asks.
+TEST_F(PatchServiceTest, WhoeverSubmittedARevisionDoesNotApproveIt) {
+  const std::string v1 = FixMail("master", 11, "line 11 fixed", "Message-ID: <v1@example.com>\n");
+  Result<PatchRevision> s1v1 = patches_->SubmitSeries(alice_, id_, v1, {});
+  ASSERT_TRUE(s1v1.ok()) << s1v1.status().message();
+  EXPECT_EQ(s1v1->submitter, "alice@example.org");
+  const std::string refused = "alice@example.org submitted s1v1 and cannot approve it";
+  EXPECT_EQ(patches_->Approve(alice_, id_, "s1v1", "").status().message(), refused);
+  EXPECT_EQ(patches_->Approve(local_, id_, "s1v1", "Alice@Example.org").status().message(),
+            refused);
+  EXPECT_TRUE((*patches_->Revisions(id_))[0].approvals.empty());
+}
+
+// [patch] approvals_required: a level can need more than one reviewer. Until they are in, the
+// revision is not approved anywhere (the report stays fixing, disclosure finds no approved
+// revision) and every view says who is missing.
+TEST_F(PatchServiceTest, ALevelThatNeedsTwoApprovalsWaitsForTheSecondReviewer) {
+  config_.approvals_required = {2, 2, 2, 2, 2, 2, 2};
+  PatchService two(*store_, clock_, config_);
+  PatchRevisionSource source(*store_, config_);
+  ASSERT_TRUE(
+      reports_->AddAccount(local_, "bob@example.org", "", AccountRole::kMaintainer, "").ok());
+  // Line 25 is far from release-1's change: one master series covers both required branches.
+  const std::string fix = FixMail("master", 25, "line 25 fixed", "Message-ID: <b1@example.com>\n");
+  ASSERT_TRUE(two.SubmitSeries(carl_, id_, fix, {}).ok());
+  ASSERT_TRUE(two.Approve(alice_, id_, "s1v1", "").ok());
+  ASSERT_EQ(*two.ApprovalsNeeded(id_), 2);
+  std::vector<PatchRevision> all = *two.Revisions(id_);
+  ApprovalCount count = CountApprovals(all, all[0], 2);
+  EXPECT_FALSE(count.approved());
+  EXPECT_EQ(count.Describe(),
+            "1 of 2 approvals (alice@example.org); needs 1 more from a maintainer who neither "
+            "wrote nor submitted it");
+  EXPECT_EQ(store_->GetReport(id_)->state, State::kFixing);
+  EXPECT_FALSE(source.ForBranch(id_, "master")->has_value());
+  const boost::json::object json = RevisionsJson(all, 2).at(0).as_object();
+  EXPECT_EQ(json.at("approved"), false);
+  EXPECT_EQ(json.at("approvals_needed"), 2);
+  EXPECT_EQ(json.at("approval_status").as_string(), count.Describe());
+
+  ASSERT_TRUE(two.Approve(local_, id_, "s1v1", "bob@example.org").ok());
+  all = *two.Revisions(id_);
+  count = CountApprovals(all, all[0], 2);
+  EXPECT_TRUE(count.approved());
+  EXPECT_EQ(count.Describe(), "approved by 2 of 2: alice@example.org, bob@example.org");
+  EXPECT_EQ(store_->GetReport(id_)->state, State::kApproved);
+  Result<std::optional<ApprovedRevision>> chosen = source.ForBranch(id_, "master");
+  ASSERT_TRUE(chosen.ok() && chosen->has_value());
+  EXPECT_EQ((*chosen)->label, "s1v1");
+  EXPECT_EQ((*chosen)->approved_by, "alice@example.org");
+
+  // An approval by the submitter or an author (recorded before that was refused) never counts.
+  PatchRevision r = all[0];
+  r.approvals.push_back({"carl@example.org", r.patch_ids, testing::kT0, 0, ""});
+  r.approvals.push_back({"author@example.com", r.patch_ids, testing::kT0, 0, ""});
+  count = CountApprovals({r}, r, 3);
+  EXPECT_EQ(count.approvers, (std::vector<std::string>{"alice@example.org", "bob@example.org"}));
+  EXPECT_EQ(count.not_counted,
+            (std::vector<std::string>{"carl@example.org", "author@example.com"}));
+  EXPECT_FALSE(count.approved());
+}
 
 TEST_F(PatchServiceTest, RevisionsMatrixApprovalsAndTheReportsApproval) {
   // Line 11 sits next to release-1's own change of line 10: the fix conflicts there.
