@@ -59,6 +59,16 @@ class CliTest : public ::testing::Test {
     std::ofstream out(LogPath(), std::ios::trunc);
     for (const std::string& line : lines) out << line << "\n";
   }
+  // Sets [audit] mail_to in vigil.toml.
+  void SetAuditMailTo(const std::string& address) {
+    std::ifstream in(config_);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    const size_t at = text.find("\nmail_to = \"");
+    ASSERT_NE(at, std::string::npos);
+    const size_t end = text.find('\n', at + 1);
+    text.replace(at, end - at, "\nmail_to = \"" + address + "\"");
+    std::ofstream(config_, std::ios::trunc) << text;
+  }
   TempDir dir_;
   std::string config_, db_;
 };
@@ -269,6 +279,77 @@ TEST_F(CliTest, AuditVerifyWithoutALogWarnsThatACutTailCannotBeSeen) {
   EXPECT_EQ(c.exit_code, 0) << c.err;
   EXPECT_EQ(c.out, "checkpoint 2 written to " + LogPath() + " (0 chains moved)\n");
   EXPECT_EQ(Vigil({"audit", "verify"}).err, "");
+}
+
+// [audit] mail_to (THREAT-MODEL L4): someone who holds the server deletes a report with its
+// events, then replaces the checkpoint log and its key, so the server's own verify passes. The
+// lines mailed before, checked with the key the auditor pinned, still name the cut chain.
+TEST_F(CliTest, TheMailedCopyOfTheCheckpointLogNamesWhatTheServerCopyNoLongerShows) {
+  SetAuditMailTo("audit@example.net");
+  const std::string id = ReportWithHistory();
+  CommandResult c = Vigil({"audit", "checkpoint"});
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const size_t n = LogLines().size();
+  EXPECT_NE(c.out.find("checkpoints 1 to " + std::to_string(n) +
+                       " queued for mail to audit@example.net (1 mail)\n"),
+            std::string::npos)
+      << c.out;
+  EXPECT_EQ(Vigil({"audit", "checkpoint"}).out,
+            "checkpoint " + std::to_string(n + 1) + " written to " + LogPath() +
+                " (0 chains moved)\ncheckpoints " + std::to_string(n + 1) + " to " +
+                std::to_string(n + 1) + " queued for mail to audit@example.net (1 mail)\n");
+  CommandResult key = Vigil({"audit", "public-key"});
+  ASSERT_EQ(key.exit_code, 0);
+  ASSERT_EQ(key.out.size(), 65u);
+  const std::string pinned = key.out.substr(0, 64);
+  // The auditor's copy: the lines of every mail, in order.
+  CommandResult bodies = vigil::testing::Run(
+      {"sqlite3", db_, "SELECT body FROM outbox WHERE kind = 'audit-checkpoints' ORDER BY id"});
+  ASSERT_EQ(bodies.exit_code, 0) << bodies.err;
+  std::string copy_text;
+  for (size_t at = bodies.out.find("-----BEGIN VIGIL AUDIT CHECKPOINTS"); at != std::string::npos;
+       at = bodies.out.find("-----BEGIN VIGIL AUDIT CHECKPOINTS", at + 1)) {
+    const size_t from = bodies.out.find('\n', at) + 1;
+    copy_text += bodies.out.substr(from, bodies.out.find("-----END", from) - from);
+  }
+  std::string server_text;
+  for (const std::string& line : LogLines()) server_text += line + "\n";
+  ASSERT_EQ(copy_text, server_text);
+  const std::string copy = dir_.path() + "/auditor-copy.log";
+  std::ofstream(copy) << copy_text;
+  CommandResult intact =
+      Vigil({"audit", "verify", "--checkpoint-log", copy, "--public-key", pinned});
+  EXPECT_EQ(intact.exit_code, 0) << intact.err;
+
+  // The report and its events go, then the log and the key, and a new checkpoint is signed.
+  SetAuditMailTo("");
+  Sql("DELETE FROM events WHERE chain LIKE '%" + id + "%'; DELETE FROM participants WHERE " +
+      "report_id = '" + id + "'; DELETE FROM messages WHERE report_id = '" + id +
+      "'; DELETE FROM outbox WHERE report_id = '" + id + "'; DELETE FROM reports WHERE id = '" +
+      id + "'");
+  std::remove(LogPath().c_str());
+  std::remove((dir_.path() + "/data/audit.key").c_str());
+  ASSERT_EQ(Vigil({"audit", "checkpoint"}).exit_code, 0);
+  CommandResult forged = Vigil({"audit", "verify"});
+  EXPECT_EQ(forged.exit_code, 0) << forged.err;
+  EXPECT_EQ(forged.err, "");
+
+  CommandResult v = Vigil({"audit", "verify", "--checkpoint-log", copy, "--public-key", pinned});
+  EXPECT_EQ(v.exit_code, 5);
+  EXPECT_NE(v.err.find("BROKEN at " + id + " event 1: missing (checkpoint "), std::string::npos)
+      << v.err;
+  // With the key now on the server, the copy's lines do not verify.
+  CommandResult rekeyed = Vigil({"audit", "verify", "--checkpoint-log", copy});
+  EXPECT_EQ(rekeyed.exit_code, 5);
+  EXPECT_EQ(rekeyed.err,
+            "vigil: audit checkpoint log BROKEN: " + copy + " line 1: signature does not verify\n");
+  CommandResult bad_key =
+      Vigil({"audit", "verify", "--checkpoint-log", copy, "--public-key", "zz"});
+  EXPECT_EQ(bad_key.exit_code, 2);
+  EXPECT_EQ(bad_key.err, "vigil: --public-key: an Ed25519 public key is 64 hex digits\n");
+  CommandResult no_copy = Vigil({"audit", "verify", "--checkpoint-log", dir_.path() + "/none.log"});
+  EXPECT_EQ(no_copy.exit_code, 3);
+  EXPECT_EQ(no_copy.err, "vigil: no checkpoint log at " + dir_.path() + "/none.log\n");
 }
 
 TEST_F(CliTest, AnAuditKeyOthersCanReadIsRefused) {

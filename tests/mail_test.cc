@@ -592,7 +592,8 @@ TEST_F(MailTest, ReviewTrailerFromAMaintainerApprovesTheRevisionRepliedTo) {
   EXPECT_EQ(events.out,
             "patch.review-ignored|the sender is not a maintainer\n"
             "patch.review-ignored|the trailer names someone else than the sender\n" +
-                unauthenticated + unauthenticated + unauthenticated + "patch.review|\n")
+                unauthenticated + unauthenticated + unauthenticated + unauthenticated +
+                "patch.review|\n")
       << events.err;
   EXPECT_EQ(RunVigil({"-c", config_, "audit", "verify"}).exit_code, 0);
 }
@@ -756,6 +757,44 @@ TEST_F(MailTest, SigkillDuringConcurrentSessionsLosesNoAcknowledgedMessage) {
   ASSERT_TRUE(server->started());
   EXPECT_TRUE(WaitUntil([&] { return AllProcessed(); }, 60));
   EXPECT_EQ(RunVigil({"-c", config_, "audit", "verify"}).exit_code, 0);
+}
+
+// [audit] mail_to: the server mails the checkpoint log's lines to the audit address, through the
+// outbox and the smarthost, as it writes them; what arrives is the log itself, line for line.
+TEST_F(MailTest, ServeMailsTheCheckpointLogToTheAuditAddress) {
+  const int port = FreePort();
+  Init("smarthost = \"smtp://127.0.0.1:" + std::to_string(port) +
+       "\"\nmail_to = \"audit@example.net\"");
+  SmtpSink sink(port);
+  ServerProcess server(config_);
+  ASSERT_TRUE(server.started());
+  auto audit_mail = [&sink]() -> std::string {
+    for (const std::string& m : sink.Messages()) {
+      if (m.find("To: <audit@example.net>") != std::string::npos) return m;
+    }
+    return "";
+  };
+  ASSERT_TRUE(WaitUntil([&] { return !audit_mail().empty(); }));
+  const std::string mail = DecodeQp(audit_mail());
+  EXPECT_NE(mail.find("Subject: Audit checkpoint"), std::string::npos) << mail;
+  EXPECT_NE(mail.find(" of Example project\r\n"), std::string::npos) << mail;
+  const std::string public_key = RunVigil({"-c", config_, "audit", "public-key"}).out;
+  ASSERT_EQ(public_key.size(), 65u);
+  EXPECT_NE(mail.find("Public key (Ed25519, hex): " + public_key.substr(0, 64) + "\r\n"),
+            std::string::npos)
+      << mail;
+  const size_t begin = mail.find("-----BEGIN VIGIL AUDIT CHECKPOINTS 1 TO ");
+  const size_t end = mail.find("-----END VIGIL AUDIT CHECKPOINTS 1 TO ");
+  ASSERT_NE(begin, std::string::npos) << mail;
+  ASSERT_NE(end, std::string::npos) << mail;
+  std::string lines = mail.substr(mail.find("\r\n", begin) + 2, end - mail.find("\r\n", begin) - 2);
+  for (size_t cr = lines.find('\r'); cr != std::string::npos; cr = lines.find('\r')) {
+    lines.erase(cr, 1);
+  }
+  ASSERT_FALSE(lines.empty());
+  std::ifstream in(dir_.path() + "/data/audit-checkpoints.log");
+  const std::string log((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(log.substr(0, lines.size()), lines);  // the log may have grown since
 }
 
 TEST_F(MailTest, OutboundReminderRetriesAfterReceiverDownAndDeadLetters) {

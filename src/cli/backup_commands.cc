@@ -29,14 +29,26 @@ void Verify(CliContext& ctx, const std::string& path, const CheckpointedHeads& c
             std::to_string(v->events) + " events\n");
 }
 
-// `vigil audit verify`: the project's database against its checkpoint log.
-void VerifyProject(CliContext& ctx) {
+// `vigil audit verify [--checkpoint-log COPY] [--public-key HEX]`: the project's database
+// against its checkpoint log, or against a copy of it kept elsewhere (the lines mailed to
+// [audit] mail_to), verified with the project's key or the one given.
+void VerifyProject(CliContext& ctx, const std::string& copy, const std::string& public_key_hex) {
   // The project's database must exist (else the runtime's error names `vigil init`).
   Result<AuditCheckpointLog*> log = ctx.runtime.audit_log();
   if (!ctx.Check(log.status())) return;
+  std::string public_key = (*log)->public_key();
+  if (!public_key_hex.empty()) {
+    Result<std::string> given = AuditPublicKeyFromHex(public_key_hex);
+    if (!ctx.Check(given.status())) return;
+    public_key = std::move(given).value();
+  }
   // The log first: a checkpoint written after the database was read could name newer events.
-  Result<CheckpointedHeads> heads = ReplayAuditLog((*log)->path(), (*log)->public_key());
-  if (heads.status().code() == Code::kNotFound) {
+  Result<CheckpointedHeads> heads =
+      ReplayAuditLog(copy.empty() ? (*log)->path() : copy, public_key);
+  if (heads.status().code() == Code::kNotFound && !copy.empty()) {
+    ctx.Check(heads.status());
+    return;
+  } else if (heads.status().code() == Code::kNotFound) {
     std::fprintf(stderr, "vigil: %s: a deleted tail of a chain cannot be detected\n",
                  heads.status().message().c_str());
     heads = CheckpointedHeads{};
@@ -128,15 +140,40 @@ void AddBackupCommands(CLI::App& app, CliContext& ctx) {
   audit->require_subcommand(1);
   auto* verify =
       audit->add_subcommand("verify", "Check every hash chain; name the first broken event");
-  verify->callback([&ctx] { VerifyProject(ctx); });
+  auto copy = std::make_shared<std::string>();
+  auto public_key = std::make_shared<std::string>();
+  verify->add_option("--checkpoint-log", *copy,
+                     "Check against this copy of the checkpoint log (e.g. the mailed lines)");
+  verify->add_option("--public-key", *public_key,
+                     "Verify the checkpoints with this Ed25519 key (64 hex digits; default: the "
+                     "project's key)");
+  verify->callback([&ctx, copy, public_key] { VerifyProject(ctx, *copy, *public_key); });
   auto* checkpoint = audit->add_subcommand(
-      "checkpoint", "Sign the chains' heads into the checkpoint log now, even if none moved");
+      "checkpoint",
+      "Sign the chains' heads into the checkpoint log now, even if none moved; with [audit] "
+      "mail_to, queue the lines not mailed yet");
   checkpoint->callback([&ctx] {
     Result<AuditCheckpointLog*> log = ctx.runtime.audit_log();
     if (!ctx.Check(log.status())) return;
     Result<CheckpointWrite> w = (*log)->Write(true);
     if (!ctx.Check(w.status())) return;
     ctx.Print(Written(*w, (*log)->path(), "moved") + "\n");
+    Result<AuditMailer*> mailer = ctx.runtime.audit_mailer();
+    if (!ctx.Check(mailer.status()) || !*mailer) return;
+    Result<AuditMailing> m = (*mailer)->MailNew();
+    if (!ctx.Check(m.status())) return;
+    if (m->mails > 0) {
+      ctx.Print("checkpoints " + std::to_string(m->first) + " to " + std::to_string(m->last) +
+                " queued for mail to " + (*mailer)->to() + " (" + std::to_string(m->mails) +
+                (m->mails == 1 ? " mail)\n" : " mails)\n"));
+    }
+  });
+  auto* key = audit->add_subcommand(
+      "public-key", "Print the key that verifies the checkpoints (Ed25519, 64 hex digits)");
+  key->callback([&ctx] {
+    Result<AuditCheckpointLog*> log = ctx.runtime.audit_log();
+    if (!ctx.Check(log.status())) return;
+    ctx.Print(AuditPublicKeyHex((*log)->public_key()) + "\n");
   });
 
   auto* backup = AddCommand(app, "backup");

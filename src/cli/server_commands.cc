@@ -147,6 +147,8 @@ void Serve(CliContext& ctx, int port_override) {
   if (!ctx.Check(mail_admin.status())) return;
   Result<AuditCheckpointLog*> audit_log = rt.audit_log();
   if (!ctx.Check(audit_log.status())) return;
+  Result<AuditMailer*> audit_mailer = rt.audit_mailer();  // null without [audit] mail_to
+  if (!ctx.Check(audit_mailer.status())) return;
   RateLimiter limiter(clock, c.submit_per_minute);
   Metrics metrics;
   Router router(**service, limiter);
@@ -188,8 +190,12 @@ void Serve(CliContext& ctx, int port_override) {
   if (!ctx.Check(server.Start())) return;
   server.ShutdownOnSignals();
   // Every committed write is in a signed checkpoint within [audit] checkpoint_seconds; the
-  // runtime writes the last one when the server has stopped.
+  // runtime writes the last one when the server has stopped. With [audit] mail_to, new lines go
+  // to the outbox at most every [audit] mail_seconds.
   AuditCheckpointer checkpointer(**audit_log, std::chrono::seconds(c.audit_checkpoint_seconds));
+  if (*audit_mailer) {
+    checkpointer.MailWith(**audit_mailer, std::chrono::seconds(c.audit_mail_seconds));
+  }
   checkpointer.Start();
   std::optional<DisclosureScheduler> scheduler;
   if (c.auto_disclose) {

@@ -447,13 +447,23 @@ Status LoadDataSection(const Table& root, const std::string& file, const std::st
 Status LoadAuditSection(const Table& root, const std::string& file, const std::string& path,
                         Config* c) {
   Section audit(root, "audit", file);
-  int64_t seconds = c->audit_checkpoint_seconds;
+  int64_t seconds = c->audit_checkpoint_seconds, mail_seconds = c->audit_mail_seconds;
   audit.Get("signing_key_file", &c->audit_signing_key_file);
   audit.Get("checkpoint_log", &c->audit_checkpoint_log);
   audit.Get("checkpoint_seconds", &seconds);
+  audit.Get("mail_to", &c->audit_mail_to);
+  audit.Get("mail_seconds", &mail_seconds);
   VIGIL_RETURN_IF_ERROR(audit.Finish());
   if (seconds < 1 || seconds > 3600) return audit.Fail("checkpoint_seconds", "must be 1 to 3600");
   c->audit_checkpoint_seconds = static_cast<int>(seconds);
+  if (mail_seconds < 60 || mail_seconds > 604800) {
+    return audit.Fail("mail_seconds", "must be 60 to 604800");
+  }
+  c->audit_mail_seconds = static_cast<int>(mail_seconds);
+  c->audit_mail_to = LowerAscii(c->audit_mail_to);
+  if (!c->audit_mail_to.empty() && !IsPlausibleEmail(c->audit_mail_to)) {
+    return audit.Fail("mail_to", "\"" + c->audit_mail_to + "\" is not an email");
+  }
   if (!c->audit_signing_key_file.empty()) {
     c->audit_signing_key_file = RelativeToConfig(path, c->audit_signing_key_file);
   }

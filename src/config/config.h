@@ -135,6 +135,11 @@ struct Config {
   std::string audit_checkpoint_log;
   /// `vigil serve` checkpoints the chains that moved this often (1 to 3600).
   int audit_checkpoint_seconds = 1;
+  /// audit.mail_to: where `vigil serve` mails the checkpoint lines written since its last mail
+  /// (a copy of the log off this machine); empty = not mailed.
+  std::string audit_mail_to;
+  /// How often at most `vigil serve` mails new checkpoint lines (60 to 604800 seconds).
+  int audit_mail_seconds = 3600;
   // [mail]
   MailConfig mail;
   // [repository]

@@ -67,7 +67,7 @@ TEST_F(ConfigTest, BytesThatAreNotUtf8AreRefusedBeforeParsing) {
   EXPECT_EQ(Load("[project]\nname = \"caf\xc3\xa9\"\n")->project_name, "caf\xc3\xa9");
 }
 
-TEST_F(ConfigTest, AuditFilesDefaultToTheDataFolderAndAreRelativeToTheConfig) {
+TEST_F(ConfigTest, AuditFilesDefaultToTheDataFolderAndAreRelativeToTheConfigAndMailIsOff) {
   Result<Config> c = Load(DefaultConfigText("data", 8080));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->AuditKeyPath(), c->data_dir + "/audit.key");
@@ -84,8 +84,18 @@ TEST_F(ConfigTest, AuditFilesDefaultToTheDataFolderAndAreRelativeToTheConfig) {
             "vigil.toml: audit.checkpoint_seconds: must be 1 to 3600");
   EXPECT_EQ(Load("[audit]\ncheckpoint_seconds = 3601\n").status().message(),
             "vigil.toml: audit.checkpoint_seconds: must be 1 to 3600");
-  EXPECT_EQ(Load("[audit]\nmail_to = \"x@example.org\"\n").status().message(),
-            "vigil.toml: audit.mail_to: unknown key");
+  EXPECT_EQ(c->audit_mail_to, "");
+  EXPECT_EQ(c->audit_mail_seconds, 3600);
+  Result<Config> mailed = Load("[audit]\nmail_to = \"Audit@Example.org\"\nmail_seconds = 86400\n");
+  ASSERT_TRUE(mailed.ok()) << mailed.status().ToString();
+  EXPECT_EQ(mailed->audit_mail_to, "audit@example.org");
+  EXPECT_EQ(mailed->audit_mail_seconds, 86400);
+  EXPECT_EQ(Load("[audit]\nmail_to = \"audit\"\n").status().message(),
+            "vigil.toml: audit.mail_to: \"audit\" is not an email");
+  EXPECT_EQ(Load("[audit]\nmail_seconds = 59\n").status().message(),
+            "vigil.toml: audit.mail_seconds: must be 60 to 604800");
+  EXPECT_EQ(Load("[audit]\nmail_seconds = 604801\n").status().message(),
+            "vigil.toml: audit.mail_seconds: must be 60 to 604800");
 }
 
 TEST_F(ConfigTest, ExactErrors) {

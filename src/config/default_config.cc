@@ -194,6 +194,13 @@ checkpoint_log = ""
 # `vigil serve` writes a checkpoint of the chains that moved this often, in seconds (1 to 3600);
 # every command that wrote, and a server that stops cleanly, writes one before it exits.
 checkpoint_seconds = 1
+# Where `vigil serve` mails the checkpoint lines written since its last mail, so that a copy of the
+# log lives off this machine (encrypted when the address has an OpenPGP key: `vigil mail set-key
+# ADDRESS FILE`). Empty: not mailed. An auditor checks the project against the mailed copy with
+# `vigil audit verify --checkpoint-log COPY --public-key HEX` (README: audit).
+mail_to = ""
+# How often at most new lines are mailed, in seconds (60 to 604800).
+mail_seconds = 3600
 
 )";
 }

@@ -129,6 +129,17 @@ Result<AuditCheckpointLog*> Runtime::audit_log() {
   return audit_log_.get();
 }
 
+Result<AuditMailer*> Runtime::audit_mailer() {
+  VIGIL_RETURN_IF_ERROR(OpenStore());
+  if (config_->audit_mail_to.empty()) return static_cast<AuditMailer*>(nullptr);
+  if (!audit_mailer_) {
+    audit_mailer_ = std::make_unique<AuditMailer>(*store_, *clock_, audit_log_->path(),
+                                                  audit_log_->public_key(), config_->audit_mail_to,
+                                                  config_->project_name);
+  }
+  return audit_mailer_.get();
+}
+
 Result<std::unique_ptr<MailGateway>> Runtime::MakeMailGateway(const mail::ProjectKey* key) {
   Result<ReportService*> r = reports();
   if (!r.ok()) return r.status();

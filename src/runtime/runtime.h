@@ -14,6 +14,7 @@
 #include "forge/forge.h"
 #include "service/advisory_service.h"
 #include "service/audit_checkpoints.h"
+#include "service/audit_mailer.h"
 #include "service/database_files.h"
 #include "service/disclosure_service.h"
 #include "service/mail_admin_service.h"
@@ -69,6 +70,9 @@ class Runtime {
   /// The signed checkpoint log of the project's store ([audit] checkpoint_log). Errors: as
   /// reports().
   Result<AuditCheckpointLog*> audit_log();
+  /// What mails the checkpoint log to [audit] mail_to; null when no address is configured.
+  /// Errors: as reports().
+  Result<AuditMailer*> audit_mailer();
 
   /// The mail gateway and the outbox sender on the project's store, for `vigil serve` and
   /// `vigil ingest` (the caller owns and starts them). KEY (may be null) must outlive them.
@@ -90,6 +94,7 @@ class Runtime {
   std::unique_ptr<Config> config_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<AuditCheckpointLog> audit_log_;  // on store_
+  std::unique_ptr<AuditMailer> audit_mailer_;      // on store_
   std::unique_ptr<ReportService> reports_;
   std::unique_ptr<PatchService> patches_;
   std::unique_ptr<TotpSecretBox> totp_box_;

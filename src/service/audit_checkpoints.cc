@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "core/log_line.h"
+#include "service/audit_mailer.h"
 #include "service/credentials.h"
 #include "service/key_file.h"
 #include "store/audit_chain.h"
@@ -171,6 +172,30 @@ std::string AuditPublicKey(const std::string& secret_key) {
   crypto_sign_ed25519_sk_to_pk(reinterpret_cast<unsigned char*>(pk.data()),
                                reinterpret_cast<const unsigned char*>(secret_key.data()));
   return pk;
+}
+
+std::string AuditPublicKeyHex(const std::string& public_key) {
+  std::string hex(2 * public_key.size() + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(public_key.data()),
+                 public_key.size());
+  hex.pop_back();
+  return hex;
+}
+
+Result<std::string> AuditPublicKeyFromHex(const std::string& given) {
+  std::string hex = given;
+  for (char& ch : hex) {
+    if (ch >= 'A' && ch <= 'F') ch = static_cast<char>(ch - 'A' + 'a');
+  }
+  std::string key(crypto_sign_PUBLICKEYBYTES, '\0');
+  size_t size = 0;
+  if (hex.size() != 2 * key.size() || !IsHex(hex, hex.size()) ||
+      sodium_hex2bin(reinterpret_cast<unsigned char*>(key.data()), key.size(), hex.data(),
+                     hex.size(), nullptr, &size, nullptr) != 0 ||
+      size != key.size()) {
+    return Status::Invalid("--public-key: an Ed25519 public key is 64 hex digits");
+  }
+  return key;
 }
 
 AuditCheckpointLog::AuditCheckpointLog(std::string path, std::string secret_key, HeadsSince heads,
@@ -384,8 +409,14 @@ int64_t AuditCheckpointer::WaitForRounds(int64_t after,
   return rounds_;
 }
 
+void AuditCheckpointer::MailWith(AuditMailer& mailer, std::chrono::milliseconds every) {
+  mailer_ = &mailer;
+  mail_every_ = every;
+}
+
 void AuditCheckpointer::Loop() {
-  std::string last_error;  // logged once, not every round
+  std::string last_error, last_mail_error;  // each logged once, not every round
+  std::optional<std::chrono::steady_clock::time_point> last_mail;
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
     lock.unlock();
@@ -394,6 +425,23 @@ void AuditCheckpointer::Loop() {
       spdlog::warn("{}", LogLine("audit checkpoint failed", {{"error", w.status().message()}}));
     }
     last_error = w.ok() ? "" : w.status().message();
+    const auto now = std::chrono::steady_clock::now();
+    if (mailer_ && (!last_mail || now - *last_mail >= mail_every_)) {
+      Result<AuditMailing> m = mailer_->MailNew();
+      if (m.ok()) {
+        last_mail = now;
+        if (m->mails > 0) {
+          spdlog::info("{}",
+                       LogLine("audit checkpoints queued for mail",
+                               {{"to", mailer_->to()}, {"first", m->first}, {"last", m->last}}));
+        }
+      } else if (m.status().message() != last_mail_error) {
+        // Tried again next round (kAborted: another process mailed the same lines).
+        spdlog::warn("{}", LogLine("audit checkpoint mail failed",
+                                   {{"to", mailer_->to()}, {"error", m.status().message()}}));
+      }
+      last_mail_error = m.ok() ? "" : m.status().message();
+    }
     lock.lock();
     ++rounds_;
     rounds_cv_.notify_all();

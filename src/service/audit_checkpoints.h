@@ -31,6 +31,8 @@
 
 namespace vigil {
 
+class AuditMailer;
+
 /// Reads the Ed25519 secret key (libsodium's 64-byte crypto_sign form) at PATH, or creates it
 /// when missing: created exclusively with mode 0600 and fsynced (file and folder) before use.
 /// Errors, each naming PATH: kInvalidArgument "PATH: the audit key file must be readable by its
@@ -41,6 +43,11 @@ Result<std::string> LoadOrCreateAuditKey(const std::string& path);
 
 /// The 32-byte public key of the secret key SECRET_KEY (64 bytes).
 std::string AuditPublicKey(const std::string& secret_key);
+/// PUBLIC_KEY (32 bytes) as 64 lower-case hex digits, the form people pin and pass around.
+std::string AuditPublicKeyHex(const std::string& public_key);
+/// The 32 bytes of a public key given as 64 hex digits. Error: kInvalidArgument
+/// "--public-key: an Ed25519 public key is 64 hex digits".
+Result<std::string> AuditPublicKeyFromHex(const std::string& hex);
 
 /// What one AuditCheckpointLog::Write did.
 struct CheckpointWrite {
@@ -113,12 +120,16 @@ class AuditCheckpointer {
   AuditCheckpointer(const AuditCheckpointer&) = delete;
   AuditCheckpointer& operator=(const AuditCheckpointer&) = delete;
 
+  /// Also mails the new checkpoint lines with MAILER (which must outlive the checkpointer) at
+  /// the end of a round, at most once every EVERY; the first round mails whatever is new. Call
+  /// before Start().
+  void MailWith(AuditMailer& mailer, std::chrono::milliseconds every);
   /// Starts the thread: a round every period until Stop().
   void Start();
   /// Wakes the thread and waits for it to end (a round in progress finishes).
   void Stop();
   /// Waits until more than AFTER rounds have run or DEADLINE passes; returns the rounds run.
-  /// For tests: a round is one Write(false), whether it wrote or not.
+  /// For tests: a round is one Write(false), whether it wrote or not, and the mailing if due.
   int64_t WaitForRounds(int64_t after, std::chrono::steady_clock::time_point deadline);
 
  private:
@@ -126,6 +137,8 @@ class AuditCheckpointer {
 
   AuditCheckpointLog& log_;
   const std::chrono::milliseconds period_;
+  AuditMailer* mailer_ = nullptr;           // set before Start()
+  std::chrono::milliseconds mail_every_{};  // set before Start()
   std::mutex mu_;
   std::condition_variable wake_;       // Stop() -> the thread
   std::condition_variable rounds_cv_;  // the thread -> WaitForRounds()
