@@ -52,7 +52,7 @@ struct App {
     AddReportApiRoutes(*router, *reports, metrics);
     mail_admin = std::make_unique<MailAdminService>(*store, clock);
     AddMailRoutes(*router, *mail_admin);
-    approved = std::make_unique<PatchRevisionSource>(*store);
+    approved = std::make_unique<PatchRevisionSource>(*store, config);
     advisories = std::make_unique<AdvisoryService>(*store, clock, config, *approved);
     disclosure =
         std::make_unique<DisclosureService>(*store, clock, config, *approved, *advisories, nullptr);
