@@ -513,6 +513,54 @@ Status LoadPatchSection(const Table& root, const std::string& file, Config* c) {
 }
 }  // namespace
 
+namespace {
+
+constexpr int kMaxTomlNesting = 32;
+
+// The line (from 1) where TEXT nests arrays and inline tables deeper than kMaxTomlNesting, or 0.
+// toml11 parses nested values by recursion: a kilobyte of "[" overflowed the stack (found by
+// fuzz_config). Brackets in strings and comments do not count; table headers ("[a]", "[[a]]")
+// open and close on their line.
+int TooDeeplyNested(std::string_view text) {
+  int depth = 0, line = 1;
+  size_t i = 0;
+  auto starts = [&text, &i](std::string_view s) { return text.substr(i, s.size()) == s; };
+  while (i < text.size()) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      ++i;
+    } else if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else if (starts("\"\"\"") || starts("'''")) {
+      const std::string_view close = text.substr(i, 3);
+      i += 3;
+      while (i < text.size() && !starts(close)) {
+        if (text[i] == '\n') ++line;
+        i += close[0] == '"' && text[i] == '\\' ? 2 : 1;
+      }
+      i += 3;
+      while (i < text.size() && text[i] == close[0]) ++i;  // """a"""" ends with a quote
+    } else if (c == '"' || c == '\'') {
+      ++i;
+      while (i < text.size() && text[i] != c && text[i] != '\n') {
+        i += c == '"' && text[i] == '\\' ? 2 : 1;
+      }
+      ++i;
+    } else {
+      if (c == '[' || c == '{') {
+        if (++depth > kMaxTomlNesting) return line;
+      } else if ((c == ']' || c == '}') && depth > 0) {
+        --depth;
+      }
+      ++i;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
 int Config::IoThreads() const {
   if (io_threads > 0) return io_threads;
   const int cpus = static_cast<int>(std::thread::hardware_concurrency());
@@ -531,6 +579,11 @@ Result<Config> LoadConfig(const std::string& path) {
   // fuzz_config): other bytes never reach it.
   if (const size_t bad = FirstInvalidUtf8(text); bad != std::string::npos) {
     return Status::Invalid(path + ": not UTF-8 (byte " + std::to_string(bad + 1) + ")");
+  }
+  if (const int line = TooDeeplyNested(text); line > 0) {
+    return Status::Invalid(path + ": line " + std::to_string(line) +
+                           ": arrays and inline tables nested deeper than " +
+                           std::to_string(kMaxTomlNesting));
   }
   Table root;
   try {

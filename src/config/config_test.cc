@@ -67,6 +67,29 @@ TEST_F(ConfigTest, BytesThatAreNotUtf8AreRefusedBeforeParsing) {
   EXPECT_EQ(Load("[project]\nname = \"caf\xc3\xa9\"\n")->project_name, "caf\xc3\xa9");
 }
 
+// toml11 parses nested arrays by recursion: a kilobyte of "[" overflowed the stack (found by
+// fuzz_config; the crasher is this test's first case). Brackets in strings and comments, and
+// table headers, do not count.
+TEST_F(ConfigTest, ValuesNestedTooDeeplyAreRefusedBeforeParsing) {
+  const std::string path = dir_ + "/vigil.toml";
+  EXPECT_EQ(Load("\n   ts =" + std::string(1050, '[')).status().message(),
+            path + ": line 2: arrays and inline tables nested deeper than 32");
+  EXPECT_EQ(Load("a = " + std::string(33, '[') + std::string(33, ']') + "\n").status().message(),
+            path + ": line 1: arrays and inline tables nested deeper than 32");
+  EXPECT_EQ(Load("a = {b = {c = " + std::string(31, '{') + "}").status().message(),
+            path + ": line 1: arrays and inline tables nested deeper than 32");
+  // 32 levels are parsed (and refused for what they are, not for their depth).
+  EXPECT_EQ(Load("a = " + std::string(32, '[') + std::string(32, ']') + "\n").status().message(),
+            "vigil.toml: a: unknown key");
+  const std::string brackets(40, '[');
+  Result<Config> ok = Load("# " + brackets + "\n[project]\nname = \"" + brackets +
+                           "\"\nsecurity_address = 'x@example.org'\n[mail]\nreminder = \"\"\"\n" +
+                           brackets + "\\\"\"\"\"\n");
+  EXPECT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(ok->project_name, brackets);
+  EXPECT_EQ(ok->mail.reminder, brackets + "\"");
+}
+
 TEST_F(ConfigTest, AuditFilesDefaultToTheDataFolderAndAreRelativeToTheConfigAndMailIsOff) {
   Result<Config> c = Load(DefaultConfigText("data", 8080));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
