@@ -154,7 +154,8 @@ HttpRequest PageRequest(const Fixture& f, const std::string& id) {
 
 boost::json::object TemplateModel(Fixture& f) {
   // The same thread model the page uses, rendered without the store.
-  std::vector<ThreadMessage> thread = *f.reports->Thread(f.id);
+  std::vector<ThreadMessage> thread =
+      *f.reports->Thread(Principal{Principal::Kind::kLocal, "bench"}, f.id);
   boost::json::array messages;
   for (const ThreadMessage& m : thread) {
     messages.push_back(boost::json::object{{"author", m.author_email},

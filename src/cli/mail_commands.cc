@@ -281,6 +281,48 @@ void AddMailCommands(CLI::App& app, CliContext& ctx) {
     }
   });
 
+  auto* reply_address = mail->add_subcommand(
+      "reply-address", "Print a participant's personal reply address on a report");
+  auto reply_id = std::make_shared<std::string>();
+  reply_address->add_option("id", *reply_id, "Report id")->required();
+  reply_address->add_option("email", *email, "The participant's address")->required();
+  reply_address->callback([&ctx, reply_id, email] {
+    Result<const Config*> c = ctx.LoadConfig();
+    if (!ctx.Check(c.status())) return;
+    Result<MailAdminService*> admin = ctx.MailAdmin();
+    if (!ctx.Check(admin.status())) return;
+    Result<std::string> a = (*admin)->ReplyAddress(**c, *reply_id, *email);
+    if (ctx.Check(a.status())) ctx.Print(*a + "\n");
+  });
+  auto* bounce_address = mail->add_subcommand(
+      "bounce-address", "Print the envelope sender (bounce address) an outbox mail went out with");
+  auto outbox_id = std::make_shared<int64_t>(0);
+  bounce_address->add_option("n", *outbox_id, "Outbox mail number (`vigil mail outbox`)")
+      ->required();
+  bounce_address->callback([&ctx, outbox_id] {
+    Result<const Config*> c = ctx.LoadConfig();
+    if (!ctx.Check(c.status())) return;
+    Result<MailAdminService*> admin = ctx.MailAdmin();
+    if (!ctx.Check(admin.status())) return;
+    Result<std::string> a = (*admin)->BounceAddress(**c, *outbox_id);
+    if (ctx.Check(a.status())) ctx.Print(*a + "\n");
+  });
+
+  auto* rotate = mail->add_subcommand("rotate-tag-key",
+                                      "Replace the key of personal reply and bounce addresses "
+                                      "(earlier ones stop proving anything)");
+  rotate->callback([&ctx] {
+    Result<const Config*> c = ctx.LoadConfig();
+    if (!ctx.Check(c.status())) return;
+    Result<MailAdminService*> admin = ctx.MailAdmin();
+    if (!ctx.Check(admin.status())) return;
+    if (ctx.Check((*admin)->RotateTagKey(ctx.Operator(), MailTags::KeyPath((*c)->data_dir)))) {
+      ctx.Print(
+          "vigil: new mail tag key; replies to earlier reply addresses are held as "
+          "unverified from now on (restart `vigil serve` to use it)\n");
+    }
+  });
+
   auto* key = AddCommand(app, "key");
   key->require_subcommand(1);
   auto* exp = key->add_subcommand("export", "Print the public key (for SECURITY.md)");

@@ -17,6 +17,7 @@ namespace json = boost::json;
 struct ReportOptions {
   std::string id, to, reason, of, end, email, name, role = "collaborator", body, state;
   int level = 0;
+  int64_t seq = 0;
   int limit = 0;
   bool broken = false;
   SubmitRequest submit;
@@ -145,7 +146,7 @@ void AddReadingCommands(CLI::App* report, CliContext& ctx, const Options& o) {
     if (!s) return;
     Result<Report> r = s->Show(o->id);
     if (!ctx.Check(r.status())) return;
-    Result<std::vector<ThreadMessage>> thread = s->Thread(o->id);
+    Result<std::vector<ThreadMessage>> thread = s->Thread(ctx.Operator(), o->id);
     if (!ctx.Check(thread.status())) return;
     if (ctx.json) {
       json::object out = ReportJson(*r);
@@ -157,8 +158,12 @@ void AddReadingCommands(CLI::App* report, CliContext& ctx, const Options& o) {
     }
     std::string text = Describe(*r);
     for (const ThreadMessage& m : *thread) {
-      text += "\n--- #" + std::to_string(m.seq) + " " + m.author_role + " " + m.author_email + " " +
-              FormatUtc(m.created_at) + "\n" + m.body + "\n";
+      text += "\n--- #" + std::to_string(m.seq) + " " +
+              (IsHeld(m) ? std::string("UNVERIFIED SENDER (held, not relayed; `vigil report "
+                                       "release ") +
+                               o->id + " " + std::to_string(m.seq) + "` sends it to everyone)"
+                         : m.author_role) +
+              " " + m.author_email + " " + FormatUtc(m.created_at) + "\n" + m.body + "\n";
     }
     ctx.Print(text);
   });
@@ -258,6 +263,31 @@ void AddParticipationCommands(CLI::App* report, CliContext& ctx, const Options& 
     if (!ctx.Check(m.status())) return;
     ctx.Print(ctx.json ? json::serialize(MessageJson(*m)) + "\n"
                        : o->id + " message #" + std::to_string(m->seq) + "\n");
+  });
+
+  auto* release = report->add_subcommand(
+      "release", "Send a message held from an unverified sender to everyone on the report");
+  IdArg(o, release);
+  release->add_option("SEQ", o->seq, "The held message's number (#N in `vigil report show`)")
+      ->required();
+  release->callback([&ctx, o] {
+    ReportService* s = Reports(ctx);
+    if (!s) return;
+    Result<ThreadMessage> m = s->ReleaseMessage(ctx.Operator(), o->id, o->seq);
+    if (!ctx.Check(m.status())) return;
+    ctx.Print(ctx.json ? json::serialize(MessageJson(*m)) + "\n"
+                       : o->id + " message #" + std::to_string(o->seq) + " released as #" +
+                             std::to_string(m->seq) + "\n");
+  });
+
+  auto* unbounce = report->add_subcommand(
+      "unbounce", "Mail a participant again after their address bounced (fixed or confirmed)");
+  IdArg(o, unbounce);
+  unbounce->add_option("--email", o->email, "The participant's address")->required();
+  unbounce->callback([&ctx, o] {
+    if (ReportService* s = Reports(ctx)) {
+      Show(ctx, s->ClearBouncing(ctx.Operator(), o->id, o->email));
+    }
   });
 
   auto* withdraw = report->add_subcommand("withdraw", "Withdraw on the reporter's behalf");

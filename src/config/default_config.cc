@@ -255,11 +255,12 @@ retry_max_seconds = 21600
 # The embargo reminder that starts every mail about an embargoed report; the embargo end in UTC
 # is appended. Empty = the built-in wording.
 reminder = ""
-# A Reviewed-by:/Acked-by: reply approves a patch revision only when the mail is authenticated:
-# an Authentication-Results field with this authserv-id (your MTA's, e.g. OpenDKIM's or
-# rspamd's; the MTA must strip such fields arriving from outside) reports DMARC or aligned DKIM
-# pass for the sender's domain. Empty: approvals by mail are not accepted (approve with
-# `vigil patch approve`, the API or the web page).
+# Mail about a report is from the person its From: names only when sent to their personal reply
+# address (the Reply-To of Vigil's mail to them), or when an Authentication-Results field with
+# this authserv-id (your MTA's, e.g. OpenDKIM's or rspamd's) reports DMARC or aligned DKIM pass
+# for the From: domain; any other is held as from an unverified sender (not relayed, no role,
+# its Reviewed-by:/Acked-by: not read) until a coordinator releases it. Empty: only reply
+# addresses prove a sender.
 authserv_id = ""
 # Only the topmost field with that authserv-id counts, and only in mail that came through that
 # MTA: mail the SMTP listener takes from any client not listed here loses every
@@ -297,6 +298,13 @@ max_patches = 200
 # to 7, 1 to 10 each). Whoever wrote a patch of a revision or submitted it never counts: with 1,
 # a fix still needs a second person.
 approvals_required = [1, 1, 1, 1, 1, 1, 1]
+# Uploads and rechecks through the API run git for every branch: at most this many a minute for
+# each token and each client address (0 = no limit; answered 429 with Retry-After) ...
+work_per_minute = 20
+# ... on this many threads of their own, never the HTTP threads, with at most check_queue of
+# them queued or running at once (more: 503 with Retry-After) and one per report at a time.
+check_workers = 1
+check_queue = 64
 )";
 }
 

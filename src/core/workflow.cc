@@ -384,6 +384,20 @@ Result<Report> ReplaceCapability(const Report& report, std::string_view email,
   return r;
 }
 
+Result<Report> ClearBouncing(const Report& report, std::string_view email, Instant now) {
+  const std::string key = LowerAscii(email);
+  const std::string who =
+      "cannot clear the bounce mark of " + key.substr(0, 254) + " on " + report.id + ": ";
+  Report r = report;
+  auto it = std::find_if(r.participants.begin(), r.participants.end(),
+                         [&](const Participant& p) { return !key.empty() && p.email == key; });
+  if (it == r.participants.end()) return Status::Invalid(who + "they are not a participant");
+  if (!it->bouncing) return Status::Conflict(who + "they are not marked bouncing");
+  it->bouncing = false;
+  r.updated_at = now;
+  return r;
+}
+
 std::string EmbargoReminder(const Report& report) {
   return "EMBARGO REMINDER: " + report.id +
          " is a private vulnerability report under embargo until " + FormatUtc(report.embargo.end) +

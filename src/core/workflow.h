@@ -83,6 +83,11 @@ Result<Report> RemoveParticipant(const Report& report, std::string_view email,
 Result<Report> ReplaceCapability(const Report& report, std::string_view email,
                                  const std::string& token_hash, Instant now);
 
+/// Clears the bouncing mark of the participant with EMAIL (mail to them is sent again).
+/// Refusals: kInvalidArgument "cannot clear the bounce mark of <email> on <ID>: they are not a
+/// participant", kConflict "...: they are not marked bouncing".
+Result<Report> ClearBouncing(const Report& report, std::string_view email, Instant now);
+
 /// The embargo reminder every person receives when added to an embargoed report.
 std::string EmbargoReminder(const Report& report);
 

@@ -138,7 +138,8 @@ void AddReportRoutes(Router& router, ReportService* s) {
        }});
   router.Add({"GET", base + "/{id}/thread", Action::kRead,
               [s](const HttpRequest&, const RequestContext& ctx) {
-                Result<std::vector<ThreadMessage>> t = s->Thread(ctx.params.at("id"));
+                Result<std::vector<ThreadMessage>> t =
+                    s->Thread(ctx.principal, ctx.params.at("id"));
                 if (!t.ok()) return ErrorResponse(t.status());
                 json::array items;
                 for (const ThreadMessage& msg : *t) items.push_back(MessageJson(msg));
@@ -150,6 +151,19 @@ void AddReportRoutes(Router& router, ReportService* s) {
                 VIGIL_HTTP_TRY(body, b.String("body", true));
                 Result<ThreadMessage> msg =
                     s->PostMessage(ctx.principal, ctx.params.at("id"), std::move(body));
+                if (!msg.ok()) return ErrorResponse(msg.status());
+                return JsonResponse(201, MessageJson(*msg));
+              }});
+  router.Add({"POST", base + "/{id}/messages/{seq}/release", Action::kTriage,
+              [s](const HttpRequest&, const RequestContext& ctx) {
+                const std::string& seq = ctx.params.at("seq");
+                if (seq.empty() || seq.size() > 9 ||
+                    seq.find_first_not_of("0123456789") != std::string::npos) {
+                  return ErrorResponse(Status::NotFound("message " + seq.substr(0, 32) + " of " +
+                                                        ctx.params.at("id") + " not found"));
+                }
+                Result<ThreadMessage> msg =
+                    s->ReleaseMessage(ctx.principal, ctx.params.at("id"), std::stoll(seq));
                 if (!msg.ok()) return ErrorResponse(msg.status());
                 return JsonResponse(201, MessageJson(*msg));
               }});
@@ -247,6 +261,12 @@ void AddTriageRoutes(Router& router, ReportService* s) {
                 VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"email"}));
                 VIGIL_HTTP_TRY(email, b.String("email", true));
                 return ReportOr(s->ReplaceLink(ctx.principal, ctx.params.at("id"), email));
+              }});
+  router.Add({"POST", base + "/{id}/participants/unbounce", Action::kManageParticipants,
+              [s](const HttpRequest& req, const RequestContext& ctx) {
+                VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"email"}));
+                VIGIL_HTTP_TRY(email, b.String("email", true));
+                return ReportOr(s->ClearBouncing(ctx.principal, ctx.params.at("id"), email));
               }});
   router.Add({"POST", base + "/{id}/withdraw", Action::kWithdraw,
               [s](const HttpRequest& req, const RequestContext& ctx) {

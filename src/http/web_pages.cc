@@ -154,14 +154,16 @@ json::array ThreadModel(const std::vector<ThreadMessage>& thread,
     std::string author = !m.author_name.empty()    ? m.author_name
                          : !m.author_email.empty() ? m.author_email
                                                    : "Reporter";
-    out.push_back(json::object{{"seq", m.seq},
-                               {"author", author},
-                               {"role", m.author_role},
-                               {"reporter", m.author_role == "reporter"},
-                               {"when", Utc(m.created_at)},
-                               {"body", m.body},
-                               {"files", std::move(files)},
-                               {"has_files", !files.empty()}});
+    out.push_back(json::object{
+        {"seq", m.seq},
+        {"author", author},
+        {"role", IsHeld(m) ? std::string("unverified sender, not relayed") : m.author_role},
+        {"held", IsHeld(m)},
+        {"reporter", m.author_role == "reporter"},
+        {"when", Utc(m.created_at)},
+        {"body", m.body},
+        {"files", std::move(files)},
+        {"has_files", !files.empty()}});
   }
   return out;
 }
@@ -262,7 +264,7 @@ Result<ReportReads> ReadReportForPage(WebContext& web, const Principal& viewer,
   out.report = std::move(r).value();
   // The view is written through the group commit while the page reads.
   out.view = web.workspace.StartView(viewer, out.report);
-  Result<std::vector<ThreadMessage>> thread = web.reports.Thread(id);
+  Result<std::vector<ThreadMessage>> thread = web.reports.Thread(viewer, id);
   if (!thread.ok()) return thread.status();
   out.thread = std::move(thread).value();
   Result<std::vector<Attachment>> files = web.workspace.Attachments(id);

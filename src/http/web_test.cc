@@ -726,7 +726,7 @@ TEST_F(WebTest, TheLinkIsExchangedForAStrictCookieAndTheAddressLosesTheToken) {
                            "_csrf=" + CsrfToken(a.token) + "&body=hello");
   EXPECT_EQ(sent.status, 303);
   EXPECT_EQ(Header(sent, "Location"), "/track/" + a.id + "?sent=1#thread");
-  EXPECT_EQ(reports_->Thread(a.id)->size(), 1u);
+  EXPECT_EQ(reports_->Thread(Principal{Principal::Kind::kLocal, "root"}, a.id)->size(), 1u);
   HttpResponse credit = Call("POST", "/track/" + a.id + "/credit", cookie_a,
                              "_csrf=" + CsrfToken(a.token) + "&credit=anonymous");
   EXPECT_EQ(Header(credit, "Location"), "/track/" + a.id + "#credit");

@@ -452,6 +452,16 @@ void AddWorkspacePageRoutes(Router& router, WebContext& web) {
                      "under this email): " +
                      std::string(kLinkBase) + "/track/" + invited->token;
             });
+  AddAction(
+      router, w, "release", Action::kTriage,
+      [](WebContext& wc, const RequestContext& ctx, const Form& f) -> Result<std::string> {
+        const std::string seq = f.Get("seq");
+        if (seq.empty() || seq.size() > 9 || seq.find_first_not_of("0123456789") != seq.npos) {
+          return Status::Invalid("choose a message to release");
+        }
+        return Done(wc.reports.ReleaseMessage(ctx.principal, ctx.params.at("id"), std::stoll(seq)),
+                    "Message " + seq + " released to everyone on the report.");
+      });
   AddAction(router, w, "remove-participant", Action::kManageParticipants,
             [](WebContext& wc, const RequestContext& ctx, const Form& f) {
               const std::string email = LowerAscii(f.Get("email"));

@@ -503,6 +503,121 @@ Status CheckMimeShape(std::string_view raw, const MimeLimits& limits) {
   return Status::Ok();
 }
 
+namespace {
+
+// The end of the header of an entity (the index just past its blank line), or npos.
+size_t HeaderEnd(std::string_view entity, size_t* body_start) {
+  for (size_t i = 0; i < entity.size(); i = entity.find('\n', i) + 1) {
+    const size_t eol = entity.find('\n', i);
+    if (eol == std::string_view::npos) return std::string_view::npos;
+    std::string_view line = entity.substr(i, eol - i);
+    if (line.empty() || line == "\r") {
+      *body_start = eol + 1;
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// The unfolded value of header field NAME (lower-case) in HEAD, or "".
+std::string FieldValue(std::string_view head, std::string_view name) {
+  std::string value;
+  bool in_field = false;
+  for (size_t i = 0; i < head.size();) {
+    size_t eol = head.find('\n', i);
+    if (eol == std::string_view::npos) eol = head.size();
+    std::string_view line = head.substr(i, eol - i);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    i = eol + 1;
+    if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
+      if (in_field) value += std::string(line);
+      continue;
+    }
+    if (in_field) return value;
+    const size_t colon = line.find(':');
+    if (colon != std::string_view::npos && LowerAscii(line.substr(0, colon)) == name) {
+      in_field = true;
+      value = std::string(line.substr(colon + 1));
+    }
+  }
+  return in_field ? value : "";
+}
+
+// Parameter NAME (lower-case) of a structured field VALUE, unquoted, or "".
+std::string Parameter(std::string_view value, std::string_view name) {
+  const std::string lower = LowerAscii(value);
+  for (size_t at = lower.find(name); at != std::string::npos; at = lower.find(name, at + 1)) {
+    if (at > 0 && lower[at - 1] != ';' && lower[at - 1] != ' ' && lower[at - 1] != '\t') {
+      continue;
+    }
+    size_t i = at + name.size();
+    while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
+    if (i >= value.size() || value[i] != '=') continue;
+    ++i;
+    while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
+    if (i < value.size() && value[i] == '"') {
+      const size_t close = value.find('"', i + 1);
+      if (close == std::string_view::npos) return "";
+      return std::string(value.substr(i + 1, close - i - 1));
+    }
+    const size_t end = value.find_first_of("; \t", i);
+    return std::string(value.substr(i, end == std::string_view::npos ? end : end - i));
+  }
+  return "";
+}
+
+// The index of the next delimiter line "--BOUNDARY" (at a line start, at or after FROM), or npos.
+size_t NextDelimiter(std::string_view body, std::string_view boundary, size_t from) {
+  const std::string dash = "--" + std::string(boundary);
+  for (size_t at = body.find(dash, from); at != std::string_view::npos;
+       at = body.find(dash, at + 1)) {
+    if (at == 0 || body[at - 1] == '\n') return at;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+std::optional<PgpSignedParts> FindPgpSignedParts(std::string_view raw) {
+  size_t body_start = 0;
+  const size_t head_end = HeaderEnd(raw, &body_start);
+  if (head_end == std::string_view::npos) return std::nullopt;
+  const std::string type = FieldValue(raw.substr(0, head_end), "content-type");
+  if (!LowerAscii(Trim(type)).starts_with("multipart/signed") ||
+      LowerAscii(Parameter(type, "protocol")) != "application/pgp-signature") {
+    return std::nullopt;
+  }
+  const std::string boundary = Parameter(type, "boundary");
+  if (boundary.empty() || boundary.size() > 70) return std::nullopt;
+  const std::string_view body = raw.substr(body_start);
+  const size_t first = NextDelimiter(body, boundary, 0);
+  if (first == std::string_view::npos) return std::nullopt;
+  const size_t part1 = body.find('\n', first);
+  if (part1 == std::string_view::npos) return std::nullopt;
+  const size_t second = NextDelimiter(body, boundary, part1 + 1);
+  if (second == std::string_view::npos) return std::nullopt;
+  size_t part1_end = second - 1;  // the line break before the delimiter belongs to it
+  if (part1_end > part1 + 1 && body[part1_end - 1] == '\r') --part1_end;
+  if (part1_end < part1 + 1) return std::nullopt;
+  const std::string_view signed_part = body.substr(part1 + 1, part1_end - part1 - 1);
+  const size_t part2 = body.find('\n', second);
+  if (part2 == std::string_view::npos) return std::nullopt;
+  const size_t close = NextDelimiter(body, boundary, part2 + 1);
+  const std::string_view second_part =
+      body.substr(part2 + 1, close == std::string_view::npos ? close : close - part2 - 1);
+  size_t sig_start = 0;
+  if (HeaderEnd(second_part, &sig_start) == std::string_view::npos) return std::nullopt;
+  PgpSignedParts out;
+  out.signed_entity.reserve(signed_part.size() + signed_part.size() / 32);
+  for (size_t i = 0; i < signed_part.size(); ++i) {
+    if (signed_part[i] == '\n' && (i == 0 || signed_part[i - 1] != '\r')) out.signed_entity += '\r';
+    out.signed_entity += signed_part[i];
+  }
+  out.signature = std::string(second_part.substr(sig_start));
+  if (out.signature.find("-----BEGIN PGP SIGNATURE-----") == std::string::npos) return std::nullopt;
+  return out;
+}
+
 Result<DecodedMail> DecodeMail(std::string_view raw, const MimeLimits& limits) {
   InitGMime();
   if (raw.find(':') == std::string_view::npos) return Status::Invalid("message has no header");

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,18 @@ Result<DecodedMail> DecodeMail(std::string_view raw, const MimeLimits& limits = 
 /// parsing it. Errors, kTooLarge: "message declares more than N MIME boundaries", "message has
 /// more than N MIME parts". DecodeMail checks it first.
 Status CheckMimeShape(std::string_view raw, const MimeLimits& limits = {});
+
+/// The parts of an RFC 3156 signed message: the top level of the mail is multipart/signed with
+/// protocol="application/pgp-signature".
+struct PgpSignedParts {
+  /// The first part exactly as sent, its MIME headers and body up to (not including) the line
+  /// break before the next delimiter, with every line ending made CRLF: what the signature is
+  /// over (RFC 3156 section 5).
+  std::string signed_entity;
+  std::string signature;  // the second part's body: the armored detached signature
+};
+/// RAW's signed parts; nullopt when RAW is not such a message or its parts cannot be found.
+std::optional<PgpSignedParts> FindPgpSignedParts(std::string_view raw);
 
 /// Replaces MAIL's body with the decrypted PLAINTEXT: for PGP/MIME a MIME entity (parsed like a
 /// body part: text, html, attachments), for inline PGP the text itself.

@@ -124,5 +124,29 @@ TEST(MimeMessageTest, CleanTextRepairsBytes) {
             "c");
 }
 
+// RFC 3156 section 5: the signed data is the first part as sent, headers included, up to the
+// line break before the next delimiter, with CRLF line ends.
+TEST(MimeMessageTest, SignedPartsAreTheBytesAsSentWithCrlf) {
+  const std::string sig = "-----BEGIN PGP SIGNATURE-----\n\nwnUE\n-----END PGP SIGNATURE-----\n";
+  const std::string raw =
+      "From: rita@example.net\nMIME-Version: 1.0\n"
+      "Content-Type: Multipart/Signed; micalg=pgp-sha256;\n"
+      "\tprotocol=\"application/pgp-signature\"; boundary=\"=-s\"\n\n"
+      "preamble\n--=-s\nContent-Type: text/plain\n\nline one\r\nline two\n\n--=-s\n"
+      "Content-Type: application/pgp-signature\n\n" +
+      sig + "--=-s--\n";
+  std::optional<PgpSignedParts> p = FindPgpSignedParts(raw);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->signed_entity, "Content-Type: text/plain\r\n\r\nline one\r\nline two\r\n");
+  EXPECT_EQ(p->signature, sig);
+  // Not signed, another protocol, or parts missing: none.
+  EXPECT_FALSE(FindPgpSignedParts("From: a@b\n\nbody\n"));
+  std::string smime = raw;
+  smime.replace(smime.find("application/pgp-signature\""), 26, "application/pkcs7-signature");
+  EXPECT_FALSE(FindPgpSignedParts(smime));
+  EXPECT_FALSE(FindPgpSignedParts(raw.substr(0, raw.find("--=-s\nContent-Type: application"))));
+  EXPECT_FALSE(FindPgpSignedParts(raw.substr(0, raw.find("Content-Type: text/plain"))));
+}
+
 }  // namespace
 }  // namespace vigil::mail

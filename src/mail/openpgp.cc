@@ -265,4 +265,47 @@ Result<std::string> PublicKeyFingerprint(std::string_view armored) {
   return TakeString(fp);
 }
 
+Result<std::string> VerifyDetachedSignature(std::string_view data, std::string_view signature,
+                                            std::string_view signer_public) {
+  Ffi ffi;
+  if (!ffi.p || !Import(ffi.p, signer_public, RNP_LOAD_SAVE_PUBLIC_KEYS)) {
+    return Status::Invalid("the key on record is not a readable OpenPGP public key");
+  }
+  Input text(data);
+  Input sig(signature);
+  rnp_op_verify_t op = nullptr;
+  if (!text.p || !sig.p ||
+      rnp_op_verify_detached_create(&op, ffi.p, text.p, sig.p) != RNP_SUCCESS) {
+    return Status::Invalid("not a readable OpenPGP signature");
+  }
+  const rnp_result_t rc = rnp_op_verify_execute(op);
+  size_t count = 0;
+  rnp_op_verify_get_signature_count(op, &count);
+  std::string fingerprint;
+  bool unknown_key = false;
+  for (size_t i = 0; i < count && fingerprint.empty(); ++i) {
+    rnp_op_verify_signature_t s = nullptr;
+    if (rnp_op_verify_get_signature_at(op, i, &s) != RNP_SUCCESS) continue;
+    const rnp_result_t status = rnp_op_verify_signature_get_status(s);
+    if (status == RNP_ERROR_KEY_NOT_FOUND) unknown_key = true;
+    if (status != RNP_SUCCESS) continue;
+    Key key;
+    if (rnp_op_verify_signature_get_key(s, &key.p) != RNP_SUCCESS || !key.p) continue;
+    bool primary = false;
+    rnp_key_is_primary(key.p, &primary);
+    char* fp = nullptr;
+    if ((primary ? rnp_key_get_fprint(key.p, &fp) : rnp_key_get_primary_fprint(key.p, &fp)) ==
+        RNP_SUCCESS) {
+      fingerprint = TakeString(fp);
+    }
+  }
+  rnp_op_verify_destroy(op);
+  if (!fingerprint.empty()) return fingerprint;
+  if (count == 0 && rc != RNP_SUCCESS && !unknown_key) {
+    return Status::Invalid("not a readable OpenPGP signature");
+  }
+  if (unknown_key) return Status::Invalid("the signature is not by the key on record");
+  return Status::Invalid("the signature does not match the signed text");
+}
+
 }  // namespace vigil::mail

@@ -44,4 +44,12 @@ class ProjectKey {
 /// encrypt".
 Result<std::string> PublicKeyFingerprint(std::string_view armored);
 
+/// Checks SIGNATURE (armored or binary, detached) over DATA against SIGNER_PUBLIC (an armored
+/// public key with its subkeys) and returns that key's primary fingerprint when a signature in
+/// it is good and made by that key or one of its subkeys. Errors (kInvalidArgument): "the key on
+/// record is not a readable OpenPGP public key", "not a readable OpenPGP signature", "the
+/// signature is not by the key on record", "the signature does not match the signed text".
+Result<std::string> VerifyDetachedSignature(std::string_view data, std::string_view signature,
+                                            std::string_view signer_public);
+
 }  // namespace vigil::mail

@@ -2,6 +2,7 @@
 
 #include "core/text.h"
 #include "service/mail_sender.h"
+#include "service/mail_tags.h"
 
 namespace vigil {
 
@@ -43,6 +44,55 @@ Status MailAdminService::SetParticipantKey(const Principal& actor, const std::st
     return Status::Invalid(email.substr(0, 254) + " is not a participant of " + r->id);
   }
   return SetMailKey(store_, clock_, actor, email, armored);
+}
+
+namespace {
+
+mail::SecurityAddress Ours(const Config& config) {
+  mail::SecurityAddress a;
+  a.local = config.mail.local_part;
+  a.domain = config.mail.domain;
+  return a;
+}
+
+}  // namespace
+
+Result<std::string> MailAdminService::ReplyAddress(const Config& config,
+                                                   const std::string& report_id,
+                                                   const std::string& email_given) {
+  const std::string email = LowerAscii(email_given);
+  Result<Report> r = store_.GetReport(report_id);
+  VIGIL_RETURN_IF_ERROR(r.status());
+  if (email.empty() || !r->FindParticipant(email)) {
+    return Status::Invalid(email.substr(0, 254) + " is not a participant of " + r->id);
+  }
+  Result<MailTags> tags = MailTags::Load(MailTags::KeyPath(config.data_dir));
+  VIGIL_RETURN_IF_ERROR(tags.status());
+  return tags->ReplyAddress(Ours(config), r->id, email);
+}
+
+Result<std::string> MailAdminService::BounceAddress(const Config& config, int64_t id) {
+  OutboxQuery q;
+  q.id = id;
+  q.limit = 1;
+  Result<std::vector<OutboxEntry>> rows = store_.ListOutbox(q);
+  VIGIL_RETURN_IF_ERROR(rows.status());
+  if (rows->empty()) return Status::NotFound("no outbox mail " + std::to_string(id));
+  const OutboxMail& m = rows->front().mail;
+  if (m.report_id.empty()) {
+    return Status::Invalid("outbox mail " + std::to_string(id) + " is not about a report");
+  }
+  Result<MailTags> tags = MailTags::Load(MailTags::KeyPath(config.data_dir));
+  VIGIL_RETURN_IF_ERROR(tags.status());
+  return tags->BounceAddress(Ours(config), m.report_id, m.id, m.recipient);
+}
+
+Status MailAdminService::RotateTagKey(const Principal& actor, const std::string& key_path) {
+  VIGIL_RETURN_IF_ERROR(MailTags::Rotate(key_path));
+  WriteBatch b;
+  b.now = clock_.Now();
+  b.events.push_back({kSystemChain, b.now, actor.AuditName(), "mail.tag-key-rotated", "{}"});
+  return store_.Write(std::move(b)).status();
 }
 
 }  // namespace vigil

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "core/access.h"
 #include "core/time.h"
 #include "store/store.h"
@@ -34,6 +35,21 @@ class MailAdminService {
   /// "<EMAIL> is not a participant of <ID>"; SetMailKey's.
   Status SetParticipantKey(const Principal& actor, const std::string& report_id,
                            const std::string& email, const std::string& armored);
+
+  /// The personal reply address of participant EMAIL on REPORT_ID (what Vigil's mail to them
+  /// carries as Reply-To; to hand it to someone who sends patches with `git send-email`).
+  /// Errors: the report's lookup; kInvalidArgument "EMAIL is not a participant of ID"; the key
+  /// file's.
+  Result<std::string> ReplyAddress(const Config& config, const std::string& report_id,
+                                   const std::string& email);
+  /// The bounce (envelope sender) address outbox mail ID went out with. kNotFound "no outbox
+  /// mail N"; kInvalidArgument "outbox mail N is not about a report" (its bounces are ignored).
+  Result<std::string> BounceAddress(const Config& config, int64_t id);
+  /// Replaces the key of reply and bounce address tags (service/mail_tags.h) at KEY_PATH: every
+  /// address Vigil mailed from before proves nothing any more (replies to it are held as
+  /// unverified). Writes "mail.tag-key-rotated" on the system chain. A running server reads the
+  /// new key when it is restarted.
+  Status RotateTagKey(const Principal& actor, const std::string& key_path);
 
  private:
   Store& store_;

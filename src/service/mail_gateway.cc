@@ -85,13 +85,18 @@ MailGateway::MailGateway(Store& store, const Clock& clock, const Config& config,
       config_(config),
       reports_(reports),
       patches_(patches),
-      key_(key) {
+      key_(key),
+      tags_(MailTags::Load(MailTags::KeyPath(config.data_dir))) {
   lock_fd_ =
       open((config.data_dir + "/mail-processing.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   address_.local = config.mail.local_part;
   address_.domain = config.mail.domain;
   mime_limits_.max_attachment_bytes = static_cast<size_t>(config.mail.max_attachment_bytes);
   mime_limits_.max_attachments = static_cast<size_t>(config.mail.max_attachments);
+  if (!tags_.ok()) {
+    spdlog::error("{}", LogLine("mail: no reply addresses can be proven",
+                                {{"error", tags_.status().message()}}));
+  }
   for (const std::string& r : config.mail.authserv_relays) {
     if (Result<IpNetwork> n = IpNetwork::Parse(r); n.ok()) authserv_relays_.push_back(*n);
   }
@@ -274,10 +279,12 @@ Status MailGateway::ProcessOne(const InboxMail& in) {
   }
   // Where the mail says it belongs: the plus-address, then the thread, then the subject tag.
   std::string target;
+  std::optional<mail::SecurityRecipient> addressed;  // the recipient that named it
   for (const std::string& rcpt : in.recipients) {
-    std::optional<std::string> id = mail::MatchSecurityRecipient(rcpt, address_);
-    if (id && !id->empty()) {
-      target = *id;
+    std::optional<mail::SecurityRecipient> r = mail::ParseSecurityRecipient(rcpt, address_);
+    if (r && !r->report_id.empty()) {
+      target = r->report_id;
+      addressed = std::move(r);
       break;
     }
   }
@@ -296,7 +303,7 @@ Status MailGateway::ProcessOne(const InboxMail& in) {
   }
   if (target.empty()) target = mail::SubjectReportTag(m.subject);
 
-  if (m.is_dsn || (in.mail_from.empty() && !m.dsn_failed.empty())) return Bounce(in, m, target);
+  if (m.is_dsn || (in.mail_from.empty() && !m.dsn_failed.empty())) return Bounce(in, m, addressed);
 
   std::optional<Report> report;
   if (!target.empty()) {
@@ -307,20 +314,100 @@ Status MailGateway::ProcessOne(const InboxMail& in) {
       return r.status();
     }
   }
-  if (report) {
-    if (std::optional<Principal> sender = SenderOn(*report, m.from_email)) {
+  if (!report) return NewReport(in, m, "");
+  const Proof proof = Prove(in, m, *report, addressed ? &*addressed : nullptr);
+  if (!proof.email.empty()) {
+    if (std::optional<Principal> sender = SenderOn(*report, proof.email)) {
       patch::MailinfoOptions opts;
       Result<patch::MailInfo> info = patch::ParseMail(raw, opts);
       if (info.ok() && !info->patch.empty()) {
-        return HandOverPatch(in, m, *report, *sender, raw);
+        return HandOverPatch(in, m, *report, *sender, proof, raw);
       }
-      return Reply(in, m, *report, *sender);
+      return Reply(in, m, *report, *sender, proof);
     }
-    // Not read into the report: the mail never reaches its thread. It becomes a report of its
-    // own, which says nothing about the report it named.
-    return NewReport(in, m, "");
   }
-  return NewReport(in, m, "");
+  return Hold(in, m, *report,
+              proof.email.empty()
+                  ? proof.why
+                  : proof.email + " (" + proof.how + ") is not read into " + report->id);
+}
+
+MailGateway::Proof MailGateway::Prove(const InboxMail& in, const mail::DecodedMail& m,
+                                      const Report& r,
+                                      const mail::SecurityRecipient* addressed) const {
+  // Their personal reply address: the tag names one person on this report.
+  if (addressed && addressed->report_id == r.id && addressed->outbox_id == 0 &&
+      !addressed->tag.empty()) {
+    if (tags_.ok()) {
+      for (const Participant& p : r.participants) {
+        if (p.email.empty() || !r.FindParticipant(p.email)) continue;  // removed: revoked
+        if (MailTags::Matches(addressed->tag, tags_->ReplyTag(r.id, p.email))) {
+          return {p.email, "reply-address", ""};
+        }
+      }
+    }
+  }
+  // An RFC 3156 signature by a key on record for the From: address: one set for it (`vigil mail
+  // set-key`, a participant's key) or, for the report's reporter, the key they gave with it.
+  std::string signature_why;
+  if (IsPlausibleEmail(m.from_email)) {
+    if (std::optional<mail::PgpSignedParts> parts = mail::FindPgpSignedParts(in.raw)) {
+      std::vector<std::string> keys;
+      Result<std::optional<MailKey>> set = store_.FindMailKey(m.from_email);
+      if (set.ok() && set->has_value()) keys.push_back((*set)->armored);
+      const Participant* p = r.FindParticipant(m.from_email);
+      if (p && p->role == Role::kReporter) {
+        Result<std::optional<ReporterPrefs>> prefs = store_.GetReporterPrefs(r.id);
+        if (prefs.ok() && prefs->has_value() && !(*prefs)->public_key.empty()) {
+          keys.push_back((*prefs)->public_key);
+        }
+      }
+      signature_why =
+          keys.empty() ? "signed, but no OpenPGP key is on record for " + m.from_email : "";
+      for (const std::string& key : keys) {
+        Result<std::string> signer =
+            mail::VerifyDetachedSignature(parts->signed_entity, parts->signature, key);
+        if (signer.ok()) return {m.from_email, "openpgp", ""};
+        signature_why = "signed, but " + signer.status().message();
+      }
+    }
+  }
+  // The receiving MTA's word for the From: domain (topmost Authentication-Results only).
+  if (!config_.mail.authserv_id.empty() && IsPlausibleEmail(m.from_email)) {
+    const std::string domain = m.from_email.substr(m.from_email.rfind('@') + 1);
+    if (mail::AuthenticatesDomain(in.raw, config_.mail.authserv_id, domain)) {
+      return {m.from_email, "authentication-results", ""};
+    }
+  }
+  if (!signature_why.empty()) return {"", "", signature_why};
+  if (addressed && !addressed->tag.empty()) {
+    return {"", "", "sent to a reply address that is not a participant's of " + r.id};
+  }
+  return {"", "",
+          config_.mail.authserv_id.empty()
+              ? "not sent to a personal reply address, and no MTA vouches for senders "
+                "([mail] authserv_id is not set)"
+              : "not sent to a personal reply address, and " + config_.mail.authserv_id +
+                    " reports no DMARC or aligned DKIM pass for the From: domain"};
+}
+
+Status MailGateway::Hold(const InboxMail& in, const mail::DecodedMail& m, const Report& r,
+                         const std::string& why) {
+  std::string body(Trim(m.text));
+  if (body.empty()) body = "(empty message)";
+  body = CutUtf8(body + AttachmentList(m), kMaxMessageBytes - 64);
+  std::string from = IsPlausibleEmail(m.from_email) ? m.from_email : std::string("(no address)");
+  auto mark = Processed(in, m, "held: unverified sender", r.id);
+  Result<ThreadMessage> held = reports_.HoldMessage(CutUtf8(from, 254), CutUtf8(m.from_name, 256),
+                                                    r.id, mail::CleanText(body), why, mark);
+  if (held.status().code() == Code::kConflict) {
+    return MarkOnly(in, "rejected: " + held.status().message());
+  }
+  if (held.ok()) {
+    spdlog::info("{}", LogLine("mail: held from an unverified sender",
+                               {{"inbox", in.id}, {"report", r.id}}));
+  }
+  return held.status();
 }
 
 Status MailGateway::NewReport(const InboxMail& in, const mail::DecodedMail& m,
@@ -376,7 +463,7 @@ Status MailGateway::NewReport(const InboxMail& in, const mail::DecodedMail& m,
 }
 
 Status MailGateway::Reply(const InboxMail& in, const mail::DecodedMail& m, const Report& r,
-                          const Principal& sender) {
+                          const Principal& sender, const Proof& proof) {
   std::string body(Trim(m.text));
   if (body.empty()) body = "(empty message)";
   body = CutUtf8(body + AttachmentList(m), kMaxMessageBytes - 64);
@@ -387,7 +474,7 @@ Status MailGateway::Reply(const InboxMail& in, const mail::DecodedMail& m, const
   // not an author of the revision, its latest revision); it is written before the reply, and a
   // retry after a crash finds it "already approved".
   std::vector<NewEvent> reviews;
-  const bool maintainer = IsMaintainer(r, m.from_email);
+  const bool maintainer = IsMaintainer(r, sender.email);
   // In-Reply-To first, then References from the nearest (last) to the thread's root.
   std::vector<std::string> replied(m.references.rbegin(), m.references.rend());
   if (!m.in_reply_to.empty()) replied.insert(replied.begin(), m.in_reply_to);
@@ -403,24 +490,14 @@ Status MailGateway::Reply(const InboxMail& in, const mail::DecodedMail& m, const
     }
     if (revision) break;
   }
-  // Anyone can write any From:, so an approval needs the MTA's word that the sender's domain
-  // sent it (see [mail] authserv_id).
-  const std::string domain = m.from_email.substr(m.from_email.rfind('@') + 1);
-  const bool authenticated = mail::AuthenticatesDomain(in.raw, config_.mail.authserv_id, domain);
-  const std::string unauthenticated =
-      config_.mail.authserv_id.empty()
-          ? "approvals by mail are off ([mail] authserv_id is not set)"
-          : "the mail is not authenticated (no DMARC or aligned DKIM pass from " +
-                config_.mail.authserv_id + ")";
   std::string approval;  // "" = not tried; "approved" or why not
   for (const patch::Trailer& t : patch::ParseTrailers(m.text, patch::TrailerSource::kFollowup)) {
     if (!patch::IsApprovalTrailer(t)) continue;
     std::string why = !revision     ? "not a reply to a patch revision of this report"
                       : !maintainer ? "the sender is not a maintainer"
-                      : !patch::TrailerMatchesSender(t, m.from_email)
+                      : !patch::TrailerMatchesSender(t, sender.email)
                           ? "the trailer names someone else than the sender"
-                      : !authenticated ? unauthenticated
-                                       : "";
+                          : "";
     if (why.empty()) {
       if (approval.empty()) {
         Result<PatchRevision> approved = patches_.Approve(sender, r.id, revision->Name(), "");
@@ -430,14 +507,16 @@ Status MailGateway::Reply(const InboxMail& in, const mail::DecodedMail& m, const
         }
         approval =
             approved.ok() || approved.status().message().find("is already approved by " +
-                                                              m.from_email) != std::string::npos
+                                                              sender.email) != std::string::npos
                 ? "approved"
                 : approved.status().message();
       }
       if (approval != "approved") why = approval;
     }
-    json::object payload{
-        {"trailer", t.name + ": " + t.value}, {"sender", m.from_email}, {"counted", why.empty()}};
+    json::object payload{{"trailer", t.name + ": " + t.value},
+                         {"sender", sender.email},
+                         {"proof", proof.how},
+                         {"counted", why.empty()}};
     if (revision) payload["revision"] = revision->Name();
     if (!why.empty()) payload["why"] = why;
     reviews.push_back({r.id, clock_.Now(), sender.AuditName(),
@@ -446,6 +525,20 @@ Status MailGateway::Reply(const InboxMail& in, const mail::DecodedMail& m, const
   }
   Result<ThreadMessage> posted = reports_.PostMessage(sender, r.id, body, [&](WriteBatch& b) {
     mark(b);
+    b.events.push_back({r.id, clock_.Now(), sender.AuditName(), "mail.proven",
+                        json::serialize(json::object{
+                            {"sender", sender.email}, {"proof", proof.how}, {"inbox", in.id}})});
+    // Mail from them through their reply address shows their mailbox works: a bounce mark is
+    // cleared.
+    if (b.report && proof.how == "reply-address") {
+      for (Participant& p : b.report->participants) {
+        if (p.email != sender.email || !p.bouncing) continue;
+        p.bouncing = false;
+        b.events.push_back({r.id, clock_.Now(), sender.AuditName(), "participant.bouncing-cleared",
+                            json::serialize(json::object{
+                                {"email", p.email}, {"by", "their mail to their reply address"}})});
+      }
+    }
     b.events.insert(b.events.end(), reviews.begin(), reviews.end());
   });
   if (posted.status().code() == Code::kConflict) {
@@ -477,7 +570,7 @@ Result<std::string> MailGateway::SubmitIfComplete(const InboxMail& in, const mai
     VIGIL_RETURN_IF_ERROR(rows.status());
     std::map<int, const MailPatch*> latest;
     for (const MailPatch& p : *rows) {
-      if (p.sender != m.from_email || p.version != info.series.version || p.total != total ||
+      if (p.sender != sender.email || p.version != info.series.version || p.total != total ||
           p.index < 1 || p.index > total || p.index == index ||
           taken.count(BareMessageId(p.message_id))) {
         continue;
@@ -521,7 +614,8 @@ Result<std::string> MailGateway::SubmitIfComplete(const InboxMail& in, const mai
 }
 
 Status MailGateway::HandOverPatch(const InboxMail& in, const mail::DecodedMail& m, const Report& r,
-                                  const Principal& sender, const std::string& normalized) {
+                                  const Principal& sender, const Proof& proof,
+                                  const std::string& normalized) {
   Result<patch::MailInfo> info = patch::ParseMail(normalized);
   VIGIL_RETURN_IF_ERROR(info.status());
   // A mail without a Message-ID gets one from its inbox id, so that the revision it joins
@@ -544,7 +638,7 @@ Status MailGateway::HandOverPatch(const InboxMail& in, const mail::DecodedMail& 
   p.message_id = message_id;
   p.subject = CutUtf8(info->subject, 1000);
   p.author = CutUtf8(info->author + " <" + info->email + ">", 600);
-  p.sender = m.from_email;
+  p.sender = sender.email;
   p.version = info->series.version;
   p.index = info->series.index;
   p.total = info->series.total;
@@ -560,7 +654,7 @@ Status MailGateway::HandOverPatch(const InboxMail& in, const mail::DecodedMail& 
   json::object payload{{"message_id", p.message_id}, {"patch_id", p.patch_id},
                        {"version", p.version},       {"index", p.index},
                        {"total", p.total},           {"subject", p.subject},
-                       {"series", *outcome}};
+                       {"series", *outcome},         {"proof", proof.how}};
   Result<ThreadMessage> posted =
       reports_.PostMessage(sender, r.id, mail::CleanText(body), [&](WriteBatch& b) {
         mark(b);
@@ -575,8 +669,25 @@ Status MailGateway::HandOverPatch(const InboxMail& in, const mail::DecodedMail& 
 }
 
 Status MailGateway::Bounce(const InboxMail& in, const mail::DecodedMail& m,
-                           const std::string& report_id) {
-  if (report_id.empty()) return MarkOnly(in, "bounce: no report");
+                           const std::optional<mail::SecurityRecipient>& addressed) {
+  // Only a report sent back to the bounce address of one of our messages counts, and only for
+  // the recipient that address was made for: anyone can write a delivery-status report.
+  if (!addressed || addressed->outbox_id <= 0 || addressed->tag.empty()) {
+    return MarkOnly(in, "bounce: not to a bounce address of ours; ignored");
+  }
+  if (!tags_.ok()) return Status::Unavailable("mail tags: " + tags_.status().message());
+  const std::string& report_id = addressed->report_id;
+  std::string failed;
+  for (const std::string& f : m.dsn_failed) {
+    if (MailTags::Matches(addressed->tag, tags_->BounceTag(report_id, addressed->outbox_id, f))) {
+      failed = LowerAscii(f);
+      break;
+    }
+  }
+  if (failed.empty()) {
+    return MarkOnly(in, "bounce: the failed recipient is not the one message " +
+                            std::to_string(addressed->outbox_id) + " went to; ignored");
+  }
   for (int attempt = 0; attempt < 8; ++attempt) {
     Result<Report> r = store_.GetReport(report_id);
     if (!r.ok()) {
@@ -584,23 +695,21 @@ Status MailGateway::Bounce(const InboxMail& in, const mail::DecodedMail& m,
       return r.status();
     }
     Report after = *r;
-    std::vector<std::string> marked;
+    bool marked = false;
     for (Participant& p : after.participants) {
-      for (const std::string& failed : m.dsn_failed) {
-        if (!p.email.empty() && p.email == failed && !p.bouncing) {
-          p.bouncing = true;
-          marked.push_back(p.email);
-        }
+      if (!p.email.empty() && LowerAscii(p.email) == failed && !p.bouncing &&
+          r->FindParticipant(p.email)) {
+        p.bouncing = true;
+        marked = true;
       }
     }
-    if (marked.empty()) return MarkOnly(in, "bounce: no participant");
+    if (!marked) return MarkOnly(in, "bounce: no participant");
     WriteBatch b;
     b.report = after;
     b.expected_version = r->version;
-    json::array emails;
-    for (const std::string& e : marked) emails.push_back(json::value(e));
     b.events.push_back({report_id, clock_.Now(), "mail", "participant.bouncing",
-                        json::serialize(json::object{{"emails", emails}})});
+                        json::serialize(json::object{{"emails", json::array{json::value(failed)}},
+                                                     {"outbox_id", addressed->outbox_id}})});
     Processed(in, m, "bounce", report_id)(b);
     Result<WriteResult> w = store_.Write(std::move(b));
     if (w.status().code() != Code::kAborted) return w.status();

@@ -21,6 +21,7 @@
 #include "mail/mime_message.h"
 #include "mail/openpgp.h"
 #include "patch/mailinfo.h"
+#include "service/mail_tags.h"
 #include "service/patch_service.h"
 #include "service/report_service.h"
 #include "service/report_template.h"
@@ -69,16 +70,30 @@ class MailGateway final : public mail::MailIntake {
   /// Process() under the processing lock.
   Status ProcessOne(const InboxMail& mail);
   Status NewReport(const InboxMail& in, const mail::DecodedMail& m, const std::string& note);
+  /// Who a mail on report R is proven to come from, and how; EMAIL empty: nobody (WHY says
+  /// what was missing).
+  struct Proof {
+    std::string email;
+    std::string how;  // "reply-address" | "openpgp" | "authentication-results"
+    std::string why;
+  };
+  Proof Prove(const InboxMail& in, const mail::DecodedMail& m, const Report& r,
+              const mail::SecurityRecipient* addressed) const;
   Status Reply(const InboxMail& in, const mail::DecodedMail& m, const Report& r,
-               const Principal& sender);
-  Status Bounce(const InboxMail& in, const mail::DecodedMail& m, const std::string& report_id);
+               const Principal& sender, const Proof& proof);
+  /// A mail on R from an unverified sender: kept in the thread, relayed to nobody, no role
+  /// (ReportService::HoldMessage).
+  Status Hold(const InboxMail& in, const mail::DecodedMail& m, const Report& r,
+              const std::string& why);
+  Status Bounce(const InboxMail& in, const mail::DecodedMail& m,
+                const std::optional<mail::SecurityRecipient>& addressed);
   Status MarkOnly(const InboxMail& in, const std::string& outcome);
   /// A patch mail: once every part of its series (same sender, version and count) has arrived,
   /// the parts go to PatchService::SubmitSeries as one revision; then the mail is recorded as a
   /// thread message and a mail_patches row. A revision that already holds the mail's Message-ID
   /// is not submitted again (a crash between the two writes).
   Status HandOverPatch(const InboxMail& in, const mail::DecodedMail& m, const Report& r,
-                       const Principal& sender, const std::string& normalized);
+                       const Principal& sender, const Proof& proof, const std::string& normalized);
   /// Submits the series MAIL_TEXT (part INDEX) completes, if it completes one. Returns what
   /// happened, for the thread: "revision s1v2", "part 2 of 3; waiting for the others", or why
   /// the patch engine refused the series. kUnavailable: try again later.
@@ -101,6 +116,7 @@ class MailGateway final : public mail::MailIntake {
   ReportService& reports_;
   PatchService& patches_;
   const mail::ProjectKey* key_;
+  Result<MailTags> tags_;  // proves reply and bounce addresses (or why the key file is unreadable)
   mail::SecurityAddress address_;
   mail::MimeLimits mime_limits_;
   std::vector<IpNetwork> authserv_relays_;  // [mail] authserv_relays

@@ -10,6 +10,7 @@
 
 #include <memory>
 
+#include "service/mail_tags.h"
 #include "store/sqlite_store.h"
 #include "support/git_sandbox.h"
 #include "support/service_fixture.h"
@@ -18,6 +19,11 @@ namespace vigil {
 namespace {
 
 using testing::kT0;
+
+std::string Upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
 
 std::string Mail(const std::string& from, const std::string& subject, const std::string& body,
                  const std::string& extra_headers = "") {
@@ -71,6 +77,17 @@ class MailGatewayTest : public testing::ServiceFixture {
     return in.report_id;
   }
   size_t InboxSize() { return store_->ListInbox(100)->size(); }
+  /// EMAIL's personal reply address on report ID, as Vigil's mail to them carries it.
+  std::string ReplyAddress(const std::string& id, const std::string& email) {
+    Result<MailTags> tags = MailTags::Load(MailTags::KeyPath(dir_.path()));
+    EXPECT_TRUE(tags.ok());
+    return tags->ReplyAddress(gateway_->address(), id, email);
+  }
+  std::string BounceAddress(const std::string& id, int64_t outbox_id, const std::string& email) {
+    Result<MailTags> tags = MailTags::Load(MailTags::KeyPath(dir_.path()));
+    EXPECT_TRUE(tags.ok());
+    return tags->BounceAddress(gateway_->address(), id, outbox_id, email);
+  }
   std::vector<ThreadMessage> Thread(const std::string& id) { return *store_->Thread(id); }
   std::vector<std::string> EventKinds(const std::string& id) {
     std::vector<std::string> kinds;
@@ -267,53 +284,143 @@ TEST_F(MailGatewayTest, AttachmentsAreListedInTheReportAndKept) {
   EXPECT_EQ((*kept)[0].data, "0123456789");
 }
 
-TEST_F(MailGatewayTest, RepliesAreThreadedByReferencePlusAddressOrSubjectTag) {
+TEST_F(MailGatewayTest, RepliesThroughAPersonalReplyAddressAreThreadedAndRelayed) {
   const std::string id = ReportByMail();
-  InboxMail by_thread = Receive(Mail("rita@example.net", "Re: Token leak", "More details.\n",
-                                     "In-Reply-To: <report-1@example.net>\n"
-                                     "Message-ID: <reply-1@example.net>\n"));
-  EXPECT_EQ(by_thread.outcome, "reply");
-  EXPECT_EQ(by_thread.report_id, id);
-  InboxMail by_address = Receive(Mail("rita@example.net", "Another note", "Also on 1.0.\n"),
-                                 {"security+" + id + "@example.org"});
-  EXPECT_EQ(by_address.outcome, "reply");
-  InboxMail by_tag = Receive(Mail("alice@example.org", "[" + id + "] triage", "Looking.\n"));
-  EXPECT_EQ(by_tag.outcome, "reply");
-  InboxMail empty = Receive(Mail("rita@example.net", "[" + id + "] nothing", "\n"));
+  const std::string rita = ReplyAddress(id, "rita@example.net");
+  EXPECT_TRUE(rita.starts_with("security+" + id + ".")) << rita;
+  InboxMail first = Receive(Mail("rita@example.net", "Re: Token leak", "More details.\n",
+                                 "In-Reply-To: <report-1@example.net>\n"
+                                 "Message-ID: <reply-1@example.net>\n"),
+                            {rita});
+  EXPECT_EQ(first.outcome, "reply");
+  EXPECT_EQ(first.report_id, id);
+  // The tag is the proof, whatever the From: says; the address is case-insensitive.
+  InboxMail upper = Receive(Mail("Rita <rita@elsewhere.example>", "Another note", "Also on 1.0.\n"),
+                            {Upper(rita)});
+  EXPECT_EQ(upper.outcome, "reply");
+  InboxMail empty = Receive(Mail("rita@example.net", "[" + id + "] nothing", "\n"), {rita});
   EXPECT_EQ(empty.outcome, "reply");
 
   const std::vector<ThreadMessage> thread = Thread(id);
-  ASSERT_EQ(thread.size(), 4u);
+  ASSERT_EQ(thread.size(), 3u);
   EXPECT_EQ(thread[0].body, "More details.");
   EXPECT_EQ(thread[0].author_email, "rita@example.net");
-  EXPECT_EQ(thread[1].body, "Also on 1.0.");
-  EXPECT_EQ(thread[2].body, "Looking.");
-  EXPECT_EQ(thread[2].author_email, "alice@example.org");  // a maintainer sees every report
-  EXPECT_EQ(thread[3].body, "(empty message)");
+  EXPECT_EQ(thread[0].author_role, "reporter");
+  EXPECT_EQ(thread[1].author_email, "rita@example.net");
+  EXPECT_EQ(thread[2].body, "(empty message)");
   EXPECT_EQ(**store_->ReportOfMessageId("reply-1@example.net"), id);
   EXPECT_EQ(store_->ListReports(ReportFilter{})->size(), 1u);
+  std::vector<std::string> proofs;
+  for (const StoredEvent& e : *store_->Events(id)) {
+    if (e.kind == "mail.proven") proofs.push_back(e.payload);
+  }
+  ASSERT_EQ(proofs.size(), 3u);
+  EXPECT_NE(proofs[0].find(R"("sender":"rita@example.net","proof":"reply-address")"),
+            std::string::npos)
+      << proofs[0];
 }
 
-// A mail naming a report its sender is not read into never reaches that report's thread: it is
-// a report of its own, which says nothing about the report it named.
-TEST_F(MailGatewayTest, ASenderNotReadIntoTheReportStartsANewOne) {
+// Threat M8c: a From: anyone can write gives no role. Forged as the coordinator, by thread, by
+// plus-address or by subject tag: kept in the thread as unverified, relayed to nobody, shown
+// only to those who triage, until a coordinator releases it.
+TEST_F(MailGatewayTest, AForgedFromIsHeldUnverifiedAndRelayedToNobody) {
   const std::string id = ReportByMail();
-  InboxMail in = Receive(Mail("mallory@example.com", "Re: Token leak", "What is this about?\n",
-                              "In-Reply-To: <report-1@example.net>\n"));
-  EXPECT_EQ(in.outcome, "new-report");
-  EXPECT_NE(in.report_id, id);
-  EXPECT_TRUE(Thread(id).empty());
-  Result<Report> theirs = store_->GetReport(in.report_id);
-  ASSERT_TRUE(theirs.ok());
-  EXPECT_EQ(theirs->fields.steps, "What is this about?");
-  EXPECT_EQ(theirs->participants[0].email, "mallory@example.com");
-  for (const OutboxMail& m : *store_->Outbox(in.report_id)) {
-    EXPECT_EQ(m.body.find(id), std::string::npos) << m.body;
+  ASSERT_TRUE(reports_->Invite(local_, id, "carol@example.com", "", Role::kCollaborator).ok());
+  const size_t outbox_before = store_->Outbox(id)->size();
+  InboxMail by_thread = Receive(Mail("alice@example.org", "Re: Token leak", "Run this PoC.\n",
+                                     "In-Reply-To: <report-1@example.net>\n"));
+  InboxMail by_address =
+      Receive(Mail("rita@example.net", "Note", "Also.\n"), {"security+" + id + "@example.org"});
+  InboxMail by_tag = Receive(Mail("mallory@example.com", "[" + id + "] hi", "Hello.\n"));
+  // A tag that is not a participant's (made up, or another report's) proves nothing either.
+  InboxMail bad_tag = Receive(Mail("rita@example.net", "Note", "Tagged.\n"),
+                              {"security+" + id + ".aaaaaaaaaaaaaaaaaaaa@example.org"});
+  for (const InboxMail& in : {by_thread, by_address, by_tag, bad_tag}) {
+    EXPECT_EQ(in.outcome, "held: unverified sender");
+    EXPECT_EQ(in.report_id, id);
   }
-  // The same for a plus-address of a report that does not exist.
-  InboxMail unknown = Receive(Mail("mallory@example.com", "Hi", "Hello.\n"),
-                              {"security+SEC-2099-9999@example.org"});
-  EXPECT_EQ(unknown.outcome, "new-report");
+  EXPECT_EQ(store_->Outbox(id)->size(), outbox_before);  // relayed to nobody
+  EXPECT_EQ(store_->ListReports(ReportFilter{})->size(), 1u);
+  const std::vector<ThreadMessage> thread = Thread(id);
+  ASSERT_EQ(thread.size(), 4u);
+  EXPECT_EQ(thread[0].author_email, "alice@example.org");
+  EXPECT_EQ(thread[0].author_role, "unverified");
+  const StoredEvent held = (*store_->Events(id))[store_->Events(id)->size() - 4];
+  EXPECT_EQ(held.kind, "message.held");
+  EXPECT_EQ(held.actor, "unverified:alice@example.org");
+  EXPECT_NE(held.payload.find("not sent to a personal reply address"), std::string::npos);
+
+  // Those who triage see it; the reporter and a collaborator do not.
+  Principal rita{Principal::Kind::kCapability, "rita@example.net", AccountRole::kMember, id};
+  Principal carol{Principal::Kind::kCapability, "carol@example.com", AccountRole::kMember, id};
+  Principal alice{Principal::Kind::kAccount, "alice@example.org", AccountRole::kMaintainer};
+  EXPECT_EQ(reports_->Thread(alice, id)->size(), 4u);
+  EXPECT_TRUE(reports_->Thread(rita, id)->empty());
+  EXPECT_TRUE(reports_->Thread(carol, id)->empty());
+
+  // Released: posted by the coordinator, quoted, to everyone; once.
+  Result<ThreadMessage> released = reports_->ReleaseMessage(alice, id, thread[2].seq);
+  ASSERT_TRUE(released.ok()) << released.status().message();
+  EXPECT_EQ(released->body,
+            "Released by alice@example.org from an unverified sender, mallory@example.com:\n\n"
+            "Hello.");
+  EXPECT_EQ(store_->Outbox(id)->size(), outbox_before + 2);  // rita and carol
+  EXPECT_EQ(reports_->Thread(rita, id)->size(), 1u);
+  EXPECT_EQ(reports_->ReleaseMessage(alice, id, thread[2].seq).status().message(),
+            "message 3 of " + id + " is already released");
+  EXPECT_EQ(reports_->ReleaseMessage(alice, id, released->seq).status().message(),
+            "message 5 of " + id + " is not held: only mail from an unverified sender is released");
+  EXPECT_EQ(reports_->ReleaseMessage(alice, id, 99).status().message(),
+            "message 99 of " + id + " not found");
+}
+
+// A reply address binds the report and the person: removed from the report, it proves nothing.
+TEST_F(MailGatewayTest, AReplyAddressIsRevokedWithItsParticipant) {
+  const std::string id = ReportByMail();
+  ASSERT_TRUE(reports_->Invite(local_, id, "carol@example.com", "", Role::kCollaborator).ok());
+  const std::string carol = ReplyAddress(id, "carol@example.com");
+  EXPECT_EQ(Receive(Mail("carol@example.com", "Re", "One.\n"), {carol}).outcome, "reply");
+  ASSERT_TRUE(reports_->RemoveParticipant(local_, id, "carol@example.com").ok());
+  EXPECT_EQ(Receive(Mail("carol@example.com", "Re", "Two.\n"), {carol}).outcome,
+            "held: unverified sender");
+  // Another report's address for the same person is not this report's.
+  const std::string other = ReportByMail("<report-2@example.net>");
+  EXPECT_EQ(Receive(Mail("rita@example.net", "Re", "Three.\n"),
+                    {"security+" + other + "." +
+                     ReplyAddress(id, "rita@example.net")
+                         .substr(std::string("security+").size() + id.size() + 1)})
+                .outcome,
+            "held: unverified sender");
+}
+
+// The MTA's word: the topmost Authentication-Results of [mail] authserv_id with dmarc=pass for
+// the From: domain proves the From: (the mail came through that MTA, here by LMTP).
+TEST_F(MailGatewayTest, AnAuthenticatedFromThroughOurMtaIsProven) {
+  config_.mail.authserv_id = "mx.example.org";
+  gateway_ = std::make_unique<MailGateway>(*store_, clock_, config_, *reports_, *patches_, nullptr);
+  const std::string id = ReportByMail();
+  auto receive = [&](const std::string& message) {
+    mail::Envelope env;
+    env.client = "192.0.2.1";
+    env.lmtp = true;
+    env.recipients = {"security+" + id + "@example.org"};
+    Result<std::string> in = gateway_->Deliver(env, message);
+    EXPECT_TRUE(in.ok());
+    EXPECT_EQ(*gateway_->ProcessPending(10), 1);
+    return (*store_->FindInboxMail(in.ok() ? *in : ""))->outcome;
+  };
+  EXPECT_EQ(receive("Authentication-Results: mx.example.org; dmarc=pass header.from=example.org\n" +
+                    Mail("alice@example.org", "Looking", "On it.\n")),
+            "reply");
+  // Only the topmost field counts: a forged lower one under the MTA's own fail is ignored.
+  EXPECT_EQ(receive("Authentication-Results: mx.example.org; dmarc=fail header.from=example.org\n"
+                    "Authentication-Results: mx.example.org; dmarc=pass header.from=example.org\n" +
+                    Mail("alice@example.org", "Forged", "Approve.\n")),
+            "held: unverified sender");
+  // A pass for another domain than the From:'s.
+  EXPECT_EQ(receive("Authentication-Results: mx.example.org; dmarc=pass header.from=example.com\n" +
+                    Mail("alice@example.org", "Forged", "Approve.\n")),
+            "held: unverified sender");
 }
 
 TEST_F(MailGatewayTest, TheSameMailDeliveredTwiceIsProcessedOnce) {
@@ -386,7 +493,13 @@ class MailGatewayPatchTest : public MailGatewayTest {
 
 TEST_F(MailGatewayPatchTest, APatchMailBecomesARevisionAndAThreadMessage) {
   const std::string mail = WithMessageId(PatchMails({5}), "<p1@example.com>");
-  InboxMail in = Receive(mail, {"security+" + id_ + "@example.org"});
+  // Not through the author's reply address: held, no revision.
+  InboxMail forged = Receive(WithMessageId(PatchMails({7}), "<p0@example.com>"),
+                             {"security+" + id_ + "@example.org"});
+  EXPECT_EQ(forged.outcome, "held: unverified sender");
+  EXPECT_TRUE(store_->PatchRevisions(id_)->empty());
+  EXPECT_TRUE(store_->MailPatches(id_)->empty());
+  InboxMail in = Receive(mail, {ReplyAddress(id_, "author@example.com")});
   EXPECT_EQ(in.outcome, "patch");
   EXPECT_EQ(in.report_id, id_);
   Result<std::vector<PatchRevision>> revisions = store_->PatchRevisions(id_);
@@ -395,11 +508,11 @@ TEST_F(MailGatewayPatchTest, APatchMailBecomesARevisionAndAThreadMessage) {
   EXPECT_EQ((*revisions)[0].Name(), "s1v1");
   EXPECT_EQ((*revisions)[0].submitter, "author@example.com");
   const std::vector<ThreadMessage> thread = Thread(id_);
-  ASSERT_EQ(thread.size(), 1u);
-  EXPECT_TRUE(thread[0].body.starts_with(
+  ASSERT_EQ(thread.size(), 2u);
+  EXPECT_TRUE(thread[1].body.starts_with(
       "[PATCH v1 1/1] a: fix line 5\nAuthor: A U Thor <author@example.com>\nPatch-Id: "))
-      << thread[0].body;
-  EXPECT_NE(thread[0].body.find("\nSeries: revision s1v1\n"), std::string::npos);
+      << thread[1].body;
+  EXPECT_NE(thread[1].body.find("\nSeries: revision s1v1\n"), std::string::npos);
   const std::vector<std::string> kinds = EventKinds(id_);
   EXPECT_EQ(kinds.back(), "patch.mailed");
   Result<std::vector<MailPatch>> rows = store_->MailPatches(id_);
@@ -412,13 +525,14 @@ TEST_F(MailGatewayPatchTest, ASeriesIsSubmittedOnceEveryPartHasArrived) {
   const std::vector<std::string> parts =
       Split(PatchMails({5, 9}, {"--thread", "--in-reply-to=<report-1@example.net>"}));
   ASSERT_EQ(parts.size(), 2u);
-  InboxMail second = Receive(parts[1]);  // threaded into the report by In-Reply-To
+  const std::string author = ReplyAddress(id_, "author@example.com");
+  InboxMail second = Receive(parts[1], {author});
   EXPECT_EQ(second.outcome, "patch");
   EXPECT_TRUE(store_->PatchRevisions(id_)->empty());
   EXPECT_NE(Thread(id_).back().body.find("\nSeries: part 2 of 2; waiting for the others\n"),
             std::string::npos)
       << Thread(id_).back().body;
-  InboxMail first = Receive(parts[0]);
+  InboxMail first = Receive(parts[0], {author});
   EXPECT_EQ(first.outcome, "patch");
   Result<std::vector<PatchRevision>> revisions = store_->PatchRevisions(id_);
   ASSERT_EQ(revisions->size(), 1u);
@@ -426,46 +540,103 @@ TEST_F(MailGatewayPatchTest, ASeriesIsSubmittedOnceEveryPartHasArrived) {
   EXPECT_NE(Thread(id_).back().body.find("\nSeries: revision s1v1\n"), std::string::npos);
 }
 
-TEST_F(MailGatewayPatchTest, AReviewTrailerByMailIsNotAnApprovalWithoutAuthentication) {
-  Receive(WithMessageId(PatchMails({5}), "<p1@example.com>"), {"security+" + id_ + "@example.org"});
-  InboxMail review = Receive(Mail("alice@example.org", "Re: [PATCH] a: fix line 5",
-                                  "Looks right.\n\nReviewed-by: Alice <alice@example.org>\n",
+TEST_F(MailGatewayPatchTest, AReviewTrailerCountsOnlyFromAProvenMaintainer) {
+  Receive(WithMessageId(PatchMails({5}), "<p1@example.com>"),
+          {ReplyAddress(id_, "author@example.com")});
+  const std::string review = "Looks right.\n\nReviewed-by: Alice <alice@example.org>\n";
+  // With a From: nobody vouches for, the trailer is not even read: held.
+  InboxMail forged = Receive(Mail("alice@example.org", "Re: [PATCH] a: fix line 5", review,
                                   "In-Reply-To: <p1@example.com>\n"));
-  EXPECT_EQ(review.outcome, "reply");
-  const StoredEvent last = store_->Events(id_)->back();
-  EXPECT_EQ(last.kind, "patch.review-ignored");
-  EXPECT_EQ(last.payload,
-            R"j({"trailer":"Reviewed-by: Alice <alice@example.org>","sender":"alice@example.org",)j"
-            R"j("counted":false,"revision":"s1v1",)j"
-            R"j("why":"approvals by mail are off ([mail] authserv_id is not set)"})j");
+  EXPECT_EQ(forged.outcome, "held: unverified sender");
   EXPECT_TRUE((*store_->PatchRevisions(id_))[0].approvals.empty());
+  // The collaborator, proven by their reply address, is not a maintainer.
+  InboxMail collaborator = Receive(
+      Mail("author@example.com", "Re: [PATCH] a: fix line 5",
+           "Reviewed-by: A U Thor <author@example.com>\n", "In-Reply-To: <p1@example.com>\n"),
+      {ReplyAddress(id_, "author@example.com")});
+  EXPECT_EQ(collaborator.outcome, "reply");
+  EXPECT_EQ(store_->Events(id_)->back().payload,
+            R"j({"trailer":"Reviewed-by: A U Thor <author@example.com>",)j"
+            R"j("sender":"author@example.com","proof":"reply-address","counted":false,)j"
+            R"j("revision":"s1v1","why":"the sender is not a maintainer"})j");
+  // Alice, a maintainer on the report, through her reply address: counted.
+  ASSERT_TRUE(reports_->Invite(local_, id_, "alice@example.org", "", Role::kMaintainer).ok());
+  InboxMail proven = Receive(Mail("alice@example.org", "Re: [PATCH] a: fix line 5", review,
+                                  "In-Reply-To: <p1@example.com>\n"),
+                             {ReplyAddress(id_, "alice@example.org")});
+  EXPECT_EQ(proven.outcome, "reply");
+  EXPECT_EQ(store_->Events(id_)->back().kind, "patch.review");
+  ASSERT_EQ((*store_->PatchRevisions(id_))[0].approvals.size(), 1u);
 }
 
-TEST_F(MailGatewayTest, ABounceMarksTheFailedParticipant) {
+std::string Dsn(const std::string& id, const std::string& failed) {
+  return "From: MAILER-DAEMON@example.net\nTo: security@example.org\n"
+         "Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
+         "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
+         "--b\nContent-Type: text/plain\n\nYour mail could not be delivered.\n"
+         "--b\nContent-Type: message/delivery-status\n\n"
+         "Reporting-MTA: dns; mx.example.net\n\n"
+         "Final-Recipient: rfc822; " +
+         failed +
+         "\nAction: failed\nStatus: 5.1.1\n\n"
+         "--b\nContent-Type: text/rfc822-headers\n\n"
+         "Message-ID: <out-1@example.org>\nSubject: [" +
+         id + "] Embargo reminder\n\n--b--\n";
+}
+
+// Threat M8d: only a delivery-status report to the bounce address of one of Vigil's messages,
+// naming that message's recipient, marks a participant bouncing.
+TEST_F(MailGatewayTest, OnlyABounceOfOurOwnMessageMarksItsRecipient) {
   const std::string id = ReportByMail();
-  const std::string dsn =
-      "From: MAILER-DAEMON@example.net\nTo: security@example.org\n"
-      "Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
-      "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
-      "--b\nContent-Type: text/plain\n\nYour mail could not be delivered.\n"
-      "--b\nContent-Type: message/delivery-status\n\n"
-      "Reporting-MTA: dns; mx.example.net\n\n"
-      "Final-Recipient: rfc822; rita@example.net\nAction: failed\nStatus: 5.1.1\n\n"
-      "--b\nContent-Type: text/rfc822-headers\n\n"
-      "Message-ID: <out-1@example.org>\nSubject: [" +
-      id + "] Embargo reminder\n\n--b--\n";
-  mail::Envelope env;
-  env.client = "192.0.2.1";
-  env.mail_from = "";
-  env.recipients = {"security+" + id + "@example.org"};
-  Result<std::string> in = gateway_->Deliver(env, dsn);
-  ASSERT_TRUE(in.ok());
-  ASSERT_EQ(*gateway_->ProcessPending(10), 1);
-  EXPECT_EQ((*store_->FindInboxMail(*in))->outcome, "bounce");
-  Result<Report> r = store_->GetReport(id);
-  EXPECT_TRUE(r->participants[0].bouncing);
+  ASSERT_TRUE(reports_->Invite(local_, id, "carol@example.com", "", Role::kCollaborator).ok());
+  auto bounce = [&](const std::string& to, const std::string& failed) {
+    mail::Envelope env;
+    env.client = "192.0.2.1";
+    env.mail_from = "";
+    env.recipients = {to};
+    Result<std::string> in = gateway_->Deliver(env, Dsn(id, failed));
+    EXPECT_TRUE(in.ok());
+    EXPECT_EQ(*gateway_->ProcessPending(10), 1);
+    return (*store_->FindInboxMail(in.ok() ? *in : ""))->outcome;
+  };
+  auto bouncing = [&](const std::string& email) {
+    return store_->GetReport(id)->FindParticipant(email)->bouncing;
+  };
+  // Forged: to the report's plus-address, to the bare address, to a made-up bounce address, or
+  // to carol's bounce address naming rita.
+  EXPECT_EQ(bounce("security+" + id + "@example.org", "rita@example.net"),
+            "bounce: not to a bounce address of ours; ignored");
+  EXPECT_EQ(bounce("security@example.org", "rita@example.net"),
+            "bounce: not to a bounce address of ours; ignored");
+  EXPECT_EQ(bounce("security+" + id + ".b7.aaaaaaaaaaaaaaaaaaaa@example.org", "rita@example.net"),
+            "bounce: the failed recipient is not the one message 7 went to; ignored");
+  EXPECT_EQ(bounce(BounceAddress(id, 7, "carol@example.com"), "rita@example.net"),
+            "bounce: the failed recipient is not the one message 7 went to; ignored");
+  EXPECT_FALSE(bouncing("rita@example.net"));
+  // The real one.
+  EXPECT_EQ(bounce(BounceAddress(id, 7, "rita@example.net"), "Rita@Example.net"), "bounce");
+  EXPECT_TRUE(bouncing("rita@example.net"));
+  EXPECT_FALSE(bouncing("carol@example.com"));
   EXPECT_EQ(store_->Events(id)->back().kind, "participant.bouncing");
-  EXPECT_EQ(store_->Events(id)->back().payload, R"({"emails":["rita@example.net"]})");
+  EXPECT_EQ(store_->Events(id)->back().payload, R"({"emails":["rita@example.net"],"outbox_id":7})");
+  // Cleared by her mail through her reply address (her mailbox works)...
+  EXPECT_EQ(Receive(Mail("rita@example.net", "Re", "I am back.\n"),
+                    {ReplyAddress(id, "rita@example.net")})
+                .outcome,
+            "reply");
+  EXPECT_FALSE(bouncing("rita@example.net"));
+  EXPECT_EQ(store_->Events(id)->back().kind, "participant.bouncing-cleared");
+  // ... or by the coordinator.
+  EXPECT_EQ(bounce(BounceAddress(id, 8, "carol@example.com"), "carol@example.com"), "bounce");
+  EXPECT_TRUE(bouncing("carol@example.com"));
+  ASSERT_TRUE(reports_->ClearBouncing(local_, id, "Carol@example.com").ok());
+  EXPECT_FALSE(bouncing("carol@example.com"));
+  EXPECT_EQ(reports_->ClearBouncing(local_, id, "carol@example.com").status().message(),
+            "cannot clear the bounce mark of carol@example.com on " + id +
+                ": they are not marked bouncing");
+  EXPECT_EQ(reports_->ClearBouncing(local_, id, "nobody@example.com").status().message(),
+            "cannot clear the bounce mark of nobody@example.com on " + id +
+                ": they are not a participant");
 }
 
 }  // namespace

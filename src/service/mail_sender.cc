@@ -30,7 +30,12 @@ MailSender::Transport MailSender::Smarthost(const Config& config,
 
 MailSender::MailSender(Store& store, const Clock& clock, const Config& config,
                        const mail::ProjectKey* key, Transport transport)
-    : store_(store), clock_(clock), config_(config), key_(key), transport_(std::move(transport)) {
+    : store_(store),
+      clock_(clock),
+      config_(config),
+      key_(key),
+      transport_(std::move(transport)),
+      tags_(MailTags::Load(MailTags::KeyPath(config.data_dir))) {
   if (!transport_) transport_ = Smarthost(config, &stopping_now_);
   address_.local = config.mail.local_part;
   address_.domain = config.mail.domain;
@@ -70,8 +75,11 @@ Result<std::string> MailSender::Compose(const OutboxMail& row, std::string* enve
       VIGIL_RETURN_IF_ERROR(prefs.status());
       if (prefs->has_value()) recipient_key = (*prefs)->public_key;
     }
-    m.reply_to = address_.For(r->id);
-    *envelope_from = m.reply_to;  // bounces come back to the report
+    // Their personal reply address, so a reply proves who wrote it, and a bounce address for
+    // this one message, so only a bounce of it counts (service/mail_tags.h).
+    if (!tags_.ok()) return Status::Unavailable("mail tags: " + tags_.status().message());
+    m.reply_to = tags_->ReplyAddress(address_, r->id, p->email);
+    *envelope_from = tags_->BounceAddress(address_, r->id, row.id, p->email);
     if (m.subject.find("[" + r->id + "]") == std::string::npos) {
       m.subject = "[" + r->id + "] " + m.subject;
     }

@@ -17,6 +17,7 @@
 #include "core/time.h"
 #include "mail/mail_address.h"
 #include "mail/openpgp.h"
+#include "service/mail_tags.h"
 #include "store/store.h"
 
 namespace vigil {
@@ -71,6 +72,7 @@ class MailSender {
   const mail::ProjectKey* key_;
   Transport transport_;
   mail::SecurityAddress address_;
+  Result<MailTags> tags_;  // reply and bounce addresses (or why the key file cannot be read)
 
   // Set by Stop(); read without mu_ by the delivery thread and by libcurl's progress callback.
   std::atomic<bool> stopping_now_{false};

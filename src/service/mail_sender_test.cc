@@ -130,8 +130,17 @@ TEST_F(MailSenderTest, RandomizedOperationsNeverMailANonParticipant) {
     Result<Report> r = store_->GetReport(id);
     ASSERT_TRUE(r.ok()) << id;
     EXPECT_NE(r->FindParticipant(s.rcpt), nullptr) << s.rcpt << " got mail about " << id;
-    EXPECT_NE(s.data.find("Reply-To: <security+" + id + "@example.org>"), std::string::npos);
-    EXPECT_EQ(s.from, "security+" + id + "@example.org");
+    // Their personal reply address, and a bounce address for this one message to them.
+    Result<MailTags> tags = MailTags::Load(MailTags::KeyPath(config_.data_dir));
+    ASSERT_TRUE(tags.ok());
+    mail::SecurityAddress ours;
+    EXPECT_NE(s.data.find("Reply-To: <" + tags->ReplyAddress(ours, id, s.rcpt) + ">"),
+              std::string::npos);
+    std::optional<mail::SecurityRecipient> from = mail::ParseSecurityRecipient(s.from, ours);
+    ASSERT_TRUE(from) << s.from;
+    EXPECT_EQ(from->report_id, id);
+    EXPECT_GT(from->outbox_id, 0);
+    EXPECT_EQ(s.from, tags->BounceAddress(ours, id, from->outbox_id, s.rcpt));
   }
   OutboxQuery dead;
   dead.state = OutboxState::kDead;

@@ -67,7 +67,8 @@ json::object SummaryJson(const ReportSummary& s) {
 json::object MessageJson(const ThreadMessage& m) {
   return {
       {"seq", m.seq},          {"author", m.author_email}, {"author_name", m.author_name},
-      {"role", m.author_role}, {"body", m.body},           {"created_at", FormatUtc(m.created_at)}};
+      {"role", m.author_role}, {"body", m.body},           {"created_at", FormatUtc(m.created_at)},
+      {"held", IsHeld(m)}};
 }
 
 json::object OutboxJson(const OutboxEntry& e) {

@@ -1,5 +1,6 @@
 #include "service/report_service.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <future>
 
@@ -284,8 +285,14 @@ Result<std::vector<ReportSummary>> ReportService::List(const Principal& viewer,
   return store_.ListReports(f);
 }
 
-Result<std::vector<ThreadMessage>> ReportService::Thread(const std::string& id) {
-  return store_.Thread(id);
+Result<std::vector<ThreadMessage>> ReportService::Thread(const Principal& viewer,
+                                                         const std::string& id) {
+  Result<std::vector<ThreadMessage>> thread = store_.Thread(id);
+  VIGIL_RETURN_IF_ERROR(thread.status());
+  const bool held_visible = std::none_of(thread->begin(), thread->end(), IsHeld) ||
+                            Authorize(viewer, Action::kTriage, id).ok();
+  if (!held_visible) std::erase_if(*thread, IsHeld);
+  return thread;
 }
 
 Result<std::vector<StoredEvent>> ReportService::AuditTrail(const std::string& id) {
@@ -465,6 +472,17 @@ Result<Report> ReportService::RemoveParticipant(const Principal& actor, const st
       });
 }
 
+Result<Report> ReportService::ClearBouncing(const Principal& actor, const std::string& id,
+                                            const std::string& email) {
+  const std::string key = LowerAscii(Trim(email));
+  return Change(
+      actor, id, "participant.bouncing-cleared",
+      [&](const Report& before) { return vigil::ClearBouncing(before, key, clock_.Now()); },
+      [&](const Report&) {
+        return Json({{"email", key}, {"by", "coordinator"}});
+      });
+}
+
 Result<Report> ReportService::ReplaceLink(const Principal& actor, const std::string& id,
                                           const std::string& email) {
   const std::string key = LowerAscii(Trim(email));
@@ -539,6 +557,80 @@ Result<ThreadMessage> ReportService::PostMessage(const Principal& actor, const s
     if (w.status().code() != Code::kAborted) return w.status();
   }
   return Status::Unavailable("too much contention on " + id + "; try again");
+}
+
+Result<ThreadMessage> ReportService::HoldMessage(const std::string& from_email,
+                                                 const std::string& from_name,
+                                                 const std::string& id, std::string body,
+                                                 const std::string& why,
+                                                 const std::function<void(WriteBatch&)>& extend) {
+  if (Trim(body).empty()) return Status::Invalid("message body is required");
+  VIGIL_RETURN_IF_ERROR(CheckText("message body", body, kMaxMessageBytes, false));
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    Result<Report> r = store_.GetReport(id);
+    VIGIL_RETURN_IF_ERROR(r.status());
+    if (!AcceptsMessages(r->state)) {
+      return Status::Conflict("cannot post to " + id + ": it is " + StateName(r->state));
+    }
+    const Instant now = clock_.Now();
+    ThreadMessage m;
+    m.report_id = id;
+    m.body = body;
+    m.created_at = now;
+    m.author_email = from_email;
+    m.author_name = from_name;
+    m.author_role = kHeldRole;
+    WriteBatch b;
+    b.report = *r;
+    b.report->updated_at = now;
+    b.expected_version = r->version;
+    b.events.push_back({id, now, "unverified:" + from_email, "message.held",
+                        Json({{"author", from_email}, {"why", why}, {"body", body}})});
+    b.messages.push_back(m);
+    if (extend) extend(b);
+    Result<WriteResult> w = store_.Write(std::move(b));
+    if (w.ok()) {
+      for (const ThreadMessage& t : *store_.Thread(id)) {
+        if (t.created_at == now && t.body == body && t.author_email == m.author_email) {
+          m.seq = t.seq;
+        }
+      }
+      return m;
+    }
+    if (w.status().code() != Code::kAborted) return w.status();
+  }
+  return Status::Unavailable("too much contention on " + id + "; try again");
+}
+
+Result<ThreadMessage> ReportService::ReleaseMessage(const Principal& actor, const std::string& id,
+                                                    int64_t seq) {
+  Result<std::vector<ThreadMessage>> thread = store_.Thread(id);
+  VIGIL_RETURN_IF_ERROR(thread.status());
+  const std::string name = "message " + std::to_string(seq) + " of " + id;
+  auto held = std::find_if(thread->begin(), thread->end(),
+                           [&](const ThreadMessage& m) { return m.seq == seq; });
+  if (held == thread->end()) return Status::NotFound(name + " not found");
+  if (!IsHeld(*held)) {
+    return Status::Conflict(name + " is not held: only mail from an unverified sender is released");
+  }
+  Result<std::vector<StoredEvent>> events = store_.Events(id);
+  VIGIL_RETURN_IF_ERROR(events.status());
+  for (const StoredEvent& e : *events) {
+    if (e.kind != "message.released") continue;
+    boost::system::error_code ec;
+    const json::value v = json::parse(e.payload, ec);
+    if (v.is_object() && v.as_object().contains("seq") && v.at("seq").is_int64() &&
+        v.at("seq").as_int64() == seq) {
+      return Status::Conflict(name + " is already released");
+    }
+  }
+  const std::string body = "Released by " + actor.email + " from an unverified sender, " +
+                           held->author_email + ":\n\n" + held->body;
+  return PostMessage(actor, id, std::string(Utf8Prefix(body, kMaxMessageBytes)),
+                     [&](WriteBatch& b) {
+                       b.events.push_back({id, clock_.Now(), actor.AuditName(), "message.released",
+                                           Json({{"seq", seq}, {"author", held->author_email}})});
+                     });
 }
 
 Status ReportService::AddAccount(const Principal& actor, std::string email, std::string name,

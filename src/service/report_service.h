@@ -96,7 +96,9 @@ class ReportService {
   /// Reports VIEWER may see, newest first; at most LIMIT of them (0 = all).
   Result<std::vector<ReportSummary>> List(const Principal& viewer, std::optional<State> state,
                                           int limit = 500);
-  Result<std::vector<ThreadMessage>> Thread(const std::string& id);
+  /// The thread as VIEWER may read it: a message held from an unverified sender (role
+  /// "unverified", see HoldMessage) only for those who may triage the report, who decide on it.
+  Result<std::vector<ThreadMessage>> Thread(const Principal& viewer, const std::string& id);
   Result<std::vector<StoredEvent>> AuditTrail(const std::string& id);
   /// Assigns COORDINATOR (an active maintainer or admin account), or the next maintainer of the
   /// round-robin rotation when COORDINATOR is empty.
@@ -117,6 +119,11 @@ class ReportService {
   /// REQUIRES: authorized for Action::kManageParticipants. Refusals: core RemoveParticipant's.
   Result<Report> RemoveParticipant(const Principal& actor, const std::string& id,
                                    const std::string& email);
+  /// Clears participant EMAIL's bouncing mark on report ID ("participant.bouncing-cleared"):
+  /// the thread mails them again. REQUIRES: authorized for Action::kManageParticipants.
+  /// Refusals: core ClearBouncing's.
+  Result<Report> ClearBouncing(const Principal& actor, const std::string& id,
+                               const std::string& email);
   /// Replaces the capability link of participant EMAIL on report ID ("participant.link_replaced"
   /// event with the new token's hash): the old link stops working at once and the new one is
   /// mailed to EMAIL through the outbox, in the same write. The token is never returned or
@@ -128,6 +135,21 @@ class ReportService {
   /// that carried it); it may run more than once.
   Result<ThreadMessage> PostMessage(const Principal& actor, const std::string& id, std::string body,
                                     const std::function<void(WriteBatch&)>& extend = {});
+
+  /// Keeps a mail from a sender nobody vouches for (service/mail_gateway.h) in report ID's
+  /// thread, as written by FROM_EMAIL with role "unverified": relayed to nobody, shown only to
+  /// those who may triage, carrying no role ("message.held" event, actor "unverified:<email>",
+  /// with WHY). EXTEND as for PostMessage. Errors: PostMessage's.
+  Result<ThreadMessage> HoldMessage(const std::string& from_email, const std::string& from_name,
+                                    const std::string& id, std::string body, const std::string& why,
+                                    const std::function<void(WriteBatch&)>& extend = {});
+  /// Releases held message SEQ of report ID: ACTOR posts it to the thread, quoted under
+  /// "Released by ACTOR from an unverified sender, EMAIL:", so it reaches everyone read in; the
+  /// held message stays as it was. "message.released" event. REQUIRES: authorized for
+  /// Action::kTriage. Errors: kNotFound "message N of ID not found"; kConflict "message N of ID
+  /// is not held: only mail from an unverified sender is released", "message N of ID is
+  /// already released"; PostMessage's.
+  Result<ThreadMessage> ReleaseMessage(const Principal& actor, const std::string& id, int64_t seq);
 
   // Accounts. REQUIRES: the caller was authorized for Action::kAdminister (or is the CLI).
   Status AddAccount(const Principal& actor, std::string email, std::string name, AccountRole role,

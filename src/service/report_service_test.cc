@@ -247,7 +247,7 @@ TEST_F(ServiceTest, MessagesNotifyOtherParticipantsOnly) {
   EXPECT_NE(notes[0].body.find("Any news?"), std::string::npos);
   EXPECT_EQ(reports_->PostMessage(*rita, s.id, "  ").status().message(),
             "message body is required");
-  EXPECT_EQ(reports_->Thread(s.id)->size(), 1u);
+  EXPECT_EQ(reports_->Thread(Principal{Principal::Kind::kLocal, "root"}, s.id)->size(), 1u);
 }
 
 TEST_F(ServiceTest, AssignNeedsAMaintainerAccountAndRoundRobinRotates) {

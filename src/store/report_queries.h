@@ -51,6 +51,11 @@ struct ThreadMessage {
   Instant created_at = 0;
 };
 
+/// The author_role of a message kept from a sender nobody vouches for (ReportService::
+/// HoldMessage): relayed to nobody until a coordinator releases it.
+inline constexpr char kHeldRole[] = "unverified";
+inline bool IsHeld(const ThreadMessage& m) { return m.author_role == kHeldRole; }
+
 /// kSending: handed to the smarthost and not yet known to be accepted. A row still sending when
 /// Vigil starts is in doubt (the smarthost may have it) and is dead-lettered for the operator,
 /// never sent twice on its own.

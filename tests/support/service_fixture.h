@@ -33,6 +33,8 @@ class ServiceFixture : public ::testing::Test {
   /// changes of config_ reach only what reads it by reference).
   void OpenServices() {
     ASSERT_TRUE(dir_.ok());
+    // Key files (mail tags, TOTP, audit) go to the temp folder, never the working directory.
+    if (config_.data_dir == Config{}.data_dir) config_.data_dir = dir_.path();
     Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(DatabasePath());
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(store).value();
