@@ -157,7 +157,10 @@ void Serve(CliContext& ctx, int port_override) {
   // The HTML pages share the router, so they are authenticated and authorized the same way.
   PageRenderer renderer;
   if (!ctx.Check(renderer.Init())) return;
-  AddPatchRoutes(router, patches);
+  // Declared before the server, so destroyed after it: every queued upload is answered.
+  RateLimiter patch_limiter(clock, c.patch_work_per_minute);
+  WorkQueue patch_queue(c.patch_check_workers, c.patch_check_queue);
+  AddPatchRoutes(router, patches, {&patch_queue, &patch_limiter});
   WebContext web{**service, **sessions, **workspace, c, clock, renderer, {}};
   web.panels.patches = PatchPanel(patches);
   web.panels.approve = PatchApproveAction(patches);

@@ -496,7 +496,20 @@ Status LoadPatchSection(const Table& root, const std::string& file, Config* c) {
   patch.Get("max_patches", &patch_count);
   std::vector<int64_t> approvals(c->approvals_required.begin(), c->approvals_required.end());
   patch.Get("approvals_required", &approvals);
+  int64_t per_minute = c->patch_work_per_minute, workers = c->patch_check_workers,
+          queue = c->patch_check_queue;
+  patch.Get("work_per_minute", &per_minute);
+  patch.Get("check_workers", &workers);
+  patch.Get("check_queue", &queue);
   VIGIL_RETURN_IF_ERROR(patch.Finish());
+  if (per_minute < 0 || per_minute > 100000) {
+    return patch.Fail("work_per_minute", "must be 0 (no limit) to 100000");
+  }
+  if (workers < 1 || workers > 64) return patch.Fail("check_workers", "must be 1 to 64");
+  if (queue < 1 || queue > 10000) return patch.Fail("check_queue", "must be 1 to 10000");
+  c->patch_work_per_minute = static_cast<int>(per_minute);
+  c->patch_check_workers = static_cast<int>(workers);
+  c->patch_check_queue = static_cast<int>(queue);
   if (approvals.size() != 7 ||
       std::any_of(approvals.begin(), approvals.end(), [](int64_t n) { return n < 1 || n > 10; })) {
     return patch.Fail("approvals_required", "must list 7 numbers (levels 1 to 7), each 1 to 10");

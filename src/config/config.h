@@ -41,9 +41,9 @@ struct MailConfig {
   int retry_base_seconds = 60;
   int retry_max_seconds = 6 * 3600;
   std::string reminder;  // replaces the built-in embargo reminder wording when set
-  /// The authserv-id of the MTA's Authentication-Results fields; review trailers by mail count
-  /// as approvals only in mail it authenticated (DKIM or DMARC pass for the sender's domain).
-  /// Empty: approvals by mail are not accepted.
+  /// The authserv-id of the MTA's Authentication-Results fields: a mail it authenticated (DMARC
+  /// or aligned DKIM pass for the From: domain) is from its From: (MailGateway::Prove). Empty:
+  /// only personal reply addresses prove a sender.
   std::string authserv_id;
   /// The addresses (CIDRs) the MTA owning authserv_id hands mail to the SMTP listener from. Mail
   /// from any other client loses every Authentication-Results field claiming authserv_id before it
@@ -152,6 +152,13 @@ struct Config {
   // [patch]
   int64_t patch_max_bytes = 10 << 20;  // one upload (mbox or patch)
   int patch_max_count = 200;           // patches in one upload
+  /// Patch uploads and rechecks through the API, per minute, for each token and each client
+  /// address (0 = no limit).
+  int patch_work_per_minute = 20;
+  /// Threads that run uploads and rechecks (git), off the HTTP threads; and how many may be
+  /// queued or running at once (more are refused with 503 and Retry-After).
+  int patch_check_workers = 1;
+  int patch_check_queue = 64;
   /// The approvals a patch revision needs, by report level (index 0: level 1): distinct
   /// maintainers, none an author of its patches or its submitter. 1 to 10 each.
   std::vector<int> approvals_required = {1, 1, 1, 1, 1, 1, 1};

@@ -26,9 +26,45 @@ bool IsPatchContentType(std::string_view ct) {
   return false;
 }
 
+HttpResponse Refused(const Status& st, int retry_after_seconds) {
+  HttpResponse r = ErrorResponse(st);
+  r.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
+  return r;
+}
+
+// Runs JOB for report ID under WORK's limits: RESPOND gets JOB's response once it ran on the
+// queue (or at once, without a queue), or the refusal.
+void RunPatchWork(const PatchWork& work, const HttpRequest& req, const RequestContext& ctx,
+                  const std::string& id, Respond respond, std::function<HttpResponse()> job) {
+  if (work.limiter) {
+    int retry = 0;
+    if (!work.limiter->Allow("patch-token:" + ctx.principal.AuditName(), &retry) ||
+        !work.limiter->Allow("patch-address:" + req.client_address, &retry)) {
+      return respond(Refused(Status::RateLimited("too many patch uploads and rechecks; retry in " +
+                                                 std::to_string(retry) + " seconds"),
+                             retry));
+    }
+  }
+  if (!work.queue) return respond(job());
+  auto run = [respond, job = std::move(job)]() { respond(job()); };
+  switch (work.queue->Post(id, std::move(run))) {
+    case WorkQueue::Posted::kQueued:
+      return;
+    case WorkQueue::Posted::kKeyBusy:
+      return respond(Refused(Status::RateLimited("a patch upload or recheck of " + id +
+                                                 " is being checked; retry when it is done"),
+                             2));
+    case WorkQueue::Posted::kFull:
+      return respond(Refused(
+          Status::Unavailable("patch checks are busy (" + std::to_string(work.queue->capacity()) +
+                              " queued or running); retry shortly"),
+          5));
+  }
+}
+
 }  // namespace
 
-void AddPatchRoutes(Router& router, PatchService& service) {
+void AddPatchRoutes(Router& router, PatchService& service, PatchWork work) {
   PatchService* s = &service;
   const std::string base = "/api/v1/reports/{id}/patches";
   router.Add({"GET", base, Action::kRead, [s](const HttpRequest&, const RequestContext& ctx) {
@@ -38,43 +74,54 @@ void AddPatchRoutes(Router& router, PatchService& service) {
                 if (!needed.ok()) return ErrorResponse(needed.status());
                 return JsonResponse(200, json::object{{"revisions", RevisionsJson(*r, *needed)}});
               }});
-  router.Add(
-      {"POST", base, Action::kSubmitPatch,
-       [s](const HttpRequest& req, const RequestContext& ctx) {
-         if (!IsPatchContentType(req.content_type)) {
-           return ErrorResponse(
-               Status::Invalid("Content-Type must be text/plain, application/mbox, message/rfc822, "
-                               "text/x-patch or text/x-diff"));
-         }
-         PatchSubmitOptions options;
-         options.target_branch = Param(ctx.query, "branch");
-         const std::string series = Param(ctx.query, "series");
-         if (!series.empty()) {
-           if (series.size() > 6 || series.find_first_not_of("0123456789") != std::string::npos ||
-               std::stoi(series) < 1) {
-             return ErrorResponse(Status::Invalid("series must be a positive number"));
-           }
-           options.series = std::stoi(series);
-         }
-         Result<PatchRevision> r =
-             s->SubmitSeries(ctx.principal, ctx.params.at("id"), req.body, options);
-         if (!r.ok()) return ErrorResponse(r.status());
-         Result<int> needed = s->ApprovalsNeeded(ctx.params.at("id"));
-         if (!needed.ok()) return ErrorResponse(needed.status());
-         return JsonResponse(201, json::object{{"revision", RevisionsJson({*r}, *needed).at(0)}});
-       },
-       /*rate_limited=*/false, CredentialSource::kBearer,
-       // An upload may be as large as [patch] max_bytes, whatever server.max_body_bytes says.
-       /*max_body_bytes=*/s->MaxUploadBytes()});
-  router.Add({"POST", base + "/recheck", Action::kSubmitPatch,
-              [s](const HttpRequest&, const RequestContext& ctx) {
-                Result<std::vector<PatchRevision>> r =
-                    s->Recheck(ctx.principal, ctx.params.at("id"));
-                if (!r.ok()) return ErrorResponse(r.status());
-                Result<int> needed = s->ApprovalsNeeded(ctx.params.at("id"));
-                if (!needed.ok()) return ErrorResponse(needed.status());
-                return JsonResponse(200, json::object{{"revisions", RevisionsJson(*r, *needed)}});
-              }});
+  // Uploads and rechecks run git for every branch: they go to the work queue, and the HTTP
+  // thread goes back to serving others at once (see PatchWork).
+  Endpoint upload{"POST", base, Action::kSubmitPatch, nullptr,
+                  /*rate_limited=*/false, CredentialSource::kBearer,
+                  // An upload may be as large as [patch] max_bytes, whatever max_body_bytes says.
+                  /*max_body_bytes=*/s->MaxUploadBytes()};
+  upload.async_handler = [s, work](const HttpRequest& req, const RequestContext& ctx,
+                                   Respond respond) {
+    if (!IsPatchContentType(req.content_type)) {
+      return respond(ErrorResponse(
+          Status::Invalid("Content-Type must be text/plain, application/mbox, message/rfc822, "
+                          "text/x-patch or text/x-diff")));
+    }
+    PatchSubmitOptions options;
+    options.target_branch = Param(ctx.query, "branch");
+    const std::string series = Param(ctx.query, "series");
+    if (!series.empty()) {
+      if (series.size() > 6 || series.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoi(series) < 1) {
+        return respond(ErrorResponse(Status::Invalid("series must be a positive number")));
+      }
+      options.series = std::stoi(series);
+    }
+    const std::string id = ctx.params.at("id");
+    RunPatchWork(
+        work, req, ctx, id, std::move(respond),
+        [s, principal = ctx.principal, id, body = req.body, options]() {
+          Result<PatchRevision> r = s->SubmitSeries(principal, id, body, options);
+          if (!r.ok()) return ErrorResponse(r.status());
+          Result<int> needed = s->ApprovalsNeeded(id);
+          if (!needed.ok()) return ErrorResponse(needed.status());
+          return JsonResponse(201, json::object{{"revision", RevisionsJson({*r}, *needed).at(0)}});
+        });
+  };
+  router.Add(std::move(upload));
+  Endpoint recheck{"POST", base + "/recheck", Action::kSubmitPatch, nullptr};
+  recheck.async_handler = [s, work](const HttpRequest& req, const RequestContext& ctx,
+                                    Respond respond) {
+    const std::string id = ctx.params.at("id");
+    RunPatchWork(work, req, ctx, id, std::move(respond), [s, principal = ctx.principal, id]() {
+      Result<std::vector<PatchRevision>> r = s->Recheck(principal, id);
+      if (!r.ok()) return ErrorResponse(r.status());
+      Result<int> needed = s->ApprovalsNeeded(id);
+      if (!needed.ok()) return ErrorResponse(needed.status());
+      return JsonResponse(200, json::object{{"revisions", RevisionsJson(*r, *needed)}});
+    });
+  };
+  router.Add(std::move(recheck));
   router.Add({"POST", base + "/{revision}/approve", Action::kApprovePatch,
               [s](const HttpRequest&, const RequestContext& ctx) {
                 const std::string& id = ctx.params.at("id");

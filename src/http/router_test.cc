@@ -8,13 +8,16 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "http/advisory_api.h"
 #include "http/mail_api.h"
 #include "http/patch_api.h"
 #include "http/report_api.h"
+#include "http/work_queue.h"
 #include "service/advisory_service.h"
 #include "service/credentials.h"
 #include "service/disclosure_service.h"
@@ -192,7 +195,8 @@ TEST_F(ApiTest, AuthorizationMatrixOverEveryRoute) {
     }
     if (pattern.ends_with("/messages")) return R"({"body":"hello"})";
     // Nobody to remove or relink: an allowed call is refused for the email (400), nothing else.
-    if (pattern.ends_with("/participants/remove") || pattern.ends_with("/participants/relink")) {
+    if (pattern.ends_with("/participants/remove") || pattern.ends_with("/participants/relink") ||
+        pattern.ends_with("/participants/unbounce")) {
       return R"({"email":"nobody@example.org"})";
     }
     // The disclose module's routes (advisory_api.cc).
@@ -218,6 +222,9 @@ TEST_F(ApiTest, AuthorizationMatrixOverEveryRoute) {
       std::string target = route.pattern;
       if (auto pos = target.find("{id}"); pos != std::string::npos) target.replace(pos, 4, id_);
       if (auto pos = target.find("{n}"); pos != std::string::npos) target.replace(pos, 3, "1");
+      // Message 1 exists (POST /messages comes first) and is not held: an allowed release gets
+      // 409.
+      if (auto pos = target.find("{seq}"); pos != std::string::npos) target.replace(pos, 5, "1");
       if (auto pos = target.find("{revision}"); pos != std::string::npos) {
         target.replace(pos, 10, "s1v1");  // none exists: an allowed call gets 400, not 404
       }
@@ -478,6 +485,63 @@ TEST_F(ApiTest, SubmissionsAreRateLimitedPerAddress) {
 
 // A level-4 report goes public only redacted and with its public issue: the publish route is
 // the disclosure service's public route, never a bare state change.
+// Uploads and rechecks run on the work queue, never on the caller's thread, under limits per
+// token and per address; a full queue and a busy report are refused at once, with Retry-After.
+TEST_F(ApiTest, PatchWorkIsQueuedBoundedAndLimited) {
+  RateLimiter limiter(clock_, 3);
+  WorkQueue queue(/*threads=*/1, /*capacity=*/2);
+  Router router(*reports_, *limiter_);
+  AddPatchRoutes(router, *patches_, {&queue, &limiter});
+  auto upload = [&](const std::string& id, const std::string& address = "127.0.0.1") {
+    HttpRequest req;
+    req.method = "POST";
+    req.target = "/api/v1/reports/" + id + "/patches";
+    req.authorization = "Bearer " + tokens_["maintainer"];
+    req.content_type = "text/plain";
+    req.body = "not a patch\n";
+    req.client_address = address;
+    std::string route;
+    return router.Handle(req, &route);
+  };
+  auto retry_after = [](const HttpResponse& r) {
+    for (const auto& [name, value] : r.headers) {
+      if (name == "Retry-After") return value;
+    }
+    return std::string();
+  };
+  // Run on the queue: the answer is the patch engine's.
+  HttpResponse done = upload(id_);
+  EXPECT_EQ(done.status, 400) << done.body;
+  // The report's previous upload still being checked: 429.
+  std::promise<void> gate;
+  std::shared_future<void> open = gate.get_future().share();
+  ASSERT_EQ(queue.Post(id_, [open] { open.wait(); }), WorkQueue::Posted::kQueued);
+  HttpResponse busy = upload(id_);
+  EXPECT_EQ(busy.status, 429);
+  EXPECT_EQ(busy.body,
+            "{\"error\":{\"code\":\"rate_limited\",\"message\":\"a patch upload or "
+            "recheck of " +
+                id_ + " is being checked; retry when it is done\"}}\n");
+  EXPECT_EQ(retry_after(busy), "2");
+  // Two jobs queued or running: the next is refused, 503.
+  ASSERT_EQ(queue.Post("elsewhere", [open] { open.wait(); }), WorkQueue::Posted::kQueued);
+  HttpResponse full = upload(other_id_);
+  EXPECT_EQ(full.status, 503);
+  EXPECT_NE(full.body.find("patch checks are busy (2 queued or running); retry shortly"),
+            std::string::npos)
+      << full.body;
+  EXPECT_EQ(retry_after(full), "5");
+  gate.set_value();
+  while (queue.Depth() != 0) std::this_thread::yield();
+  // Three a minute for the token: the fourth call, from another address, is refused before it
+  // reaches the queue.
+  HttpResponse limited = upload(id_, "192.0.2.7");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_NE(limited.body.find("too many patch uploads and rechecks; retry in "), std::string::npos)
+      << limited.body;
+  EXPECT_FALSE(retry_after(limited).empty());
+}
+
 TEST_F(ApiTest, PublishGoesOnlyThroughRedactionAndThePublicIssue) {
   const std::string m = tokens_["maintainer"];
   const std::string url = "/api/v1/reports/" + id_;
