@@ -884,6 +884,79 @@ TEST_F(MailTest, GpgSignedMailProvesItsSender) {
             "signed, but the signature is not by the key on record\n");
 }
 
+// Issue 13: a PGP/MIME mail of ~230 KB that inflates to 128 MiB is stopped at [mail]
+// max_decrypted_bytes while the client waits: refused with the reason, its encrypted original
+// kept in quarantine, and the server's memory grows by less than the cap.
+long RssKiB(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+TEST_F(MailTest, ACompressionBombIsQuarantinedAndTheServerStaysSmall) {
+  constexpr long kCap = 8 << 20;
+  Init("max_decrypted_bytes = " + std::to_string(kCap));
+  TempDir gnupg;
+  CommandResult key = RunVigil({"-c", config_, "key", "export"});
+  ASSERT_EQ(key.exit_code, 0) << key.err;
+  ASSERT_EQ(vigil::testing::Run(
+                {"gpg", "--homedir", gnupg.path(), "--batch", "--quiet", "--import"}, key.out)
+                .exit_code,
+            0);
+  CommandResult bomb = vigil::testing::Run(
+      {"sh", "-c",
+       "head -c 134217728 /dev/zero | gpg --homedir '" + gnupg.path() +
+           "' --batch --quiet --trust-model always --compress-algo zlib --compress-level 9 "
+           "--encrypt --armor --recipient security@example.org"});
+  ASSERT_EQ(bomb.exit_code, 0) << bomb.err;
+  ASSERT_LT(bomb.out.size(), 600u << 10) << "not compressed";
+  auto pgp_mime = [](const std::string& subject, const std::string& armored) {
+    std::string mail =
+        "From: rita@reporter.net\r\nTo: security@example.org\r\nSubject: " + subject +
+        "\r\nMessage-ID: <" + subject +
+        "@reporter.net>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; "
+        "boundary=\"b\"\r\n\r\n--b\r\nContent-Type: application/pgp-encrypted\r\n\r\n"
+        "Version: 1\r\n\r\n--b\r\nContent-Type: application/octet-stream\r\n\r\n";
+    for (char c : armored) mail += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    return mail + "\r\n--b--\r\n";
+  };
+  const std::string mail = pgp_mime("bomb", bomb.out);
+  CommandResult small =
+      vigil::testing::Run({"gpg", "--homedir", gnupg.path(), "--batch", "--quiet", "--trust-model",
+                           "always", "--encrypt", "--armor", "--recipient", "security@example.org"},
+                          "Content-Type: text/plain\n\nan ordinary encrypted report\n");
+  ASSERT_EQ(small.exit_code, 0) << small.err;
+  ServerProcess server(config_);
+  ASSERT_TRUE(server.started());
+  const int port = SmtpPort(server);
+  // First an ordinary encrypted mail, so that what the server needs anyway (the OpenPGP code
+  // and its tables) is in its RSS already.
+  ASSERT_NE(Deliver(port, "security@example.org", pgp_mime("warm-up", small.out)).find("250 2.0.0"),
+            std::string::npos);
+  ASSERT_TRUE(WaitUntil([&] { return AllProcessed(); }));
+  const long before = RssKiB(server.pid());
+  ASSERT_GT(before, 0);
+  const std::string reply = Deliver(port, "security@example.org", mail);
+  EXPECT_NE(reply.find("552 5.3.4 decrypted message is larger than " + std::to_string(kCap) +
+                       " bytes; kept in quarantine as "),
+            std::string::npos)
+      << reply;
+  const long after = RssKiB(server.pid());
+  RecordProperty("rss_growth_kib", std::to_string(after - before));
+  EXPECT_LT((after - before) * 1024, kCap) << before << " KiB before, " << after << " KiB after";
+  const std::string inbox = Inbox();
+  EXPECT_NE(inbox.find("\"outcome\":\"quarantined: decrypted message is larger than " +
+                       std::to_string(kCap) + " bytes\""),
+            std::string::npos)
+      << inbox;
+  // The server goes on taking mail.
+  EXPECT_NE(Deliver(port, "security@example.org", Message("After", "steps")).find("250 2.0.0"),
+            std::string::npos);
+}
+
 TEST_F(MailTest, SigkillDuringConcurrentSessionsLosesNoAcknowledgedMessage) {
   Init();
   auto server = std::make_unique<ServerProcess>(config_);

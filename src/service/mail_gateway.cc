@@ -176,8 +176,12 @@ Result<std::string> MailGateway::Deliver(const mail::Envelope& envelope, std::st
       if (!key_) {
         return Status::Denied("encrypted mail cannot be read: this server has no OpenPGP key");
       }
-      Result<std::string> plain = key_->Decrypt(
-          decoded->encrypted_payload, static_cast<size_t>(config_.mail.max_decrypted_bytes));
+      const size_t cap = static_cast<size_t>(config_.mail.max_decrypted_bytes);
+      Result<std::string> plain = decrypt_ ? decrypt_(decoded->encrypted_payload, cap)
+                                           : key_->Decrypt(decoded->encrypted_payload, cap);
+      if (plain.status().code() == Code::kTooLarge) {
+        return Quarantine(envelope, message, plain.status());
+      }
       if (!plain.ok()) return plain.status();
       in.plaintext = std::move(plain).value();
     }
@@ -202,6 +206,31 @@ Result<std::string> MailGateway::Deliver(const mail::Envelope& envelope, std::st
   }
   wake_.notify_one();
   return id;
+}
+
+Status MailGateway::Quarantine(const mail::Envelope& envelope, std::string message,
+                               const Status& why) {
+  InboxMail in;
+  in.id = NewMailId();
+  in.received_at = clock_.Now();
+  in.client = envelope.client;
+  in.mail_from = envelope.mail_from;
+  in.recipients = envelope.recipients;
+  in.raw = std::move(message);  // the encrypted original: it is never decrypted whole
+  in.state = "processed";
+  in.outcome = "quarantined: " + why.message();
+  WriteBatch b;
+  b.now = in.received_at;
+  b.mail.inbox.push_back(in);
+  Result<WriteResult> w = store_.Write(std::move(b));
+  if (!w.ok()) {
+    spdlog::error("{}", LogLine("mail not stored", {{"error", w.status().message()}}));
+    return Status::Unavailable("storage failure; try again later");
+  }
+  spdlog::warn("{}",
+               LogLine("mail: quarantined, not processed",
+                       {{"inbox", in.id}, {"client", envelope.client}, {"why", why.message()}}));
+  return Status::TooLarge(why.message() + "; kept in quarantine as " + in.id);
 }
 
 std::function<void(WriteBatch&)> MailGateway::Processed(const InboxMail& in,

@@ -47,6 +47,10 @@ class MailGateway final : public mail::MailIntake {
   ///                   "message does not start with a header field"
   ///  kTooLarge        "message is larger than N bytes" | "message header is larger than N bytes"
   ///  kPermissionDenied (encrypted to another key, or no project key): see ProjectKey::Decrypt
+  ///  kTooLarge        "decrypted message is larger than N bytes; kept in quarantine as ID": a
+  ///                   compression bomb is stopped at [mail] max_decrypted_bytes and its
+  ///                   encrypted original kept, processed as "quarantined: ..." (`vigil mail
+  ///                   inbox`)
   ///  kInvalidArgument "recipient not accepted" (ingest with a foreign --recipient)
   ///  kUnavailable     "storage failure; try again later"
   Result<std::string> Deliver(const mail::Envelope& envelope, std::string message) override;
@@ -64,6 +68,12 @@ class MailGateway final : public mail::MailIntake {
   void StopProcessor();
 
   const mail::SecurityAddress& address() const { return address_; }
+
+  /// How encrypted mail is decrypted: by default in this process (ProjectKey::Decrypt); the
+  /// runtime of `vigil serve` and `vigil ingest` sets mail::DecryptInChild. Call before
+  /// delivering anything.
+  using Decryptor = std::function<Result<std::string>(std::string_view message, size_t max_bytes)>;
+  void SetDecryptor(Decryptor decrypt) { decrypt_ = std::move(decrypt); }
 
  private:
   struct Classified;
@@ -88,6 +98,8 @@ class MailGateway final : public mail::MailIntake {
   Status Bounce(const InboxMail& in, const mail::DecodedMail& m,
                 const std::optional<mail::SecurityRecipient>& addressed);
   Status MarkOnly(const InboxMail& in, const std::string& outcome);
+  /// Stores MESSAGE as processed with outcome "quarantined: WHY" and returns the refusal.
+  Status Quarantine(const mail::Envelope& envelope, std::string message, const Status& why);
   /// A patch mail: once every part of its series (same sender, version and count) has arrived,
   /// the parts go to PatchService::SubmitSeries as one revision; then the mail is recorded as a
   /// thread message and a mail_patches row. A revision that already holds the mail's Message-ID
@@ -116,6 +128,7 @@ class MailGateway final : public mail::MailIntake {
   ReportService& reports_;
   PatchService& patches_;
   const mail::ProjectKey* key_;
+  Decryptor decrypt_;      // empty: key_->Decrypt
   Result<MailTags> tags_;  // proves reply and bounce addresses (or why the key file is unreadable)
   mail::SecurityAddress address_;
   mail::MimeLimits mime_limits_;
