@@ -163,10 +163,14 @@ Result<int> SqliteStore::IndexPendingSearchRows(int limit) {
   if (rows.empty()) return 0;
   std::set<std::string> reindexed;  // a report's fields are read as they are now: once is enough
   for (const Pending& row : rows) {
+    // A message held from an unverified sender is not searchable: a search would tell whoever
+    // may search the report what it says before anyone released it (it is indexed once
+    // released, as the coordinator's message that quotes it).
     if (row.message_seq > 0) {
       Query ins(w,
                 "INSERT INTO report_search (report_id, source, body) SELECT report_id, "
-                "'message', body FROM messages WHERE report_id = ? AND seq = ?");
+                "'message', body FROM messages WHERE report_id = ? AND seq = ? AND "
+                "author_role <> 'unverified'");
       VIGIL_RETURN_IF_ERROR(ins.Bind(1, row.report_id).Bind(2, row.message_seq).Run());
       continue;
     }
