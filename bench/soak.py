@@ -41,6 +41,8 @@ import time
 SECURITY = "security@example.org"
 REPO = "acme/widget"
 FORGE_TOKEN = "forge-token"
+# What the MTA in front of the intake (authserv-id mx.soak) adds to mail from reporter.example.
+VOUCHED = "Authentication-Results: mx.soak; dmarc=pass header.from=reporter.example\n"
 
 
 def log(msg):
@@ -453,6 +455,7 @@ class Soak:
                 "maintainers": '["alice@example.org"]',
                 "port": str(self.http_port),
                 "submit_per_minute": "1000000",
+                "work_per_minute": "0",
                 "cna_org_id": '"b3476cb9-2e3d-41a6-98d0-0f47421a65b6"',
                 "cna_short_name": '"acme"',
                 "publisher_name": '"Acme Widgets"',
@@ -470,6 +473,7 @@ class Soak:
                 "smtp_port": str(self.smtp_port),
                 "connections_per_minute": "0",
                 "messages_per_minute": "0",
+                "authserv_id": '"mx.soak"',
                 "smarthost": f'"smtp://127.0.0.1:{self.smarthost.port}"',
                 "smarthost_timeout_seconds": "5",
                 "max_attempts": "100",
@@ -666,7 +670,9 @@ class Soak:
                 parent, sender = self.rng.choice(known)
                 nonce = f"NONCE-reply-{n}-{seq}."  # the dot ends it: -1. is no prefix of -10.
                 mid = f"soak-reply-{n}-{seq}@reporter.example"
-                text = (f"From: Rita <{sender}>\nTo: {SECURITY}\nSubject: Re: Soak mail\n"
+                # The MTA in front of the intake vouches for the sender ([mail] authserv_id):
+                # without that, or the reporter's reply address, a reply is held unverified.
+                text = (f"{VOUCHED}From: Rita <{sender}>\nTo: {SECURITY}\nSubject: Re: Soak mail\n"
                         f"Date: {date}\nMessage-ID: <{mid}>\nIn-Reply-To: <{parent}>\n"
                         f"References: <{parent}>\n\nMore about it: {nonce}\n")
                 self.deliver(mid, "reply", nonce, sender, text)
@@ -676,7 +682,7 @@ class Soak:
                     mid = f"soak-patch-{n}-{seq}-{part}@reporter.example"
                     head, _, body = mail.partition("\n\n")
                     head = re.sub(r"^From: .*$", f"From: Rita <{sender}>", head, flags=re.M)
-                    text = (f"{head}\nTo: {SECURITY}\nMessage-ID: <{mid}>\n"
+                    text = (f"{VOUCHED}{head}\nTo: {SECURITY}\nMessage-ID: <{mid}>\n"
                             f"In-Reply-To: <{parent}>\nReferences: <{parent}>\n\n"
                             f"From: Fiona Fixer <fiona@example.org>\n\n{body}")
                     if not self.deliver(mid, "patch", mid, sender, text):

@@ -178,6 +178,19 @@ TEST_F(ConfigTest, ExactErrors) {
               "to 10")
         << bad;
   }
+  // Patch uploads and rechecks: rate, threads, queue.
+  Result<Config> work = Load("[patch]\nwork_per_minute = 0\ncheck_workers = 2\ncheck_queue = 10\n");
+  ASSERT_TRUE(work.ok()) << work.status().ToString();
+  EXPECT_EQ(work->patch_work_per_minute, 0);
+  EXPECT_EQ(work->patch_check_workers, 2);
+  EXPECT_EQ(work->patch_check_queue, 10);
+  EXPECT_EQ(Load("")->patch_work_per_minute, 20);
+  EXPECT_EQ(Load("[patch]\nwork_per_minute = -1\n").status().message(),
+            "vigil.toml: patch.work_per_minute: must be 0 (no limit) to 100000");
+  EXPECT_EQ(Load("[patch]\ncheck_workers = 0\n").status().message(),
+            "vigil.toml: patch.check_workers: must be 1 to 64");
+  EXPECT_EQ(Load("[patch]\ncheck_queue = 0\n").status().message(),
+            "vigil.toml: patch.check_queue: must be 1 to 10000");
   EXPECT_EQ(Load("[other]\n").status().message(), "vigil.toml: other: unknown key");
   EXPECT_EQ(Load("[project\n").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(LoadConfig(dir_ + "/missing.toml").status().code(), Code::kNotFound);
