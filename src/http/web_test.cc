@@ -992,5 +992,40 @@ TEST_F(WebTest, ReportPageShowsThePatchPanelAndApprovesARevision) {
   EXPECT_TRUE(store_->VerifyAudit()->ok);
 }
 
+// A mail held from an unverified sender: on the staff page, marked and with a Release button;
+// on the reporter's page, absent until released (then as the coordinator's message).
+TEST_F(WebTest, AHeldMailIsShownToStaffOnlyAndReleasedFromThePage) {
+  Submitted a = SubmitReport("Heap overflow");
+  ASSERT_TRUE(
+      reports_->HoldMessage("mallory@example.com", "Mallory", a.id, "Run <this> PoC", "unproven")
+          .ok());
+  NewSession m = Login("alice@example.org", "alice-password");
+  const std::string cookie = std::string(kSessionCookie) + "=" + m.token;
+  HttpResponse staff = Call("GET", "/reports/" + a.id, cookie);
+  EXPECT_EQ(staff.status, 200);
+  EXPECT_NE(staff.body.find("<span class=\"badge\">unverified sender, not relayed</span>"),
+            std::string::npos);
+  EXPECT_NE(staff.body.find("Run &lt;this&gt; PoC"), std::string::npos);
+  EXPECT_NE(staff.body.find(">Release to everyone</button>"), std::string::npos);
+  const std::string reporter = "vigil_track=" + a.token;
+  HttpResponse before = Call("GET", "/track/" + a.id, reporter);
+  EXPECT_EQ(before.status, 200);
+  EXPECT_EQ(before.body.find("PoC"), std::string::npos);
+  EXPECT_EQ(Call("POST", "/reports/" + a.id + "/release", cookie, "seq=1").status, 403);
+  HttpResponse released = Call("POST", "/reports/" + a.id + "/release", cookie,
+                               "_csrf=" + CsrfToken(m.token) + "&seq=1");
+  EXPECT_EQ(released.status, 200);
+  EXPECT_NE(released.body.find("Message 1 released to everyone on the report."), std::string::npos);
+  HttpResponse after = Call("GET", "/track/" + a.id, reporter);
+  EXPECT_NE(after.body.find("Released by alice@example.org from an unverified sender, "
+                            "mallory@example.com:\n\nRun &lt;this&gt; PoC"),
+            std::string::npos)
+      << after.body;
+  HttpResponse again = Call("POST", "/reports/" + a.id + "/release", cookie,
+                            "_csrf=" + CsrfToken(m.token) + "&seq=1");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_NE(again.body.find("message 1 of " + a.id + " is already released"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace vigil
