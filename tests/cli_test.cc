@@ -1,5 +1,7 @@
 // The `vigil` command as scripts use it: exit codes, messages, and tamper detection.
 #include <gtest/gtest.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <sys/stat.h>
 
@@ -111,6 +113,20 @@ TEST_F(CliTest, WorkflowAndExitCodes) {
 
   CommandResult bad_config = RunVigil({"-c", dir_.path() + "/missing.toml", "report", "list"});
   EXPECT_EQ(bad_config.exit_code, 3);
+}
+
+// Issue 20 item 4: without USER (cron, service managers) a CLI action is signed with the login
+// name of the uid, never a bare number.
+TEST_F(CliTest, ActionsWithoutUserAreSignedWithTheLoginName) {
+  const std::string id = Submit("Signed");
+  CommandResult posted = vigil::testing::Run(
+      {"env", "-u", "USER", VIGIL_BINARY, "-c", config_, "report", "message", id, "--body", "hi"});
+  ASSERT_EQ(posted.exit_code, 0) << posted.err;
+  const passwd* pw = getpwuid(getuid());
+  ASSERT_NE(pw, nullptr);
+  const std::string shown = Vigil({"report", "show", id}).out;
+  EXPECT_NE(shown.find("--- #1 maintainer " + std::string(pw->pw_name) + " "), std::string::npos)
+      << shown;
 }
 
 TEST_F(CliTest, AuditVerifyPassesOnAnUntouchedDatabase) {

@@ -1,5 +1,6 @@
 #include "cli/cli_context.h"
 
+#include <pwd.h>
 #include <unistd.h>
 
 namespace vigil {
@@ -18,8 +19,16 @@ DiscloseServices* CliContext::Disclose() {
 Principal CliContext::Operator() const {
   Principal p;
   p.kind = Principal::Kind::kLocal;
+  // The login name of whoever ran the command, never a bare number: USER, else the password
+  // database's name for the uid (cron and service managers often set no USER).
   const char* user = std::getenv("USER");
-  p.email = user && *user ? user : std::to_string(getuid());
+  if (user && *user) {
+    p.email = user;
+  } else if (const passwd* pw = getpwuid(getuid()); pw && pw->pw_name && *pw->pw_name) {
+    p.email = pw->pw_name;
+  } else {
+    p.email = "local operator (uid " + std::to_string(getuid()) + ")";
+  }
   return p;
 }
 
