@@ -191,7 +191,7 @@ DisclosureService::Step DisclosureService::FinishStep(Run& run) {
   return {
       "finish",
       "lift the embargo, mark " + run.id + " disclosed, make its public view visible and notify " +
-          std::to_string(people) + " people",
+          std::to_string(people) + (people == 1 ? " person" : " people"),
       [this, &run]() -> Result<std::string> {
         const std::string& id = run.id;
         for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {

@@ -677,7 +677,8 @@ Status MailGateway::HandOverPatch(const InboxMail& in, const mail::DecodedMail& 
       CutUtf8("[PATCH v" + std::to_string(p.version) + " " + std::to_string(p.index) + "/" +
                   std::to_string(p.total) + "] " + p.subject + "\nAuthor: " + p.author +
                   "\nPatch-Id: " + p.patch_id + "\nSeries: " + *outcome + "\n\n" + info->message +
-                  "---\n" + info->patch,
+                  // mailinfo's patch starts at the "---" line when the mail has one.
+                  (info->patch.starts_with("---") ? "" : "---\n") + info->patch,
               kMaxMessageBytes - 64);
   auto mark = Processed(in, m, "patch", r.id);
   json::object payload{{"message_id", p.message_id}, {"patch_id", p.patch_id},

@@ -518,6 +518,10 @@ TEST_F(MailGatewayPatchTest, APatchMailBecomesARevisionAndAThreadMessage) {
       "[PATCH v1 1/1] a: fix line 5\nAuthor: A U Thor <author@example.com>\nPatch-Id: "))
       << thread[1].body;
   EXPECT_NE(thread[1].body.find("\nSeries: revision s1v1\n"), std::string::npos);
+  // One "---" line between the message and the diffstat, as in the mail (not two).
+  EXPECT_EQ(thread[1].body.find("---\n---"), std::string::npos) << thread[1].body;
+  EXPECT_NE(thread[1].body.find("a: fix line 5\n---\n a.c | 2 +-"), std::string::npos)
+      << thread[1].body;
   const std::vector<std::string> kinds = EventKinds(id_);
   EXPECT_EQ(kinds.back(), "patch.mailed");
   Result<std::vector<MailPatch>> rows = store_->MailPatches(id_);
