@@ -25,6 +25,8 @@ std::string_view Utf8Prefix(std::string_view s, size_t n);
 /// The offset of the first byte of S that is not part of well-formed UTF-8 (RFC 3629: no
 /// overlong forms, no surrogates, nothing above U+10FFFF, no cut sequence), or npos.
 size_t FirstInvalidUtf8(std::string_view s);
+/// S with each byte that is not part of well-formed UTF-8 replaced by U+FFFD.
+std::string RepairUtf8(std::string_view s);
 
 /// C with ASCII letters lower-cased; every other byte unchanged.
 constexpr char LowerAsciiChar(char c) {

@@ -20,6 +20,18 @@ TEST(TextTest, TrimEndKeepsTheStart) {
   EXPECT_EQ(TrimEnd("a \t", kBlanks), "a");
 }
 
+TEST(TextTest, RepairUtf8ReplacesEachBadByte) {
+  EXPECT_EQ(RepairUtf8(""), "");
+  EXPECT_EQ(RepairUtf8("caf\xC3\xA9"), "caf\xC3\xA9");
+  EXPECT_EQ(RepairUtf8("a\xFF"
+                       "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(RepairUtf8("\xC3"), "\xEF\xBF\xBD");                  // cut sequence
+  EXPECT_EQ(RepairUtf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
+  EXPECT_EQ(FirstInvalidUtf8(RepairUtf8("x\xED\xA0\x80y\xF5")), std::string_view::npos);
+}
+
 TEST(TextTest, FirstInvalidUtf8FollowsRfc3629) {
   constexpr size_t npos = std::string_view::npos;
   EXPECT_EQ(FirstInvalidUtf8(""), npos);

@@ -50,6 +50,9 @@ std::string* FieldOf(TemplateFields& f, std::string_view name) {
 
 // The report form's model, with the values sent so far (after an error) and the error.
 object FormModel(const WebContext& web, const Form* sent, const std::string& error) {
+  // What the browser sent comes back into the form as text, never as bytes a page must not
+  // carry (a refused submission may have been refused for them).
+  auto echo = [sent](const char* name) { return sent ? RepairUtf8(sent->Get(name)) : ""; };
   array fields;
   for (const FieldSpec& f : kFields) {
     fields.push_back(object{{"name", f.name},
@@ -58,16 +61,16 @@ object FormModel(const WebContext& web, const Form* sent, const std::string& err
                             {"required", f.required},
                             {"multiline", f.rows > 0},
                             {"rows", f.rows},
-                            {"value", sent ? sent->Get(f.name) : ""}});
+                            {"value", echo(f.name)}});
   }
   const bool named = sent && sent->Get("credit") == "name";
   return object{{"fields", std::move(fields)},
-                {"reporter_email", sent ? sent->Get("reporter_email") : ""},
-                {"reporter_name", sent ? sent->Get("reporter_name") : ""},
-                {"credit_name", sent ? sent->Get("credit_name") : ""},
+                {"reporter_email", echo("reporter_email")},
+                {"reporter_name", echo("reporter_name")},
+                {"credit_name", echo("credit_name")},
                 {"credit_named", named},
                 {"credit_anonymous", !named},
-                {"public_key", sent ? sent->Get("public_key") : ""},
+                {"public_key", echo("public_key")},
                 {"max_attachments", web.config.max_attachments},
                 {"attachments_allowed", web.config.max_attachments > 0},
                 {"max_attachment_kib", web.config.max_attachment_bytes / 1024},

@@ -9,6 +9,7 @@
 #include "http/patch_panel.h"
 #include "http/router.h"
 #include "http/web.h"
+#include "http/web_pages.h"
 #include "service/advisory_service.h"
 #include "service/credentials.h"
 #include "service/disclosure_service.h"
@@ -990,6 +991,19 @@ TEST_F(WebTest, ReportPageShowsThePatchPanelAndApprovesARevision) {
   EXPECT_EQ(again.status, 409);
   EXPECT_NE(again.body.find("s1v1 is already approved by alice@example.org"), std::string::npos);
   EXPECT_TRUE(store_->VerifyAudit()->ok);
+}
+
+// Issue 20 item 9: a refused form comes back with what was typed, as text: bytes that are not
+// UTF-8 become U+FFFD instead of going into the page.
+TEST_F(WebTest, ARefusedReportFormEchoesOnlyWellFormedText) {
+  const std::string visitor = std::string(web::kVisitorCookie) + "=visitor-secret";
+  HttpResponse refused = Call("POST", "/report", visitor,
+                              "_csrf=" + CsrfToken("visitor-secret") +
+                                  "&subject=Heap%FFoverflow&steps=&reporter_name=R%C3%A9mi%C3");
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(FirstInvalidUtf8(refused.body), std::string::npos);
+  EXPECT_NE(refused.body.find("value=\"Heap\xEF\xBF\xBDoverflow\""), std::string::npos);
+  EXPECT_NE(refused.body.find("value=\"R\xC3\xA9mi\xEF\xBF\xBD\""), std::string::npos);
 }
 
 // A mail held from an unverified sender: on the staff page, marked and with a Release button;
