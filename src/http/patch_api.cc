@@ -46,7 +46,10 @@ void RunPatchWork(const PatchWork& work, const HttpRequest& req, const RequestCo
     }
   }
   if (!work.queue) return respond(job());
-  auto run = [respond, job = std::move(job)]() { respond(job()); };
+  // The answer goes out once the report's key is free: its receiver may upload again at once.
+  auto run = [respond, job = std::move(job)]() -> std::function<void()> {
+    return [respond, answer = job()]() mutable { respond(std::move(answer)); };
+  };
   switch (work.queue->Post(id, std::move(run))) {
     case WorkQueue::Posted::kQueued:
       return;

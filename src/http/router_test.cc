@@ -515,7 +515,11 @@ TEST_F(ApiTest, PatchWorkIsQueuedBoundedAndLimited) {
   // The report's previous upload still being checked: 429.
   std::promise<void> gate;
   std::shared_future<void> open = gate.get_future().share();
-  ASSERT_EQ(queue.Post(id_, [open] { open.wait(); }), WorkQueue::Posted::kQueued);
+  auto blocked = [open]() -> std::function<void()> {
+    open.wait();
+    return {};
+  };
+  ASSERT_EQ(queue.Post(id_, blocked), WorkQueue::Posted::kQueued);
   HttpResponse busy = upload(id_);
   EXPECT_EQ(busy.status, 429);
   EXPECT_EQ(busy.body,
@@ -524,7 +528,7 @@ TEST_F(ApiTest, PatchWorkIsQueuedBoundedAndLimited) {
                 id_ + " is being checked; retry when it is done\"}}\n");
   EXPECT_EQ(retry_after(busy), "2");
   // Two jobs queued or running: the next is refused, 503.
-  ASSERT_EQ(queue.Post("elsewhere", [open] { open.wait(); }), WorkQueue::Posted::kQueued);
+  ASSERT_EQ(queue.Post("elsewhere", blocked), WorkQueue::Posted::kQueued);
   HttpResponse full = upload(other_id_);
   EXPECT_EQ(full.status, 503);
   EXPECT_NE(full.body.find("patch checks are busy (2 queued or running); retry shortly"),

@@ -17,7 +17,7 @@ WorkQueue::~WorkQueue() {
   for (std::thread& t : threads_) t.join();
 }
 
-WorkQueue::Posted WorkQueue::Post(const std::string& key, std::function<void()> job) {
+WorkQueue::Posted WorkQueue::Post(const std::string& key, Job job) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (keys_.count(key)) return Posted::kKeyBusy;
@@ -36,7 +36,7 @@ size_t WorkQueue::Depth() const {
 
 void WorkQueue::Run() {
   for (;;) {
-    std::pair<std::string, std::function<void()>> next;
+    std::pair<std::string, Job> next;
     {
       std::unique_lock<std::mutex> lock(mu_);
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -44,9 +44,12 @@ void WorkQueue::Run() {
       next = std::move(queue_.front());
       queue_.pop_front();
     }
-    next.second();
-    std::lock_guard<std::mutex> lock(mu_);
-    keys_.erase(next.first);
+    std::function<void()> then = next.second();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      keys_.erase(next.first);
+    }
+    if (then) then();
   }
 }
 

@@ -20,6 +20,9 @@ namespace vigil {
 class WorkQueue {
  public:
   enum class Posted { kQueued, kFull, kKeyBusy };
+  /// A job runs, then returns what to do once its key is free again (e.g. send the answer, so
+  /// that whoever receives it may post under the same key at once); empty: nothing.
+  using Job = std::function<std::function<void()>()>;
 
   /// THREADS (>= 1) run the jobs; CAPACITY (>= 1) bounds the jobs queued or running.
   WorkQueue(int threads, int capacity);
@@ -30,7 +33,7 @@ class WorkQueue {
 
   /// Queues JOB under KEY. kFull: CAPACITY jobs are queued or running; kKeyBusy: a job under
   /// KEY is (JOB is then not kept). Thread-safe; never blocks on a job.
-  Posted Post(const std::string& key, std::function<void()> job);
+  Posted Post(const std::string& key, Job job);
   /// Jobs queued or running now.
   size_t Depth() const;
   int capacity() const { return capacity_; }
@@ -41,9 +44,9 @@ class WorkQueue {
   const int capacity_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<std::pair<std::string, std::function<void()>>> queue_;  // guarded by mu_
-  std::set<std::string> keys_;  // keys queued or running; guarded by mu_
-  bool stopping_ = false;       // guarded by mu_
+  std::deque<std::pair<std::string, Job>> queue_;  // guarded by mu_
+  std::set<std::string> keys_;                     // keys queued or running; guarded by mu_
+  bool stopping_ = false;                          // guarded by mu_
   std::vector<std::thread> threads_;
 };
 
