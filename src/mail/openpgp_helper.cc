@@ -12,8 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
-#include <string>
 #include <iterator>
+#include <string>
 
 #include "mail/openpgp.h"
 
