@@ -505,9 +505,10 @@ Result<Report> ReportService::ReplaceLink(const Principal& actor, const std::str
       });
 }
 
-Result<ThreadMessage> ReportService::PostMessage(const Principal& actor, const std::string& id,
-                                                 std::string body,
-                                                 const std::function<void(WriteBatch&)>& extend) {
+Result<ThreadMessage> ReportService::AppendMessage(
+    const std::string& id, std::string body,
+    const std::function<void(const Report&, ThreadMessage&, WriteBatch&)>& build,
+    const std::function<void(WriteBatch&)>& extend) {
   if (Trim(body).empty()) return Status::Invalid("message body is required");
   VIGIL_RETURN_IF_ERROR(CheckText("message body", body, kMaxMessageBytes, false));
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
@@ -521,71 +522,11 @@ Result<ThreadMessage> ReportService::PostMessage(const Principal& actor, const s
     m.report_id = id;
     m.body = body;
     m.created_at = now;
-    if (actor.kind == Principal::Kind::kLocal) {
-      m.author_role = "maintainer";
-      m.author_email = actor.email;
-    } else {
-      const Participant* p = r->FindParticipant(actor.email);
-      m.author_email = actor.email;
-      m.author_name = p ? p->name : "";
-      m.author_role = p ? RoleName(p->role) : AccountRoleName(actor.account_role);
-    }
     WriteBatch b;
     b.report = *r;
     b.report->updated_at = now;
     b.expected_version = r->version;
-    b.events.push_back(
-        {id, now, actor.AuditName(), "message.posted",
-         Json({{"author", m.author_email}, {"role", m.author_role}, {"body", m.body}})});
-    b.messages.push_back(m);
-    for (const Participant& p : r->participants) {
-      if (p.email.empty() || p.email == m.author_email || p.bouncing) continue;
-      b.outbox.push_back(
-          Notice(*r, p.email, "message", "New message",
-                 (m.author_name.empty() ? m.author_role : m.author_name) + " wrote:\n\n" + m.body));
-    }
-    if (extend) extend(b);
-    Result<WriteResult> w = store_.Write(std::move(b));
-    if (w.ok()) {
-      std::vector<ThreadMessage> thread = *store_.Thread(id);
-      for (const ThreadMessage& t : thread) {
-        if (t.created_at == now && t.body == body && t.author_email == m.author_email)
-          m.seq = t.seq;
-      }
-      return m;
-    }
-    if (w.status().code() != Code::kAborted) return w.status();
-  }
-  return Status::Unavailable("too much contention on " + id + "; try again");
-}
-
-Result<ThreadMessage> ReportService::HoldMessage(const std::string& from_email,
-                                                 const std::string& from_name,
-                                                 const std::string& id, std::string body,
-                                                 const std::string& why,
-                                                 const std::function<void(WriteBatch&)>& extend) {
-  if (Trim(body).empty()) return Status::Invalid("message body is required");
-  VIGIL_RETURN_IF_ERROR(CheckText("message body", body, kMaxMessageBytes, false));
-  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    Result<Report> r = store_.GetReport(id);
-    VIGIL_RETURN_IF_ERROR(r.status());
-    if (!AcceptsMessages(r->state)) {
-      return Status::Conflict("cannot post to " + id + ": it is " + StateName(r->state));
-    }
-    const Instant now = clock_.Now();
-    ThreadMessage m;
-    m.report_id = id;
-    m.body = body;
-    m.created_at = now;
-    m.author_email = from_email;
-    m.author_name = from_name;
-    m.author_role = kHeldRole;
-    WriteBatch b;
-    b.report = *r;
-    b.report->updated_at = now;
-    b.expected_version = r->version;
-    b.events.push_back({id, now, "unverified:" + from_email, "message.held",
-                        Json({{"author", from_email}, {"why", why}, {"body", body}})});
+    build(*r, m, b);
     b.messages.push_back(m);
     if (extend) extend(b);
     Result<WriteResult> w = store_.Write(std::move(b));
@@ -600,6 +541,47 @@ Result<ThreadMessage> ReportService::HoldMessage(const std::string& from_email,
     if (w.status().code() != Code::kAborted) return w.status();
   }
   return Status::Unavailable("too much contention on " + id + "; try again");
+}
+
+Result<ThreadMessage> ReportService::PostMessage(const Principal& actor, const std::string& id,
+                                                 std::string body,
+                                                 const std::function<void(WriteBatch&)>& extend) {
+  auto build = [&](const Report& r, ThreadMessage& m, WriteBatch& b) {
+    m.author_email = actor.email;
+    if (actor.kind == Principal::Kind::kLocal) {
+      m.author_role = "maintainer";
+    } else {
+      const Participant* p = r.FindParticipant(actor.email);
+      m.author_name = p ? p->name : "";
+      m.author_role = p ? RoleName(p->role) : AccountRoleName(actor.account_role);
+    }
+    b.events.push_back(
+        {id, m.created_at, actor.AuditName(), "message.posted",
+         Json({{"author", m.author_email}, {"role", m.author_role}, {"body", m.body}})});
+    for (const Participant& p : r.participants) {
+      if (p.email.empty() || p.email == m.author_email || p.bouncing) continue;
+      b.outbox.push_back(
+          Notice(r, p.email, "message", "New message",
+                 (m.author_name.empty() ? m.author_role : m.author_name) + " wrote:\n\n" + m.body));
+    }
+  };
+  return AppendMessage(id, std::move(body), build, extend);
+}
+
+Result<ThreadMessage> ReportService::HoldMessage(const std::string& from_email,
+                                                 const std::string& from_name,
+                                                 const std::string& id, std::string body,
+                                                 const std::string& why,
+                                                 const std::function<void(WriteBatch&)>& extend) {
+  auto build = [&](const Report&, ThreadMessage& m, WriteBatch& b) {
+    m.author_email = from_email;
+    m.author_name = from_name;
+    m.author_role = kHeldRole;
+    // Relayed to nobody: no outbox rows.
+    b.events.push_back({id, m.created_at, "unverified:" + from_email, "message.held",
+                        Json({{"author", from_email}, {"why", why}, {"body", m.body}})});
+  };
+  return AppendMessage(id, std::move(body), build, extend);
 }
 
 Result<ThreadMessage> ReportService::ReleaseMessage(const Principal& actor, const std::string& id,

@@ -191,6 +191,14 @@ class ReportService {
   Result<int64_t> PendingMailCount();
 
  private:
+  /// Appends a message with BODY to report ID's thread, retrying on contention: BUILD fills the
+  /// author fields of the message and adds its event (and outbox rows) to the batch, for the
+  /// report as read; EXTEND as for PostMessage. Refusals: kInvalidArgument for an empty or bad
+  /// body, kConflict "cannot post to ID: it is STATE".
+  Result<ThreadMessage> AppendMessage(
+      const std::string& id, std::string body,
+      const std::function<void(const Report&, ThreadMessage&, WriteBatch&)>& build,
+      const std::function<void(WriteBatch&)>& extend);
   using Mutation = std::function<Result<Report>(const Report&)>;
   /// Reads report ID, applies MUTATE, and writes the new projection with an event of KIND (the
   /// payload built by PAYLOAD from the new report) plus the notifications it causes; retries on
