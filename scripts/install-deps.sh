@@ -31,9 +31,10 @@ if [[ "${VIGIL_TEST_DEPS:-0}" == 1 ]]; then
   # (dpkg, ldd from libc-bin); browser tests (chromium driven by playwright-core from npm, run by
   # Debian's nodejs); mail gateway tests: real clients (swaks, git send-email), gpg, Postfix's
   # smtp-sink/smtp-source. The benchmarks' quick modes (bench/, run as tests): wrk and nginx-light
-  # (its anchor); Postfix's tools and sqlite3 again.
+  # (its anchor); Postfix's tools and sqlite3 again. /metrics is checked with Prometheus's own
+  # parser (promtool, in the prometheus package; its service is not started).
   packages+=(python3 python3-jsonschema libc-bin
-    chromium nodejs npm swaks gnupg git-email libmailtools-perl postfix wrk nginx-light)
+    chromium nodejs npm swaks gnupg git-email libmailtools-perl postfix wrk nginx-light prometheus)
 fi
 if [[ "${VIGIL_CI_DEPS:-0}" == 1 ]]; then
   # CI also builds Vigil with Debian's clang 14 under sanitizers (scripts/sanitize.sh) and builds

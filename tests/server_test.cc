@@ -289,6 +289,33 @@ TEST_F(ServerTest, ReadmeFlowSubmitThenList) {
             std::string::npos);
 }
 
+// /metrics is read by Prometheus's own parser (promtool, Debian's prometheus package) after
+// normal traffic and after traffic meant to break it: methods nobody knows, paths with quotes,
+// backslashes and encoded line breaks, very long paths, a request line that is not HTTP.
+TEST_F(ServerTest, MetricsPassPromtoolUnderHostileTraffic) {
+  ServerProcess server(config_);
+  ASSERT_TRUE(server.started());
+  ASSERT_EQ(Http(server.port(), "POST", "/api/v1/reports", kReport).status, 201);
+  EXPECT_EQ(Http(server.port(), "GET", "/healthz").status, 200);
+  EXPECT_EQ(Http(server.port(), "GET", "/api/v1/reports/VUL-NOPE", "", token_).status, 404);
+  for (const std::string method : {"BREW", "get", "X\"Y", "DELETE"}) {
+    Http(server.port(), method, "/api/v1/reports");
+  }
+  for (const std::string& path : std::vector<std::string>{
+           "/%22%5C%0Aquoted", "/a\"b\\c", "/" + std::string(6000, 'p'), "/api/v1/reports/%0A/x"}) {
+    Http(server.port(), "GET", path);
+  }
+  HttpRaw(server.port(), "NOT-HTTP\r\n\r\n");
+  HttpRaw(server.port(),
+          "GET /x HTTP/1.1\r\nHost: a\r\nX: " + std::string(70000, 'h') + "\r\n\r\n");
+  HttpResult metrics = Http(server.port(), "GET", "/metrics", "", token_);
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("method=\"other\""), std::string::npos) << metrics.body;
+  CommandResult check =
+      vigil::testing::Run({"/usr/bin/promtool", "check", "metrics"}, metrics.body);
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err << "\n" << metrics.body;
+}
+
 // Behind a trusted proxy, the submission limit counts each real client: the proxy's word about
 // who the client is is taken, a client's own word about it is not.
 TEST(ServerProxyTest, LimitsCountTheClientATrustedProxyNames) {

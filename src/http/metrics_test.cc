@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+#include <sstream>
 #include <string>
 
 namespace vigil {
@@ -30,6 +32,41 @@ TEST(MetricsTest, KnownMethodsKeepTheirName) {
   }
   EXPECT_EQ(Metrics::MethodLabel("get"), "other");
   EXPECT_EQ(Metrics::MethodLabel(""), "other");
+}
+
+// Every line is a comment or one sample: a metric name, an optional label set whose values are
+// escaped, and a number. Label sets of any length (a route pattern is not bounded) stay whole.
+TEST(MetricsTest, LongAndOddLabelValuesStayOneEscapedLine) {
+  Metrics m;
+  const std::string route = "/api/v1/" + std::string(600, 'r') + "/{id}/\"quoted\"\\back\nslash";
+  m.Observe("POST", route, 201, 0.25);
+  m.Observe("GET", "/healthz", 200, 0.0001);
+  const std::string text = m.Render();
+  const std::regex sample(
+      R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*",?)*\})? )"
+      R"(([-+0-9.eE]+|\+Inf)$)");
+  std::istringstream lines(text);
+  std::string line;
+  int samples = 0;
+  while (std::getline(lines, line)) {
+    if (line.starts_with("# HELP ") || line.starts_with("# TYPE ")) continue;
+    EXPECT_TRUE(std::regex_match(line, sample)) << line;
+    ++samples;
+  }
+  // Two series: 1 counter line each, 12 buckets + sum + count each.
+  EXPECT_EQ(samples, 2 * (1 + 12 + 2));
+  const std::string escaped =
+      "route=\"/api/v1/" + std::string(600, 'r') + "/{id}/\\\"quoted\\\"\\\\back\\nslash\"";
+  EXPECT_NE(
+      text.find("vigil_http_requests_total{method=\"POST\"," + escaped + ",status=\"201\"} 1\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("vigil_http_request_duration_seconds_count{method=\"POST\"," + escaped + "} 1\n"),
+      std::string::npos);
+  EXPECT_NE(
+      text.find("vigil_http_request_duration_seconds_sum{method=\"POST\"," + escaped + "} 0.25\n"),
+      std::string::npos);
 }
 
 }  // namespace
