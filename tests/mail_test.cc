@@ -1039,6 +1039,55 @@ TEST_F(MailTest, ServeMailsTheCheckpointLogToTheAuditAddress) {
   EXPECT_EQ(log.substr(0, lines.size()), lines);  // the log may have grown since
 }
 
+// `smarthost = "maildir:PATH"`: every mail is a file a person can read, and `vigil mail show N`
+// prints the same mail from the outbox.
+TEST_F(MailTest, MaildirSmarthostAndMailShow) {
+  Init("smarthost = \"maildir:sent-mail\"");
+  ServerProcess server(config_);
+  ASSERT_TRUE(server.started());
+  ASSERT_EQ(RunVigil({"-c", config_, "ingest"}, Message("By maildir", "steps")).exit_code, 0);
+  const std::string new_dir = dir_.path() + "/sent-mail/new";
+  auto files = [&] {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(new_dir, ec)) {
+      out.push_back(e.path().string());
+    }
+    return out;
+  };
+  ASSERT_TRUE(WaitUntil([&] { return files().size() == 1; }));
+  std::ifstream in(files().front(), std::ios::binary);
+  const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string reply = ReplyAddress(Id(1), "rita@reporter.net");
+  EXPECT_TRUE(file.starts_with("Return-Path: <security+" + Id(1) + ".b1.")) << file;
+  EXPECT_NE(file.find("\nDelivered-To: rita@reporter.net\n"), std::string::npos) << file;
+  EXPECT_NE(file.find("\nSubject: [" + Id(1) + "] Report received\n"), std::string::npos);
+  EXPECT_NE(file.find("\nReply-To: <" + reply + ">\n"), std::string::npos);
+  EXPECT_EQ(file.find('\r'), std::string::npos);
+  ASSERT_TRUE(WaitUntil([&] {
+    return RunVigil({"-c", config_, "mail", "outbox", "--json"}).out.find("\"state\":\"sent\"") !=
+           std::string::npos;
+  }));
+  CommandResult show = RunVigil({"-c", config_, "mail", "show", "1"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_TRUE(show.out.starts_with("outbox mail 1: sent, 1 attempt\nenvelope sender: security+" +
+                                   Id(1) + ".b1."))
+      << show.out;
+  EXPECT_NE(show.out.find("\n\nFrom: "), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("\nTo: rita@reporter.net\nReply-To: " + reply + "\nSubject: [" + Id(1) +
+                          "] Report received\n"),
+            std::string::npos)
+      << show.out;
+  EXPECT_NE(show.out.find("\n\nEMBARGO REMINDER: " + Id(1) + " is a private vulnerability"),
+            std::string::npos)
+      << show.out;
+  CommandResult json = RunVigil({"-c", config_, "mail", "show", "1", "--json"});
+  EXPECT_NE(json.out.find("\"encrypted\":false"), std::string::npos) << json.out;
+  CommandResult missing = RunVigil({"-c", config_, "mail", "show", "99"});
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_EQ(missing.err, "vigil: no outbox mail 99\n");
+}
+
 TEST_F(MailTest, OutboundReminderRetriesAfterReceiverDownAndDeadLetters) {
   const int port = FreePort();
   Init("smarthost = \"smtp://127.0.0.1:" + std::to_string(port) + "\"\nmax_attempts = 3");

@@ -308,6 +308,29 @@ void AddMailCommands(CLI::App& app, CliContext& ctx) {
     if (ctx.Check(a.status())) ctx.Print(*a + "\n");
   });
 
+  auto* show = mail->add_subcommand(
+      "show", "Print an outbox mail in full, as it goes (or went) out, before any encryption");
+  auto show_id = std::make_shared<int64_t>(0);
+  show->add_option("n", *show_id, "Outbox mail number (`vigil mail outbox`)")->required();
+  show->add_flag("--json", ctx.json, "JSON output");
+  show->callback([&ctx, show_id] {
+    Result<const Config*> c = ctx.LoadConfig();
+    if (!ctx.Check(c.status())) return;
+    Result<MailAdminService*> admin = ctx.MailAdmin();
+    if (!ctx.Check(admin.status())) return;
+    Result<ShownMail> m = (*admin)->Show(**c, *show_id);
+    if (!ctx.Check(m.status())) return;
+    if (ctx.json) return ctx.Print(json::serialize(ShownMailJson(*m)) + "\n");
+    const OutboxEntry& e = m->entry;
+    std::string head = "outbox mail " + std::to_string(e.mail.id) + ": " +
+                       OutboxStateName(e.mail.state) + ", " + std::to_string(e.mail.attempts) +
+                       (e.mail.attempts == 1 ? " attempt" : " attempts");
+    if (!e.last_error.empty()) head += ", last error: " + e.last_error;
+    head += "\nenvelope sender: " + m->envelope_from + "\n";
+    if (m->encrypted) head += "encrypted to the recipient's OpenPGP key (shown before that)\n";
+    ctx.Print(head + "\n" + m->text);
+  });
+
   auto* rotate = mail->add_subcommand("rotate-tag-key",
                                       "Replace the key of personal reply and bounce addresses "
                                       "(earlier ones stop proving anything)");

@@ -153,7 +153,7 @@ void Serve(CliContext& ctx, int port_override) {
   Metrics metrics;
   Router router(**service, limiter);
   AddReportApiRoutes(router, **service, metrics);
-  AddMailRoutes(router, **mail_admin);
+  AddMailRoutes(router, **mail_admin, c);
   // The HTML pages share the router, so they are authenticated and authorized the same way.
   PageRenderer renderer;
   if (!ctx.Check(renderer.Init())) return;

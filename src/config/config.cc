@@ -167,7 +167,8 @@ Status LoadDisclosureSections(const Table& root, const std::string& file, const 
 }
 
 // [mail]. Defaults for the domain and local part come from project.security_address.
-Status LoadMailSection(const Table& root, const std::string& file, Config* c) {
+Status LoadMailSection(const Table& root, const std::string& file, const std::string& path,
+                       Config* c) {
   MailConfig& m = c->mail;
   Section mail(root, "mail", file);
   int64_t smtp = m.smtp_port, lmtp = m.lmtp_port, header = m.max_header_bytes,
@@ -235,9 +236,14 @@ Status LoadMailSection(const Table& root, const std::string& file, Config* c) {
   VIGIL_RETURN_IF_ERROR(range("max_attempts", attempts, 1, 100));
   VIGIL_RETURN_IF_ERROR(range("retry_base_seconds", base, 1, 86400));
   VIGIL_RETURN_IF_ERROR(range("retry_max_seconds", max_retry, 1, 7 * 86400));
-  if (!m.smarthost.empty() && !m.smarthost.starts_with("smtp://") &&
-      !m.smarthost.starts_with("smtps://")) {
-    return mail.Fail("smarthost", "must start with smtp:// or smtps://");
+  if (m.smarthost.starts_with("maildir:")) {
+    // A folder relative to the configuration file's, made absolute here so every command (and
+    // `vigil mail outbox`) names the same Maildir.
+    if (m.smarthost.size() == 8) return mail.Fail("smarthost", "maildir: needs a folder");
+    m.smarthost = "maildir:" + RelativeToConfig(path, m.smarthost.substr(8));
+  } else if (!m.smarthost.empty() && !m.smarthost.starts_with("smtp://") &&
+             !m.smarthost.starts_with("smtps://")) {
+    return mail.Fail("smarthost", "must start with smtp://, smtps:// or maildir:");
   }
   if (m.reminder.size() > 4096) return mail.Fail("reminder", "must be at most 4096 bytes");
   const size_t at = c->security_address.rfind('@');
@@ -278,7 +284,12 @@ Status LoadProjectSection(const Table& root, const std::string& file, Config* c)
   project.Get("supported_branches", &c->supported_branches);
   project.Get("maintainers", &c->maintainers);
   project.Get("round_robin", &c->round_robin);
+  project.Get("operator", &c->cli_operator);
   VIGIL_RETURN_IF_ERROR(project.Finish());
+  c->cli_operator = LowerAscii(c->cli_operator);
+  if (!c->cli_operator.empty() && !IsPlausibleEmail(c->cli_operator)) {
+    return project.Fail("operator", "\"" + c->cli_operator + "\" is not an email");
+  }
   if (Status s = ValidateIdPrefix(c->id_prefix); !s.ok()) {
     return project.Fail("id_prefix", s.message());
   }
@@ -625,7 +636,7 @@ Result<Config> LoadConfig(const std::string& path) {
   VIGIL_RETURN_IF_ERROR(LoadAuditSection(root, file, path, &c));
   VIGIL_RETURN_IF_ERROR(LoadRepositorySection(root, file, path, &c));
   VIGIL_RETURN_IF_ERROR(LoadDisclosureSections(root, file, path, &c));
-  VIGIL_RETURN_IF_ERROR(LoadMailSection(root, file, &c));
+  VIGIL_RETURN_IF_ERROR(LoadMailSection(root, file, path, &c));
   VIGIL_RETURN_IF_ERROR(LoadPatchSection(root, file, &c));
   if (c.public_url.empty()) {
     c.public_url = "http://" + c.listen_address + ":" + std::to_string(c.listen_port);

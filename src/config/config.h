@@ -33,7 +33,9 @@ struct MailConfig {
   int messages_per_minute = 300;     // per client address; 0 = unlimited
   int64_t max_attachment_bytes = 5 << 20;
   int max_attachments = 20;
-  std::string smarthost;  // "smtp://host:port"; empty = mail stays in the outbox
+  /// "smtp://host:port", "smtps://…", or "maildir:/absolute/path" (made absolute on load);
+  /// empty = mail stays in the outbox.
+  std::string smarthost;
   /// An attempt is abandoned when the smarthost makes no progress for this long (no greeting,
   /// no reply, or less than 16 bytes a second), or after ten times this long in all.
   int smarthost_timeout_seconds = 30;
@@ -55,6 +57,9 @@ struct MailConfig {
 struct Config {
   // [project]
   std::string project_name = "Example project";
+  /// [project] operator: the account CLI actions are attributed to when `--as` is not given
+  /// (lower case); empty = the login name of whoever runs the command.
+  std::string cli_operator;
   std::string id_prefix = "SEC";
   std::string security_address = "security@example.org";
   std::string master_branch = "master";

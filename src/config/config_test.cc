@@ -143,6 +143,16 @@ TEST_F(ConfigTest, ExactErrors) {
             "vigil.toml: mail.max_decrypted_bytes: must be 1024 to 1073741824");
   EXPECT_EQ(Load("[mail]\nsmarthost_timeout_seconds = 3601\n").status().message(),
             "vigil.toml: mail.smarthost_timeout_seconds: must be 1 to 3600");
+  EXPECT_EQ(Load("[mail]\nsmarthost = \"mail.example.org:25\"\n").status().message(),
+            "vigil.toml: mail.smarthost: must start with smtp://, smtps:// or maildir:");
+  EXPECT_EQ(Load("[mail]\nsmarthost = \"maildir:\"\n").status().message(),
+            "vigil.toml: mail.smarthost: maildir: needs a folder");
+  Result<Config> maildir = Load("[mail]\nsmarthost = \"maildir:sent-mail\"\n");
+  ASSERT_TRUE(maildir.ok()) << maildir.status().message();
+  EXPECT_EQ(maildir->mail.smarthost, "maildir:" + dir_ + "/sent-mail");
+  Result<Config> absolute = Load("[mail]\nsmarthost = \"maildir:/srv/vigil-mail\"\n");
+  ASSERT_TRUE(absolute.ok());
+  EXPECT_EQ(absolute->mail.smarthost, "maildir:/srv/vigil-mail");
   EXPECT_EQ(Load("[web]\napi_token_days = 0\n").status().message(),
             "vigil.toml: web.api_token_days: must be 1 to 3650");
   EXPECT_EQ(Load("[web]\napi_token_days = 3651\n").status().message(),

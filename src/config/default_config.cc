@@ -34,6 +34,9 @@ supported_branches = []
 maintainers = []
 # Assign each new report to the next maintainer above as it arrives.
 round_robin = false
+# The account `vigil` commands act as (their messages and audit entries name it) when `--as` is
+# not given; empty = the login name of whoever runs them.
+operator = ""
 
 )";
 }
@@ -241,7 +244,9 @@ messages_per_minute = 300
 # Attachments larger than this, or beyond this count, are listed but not kept.
 max_attachment_bytes = 5242880
 max_attachments = 20
-# Where outbound mail goes ("smtp://host:port"); empty keeps it in the outbox.
+# Where outbound mail goes: "smtp://host:port" (or smtps://), or "maildir:PATH" to write each
+# mail as a file in the Maildir PATH (relative to this file) for trying Vigil out; empty keeps
+# mail in the outbox (`vigil mail outbox`, `vigil mail show N`).
 smarthost = ""
 # A delivery attempt is abandoned (and retried like any failure) when the smarthost makes no
 # progress for this many seconds (no greeting, no reply, or less than 16 bytes a second), or

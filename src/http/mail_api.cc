@@ -11,10 +11,29 @@ namespace {
 
 namespace json = boost::json;
 
+// The outbox number N of a path; 0 when it is not one.
+int64_t OutboxNumber(const std::string& n) {
+  char* end = nullptr;
+  const long long id = std::strtoll(n.c_str(), &end, 10);
+  if (n.empty() || n.size() > 18 || *end != '\0' || id <= 0) return 0;
+  return id;
+}
+
+HttpResponse ShowMail(MailAdminService* m, const Config* config, const RequestContext& ctx,
+                      const std::string& report_id) {
+  const std::string& n = ctx.params.at("n");
+  const int64_t id = OutboxNumber(n);
+  if (id == 0) return ErrorResponse(Status::NotFound("no outbox mail " + n.substr(0, 20)));
+  Result<ShownMail> shown = m->Show(*config, id, report_id);
+  if (!shown.ok()) return ErrorResponse(shown.status());
+  return JsonResponse(200, ShownMailJson(*shown));
+}
+
 }  // namespace
 
-void AddMailRoutes(Router& router, MailAdminService& mail) {
+void AddMailRoutes(Router& router, MailAdminService& mail, const Config& config) {
   MailAdminService* m = &mail;
+  const Config* c = &config;
   router.Add({"GET", "/api/v1/mail/outbox", Action::kAdminister,
               [m](const HttpRequest&, const RequestContext& ctx) {
                 std::optional<OutboxState> state;
@@ -31,12 +50,20 @@ void AddMailRoutes(Router& router, MailAdminService& mail) {
                 for (const OutboxEntry& e : *rows) out.push_back(OutboxJson(e));
                 return JsonResponse(200, json::object{{"outbox", std::move(out)}});
               }});
+  // One mail in full: any mail for an admin; a report's mail for whoever may triage that report
+  // (its coordinator, maintainers), authorized on the report like every report route.
+  router.Add(
+      {"GET", "/api/v1/mail/outbox/{n}", Action::kAdminister,
+       [m, c](const HttpRequest&, const RequestContext& ctx) { return ShowMail(m, c, ctx, ""); }});
+  router.Add({"GET", "/api/v1/reports/{id}/mail/{n}", Action::kTriage,
+              [m, c](const HttpRequest&, const RequestContext& ctx) {
+                return ShowMail(m, c, ctx, ctx.params.at("id"));
+              }});
   router.Add({"POST", "/api/v1/mail/outbox/{n}/retry", Action::kAdminister,
               [m](const HttpRequest&, const RequestContext& ctx) {
                 const std::string& n = ctx.params.at("n");
-                char* end = nullptr;
-                const long long id = std::strtoll(n.c_str(), &end, 10);
-                if (n.empty() || n.size() > 18 || *end != '\0' || id <= 0) {
+                const int64_t id = OutboxNumber(n);
+                if (id == 0) {
                   return ErrorResponse(Status::NotFound("no outbox mail " + n.substr(0, 20)));
                 }
                 Status st = m->Retry(ctx.principal, id);

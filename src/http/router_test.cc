@@ -43,7 +43,7 @@ class ApiTest : public testing::ServiceFixture {
     router_ = std::make_unique<Router>(*reports_, *limiter_);
     AddReportApiRoutes(*router_, *reports_, metrics_);
     mail_admin_ = std::make_unique<MailAdminService>(*store_, clock_);
-    AddMailRoutes(*router_, *mail_admin_);
+    AddMailRoutes(*router_, *mail_admin_, config_);
     approved_ = std::make_unique<PatchRevisionSource>(*store_, config_);
     advisories_ = std::make_unique<AdvisoryService>(*store_, clock_, config_, *approved_);
     disclosure_ = std::make_unique<DisclosureService>(*store_, clock_, config_, *approved_,
@@ -373,6 +373,33 @@ TEST_F(ApiTest, MailAdminRoutes) {
             "sending, sent or dead\"}}\n");
   EXPECT_EQ(Call("POST", "/api/v1/mail/outbox/x1/retry", admin).status, 404);
   EXPECT_EQ(Call("POST", "/api/v1/mail/outbox/999999/retry", admin).status, 404);
+  // One mail in full: for the admin, and through its report for whoever may triage it.
+  const int64_t n = rows[0].at("id").as_int64();
+  const std::string report = std::string(rows[0].at("report_id").as_string());
+  HttpResponse shown = Call("GET", "/api/v1/mail/outbox/" + std::to_string(n), admin);
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  const boost::json::value mail = boost::json::parse(shown.body);
+  const std::string text = std::string(mail.at("text").as_string());
+  EXPECT_NE(text.find("To: " + std::string(rows[0].at("recipient").as_string()) + "\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Subject: [" + report + "] "), std::string::npos) << text;
+  EXPECT_NE(text.find("\n\n"), std::string::npos);
+  EXPECT_EQ(mail.at("encrypted").as_bool(), false);
+  HttpResponse via_report = Call("GET", "/api/v1/reports/" + report + "/mail/" + std::to_string(n),
+                                 tokens_["maintainer"]);
+  EXPECT_EQ(via_report.status, 200);
+  EXPECT_EQ(via_report.body, shown.body);
+  const std::string elsewhere = report == id_ ? other_id_ : id_;
+  HttpResponse wrong_report = Call(
+      "GET", "/api/v1/reports/" + elsewhere + "/mail/" + std::to_string(n), tokens_["maintainer"]);
+  EXPECT_EQ(wrong_report.status, 404);
+  EXPECT_EQ(boost::json::parse(wrong_report.body).at("error").at("message").as_string(),
+            "no outbox mail " + std::to_string(n) + " about " + elsewhere);
+  EXPECT_EQ(Call("GET", "/api/v1/mail/outbox/999999", admin).body,
+            "{\"error\":{\"code\":\"not_found\",\"message\":\"no outbox mail 999999\"}}\n");
+  EXPECT_EQ(Call("GET", "/api/v1/mail/outbox/" + std::to_string(n), tokens_["maintainer"]).status,
+            403);
   HttpResponse outsider = Call("POST", "/api/v1/reports/" + id_ + "/keys", tokens_["maintainer"],
                                R"({"email":"eve@example.org","key":"x"})");
   EXPECT_EQ(outsider.status, 400);

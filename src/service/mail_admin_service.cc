@@ -1,6 +1,7 @@
 #include "service/mail_admin_service.h"
 
 #include "core/text.h"
+#include "mail/outgoing_mail.h"
 #include "service/mail_sender.h"
 #include "service/mail_tags.h"
 
@@ -19,6 +20,43 @@ Result<std::vector<OutboxEntry>> MailAdminService::Outbox(std::optional<OutboxSt
 
 Status MailAdminService::Retry(const Principal& actor, int64_t id) {
   return RetryOutboxMail(store_, clock_, actor, id);
+}
+
+Result<ShownMail> MailAdminService::Show(const Config& config, int64_t id,
+                                         const std::string& report_id) {
+  OutboxQuery q;
+  q.id = id;
+  q.limit = 1;
+  Result<std::vector<OutboxEntry>> rows = store_.ListOutbox(q);
+  VIGIL_RETURN_IF_ERROR(rows.status());
+  const std::string none = "no outbox mail " + std::to_string(id);
+  if (rows->empty()) return Status::NotFound(none);
+  // Through a report, only that report's mail: another report's is "not found", not "denied".
+  if (!report_id.empty() && rows->front().mail.report_id != report_id) {
+    return Status::NotFound(none + " about " + report_id);
+  }
+  ShownMail shown;
+  shown.entry = std::move(rows->front());
+  Result<PreparedMail> p =
+      PrepareOutboxMail(store_, config, MailTags::Load(MailTags::KeyPath(config.data_dir)),
+                        shown.entry.mail, /*require_participant=*/false);
+  VIGIL_RETURN_IF_ERROR(p.status());
+  const mail::OutgoingMail& m = p->mail;
+  shown.envelope_from = p->envelope_from;
+  shown.encrypted = !p->recipient_key.empty();
+  std::string& t = shown.text;
+  t = "From: " + m.from_name + " <" + m.from_address + ">\n";
+  t += "To: " + m.to + "\n";
+  if (!m.reply_to.empty()) t += "Reply-To: " + m.reply_to + "\n";
+  t += "Subject: " + m.subject + "\n";
+  t += "Date: " + mail::FormatRfc5322Date(m.date) + "\n";
+  t += "Message-ID: <" + m.message_id + ">\n\n";
+  for (size_t i = 0; i < m.body.size(); ++i) {
+    if (m.body[i] == '\r' && i + 1 < m.body.size() && m.body[i + 1] == '\n') continue;
+    t += m.body[i];
+  }
+  if (!t.ends_with('\n')) t += '\n';
+  return shown;
 }
 
 Result<std::vector<InboxMail>> MailAdminService::Inbox(int limit) {

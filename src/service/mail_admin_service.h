@@ -15,6 +15,17 @@
 
 namespace vigil {
 
+/// An outbox mail as a person reads it.
+struct ShownMail {
+  OutboxEntry entry;
+  std::string envelope_from;  // the bounce address it goes (went) out with
+  /// True when it goes out encrypted to the recipient's OpenPGP key (TEXT is before that).
+  bool encrypted = false;
+  /// Its headers (From, To, Reply-To, Subject, Date, Message-ID), a blank line, the body in
+  /// UTF-8 with LF line ends.
+  std::string text;
+};
+
 class MailAdminService {
  public:
   /// STORE and CLOCK must outlive the service. Thread-safe.
@@ -25,6 +36,11 @@ class MailAdminService {
   /// Makes outbox mail ID (dead or pending) pending again, due now; audited. Errors: kNotFound,
   /// kConflict "outbox mail N was already sent" (see RetryOutboxMail).
   Status Retry(const Principal& actor, int64_t id);
+  /// Outbox mail ID as it goes out (pending) or went out (sent, dead): composed again from its
+  /// row as MailSender does, so a report's tag, the reply address and the embargo reminder are
+  /// the current ones. REPORT_ID non-empty: only a mail about that report. Errors: kNotFound
+  /// "no outbox mail N" (or "… about ID"), the report's lookup.
+  Result<ShownMail> Show(const Config& config, int64_t id, const std::string& report_id = "");
   /// Received mail, newest first, without the raw text; at most LIMIT of them.
   Result<std::vector<InboxMail>> Inbox(int limit);
   /// The patch mails REPORT_ID received, in the order they arrived.

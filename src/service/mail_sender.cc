@@ -6,6 +6,7 @@
 
 #include "core/log_line.h"
 #include "core/workflow.h"
+#include "mail/maildir.h"
 #include "mail/outgoing_mail.h"
 #include "mail/smtp_client.h"
 
@@ -19,6 +20,12 @@ std::string MailEmbargoReminder(const Config& config, const Report& r) {
 
 MailSender::Transport MailSender::Smarthost(const Config& config,
                                             const std::atomic<bool>* abandon) {
+  if (config.mail.smarthost.starts_with("maildir:")) {
+    return [dir = config.mail.smarthost.substr(8)](const std::string& from, const std::string& rcpt,
+                                                   const std::string& data) {
+      return mail::DeliverToMaildir(dir, from, rcpt, data);
+    };
+  }
   mail::SmtpTarget target;
   target.url = config.mail.smarthost;
   target.timeout_seconds = config.mail.smarthost_timeout_seconds;
@@ -37,57 +44,65 @@ MailSender::MailSender(Store& store, const Clock& clock, const Config& config,
       transport_(std::move(transport)),
       tags_(MailTags::Load(MailTags::KeyPath(config.data_dir))) {
   if (!transport_) transport_ = Smarthost(config, &stopping_now_);
-  address_.local = config.mail.local_part;
-  address_.domain = config.mail.domain;
 }
 
 MailSender::~MailSender() { Stop(); }
 
-std::string MailSender::MessageIdFor(const OutboxMail& row) const {
+std::string OutboxMessageId(const Config& config, const OutboxMail& row) {
   return "vigil-outbox-" + std::to_string(row.id) + "-" + std::to_string(row.created_at) + "@" +
-         address_.domain;
+         config.mail.domain;
 }
 
-Result<std::string> MailSender::Compose(const OutboxMail& row, std::string* envelope_from) {
-  std::string recipient_key;  // armoured; empty = send in clear
-  mail::OutgoingMail m;
-  m.from_name = config_.project_name + " security";
-  m.from_address = address_.Plain();
+std::string MailSender::MessageIdFor(const OutboxMail& row) const {
+  return OutboxMessageId(config_, row);
+}
+
+Result<PreparedMail> PrepareOutboxMail(Store& store, const Config& config,
+                                       const Result<MailTags>& tags, const OutboxMail& row,
+                                       bool require_participant) {
+  PreparedMail out;
+  mail::SecurityAddress address;
+  address.local = config.mail.local_part;
+  address.domain = config.mail.domain;
+  mail::OutgoingMail& m = out.mail;
+  m.from_name = config.project_name + " security";
+  m.from_address = address.Plain();
   m.to = row.recipient;
   m.subject = row.subject;
-  m.message_id = MessageIdFor(row);
+  m.message_id = OutboxMessageId(config, row);
   m.date = row.created_at;
   m.body = row.body;
-  *envelope_from = address_.Plain();
+  out.envelope_from = address.Plain();
   if (!row.report_id.empty()) {
-    Result<Report> r = store_.GetReport(row.report_id);
+    Result<Report> r = store.GetReport(row.report_id);
     VIGIL_RETURN_IF_ERROR(r.status());
     // Checked at send time, not only when queued: someone removed since, or a row written for
     // an address that is not on the report, never receives the report's mail.
     const Participant* p = r->FindParticipant(row.recipient);
-    if (!p) {
+    if (!p && require_participant) {
       return Status::Denied(row.recipient + " is not a participant of " + r->id + "; not sent");
     }
     // The key the reporter gave with this report (web form or attached to their mail) is for
     // mail about this report; it does not change mail to that address about other reports.
-    if (p->role == Role::kReporter) {
-      Result<std::optional<ReporterPrefs>> prefs = store_.GetReporterPrefs(r->id);
+    if (p && p->role == Role::kReporter) {
+      Result<std::optional<ReporterPrefs>> prefs = store.GetReporterPrefs(r->id);
       VIGIL_RETURN_IF_ERROR(prefs.status());
-      if (prefs->has_value()) recipient_key = (*prefs)->public_key;
+      if (prefs->has_value()) out.recipient_key = (*prefs)->public_key;
     }
     // Their personal reply address, so a reply proves who wrote it, and a bounce address for
     // this one message, so only a bounce of it counts (service/mail_tags.h).
-    if (!tags_.ok()) return Status::Unavailable("mail tags: " + tags_.status().message());
-    m.reply_to = tags_->ReplyAddress(address_, r->id, p->email);
-    *envelope_from = tags_->BounceAddress(address_, r->id, row.id, p->email);
+    if (p) {
+      if (!tags.ok()) return Status::Unavailable("mail tags: " + tags.status().message());
+      m.reply_to = tags->ReplyAddress(address, r->id, p->email);
+      out.envelope_from = tags->BounceAddress(address, r->id, row.id, p->email);
+    }
     if (m.subject.find("[" + r->id + "]") == std::string::npos) {
       m.subject = "[" + r->id + "] " + m.subject;
     }
-    const bool embargoed = UnderEmbargo(*r);
-    if (embargoed) {
+    if (UnderEmbargo(*r)) {
       // The reminder reflects the embargo as it is now; a stale one written at queue time
       // (the end may have moved) is replaced.
-      const std::string reminder = MailEmbargoReminder(config_, *r);
+      const std::string reminder = MailEmbargoReminder(config, *r);
       std::string rest = m.body;
       if (rest.starts_with("EMBARGO REMINDER:") || rest.starts_with(reminder)) {
         const size_t para = rest.find("\n\n");
@@ -96,19 +111,26 @@ Result<std::string> MailSender::Compose(const OutboxMail& row, std::string* enve
       m.body = reminder + "\n\n" + rest;
     }
   }
-  if (recipient_key.empty()) {
-    Result<std::optional<MailKey>> key = store_.FindMailKey(row.recipient);
+  if (out.recipient_key.empty()) {
+    Result<std::optional<MailKey>> key = store.FindMailKey(row.recipient);
     VIGIL_RETURN_IF_ERROR(key.status());
-    if (key->has_value()) recipient_key = (*key)->armored;
+    if (key->has_value()) out.recipient_key = (*key)->armored;
   }
-  if (!recipient_key.empty()) {
+  return out;
+}
+
+Result<std::string> MailSender::Compose(const OutboxMail& row, std::string* envelope_from) {
+  Result<PreparedMail> p = PrepareOutboxMail(store_, config_, tags_, row, true);
+  VIGIL_RETURN_IF_ERROR(p.status());
+  *envelope_from = p->envelope_from;
+  if (!p->recipient_key.empty()) {
     if (!key_) return Status::Unavailable("no project key to sign mail to " + row.recipient);
     Result<std::string> armored =
-        key_->EncryptAndSign(mail::ComposeBodyEntity(m.body), recipient_key);
+        key_->EncryptAndSign(mail::ComposeBodyEntity(p->mail.body), p->recipient_key);
     VIGIL_RETURN_IF_ERROR(armored.status());
-    return mail::ComposeEncryptedMessage(m, *armored);
+    return mail::ComposeEncryptedMessage(p->mail, *armored);
   }
-  return mail::ComposeMessage(m);
+  return mail::ComposeMessage(p->mail);
 }
 
 Status MailSender::MarkSending(const OutboxEntry& row) {

@@ -17,6 +17,7 @@
 #include "core/time.h"
 #include "mail/mail_address.h"
 #include "mail/openpgp.h"
+#include "mail/outgoing_mail.h"
 #include "service/mail_tags.h"
 #include "store/store.h"
 
@@ -27,8 +28,9 @@ class MailSender {
   /// Hands DATA to the next hop. kInvalidArgument = permanent refusal; others are retried.
   using Transport = std::function<Status(const std::string& mail_from, const std::string& rcpt,
                                          const std::string& data)>;
-  /// The libcurl transport to the configured smarthost (mail.smarthost_timeout_seconds applies);
-  /// an attempt in progress is abandoned once ABANDON (if given) turns true.
+  /// The transport mail.smarthost names: libcurl to an SMTP smarthost (smarthost_timeout_seconds
+  /// applies; an attempt in progress is abandoned once ABANDON, if given, turns true), or a
+  /// Maildir for "maildir:PATH" (mail/maildir.h).
   static Transport Smarthost(const Config& config, const std::atomic<bool>* abandon = nullptr);
 
   /// STORE and CLOCK must outlive the sender. KEY may be null (then mail to a participant with
@@ -71,7 +73,6 @@ class MailSender {
   const Config& config_;
   const mail::ProjectKey* key_;
   Transport transport_;
-  mail::SecurityAddress address_;
   Result<MailTags> tags_;  // reply and bounce addresses (or why the key file cannot be read)
 
   // Set by Stop(); read without mu_ by the delivery thread and by libcurl's progress callback.
@@ -82,6 +83,24 @@ class MailSender {
   bool woken_ = false;     // guarded by mu_
   std::thread thread_;     // runs the delivery loop when started
 };
+
+/// An outbox row as the mail it becomes, before encryption.
+struct PreparedMail {
+  mail::OutgoingMail mail;    // headers (Reply-To: the recipient's reply address) and body
+  std::string envelope_from;  // the bounce address of this one mail
+  std::string recipient_key;  // armoured OpenPGP key the mail is encrypted to; empty = clear
+};
+
+/// What outbox row ROW becomes as mail now: the report's tag in the subject, the embargo
+/// reminder as the embargo is now, the recipient's reply and bounce addresses (TAGS), the key
+/// it goes out encrypted to. REQUIRE_PARTICIPANT: kPermissionDenied "<rcpt> is not a participant
+/// of <ID>; not sent" when the recipient is no longer on the report (else the mail is shown
+/// without their reply address).
+Result<PreparedMail> PrepareOutboxMail(Store& store, const Config& config,
+                                       const Result<MailTags>& tags, const OutboxMail& row,
+                                       bool require_participant);
+/// The Message-ID of outbox row ROW (without angle brackets): stable across attempts.
+std::string OutboxMessageId(const Config& config, const OutboxMail& row);
 
 /// Makes outbox row ID (dead or pending) pending again, due now, with its attempts reset;
 /// audited. Errors: kNotFound, kConflict "outbox mail N was already sent".

@@ -83,6 +83,14 @@ json::object OutboxJson(const OutboxEntry& e) {
           {"last_error", e.last_error}};
 }
 
+json::object ShownMailJson(const ShownMail& m) {
+  json::object o = OutboxJson(m.entry);
+  o["envelope_from"] = m.envelope_from;
+  o["encrypted"] = m.encrypted;
+  o["text"] = m.text;
+  return o;
+}
+
 json::object EventJson(const StoredEvent& e) {
   std::error_code ec;
   json::value payload = json::parse(e.payload, ec);
