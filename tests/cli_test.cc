@@ -129,6 +129,56 @@ TEST_F(CliTest, ActionsWithoutUserAreSignedWithTheLoginName) {
       << shown;
 }
 
+// `--as ACCOUNT`, else [project] operator, names who acted; an account that does not exist (or
+// is disabled) is refused before anything is done.
+TEST_F(CliTest, ActionsAreAttributedToTheAccountOfAsOrTheConfiguredOperator) {
+  const std::string id = Submit("Attributed");
+  ASSERT_EQ(
+      Vigil({"user", "add", "alice@example.org", "--name", "Alice Liddell", "--role", "maintainer"})
+          .exit_code,
+      0);
+  ASSERT_EQ(Vigil({"user", "add", "bob@example.org", "--role", "maintainer"}).exit_code, 0);
+  ASSERT_EQ(Vigil({"report", "assign", id, "--to", "alice@example.org"}).exit_code, 0);
+  CommandResult as = Vigil({"--as", "Alice@Example.org", "report", "message", id, "--body", "hi"});
+  ASSERT_EQ(as.exit_code, 0) << as.err;
+  std::string shown = Vigil({"report", "show", id}).out;
+  EXPECT_NE(shown.find("--- #1 maintainer alice@example.org "), std::string::npos) << shown;
+  EXPECT_EQ(SqlValue("SELECT actor FROM events WHERE kind = 'message.posted'"),
+            "cli:alice@example.org");
+
+  CommandResult nobody =
+      Vigil({"--as", "nobody@example.org", "report", "message", id, "--body", "never written"});
+  EXPECT_EQ(nobody.exit_code, 3);
+  EXPECT_EQ(nobody.err,
+            "vigil: no active account nobody@example.org to act as (--as); `vigil user list` "
+            "shows the accounts\n");
+  EXPECT_EQ(Vigil({"report", "show", id}).out.find("never written"), std::string::npos);
+
+  // The configured operator, for every command without --as.
+  {
+    std::ifstream in(config_);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    const size_t at = text.find("\noperator = \"\"");
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, 15, "\noperator = \"bob@example.org\"");
+    std::ofstream(config_, std::ios::trunc) << text;
+  }
+  ASSERT_EQ(Vigil({"report", "message", id, "--body", "from bob"}).exit_code, 0);
+  shown = Vigil({"report", "show", id}).out;
+  EXPECT_NE(shown.find("--- #2 maintainer bob@example.org "), std::string::npos) << shown;
+  EXPECT_EQ(SqlValue("SELECT actor FROM events WHERE kind = 'message.posted' ORDER BY time DESC, "
+                     "seq DESC LIMIT 1"),
+            "cli:bob@example.org");
+  // Once the account is disabled, nothing is done in its name.
+  ASSERT_EQ(Vigil({"--as", "alice@example.org", "user", "disable", "bob@example.org"}).exit_code,
+            0);
+  CommandResult disabled = Vigil({"report", "message", id, "--body", "not any more"});
+  EXPECT_EQ(disabled.exit_code, 3);
+  EXPECT_EQ(disabled.err,
+            "vigil: no active account bob@example.org to act as ([project] operator); `vigil user "
+            "list` shows the accounts\n");
+}
+
 TEST_F(CliTest, AuditVerifyPassesOnAnUntouchedDatabase) {
   ReportWithHistory();
   CommandResult v = Vigil({"audit", "verify"});

@@ -2,6 +2,9 @@
 
 #include <pwd.h>
 #include <unistd.h>
+#include <algorithm>
+
+#include "core/text.h"
 
 namespace vigil {
 
@@ -19,6 +22,10 @@ DiscloseServices* CliContext::Disclose() {
 Principal CliContext::Operator() const {
   Principal p;
   p.kind = Principal::Kind::kLocal;
+  if (!operator_.empty()) {
+    p.email = operator_;
+    return p;
+  }
   // The login name of whoever ran the command, never a bare number: USER, else the password
   // database's name for the uid (cron and service managers often set no USER).
   const char* user = std::getenv("USER");
@@ -30,6 +37,37 @@ Principal CliContext::Operator() const {
     p.email = "local operator (uid " + std::to_string(getuid()) + ")";
   }
   return p;
+}
+
+bool CliContext::ResolveOperator(const std::string& command) {
+  std::string name = LowerAscii(as_account);
+  if (name.empty()) {
+    if (command == "init" || command == "backup" || command == "restore" || command == "cvss") {
+      return true;
+    }
+    // A configuration that does not load is the command's own error to report.
+    Result<const Config*> c = LoadConfig();
+    if (!c.ok() || (*c)->cli_operator.empty()) return true;
+    name = (*c)->cli_operator;
+  }
+  Result<ReportService*> s = Service();
+  if (!Check(s.status())) return false;
+  Result<std::vector<Account>> accounts = (*s)->ListAccounts();
+  if (!Check(accounts.status())) return false;
+  const auto active = std::find_if(accounts->begin(), accounts->end(), [&](const Account& a) {
+    return a.email == name && !a.disabled;
+  });
+  if (active == accounts->end()) {
+    exit_code = kExitNotFound;
+    std::fputs(("vigil: no active account " + name + " to act as (" +
+                (as_account.empty() ? "[project] operator" : "--as") +
+                "); `vigil user list` shows the accounts\n")
+                   .c_str(),
+               stderr);
+    return false;
+  }
+  operator_ = active->email;
+  return true;
 }
 
 Result<std::string> TextArgument(const std::string& value, size_t limit) {

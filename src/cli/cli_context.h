@@ -46,14 +46,22 @@ class CliContext {
   Result<MailAdminService*> MailAdmin() { return runtime.mail_admin(); }
   /// The advisory and disclosure services, or null after printing the error.
   DiscloseServices* Disclose();
-  /// The local operator: every CLI action is audited as "cli:<user>".
+  /// The local operator: every CLI action is audited as "cli:<who>", <who> being the account
+  /// of `--as`, else of [project] operator, else the login name of whoever ran the command.
   Principal Operator() const;
+  /// Checks the account `--as` (AS_ACCOUNT) or [project] operator names, once the command line
+  /// is parsed: it must be an active account. Prints the error and returns false otherwise.
+  /// COMMAND: the subcommand's name; commands that never act on reports (init, backup,
+  /// restore, cvss) skip the configured operator.
+  bool ResolveOperator(const std::string& command);
+  std::string as_account;  // --as
   /// Prints "vigil: <message>" to stderr and sets the exit code for S. Returns false if S failed.
   bool Check(const Status& s);
   void Print(const std::string& text) { std::fputs(text.c_str(), stdout); }
 
  private:
   DiscloseServices disclose_;
+  std::string operator_;  // the account resolved by ResolveOperator; empty = the login name
 };
 
 /// VALUE itself, or standard input when VALUE is "-". Error: kTooLarge "input is larger than
