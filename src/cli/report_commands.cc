@@ -195,8 +195,11 @@ void AddTriageCommands(CLI::App* report, CliContext& ctx, const Options& o) {
   auto* dup = report->add_subcommand("duplicate", "Mark as a duplicate of another report");
   IdArg(o, dup);
   dup->add_option("--of", o->of, "The original report's id")->required();
+  dup->add_option("--reason", o->reason, "Why (sent to the reporter)");
   dup->callback([&ctx, o] {
-    if (ReportService* s = Reports(ctx)) Show(ctx, s->MarkDuplicate(ctx.Operator(), o->id, o->of));
+    if (ReportService* s = Reports(ctx)) {
+      Show(ctx, s->MarkDuplicate(ctx.Operator(), o->id, o->of, o->reason));
+    }
   });
 
   auto* classify = report->add_subcommand("classify", "Set the risk level (1-7) and route it");
@@ -204,8 +207,11 @@ void AddTriageCommands(CLI::App* report, CliContext& ctx, const Options& o) {
   classify->add_option("--level", o->level, "1-3 embargoed fix, 4/5/7 public route, 6 closed")
       ->required()
       ->check(CLI::Range(1, 7));
+  classify->add_option("--reason", o->reason, "Why this level (sent to the reporter)");
   classify->callback([&ctx, o] {
-    if (ReportService* s = Reports(ctx)) Show(ctx, s->Classify(ctx.Operator(), o->id, o->level));
+    if (ReportService* s = Reports(ctx)) {
+      Show(ctx, s->Classify(ctx.Operator(), o->id, o->level, o->reason));
+    }
   });
 
   auto* embargo =

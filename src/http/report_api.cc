@@ -201,20 +201,22 @@ void AddTriageRoutes(Router& router, ReportService* s) {
               }});
   router.Add({"POST", base + "/{id}/duplicate", Action::kTriage,
               [s](const HttpRequest& req, const RequestContext& ctx) {
-                VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"of"}));
+                VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"of", "reason"}));
                 VIGIL_HTTP_TRY(of, b.String("of", true));
-                return ReportOr(s->MarkDuplicate(ctx.principal, ctx.params.at("id"), of));
+                VIGIL_HTTP_TRY(reason, b.String("reason", false));
+                return ReportOr(s->MarkDuplicate(ctx.principal, ctx.params.at("id"), of, reason));
               }});
   router.Add({"POST", base + "/{id}/classify", Action::kTriage,
               [s](const HttpRequest& req, const RequestContext& ctx) {
-                VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"level"}));
+                VIGIL_HTTP_TRY(b, JsonBody::Parse(req, {"level", "reason"}));
                 VIGIL_HTTP_TRY(level, b.Int("level", true));
+                VIGIL_HTTP_TRY(reason, b.String("reason", false));
                 if (level < kMinLevel || level > kMaxLevel) {
                   return ErrorResponse(
                       Status::Invalid("level must be 1 to 7, got " + std::to_string(level)));
                 }
-                return ReportOr(
-                    s->Classify(ctx.principal, ctx.params.at("id"), static_cast<int>(level)));
+                return ReportOr(s->Classify(ctx.principal, ctx.params.at("id"),
+                                            static_cast<int>(level), reason));
               }});
   router.Add({"POST", base + "/{id}/embargo", Action::kTriage,
               [s](const HttpRequest& req, const RequestContext& ctx) {

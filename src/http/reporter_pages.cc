@@ -102,6 +102,14 @@ HttpResponse TrackPage(WebContext& web, const HttpRequest& req, const RequestCon
   const std::string base = "/track/" + id;
   const bool embargoed = UnderEmbargo(*r);
   const bool named = prefs->has_value() && !(*prefs)->anonymous && !(*prefs)->credit_name.empty();
+  // The coordinator's decisions, each with its reason: what the reporter is owed an answer on.
+  Result<std::vector<Decision>> decided = web.reports.Decisions(id);
+  if (!decided.ok()) return web::ErrorPage(web, req, decided.status());
+  array decisions;
+  for (const Decision& d : *decided) {
+    decisions.push_back(
+        object{{"when", web::Utc(d.time)}, {"summary", d.summary}, {"reason", d.reason}});
+  }
   object model{
       {"id", r->id},
       {"subject", r->fields.subject},
@@ -120,6 +128,8 @@ HttpResponse TrackPage(WebContext& web, const HttpRequest& req, const RequestCon
       {"report_files", web::ReportFilesModel(*files, base + "/files/")},
       {"messages", web::ThreadModel(*thread, *files, base + "/files/")},
       {"has_messages", !thread->empty()},
+      {"has_decisions", !decisions.empty()},
+      {"decisions", std::move(decisions)},
       {"reporter", reporter},
       {"role", me ? RoleName(me->role) : ""},
       {"credit_named", named},

@@ -216,6 +216,68 @@ class WebTest : public testing::ServiceFixture {
   std::unique_ptr<WebContext> web_;
 };
 
+// The reporter is told of every decision with the coordinator's reason: on the tracking page
+// and by mail; a closed report no longer promises that the coordinator will write.
+TEST_F(WebTest, TheReporterSeesDecisionsWithTheirReasons) {
+  SubmitRequest req;
+  req.fields.subject = "Weak default";
+  req.fields.steps = "steps";
+  req.reporter_email = "rita@example.org";
+  Submitted low = *reports_->Submit(Principal{}, req);
+  ASSERT_TRUE(reports_->Assign(local_, low.id, "alice@example.org").ok());
+  ASSERT_TRUE(reports_->Confirm(local_, low.id).ok());
+  ASSERT_TRUE(
+      reports_->Classify(local_, low.id, 4, "  Needs cluster-admin <rights> first.  ").ok());
+  HttpResponse page = Track(low.token);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("<h2 id=\"decisions-heading\">Decisions</h2>"), std::string::npos);
+  EXPECT_NE(page.body.find("Classified at level 4 (no practical attack vector): it is handled in "
+                           "public, as a regular issue, once its text is reviewed."),
+            std::string::npos)
+      << page.body;
+  EXPECT_NE(page.body.find("Reason: Needs cluster-admin &lt;rights&gt; first.</div>"),
+            std::string::npos);
+  EXPECT_NE(page.body.find("The coordinator will write here."), std::string::npos);
+  const std::vector<OutboxMail> mails = *store_->Outbox(low.id);
+  ASSERT_FALSE(mails.empty());
+  EXPECT_EQ(mails.back().kind, "decision");
+  EXPECT_EQ(mails.back().recipient, "rita@example.org");
+  EXPECT_EQ(mails.back().subject, "[" + low.id + "] Decision on your report");
+  EXPECT_TRUE(mails.back().body.ends_with(
+      "The coordinator of " + low.id +
+      " decided: Classified at level 4 (no practical attack vector): it is handled in public, as "
+      "a regular issue, once its text is reviewed.\n\nTheir reason:\n\nNeeds cluster-admin "
+      "<rights> first.\n\nYour tracking page shows every decision on your report."))
+      << mails.back().body;
+
+  Submitted dup = *reports_->Submit(Principal{}, req);
+  ASSERT_TRUE(reports_->MarkDuplicate(local_, dup.id, low.id, "Same default as the first.").ok());
+  page = Track(dup.token);
+  EXPECT_NE(page.body.find("Closed as a duplicate of " + low.id + "."), std::string::npos);
+  EXPECT_NE(page.body.find("Reason: Same default as the first."), std::string::npos);
+  EXPECT_NE(page.body.find("No messages. This report is closed."), std::string::npos);
+  EXPECT_EQ(page.body.find("The coordinator will write here."), std::string::npos);
+
+  Submitted no = *reports_->Submit(Principal{}, req);
+  ASSERT_TRUE(reports_->Reject(local_, no.id, "Works as documented.").ok());
+  page = Track(no.token);
+  EXPECT_NE(page.body.find("Rejected: not treated as a vulnerability."), std::string::npos);
+  EXPECT_NE(page.body.find("Reason: Works as documented."), std::string::npos);
+  EXPECT_EQ(store_->Outbox(no.id)->back().kind, "decision");
+
+  // A reporter who withdraws is not mailed about their own decision; the page still lists it.
+  Submitted gone = *reports_->Submit(Principal{}, req);
+  Principal rita;
+  rita.kind = Principal::Kind::kCapability;
+  rita.email = "rita@example.org";
+  rita.report_id = gone.id;
+  ASSERT_TRUE(reports_->Withdraw(rita, gone.id, "Found it was my configuration.").ok());
+  EXPECT_NE(store_->Outbox(gone.id)->back().kind, "decision");
+  page = Track(gone.token);
+  EXPECT_NE(page.body.find("Withdrawn."), std::string::npos);
+  EXPECT_NE(page.body.find("Reason: Found it was my configuration."), std::string::npos);
+}
+
 TEST_F(WebTest, LoginRotatesTheSessionAndLogoutRevokesIt) {
   NewSession first = Login("alice@example.org", "alice-password");
   ASSERT_TRUE(reports_->Authenticate(first.token, CredentialSource::kCookie).ok());
@@ -793,7 +855,11 @@ TEST_F(WebTest, ReplacedRemovedAndExpiredLinksAreRefused) {
   ASSERT_TRUE(reports_->Reject(local_, r.id, "not a vulnerability").ok());
   const Instant closed = clock_.Now();
   clock_.Advance(30 * kMicrosPerDay);
-  const std::string mailed = store_->Outbox(r.id)->back().body;
+  // The new link is in the relink mail (the decision mail to the reporter came after it).
+  std::string mailed;
+  for (const OutboxMail& row : *store_->Outbox(r.id)) {
+    if (row.body.find("/track/") != std::string::npos) mailed = row.body;
+  }
   const std::string fresh = mailed.substr(mailed.find("/track/") + 7, 4 + 16 + 43);
   for (const HttpResponse& expired :
        {Call("GET", "/track/" + fresh), Call("GET", "/track/" + r.id, "vigil_track=" + fresh)}) {

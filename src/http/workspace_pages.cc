@@ -398,9 +398,9 @@ void AddWorkspacePageRoutes(Router& router, WebContext& web) {
             });
   AddAction(router, w, "duplicate", Action::kTriage,
             [](WebContext& wc, const RequestContext& ctx, const Form& f) {
-              return Done(
-                  wc.reports.MarkDuplicate(ctx.principal, ctx.params.at("id"), f.Get("original")),
-                  "Marked as a duplicate.");
+              return Done(wc.reports.MarkDuplicate(ctx.principal, ctx.params.at("id"),
+                                                   f.Get("original"), f.Get("reason")),
+                          "Marked as a duplicate.");
             });
   AddAction(router, w, "classify", Action::kTriage,
             [](WebContext& wc, const RequestContext& ctx, const Form& f) -> Result<std::string> {
@@ -408,7 +408,8 @@ void AddWorkspacePageRoutes(Router& router, WebContext& web) {
               if (l.size() != 1 || l[0] < '1' || l[0] > '7') {
                 return Status::Invalid("choose a level from 1 to 7");
               }
-              return Done(wc.reports.Classify(ctx.principal, ctx.params.at("id"), l[0] - '0'),
+              return Done(wc.reports.Classify(ctx.principal, ctx.params.at("id"), l[0] - '0',
+                                              f.Get("reason")),
                           "Classified as level " + l + ".");
             });
   AddAction(router, w, "publish", Action::kTriage,

@@ -375,33 +375,131 @@ Result<Report> ReportService::CloseWithReason(const Principal& actor, const std:
   CommandArgs args;
   args.reason = std::string(Trim(reason));
   VIGIL_RETURN_IF_ERROR(CheckText("reason", args.reason, 4096, false));
-  return RunCommand(actor, id, kind, command, args, [&](const Report& r) {
-    return Json({{"reason", r.reason}});
+  return DecideAndTell(actor, id, kind, command, args, [&](const Report& r) {
+    return json::object{{"reason", r.reason}};
   });
 }
 
 Result<Report> ReportService::MarkDuplicate(const Principal& actor, const std::string& id,
-                                            const std::string& original) {
+                                            const std::string& original, std::string reason) {
   if (!original.empty() && original != id) {
     if (!IsWellFormedReportId(original) || !store_.GetReport(original).ok()) {
       return Status::Invalid("original report " + original.substr(0, 64) + " does not exist");
     }
   }
+  reason = std::string(Trim(reason));
+  VIGIL_RETURN_IF_ERROR(CheckText("reason", reason, 4096, false));
   CommandArgs args;
   args.duplicate_of = original;
-  return RunCommand(actor, id, "report.duplicate", Command::kDuplicate, args, [&](const Report& r) {
-    return Json({{"duplicate_of", r.duplicate_of}});
-  });
+  return DecideAndTell(actor, id, "report.duplicate", Command::kDuplicate, args,
+                       [&](const Report& r) {
+                         return json::object{{"duplicate_of", r.duplicate_of}, {"reason", reason}};
+                       });
 }
 
-Result<Report> ReportService::Classify(const Principal& actor, const std::string& id, int level) {
+Result<Report> ReportService::Classify(const Principal& actor, const std::string& id, int level,
+                                       std::string reason) {
+  reason = std::string(Trim(reason));
+  VIGIL_RETURN_IF_ERROR(CheckText("reason", reason, 4096, false));
   CommandArgs args;
   args.level = level;
-  return RunCommand(actor, id, "report.classified", Command::kClassify, args, [&](const Report& r) {
-    return Json({{"level", r.level},
-                 {"route", RouteName(PolicyForLevel(r.level).route)},
-                 {"state", StateName(r.state)}});
-  });
+  return DecideAndTell(actor, id, "report.classified", Command::kClassify, args,
+                       [&](const Report& r) {
+                         return json::object{{"level", r.level},
+                                             {"route", RouteName(PolicyForLevel(r.level).route)},
+                                             {"state", StateName(r.state)},
+                                             {"reason", reason}};
+                       });
+}
+
+Result<Report> ReportService::DecideAndTell(
+    const Principal& actor, const std::string& id, const std::string& kind, Command command,
+    const CommandArgs& args, const std::function<json::object(const Report&)>& payload) {
+  return Change(
+      actor, id, kind,
+      [&](const Report& r) { return ApplyCommand(r, command, args, clock_.Now()); },
+      [&](const Report& r) { return Json(payload(r)); },
+      [&](const Report& r, WriteBatch& b) {
+        StoredEvent e;
+        e.chain = id;
+        e.time = clock_.Now();
+        e.kind = kind;
+        e.payload = Json(payload(r));
+        if (std::optional<Decision> d = DecisionOf(e)) QueueDecisionMail(actor, r, *d, &b);
+      });
+}
+
+std::optional<Decision> DecisionOf(const StoredEvent& e) {
+  static const char* const kKinds[] = {"report.rejected", "report.duplicate", "report.classified",
+                                       "report.withdrawn"};
+  if (std::find(std::begin(kKinds), std::end(kKinds), e.kind) == std::end(kKinds)) {
+    return std::nullopt;
+  }
+  std::error_code ec;
+  const json::value v = json::parse(e.payload, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const json::object& o = v.as_object();
+  auto text = [&](const char* key) -> std::string {
+    const json::value* f = o.if_contains(key);
+    return f && f->is_string() ? std::string(f->as_string()) : "";
+  };
+  Decision d;
+  d.time = e.time;
+  d.kind = e.kind;
+  d.reason = text("reason");
+  if (e.kind == "report.rejected") {
+    d.summary = "Rejected: not treated as a vulnerability.";
+  } else if (e.kind == "report.withdrawn") {
+    d.summary = "Withdrawn.";
+  } else if (e.kind == "report.duplicate") {
+    const std::string of = text("duplicate_of");
+    d.summary = of.empty() ? "Closed as a duplicate of another report."
+                           : "Closed as a duplicate of " + of + ".";
+  } else {
+    const json::value* level = o.if_contains("level");
+    if (!level || !level->is_int64() || level->as_int64() < kMinLevel ||
+        level->as_int64() > kMaxLevel) {
+      return std::nullopt;
+    }
+    const LevelPolicy& p = PolicyForLevel(static_cast<int>(level->as_int64()));
+    d.summary = "Classified at level " + std::to_string(p.level) + " (" + p.meaning + "): ";
+    switch (p.route) {
+      case Route::kEmbargoed:
+        d.summary += "it is fixed privately, under embargo, then disclosed.";
+        break;
+      case Route::kPublic:
+        d.summary += "it is handled in public, as a regular issue, once its text is reviewed.";
+        break;
+      case Route::kClosed:
+        d.summary += "the report is closed.";
+        break;
+    }
+  }
+  return d;
+}
+
+Result<std::vector<Decision>> ReportService::Decisions(const std::string& id) {
+  Result<std::vector<StoredEvent>> events = store_.Events(id);
+  VIGIL_RETURN_IF_ERROR(events.status());
+  std::vector<Decision> out;
+  for (const StoredEvent& e : *events) {
+    if (std::optional<Decision> d = DecisionOf(e)) out.push_back(std::move(*d));
+  }
+  return out;
+}
+
+void ReportService::QueueDecisionMail(const Principal& actor, const Report& r, const Decision& d,
+                                      WriteBatch* b) const {
+  for (const Participant& p : r.participants) {
+    // Not to the reporter about what they did themselves (withdrawing).
+    if (p.role != Role::kReporter || p.email.empty() || p.bouncing || p.email == actor.email) {
+      continue;
+    }
+    std::string text = "The coordinator of " + r.id + " decided: " + d.summary + "\n";
+    if (!d.reason.empty()) text += "\nTheir reason:\n\n" + d.reason + "\n";
+    text += "\nYour tracking page shows every decision on your report.";
+    b->outbox.push_back(Notice(r, p.email, "decision", "Decision on your report", text));
+  }
 }
 
 Result<Report> ReportService::Withdraw(const Principal& actor, const std::string& id,
@@ -549,6 +647,9 @@ Result<ThreadMessage> ReportService::PostMessage(const Principal& actor, const s
   auto build = [&](const Report& r, ThreadMessage& m, WriteBatch& b) {
     m.author_email = actor.email;
     if (actor.kind == Principal::Kind::kLocal) {
+      // The CLI acting as an account (--as, [project] operator) that is on the report: its name.
+      const Participant* p = r.FindParticipant(actor.email);
+      m.author_name = p ? p->name : "";
       m.author_role = "maintainer";
     } else {
       const Participant* p = r.FindParticipant(actor.email);

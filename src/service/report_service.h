@@ -2,6 +2,7 @@
 // CLI authenticate and authorize through here, then call one use case per request.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <functional>
 #include <map>
 #include <optional>
@@ -60,6 +61,17 @@ struct Invited {
   std::string token;  // the participant's capability token; shown once
 };
 
+/// A decision on a report as its reporter reads it (ReportService::Decisions).
+struct Decision {
+  Instant time = 0;
+  std::string kind;     // the event: "report.rejected", "report.duplicate", ...
+  std::string summary;  // "Rejected: not treated as a vulnerability.", "Classified at level 4: …"
+  std::string reason;   // the coordinator's words; may be empty
+};
+
+/// The decision event E records, if it is one the reporter is told of.
+std::optional<Decision> DecisionOf(const StoredEvent& e);
+
 class ReportService {
  public:
   /// STORE and CLOCK must outlive the service. Thread-safe: one instance serves every request.
@@ -100,14 +112,21 @@ class ReportService {
   /// "unverified", see HoldMessage) only for those who may triage the report, who decide on it.
   Result<std::vector<ThreadMessage>> Thread(const Principal& viewer, const std::string& id);
   Result<std::vector<StoredEvent>> AuditTrail(const std::string& id);
+  /// The coordinator's decisions on report ID the reporter is told of, oldest first: rejection,
+  /// duplicate, classification (level and route), withdrawal, each with its reason.
+  Result<std::vector<Decision>> Decisions(const std::string& id);
   /// Assigns COORDINATOR (an active maintainer or admin account), or the next maintainer of the
   /// round-robin rotation when COORDINATOR is empty.
   Result<Report> Assign(const Principal& actor, const std::string& id, std::string coordinator);
   Result<Report> Confirm(const Principal& actor, const std::string& id);
   Result<Report> Reject(const Principal& actor, const std::string& id, std::string reason);
+  /// Marks report ID a duplicate of ORIGINAL. REASON (optional, trimmed, at most 4,096 bytes)
+  /// goes to the reporter with the decision, by mail and on their tracking page, as for Reject
+  /// and Classify.
   Result<Report> MarkDuplicate(const Principal& actor, const std::string& id,
-                               const std::string& original);
-  Result<Report> Classify(const Principal& actor, const std::string& id, int level);
+                               const std::string& original, std::string reason = "");
+  Result<Report> Classify(const Principal& actor, const std::string& id, int level,
+                          std::string reason = "");
   Result<Report> Withdraw(const Principal& actor, const std::string& id, std::string reason);
   Result<Report> SetEmbargo(const Principal& actor, const std::string& id, Instant end,
                             std::string reason);
@@ -214,10 +233,19 @@ class ReportService {
   Result<Report> RunCommand(const Principal& actor, const std::string& id, const std::string& kind,
                             Command command, const CommandArgs& args,
                             const std::function<std::string(const Report&)>& payload);
+  /// RunCommand for a decision the reporter is told of (DecisionOf): the mail to them is queued
+  /// with the change.
+  Result<Report> DecideAndTell(const Principal& actor, const std::string& id,
+                               const std::string& kind, Command command, const CommandArgs& args,
+                               const std::function<boost::json::object(const Report&)>& payload);
   /// Rejects or withdraws (COMMAND) report ID for REASON (trimmed, at most 4,096 bytes), with an
   /// event of KIND carrying the reason.
   Result<Report> CloseWithReason(const Principal& actor, const std::string& id,
                                  const std::string& kind, Command command, std::string_view reason);
+  /// Queues DECISION (see Decisions) to the reporter of R by mail, when there is one to mail
+  /// and it was not the reporter (ACTOR) who decided.
+  void QueueDecisionMail(const Principal& actor, const Report& r, const Decision& decision,
+                         WriteBatch* batch) const;
   /// Queues the embargo reminder for every participant of AFTER who was not on BEFORE.
   void QueueReminders(const Report* before, const Report& after, WriteBatch* batch) const;
   OutboxMail Notice(const Report& r, const std::string& recipient, const std::string& kind,
