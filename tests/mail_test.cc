@@ -167,6 +167,8 @@ std::string DecodeQp(const std::string& s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '=' && i + 2 < s.size() && s[i + 1] == '\r' && s[i + 2] == '\n') {
       i += 2;
+    } else if (s[i] == '=' && i + 1 < s.size() && s[i + 1] == '\n') {
+      i += 1;  // a soft line break as a Maildir file has it (LF)
     } else if (s[i] == '=' && i + 2 < s.size() &&
                std::isxdigit(static_cast<unsigned char>(s[i + 1]))) {
       out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
@@ -1064,6 +1066,13 @@ TEST_F(MailTest, MaildirSmarthostAndMailShow) {
   EXPECT_NE(file.find("\nSubject: [" + Id(1) + "] Report received\n"), std::string::npos);
   EXPECT_NE(file.find("\nReply-To: <" + reply + ">\n"), std::string::npos);
   EXPECT_EQ(file.find('\r'), std::string::npos);
+  // The reporter who wrote by mail gets their private link, and it opens the report.
+  const std::string body = DecodeQp(file);
+  const size_t link = body.find("/track/vgc_");
+  ASSERT_NE(link, std::string::npos) << body;
+  EXPECT_NE(body.find("Your private link to the report, to read it and reply"), std::string::npos);
+  const std::string token = body.substr(link + 7, body.find('\n', link) - link - 7);
+  EXPECT_EQ(Http(server.port(), "GET", "/track/" + token).status, 303);
   ASSERT_TRUE(WaitUntil([&] {
     return RunVigil({"-c", config_, "mail", "outbox", "--json"}).out.find("\"state\":\"sent\"") !=
            std::string::npos;

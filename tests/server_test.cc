@@ -274,6 +274,8 @@ TEST_F(ServerTest, ReadmeFlowSubmitThenList) {
   const std::string id = JsonField(r.body, "id");
   EXPECT_EQ(id.size(), 13u);
   EXPECT_TRUE(JsonField(r.body, "token").starts_with("vgc_"));
+  EXPECT_TRUE(JsonField(r.body, "tracking_url").ends_with("/track/" + JsonField(r.body, "token")))
+      << r.body;
   CommandResult list = RunVigil({"-c", config_, "report", "list"});
   EXPECT_EQ(list.exit_code, 0);
   EXPECT_NE(list.out.find(id), std::string::npos);

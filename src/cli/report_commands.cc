@@ -250,10 +250,11 @@ void AddParticipationCommands(CLI::App* report, CliContext& ctx, const Options& 
     if (ctx.json) {
       json::object out = ReportJson(inv->report);
       out["token"] = inv->token;
+      out["tracking_url"] = s->TrackingUrl(inv->token);
       ctx.Print(json::serialize(out) + "\n");
     } else {
       ctx.Print(Describe(inv->report) + "access token for " + o->email +
-                " (shown once): " + inv->token + "\n");
+                " (shown once; their link is mailed to them): " + inv->token + "\n");
     }
   });
 

@@ -100,7 +100,8 @@ void AddReportRoutes(Router& router, ReportService* s) {
           HttpResponse r = JsonResponse(
               201, json::object{{"id", done->id},
                                 {"token", done->token},
-                                {"url", s->config().public_url + "/api/v1/reports/" + done->id}});
+                                {"url", s->config().public_url + "/api/v1/reports/" + done->id},
+                                {"tracking_url", s->TrackingUrl(done->token)}});
           r.headers.emplace_back("Location", "/api/v1/reports/" + done->id);
           respond(std::move(r));
         });
@@ -250,6 +251,7 @@ void AddTriageRoutes(Router& router, ReportService* s) {
                 if (!inv.ok()) return ErrorResponse(inv.status());
                 json::object o = ReportJson(inv->report);
                 o["token"] = inv->token;
+                o["tracking_url"] = s->TrackingUrl(inv->token);
                 return JsonResponse(201, o);
               }});
   router.Add({"POST", base + "/{id}/participants/remove", Action::kManageParticipants,

@@ -278,6 +278,21 @@ TEST_F(WebTest, TheReporterSeesDecisionsWithTheirReasons) {
   EXPECT_NE(page.body.find("Reason: Found it was my configuration."), std::string::npos);
 }
 
+// Each invited person gets their own link by mail, in the invitation itself.
+TEST_F(WebTest, TheInvitationCarriesThePersonsLink) {
+  const Submitted s = SubmitReport("Invitation");
+  Result<Invited> carl = reports_->Invite(local_, s.id, "carl@example.org", "", Role::kObserver);
+  ASSERT_TRUE(carl.ok());
+  const OutboxMail mail = store_->Outbox(s.id)->back();
+  EXPECT_EQ(mail.recipient, "carl@example.org");
+  EXPECT_TRUE(
+      mail.body.ends_with("Your private link to the report, to read it and reply (keep it "
+                          "secret: anyone with it can do the same):\n\n" +
+                          config_.public_url + "/track/" + carl->token + "\n"))
+      << mail.body;
+  EXPECT_EQ(Track(carl->token).status, 200);
+}
+
 TEST_F(WebTest, LoginRotatesTheSessionAndLogoutRevokesIt) {
   NewSession first = Login("alice@example.org", "alice-password");
   ASSERT_TRUE(reports_->Authenticate(first.token, CredentialSource::kCookie).ok());

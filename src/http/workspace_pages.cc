@@ -449,8 +449,8 @@ void AddWorkspacePageRoutes(Router& router, WebContext& web) {
                                                           f.Get("email"), f.Get("name"), *role);
               if (!invited.ok()) return invited.status();
               return "Invited " + LowerAscii(f.Get("email")) + " as " + RoleName(*role) +
-                     ". Their private link (shown once; they can also log in with an account "
-                     "under this email): " +
+                     ". Their private link was mailed to them (shown here once; they can also log "
+                     "in with an account under this email): " +
                      std::string(kLinkBase) + "/track/" + invited->token;
             });
   AddAction(

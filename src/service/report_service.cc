@@ -164,6 +164,22 @@ OutboxMail ReportService::Notice(const Report& r, const std::string& recipient,
   return m;
 }
 
+std::string ReportService::TrackingUrl(const std::string& token) const {
+  return config_.public_url + "/track/" + token;
+}
+
+void ReportService::AddLinkToWelcome(const std::string& email, const std::string& token,
+                                     WriteBatch* batch) const {
+  for (OutboxMail& m : batch->outbox) {
+    if (m.recipient != email || m.kind != "embargo-reminder") continue;
+    // Like a replaced link, it goes only to its holder (never into a log or an event).
+    m.body +=
+        "\n\nYour private link to the report, to read it and reply (keep it secret: anyone "
+        "with it can do the same):\n\n" +
+        TrackingUrl(token) + "\n";
+  }
+}
+
 void ReportService::QueueReminders(const Report* before, const Report& after,
                                    WriteBatch* batch) const {
   for (const Participant& p : after.participants) {
@@ -245,7 +261,8 @@ void ReportService::SubmitThen(const Principal& actor, SubmitRequest req, Submit
   // consecutive turns without a retry.
   const bool round_robin = config_.round_robin && !config_.maintainers.empty();
   if (round_robin) b.turn_counter = "round_robin";
-  b.on_id_allocated = [this, now, round_robin, extend = std::move(req.extend)](WriteBatch& batch) {
+  b.on_id_allocated = [this, now, round_robin, token, email = req.reporter_email,
+                       extend = std::move(req.extend)](WriteBatch& batch) {
     if (round_robin) {
       CommandArgs args;
       args.coordinator =
@@ -261,6 +278,7 @@ void ReportService::SubmitThen(const Principal& actor, SubmitRequest req, Submit
       }
     }
     QueueReminders(nullptr, *batch.report, &batch);
+    AddLinkToWelcome(email, token, &batch);
     if (extend) extend(batch);
   };
   store_.WriteThen(std::move(b), [done = std::move(done),
@@ -551,7 +569,8 @@ Result<Invited> ReportService::Invite(const Principal& actor, const std::string&
       },
       [&](const Report&) {
         return Json({{"email", p.email}, {"name", p.name}, {"role", RoleName(p.role)}});
-      });
+      },
+      [&](const Report&, WriteBatch& b) { AddLinkToWelcome(p.email, out.token, &b); });
   VIGIL_RETURN_IF_ERROR(r.status());
   out.report = *r;
   return out;
@@ -599,7 +618,7 @@ Result<Report> ReportService::ReplaceLink(const Principal& actor, const std::str
                    "The coordinator of " + after.id +
                        " replaced your private link to the report. The "
                        "old link no longer works. Your new link (keep it private):\n\n" +
-                       config_.public_url + "/track/" + token + "\n"));
+                       TrackingUrl(token) + "\n"));
       });
 }
 

@@ -115,6 +115,8 @@ class ReportService {
   /// The coordinator's decisions on report ID the reporter is told of, oldest first: rejection,
   /// duplicate, classification (level and route), withdrawal, each with its reason.
   Result<std::vector<Decision>> Decisions(const std::string& id);
+  /// The tracking page address of capability TOKEN: <public_url>/track/<TOKEN>.
+  std::string TrackingUrl(const std::string& token) const;
   /// Assigns COORDINATOR (an active maintainer or admin account), or the next maintainer of the
   /// round-robin rotation when COORDINATOR is empty.
   Result<Report> Assign(const Principal& actor, const std::string& id, std::string coordinator);
@@ -246,6 +248,10 @@ class ReportService {
   /// and it was not the reporter (ACTOR) who decided.
   void QueueDecisionMail(const Principal& actor, const Report& r, const Decision& decision,
                          WriteBatch* batch) const;
+  /// Adds the private link of TOKEN to the welcome mail (the embargo reminder) queued in BATCH
+  /// for EMAIL: the reporter's receipt, an invitation.
+  void AddLinkToWelcome(const std::string& email, const std::string& token,
+                        WriteBatch* batch) const;
   /// Queues the embargo reminder for every participant of AFTER who was not on BEFORE.
   void QueueReminders(const Report* before, const Report& after, WriteBatch* batch) const;
   OutboxMail Notice(const Report& r, const std::string& recipient, const std::string& kind,
