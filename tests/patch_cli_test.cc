@@ -293,8 +293,14 @@ TEST_F(PatchCliTest, WorkflowThroughTheCliAndTheApi) {
   EXPECT_NE(listed.body.find("\"applies\":true"), std::string::npos) << listed.body;
   EXPECT_EQ(server.Stop(SIGTERM), 0);
 
-  // The author of the patch is not a maintainer here; alice approves it.
-  CommandResult approved = vigil({"patch", "approve", id, "s1v1", "--as", "alice@example.org"});
+  // The author of the patch is not a maintainer here; alice approves it. Without a name of who
+  // approves (an account), nothing is recorded.
+  CommandResult nobody = vigil({"patch", "approve", id, "s1v1"});
+  EXPECT_EQ(nobody.exit_code, 2);
+  EXPECT_EQ(nobody.err,
+            "vigil: say which maintainer approves: patch approve … --as ACCOUNT, vigil --as "
+            "ACCOUNT, or [project] operator\n");
+  CommandResult approved = vigil({"--as", "alice@example.org", "patch", "approve", id, "s1v1"});
   ASSERT_EQ(approved.exit_code, 0) << approved.err;
   EXPECT_EQ(approved.out, id + " s1v1 approved by alice@example.org\n");
   CommandResult shown = vigil({"report", "show", id});

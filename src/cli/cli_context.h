@@ -54,6 +54,8 @@ class CliContext {
   /// COMMAND: the subcommand's name; commands that never act on reports (init, backup,
   /// restore, cvss) skip the configured operator.
   bool ResolveOperator(const std::string& command);
+  /// True when Operator() is an account (`--as` or [project] operator), not a login name.
+  bool OperatorIsAccount() const { return !operator_.empty(); }
   std::string as_account;  // --as
   /// Prints "vigil: <message>" to stderr and sets the exit code for S. Returns false if S failed.
   bool Check(const Status& s);

@@ -96,8 +96,11 @@ void AddDiscloseCommands(CLI::App& app, CliContext& ctx) {
   auto* confirm = plan->add_subcommand(
       "confirm", "Confirm the on-duty maintainer's availability (24 hours before the slot)");
   id_arg(confirm);
-  confirm->add_option("--as", o->as, "The on-duty maintainer confirming (the local operator)");
+  confirm->add_option("--as", o->as,
+                      "The on-duty maintainer confirming (default: the account the command acts "
+                      "as, `vigil --as ACCOUNT` or [project] operator)");
   confirm->callback([&ctx, o] {
+    if (o->as.empty() && ctx.OperatorIsAccount()) o->as = ctx.Operator().email;
     DiscloseServices* s = ctx.Disclose();
     if (!s) return;
     Result<DisclosurePlanRow> p = s->disclosure->ConfirmOnDuty(ctx.Operator(), o->id, o->as);

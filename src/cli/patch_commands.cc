@@ -114,8 +114,19 @@ void AddPatchCommands(CLI::App& app, CliContext& ctx) {
     auto* cmd = group->add_subcommand("approve", "Approve a revision, pinned to its patch-ids");
     cmd->add_option("REPORT", o->report, "Report id")->required();
     cmd->add_option("REVISION", o->revision, "Revision, e.g. s1v2")->required();
-    cmd->add_option("--as", o->as, "The approving maintainer's account email")->required();
+    cmd->add_option("--as", o->as,
+                    "The approving maintainer's account email (default: the account the command "
+                    "acts as, `vigil --as ACCOUNT` or [project] operator)");
     cmd->callback([&ctx, o] {
+      if (o->as.empty()) {
+        if (!ctx.OperatorIsAccount()) {
+          ctx.Check(Status::Invalid(
+              "say which maintainer approves: patch approve … --as ACCOUNT, vigil --as ACCOUNT, "
+              "or [project] operator"));
+          return;
+        }
+        o->as = ctx.Operator().email;
+      }
       Result<PatchService*> s = ctx.Patches();
       if (!ctx.Check(s.status())) return;
       Result<PatchRevision> r = (*s)->Approve(ctx.Operator(), o->report, o->revision, o->as);
