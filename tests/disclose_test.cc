@@ -554,6 +554,63 @@ TEST_F(DiscloseTest, AutoDiscloseStuckOnAHangingForgeHoldsUpNoRequest) {
   EXPECT_TRUE(forge_->requests().empty());
 }
 
+// A scheduled disclosure moves (with a reason, inside the embargo cap) or is withdrawn; the old
+// plan's observer notices are not sent, and everyone on the report is told.
+TEST_F(DiscloseTest, RescheduleAndUnscheduleTellEveryone) {
+  const std::string id = ApprovedReport();
+  Scheduled(id, /*confirm=*/false);
+  const std::string moved = Utc(slot_time_ + 7 * 86400);
+  CommandResult no_reason =
+      Vigil({"plan", "schedule", id, "--slot", moved, "--on-duty", "alice@example.org"});
+  EXPECT_EQ(no_reason.exit_code, 2);
+  EXPECT_EQ(no_reason.err, "vigil: cannot reschedule " + id +
+                               ": a reason is required (everyone on the report is told)\n");
+  const time_t far = time(nullptr) + 120 * 86400;
+  CommandResult capped = Vigil({"plan", "reschedule", id, "--slot", Utc(far), "--on-duty",
+                                "alice@example.org", "--reason", "later"});
+  EXPECT_EQ(capped.exit_code, 4);
+  EXPECT_TRUE(capped.err.starts_with("vigil: cannot schedule " + id + ": the slot " + Utc(far) +
+                                     " is past the embargo cap of 90 days ("))
+      << capped.err;
+  CommandResult r = Vigil({"plan", "reschedule", id, "--slot", moved, "--on-duty",
+                           "alice@example.org", "--reason", "The backport needs a week more."});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, id + ": disclosure moved to " + moved + "\n");
+  EXPECT_EQ(Sql("SELECT recipient FROM outbox WHERE kind = 'disclosure-plan' ORDER BY recipient"),
+            "alice@example.org\nolga@distro.example\nrita@example.org\n");
+  EXPECT_NE(Sql("SELECT body FROM outbox WHERE kind = 'disclosure-plan' LIMIT 1")
+                .find("The disclosure of " + id + " moved from " + slot_ + " to " + moved +
+                      ".\n\nReason: The backport needs a week more."),
+            std::string::npos);
+  EXPECT_EQ(Sql("SELECT state || ' ' || last_error FROM outbox WHERE kind = 'disclosure-notice' "
+                "ORDER BY id"),
+            "dead withdrawn, not sent: the disclosure was rescheduled\npending \n");
+  EXPECT_NE(Vigil({"report", "show", id}).out.find("state        scheduled"), std::string::npos);
+
+  CommandResult off = Vigil({"plan", "unschedule", id, "--reason", "Upstream asked to wait."});
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  EXPECT_EQ(off.out,
+            id + ": disclosure unscheduled; the report is approved, the embargo goes on\n");
+  EXPECT_NE(Vigil({"report", "show", id}).out.find("state        approved"), std::string::npos);
+  EXPECT_EQ(Sql("SELECT count(*) FROM outbox WHERE kind = 'disclosure-notice' AND state = "
+                "'pending'"),
+            "0\n");
+  EXPECT_EQ(Sql("SELECT count(*) FROM outbox WHERE kind = 'disclosure-plan'"), "6\n");
+  CommandResult again = Vigil({"plan", "reschedule", id, "--slot", moved, "--on-duty",
+                               "alice@example.org", "--reason", "x"});
+  EXPECT_EQ(again.exit_code, 4);
+  EXPECT_EQ(again.err,
+            "vigil: cannot reschedule " + id + ": it is approved; reschedule needs scheduled\n");
+  CommandResult twice = Vigil({"plan", "unschedule", id, "--reason", "x"});
+  EXPECT_EQ(twice.err, "vigil: cannot unschedule " + id +
+                           ": it is approved; unschedule needs "
+                           "scheduled\n");
+  EXPECT_EQ(Sql("SELECT kind FROM events WHERE chain = '" + id +
+                "' AND kind LIKE 'disclosure.%' ORDER BY seq"),
+            "disclosure.scheduled\ndisclosure.rescheduled\ndisclosure.unscheduled\n");
+  EXPECT_EQ(Vigil({"audit", "verify"}).exit_code, 0);
+}
+
 TEST_F(DiscloseTest, RefusalsHaveExactMessages) {
   const std::string id = ApprovedReport();
   // Scheduling: past the cap, not enough notice; a Saturday slot and 20 days of notice warn.

@@ -15,7 +15,7 @@ namespace {
 namespace json = boost::json;
 
 struct DiscloseOptions {
-  std::string id, slot, on_duty, as, title, text;
+  std::string id, slot, on_duty, as, title, text, reason;
   int notice_days = -1;
   bool dry_run = false, publish_closed = false, due = false;
 };
@@ -71,26 +71,58 @@ void AddDiscloseCommands(CLI::App& app, CliContext& ctx) {
   auto* plan = AddCommand(app, "plan");
   plan->require_subcommand(1);
 
-  auto* schedule = plan->add_subcommand("schedule", "Schedule the disclosure slot");
-  id_arg(schedule);
-  schedule->add_option("--slot", o->slot, "UTC instant, e.g. 2026-12-08T15:00:00Z")->required();
-  schedule->add_option("--on-duty", o->on_duty, "The maintainer on duty at the slot")->required();
-  schedule->add_option("--notice-days", o->notice_days,
-                       "Days of notice for observers (default from [disclosure] notice_days)");
-  schedule->callback([&ctx, o] {
+  for (const bool again : {false, true}) {
+    auto* schedule = plan->add_subcommand(
+        again ? "reschedule" : "schedule",
+        again ? "Move a scheduled disclosure to a new slot (everyone on the report is told why)"
+              : "Schedule the disclosure slot");
+    id_arg(schedule);
+    schedule->add_option("--slot", o->slot, "UTC instant, e.g. 2026-12-08T15:00:00Z")->required();
+    schedule->add_option("--on-duty", o->on_duty, "The maintainer on duty at the slot")->required();
+    schedule->add_option("--notice-days", o->notice_days,
+                         "Days of notice for observers (default from [disclosure] notice_days)");
+    if (again) schedule->add_option("--reason", o->reason, "Why it moves")->required();
+    schedule->callback([&ctx, o, again] {
+      DiscloseServices* s = ctx.Disclose();
+      if (!s) return;
+      Result<Instant> slot = ParseUtc(o->slot);
+      if (!ctx.Check(slot.status())) return;
+      PlanRequest req;
+      req.slot = *slot;
+      req.notice_days = o->notice_days;
+      req.on_duty = o->on_duty;
+      req.reason = o->reason;
+      if (again) {
+        // reschedule moves a scheduled disclosure only; schedule is for the first slot.
+        Result<ReportService*> reports = ctx.Service();
+        if (!ctx.Check(reports.status())) return;
+        Result<Report> r = (*reports)->Show(o->id);
+        if (!ctx.Check(r.status())) return;
+        if (r->state != State::kScheduled) {
+          ctx.Check(Status::Conflict("cannot reschedule " + o->id + ": it is " +
+                                     StateName(r->state) + "; reschedule needs scheduled"));
+          return;
+        }
+      }
+      Result<PlanResult> r = s->disclosure->Schedule(ctx.Operator(), o->id, req);
+      if (!ctx.Check(r.status())) return;
+      for (const std::string& w : r->warnings)
+        std::fprintf(stderr, "vigil: warning: %s\n", w.c_str());
+      ctx.Print(o->id + ": disclosure " + (again ? "moved to " : "scheduled at ") +
+                FormatUtc(r->plan.slot) + "\n");
+    });
+  }
+
+  auto* unschedule = plan->add_subcommand(
+      "unschedule", "Withdraw the slot of a scheduled disclosure (everyone is told why)");
+  id_arg(unschedule);
+  unschedule->add_option("--reason", o->reason, "Why")->required();
+  unschedule->callback([&ctx, o] {
     DiscloseServices* s = ctx.Disclose();
     if (!s) return;
-    Result<Instant> slot = ParseUtc(o->slot);
-    if (!ctx.Check(slot.status())) return;
-    PlanRequest req;
-    req.slot = *slot;
-    req.notice_days = o->notice_days;
-    req.on_duty = o->on_duty;
-    Result<PlanResult> r = s->disclosure->Schedule(ctx.Operator(), o->id, req);
+    Result<Report> r = s->disclosure->Unschedule(ctx.Operator(), o->id, o->reason);
     if (!ctx.Check(r.status())) return;
-    for (const std::string& w : r->warnings)
-      std::fprintf(stderr, "vigil: warning: %s\n", w.c_str());
-    ctx.Print(o->id + ": disclosure scheduled at " + FormatUtc(r->plan.slot) + "\n");
+    ctx.Print(o->id + ": disclosure unscheduled; the report is approved, the embargo goes on\n");
   });
 
   auto* confirm = plan->add_subcommand(

@@ -152,6 +152,9 @@ Status ApplyDisclosure(const Report& report, Command c, const CommandArgs& args,
       r.embargo.end = args.slot;
       r.state = State::kScheduled;
       break;
+    case Command::kUnschedule:
+      r.state = State::kApproved;
+      break;
     case Command::kDisclose:
       if (now < r.embargo.end) {
         return Refuse(report, c, "the slot " + FormatUtc(r.embargo.end) + " is not reached");
@@ -192,6 +195,7 @@ Status ApplyFamily(const Report& report, Command c, const CommandArgs& args, Ins
     case Command::kUnapprove:
       return ApplyApproval(report, c, args, r);
     case Command::kSchedule:
+    case Command::kUnschedule:
     case Command::kDisclose:
     case Command::kPublish:
       return ApplyDisclosure(report, c, args, now, r);
@@ -219,6 +223,8 @@ const char* CommandName(Command c) {
       return "unapprove";
     case Command::kSchedule:
       return "schedule";
+    case Command::kUnschedule:
+      return "unschedule";
     case Command::kDisclose:
       return "disclose";
     case Command::kPublish:
@@ -246,7 +252,9 @@ std::vector<State> SourceStates(Command c) {
     case Command::kUnapprove:
       return {State::kApproved};
     case Command::kSchedule:
-      return {State::kApproved};
+      return {State::kApproved, State::kScheduled};
+    case Command::kUnschedule:
+      return {State::kScheduled};
     case Command::kDisclose:
       return {State::kScheduled};
     case Command::kPublish:

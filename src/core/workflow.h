@@ -12,23 +12,24 @@
 namespace vigil {
 
 enum class Command {
-  kAssign,     // set the coordinator; received -> triage
-  kConfirm,    // triage -> confirmed
-  kReject,     // received|triage|confirmed -> rejected, with a reason
-  kDuplicate,  // received|triage|confirmed -> duplicate of another report
-  kClassify,   // confirmed|fixing -> fixing (levels 1-3), confirmed (4, 5, 7), rejected (6)
-  kApprove,    // fixing -> approved, when every required branch has an approved revision
-  kUnapprove,  // approved -> fixing, when a required branch lost its approved revision (a new
-               // revision voided the approval)
-  kSchedule,   // approved -> scheduled, with a disclosure slot inside the embargo cap
-  kDisclose,   // scheduled -> disclosed, once the slot is reached
-  kPublish,    // confirmed (levels 4, 5, 7) -> public
-  kWithdraw,   // received|triage|confirmed|fixing -> withdrawn, by the reporter
+  kAssign,      // set the coordinator; received -> triage
+  kConfirm,     // triage -> confirmed
+  kReject,      // received|triage|confirmed -> rejected, with a reason
+  kDuplicate,   // received|triage|confirmed -> duplicate of another report
+  kClassify,    // confirmed|fixing -> fixing (levels 1-3), confirmed (4, 5, 7), rejected (6)
+  kApprove,     // fixing -> approved, when every required branch has an approved revision
+  kUnapprove,   // approved -> fixing, when a required branch lost its approved revision (a new
+                // revision voided the approval)
+  kSchedule,    // approved|scheduled -> scheduled, with a (new) slot inside the embargo cap
+  kUnschedule,  // scheduled -> approved: the slot is withdrawn (the embargo end stays)
+  kDisclose,    // scheduled -> disclosed, once the slot is reached
+  kPublish,     // confirmed (levels 4, 5, 7) -> public
+  kWithdraw,    // received|triage|confirmed|fixing -> withdrawn, by the reporter
 };
 inline constexpr Command kAllCommands[] = {
-    Command::kAssign,   Command::kConfirm, Command::kReject,    Command::kDuplicate,
-    Command::kClassify, Command::kApprove, Command::kUnapprove, Command::kSchedule,
-    Command::kDisclose, Command::kPublish, Command::kWithdraw,
+    Command::kAssign,     Command::kConfirm,  Command::kReject,    Command::kDuplicate,
+    Command::kClassify,   Command::kApprove,  Command::kUnapprove, Command::kSchedule,
+    Command::kUnschedule, Command::kDisclose, Command::kPublish,   Command::kWithdraw,
 };
 const char* CommandName(Command c);
 

@@ -74,6 +74,8 @@ const std::map<std::pair<Command, State>, State>& LegalTransitions() {
       {{Command::kApprove, State::kFixing}, State::kApproved},
       {{Command::kUnapprove, State::kApproved}, State::kFixing},
       {{Command::kSchedule, State::kApproved}, State::kScheduled},
+      {{Command::kSchedule, State::kScheduled}, State::kScheduled},
+      {{Command::kUnschedule, State::kScheduled}, State::kApproved},
       {{Command::kDisclose, State::kScheduled}, State::kDisclosed},
       {{Command::kPublish, State::kConfirmed}, State::kPublic},
       {{Command::kWithdraw, State::kReceived}, State::kWithdrawn},
@@ -118,7 +120,7 @@ TEST(WorkflowTest, EveryStateCommandPair) {
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 11 * 11);
+  EXPECT_EQ(checked, 12 * 11);
 }
 
 TEST(WorkflowTest, TerminalStatesAcceptNothing) {

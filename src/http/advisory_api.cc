@@ -6,6 +6,7 @@
 #include "http/json_body.h"
 #include "service/advisory_service.h"
 #include "service/disclosure_service.h"
+#include "service/report_json.h"
 
 namespace vigil {
 namespace {
@@ -147,30 +148,40 @@ void AddPlanRoutes(Router& router, DisclosureService* d) {
          return JsonResponse(200,
                              json::object{{"plan", PlanJson(plan)}, {"log", std::move(steps)}});
        }});
-  router.Add({"POST", base + "/plan", Action::kTriage,
+  router.Add(
+      {"POST", base + "/plan", Action::kTriage,
+       [d](const HttpRequest& req, const RequestContext& ctx) {
+         VIGIL_HTTP_TRY(body, JsonBody::Parse(req, {"slot", "on_duty", "notice_days", "reason"}));
+         VIGIL_HTTP_TRY(reason, body.OptString("reason"));
+         VIGIL_HTTP_TRY(slot_text, body.OptString("slot"));
+         VIGIL_HTTP_TRY(on_duty, body.OptString("on_duty"));
+         if (!slot_text) return ErrorResponse(Status::Invalid("field \"slot\" is required"));
+         if (!on_duty) return ErrorResponse(Status::Invalid("field \"on_duty\" is required"));
+         VIGIL_HTTP_TRY(slot, ParseUtc(*slot_text));
+         PlanRequest pr;
+         pr.slot = slot;
+         pr.on_duty = *on_duty;
+         pr.reason = reason.value_or("");
+         VIGIL_HTTP_TRY(notice, body.OptInt("notice_days"));
+         if (notice) {
+           if (*notice < 0 || *notice > 90) {
+             return ErrorResponse(Status::Invalid("notice must be 0 to 90 days"));
+           }
+           pr.notice_days = static_cast<int>(*notice);
+         }
+         VIGIL_HTTP_TRY(planned, d->Schedule(ctx.principal, ctx.params.at("id"), pr));
+         json::array warnings;
+         for (const std::string& w : planned.warnings) warnings.push_back(json::value(w));
+         return JsonResponse(200, json::object{{"plan", PlanJson(planned.plan)},
+                                               {"warnings", std::move(warnings)}});
+       }});
+  router.Add({"POST", base + "/plan/unschedule", Action::kTriage,
               [d](const HttpRequest& req, const RequestContext& ctx) {
-                VIGIL_HTTP_TRY(body, JsonBody::Parse(req, {"slot", "on_duty", "notice_days"}));
-                VIGIL_HTTP_TRY(slot_text, body.OptString("slot"));
-                VIGIL_HTTP_TRY(on_duty, body.OptString("on_duty"));
-                if (!slot_text) return ErrorResponse(Status::Invalid("field \"slot\" is required"));
-                if (!on_duty)
-                  return ErrorResponse(Status::Invalid("field \"on_duty\" is required"));
-                VIGIL_HTTP_TRY(slot, ParseUtc(*slot_text));
-                PlanRequest pr;
-                pr.slot = slot;
-                pr.on_duty = *on_duty;
-                VIGIL_HTTP_TRY(notice, body.OptInt("notice_days"));
-                if (notice) {
-                  if (*notice < 0 || *notice > 90) {
-                    return ErrorResponse(Status::Invalid("notice must be 0 to 90 days"));
-                  }
-                  pr.notice_days = static_cast<int>(*notice);
-                }
-                VIGIL_HTTP_TRY(planned, d->Schedule(ctx.principal, ctx.params.at("id"), pr));
-                json::array warnings;
-                for (const std::string& w : planned.warnings) warnings.push_back(json::value(w));
-                return JsonResponse(200, json::object{{"plan", PlanJson(planned.plan)},
-                                                      {"warnings", std::move(warnings)}});
+                VIGIL_HTTP_TRY(body, JsonBody::Parse(req, {"reason"}));
+                VIGIL_HTTP_TRY(reason, body.OptString("reason"));
+                VIGIL_HTTP_TRY(
+                    report, d->Unschedule(ctx.principal, ctx.params.at("id"), reason.value_or("")));
+                return JsonResponse(200, ReportJson(report));
               }});
   router.Add({"POST", base + "/plan/confirm", Action::kTriage,
               [d](const HttpRequest& req, const RequestContext& ctx) {

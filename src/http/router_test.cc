@@ -210,6 +210,7 @@ TEST_F(ApiTest, AuthorizationMatrixOverEveryRoute) {
       return R"({"slot":"2026-12-08T15:00:00Z","on_duty":"alice@example.org"})";
     }
     if (pattern.ends_with("/redaction")) return R"({"title":"t","text":"x"})";
+    if (pattern.ends_with("/plan/unschedule")) return R"({"reason":"r"})";
     if (pattern == "/api/v1/accounts")
       return R"({"email":"a)" + n + R"(@example.org","role":"member"})";
     if (pattern == "/api/v1/tokens") return R"({"account":"mia@example.org"})";

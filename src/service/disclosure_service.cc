@@ -118,10 +118,24 @@ Result<PlanResult> DisclosureService::Schedule(const Principal& actor, const std
     return Status::Invalid(req.on_duty.substr(0, 254) +
                            " is not an active maintainer account and cannot be on duty");
   }
+  req.reason = std::string(Trim(req.reason));
+  if (req.reason.size() > 4096) return Status::Invalid("reason must be at most 4096 bytes");
   for (int attempt = 0; attempt < disclosure::kMaxAttempts; ++attempt) {
     Result<Report> r = store_.GetReport(id);
     if (!r.ok()) return r.status();
     const Instant now = clock_.Now();
+    // Moving a scheduled disclosure: the old plan's pending notices are withdrawn and everyone
+    // on the report is told, with the reason.
+    std::optional<DisclosurePlanRow> old_plan;
+    if (r->state == State::kScheduled) {
+      Result<std::optional<DisclosurePlanRow>> found = store_.FindDisclosurePlan(id);
+      if (!found.ok()) return found.status();
+      old_plan = *found;
+      if (req.reason.empty()) {
+        return Status::Invalid("cannot reschedule " + id +
+                               ": a reason is required (everyone on the report is told)");
+      }
+    }
     CommandArgs args;
     args.slot = req.slot;
     Result<Report> after = ApplyCommand(*r, Command::kSchedule, args, now);
@@ -155,12 +169,25 @@ Result<PlanResult> DisclosureService::Schedule(const Principal& actor, const std
     b.disclosure.plan = plan;
     json::array warnings;
     for (const std::string& w : out.warnings) warnings.push_back(json::value(w));
-    b.events.push_back({id, now, actor.AuditName(), "disclosure.scheduled",
-                        json::serialize(json::object{{"slot", FormatUtc(req.slot)},
-                                                     {"notice_days", req.notice_days},
-                                                     {"on_duty", req.on_duty},
-                                                     {"warnings", std::move(warnings)}})});
+    json::object payload{{"slot", FormatUtc(req.slot)},
+                         {"notice_days", req.notice_days},
+                         {"on_duty", req.on_duty},
+                         {"warnings", std::move(warnings)}};
+    if (old_plan) {
+      payload["from"] = FormatUtc(old_plan->slot);
+      payload["reason"] = req.reason;
+    }
+    b.events.push_back({id, now, actor.AuditName(),
+                        old_plan ? "disclosure.rescheduled" : "disclosure.scheduled",
+                        json::serialize(payload)});
     const std::string reminder = EmbargoReminder(*after);
+    if (old_plan) {
+      VIGIL_RETURN_IF_ERROR(WithdrawNotices(id, "the disclosure was rescheduled", &b));
+      TellEveryone(*after, "Disclosure moved",
+                   "The disclosure of " + id + " moved from " + FormatUtc(old_plan->slot) + " to " +
+                       FormatUtc(req.slot) + ".\n\nReason: " + req.reason,
+                   now, &b);
+    }
     for (const Participant& p : after->participants) {
       if (p.role != Role::kObserver || p.email.empty()) continue;
       b.disclosure.scheduled_outbox.push_back(
@@ -184,6 +211,69 @@ Result<PlanResult> DisclosureService::Schedule(const Principal& actor, const std
       out.report = *after;
       out.report.version = w->version;
       out.plan = plan;
+      return out;
+    }
+    if (w.status().code() != Code::kAborted) return w.status();
+  }
+  return Status::Unavailable("too much contention on " + id + "; try again");
+}
+
+Status DisclosureService::WithdrawNotices(const std::string& id, const std::string& why,
+                                          WriteBatch* b) {
+  Result<std::vector<OutboxMail>> rows = store_.Outbox(id);
+  VIGIL_RETURN_IF_ERROR(rows.status());
+  for (const OutboxMail& m : *rows) {
+    if (m.kind != "disclosure-notice" || m.state != OutboxState::kPending) continue;
+    b->mail.outbox_updates.push_back(
+        {m.id, OutboxState::kDead, m.attempts, clock_.Now(), "withdrawn, not sent: " + why});
+  }
+  return Status::Ok();
+}
+
+void DisclosureService::TellEveryone(const Report& r, const std::string& subject,
+                                     const std::string& text, Instant now, WriteBatch* b) {
+  const std::string reminder = UnderEmbargo(r) ? EmbargoReminder(r) + "\n\n" : "";
+  for (const Participant& p : r.participants) {
+    if (p.email.empty() || p.bouncing) continue;
+    b->outbox.push_back(
+        disclosure::Mail(r.id, p.email, "disclosure-plan", subject, reminder + text, now));
+  }
+}
+
+Result<Report> DisclosureService::Unschedule(const Principal& actor, const std::string& id,
+                                             std::string reason) {
+  reason = std::string(Trim(reason));
+  if (reason.empty()) {
+    return Status::Invalid("cannot unschedule " + id +
+                           ": a reason is required (everyone on the report is told)");
+  }
+  if (reason.size() > 4096) return Status::Invalid("reason must be at most 4096 bytes");
+  for (int attempt = 0; attempt < disclosure::kMaxAttempts; ++attempt) {
+    Result<Report> r = store_.GetReport(id);
+    if (!r.ok()) return r.status();
+    const Instant now = clock_.Now();
+    Result<Report> after = ApplyCommand(*r, Command::kUnschedule, {}, now);
+    if (!after.ok()) return after.status();
+    Result<std::optional<DisclosurePlanRow>> plan = store_.FindDisclosurePlan(id);
+    if (!plan.ok()) return plan.status();
+    const std::string slot = plan->has_value() ? FormatUtc((*plan)->slot) : "(none)";
+    WriteBatch b;
+    b.report = *after;
+    b.expected_version = r->version;
+    b.events.push_back({id, now, actor.AuditName(), "disclosure.unscheduled",
+                        json::serialize(json::object{{"slot", slot}, {"reason", reason}})});
+    VIGIL_RETURN_IF_ERROR(WithdrawNotices(id, "the disclosure was unscheduled", &b));
+    TellEveryone(*after, "Disclosure unscheduled",
+                 "The disclosure of " + id + " planned for " + slot +
+                     " is unscheduled; the embargo continues until a new slot is set (at the "
+                     "latest " +
+                     FormatUtc(after->embargo.start + after->embargo.cap_days * kMicrosPerDay) +
+                     ").\n\nReason: " + reason,
+                 now, &b);
+    Result<WriteResult> w = store_.Write(std::move(b));
+    if (w.ok()) {
+      Report out = *after;
+      out.version = w->version;
       return out;
     }
     if (w.status().code() != Code::kAborted) return w.status();

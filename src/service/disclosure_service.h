@@ -22,6 +22,7 @@ struct PlanRequest {
   Instant slot = 0;
   int notice_days = -1;  // -1: the configured default
   std::string on_duty;   // a maintainer or admin account
+  std::string reason;    // why a scheduled disclosure moves (required then); everyone is told
 };
 
 struct PlanResult {
@@ -47,7 +48,15 @@ class DisclosureService {
   /// refusals (slot not in the future, past the embargo cap); "cannot schedule ID: the slot X
   /// leaves observers less than N days of notice". Observers get their notice queued for
   /// slot - notice days; the on-duty maintainer is asked to confirm.
+  /// A scheduled report is rescheduled the same way (event "disclosure.rescheduled", a reason
+  /// required: "cannot reschedule ID: a reason is required …"): the old plan's pending observer
+  /// notices are withdrawn, new ones queued, the on-duty confirmation starts over, and everyone
+  /// on the report is told of the move.
   Result<PlanResult> Schedule(const Principal& actor, const std::string& id, PlanRequest request);
+  /// Withdraws the slot of a scheduled report (scheduled -> approved; the embargo goes on,
+  /// within its cap) for REASON (required); pending observer notices are withdrawn and everyone
+  /// on the report is told. Event "disclosure.unscheduled".
+  Result<Report> Unschedule(const Principal& actor, const std::string& id, std::string reason);
   /// Records that the on-duty maintainer (the caller, or AS for the local operator) is available.
   /// Refusals: "no disclosure plan for ID", "only the on-duty maintainer X can confirm",
   /// "confirmation for ID opens 24 hours before the slot, at X".
@@ -95,6 +104,11 @@ class DisclosureService {
                 const std::string& detail);
   void CrashPoint();
   Status AlertCoordinator(const Report& report, const std::string& why);
+  /// Dead-letters ID's pending observer notices ("withdrawn, not sent: WHY") in B.
+  Status WithdrawNotices(const std::string& id, const std::string& why, WriteBatch* b);
+  /// Queues TEXT (after the embargo reminder while under embargo) to everyone on R.
+  void TellEveryone(const Report& r, const std::string& subject, const std::string& text,
+                    Instant now, WriteBatch* b);
   std::string BranchRef(const std::string& id, const std::string& branch) const;
   Status PublishAdvisoryFiles(const std::string& id, std::string* written);
 
