@@ -336,8 +336,24 @@ TEST_F(DiscloseTest, Level1FromSubmissionToDisclosed) {
   const std::string r11 = GitOut(work_, {"rev-parse", "release-1.1"}).substr(0, 12);
   const std::string dir = dir_.path();
   EXPECT_EQ(dry.out,
-            id +
-                ": preconditions met; the disclosure would:\n"
+            id + ": dry run at " + after +
+                " (nothing is changed)\n"
+                "  state: scheduled, level 1\n"
+                "  slot: " +
+                slot_ +
+                " (reached)\n"
+                "  on duty: alice@example.org, confirmed at " +
+                Utc(slot_time_ - 2 * 3600) +
+                "\n"
+                "  advisory: \"Heap overflow in parse_header\", with a summary\n"
+                "  credit: reporter Rita R <rita@example.org>: consent named, published as Rita "
+                "R\n"
+                "  credit: remediation developer Fiona Fixer <fiona@example.org>: consent named, "
+                "published as Fiona Fixer\n"
+                "  warning: the advisory names no affected versions: until a release tag contains "
+                "the fix it says every version is affected with no fix (vigil advisory edit " +
+                id + " --range INTRODUCED:FIXED)\n" + id +
+                ": ready; the disclosure would:\n"
                 "  1. apply s1v1 (2 patches) to master at " +
                 master + " as security/" + id +
                 "-master\n"
@@ -556,6 +572,67 @@ TEST_F(DiscloseTest, AutoDiscloseStuckOnAHangingForgeHoldsUpNoRequest) {
 
 // A scheduled disclosure moves (with a reason, inside the embargo cap) or is withdrawn; the old
 // plan's observer notices are not sent, and everyone on the report is told.
+// `disclose --dry-run` answers at any time with everything still missing, each on its line, and
+// every credit with what will be published; disclosure refuses an unwritten advisory unless the
+// coordinator says --without-advisory.
+TEST_F(DiscloseTest, DryRunAtAnyTimeAndNoAdvisoryWithoutSayingSo) {
+  const std::string id = ApprovedReport();
+  const std::string now = Utc(time(nullptr));
+  CommandResult dry = Vigil({"disclose", id, "--dry-run"}, now);
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  const std::string preamble = id + ": dry run at " + now +
+                               " (nothing is changed)\n"
+                               "  state: approved, level 1\n"
+                               "  slot: none\n"
+                               "  advisory: \"Heap overflow in parse_header\", with a summary "
+                               "(proposed from the report, not written)\n";
+  EXPECT_TRUE(dry.out.starts_with(preamble)) << dry.out;
+  for (const std::string& line : std::vector<std::string>{
+           "  credit: reporter Rita R <rita@example.org>: consent pending, not published unless "
+           "they consent\n",
+           "  credit: remediation developer Fiona Fixer <fiona@example.org>: consent pending, "
+           "published as Fiona Fixer (the commit's name) unless they decline\n",
+           "  missing: it is approved; disclose needs scheduled (vigil plan schedule " + id +
+               " --slot … --on-duty …)\n",
+           "  missing: nobody wrote the advisory's title and summary (vigil advisory edit ID "
+           "--title … --summary …); to disclose without an advisory, say --without-advisory\n",
+           id + ": not ready (2 missing); once it is, the disclosure would:\n",
+           "  7. open the public issue \"Heap overflow in parse_header\" on acme/widget\n",
+           "  11. publish the advisory files to ",
+       }) {
+    EXPECT_NE(dry.out.find(line), std::string::npos) << line << "\n---\n" << dry.out;
+  }
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM disclosure_log"), "0\n");
+
+  // Scheduled and confirmed, but nobody wrote the advisory: refused until they say so.
+  Ok({"plan", "schedule", id, "--slot", slot_, "--on-duty", "alice@example.org"});
+  Ok({"plan", "confirm", id, "--as", "alice@example.org"}, Utc(slot_time_ - 3600));
+  const std::string after = Utc(slot_time_ + 60);
+  CommandResult refused = Vigil({"disclose", id}, after);
+  EXPECT_EQ(refused.exit_code, 4);
+  EXPECT_EQ(refused.err, "vigil: cannot disclose " + id +
+                             ": nobody wrote the advisory's title and summary (vigil advisory "
+                             "edit ID --title … --summary …); to disclose without an advisory, "
+                             "say --without-advisory\n");
+  EXPECT_TRUE(forge_->requests().empty());
+  CommandResult without = Vigil({"disclose", id, "--dry-run", "--without-advisory"}, after);
+  EXPECT_NE(without.out.find("  advisory: none (--without-advisory)\n"), std::string::npos);
+  EXPECT_NE(without.out.find(id + ": ready; the disclosure would:\n"), std::string::npos)
+      << without.out;
+  EXPECT_EQ(without.out.find("publish the advisory files"), std::string::npos);
+  EXPECT_NE(without.out.find("open the public issue \"Security fix for " + id + "\""),
+            std::string::npos);
+  CommandResult run = Vigil({"disclose", id, "--without-advisory"}, after);
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  bool issue = false;
+  for (const FakeForge::Item& item : forge_->items()) {
+    issue |= !item.pull && item.title == "Security fix for " + id;
+  }
+  EXPECT_TRUE(issue);
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/published/" + id + ".md"));
+  EXPECT_NE(Vigil({"report", "show", id}).out.find("state        disclosed"), std::string::npos);
+}
+
 TEST_F(DiscloseTest, RescheduleAndUnscheduleTellEveryone) {
   const std::string id = ApprovedReport();
   Scheduled(id, /*confirm=*/false);

@@ -17,7 +17,7 @@ namespace json = boost::json;
 struct DiscloseOptions {
   std::string id, slot, on_duty, as, title, text, reason;
   int notice_days = -1;
-  bool dry_run = false, publish_closed = false, due = false;
+  bool dry_run = false, publish_closed = false, due = false, without_advisory = false;
 };
 
 Result<std::string> ReadFileOrStdin(const std::string& path, size_t limit) {
@@ -159,7 +159,12 @@ void AddDiscloseCommands(CLI::App& app, CliContext& ctx) {
 
   auto* disclose = AddCommand(app, "disclose");
   disclose->add_option("id", o->id, "Report id, e.g. SEC-2026-0001");
-  disclose->add_flag("--dry-run", o->dry_run, "Check the preconditions and print the steps");
+  disclose->add_flag("--dry-run", o->dry_run,
+                     "At any time: print what is missing, every credit and every step; change "
+                     "nothing");
+  disclose->add_flag("--without-advisory", o->without_advisory,
+                     "Disclose although the advisory has no title and summary (none is "
+                     "published)");
   disclose->add_flag("--due", o->due,
                      "Disclose every scheduled report whose slot is reached (for cron)");
   disclose->callback([&ctx, o] {
@@ -179,12 +184,13 @@ void AddDiscloseCommands(CLI::App& app, CliContext& ctx) {
       ctx.Print("vigil: " + std::to_string(done->size()) + " disclosed\n");
       return;
     }
-    Status st =
-        s->disclosure->Disclose(ctx.Operator(), o->id, o->dry_run, [&ctx](const std::string& line) {
-          ctx.Print(line + "\n");
-          std::fflush(stdout);
-        });
-    ctx.Check(st);
+    auto print = [&ctx](const std::string& line) {
+      ctx.Print(line + "\n");
+      std::fflush(stdout);
+    };
+    if (o->dry_run)
+      return void(ctx.Check(s->disclosure->Preview(o->id, o->without_advisory, print)));
+    ctx.Check(s->disclosure->Disclose(ctx.Operator(), o->id, false, print, o->without_advisory));
   });
 
   auto* pub = AddCommand(app, "public");

@@ -47,6 +47,7 @@ json::object DraftToJsonObject(const AdvisoryDraft& d) {
   for (const auto& c : d.fixed_commits) commits.push_back(json::value(c));
   return {{"title", d.title},
           {"summary", d.summary},
+          {"written", d.written},
           {"details", d.details},
           {"ranges", std::move(ranges)},
           {"weaknesses", std::move(weaknesses)},
@@ -76,6 +77,10 @@ Result<AdvisoryDraft> DraftFromJson(std::string_view text) {
     AdvisoryDraft d;
     d.title = str(o, "title");
     d.summary = str(o, "summary");
+    // Drafts stored before "written" was: a summary of its own is what a person wrote.
+    const json::value* written = o.if_contains("written");
+    d.written = written && written->is_bool() ? written->as_bool()
+                                              : !d.summary.empty() && d.summary != d.title;
     d.details = str(o, "details");
     for (const auto& r : o.at("ranges").as_array()) {
       d.ranges.push_back({str(r.as_object(), "introduced"), str(r.as_object(), "fixed")});

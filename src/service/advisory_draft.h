@@ -32,6 +32,9 @@ struct DraftCredit {
 struct AdvisoryDraft {
   std::string title;
   std::string summary;
+  /// True once someone wrote the title or the summary (`advisory edit`); a proposed draft has
+  /// the report's subject as both, and disclosure refuses it unless told --without-advisory.
+  bool written = false;
   std::string details;  // Markdown
   std::vector<advisory::VersionRange> ranges;
   std::vector<advisory::Weakness> weaknesses;

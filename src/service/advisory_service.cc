@@ -273,6 +273,7 @@ Result<AdvisoryDraft> AdvisoryService::Edit(const Principal& actor, const std::s
   return Change(actor, id, "advisory.edited", [&](const Report& r, AdvisoryDraft& d) -> Status {
     if (e.title) d.title = *e.title;
     if (e.summary) d.summary = *e.summary;
+    if (e.title || e.summary) d.written = true;
     if (e.details) d.details = *e.details;
     if (e.ranges) d.ranges = *e.ranges;
     if (e.weaknesses) d.weaknesses = *e.weaknesses;
@@ -417,7 +418,14 @@ Result<advisory::Advisory> AdvisoryService::ComposeFrom(const Report& report,
   a.cvss_vectors = d.cvss_vectors;
   a.references = d.references;
   for (const DraftCredit& c : d.credits) {
-    if (c.consent != CreditConsent::kNamed && c.consent != CreditConsent::kAnonymous) continue;
+    // A fix author who has not answered is credited by the commit's name, public anyway; a
+    // decline is honoured, and a reporter's credit stays theirs to give.
+    const bool by_commit =
+        c.consent == CreditConsent::kPending && c.source == "patch-author" && !c.name.empty();
+    if (c.consent != CreditConsent::kNamed && c.consent != CreditConsent::kAnonymous &&
+        !by_commit) {
+      continue;
+    }
     advisory::Credit credit;
     credit.type = c.type;
     credit.anonymous = c.consent == CreditConsent::kAnonymous;

@@ -329,23 +329,32 @@ Result<std::vector<DisclosureStepRow>> DisclosureService::Log(const std::string&
 Status DisclosureService::Precheck(const Report& r, const DisclosurePlanRow& plan,
                                    const std::vector<DisclosureStepRow>& log,
                                    std::vector<std::string>* branches,
-                                   std::vector<ApprovedRevision>* revisions, bool* unconfirmed) {
+                                   std::vector<ApprovedRevision>* revisions, bool* unconfirmed,
+                                   std::vector<std::string>* missing) {
   const std::string refuse = "cannot disclose " + r.id + ": ";
+  // Refuses with WHY, or (collecting for a preview) notes it and goes on.
+  auto fail = [&](const std::string& why) {
+    if (missing) {
+      missing->push_back(why);
+      return Status::Ok();
+    }
+    return Status::Conflict(refuse + why);
+  };
   const Instant now = clock_.Now();
   if (now < plan.slot) {
-    return Status::Conflict(refuse + "the slot " + FormatUtc(plan.slot) + " is not reached");
+    VIGIL_RETURN_IF_ERROR(fail("the slot " + FormatUtc(plan.slot) + " is not reached"));
   }
   if (plan.confirmed_at == 0 || plan.confirmed_at < plan.slot - kMicrosPerDay) {
     *unconfirmed = true;
-    return Status::Conflict(refuse + "the on-duty maintainer " + plan.on_duty +
-                            " has not confirmed availability within the 24 hours before the "
-                            "slot " +
-                            FormatUtc(plan.slot));
+    VIGIL_RETURN_IF_ERROR(fail("the on-duty maintainer " + plan.on_duty +
+                               " has not confirmed availability within the 24 hours before the "
+                               "slot " +
+                               FormatUtc(plan.slot)));
   }
   if (config_.repository_path.empty()) {
-    return Status::Conflict(refuse + "no repository configured ([repository] path)");
+    VIGIL_RETURN_IF_ERROR(fail("no repository configured ([repository] path)"));
   }
-  if (!forge_) return Status::Conflict(refuse + "no forge configured ([disclosure] forge_api_url)");
+  if (!forge_) VIGIL_RETURN_IF_ERROR(fail("no forge configured ([disclosure] forge_api_url)"));
   *branches = RequiredBranches(r.level, config_.master_branch, config_.supported_branches);
   std::set<std::string> applied;
   for (const DisclosureStepRow& s : log) {
@@ -353,30 +362,41 @@ Status DisclosureService::Precheck(const Report& r, const DisclosurePlanRow& pla
   }
   for (const std::string& branch : *branches) {
     if (!IsSafeBranchName(branch)) {
-      return Status::Invalid(refuse + "branch name \"" + branch + "\" is not allowed");
+      if (!missing) {
+        return Status::Invalid(refuse + "branch name \"" + branch + "\" is not allowed");
+      }
+      missing->push_back("branch name \"" + branch + "\" is not allowed");
+      continue;
     }
     Result<std::optional<ApprovedRevision>> rev = approved_.ForBranch(r.id, branch);
     if (!rev.ok()) return rev.status();
-    if (!rev->has_value()) return Status::Conflict(refuse + "no approved revision for " + branch);
+    if (!rev->has_value()) {
+      VIGIL_RETURN_IF_ERROR(fail("no approved revision for " + branch));
+      continue;
+    }
     const ApprovedRevision& a = **rev;
     const size_t n = std::max(a.patches.size(), a.approved_patch_ids.size());
-    for (size_t i = 0; i < n; ++i) {
+    bool changed = false;
+    for (size_t i = 0; i < n && !changed; ++i) {
       const std::string now_id = i < a.patches.size() ? a.patches[i].patch_id : "(none)";
       const std::string approved_id =
           i < a.approved_patch_ids.size() ? a.approved_patch_ids[i] : "(none)";
       if (now_id != approved_id) {
-        return Status::Conflict(refuse + "the revision approved for " + branch +
-                                " changed after approval (patch " + std::to_string(i + 1) + "/" +
-                                std::to_string(n) + ": patch-id " + disclosure::Short(now_id) +
-                                ", approved " + disclosure::Short(approved_id) + ")");
+        VIGIL_RETURN_IF_ERROR(fail("the revision approved for " + branch +
+                                   " changed after approval (patch " + std::to_string(i + 1) + "/" +
+                                   std::to_string(n) + ": patch-id " + disclosure::Short(now_id) +
+                                   ", approved " + disclosure::Short(approved_id) + ")"));
+        changed = true;
       }
     }
-    if (!applied.count(branch)) {
+    if (changed) continue;
+    if (!applied.count(branch) && !config_.repository_path.empty()) {
       Result<std::vector<std::string>> trees =
           patch::ApplyToTrees(config_.repository_path, "refs/heads/" + branch, a.patches);
       if (!trees.ok()) {
-        return Status::Conflict(refuse + "the approved revision for " + branch +
-                                " no longer applies: " + trees.status().message());
+        VIGIL_RETURN_IF_ERROR(fail("the approved revision for " + branch +
+                                   " no longer applies: " + trees.status().message()));
+        continue;
       }
     }
     revisions->push_back(a);
@@ -385,7 +405,8 @@ Status DisclosureService::Precheck(const Report& r, const DisclosurePlanRow& pla
 }
 
 Status DisclosureService::Disclose(const Principal& actor, const std::string& id, bool dry_run,
-                                   const std::function<void(const std::string&)>& print) {
+                                   const std::function<void(const std::string&)>& print,
+                                   bool without_advisory) {
   // Taken before anything is read, so that the log this run resumes from is final.
   std::optional<RunLock> lock;
   if (!dry_run && IsWellFormedReportId(id)) {
@@ -411,12 +432,12 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
   if (!plan_row->has_value()) {
     return Status::Conflict("cannot disclose " + id + ": it has no disclosure plan");
   }
-  Run run{actor, id, r, **plan_row, {}, {}, {}, {}};
+  Run run{actor, id, r, **plan_row, {}, {}, {}, {}, without_advisory};
   Result<std::vector<DisclosureStepRow>> log_rows = store_.DisclosureLog(id);
   if (!log_rows.ok()) return log_rows.status();
   std::vector<std::string> branches;
   bool unconfirmed = false;
-  Status pre = Precheck(r, run.plan, *log_rows, &branches, &run.revisions, &unconfirmed);
+  Status pre = Precheck(r, run.plan, *log_rows, &branches, &run.revisions, &unconfirmed, nullptr);
   if (!pre.ok()) {
     // Without the on-duty maintainer the disclosure does not start, and the coordinator hears.
     if (unconfirmed && !dry_run) {
@@ -432,8 +453,144 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
   Result<AdvisoryDraft> draft = advisories_.Draft(id);
   if (!draft.ok()) return draft.status();
   run.draft = *std::move(draft);
+  // Nobody publishes an advisory that was never written by accident: the coordinator says so.
+  if (!without_advisory && !run.done.count("advisory") &&
+      (!run.draft.written || run.draft.title.empty() || run.draft.summary.empty())) {
+    return Status::Conflict("cannot disclose " + id + ": " + AdvisoryMissing());
+  }
+  // Without an advisory the issue does not carry the proposed title (the report's subject, which
+  // nobody reviewed for publication).
+  if (without_advisory || run.draft.title.empty()) run.draft.title = "Security fix for " + id;
   std::vector<Step> steps = PlanSteps(run);
   return RunSteps(run, steps, dry_run, print);
+}
+
+std::string DisclosureService::AdvisoryMissing() {
+  return "nobody wrote the advisory's title and summary (vigil advisory edit ID --title … "
+         "--summary …); to disclose without an advisory, say --without-advisory";
+}
+
+Status DisclosureService::Preview(const std::string& id, bool without_advisory,
+                                  const std::function<void(const std::string&)>& print) {
+  Result<Report> report = store_.GetReport(id);
+  if (!report.ok()) return report.status();
+  const Report& r = *report;
+  const Instant now = clock_.Now();
+  print(id + ": dry run at " + FormatUtc(now) + " (nothing is changed)");
+  std::string state = "  state: " + std::string(StateName(r.state));
+  if (r.level > 0) state += ", level " + std::to_string(r.level);
+  print(state);
+  if (r.state == State::kDisclosed) {
+    print(id + " is already disclosed");
+    return Status::Ok();
+  }
+  std::vector<std::string> missing, warnings;
+  if (r.state != State::kScheduled) {
+    missing.push_back("it is " + std::string(StateName(r.state)) + "; disclose needs scheduled" +
+                      (r.state == State::kApproved
+                           ? " (vigil plan schedule " + id + " --slot … --on-duty …)"
+                           : ""));
+  }
+  Result<std::optional<DisclosurePlanRow>> plan_row = store_.FindDisclosurePlan(id);
+  if (!plan_row.ok()) return plan_row.status();
+  // A report that is not scheduled has no slot that counts, even if an old plan is stored.
+  const bool planned = plan_row->has_value() && r.state == State::kScheduled;
+  Run run{Principal{},     id, r, planned ? **plan_row : DisclosurePlanRow{}, {}, {}, {}, {},
+          without_advisory};
+  if (planned) {
+    const DisclosurePlanRow& p = run.plan;
+    print("  slot: " + FormatUtc(p.slot) + (now >= p.slot ? " (reached)" : " (not reached)"));
+    print("  on duty: " + p.on_duty +
+          (p.confirmed_at >= p.slot - kMicrosPerDay && p.confirmed_at > 0
+               ? ", confirmed at " + FormatUtc(p.confirmed_at)
+               : ", not confirmed (confirmation opens " + FormatUtc(p.slot - kMicrosPerDay) +
+                     ": vigil plan confirm " + id + ")"));
+  } else {
+    print("  slot: none");
+    run.plan.slot = now;          // nothing to wait for in the checks below
+    run.plan.confirmed_at = now;  // nor anyone to confirm: the missing plan is said once
+    if (r.state == State::kScheduled) missing.push_back("it has no disclosure plan");
+  }
+  Result<std::vector<DisclosureStepRow>> log_rows = store_.DisclosureLog(id);
+  if (!log_rows.ok()) return log_rows.status();
+  for (const DisclosureStepRow& s : *log_rows) {
+    if (s.state == "done") run.done[s.step] = s.detail;
+  }
+  std::vector<std::string> branches;
+  bool unconfirmed = false;
+  if (r.level >= kMinLevel && r.level <= kMaxLevel &&
+      PolicyForLevel(r.level).route == Route::kEmbargoed) {
+    VIGIL_RETURN_IF_ERROR(
+        Precheck(r, run.plan, *log_rows, &branches, &run.revisions, &unconfirmed, &missing));
+  } else {
+    missing.push_back(r.level == 0
+                          ? "it is not classified (vigil report classify " + id + " --level N)"
+                          : "level " + std::to_string(r.level) +
+                                " is not disclosed under embargo (the public route: "
+                                "vigil public open " +
+                                id + ")");
+  }
+  Result<AdvisoryDraft> draft = advisories_.Draft(id);
+  if (!draft.ok()) return draft.status();
+  run.draft = *std::move(draft);
+  const AdvisoryDraft& d = run.draft;
+  if (without_advisory) {
+    print("  advisory: none (--without-advisory)");
+  } else {
+    print("  advisory: " + (d.title.empty() ? std::string("no title") : "\"" + d.title + "\"") +
+          (d.summary.empty() ? ", no summary" : ", with a summary") +
+          (d.written ? "" : " (proposed from the report, not written)"));
+    if (!d.written || d.title.empty() || d.summary.empty()) missing.push_back(AdvisoryMissing());
+    if (d.ranges.empty()) {
+      warnings.push_back(
+          "the advisory names no affected versions: until a release tag contains the fix it "
+          "says every version is affected with no fix (vigil advisory edit " +
+          id + " --range INTRODUCED:FIXED)");
+    }
+    if (d.cvss_vectors.empty()) warnings.push_back("the advisory has no CVSS vector");
+  }
+  for (const DraftCredit& c : d.credits) {
+    print("  credit: " + std::string(advisory::CreditTypeName(c.type)) + " " +
+          (c.name.empty() ? "(no name)" : c.name) + (c.email.empty() ? "" : " <" + c.email + ">") +
+          ": consent " + ConsentName(c.consent) + ", " + CreditOutcome(c));
+  }
+  if (d.credits.empty()) print("  credit: none");
+  for (const std::string& w : warnings) print("  warning: " + w);
+  for (const std::string& m : missing) print("  missing: " + m);
+  if (without_advisory || run.draft.title.empty()) run.draft.title = "Security fix for " + id;
+  std::vector<Step> steps = PlanSteps(run);
+  print(missing.empty() ? id + ": ready; the disclosure would:"
+                        : id + ": not ready (" + std::to_string(missing.size()) +
+                              " missing); once it is, the disclosure would:");
+  for (size_t i = 0; i < steps.size(); ++i) {
+    print("  " + std::to_string(i + 1) + ". " + (run.done.count(steps[i].name) ? "(done) " : "") +
+          steps[i].description);
+  }
+  for (const std::string& b : branches) {
+    const bool has = std::any_of(run.revisions.begin(), run.revisions.end(),
+                                 [&](const ApprovedRevision& a) { return a.branch == b; });
+    if (!has) print("  -. (" + b + ": no step until it has an approved revision that applies)");
+  }
+  print("(dry run: nothing was changed)");
+  return Status::Ok();
+}
+
+std::string CreditOutcome(const DraftCredit& c) {
+  switch (c.consent) {
+    case CreditConsent::kNamed:
+      return "published as " + c.name;
+    case CreditConsent::kAnonymous:
+      return "published as anonymous";
+    case CreditConsent::kDeclined:
+      return "not published";
+    case CreditConsent::kPending:
+      break;
+  }
+  // A fix author's name is public in the commit anyway; a reporter's stays theirs to give.
+  if (c.source == "patch-author" && !c.name.empty()) {
+    return "published as " + c.name + " (the commit's name) unless they decline";
+  }
+  return "not published unless they consent";
 }
 
 Status DisclosureService::RunSteps(Run& run, std::vector<Step>& steps, bool dry_run,

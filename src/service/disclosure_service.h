@@ -31,6 +31,10 @@ struct PlanResult {
   std::vector<std::string> warnings;  // slot outside the usual window, notice over 14 days
 };
 
+/// What disclosure publishes of credit C: its name, "anonymous", nothing; a fix author who did
+/// not answer is published by the commit's name (public anyway), a decline is honoured.
+std::string CreditOutcome(const DraftCredit& c);
+
 class DisclosureService {
  public:
   /// Called with the number of each crash point a disclosure passes in this process (1, 2, ...):
@@ -82,8 +86,19 @@ class DisclosureService {
   /// "the revision approved for B changed after approval (patch i/n: patch-id X, approved Y)",
   /// "the approved revision for B no longer applies: patch i/n (S) does not apply: ...",
   /// "no repository configured", "no forge configured".
+  /// Also refused: "nobody wrote the advisory's title and summary (…); to disclose without an
+  /// advisory, say --without-advisory" unless WITHOUT_ADVISORY (then no advisory is published
+  /// and the issue is titled "Security fix for ID").
   Status Disclose(const Principal& actor, const std::string& id, bool dry_run,
-                  const std::function<void(const std::string&)>& print);
+                  const std::function<void(const std::string&)>& print,
+                  bool without_advisory = false);
+  /// `vigil disclose --dry-run`: at any time and in any state, prints through PRINT the state,
+  /// slot and on-duty confirmation, the advisory, every credit with its consent and what will be
+  /// published, then one "  missing: …" line per thing that stops the disclosure today (each
+  /// the reason Disclose would give), "  warning: …" lines, and every step it would take.
+  /// Changes nothing. Errors: the report's lookup, the store's.
+  Status Preview(const std::string& id, bool without_advisory,
+                 const std::function<void(const std::string&)>& print);
 
   /// The public route: the coordinator's public title and text (the reporter is told).
   Result<AdvisoryDraft> Redact(const Principal& actor, const std::string& id,
@@ -97,9 +112,13 @@ class DisclosureService {
  private:
   struct Step;  // disclosure_steps.h
   struct Run;   // disclosure_steps.h
+  /// The preconditions of a disclosure. MISSING null: the first refusal; else every one is
+  /// appended to MISSING (without "cannot disclose ID: ") and the result is Ok.
   Status Precheck(const Report& report, const DisclosurePlanRow& plan,
                   const std::vector<DisclosureStepRow>& log, std::vector<std::string>* branches,
-                  std::vector<ApprovedRevision>* revisions, bool* unconfirmed);
+                  std::vector<ApprovedRevision>* revisions, bool* unconfirmed,
+                  std::vector<std::string>* missing);
+  static std::string AdvisoryMissing();
   Status Record(const std::string& id, const std::string& step, const std::string& state,
                 const std::string& detail);
   void CrashPoint();

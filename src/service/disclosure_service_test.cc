@@ -133,6 +133,10 @@ class DisclosureServiceTest : public testing::ServiceFixture {
   /// An approved report scheduled for kSlot with bob on duty, confirmed, the clock at the slot.
   std::string ReadyReport() {
     const std::string id = ApprovedReport();
+    // The advisory is written (disclosure refuses one nobody wrote).
+    AdvisoryEdit edit;
+    edit.summary = "An over-long header overflows the copy.";
+    EXPECT_TRUE(advisories_->Edit(alice_, id, edit).ok());
     PlanRequest plan;
     plan.slot = kSlot;
     plan.on_duty = "bob@example.org";
@@ -516,6 +520,9 @@ TEST_F(DisclosureServiceTest, ACrashAtEveryPointResumesWithoutRepeatingAStep) {
 
 TEST_F(DisclosureServiceTest, TheDueRoundAlertsOncePerSlotThenDiscloses) {
   const std::string id = ApprovedReport();
+  AdvisoryEdit edit;
+  edit.summary = "An over-long header overflows the copy.";
+  ASSERT_TRUE(advisories_->Edit(alice_, id, edit).ok());
   PlanRequest plan;
   plan.slot = kSlot;
   plan.on_duty = "bob@example.org";

@@ -53,7 +53,7 @@ std::vector<DisclosureService::Step> DisclosureService::PlanSteps(Run& run) {
   for (const ApprovedRevision& rev : run.revisions) steps.push_back(PushStep(run, rev));
   steps.push_back(IssueStep(run));
   for (const ApprovedRevision& rev : run.revisions) steps.push_back(PullStep(run, rev));
-  steps.push_back(AdvisoryStep(run));
+  if (!run.without_advisory) steps.push_back(AdvisoryStep(run));
   steps.push_back(FinishStep(run));
   return steps;
 }

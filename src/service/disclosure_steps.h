@@ -31,6 +31,7 @@ struct DisclosureService::Run {
   std::vector<ApprovedRevision> revisions;  // one per required branch
   std::map<std::string, std::string> done;  // step -> detail
   std::map<std::string, Instant> intents;   // step -> when its intent was recorded
+  bool without_advisory = false;            // the coordinator's --without-advisory
 };
 
 namespace disclosure {
