@@ -26,7 +26,7 @@ const XSS = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">
 const DESKTOP = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
 
-let dir, server, base, browser, admin, crossSite, crossSitePort;
+let dir, server, base, browser, admin, crossSite, crossSitePort, configPath;
 
 // ---- helpers ----
 
@@ -137,8 +137,24 @@ async function tabThrough(page, name) {
   assert.ok(reached >= expected, `${name}: only ${reached} of ${expected} controls reachable by Tab`);
 }
 
+// Every actor is shown by name or address, never as a bare number (an account id, a uid): in
+// the thread's authors, the audit trail's actors and anywhere text names "cli:", "user:" or
+// "token:" followed by digits alone.
+async function noNumericActors(page, name) {
+  const bad = await page.evaluate(() => {
+    const out = [];
+    for (const m of document.body.innerText.matchAll(/\b(cli|user|token):(\d+)\b/g)) out.push(m[0]);
+    for (const el of document.querySelectorAll(".message-head strong, #audit td:nth-child(2)")) {
+      if (/^\s*\d+\s*$/.test(el.textContent)) out.push(el.textContent.trim());
+    }
+    return out;
+  });
+  assert.deepEqual(bad, [], `${name}: actors shown as bare numbers`);
+}
+
 async function checkPage(page, name) {
   await audit(page, name);
+  await noNumericActors(page, name);
   await shoot(page, name);
 }
 
@@ -152,6 +168,7 @@ before(async () => {
     "## Reporting\n\nMail **security@example.org** or use this site. <script>alert(1)</script>\n\n" +
     "| Level | Meaning |\n|---|---|\n| 1 | every branch |\n\n[bad](javascript:alert(1))\n");
   const config = path.join(dir, "vigil.toml");
+  configPath = config;
   writeFileSync(config, readFileSync(config, "utf8")
     .replace('name = "Example project"', 'name = "Antrea"')
     .replace("session_hours = 12", 'policy_file = "SECURITY.md"\nsession_hours = 12'));
@@ -370,11 +387,16 @@ test("the maintainer finds the report, assigns, confirms, classifies and invites
   await page.click("button:has-text('Invite')");
   assert.match(await page.textContent(".alert.ok"),
     /^Invited carl@example\.org as collaborator\. .*http:\/\/127\.0\.0\.1:\d+\/track\/vgc_/);
+  // A message from the CLI of an operator whose environment names no user (cron, a service).
+  const env = { ...process.env };
+  delete env.USER;
+  execFileSync(VIGIL, ["-c", configPath, "report", "message", state.id, "--body",
+    "Posted from the server's CLI."], { env });
   await page.fill("#message-body", "Thanks, confirmed. " + XSS);
   await page.click("button:has-text('Send message')");
   await page.waitForURL(/#thread$/);
   // The thread, the read-in list (with the reporter's view) and the audit trail.
-  assert.equal(await page.locator(".thread .message").count(), 2);
+  assert.equal(await page.locator(".thread .message").count(), 3);
   const people = await page.textContent(".people");
   assert.ok(people.includes("carl@example.org"));
   assert.match(people, /Viewed \d+×/);
@@ -443,6 +465,18 @@ test("a cross-site form post without the CSRF token is refused", async () => {
   });
   assert.equal(direct.status, 403);
   await page.close();
+});
+
+test("the reporter reads the classification on the tracking page", async () => {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  await page.goto(state.trackUrl);
+  const decisions = await page.textContent("#decisions");
+  assert.match(decisions, /Classified at level 2 \(must be fixed in master only, for the next release\): it is fixed privately, under embargo, then disclosed\./);
+  // The CLI's message is signed with a name, here as everywhere.
+  assert.ok((await page.textContent(".thread")).includes("Posted from the server's CLI."));
+  await checkPage(page, "15-tracking-decision");
+  await context.close();
 });
 
 test("pages send the security headers", async () => {
