@@ -1083,10 +1083,17 @@ TEST_F(MailTest, MaildirSmarthostAndMailShow) {
                                    Id(1) + ".b1."))
       << show.out;
   EXPECT_NE(show.out.find("\n\nFrom: "), std::string::npos) << show.out;
-  EXPECT_NE(show.out.find("\nTo: rita@reporter.net\nReply-To: " + reply + "\nSubject: [" + Id(1) +
+  // What is secret to the recipient is not shown: their reply tag, their private link.
+  const size_t at = reply.rfind('@');
+  const std::string hidden =
+      reply.substr(0, reply.rfind('.', at) + 1) + "<personal tag>" + reply.substr(at);
+  EXPECT_NE(show.out.find("\nTo: rita@reporter.net\nReply-To: " + hidden + "\nSubject: [" + Id(1) +
                           "] Report received\n"),
             std::string::npos)
       << show.out;
+  EXPECT_EQ(show.out.find(reply), std::string::npos);
+  EXPECT_EQ(show.out.find(token), std::string::npos);
+  EXPECT_NE(show.out.find("/track/<private link of the recipient, not shown>"), std::string::npos);
   EXPECT_NE(show.out.find("\n\nEMBARGO REMINDER: " + Id(1) + " is a private vulnerability"),
             std::string::npos)
       << show.out;

@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 #include <algorithm>
+#include <set>
 
 #include "core/text.h"
 
@@ -42,9 +43,12 @@ Principal CliContext::Operator() const {
 bool CliContext::ResolveOperator(const std::string& command) {
   std::string name = LowerAscii(as_account);
   if (name.empty()) {
-    if (command == "init" || command == "backup" || command == "restore" || command == "cvss") {
-      return true;
-    }
+    // The configured operator names who acts on reports. Commands that never do, or that must
+    // run whatever the accounts are (serve, the mail server's ingest pipe, account repair),
+    // do not depend on it: a disabled or missing operator account cannot lock anyone out.
+    static const std::set<std::string> kNotActing = {
+        "init", "backup", "restore", "cvss", "serve", "ingest", "user", "token", "audit", "key"};
+    if (kNotActing.count(command)) return true;
     // A configuration that does not load is the command's own error to report.
     Result<const Config*> c = LoadConfig();
     if (!c.ok() || (*c)->cli_operator.empty()) return true;

@@ -51,8 +51,9 @@ class CliContext {
   Principal Operator() const;
   /// Checks the account `--as` (AS_ACCOUNT) or [project] operator names, once the command line
   /// is parsed: it must be an active account. Prints the error and returns false otherwise.
-  /// COMMAND: the subcommand's name; commands that never act on reports (init, backup,
-  /// restore, cvss) skip the configured operator.
+  /// COMMAND: the subcommand's name; commands that never act on reports or must run whatever
+  /// the accounts are (init, backup, restore, cvss, serve, ingest, user, token, audit, key)
+  /// skip the configured operator (an explicit --as is always checked).
   bool ResolveOperator(const std::string& command);
   /// True when Operator() is an account (`--as` or [project] operator), not a login name.
   bool OperatorIsAccount() const { return !operator_.empty(); }

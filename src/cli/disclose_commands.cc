@@ -92,18 +92,7 @@ void AddDiscloseCommands(CLI::App& app, CliContext& ctx) {
       req.notice_days = o->notice_days;
       req.on_duty = o->on_duty;
       req.reason = o->reason;
-      if (again) {
-        // reschedule moves a scheduled disclosure only; schedule is for the first slot.
-        Result<ReportService*> reports = ctx.Service();
-        if (!ctx.Check(reports.status())) return;
-        Result<Report> r = (*reports)->Show(o->id);
-        if (!ctx.Check(r.status())) return;
-        if (r->state != State::kScheduled) {
-          ctx.Check(Status::Conflict("cannot reschedule " + o->id + ": it is " +
-                                     StateName(r->state) + "; reschedule needs scheduled"));
-          return;
-        }
-      }
+      req.reschedule = again;
       Result<PlanResult> r = s->disclosure->Schedule(ctx.Operator(), o->id, req);
       if (!ctx.Check(r.status())) return;
       for (const std::string& w : r->warnings)

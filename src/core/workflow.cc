@@ -153,7 +153,9 @@ Status ApplyDisclosure(const Report& report, Command c, const CommandArgs& args,
       r.state = State::kScheduled;
       break;
     case Command::kUnschedule:
+      // The slot was the embargo's end; withdrawn, the embargo runs to its cap again.
       r.state = State::kApproved;
+      r.embargo.end = r.embargo.start + r.embargo.cap_days * kMicrosPerDay;
       break;
     case Command::kDisclose:
       if (now < r.embargo.end) {

@@ -21,7 +21,7 @@ enum class Command {
   kUnapprove,   // approved -> fixing, when a required branch lost its approved revision (a new
                 // revision voided the approval)
   kSchedule,    // approved|scheduled -> scheduled, with a (new) slot inside the embargo cap
-  kUnschedule,  // scheduled -> approved: the slot is withdrawn (the embargo end stays)
+  kUnschedule,  // scheduled -> approved: the slot is withdrawn, the embargo ends at its cap
   kDisclose,    // scheduled -> disclosed, once the slot is reached
   kPublish,     // confirmed (levels 4, 5, 7) -> public
   kWithdraw,    // received|triage|confirmed|fixing -> withdrawn, by the reporter

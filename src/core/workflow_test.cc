@@ -228,6 +228,20 @@ TEST(WorkflowTest, Preconditions) {
             "cannot disclose SEC-2026-0001: the slot 2026-09-21T14:13:20Z is not reached");
 }
 
+// A withdrawn slot no longer ends the embargo: it runs to its cap again, and a new slot ends it.
+TEST(WorkflowTest, RescheduleMovesTheEndAndUnscheduleRestoresTheCap) {
+  Report scheduled = MakeReport(State::kScheduled);
+  CommandArgs later;
+  later.slot = kNow + 20 * kMicrosPerDay;
+  Result<Report> moved = ApplyCommand(scheduled, Command::kSchedule, later, kNow);
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_EQ(moved->embargo.end, later.slot);
+  Result<Report> off = ApplyCommand(*moved, Command::kUnschedule, {}, kNow);
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(off->state, State::kApproved);
+  EXPECT_EQ(off->embargo.end, off->embargo.start + off->embargo.cap_days * kMicrosPerDay);
+}
+
 TEST(WorkflowTest, AssignMakesTheCoordinatorAParticipant) {
   CommandArgs a;
   a.coordinator = "Carol@Example.org";

@@ -161,7 +161,10 @@ void AddPlanRoutes(Router& router, DisclosureService* d) {
          PlanRequest pr;
          pr.slot = slot;
          pr.on_duty = *on_duty;
+         // A reason moves a scheduled disclosure (plan reschedule); without one this is the
+         // first slot.
          pr.reason = reason.value_or("");
+         pr.reschedule = reason.has_value();
          VIGIL_HTTP_TRY(notice, body.OptInt("notice_days"));
          if (notice) {
            if (*notice < 0 || *notice > 90) {

@@ -47,7 +47,8 @@ json::object DraftToJsonObject(const AdvisoryDraft& d) {
   for (const auto& c : d.fixed_commits) commits.push_back(json::value(c));
   return {{"title", d.title},
           {"summary", d.summary},
-          {"written", d.written},
+          {"title_written", d.title_written},
+          {"summary_written", d.summary_written},
           {"details", d.details},
           {"ranges", std::move(ranges)},
           {"weaknesses", std::move(weaknesses)},
@@ -77,10 +78,14 @@ Result<AdvisoryDraft> DraftFromJson(std::string_view text) {
     AdvisoryDraft d;
     d.title = str(o, "title");
     d.summary = str(o, "summary");
-    // Drafts stored before "written" was: a summary of its own is what a person wrote.
-    const json::value* written = o.if_contains("written");
-    d.written = written && written->is_bool() ? written->as_bool()
-                                              : !d.summary.empty() && d.summary != d.title;
+    // Drafts stored before these were kept: a summary of its own is what a person wrote.
+    const bool older = !d.summary.empty() && d.summary != d.title;
+    auto flag = [&](const char* key) {
+      const json::value* given = o.if_contains(key);
+      return given && given->is_bool() ? given->as_bool() : older;
+    };
+    d.title_written = flag("title_written");
+    d.summary_written = flag("summary_written");
     d.details = str(o, "details");
     for (const auto& r : o.at("ranges").as_array()) {
       d.ranges.push_back({str(r.as_object(), "introduced"), str(r.as_object(), "fixed")});

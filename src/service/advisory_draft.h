@@ -32,9 +32,14 @@ struct DraftCredit {
 struct AdvisoryDraft {
   std::string title;
   std::string summary;
-  /// True once someone wrote the title or the summary (`advisory edit`); a proposed draft has
-  /// the report's subject as both, and disclosure refuses it unless told --without-advisory.
-  bool written = false;
+  /// Whether someone wrote the title, the summary (`advisory edit`): a proposed draft has the
+  /// report's subject as both, and disclosure refuses it unless told --without-advisory.
+  bool title_written = false;
+  bool summary_written = false;
+  /// Both were written, and neither is empty.
+  bool Written() const {
+    return title_written && summary_written && !title.empty() && !summary.empty();
+  }
   std::string details;  // Markdown
   std::vector<advisory::VersionRange> ranges;
   std::vector<advisory::Weakness> weaknesses;

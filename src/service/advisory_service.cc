@@ -273,7 +273,8 @@ Result<AdvisoryDraft> AdvisoryService::Edit(const Principal& actor, const std::s
   return Change(actor, id, "advisory.edited", [&](const Report& r, AdvisoryDraft& d) -> Status {
     if (e.title) d.title = *e.title;
     if (e.summary) d.summary = *e.summary;
-    if (e.title || e.summary) d.written = true;
+    if (e.title) d.title_written = true;
+    if (e.summary) d.summary_written = true;
     if (e.details) d.details = *e.details;
     if (e.ranges) d.ranges = *e.ranges;
     if (e.weaknesses) d.weaknesses = *e.weaknesses;

@@ -127,7 +127,16 @@ Result<PlanResult> DisclosureService::Schedule(const Principal& actor, const std
     // Moving a scheduled disclosure: the old plan's pending notices are withdrawn and everyone
     // on the report is told, with the reason.
     std::optional<DisclosurePlanRow> old_plan;
-    if (r->state == State::kScheduled) {
+    if (req.reschedule != (r->state == State::kScheduled)) {
+      return req.reschedule
+                 ? Status::Conflict("cannot reschedule " + id + ": it is " + StateName(r->state) +
+                                    "; reschedule needs scheduled")
+                 : Status::Conflict("cannot schedule " + id +
+                                    ": it is scheduled; move it with plan reschedule (a reason "
+                                    "is required)");
+    }
+    if (req.reschedule) {
+      VIGIL_RETURN_IF_ERROR(RefuseOnceStarted(id, "reschedule"));
       Result<std::optional<DisclosurePlanRow>> found = store_.FindDisclosurePlan(id);
       if (!found.ok()) return found.status();
       old_plan = *found;
@@ -182,8 +191,10 @@ Result<PlanResult> DisclosureService::Schedule(const Principal& actor, const std
                         json::serialize(payload)});
     const std::string reminder = EmbargoReminder(*after);
     if (old_plan) {
-      VIGIL_RETURN_IF_ERROR(WithdrawNotices(id, "the disclosure was rescheduled", &b));
-      TellEveryone(*after, "Disclosure moved",
+      Result<std::set<std::string>> noticed =
+          WithdrawNotices(id, "the disclosure was rescheduled", &b);
+      VIGIL_RETURN_IF_ERROR(noticed.status());
+      TellEveryone(*after, *noticed, old_plan->on_duty, "Disclosure moved",
                    "The disclosure of " + id + " moved from " + FormatUtc(old_plan->slot) + " to " +
                        FormatUtc(req.slot) + ".\n\nReason: " + req.reason,
                    now, &b);
@@ -218,25 +229,54 @@ Result<PlanResult> DisclosureService::Schedule(const Principal& actor, const std
   return Status::Unavailable("too much contention on " + id + "; try again");
 }
 
-Status DisclosureService::WithdrawNotices(const std::string& id, const std::string& why,
-                                          WriteBatch* b) {
-  Result<std::vector<OutboxMail>> rows = store_.Outbox(id);
-  VIGIL_RETURN_IF_ERROR(rows.status());
-  for (const OutboxMail& m : *rows) {
-    if (m.kind != "disclosure-notice" || m.state != OutboxState::kPending) continue;
-    b->mail.outbox_updates.push_back(
-        {m.id, OutboxState::kDead, m.attempts, clock_.Now(), "withdrawn, not sent: " + why});
-  }
-  return Status::Ok();
+Status DisclosureService::RefuseOnceStarted(const std::string& id, const std::string& command) {
+  Result<std::vector<DisclosureStepRow>> log = store_.DisclosureLog(id);
+  VIGIL_RETURN_IF_ERROR(log.status());
+  if (log->empty()) return Status::Ok();
+  return Status::Conflict("cannot " + command + " " + id + ": its disclosure has started (" +
+                          std::to_string(log->size()) +
+                          " steps recorded); finish it with vigil disclose " + id);
 }
 
-void DisclosureService::TellEveryone(const Report& r, const std::string& subject,
+Result<std::set<std::string>> DisclosureService::WithdrawNotices(const std::string& id,
+                                                                 const std::string& why,
+                                                                 WriteBatch* b) {
+  Result<std::vector<OutboxMail>> rows = store_.Outbox(id);
+  VIGIL_RETURN_IF_ERROR(rows.status());
+  std::set<std::string> noticed;
+  for (const OutboxMail& m : *rows) {
+    if (m.kind != "disclosure-notice") continue;
+    if (m.state == OutboxState::kSent || m.state == OutboxState::kSending) {
+      noticed.insert(m.recipient);
+      continue;
+    }
+    if (m.state != OutboxState::kPending) continue;  // withdrawn before, or dead-lettered
+    // Only while it is still pending: a notice the sender delivers meanwhile stays "sent".
+    OutboxUpdate u{m.id, OutboxState::kDead, m.attempts, clock_.Now(),
+                   "withdrawn, not sent: " + why};
+    u.only_if = OutboxState::kPending;
+    b->mail.outbox_updates.push_back(std::move(u));
+  }
+  return noticed;
+}
+
+void DisclosureService::TellEveryone(const Report& r, const std::set<std::string>& noticed,
+                                     const std::string& on_duty, const std::string& subject,
                                      const std::string& text, Instant now, WriteBatch* b) {
   const std::string reminder = UnderEmbargo(r) ? EmbargoReminder(r) + "\n\n" : "";
+  std::set<std::string> told;
   for (const Participant& p : r.participants) {
     if (p.email.empty() || p.bouncing) continue;
+    // Observers learn a date only through their notice, at slot - notice days; those who had
+    // it hear of the change.
+    if (p.role == Role::kObserver && !noticed.count(p.email)) continue;
+    if (!told.insert(p.email).second) continue;
     b->outbox.push_back(
         disclosure::Mail(r.id, p.email, "disclosure-plan", subject, reminder + text, now));
+  }
+  if (!on_duty.empty() && !told.count(on_duty)) {
+    b->outbox.push_back(
+        disclosure::Mail(r.id, on_duty, "disclosure-plan", subject, reminder + text, now));
   }
 }
 
@@ -254,21 +294,24 @@ Result<Report> DisclosureService::Unschedule(const Principal& actor, const std::
     const Instant now = clock_.Now();
     Result<Report> after = ApplyCommand(*r, Command::kUnschedule, {}, now);
     if (!after.ok()) return after.status();
+    VIGIL_RETURN_IF_ERROR(RefuseOnceStarted(id, "unschedule"));
     Result<std::optional<DisclosurePlanRow>> plan = store_.FindDisclosurePlan(id);
     if (!plan.ok()) return plan.status();
     const std::string slot = plan->has_value() ? FormatUtc((*plan)->slot) : "(none)";
+    const std::string on_duty = plan->has_value() ? (*plan)->on_duty : "";
     WriteBatch b;
     b.report = *after;
     b.expected_version = r->version;
     b.events.push_back({id, now, actor.AuditName(), "disclosure.unscheduled",
                         json::serialize(json::object{{"slot", slot}, {"reason", reason}})});
-    VIGIL_RETURN_IF_ERROR(WithdrawNotices(id, "the disclosure was unscheduled", &b));
-    TellEveryone(*after, "Disclosure unscheduled",
+    Result<std::set<std::string>> noticed =
+        WithdrawNotices(id, "the disclosure was unscheduled", &b);
+    VIGIL_RETURN_IF_ERROR(noticed.status());
+    TellEveryone(*after, *noticed, on_duty, "Disclosure unscheduled",
                  "The disclosure of " + id + " planned for " + slot +
-                     " is unscheduled; the embargo continues until a new slot is set (at the "
-                     "latest " +
-                     FormatUtc(after->embargo.start + after->embargo.cap_days * kMicrosPerDay) +
-                     ").\n\nReason: " + reason,
+                     " is unscheduled. The embargo goes on: it now ends " +
+                     FormatUtc(after->embargo.end) +
+                     " at the latest, or at a new slot set before.\n\nReason: " + reason,
                  now, &b);
     Result<WriteResult> w = store_.Write(std::move(b));
     if (w.ok()) {
@@ -453,10 +496,15 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
   Result<AdvisoryDraft> draft = advisories_.Draft(id);
   if (!draft.ok()) return draft.status();
   run.draft = *std::move(draft);
+  // The coordinator's choice is kept in the log: a resumed run (by hand or by --due) keeps it.
+  if (run.done.count(kWithoutAdvisoryStep)) without_advisory = run.without_advisory = true;
   // Nobody publishes an advisory that was never written by accident: the coordinator says so.
-  if (!without_advisory && !run.done.count("advisory") &&
-      (!run.draft.written || run.draft.title.empty() || run.draft.summary.empty())) {
+  if (!without_advisory && !run.done.count("advisory") && !run.draft.Written()) {
     return Status::Conflict("cannot disclose " + id + ": " + AdvisoryMissing());
+  }
+  if (without_advisory && !dry_run && !run.done.count(kWithoutAdvisoryStep)) {
+    VIGIL_RETURN_IF_ERROR(Record(id, kWithoutAdvisoryStep, "done", actor.AuditName()));
+    run.done[kWithoutAdvisoryStep] = actor.AuditName();
   }
   // Without an advisory the issue does not carry the proposed title (the report's subject, which
   // nobody reviewed for publication).
@@ -516,6 +564,7 @@ Status DisclosureService::Preview(const std::string& id, bool without_advisory,
   for (const DisclosureStepRow& s : *log_rows) {
     if (s.state == "done") run.done[s.step] = s.detail;
   }
+  if (run.done.count(kWithoutAdvisoryStep)) without_advisory = run.without_advisory = true;
   std::vector<std::string> branches;
   bool unconfirmed = false;
   if (r.level >= kMinLevel && r.level <= kMaxLevel &&
@@ -539,8 +588,9 @@ Status DisclosureService::Preview(const std::string& id, bool without_advisory,
   } else {
     print("  advisory: " + (d.title.empty() ? std::string("no title") : "\"" + d.title + "\"") +
           (d.summary.empty() ? ", no summary" : ", with a summary") +
-          (d.written ? "" : " (proposed from the report, not written)"));
-    if (!d.written || d.title.empty() || d.summary.empty()) missing.push_back(AdvisoryMissing());
+          (d.title_written ? "" : " (title proposed from the report)") +
+          (d.summary_written ? "" : " (summary proposed from the report)"));
+    if (!d.Written()) missing.push_back(AdvisoryMissing());
     if (d.ranges.empty()) {
       warnings.push_back(
           "the advisory names no affected versions: until a release tag contains the fix it "
@@ -572,6 +622,12 @@ Status DisclosureService::Preview(const std::string& id, bool without_advisory,
     if (!has) print("  -. (" + b + ": no step until it has an approved revision that applies)");
   }
   print("(dry run: nothing was changed)");
+  // Scripts can rely on it: `vigil disclose ID --dry-run && vigil disclose ID`.
+  if (!missing.empty()) {
+    return Status::Conflict("cannot disclose " + id + " yet: " + std::to_string(missing.size()) +
+                            (missing.size() == 1 ? " thing" : " things") +
+                            " missing (the missing: lines above)");
+  }
   return Status::Ok();
 }
 

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct PlanRequest {
   int notice_days = -1;  // -1: the configured default
   std::string on_duty;   // a maintainer or admin account
   std::string reason;    // why a scheduled disclosure moves (required then); everyone is told
+  /// True: move the slot of a scheduled report (`plan reschedule`); false: the first slot of
+  /// an approved one.
+  bool reschedule = false;
 };
 
 struct PlanResult {
@@ -30,6 +34,10 @@ struct PlanResult {
   DisclosurePlanRow plan;
   std::vector<std::string> warnings;  // slot outside the usual window, notice over 14 days
 };
+
+/// The disclosure log's record that the coordinator disclosed without an advisory (the step
+/// name; its detail names who): a resumed run keeps the choice.
+inline constexpr char kWithoutAdvisoryStep[] = "without-advisory";
 
 /// What disclosure publishes of credit C: its name, "anonymous", nothing; a fix author who did
 /// not answer is published by the commit's name (public anyway), a decline is honoured.
@@ -52,10 +60,12 @@ class DisclosureService {
   /// refusals (slot not in the future, past the embargo cap); "cannot schedule ID: the slot X
   /// leaves observers less than N days of notice". Observers get their notice queued for
   /// slot - notice days; the on-duty maintainer is asked to confirm.
-  /// A scheduled report is rescheduled the same way (event "disclosure.rescheduled", a reason
-  /// required: "cannot reschedule ID: a reason is required …"): the old plan's pending observer
-  /// notices are withdrawn, new ones queued, the on-duty confirmation starts over, and everyone
-  /// on the report is told of the move.
+  /// With REQUEST.reschedule a scheduled report is moved instead (event
+  /// "disclosure.rescheduled"; a reason required: "cannot reschedule ID: a reason is required
+  /// …"; refused once its disclosure has started): the old plan's pending observer notices are
+  /// withdrawn, new ones queued, the on-duty confirmation starts over, and everyone on the report
+  /// is told (observers only once their notice went out; the previous on-duty maintainer too).
+  /// "cannot schedule ID: it is scheduled; move it with plan reschedule …" without it.
   Result<PlanResult> Schedule(const Principal& actor, const std::string& id, PlanRequest request);
   /// Withdraws the slot of a scheduled report (scheduled -> approved; the embargo goes on,
   /// within its cap) for REASON (required); pending observer notices are withdrawn and everyone
@@ -96,7 +106,8 @@ class DisclosureService {
   /// slot and on-duty confirmation, the advisory, every credit with its consent and what will be
   /// published, then one "  missing: …" line per thing that stops the disclosure today (each
   /// the reason Disclose would give), "  warning: …" lines, and every step it would take.
-  /// Changes nothing. Errors: the report's lookup, the store's.
+  /// Changes nothing. Errors: kConflict "cannot disclose ID yet: N things missing (…)" after
+  /// printing, when anything is missing; the report's lookup, the store's.
   Status Preview(const std::string& id, bool without_advisory,
                  const std::function<void(const std::string&)>& print);
 
@@ -123,11 +134,17 @@ class DisclosureService {
                 const std::string& detail);
   void CrashPoint();
   Status AlertCoordinator(const Report& report, const std::string& why);
-  /// Dead-letters ID's pending observer notices ("withdrawn, not sent: WHY") in B.
-  Status WithdrawNotices(const std::string& id, const std::string& why, WriteBatch* b);
-  /// Queues TEXT (after the embargo reminder while under embargo) to everyone on R.
-  void TellEveryone(const Report& r, const std::string& subject, const std::string& text,
+  /// Dead-letters ID's pending observer notices ("withdrawn, not sent: WHY", only while still
+  /// pending) in B. Returns the observers whose notice already went out.
+  Result<std::set<std::string>> WithdrawNotices(const std::string& id, const std::string& why,
+                                                WriteBatch* b);
+  /// Queues TEXT (after the embargo reminder while under embargo) to everyone on R but the
+  /// observers not in NOTICED (who learn a date only from their notice), and to ON_DUTY.
+  void TellEveryone(const Report& r, const std::set<std::string>& noticed,
+                    const std::string& on_duty, const std::string& subject, const std::string& text,
                     Instant now, WriteBatch* b);
+  /// kConflict "cannot COMMAND ID: its disclosure has started (…)" once a step is recorded.
+  Status RefuseOnceStarted(const std::string& id, const std::string& command);
   std::string BranchRef(const std::string& id, const std::string& branch) const;
   Status PublishAdvisoryFiles(const std::string& id, std::string* written);
 

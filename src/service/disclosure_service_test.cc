@@ -135,6 +135,7 @@ class DisclosureServiceTest : public testing::ServiceFixture {
     const std::string id = ApprovedReport();
     // The advisory is written (disclosure refuses one nobody wrote).
     AdvisoryEdit edit;
+    edit.title = "Token leak in the agent";
     edit.summary = "An over-long header overflows the copy.";
     EXPECT_TRUE(advisories_->Edit(alice_, id, edit).ok());
     PlanRequest plan;
@@ -461,6 +462,28 @@ TEST_F(DisclosureServiceTest, TheDisclosurePublishesEverythingOnceAndASecondRunD
 
 // The forge fails at each of the six calls of a disclosure in turn (a new report each time): the
 // run stops with the step named, and the next run resumes without repeating what was done.
+// Once a disclosure has started (branches pushed, the forge down at the issue), its slot can be
+// neither moved nor withdrawn: the run is finished, not abandoned half public.
+TEST_F(DisclosureServiceTest, AStartedDisclosureCannotBeMovedOrWithdrawn) {
+  const std::string id = ReadyReport();
+  forge_.fail_at = 1;
+  ASSERT_EQ(Disclose(id).code(), Code::kUnavailable);
+  const size_t steps = Steps(id, "done").size() + Steps(id, "intent").size();
+  ASSERT_GT(steps, 0u);
+  const std::string started = ": its disclosure has started (" + std::to_string(steps) +
+                              " steps recorded); finish it with vigil disclose " + id;
+  EXPECT_EQ(Make().Unschedule(alice_, id, "wait").status().message(),
+            "cannot unschedule " + id + started);
+  PlanRequest plan;
+  plan.slot = kSlot + 7 * 86400 * kMicrosPerSecond;
+  plan.on_duty = "bob@example.org";
+  plan.reason = "later";
+  plan.reschedule = true;
+  EXPECT_EQ(Make().Schedule(alice_, id, plan).status().message(),
+            "cannot reschedule " + id + started);
+  EXPECT_EQ(store_->GetReport(id)->state, State::kScheduled);
+}
+
 TEST_F(DisclosureServiceTest, AForgeFailureAtEachCallStopsTheRunAndTheNextRunResumes) {
   const std::vector<std::string> stops = {"issue",     "issue",        "pr:master",
                                           "pr:master", "pr:release-1", "pr:release-1"};
@@ -521,6 +544,7 @@ TEST_F(DisclosureServiceTest, ACrashAtEveryPointResumesWithoutRepeatingAStep) {
 TEST_F(DisclosureServiceTest, TheDueRoundAlertsOncePerSlotThenDiscloses) {
   const std::string id = ApprovedReport();
   AdvisoryEdit edit;
+  edit.title = "Token leak in the agent";
   edit.summary = "An over-long header overflows the copy.";
   ASSERT_TRUE(advisories_->Edit(alice_, id, edit).ok());
   PlanRequest plan;

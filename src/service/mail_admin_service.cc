@@ -1,7 +1,10 @@
 #include "service/mail_admin_service.h"
 
+#include <cctype>
+
 #include "core/text.h"
 #include "mail/outgoing_mail.h"
+#include "service/credentials.h"
 #include "service/mail_sender.h"
 #include "service/mail_tags.h"
 
@@ -20,6 +23,30 @@ Result<std::vector<OutboxEntry>> MailAdminService::Outbox(std::optional<OutboxSt
 
 Status MailAdminService::Retry(const Principal& actor, int64_t id) {
   return RetryOutboxMail(store_, clock_, actor, id);
+}
+
+std::string HideAddressTag(std::string address) {
+  const size_t at = address.rfind('@');
+  const size_t plus = address.find('+');
+  if (at == std::string::npos || plus == std::string::npos || plus > at) return address;
+  const size_t dot = address.rfind('.', at);
+  if (dot == std::string::npos || dot < plus) return address;
+  address.replace(dot + 1, at - dot - 1, "<personal tag>");
+  return address;
+}
+
+std::string HideCapabilities(std::string text) {
+  const std::string prefix = kCapabilityPrefix;
+  for (size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at + 1)) {
+    size_t end = at + prefix.size();
+    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) ||
+                                 text[end] == '_' || text[end] == '-')) {
+      ++end;
+    }
+    if (end == at + prefix.size()) continue;
+    text.replace(at, end - at, "<private link of the recipient, not shown>");
+  }
+  return text;
 }
 
 Result<ShownMail> MailAdminService::Show(const Config& config, int64_t id,
@@ -41,8 +68,11 @@ Result<ShownMail> MailAdminService::Show(const Config& config, int64_t id,
       PrepareOutboxMail(store_, config, MailTags::Load(MailTags::KeyPath(config.data_dir)),
                         shown.entry.mail, /*require_participant=*/false);
   VIGIL_RETURN_IF_ERROR(p.status());
-  const mail::OutgoingMail& m = p->mail;
-  shown.envelope_from = p->envelope_from;
+  mail::OutgoingMail m = p->mail;
+  // What is secret to the recipient stays theirs: the tag of their reply and bounce addresses
+  // (which prove who writes) and a private link in the body (which opens the report as them).
+  m.reply_to = HideAddressTag(m.reply_to);
+  shown.envelope_from = HideAddressTag(p->envelope_from);
   shown.encrypted = !p->recipient_key.empty();
   std::string& t = shown.text;
   t = "From: " + m.from_name + " <" + m.from_address + ">\n";
@@ -56,6 +86,7 @@ Result<ShownMail> MailAdminService::Show(const Config& config, int64_t id,
     t += m.body[i];
   }
   if (!t.ends_with('\n')) t += '\n';
+  t = HideCapabilities(t);
   return shown;
 }
 

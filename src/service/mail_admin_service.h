@@ -26,6 +26,13 @@ struct ShownMail {
   std::string text;
 };
 
+/// ADDRESS with the personal tag of a reply or bounce address replaced by "<personal tag>"
+/// ("security+ID.<personal tag>@example.org"); any other address unchanged.
+std::string HideAddressTag(std::string address);
+/// TEXT with every capability token (a private link's secret) replaced by "<private link of
+/// the recipient, not shown>".
+std::string HideCapabilities(std::string text);
+
 class MailAdminService {
  public:
   /// STORE and CLOCK must outlive the service. Thread-safe.
@@ -38,8 +45,10 @@ class MailAdminService {
   Status Retry(const Principal& actor, int64_t id);
   /// Outbox mail ID as it goes out (pending) or went out (sent, dead): composed again from its
   /// row as MailSender does, so a report's tag, the reply address and the embargo reminder are
-  /// the current ones. REPORT_ID non-empty: only a mail about that report. Errors: kNotFound
-  /// "no outbox mail N" (or "… about ID"), the report's lookup.
+  /// the current ones. What is secret to the recipient is hidden (HideAddressTag,
+  /// HideCapabilities): whoever reads another person's mail cannot act as them. REPORT_ID
+  /// non-empty: only a mail about that report. Errors: kNotFound "no outbox mail N" (or "… about
+  /// ID"), the report's lookup.
   Result<ShownMail> Show(const Config& config, int64_t id, const std::string& report_id = "");
   /// Received mail, newest first, without the raw text; at most LIMIT of them.
   Result<std::vector<InboxMail>> Inbox(int limit);

@@ -470,9 +470,8 @@ std::optional<Decision> DecisionOf(const StoredEvent& e) {
   } else if (e.kind == "report.withdrawn") {
     d.summary = "Withdrawn.";
   } else if (e.kind == "report.duplicate") {
-    const std::string of = text("duplicate_of");
-    d.summary = of.empty() ? "Closed as a duplicate of another report."
-                           : "Closed as a duplicate of " + of + ".";
+    // Not which one: the other report may be under embargo, and its reporter's alone.
+    d.summary = "Closed as a duplicate of another report, which covers the same problem.";
   } else {
     const json::value* level = o.if_contains("level");
     if (!level || !level->is_int64() || level->as_int64() < kMinLevel ||

@@ -79,6 +79,9 @@ struct OutboxUpdate {
   int attempts = 0;
   Instant next_attempt_at = 0;
   std::string last_error;
+  /// Set: the update applies only while the row is still in this state (a row that moved on,
+  /// e.g. was sent meanwhile, is left as it is); unset: the row must exist.
+  std::optional<OutboxState> only_if;
 };
 
 /// An outbox row with its delivery bookkeeping.

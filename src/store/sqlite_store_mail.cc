@@ -83,12 +83,15 @@ Status SqliteStore::ApplyMailRows(WriteBatch& b, const std::string& report_id) {
     VIGIL_RETURN_IF_ERROR(q.Bind(4, k.added_at).Run());
   }
   for (const OutboxUpdate& u : m.outbox_updates) {
-    Query q(w,
-            "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ? "
-            "WHERE id = ?");
+    Query q(w, u.only_if ? "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, "
+                           "last_error = ? WHERE id = ? AND state = ?"
+                         : "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, "
+                           "last_error = ? WHERE id = ?");
     q.Bind(1, OutboxStateName(u.state)).Bind(2, int64_t{u.attempts}).Bind(3, u.next_attempt_at);
-    VIGIL_RETURN_IF_ERROR(q.Bind(4, u.last_error).Bind(5, u.id).Run());
-    if (sqlite3_changes(w.db()) == 0) {
+    q.Bind(4, u.last_error).Bind(5, u.id);
+    if (u.only_if) q.Bind(6, OutboxStateName(*u.only_if));
+    VIGIL_RETURN_IF_ERROR(q.Run());
+    if (sqlite3_changes(w.db()) == 0 && !u.only_if) {
       return Status::NotFound("outbox mail " + std::to_string(u.id) + " not found");
     }
   }

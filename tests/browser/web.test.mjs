@@ -13,7 +13,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 
@@ -473,8 +473,10 @@ test("the reporter reads the classification on the tracking page", async () => {
   await page.goto(state.trackUrl);
   const decisions = await page.textContent("#decisions");
   assert.match(decisions, /Classified at level 2 \(must be fixed in master only, for the next release\): it is fixed privately, under embargo, then disclosed\./);
-  // The CLI's message is signed with a name, here as everywhere.
-  assert.ok((await page.textContent(".thread")).includes("Posted from the server's CLI."));
+  // The CLI's message is signed with the login name (no USER: the password database's), here as
+  // everywhere.
+  const cli = page.locator(".thread .message", { hasText: "Posted from the server's CLI." });
+  assert.equal(await cli.locator(".message-head strong").textContent(), userInfo().username);
   await checkPage(page, "15-tracking-decision");
   await context.close();
 });
