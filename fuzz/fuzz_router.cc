@@ -51,7 +51,7 @@ struct App {
     router = std::make_unique<Router>(*reports, *limiter);
     AddReportApiRoutes(*router, *reports, metrics);
     mail_admin = std::make_unique<MailAdminService>(*store, clock);
-    AddMailRoutes(*router, *mail_admin);
+    AddMailRoutes(*router, *mail_admin, config);
     approved = std::make_unique<PatchRevisionSource>(*store, config);
     advisories = std::make_unique<AdvisoryService>(*store, clock, config, *approved);
     disclosure =
