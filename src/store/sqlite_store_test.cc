@@ -71,9 +71,15 @@ class StoreTest : public ::testing::Test {
   void Tamper(const std::string& sql) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    // The open store may be between two of its own writes (its background checkpoint, say):
+    // wait for the lock as any second writer would.
+    sqlite3_busy_timeout(db, 60000);
     char* err = nullptr;
-    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << err;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    const std::string message = err ? err : "";
+    sqlite3_free(err);
     sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK) << message;
   }
 
   std::string AppendEvents(int n) {
