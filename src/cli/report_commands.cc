@@ -7,6 +7,7 @@
 #include "cli/cli_context.h"
 #include "cli/command_table.h"
 #include "core/level_policy.h"
+#include "core/report_form.h"
 #include "service/report_json.h"
 
 namespace vigil {
@@ -23,7 +24,7 @@ struct ReportOptions {
   SubmitRequest submit;
 };
 
-std::string Describe(const Report& r) {
+std::string Describe(const Report& r, const ReportForm& form) {
   std::string out = r.id + "  " + r.fields.subject + "\n";
   out += "  state        " + std::string(StateName(r.state)) + "\n";
   out += "  level        " +
@@ -41,17 +42,8 @@ std::string Describe(const Report& r) {
            (p.email.empty() ? std::string("(anonymous)") : p.email) +
            (p.name.empty() ? "" : " (" + p.name + ")") + "\n";
   }
-  const std::pair<const char*, const std::string*> fields[] = {
-      {"Reproduction steps", &r.fields.steps},
-      {"Effects on the cluster", &r.fields.effects_cluster},
-      {"Effects on applications", &r.fields.effects_applications},
-      {"Effects on the infrastructure", &r.fields.effects_infrastructure},
-      {"Affected workflows", &r.fields.workflows},
-      {"Attack vectors and surface", &r.fields.attack_vectors},
-      {"Other software used", &r.fields.other_software},
-  };
-  for (auto [title, text] : fields) {
-    if (!text->empty()) out += "\n" + std::string(title) + ":\n" + *text + "\n";
+  for (const auto& [label, text] : LabelledFields(form, r.fields)) {
+    out += "\n" + label + ":\n" + text + "\n";
   }
   return out;
 }
@@ -59,7 +51,10 @@ std::string Describe(const Report& r) {
 // Prints the report (text or JSON) when R succeeded.
 void Show(CliContext& ctx, const Result<Report>& r) {
   if (!ctx.Check(r.status())) return;
-  ctx.Print(ctx.json ? json::serialize(ReportJson(*r)) + "\n" : Describe(*r));
+  if (ctx.json) return ctx.Print(json::serialize(ReportJson(*r)) + "\n");
+  Result<const Config*> config = ctx.LoadConfig();
+  if (!ctx.Check(config.status())) return;
+  ctx.Print(Describe(*r, (*config)->report_form));
 }
 
 using Options = std::shared_ptr<ReportOptions>;
@@ -81,14 +76,19 @@ void AddReadingCommands(CLI::App* report, CliContext& ctx, const Options& o) {
   TemplateFields& f = o->submit.fields;
   submit->add_option("--subject", f.subject, "Descriptive subject")->required();
   submit->add_option("--steps", f.steps, "Reproduction steps ('-' reads stdin)")->required();
-  submit->add_option("--effects-cluster", f.effects_cluster, "Effects on the cluster");
+  // One option per stored field, named by its key; what each holds is the project's
+  // [report_form] (generic: impact, affected versions, mitigations, attack vector, environment).
+  submit->add_option("--effects-cluster", f.effects_cluster,
+                     "Field effects_cluster (generic form: Impact)");
   submit->add_option("--effects-applications", f.effects_applications,
-                     "Effects on applications running on it");
+                     "Field effects_applications (generic form: Affected versions)");
   submit->add_option("--effects-infrastructure", f.effects_infrastructure,
-                     "Effects on the underlying infrastructure");
-  submit->add_option("--workflows", f.workflows, "How it affects the project's workflows");
-  submit->add_option("--attack-vectors", f.attack_vectors, "Attack vectors and attack surface");
-  submit->add_option("--other-software", f.other_software, "Other software used to expose it");
+                     "Field effects_infrastructure (the Kubernetes form's infrastructure)");
+  submit->add_option("--workflows", f.workflows, "Field workflows (generic form: Mitigations)");
+  submit->add_option("--attack-vectors", f.attack_vectors,
+                     "Field attack_vectors (generic form: Attack vector)");
+  submit->add_option("--other-software", f.other_software,
+                     "Field other_software (generic form: Environment)");
   submit->add_option("--reporter-email", o->submit.reporter_email, "Reporter's email");
   submit->add_option("--reporter-name", o->submit.reporter_name, "Reporter's name");
   submit->callback([&ctx, o] {
@@ -156,7 +156,7 @@ void AddReadingCommands(CLI::App* report, CliContext& ctx, const Options& o) {
       ctx.Print(json::serialize(out) + "\n");
       return;
     }
-    std::string text = Describe(*r);
+    std::string text = Describe(*r, s->config().report_form);
     for (const ThreadMessage& m : *thread) {
       text += "\n--- #" + std::to_string(m.seq) + " " +
               (IsHeld(m) ? std::string("UNVERIFIED SENDER (held, not relayed; `vigil report "
@@ -253,7 +253,7 @@ void AddParticipationCommands(CLI::App* report, CliContext& ctx, const Options& 
       out["tracking_url"] = s->TrackingUrl(inv->token);
       ctx.Print(json::serialize(out) + "\n");
     } else {
-      ctx.Print(Describe(inv->report) + "access token for " + o->email +
+      ctx.Print(Describe(inv->report, s->config().report_form) + "access token for " + o->email +
                 " (shown once; their link is mailed to them): " + inv->token + "\n");
     }
   });

@@ -13,6 +13,7 @@
 
 #include "core/ip_network.h"
 #include "core/report.h"
+#include "core/report_form.h"
 #include "core/report_id.h"
 #include "core/text.h"
 
@@ -535,6 +536,90 @@ Status LoadPatchSection(const Table& root, const std::string& file, Config* c) {
   c->patch_max_count = static_cast<int>(patch_count);
   return Status::Ok();
 }
+
+// [report_form]: a preset, the keys asked for in order (optional), and [[report_form.field]]
+// tables that change or add a field. A key the preset lacks takes its wording from the other
+// preset unless a field table gives it.
+Status LoadReportFormSection(const Table& root, const std::string& file, Config* c) {
+  Section s(root, "report_form", file);
+  std::string preset = "generic";
+  std::vector<std::string> order;
+  std::vector<Table> tables;
+  s.Get("preset", &preset);
+  s.Get("fields", &order);
+  s.Get("field", &tables);
+  VIGIL_RETURN_IF_ERROR(s.Finish());
+  std::optional<ReportForm> form = PresetReportForm(preset);
+  if (!form) return s.Fail("preset", "must be \"generic\" or \"kubernetes\"");
+  const ReportForm other = preset == "generic" ? KubernetesReportForm() : GenericReportForm();
+  // Every definition a key can take, the preset's first.
+  auto definition = [&](const std::string& key) -> FormField* {
+    for (FormField& f : form->fields) {
+      if (f.key == key) return &f;
+    }
+    if (const FormField* f = other.Find(key)) {
+      form->fields.push_back(*f);
+      return &form->fields.back();
+    }
+    return nullptr;
+  };
+  for (size_t i = 0; i < tables.size(); ++i) {
+    const std::string where = "field[" + std::to_string(i + 1) + "]";
+    const Table& t = tables[i];
+    if (!t.is_table()) return s.Fail(where, "must be a table");
+    for (const auto& [k, v] : t.as_table()) {
+      if (k != "key" && k != "label" && k != "help" && k != "required" && k != "rows" &&
+          k != "headings") {
+        return s.Fail(where + "." + k, "unknown key");
+      }
+    }
+    std::string key;
+    try {
+      key = toml::find<std::string>(t, "key");
+    } catch (const std::exception&) {
+      return s.Fail(where + ".key", "missing, or not a string");
+    }
+    FormField* f = IsStoredFieldKey(key) ? definition(key) : nullptr;
+    if (!f) {
+      return s.Fail(where + ".key", "\"" + key.substr(0, 80) +
+                                        "\" is not a stored field (subject, steps, "
+                                        "effects_cluster, effects_applications, "
+                                        "effects_infrastructure, workflows, attack_vectors, "
+                                        "other_software)");
+    }
+    const char* at = "";
+    try {
+      if (t.contains("label")) f->label = toml::find<std::string>(t, at = "label");
+      if (t.contains("help")) f->help = toml::find<std::string>(t, at = "help");
+      if (t.contains("required")) f->required = toml::find<bool>(t, at = "required");
+      if (t.contains("rows")) {
+        const int64_t rows = toml::find<int64_t>(t, at = "rows");
+        f->rows = rows < 0 || rows > 40 ? -1 : static_cast<int>(rows);
+      }
+      if (t.contains("headings")) {
+        f->headings = toml::find<std::vector<std::string>>(t, at = "headings");
+      }
+    } catch (const std::exception&) {
+      return s.Fail(where + "." + at, "wrong type");
+    }
+  }
+  if (!order.empty()) {
+    ReportForm ordered;
+    for (const std::string& key : order) {
+      const FormField* f = IsStoredFieldKey(key) ? definition(key) : nullptr;
+      if (!f) {
+        return s.Fail("fields", "\"" + key.substr(0, 80) + "\" is not a stored field");
+      }
+      ordered.fields.push_back(*f);
+    }
+    form = std::move(ordered);
+  }
+  if (std::optional<std::string> err = CheckReportForm(*form)) {
+    return Status::Invalid(file + ": report_form: " + *err);
+  }
+  c->report_form = std::move(*form);
+  return Status::Ok();
+}
 }  // namespace
 
 namespace {
@@ -622,7 +707,7 @@ Result<Config> LoadConfig(const std::string& path) {
   for (const auto& [k, v] : root.as_table()) {
     if (k != "project" && k != "embargo" && k != "server" && k != "web" && k != "data" &&
         k != "audit" && k != "advisory" && k != "disclosure" && k != "mail" && k != "repository" &&
-        k != "patch") {
+        k != "patch" && k != "report_form") {
       return Status::Invalid(file + ": " + k + ": unknown key");
     }
   }
@@ -638,6 +723,7 @@ Result<Config> LoadConfig(const std::string& path) {
   VIGIL_RETURN_IF_ERROR(LoadDisclosureSections(root, file, path, &c));
   VIGIL_RETURN_IF_ERROR(LoadMailSection(root, file, path, &c));
   VIGIL_RETURN_IF_ERROR(LoadPatchSection(root, file, &c));
+  VIGIL_RETURN_IF_ERROR(LoadReportFormSection(root, file, &c));
   if (c.public_url.empty()) {
     c.public_url = "http://" + c.listen_address + ":" + std::to_string(c.listen_port);
   }

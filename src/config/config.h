@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/report_form.h"
 #include "core/status.h"
 
 namespace vigil {
@@ -88,6 +89,9 @@ struct Config {
   std::vector<std::string> trusted_proxies;
   // [web]
   std::string policy_markdown;  // web.policy, or the contents of web.policy_file
+  /// [report_form]: the fields a reporter is asked for (the web form, the API, the mail
+  /// template and the headings read from a mailed report).
+  ReportForm report_form = GenericReportForm();
   std::string pgp_public_key;   // contents of web.pgp_key_file (ASCII-armoured), may be empty
   bool secure_cookies = false;  // web.secure_cookies; default: public_url starts with https://
   int session_hours = 12;

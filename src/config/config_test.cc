@@ -206,5 +206,64 @@ TEST_F(ConfigTest, ExactErrors) {
   EXPECT_EQ(LoadConfig(dir_ + "/missing.toml").status().code(), Code::kNotFound);
 }
 
+TEST_F(ConfigTest, TheReportFormIsAPresetWithFieldsChangedAddedAndOrdered) {
+  Result<Config> plain = Load("");
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  ASSERT_EQ(plain->report_form.fields.size(), GenericReportForm().fields.size());
+  EXPECT_EQ(plain->report_form.fields[2].label, "Impact");
+  Result<Config> k8s = Load("[report_form]\npreset = \"kubernetes\"\n");
+  ASSERT_TRUE(k8s.ok()) << k8s.status().ToString();
+  EXPECT_EQ(k8s->report_form.fields[2].label, "Effects on the cluster");
+
+  Result<Config> c = Load(
+      "[report_form]\n"
+      "fields = [\"subject\", \"steps\", \"effects_infrastructure\", \"effects_cluster\"]\n"
+      "[[report_form.field]]\n"
+      "key = \"effects_cluster\"\n"
+      "label = \"Impact on users\"\n"
+      "required = true\n"
+      "headings = [\"user impact\"]\n"
+      "[[report_form.field]]\n"
+      "key = \"steps\"\n"
+      "rows = 12\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const std::vector<FormField>& f = c->report_form.fields;
+  ASSERT_EQ(f.size(), 4u);
+  EXPECT_EQ(f[1].rows, 12);
+  // Not in the generic preset: the Kubernetes wording.
+  EXPECT_EQ(f[2].key, "effects_infrastructure");
+  EXPECT_EQ(f[2].label, "Effects on the infrastructure");
+  EXPECT_EQ(f[3].label, "Impact on users");
+  EXPECT_TRUE(f[3].required);
+  EXPECT_EQ(f[3].headings, std::vector<std::string>{"user impact"});
+  EXPECT_EQ(f[3].help, GenericReportForm().fields[2].help);
+}
+
+TEST_F(ConfigTest, AReportFormMistakeIsNamed) {
+  auto error = [this](const std::string& text) { return Load(text).status().message(); };
+  EXPECT_EQ(error("[report_form]\npreset = \"debian\"\n"),
+            "vigil.toml: report_form.preset: must be \"generic\" or \"kubernetes\"");
+  EXPECT_EQ(error("[report_form]\ncolour = 1\n"), "vigil.toml: report_form.colour: unknown key");
+  EXPECT_EQ(error("[report_form]\nfields = [\"subject\", \"steps\", \"title\"]\n"),
+            "vigil.toml: report_form.fields: \"title\" is not a stored field");
+  EXPECT_EQ(error("[report_form]\nfields = [\"subject\"]\n"),
+            "vigil.toml: report_form: the reproduction steps must be asked for");
+  EXPECT_EQ(error("[[report_form.field]]\nlabel = \"x\"\n"),
+            "vigil.toml: report_form.field[1].key: missing, or not a string");
+  EXPECT_EQ(error("[[report_form.field]]\nkey = \"title\"\n"),
+            "vigil.toml: report_form.field[1].key: \"title\" is not a stored field (subject, "
+            "steps, effects_cluster, effects_applications, effects_infrastructure, workflows, "
+            "attack_vectors, other_software)");
+  EXPECT_EQ(error("[[report_form.field]]\nkey = \"steps\"\nlabel = 3\n"),
+            "vigil.toml: report_form.field[1].label: wrong type");
+  EXPECT_EQ(error("[[report_form.field]]\nkey = \"steps\"\nlabels = \"x\"\n"),
+            "vigil.toml: report_form.field[1].labels: unknown key");
+  EXPECT_EQ(error("[[report_form.field]]\nkey = \"steps\"\nrequired = false\n"),
+            "vigil.toml: report_form: field \"steps\": is always required");
+  EXPECT_EQ(error("[[report_form.field]]\nkey = \"workflows\"\nrows = 99\n"),
+            "vigil.toml: report_form: field \"workflows\": rows must be 0 to 40");
+  EXPECT_EQ(error("[report_form]\nfield = 3\n"), "vigil.toml: report_form.field: wrong type");
+}
+
 }  // namespace
 }  // namespace vigil

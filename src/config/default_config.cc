@@ -313,12 +313,39 @@ check_queue = 64
 )";
 }
 
+// [report_form], commented out: the generic form is the default.
+std::string ReportFormDefaults() {
+  return R"(
+# The questions a reporter is asked: on the report form, in the API, in the mail template shown
+# on the landing page, and the headings read from a report that arrives by mail. A report's text
+# is kept in eight fields with fixed keys (subject, steps, effects_cluster,
+# effects_applications, effects_infrastructure, workflows, attack_vectors, other_software);
+# the form says which are asked, in which order and with which wording. Text a report already
+# holds in a field the form stops asking for is still shown.
+[report_form]
+# "generic": impact, affected versions, attack vector, mitigations, environment.
+# "kubernetes": effects on the cluster, on applications and on the infrastructure, affected
+# workflows, attack vectors and surface, other software used.
+preset = "generic"
+# Which keys are asked, in order (default: the preset's; subject and steps always).
+# fields = ["subject", "steps", "effects_cluster", "attack_vectors"]
+# A field's wording, changed or added (a key the preset lacks takes the other preset's wording):
+# [[report_form.field]]
+# key = "effects_cluster"
+# label = "Impact"
+# help = "What an attacker gains, and from whom."
+# required = false          # subject and steps are always required; mail is never refused
+# rows = 3                  # 0 = one line
+# headings = ["effects"]    # more headings (lower case) that start this field in a mail
+)";
+}
+
 }  // namespace
 
 std::string DefaultConfigText(const std::string& data_dir, uint16_t port) {
   return Preamble() + ProjectDefaults() + EmbargoDefaults() + ServerDefaults(port) + WebDefaults() +
          AdvisoryDefaults() + DisclosureDefaults() + DataDefaults(data_dir) + AuditDefaults() +
-         MailDefaults() + RepositoryDefaults() + PatchDefaults();
+         MailDefaults() + RepositoryDefaults() + PatchDefaults() + ReportFormDefaults();
 }
 
 }  // namespace vigil

@@ -9,59 +9,20 @@ namespace {
 using web::json::array;
 using web::json::object;
 
-// The form's fields, in the policy's template order: name, label, hint, required, rows.
-struct FieldSpec {
-  const char* name;
-  const char* label;
-  const char* hint;
-  bool required;
-  int rows;  // 0 = single line
-};
-constexpr FieldSpec kFields[] = {
-    {"subject", "Subject", "A descriptive one-line summary of the issue.", true, 0},
-    {"steps", "Reproduction steps",
-     "Exact steps, scripts or commands that show the problem. Attach screenshots or packet "
-     "captures below.",
-     true, 8},
-    {"effects_cluster", "Effects on the cluster", "What an attacker can do to the cluster itself.",
-     false, 3},
-    {"effects_applications", "Effects on applications",
-     "What happens to applications running on the cluster.", false, 3},
-    {"effects_infrastructure", "Effects on the infrastructure",
-     "What happens to the underlying hosts, network or cloud.", false, 3},
-    {"workflows", "Affected workflows", "Which of the project's workflows are affected, and how.",
-     false, 3},
-    {"attack_vectors", "Attack vectors and surface",
-     "Who can reach the vulnerable code, and from where.", false, 3},
-    {"other_software", "Other software used",
-     "Versions of other software you used to expose the problem.", false, 2},
-};
-
-std::string* FieldOf(TemplateFields& f, std::string_view name) {
-  if (name == "subject") return &f.subject;
-  if (name == "steps") return &f.steps;
-  if (name == "effects_cluster") return &f.effects_cluster;
-  if (name == "effects_applications") return &f.effects_applications;
-  if (name == "effects_infrastructure") return &f.effects_infrastructure;
-  if (name == "workflows") return &f.workflows;
-  if (name == "attack_vectors") return &f.attack_vectors;
-  return &f.other_software;
-}
-
 // The report form's model, with the values sent so far (after an error) and the error.
 object FormModel(const WebContext& web, const Form* sent, const std::string& error) {
   // What the browser sent comes back into the form as text, never as bytes a page must not
   // carry (a refused submission may have been refused for them).
   auto echo = [sent](const char* name) { return sent ? RepairUtf8(sent->Get(name)) : ""; };
   array fields;
-  for (const FieldSpec& f : kFields) {
-    fields.push_back(object{{"name", f.name},
+  for (const FormField& f : web.config.report_form.fields) {
+    fields.push_back(object{{"name", f.key},
                             {"label", f.label},
-                            {"hint", f.hint},
+                            {"hint", f.help},
                             {"required", f.required},
                             {"multiline", f.rows > 0},
                             {"rows", f.rows},
-                            {"value", echo(f.name)}});
+                            {"value", echo(f.key.c_str())}});
   }
   const bool named = sent && sent->Get("credit") == "name";
   return object{{"fields", std::move(fields)},
@@ -124,7 +85,7 @@ HttpResponse TrackPage(WebContext& web, const HttpRequest& req, const RequestCon
       {"sent", ctx.query.count("sent") > 0},
       {"link", web::AbsoluteUrl(web.config, req, "/track/" + token)},
       {"base", base},
-      {"fields", web::FieldsModel(r->fields)},
+      {"fields", web::FieldsModel(web.config.report_form, r->fields)},
       {"report_files", web::ReportFilesModel(*files, base + "/files/")},
       {"messages", web::ThreadModel(*thread, *files, base + "/files/")},
       {"has_messages", !thread->empty()},
@@ -157,6 +118,7 @@ void AddReporterPageRoutes(Router& router, WebContext& web) {
               [w, policy_html](const HttpRequest& req, const RequestContext& ctx) {
                 object model{{"policy_html", policy_html},
                              {"has_policy", !policy_html.empty()},
+                             {"mail_template", MailTemplate(w->config.report_form)},
                              {"pgp_key", w->config.pgp_public_key},
                              {"has_key", !w->config.pgp_public_key.empty()},
                              {"security_address", w->config.security_address}};
@@ -177,7 +139,9 @@ void AddReporterPageRoutes(Router& router, WebContext& web) {
                 Result<Form> form = web::CheckedForm(req, ctx);
                 if (!form.ok()) return web::ErrorPage(*w, req, form.status());
                 SubmitRequest s;
-                for (const FieldSpec& f : kFields) *FieldOf(s.fields, f.name) = form->Get(f.name);
+                for (const FormField& f : w->config.report_form.fields) {
+                  *FieldText(s.fields, f.key) = form->Get(f.key);
+                }
                 s.reporter_email = form->Get("reporter_email");
                 s.reporter_name = form->Get("reporter_name");
                 CreditChoice credit;

@@ -177,20 +177,11 @@ json::array ReportFilesModel(const std::vector<Attachment>& attachments,
   return out;
 }
 
-json::array FieldsModel(const TemplateFields& f) {
-  const std::pair<const char*, const std::string*> fields[] = {
-      {"Reproduction steps", &f.steps},
-      {"Effects on the cluster", &f.effects_cluster},
-      {"Effects on applications", &f.effects_applications},
-      {"Effects on the infrastructure", &f.effects_infrastructure},
-      {"Affected workflows", &f.workflows},
-      {"Attack vectors and surface", &f.attack_vectors},
-      {"Other software used", &f.other_software},
-  };
+json::array FieldsModel(const ReportForm& form, const TemplateFields& f) {
   json::array out;
-  for (auto [label, value] : fields) {
-    if (value->find_first_not_of(" \t\r\n") == std::string::npos) continue;
-    out.push_back(json::object{{"label", label}, {"value", *value}});
+  for (const auto& [label, value] : LabelledFields(form, f)) {
+    if (value.find_first_not_of(" \t\r\n") == std::string::npos) continue;
+    out.push_back(json::object{{"label", label}, {"value", value}});
   }
   return out;
 }

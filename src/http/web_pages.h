@@ -64,7 +64,7 @@ json::array ThreadModel(const std::vector<ThreadMessage>& thread,
 json::array ReportFilesModel(const std::vector<Attachment>& attachments,
                              const std::string& files_href);
 /// The template fields as a list of {label, value} (empty ones left out).
-json::array FieldsModel(const TemplateFields& f);
+json::array FieldsModel(const ReportForm& form, const TemplateFields& f);
 /// Serves attachment A as a download that no browser renders in the page's origin.
 HttpResponse AttachmentResponse(const Attachment& a);
 /// A human name for STATE ("Received", "In triage", ...).

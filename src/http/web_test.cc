@@ -1091,6 +1091,66 @@ TEST_F(WebTest, ARefusedReportFormEchoesOnlyWellFormedText) {
   EXPECT_NE(refused.body.find("value=\"R\xC3\xA9mi\xEF\xBF\xBD\""), std::string::npos);
 }
 
+// A project's own report form ([report_form]): its labels and help on the form, the landing
+// page's mail template and the report pages; a required field refused when left empty, with
+// the form sent back; a mailed report is never refused for it.
+class CustomFormWebTest : public WebTest {
+ protected:
+  void SetUp() override {
+    ReportForm form = KubernetesReportForm();
+    form.fields.erase(form.fields.begin() + 3, form.fields.end());  // subject, steps, cluster
+    form.fields[2].label = "Blast radius";
+    form.fields[2].help = "Who is hit & how.";
+    form.fields[2].required = true;
+    config_.report_form = form;
+    WebTest::SetUp();
+  }
+};
+
+TEST_F(CustomFormWebTest, TheConfiguredFormIsWhatReportersSeeAndFill) {
+  const std::string visitor = std::string(web::kVisitorCookie) + "=visitor-secret";
+  HttpResponse form = Call("GET", "/report", visitor);
+  ASSERT_EQ(form.status, 200);
+  EXPECT_NE(form.body.find("<label for=\"f-effects_cluster\">Blast radius <span class=\"req\""),
+            std::string::npos);
+  EXPECT_NE(form.body.find("Who is hit &amp; how."), std::string::npos);
+  for (const char* absent : {"f-effects_applications", "f-workflows", "Effects on the cluster"}) {
+    EXPECT_EQ(form.body.find(absent), std::string::npos) << absent;
+  }
+  HttpResponse landing = Call("GET", "/", visitor);
+  EXPECT_NE(landing.body.find("Reproduction steps:\n(Exact steps"), std::string::npos);
+  EXPECT_NE(landing.body.find("\nBlast radius:\n(Who is hit &amp; how. Required.)\n"),
+            std::string::npos)
+      << landing.body;
+
+  const std::string csrf = "_csrf=" + CsrfToken("visitor-secret");
+  HttpResponse refused =
+      Call("POST", "/report", visitor, csrf + "&subject=Overflow&steps=run+it&effects_cluster=+");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find("Blast radius (effects_cluster) is required"), std::string::npos);
+  EXPECT_NE(refused.body.find("value=\"Overflow\""), std::string::npos);
+  HttpResponse sent = Call(
+      "POST", "/report", visitor,
+      csrf + "&subject=Overflow&steps=run+it&effects_cluster=everyone" + "&workflows=not+asked");
+  ASSERT_EQ(sent.status, 303) << sent.body;
+  const std::string location = Header(sent, "Location");
+  const std::string token = location.substr(7, location.find('?') - 7);
+  HttpResponse page = Track(token);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("Blast radius"), std::string::npos);
+  EXPECT_NE(page.body.find("everyone"), std::string::npos);
+  EXPECT_EQ(page.body.find("not asked"), std::string::npos);  // a field the form does not ask
+
+  SubmitRequest mailed;  // as the mail gateway submits a mail read by its headings
+  mailed.fields.subject = "By mail";
+  mailed.fields.steps = "it crashes";
+  mailed.free_text = true;
+  EXPECT_TRUE(reports_->Submit(Principal{}, mailed).ok());
+  mailed.free_text = false;
+  EXPECT_EQ(reports_->Submit(Principal{}, mailed).status().message(),
+            "Blast radius (effects_cluster) is required");
+}
+
 // A mail held from an unverified sender: on the staff page, marked and with a Release button;
 // on the reporter's page, absent until released (then as the coordinator's message).
 TEST_F(WebTest, AHeldMailIsShownToStaffOnlyAndReleasedFromThePage) {

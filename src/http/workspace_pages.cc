@@ -285,7 +285,7 @@ HttpResponse ReportPage(WebContext& web, const HttpRequest& req, const RequestCo
       {"embargo_cap", web::Utc(r->embargo.start + r->embargo.cap_days * kMicrosPerDay)},
       {"duplicate_of", r->duplicate_of},
       {"reason", r->reason},
-      {"fields", web::FieldsModel(r->fields)},
+      {"fields", web::FieldsModel(web.config.report_form, r->fields)},
       {"report_files", web::ReportFilesModel(*files, base + "/files/")},
       {"messages", web::ThreadModel(*thread, *files, base + "/files/")},
       {"message_count", static_cast<int64_t>(thread->size())},

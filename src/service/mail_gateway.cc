@@ -444,8 +444,9 @@ Status MailGateway::NewReport(const InboxMail& in, const mail::DecodedMail& m,
   std::string subject(Trim(m.subject));
   if (subject.empty()) subject = "(no subject)";
   SubmitRequest req;
-  req.fields =
-      TemplateFromText(CutUtf8(subject, kMaxSubjectBytes), note + m.text + AttachmentList(m));
+  req.fields = TemplateFromText(CutUtf8(subject, kMaxSubjectBytes),
+                                note + m.text + AttachmentList(m), config_.report_form);
+  req.free_text = true;
   if (IsPlausibleEmail(m.from_email)) {
     req.reporter_email = m.from_email;
     req.reporter_name = CutUtf8(m.from_name, 256);

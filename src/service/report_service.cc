@@ -223,6 +223,14 @@ void ReportService::SubmitThen(const Principal& actor, SubmitRequest req, Submit
   for (auto [name, value] : long_fields) {
     if (Status st = CheckText(name, *value, kMaxFieldBytes, false); !st.ok()) return done(st);
   }
+  for (const FormField& field : config_.report_form.fields) {
+    if (req.free_text || !field.required || field.key == "subject" || field.key == "steps") {
+      continue;
+    }
+    if (Trim(*FieldText(f, field.key)).empty()) {
+      return done(Status::Invalid(field.label + " (" + field.key + ") is required"));
+    }
+  }
   req.reporter_email = LowerAscii(Trim(req.reporter_email));
   if (!req.reporter_email.empty() && !IsPlausibleEmail(req.reporter_email)) {
     return done(Status::Invalid("reporter email \"" + req.reporter_email.substr(0, 254) +

@@ -28,6 +28,9 @@ struct SubmitRequest {
   TemplateFields fields;
   std::string reporter_email;  // optional: reports may be anonymous
   std::string reporter_name;
+  /// A report written as free text (a mail read into the fields by its headings): the form's
+  /// required fields beyond subject and steps are not asked of it.
+  bool free_text = false;
   /// Adds rows of other modules (attachments, preferences) to the submission's own batch once
   /// its id is allocated, so they are stored atomically with it. Must not block.
   std::function<void(WriteBatch&)> extend;

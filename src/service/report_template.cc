@@ -1,36 +1,34 @@
 #include "service/report_template.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "core/text.h"
 #include "service/report_service.h"
 
 namespace vigil {
 
-TemplateFields TemplateFromText(const std::string& subject, const std::string& text) {
+TemplateFields TemplateFromText(const std::string& subject, const std::string& text,
+                                const ReportForm& form) {
+  // Every heading a field answers to (its label and its extra headings, lower case), longest
+  // first so that "steps to reproduce" wins over "steps". The subject is the mail's.
   struct Heading {
-    const char* prefix;
-    std::string TemplateFields::*field;
-  };
-  static const Heading kHeadings[] = {
-      {"reproduction steps", &TemplateFields::steps},
-      {"steps to reproduce", &TemplateFields::steps},
-      {"steps", &TemplateFields::steps},
-      {"effects on the cluster", &TemplateFields::effects_cluster},
-      {"effects on applications", &TemplateFields::effects_applications},
-      {"effects on the applications", &TemplateFields::effects_applications},
-      {"effects on the underlying infrastructure", &TemplateFields::effects_infrastructure},
-      {"effects on the infrastructure", &TemplateFields::effects_infrastructure},
-      {"effects on infrastructure", &TemplateFields::effects_infrastructure},
-      {"affected workflows", &TemplateFields::workflows},
-      {"how the vulnerability affects", &TemplateFields::workflows},
-      {"workflows", &TemplateFields::workflows},
-      {"attack vectors", &TemplateFields::attack_vectors},
-      {"attack vector", &TemplateFields::attack_vectors},
-      {"attack surface", &TemplateFields::attack_vectors},
-      {"other software", &TemplateFields::other_software},
+    std::string prefix;
+    std::string* field;
   };
   TemplateFields f;
+  std::vector<Heading> headings;
+  for (const FormField& field : form.fields) {
+    if (field.key == "subject") continue;
+    std::string* into = FieldText(f, field.key);
+    headings.push_back({LowerAscii(field.label), into});
+    for (const std::string& h : field.headings) headings.push_back({h, into});
+  }
+  std::stable_sort(headings.begin(), headings.end(), [](const Heading& a, const Heading& b) {
+    return a.prefix.size() > b.prefix.size();
+  });
   f.subject = subject;
-  std::string TemplateFields::*current = nullptr;
+  std::string* current = nullptr;
   std::string preamble;
   bool any = false;
   size_t pos = 0;
@@ -50,9 +48,9 @@ TemplateFields TemplateFromText(const std::string& subject, const std::string& t
     const bool colon = !h.empty() && h.back() == ':';
     if (colon) h.pop_back();
     h = LowerAscii(Trim(h));
-    std::string TemplateFields::*matched = nullptr;
+    std::string* matched = nullptr;
     if ((marked || colon) && line.size() <= 80) {
-      for (const Heading& hd : kHeadings) {
+      for (const Heading& hd : headings) {
         if (h.starts_with(hd.prefix)) {
           matched = hd.field;
           break;
@@ -64,7 +62,7 @@ TemplateFields TemplateFromText(const std::string& subject, const std::string& t
       any = true;
       continue;
     }
-    std::string& into = current ? f.*current : preamble;
+    std::string& into = current ? *current : preamble;
     into += line + "\n";
   }
   auto clip = [](std::string& s) { s = std::string(Utf8Prefix(Trim(s), kMaxFieldBytes - 200)); };

@@ -4,12 +4,15 @@
 #include <string>
 
 #include "core/report.h"
+#include "core/report_form.h"
 
 namespace vigil {
 
-/// Splits a report written with the template's headings ("Reproduction steps:", "## Effects on
-/// the cluster", ...) into fields; text without headings is all steps. SUBJECT is the mail's.
-/// Each field is trimmed and cut (on a UTF-8 boundary) below kMaxFieldBytes.
-TemplateFields TemplateFromText(const std::string& subject, const std::string& text);
+/// Splits a report written with FORM's headings ("Reproduction steps:", "## Impact", "**Attack
+/// vector:**": a field's label or one of its headings, alone on its line) into fields; text
+/// before the first heading goes to the steps, text without headings is all steps. SUBJECT is
+/// the mail's. Each field is trimmed and cut (on a UTF-8 boundary) below kMaxFieldBytes.
+TemplateFields TemplateFromText(const std::string& subject, const std::string& text,
+                                const ReportForm& form);
 
 }  // namespace vigil

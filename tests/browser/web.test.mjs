@@ -227,12 +227,18 @@ test("a reporter submits with JavaScript off, follows the tracking link and repl
   assert.equal(await page.locator(".prose table").count(), 1);
   assert.equal(await page.locator(".prose script").count(), 0);
   assert.equal(await page.locator('.prose a[href^="javascript"]').count(), 0);
+  // The mail template follows the configured form.
+  assert.match(await page.locator(".mail-template").textContent(),
+    /^Reproduction steps:\n\(Exact steps[^]*\nImpact:\n[^]*\nEnvironment:\n/);
   await checkPage(page, "01-landing");
 
   await page.click("text=Start a private report");
   await page.waitForURL(base + "/report");
-  const fields = ["steps", "effects_cluster", "effects_applications", "effects_infrastructure",
-    "workflows", "attack_vectors", "other_software"];
+  // The generic form ([report_form] default): its fields, and the mail template that matches.
+  const fields = ["steps", "effects_cluster", "effects_applications", "attack_vectors",
+    "workflows", "other_software"];
+  assert.equal(await page.locator("#f-effects_infrastructure").count(), 0);
+  assert.equal(await page.locator('label[for="f-effects_cluster"]').textContent(), "Impact");
   await page.fill("#f-subject", "Token leak in agent logs " + XSS);
   for (const f of fields) await page.fill(`#f-${f}`, `${f}: ${XSS}\nsecond line`);
   await page.fill("#f-reporter_name", "Rita " + XSS);
