@@ -25,9 +25,9 @@ step "README run command (bash scripts/run.sh), smoke" bash .ci/smoke-run.sh
 step "README test command (bash scripts/test.sh)" bash scripts/test.sh
 step "other build types (compile only)" bash .ci/other-builds.sh
 # Clang 14 with sanitizers (scripts/sanitize.sh): every test under ASan+UBSan (assertions on),
-# the concurrency tests under TSan; then each libFuzzer harness for 60 s, two at a time
+# the concurrency tests under TSan; then each libFuzzer harness for 40 s, two at a time
 # (scripts/fuzz.sh). Any report fails the step.
 step "sanitizers: ASan+UBSan, every test (bash scripts/sanitize.sh asan)" bash scripts/sanitize.sh asan
 step "sanitizers: TSan, concurrency tests (bash scripts/sanitize.sh tsan)" bash scripts/sanitize.sh tsan
-step "fuzzing: 60 s per harness (bash scripts/fuzz.sh 60)" bash scripts/fuzz.sh 60
+step "fuzzing: 40 s per harness (bash scripts/fuzz.sh 40)" bash scripts/fuzz.sh 40
 echo "ci: all steps passed in $SECONDS s"
