@@ -1073,6 +1073,14 @@ TEST_F(MailTest, MaildirSmarthostAndMailShow) {
   EXPECT_NE(body.find("Your private link to the report, to read it and reply"), std::string::npos);
   const std::string token = body.substr(link + 7, body.find('\n', link) - link - 7);
   EXPECT_EQ(Http(server.port(), "GET", "/track/" + token).status, 303);
+  // In the database the link waited sealed (service/sealed_link.h): the outbox row holds no
+  // working link, only its sealed form.
+  const CommandResult stored = vigil::testing::Run(
+      {"sqlite3", dir_.path() + "/data/vigil.db",
+       "SELECT instr(body, 'vgc_') || ' ' || instr(body, '/track/vigil-sealed-link:v1:') "
+       "FROM outbox WHERE id = 1"});
+  EXPECT_EQ(stored.out.substr(0, 2), "0 ") << stored.out << stored.err;
+  EXPECT_NE(stored.out, "0 0\n") << stored.out;
   ASSERT_TRUE(WaitUntil([&] {
     return RunVigil({"-c", config_, "mail", "outbox", "--json"}).out.find("\"state\":\"sent\"") !=
            std::string::npos;

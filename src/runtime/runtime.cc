@@ -57,10 +57,19 @@ Status Runtime::OpenStore() {
   return Status::Ok();
 }
 
+Status Runtime::LoadSecretBox() {
+  if (totp_box_) return Status::Ok();
+  Result<std::string> key = LoadOrCreateTotpKey(config_->TotpKeyPath());
+  if (!key.ok()) return key.status();
+  totp_box_ = std::make_unique<TotpSecretBox>(std::move(key).value());
+  return Status::Ok();
+}
+
 Result<ReportService*> Runtime::reports() {
   if (!reports_) {
     VIGIL_RETURN_IF_ERROR(OpenStore());
-    reports_ = std::make_unique<ReportService>(*store_, *clock_, *config_);
+    VIGIL_RETURN_IF_ERROR(LoadSecretBox());
+    reports_ = std::make_unique<ReportService>(*store_, *clock_, *config_, totp_box_.get());
   }
   return reports_.get();
 }
@@ -76,9 +85,7 @@ Result<PatchService*> Runtime::patches() {
 Result<SessionService*> Runtime::sessions() {
   if (!sessions_) {
     VIGIL_RETURN_IF_ERROR(OpenStore());
-    Result<std::string> key = LoadOrCreateTotpKey(config_->TotpKeyPath());
-    if (!key.ok()) return key.status();
-    totp_box_ = std::make_unique<TotpSecretBox>(std::move(key).value());
+    VIGIL_RETURN_IF_ERROR(LoadSecretBox());
     auto sessions = std::make_unique<SessionService>(*store_, *clock_, *config_, *totp_box_);
     Result<int> sealed = sessions->SealClearTotpSecrets();
     if (!sealed.ok()) return sealed.status();

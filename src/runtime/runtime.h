@@ -88,6 +88,8 @@ class Runtime {
   /// Opens (creating it when missing) the database file PATH with the store implementation.
   static Result<std::unique_ptr<Store>> OpenDatabase(const std::string& path);
   Status OpenStore();
+  /// Loads (or makes) the key that seals TOTP secrets and queued private links, once.
+  Status LoadSecretBox();
 
   RuntimeHooks hooks_;
   std::unique_ptr<Clock> clock_;

@@ -7,6 +7,7 @@
 #include "service/credentials.h"
 #include "service/mail_sender.h"
 #include "service/mail_tags.h"
+#include "service/sealed_link.h"
 
 namespace vigil {
 
@@ -46,7 +47,7 @@ std::string HideCapabilities(std::string text) {
     if (end == at + prefix.size()) continue;
     text.replace(at, end - at, "<private link of the recipient, not shown>");
   }
-  return text;
+  return HideSealedLinks(std::move(text), "<private link of the recipient, not shown>");
 }
 
 Result<ShownMail> MailAdminService::Show(const Config& config, int64_t id,

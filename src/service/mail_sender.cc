@@ -9,6 +9,7 @@
 #include "mail/maildir.h"
 #include "mail/outgoing_mail.h"
 #include "mail/smtp_client.h"
+#include "service/sealed_link.h"
 
 namespace vigil {
 
@@ -122,6 +123,17 @@ Result<PreparedMail> PrepareOutboxMail(Store& store, const Config& config,
 Result<std::string> MailSender::Compose(const OutboxMail& row, std::string* envelope_from) {
   Result<PreparedMail> p = PrepareOutboxMail(store_, config_, tags_, row, true);
   VIGIL_RETURN_IF_ERROR(p.status());
+  // A private link waits in the outbox sealed (service/sealed_link.h): opened only now, for
+  // the one mail that carries it.
+  if (HasSealedLink(p->mail.body)) {
+    Result<std::string> key = LoadOrCreateTotpKey(config_.TotpKeyPath());
+    if (!key.ok()) return Status::Unavailable("private link key: " + key.status().message());
+    const TotpSecretBox box(std::move(key).value());
+    Result<std::string> body =
+        OpenSealedLinks(box, row.report_id, row.recipient, std::move(p->mail.body));
+    VIGIL_RETURN_IF_ERROR(body.status());
+    p->mail.body = std::move(body).value();
+  }
   *envelope_from = p->envelope_from;
   if (!p->recipient_key.empty()) {
     if (!key_) return Status::Unavailable("no project key to sign mail to " + row.recipient);

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
@@ -16,7 +17,10 @@
 #include <set>
 #include <thread>
 
+#include "service/credentials.h"
+#include "service/mail_admin_service.h"
 #include "service/report_service.h"
+#include "service/sealed_link.h"
 #include "store/sqlite_store.h"
 #include "support/service_fixture.h"
 #include "support/stalling_server.h"
@@ -248,6 +252,76 @@ TEST_F(EncryptedMailTest, TheKeyGivenWithAReportEncryptsMailAboutThatReport) {
   ExpectEncryptedToCarl(encrypted);
   EXPECT_EQ(clear.find("-----BEGIN PGP MESSAGE-----"), std::string::npos);
   EXPECT_NE(clear.find("EMBARGO REMINDER: SEC-2026-"), std::string::npos);
+}
+
+// A private link waits in the outbox sealed with the key kept outside the database: the row
+// holds no working link, the mail that goes out does, `mail show` shows neither, and a row
+// whose seal does not open (another key) is dead-lettered with the reason, never sent broken.
+TEST_F(MailSenderTest, PrivateLinksWaitSealedAndOpenOnlyInTheMailThatGoesOut) {
+  Result<std::string> key = LoadOrCreateTotpKey(config_.TotpKeyPath());
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  const TotpSecretBox box(*key);
+  reports_ = std::make_unique<ReportService>(*store_, clock_, config_, &box);
+  SubmitRequest req;
+  req.fields.subject = "Overflow";
+  req.fields.steps = "steps";
+  req.reporter_email = "rita@example.org";
+  Result<Submitted> s = reports_->Submit(Principal{}, req);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Result<std::vector<OutboxEntry>> rows = store_->ListOutbox(OutboxQuery{});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  const std::string& stored = rows->front().mail.body;
+  EXPECT_EQ(stored.find(s->token), std::string::npos);
+  EXPECT_EQ(stored.find(kCapabilityPrefix), std::string::npos);
+  EXPECT_NE(stored.find(config_.public_url + "/track/vigil-sealed-link:v1:"), std::string::npos)
+      << stored;
+
+  MailAdminService admin(*store_, clock_);
+  Result<ShownMail> shown = admin.Show(config_, rows->front().mail.id, "");
+  ASSERT_TRUE(shown.ok()) << shown.status().ToString();
+  EXPECT_NE(shown->text.find("/track/<private link of the recipient, not shown>\n"),
+            std::string::npos)
+      << shown->text;
+  EXPECT_EQ(shown->text.find("vigil-sealed-link"), std::string::npos);
+
+  MailSender sender(*store_, clock_, config_, nullptr, Capture());
+  ASSERT_EQ(*sender.SendDue(), 1);
+  ASSERT_EQ(sent_.size(), 1u);
+  std::string text;  // the mail's text, its quoted-printable soft line breaks and escapes undone
+  const std::string& data = sent_[0].data;
+  for (size_t i = 0; i < data.size(); ++i) {
+    if (data.compare(i, 3, "=\r\n") == 0) {
+      i += 2;
+    } else if (data[i] == '=' && i + 2 < data.size() &&
+               std::isxdigit(static_cast<unsigned char>(data[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(data[i + 2]))) {
+      text += static_cast<char>(std::stoi(data.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      text += data[i];
+    }
+  }
+  EXPECT_NE(text.find(reports_->TrackingUrl(s->token) + "\r\n"), std::string::npos) << text;
+  EXPECT_EQ(sent_[0].data.find("vigil-sealed-link"), std::string::npos);
+
+  // A link sealed with another key than the file's: the mail is not sent without it.
+  const TotpSecretBox other(std::string(TotpSecretBox::kKeyBytes, '\x01'));
+  ReportService elsewhere(*store_, clock_, config_, &other);
+  ASSERT_TRUE(elsewhere.ReplaceLink(local_, s->id, "rita@example.org").ok());
+  ASSERT_EQ(*sender.SendDue(), 1);
+  EXPECT_EQ(sent_.size(), 1u);
+  OutboxQuery q;
+  q.id = 2;
+  rows = store_->ListOutbox(q);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->front().mail.kind, "link-replaced");
+  EXPECT_EQ(rows->front().mail.state, OutboxState::kDead);
+  EXPECT_EQ(rows->front().last_error,
+            "the private link in this mail cannot be opened (sealed with another key, or "
+            "altered); replace rita@example.org's link on " +
+                s->id + " (its report page, or POST /api/v1/reports/" + s->id +
+                "/participants/relink) to send a new one");
 }
 
 // A smarthost that accepts the connection and then hangs: each attempt is cut off after the

@@ -65,8 +65,9 @@ std::string TokenScope(const Principal& actor) {
 
 }  // namespace
 
-ReportService::ReportService(Store& store, const Clock& clock, Config config)
-    : store_(store), clock_(clock), config_(std::move(config)) {
+ReportService::ReportService(Store& store, const Clock& clock, Config config,
+                             const TotpSecretBox* link_box)
+    : store_(store), clock_(clock), config_(std::move(config)), link_box_(link_box) {
   InitCrypto();
 }
 
@@ -168,15 +169,22 @@ std::string ReportService::TrackingUrl(const std::string& token) const {
   return config_.public_url + "/track/" + token;
 }
 
+std::string ReportService::QueuedTrackingUrl(const std::string& report_id,
+                                             const std::string& recipient,
+                                             const std::string& token) const {
+  return TrackingUrl(link_box_ ? SealLink(*link_box_, report_id, recipient, token) : token);
+}
+
 void ReportService::AddLinkToWelcome(const std::string& email, const std::string& token,
                                      WriteBatch* batch) const {
   for (OutboxMail& m : batch->outbox) {
     if (m.recipient != email || m.kind != "embargo-reminder") continue;
-    // Like a replaced link, it goes only to its holder (never into a log or an event).
+    // Like a replaced link, it goes only to its holder (never into a log or an event), and
+    // waits in the outbox sealed.
     m.body +=
         "\n\nYour private link to the report, to read it and reply (keep it secret: anyone "
         "with it can do the same):\n\n" +
-        TrackingUrl(token) + "\n";
+        QueuedTrackingUrl(m.report_id, m.recipient, token) + "\n";
   }
 }
 
@@ -625,7 +633,7 @@ Result<Report> ReportService::ReplaceLink(const Principal& actor, const std::str
                    "The coordinator of " + after.id +
                        " replaced your private link to the report. The "
                        "old link no longer works. Your new link (keep it private):\n\n" +
-                       TrackingUrl(token) + "\n"));
+                       QueuedTrackingUrl(after.id, key, token) + "\n"));
       });
 }
 

@@ -15,6 +15,7 @@
 #include "core/report.h"
 #include "core/time.h"
 #include "core/workflow.h"
+#include "service/sealed_link.h"
 #include "store/store.h"
 
 namespace vigil {
@@ -78,7 +79,10 @@ std::optional<Decision> DecisionOf(const StoredEvent& e);
 class ReportService {
  public:
   /// STORE and CLOCK must outlive the service. Thread-safe: one instance serves every request.
-  ReportService(Store& store, const Clock& clock, Config config);
+  /// LINK_BOX, when given, seals the private links of queued mail (see SealedLink); it must
+  /// outlive the service. Without it (tests) links are queued in clear.
+  ReportService(Store& store, const Clock& clock, Config config,
+                const TotpSecretBox* link_box = nullptr);
 
   const Config& config() const { return config_; }
 
@@ -120,6 +124,10 @@ class ReportService {
   Result<std::vector<Decision>> Decisions(const std::string& id);
   /// The tracking page address of capability TOKEN: <public_url>/track/<TOKEN>.
   std::string TrackingUrl(const std::string& token) const;
+  /// TrackingUrl(TOKEN) as queued in a mail to RECIPIENT about REPORT_ID: with the token sealed
+  /// (SealLink) when the service has a link box, so the outbox never holds a working link.
+  std::string QueuedTrackingUrl(const std::string& report_id, const std::string& recipient,
+                                const std::string& token) const;
   /// Assigns COORDINATOR (an active maintainer or admin account), or the next maintainer of the
   /// round-robin rotation when COORDINATOR is empty.
   Result<Report> Assign(const Principal& actor, const std::string& id, std::string coordinator);
@@ -263,6 +271,7 @@ class ReportService {
   Store& store_;
   const Clock& clock_;
   const Config config_;
+  const TotpSecretBox* link_box_;  // seals private links in queued mail; may be null
 };
 
 }  // namespace vigil
