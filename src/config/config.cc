@@ -542,7 +542,9 @@ Status LoadPatchSection(const Table& root, const std::string& file, Config* c) {
 // preset unless a field table gives it.
 Status LoadReportFormSection(const Table& root, const std::string& file, Config* c) {
   Section s(root, "report_form", file);
-  std::string preset = "generic";
+  // Without a preset: the wording Vigil asked before the form was configuration, so reports
+  // written then keep their labels; `vigil init` writes preset = "generic".
+  std::string preset = "kubernetes";
   std::vector<std::string> order;
   std::vector<Table> tables;
   s.Get("preset", &preset);
@@ -563,6 +565,7 @@ Status LoadReportFormSection(const Table& root, const std::string& file, Config*
     }
     return nullptr;
   };
+  std::vector<std::string> changed;  // the key of each field table, in order
   for (size_t i = 0; i < tables.size(); ++i) {
     const std::string where = "field[" + std::to_string(i + 1) + "]";
     const Table& t = tables[i];
@@ -587,6 +590,10 @@ Status LoadReportFormSection(const Table& root, const std::string& file, Config*
                                         "effects_infrastructure, workflows, attack_vectors, "
                                         "other_software)");
     }
+    if (std::find(changed.begin(), changed.end(), key) != changed.end()) {
+      return s.Fail(where + ".key", "\"" + key + "\" has a field table already");
+    }
+    changed.push_back(key);
     const char* at = "";
     try {
       if (t.contains("label")) f->label = toml::find<std::string>(t, at = "label");
@@ -613,6 +620,12 @@ Status LoadReportFormSection(const Table& root, const std::string& file, Config*
       ordered.fields.push_back(*f);
     }
     form = std::move(ordered);
+  }
+  for (size_t i = 0; i < changed.size(); ++i) {
+    if (!form->Find(changed[i])) {
+      return s.Fail("field[" + std::to_string(i + 1) + "].key",
+                    "\"" + changed[i] + "\" is not in report_form.fields");
+    }
   }
   if (std::optional<std::string> err = CheckReportForm(*form)) {
     return Status::Invalid(file + ": report_form: " + *err);

@@ -207,16 +207,22 @@ TEST_F(ConfigTest, ExactErrors) {
 }
 
 TEST_F(ConfigTest, TheReportFormIsAPresetWithFieldsChangedAddedAndOrdered) {
-  Result<Config> plain = Load("");
-  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
-  ASSERT_EQ(plain->report_form.fields.size(), GenericReportForm().fields.size());
-  EXPECT_EQ(plain->report_form.fields[2].label, "Impact");
-  Result<Config> k8s = Load("[report_form]\npreset = \"kubernetes\"\n");
-  ASSERT_TRUE(k8s.ok()) << k8s.status().ToString();
-  EXPECT_EQ(k8s->report_form.fields[2].label, "Effects on the cluster");
+  // A new project (`vigil init`) asks the generic form; a file from before [report_form]
+  // keeps the wording its reports were written with.
+  Result<Config> fresh = Load(DefaultConfigText("data", 8080));
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  ASSERT_EQ(fresh->report_form.fields.size(), GenericReportForm().fields.size());
+  EXPECT_EQ(fresh->report_form.fields[2].label, "Impact");
+  Result<Config> older = Load("");
+  ASSERT_TRUE(older.ok()) << older.status().ToString();
+  EXPECT_EQ(older->report_form.fields[2].label, "Effects on the cluster");
+  Result<Config> generic = Load("[report_form]\npreset = \"generic\"\n");
+  ASSERT_TRUE(generic.ok()) << generic.status().ToString();
+  EXPECT_EQ(generic->report_form.fields[2].label, "Impact");
 
   Result<Config> c = Load(
       "[report_form]\n"
+      "preset = \"generic\"\n"
       "fields = [\"subject\", \"steps\", \"effects_infrastructure\", \"effects_cluster\"]\n"
       "[[report_form.field]]\n"
       "key = \"effects_cluster\"\n"
@@ -263,6 +269,12 @@ TEST_F(ConfigTest, AReportFormMistakeIsNamed) {
   EXPECT_EQ(error("[[report_form.field]]\nkey = \"workflows\"\nrows = 99\n"),
             "vigil.toml: report_form: field \"workflows\": rows must be 0 to 40");
   EXPECT_EQ(error("[report_form]\nfield = 3\n"), "vigil.toml: report_form.field: wrong type");
+  EXPECT_EQ(
+      error("[[report_form.field]]\nkey = \"steps\"\n[[report_form.field]]\nkey = \"steps\"\n"),
+      "vigil.toml: report_form.field[2].key: \"steps\" has a field table already");
+  EXPECT_EQ(error("[report_form]\nfields = [\"subject\", \"steps\"]\n"
+                  "[[report_form.field]]\nkey = \"workflows\"\nrows = 2\n"),
+            "vigil.toml: report_form.field[1].key: \"workflows\" is not in report_form.fields");
 }
 
 }  // namespace

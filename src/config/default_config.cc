@@ -313,7 +313,7 @@ check_queue = 64
 )";
 }
 
-// [report_form], commented out: the generic form is the default.
+// [report_form]: a new project starts with the generic form.
 std::string ReportFormDefaults() {
   return R"(
 # The questions a reporter is asked: on the report form, in the API, in the mail template shown
@@ -323,7 +323,9 @@ std::string ReportFormDefaults() {
 # the form says which are asked, in which order and with which wording. Text a report already
 # holds in a field the form stops asking for is still shown.
 [report_form]
-# "generic": impact, affected versions, attack vector, mitigations, environment.
+# "generic": impact, affected versions, attack vector, mitigations, environment (written here
+# for a new project; a vigil.toml without preset keeps "kubernetes", the wording of the
+# reports written before the form was configuration).
 # "kubernetes": effects on the cluster, on applications and on the infrastructure, affected
 # workflows, attack vectors and surface, other software used.
 preset = "generic"

@@ -47,7 +47,7 @@ std::string HideCapabilities(std::string text) {
     if (end == at + prefix.size()) continue;
     text.replace(at, end - at, "<private link of the recipient, not shown>");
   }
-  return HideSealedLinks(std::move(text), "<private link of the recipient, not shown>");
+  return text;
 }
 
 Result<ShownMail> MailAdminService::Show(const Config& config, int64_t id,
@@ -88,6 +88,9 @@ Result<ShownMail> MailAdminService::Show(const Config& config, int64_t id,
   }
   if (!t.ends_with('\n')) t += '\n';
   t = HideCapabilities(t);
+  if (CarriesPrivateLink(shown.entry.mail.kind)) {
+    t = HideSealedLinks(std::move(t), "<private link of the recipient, not shown>");
+  }
   return shown;
 }
 

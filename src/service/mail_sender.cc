@@ -125,7 +125,7 @@ Result<std::string> MailSender::Compose(const OutboxMail& row, std::string* enve
   VIGIL_RETURN_IF_ERROR(p.status());
   // A private link waits in the outbox sealed (service/sealed_link.h): opened only now, for
   // the one mail that carries it.
-  if (HasSealedLink(p->mail.body)) {
+  if (CarriesPrivateLink(row.kind) && HasSealedLink(p->mail.body)) {
     Result<std::string> key = LoadOrCreateTotpKey(config_.TotpKeyPath());
     if (!key.ok()) return Status::Unavailable("private link key: " + key.status().message());
     const TotpSecretBox box(std::move(key).value());

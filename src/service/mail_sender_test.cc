@@ -58,6 +58,24 @@ std::string Exec(const std::vector<std::string>& argv, const std::string& in, in
   return out;
 }
 
+// DATA with quoted-printable soft line breaks and escapes undone (headers and all).
+std::string UndoQuotedPrintable(const std::string& data) {
+  std::string text;
+  for (size_t i = 0; i < data.size(); ++i) {
+    if (data.compare(i, 3, "=\r\n") == 0) {
+      i += 2;
+    } else if (data[i] == '=' && i + 2 < data.size() &&
+               std::isxdigit(static_cast<unsigned char>(data[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(data[i + 2]))) {
+      text += static_cast<char>(std::stoi(data.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      text += data[i];
+    }
+  }
+  return text;
+}
+
 class MailSenderTest : public testing::ServiceFixture {
  protected:
   void SetUp() override {
@@ -288,20 +306,7 @@ TEST_F(MailSenderTest, PrivateLinksWaitSealedAndOpenOnlyInTheMailThatGoesOut) {
   MailSender sender(*store_, clock_, config_, nullptr, Capture());
   ASSERT_EQ(*sender.SendDue(), 1);
   ASSERT_EQ(sent_.size(), 1u);
-  std::string text;  // the mail's text, its quoted-printable soft line breaks and escapes undone
-  const std::string& data = sent_[0].data;
-  for (size_t i = 0; i < data.size(); ++i) {
-    if (data.compare(i, 3, "=\r\n") == 0) {
-      i += 2;
-    } else if (data[i] == '=' && i + 2 < data.size() &&
-               std::isxdigit(static_cast<unsigned char>(data[i + 1])) &&
-               std::isxdigit(static_cast<unsigned char>(data[i + 2]))) {
-      text += static_cast<char>(std::stoi(data.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      text += data[i];
-    }
-  }
+  const std::string text = UndoQuotedPrintable(sent_[0].data);
   EXPECT_NE(text.find(reports_->TrackingUrl(s->token) + "\r\n"), std::string::npos) << text;
   EXPECT_EQ(sent_[0].data.find("vigil-sealed-link"), std::string::npos);
 
@@ -322,6 +327,14 @@ TEST_F(MailSenderTest, PrivateLinksWaitSealedAndOpenOnlyInTheMailThatGoesOut) {
             "altered); replace rita@example.org's link on " +
                 s->id + " (its report page, or POST /api/v1/reports/" + s->id +
                 "/participants/relink) to send a new one");
+
+  // Someone's message that holds the marker is their text: it goes out as written.
+  ASSERT_TRUE(reports_->PostMessage(local_, s->id, "odd: vigil-sealed-link:v1:AAAA= ok").ok());
+  ASSERT_EQ(*sender.SendDue(), 1);
+  ASSERT_EQ(sent_.size(), 2u);
+  EXPECT_NE(UndoQuotedPrintable(sent_[1].data).find("odd: vigil-sealed-link:v1:AAAA= ok"),
+            std::string::npos)
+      << sent_[1].data;
 }
 
 // A smarthost that accepts the connection and then hangs: each attempt is cut off after the

@@ -53,6 +53,10 @@ Result<std::string> OpenSealedLinks(const TotpSecretBox& box, std::string_view r
   return text;
 }
 
+bool CarriesPrivateLink(std::string_view kind) {
+  return kind == "embargo-reminder" || kind == "link-replaced";
+}
+
 bool HasSealedLink(std::string_view text) {
   return text.find(kSealedLinkMarker) != std::string_view::npos;
 }

@@ -31,6 +31,11 @@ Result<std::string> OpenSealedLinks(const TotpSecretBox& box, std::string_view r
 /// Whether TEXT holds a sealed link.
 bool HasSealedLink(std::string_view text);
 
+/// Whether outbox mail of KIND may carry a sealed link: the kinds whose whole body the service
+/// writes (a receipt or invitation, a replaced link). Only those are opened or hidden, so text
+/// someone wrote (a message, a reason) that happens to hold the marker goes out as written.
+bool CarriesPrivateLink(std::string_view kind);
+
 /// TEXT with every sealed link replaced by REPLACEMENT, unopened.
 std::string HideSealedLinks(std::string text, std::string_view replacement);
 

@@ -25,8 +25,10 @@ TEST(SealedLinkTest, ALinkOpensOnlyForItsReportAndRecipient) {
   EXPECT_FALSE(OpenSealedLinks(box, "SEC-2026-0001", "mallory@example.org", text).ok());
   const TotpSecretBox other(std::string(TotpSecretBox::kKeyBytes, '\x43'));
   EXPECT_FALSE(OpenSealedLinks(other, "SEC-2026-0001", "rita@example.org", text).ok());
+  // Another base64 character in the middle: still well-formed, one decoded byte differs.
   std::string altered = text;
-  altered[altered.find(kSealedLinkMarker) + kSealedLinkMarker.size() + 8] ^= 1;
+  char& c = altered[altered.find(kSealedLinkMarker) + kSealedLinkMarker.size() + 3 + 40];
+  c = c == 'A' ? 'B' : 'A';
   EXPECT_EQ(OpenSealedLinks(box, "SEC-2026-0001", "rita@example.org", altered).status().code(),
             Code::kInvalidArgument);
   // Never a TOTP secret: the same box does not open it as the recipient's.

@@ -70,7 +70,10 @@ class StoreTest : public ::testing::Test {
   // Runs SQL directly on the database file, as an attacker with file access would.
   void Tamper(const std::string& sql) {
     sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    if (sqlite3_open(path_.c_str(), &db) != SQLITE_OK) {
+      sqlite3_close(db);  // the handle is made even when the open fails
+      FAIL() << "cannot open " << path_;
+    }
     // The open store may be between two of its own writes (its background checkpoint, say):
     // wait for the lock as any second writer would.
     sqlite3_busy_timeout(db, 60000);

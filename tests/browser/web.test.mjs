@@ -234,7 +234,7 @@ test("a reporter submits with JavaScript off, follows the tracking link and repl
 
   await page.click("text=Start a private report");
   await page.waitForURL(base + "/report");
-  // The generic form ([report_form] default): its fields, and the mail template that matches.
+  // The generic form (`vigil init` writes it): its fields, and the mail template that matches.
   const fields = ["steps", "effects_cluster", "effects_applications", "attack_vectors",
     "workflows", "other_software"];
   assert.equal(await page.locator("#f-effects_infrastructure").count(), 0);
