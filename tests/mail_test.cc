@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "support/quoted_printable.h"
 #include "test_util.h"
 
 namespace vigil::testing {
@@ -160,25 +161,6 @@ class SmtpSink {
   std::mutex mu_;
   std::vector<std::string> messages_;
 };
-
-// Undoes quoted-printable (soft line breaks and =XX), for reading bodies the sink received.
-std::string DecodeQp(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '=' && i + 2 < s.size() && s[i + 1] == '\r' && s[i + 2] == '\n') {
-      i += 2;
-    } else if (s[i] == '=' && i + 1 < s.size() && s[i + 1] == '\n') {
-      i += 1;  // a soft line break as a Maildir file has it (LF)
-    } else if (s[i] == '=' && i + 2 < s.size() &&
-               std::isxdigit(static_cast<unsigned char>(s[i + 1]))) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 int FreePort() {
   SmtpSink probe;

@@ -22,6 +22,7 @@
 #include "service/report_service.h"
 #include "service/sealed_link.h"
 #include "store/sqlite_store.h"
+#include "support/quoted_printable.h"
 #include "support/service_fixture.h"
 #include "support/stalling_server.h"
 
@@ -56,24 +57,6 @@ std::string Exec(const std::vector<std::string>& argv, const std::string& in, in
   std::string out((std::istreambuf_iterator<char>(o)), {});
   std::filesystem::remove_all(dir);
   return out;
-}
-
-// DATA with quoted-printable soft line breaks and escapes undone (headers and all).
-std::string UndoQuotedPrintable(const std::string& data) {
-  std::string text;
-  for (size_t i = 0; i < data.size(); ++i) {
-    if (data.compare(i, 3, "=\r\n") == 0) {
-      i += 2;
-    } else if (data[i] == '=' && i + 2 < data.size() &&
-               std::isxdigit(static_cast<unsigned char>(data[i + 1])) &&
-               std::isxdigit(static_cast<unsigned char>(data[i + 2]))) {
-      text += static_cast<char>(std::stoi(data.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      text += data[i];
-    }
-  }
-  return text;
 }
 
 class MailSenderTest : public testing::ServiceFixture {
@@ -306,7 +289,7 @@ TEST_F(MailSenderTest, PrivateLinksWaitSealedAndOpenOnlyInTheMailThatGoesOut) {
   MailSender sender(*store_, clock_, config_, nullptr, Capture());
   ASSERT_EQ(*sender.SendDue(), 1);
   ASSERT_EQ(sent_.size(), 1u);
-  const std::string text = UndoQuotedPrintable(sent_[0].data);
+  const std::string text = testing::DecodeQp(sent_[0].data);
   EXPECT_NE(text.find(reports_->TrackingUrl(s->token) + "\r\n"), std::string::npos) << text;
   EXPECT_EQ(sent_[0].data.find("vigil-sealed-link"), std::string::npos);
 
@@ -332,7 +315,7 @@ TEST_F(MailSenderTest, PrivateLinksWaitSealedAndOpenOnlyInTheMailThatGoesOut) {
   ASSERT_TRUE(reports_->PostMessage(local_, s->id, "odd: vigil-sealed-link:v1:AAAA= ok").ok());
   ASSERT_EQ(*sender.SendDue(), 1);
   ASSERT_EQ(sent_.size(), 2u);
-  EXPECT_NE(UndoQuotedPrintable(sent_[1].data).find("odd: vigil-sealed-link:v1:AAAA= ok"),
+  EXPECT_NE(testing::DecodeQp(sent_[1].data).find("odd: vigil-sealed-link:v1:AAAA= ok"),
             std::string::npos)
       << sent_[1].data;
 }
