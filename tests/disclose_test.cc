@@ -209,6 +209,12 @@ class DiscloseTest : public ::testing::Test {
     EXPECT_EQ(a.out, id + " s1v1 approved by alice@example.org\n") << a.err;
     CommandResult show = Vigil({"report", "show", id});
     EXPECT_NE(show.out.find("state        approved"), std::string::npos) << show.out;
+    // The approval asked the fix's author how to credit her, by mail with her credit link
+    // (sealed while it waits in the outbox).
+    EXPECT_EQ(Sql("SELECT recipient || ' ' || (instr(body, '/credit/vigil-sealed-link:v1:') > 0) "
+                  "FROM outbox WHERE kind = 'credit-request' AND report_id = '" +
+                  id + "'"),
+              "fiona@example.org 1\n");
     return id;
   }
 
@@ -223,7 +229,7 @@ class DiscloseTest : public ::testing::Test {
               std::string::npos)
         << show.out;
     EXPECT_NE(show.out.find("remediation developer  Fiona Fixer <fiona@example.org>  consent "
-                            "pending  (patch-author)"),
+                            "pending  (patch-author, asked by mail on "),
               std::string::npos)
         << show.out;
     Ok({"advisory", "credit", id, "--email", "rita@example.org", "--name", "Rita R", "--type",
@@ -593,8 +599,11 @@ TEST_F(DiscloseTest, DryRunAtAnyTimeAndNoAdvisoryWithoutSayingSo) {
   for (const std::string& line : std::vector<std::string>{
            "  credit: reporter Rita R <rita@example.org>: consent pending, not published unless "
            "they consent\n",
-           "  credit: remediation developer Fiona Fixer <fiona@example.org>: consent pending, "
-           "published as Fiona Fixer (the commit's name) unless they decline\n",
+           // Asked when her revision was approved (at the real time: the patch was approved
+           // without VIGIL_TEST_NOW).
+           "  credit: remediation developer Fiona Fixer <fiona@example.org>: consent pending "
+           "(asked by mail on ",
+           "Z), published as Fiona Fixer (the commit's name) unless they decline\n",
            "  missing: it is approved; disclose needs scheduled (vigil plan schedule " + id +
                " --slot … --on-duty …)\n",
            "  missing: nobody wrote the advisory's title and summary (vigil advisory edit ID "

@@ -44,7 +44,8 @@ std::string Describe(const std::string& id, const AdvisoryDraft& d, const Config
   for (const DraftCredit& c : d.credits) {
     out += "    " + std::string(advisory::CreditTypeName(c.type)) + "  " +
            (c.name.empty() ? "(no name)" : c.name) + (c.email.empty() ? "" : " <" + c.email + ">") +
-           "  consent " + ConsentName(c.consent) + "  (" + c.source + ")\n";
+           "  consent " + ConsentName(c.consent) + "  (" + c.source +
+           (c.asked_at != 0 ? ", asked by mail on " + FormatUtc(c.asked_at) : "") + ")\n";
   }
   if (d.redacted) out += "  public     " + d.public_title + "\n";
   if (!d.details.empty())

@@ -172,6 +172,7 @@ void Serve(CliContext& ctx, int port_override) {
     return item->url;
   };
   AddWebRoutes(router, web);
+  AddCreditPageRoutes(router, web, *disclose->advisories);
   AddAdvisoryRoutes(router, *disclose->advisories, *disclose->disclosure);
 
   ServerOptions opts;

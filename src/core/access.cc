@@ -49,6 +49,8 @@ const char* ActionName(Action a) {
       return "manage API tokens";
     case Action::kManageParticipants:
       return "manage the participants of";
+    case Action::kConsent:
+      return "answer the credit request of";
   }
   return "read";
 }
@@ -63,6 +65,8 @@ std::string Principal::AuditName() const {
       return "token:" + report_id + (email.empty() ? "" : "/" + email);
     case Kind::kLocal:
       return "cli:" + email;
+    case Kind::kCreditLink:
+      return "credit-link:" + report_id + "/" + email;
   }
   return "anonymous";
 }
@@ -70,7 +74,7 @@ std::string Principal::AuditName() const {
 bool IsReportScoped(Action a) {
   return a == Action::kRead || a == Action::kPost || a == Action::kTriage ||
          a == Action::kWithdraw || a == Action::kAudit || a == Action::kSubmitPatch ||
-         a == Action::kApprovePatch || a == Action::kManageParticipants;
+         a == Action::kApprovePatch || a == Action::kManageParticipants || a == Action::kConsent;
 }
 
 bool SeesAllReports(const Principal& p) {
@@ -93,6 +97,15 @@ Status Authorize(const Principal& p, Action action, const std::string& report_id
   const bool anonymous = p.kind == Principal::Kind::kAnonymous;
   const Status denied = Status::Denied(std::string("not allowed to ") + ActionName(action) +
                                        (IsReportScoped(action) ? " " + report_id : std::string()));
+  // A credit link answers its own credit and opens nothing else, not even the report form; on
+  // another report, the same refusal as for a report that does not exist.
+  if (p.kind == Principal::Kind::kCreditLink) {
+    if (!IsReportScoped(action)) return denied;
+    if (action == Action::kConsent && relation.exists && p.report_id == report_id) {
+      return Status::Ok();
+    }
+    return Status::NotFound("report " + report_id + " not found");
+  }
   if (action == Action::kSubmit) return Status::Ok();
   if (anonymous) return Status::Unauthenticated("authentication required");
   const bool staff = SeesAllReports(p);
@@ -143,6 +156,9 @@ Status Authorize(const Principal& p, Action action, const std::string& report_id
                                                     (staff && relation.role == Role::kCoordinator)))
                  ? Status::Ok()
                  : denied;
+    case Action::kConsent:
+      // Through a credit link only: staff record a credit's consent by editing the credit.
+      return denied;
     default:
       return denied;
   }

@@ -22,13 +22,17 @@ struct Principal {
     kAccount,     // an account, through an API token (or, later, a session)
     kCapability,  // a per-report capability token (reporter, invited participant)
     kLocal,       // the local operator through the CLI: full rights
+    /// A fix author's credit link (service/credit_link.h): answers their own credit on the one
+    /// report it names (Action::kConsent), and nothing else; not a participant's rights.
+    kCreditLink,
   };
   Kind kind = Kind::kAnonymous;
-  std::string email;  // account email, or the participant's email for a capability
+  std::string email;  // account email, or the participant's (credited person's) email for a link
   AccountRole account_role = AccountRole::kMember;
-  std::string report_id;  // kCapability: the one report the token opens
+  std::string report_id;  // kCapability, kCreditLink: the one report the token opens
 
-  /// "anonymous", "user:alice@example.org", "token:SEC-2026-0001/reporter", "cli:root".
+  /// "anonymous", "user:alice@example.org", "token:SEC-2026-0001/reporter", "cli:root",
+  /// "credit-link:SEC-2026-0001/bob@example.org".
   std::string AuditName() const;
 };
 
@@ -50,6 +54,8 @@ enum class Action {
   /// Remove a participant from a report or replace their capability link: the report's
   /// coordinator, an admin account or the CLI.
   kManageParticipants,
+  /// Answer one's own credit request (named, anonymous, declined): a credit link only.
+  kConsent,
 };
 const char* ActionName(Action a);
 

@@ -37,6 +37,53 @@ TEST(AccessTest, CapabilityOpensItsOwnReportOnly) {
   EXPECT_EQ(triage.message(), "not allowed to triage SEC-2026-0001");
 }
 
+TEST(AccessTest, ACreditLinkAnswersItsOwnCreditAndOpensNothingElse) {
+  Principal link;
+  link.kind = Principal::Kind::kCreditLink;
+  link.report_id = "SEC-2026-0001";
+  link.email = "fixer@example.org";
+  EXPECT_EQ(link.AuditName(), "credit-link:SEC-2026-0001/fixer@example.org");
+  // Even when its address is a participant's: the link carries no participant's rights.
+  for (std::optional<Role> role : {std::optional<Role>(), std::optional<Role>(Role::kReporter)}) {
+    EXPECT_TRUE(Authorize(link, Action::kConsent, "SEC-2026-0001", {true, role}).ok());
+    for (Action a :
+         {Action::kRead, Action::kPost, Action::kTriage, Action::kWithdraw, Action::kAudit,
+          Action::kSubmitPatch, Action::kApprovePatch, Action::kManageParticipants}) {
+      Status s = Authorize(link, a, "SEC-2026-0001", {true, role});
+      EXPECT_EQ(s.code(), Code::kNotFound) << ActionName(a);
+      EXPECT_EQ(s.message(), "report SEC-2026-0001 not found");
+    }
+  }
+  for (Action a : {Action::kSubmit, Action::kList, Action::kMetrics, Action::kAdminister,
+                   Action::kManageTokens}) {
+    EXPECT_EQ(Authorize(link, a, "", {}).code(), Code::kPermissionDenied) << ActionName(a);
+  }
+  // Another report, or one that no longer exists: as for a report nobody may see.
+  EXPECT_EQ(Authorize(link, Action::kConsent, "SEC-2026-0002", {true, std::nullopt}).message(),
+            "report SEC-2026-0002 not found");
+  EXPECT_EQ(Authorize(link, Action::kConsent, "SEC-2026-0001", {false, std::nullopt}).code(),
+            Code::kNotFound);
+}
+
+TEST(AccessTest, OnlyACreditLinkAnswersACreditRequest) {
+  const std::string id = "SEC-2026-0001";
+  Principal anon;
+  EXPECT_EQ(Authorize(anon, Action::kConsent, id, {true, std::nullopt}).code(),
+            Code::kUnauthenticated);
+  Principal cap;
+  cap.kind = Principal::Kind::kCapability;
+  cap.report_id = id;
+  Principal cli;
+  cli.kind = Principal::Kind::kLocal;
+  for (const Principal& p : {Account(AccountRole::kMember, "m@example.org"),
+                             Account(AccountRole::kMaintainer, "m@example.org"),
+                             Account(AccountRole::kAdmin, "a@example.org"), cap, cli}) {
+    Status s = Authorize(p, Action::kConsent, id, {true, Role::kReporter});
+    EXPECT_EQ(s.code(), Code::kPermissionDenied) << p.AuditName();
+    EXPECT_EQ(s.message(), "not allowed to answer the credit request of SEC-2026-0001");
+  }
+}
+
 TEST(AccessTest, NonParticipantCannotTellExistence) {
   Principal member = Account(AccountRole::kMember, "m@example.org");
   EXPECT_EQ(Authorize(member, Action::kRead, "SEC-2026-0001", {true, std::nullopt}).message(),

@@ -6,6 +6,7 @@
 #include <future>
 
 #include "service/credentials.h"
+#include "service/credit_link.h"
 #include "service/report_service.h"
 
 namespace vigil {
@@ -255,7 +256,8 @@ const Endpoint* Router::Admit(const HttpRequest& req, std::string* route_name,
       // handlers and the CSRF check read the capability as the "token" parameter either way;
       // "report" tells them which address the browser used.
       std::string path_report;
-      if (token != ctx.params.end() && !credential.starts_with(kCapabilityPrefix)) {
+      if (token != ctx.params.end() && !credential.starts_with(kCapabilityPrefix) &&
+          !credential.starts_with(kCreditLinkPrefix)) {
         path_report = credential;
         credential = CookieValue(req.cookie, kTrackCookie);
         token->second = credential;
@@ -264,7 +266,9 @@ const Endpoint* Router::Admit(const HttpRequest& req, std::string* route_name,
       principal = service_.Authenticate(credential, CredentialSource::kPath);
       // A wrong link and a link to a report that does not exist look the same, and so does a
       // cookie that belongs to another report.
-      if ((principal.ok() && (principal->kind != Principal::Kind::kCapability ||
+      // Which routes a credit link opens is the access policy's decision (Action::kConsent).
+      if ((principal.ok() && ((principal->kind != Principal::Kind::kCapability &&
+                               principal->kind != Principal::Kind::kCreditLink) ||
                               (!path_report.empty() && principal->report_id != path_report))) ||
           (!principal.ok() && principal.status().code() == Code::kUnauthenticated)) {
         return refuse(Refuse(e, req, Status::NotFound("this link is not valid")));

@@ -11,6 +11,7 @@
 #include "core/report.h"
 #include "http/page_renderer.h"
 #include "http/router.h"
+#include "service/advisory_service.h"
 #include "service/report_service.h"
 #include "service/session_service.h"
 #include "service/workspace_service.h"
@@ -60,6 +61,8 @@ void AddWebRoutes(Router& router, WebContext& web);
 void AddReporterPageRoutes(Router& router, WebContext& web);   // reporter_pages.cc
 void AddSessionPageRoutes(Router& router, WebContext& web);    // session_pages.cc
 void AddWorkspacePageRoutes(Router& router, WebContext& web);  // workspace_pages.cc
+/// The fix author's credit page, /credit/<token> (credit_pages.cc). ADVISORIES must outlive it.
+void AddCreditPageRoutes(Router& router, WebContext& web, AdvisoryService& advisories);
 
 /// The Content-Security-Policy of HTML pages: only this origin's styles, scripts, images and
 /// form targets; no inline script or style; no framing.

@@ -6,7 +6,8 @@ namespace vigil {
 namespace web {
 
 std::string CsrfSecret(const HttpRequest& req, const RequestContext& ctx) {
-  if (ctx.principal.kind == Principal::Kind::kCapability) {
+  if (ctx.principal.kind == Principal::Kind::kCapability ||
+      ctx.principal.kind == Principal::Kind::kCreditLink) {
     auto token = ctx.params.find("token");
     return token == ctx.params.end() ? "" : token->second;
   }

@@ -31,7 +31,8 @@ Result<ReportReads> ReadReportForPage(WebContext& web, const Principal& viewer,
                                       const std::string& id);
 
 /// The secret the request's CSRF token is derived from: the session token for an account, the
-/// link's token for a capability, or the anonymous visitor cookie ("" when there is none).
+/// link's token for a capability or a credit link, or the anonymous visitor cookie ("" when
+/// there is none).
 std::string CsrfSecret(const HttpRequest& req, const RequestContext& ctx);
 
 /// Renders TEMPLATE with MODEL inside the layout, with the CSRF token, the signed-in user and

@@ -12,7 +12,9 @@
 #include "http/web_pages.h"
 #include "service/advisory_service.h"
 #include "service/credentials.h"
+#include "service/credit_link.h"
 #include "service/disclosure_service.h"
+#include "service/patch_revision_source.h"
 #include "service/patch_service.h"
 #include "service/session_service.h"
 #include "service/totp.h"
@@ -1094,6 +1096,152 @@ TEST_F(WebTest, ARefusedReportFormEchoesOnlyWellFormedText) {
 // A project's own report form ([report_form]): its labels and help on the form, the landing
 // page's mail template and the report pages; a required field refused when left empty, with
 // the form sent back; a mailed report is never refused for it.
+// The fix author's credit page behind their credit link: one question, nothing of the report.
+class CreditPageWebTest : public WebTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(WebTest::SetUp());
+    // The report service reads credit links with the secrets key.
+    router_.reset();
+    web_.reset();
+    workspace_.reset();
+    reports_ = std::make_unique<ReportService>(*store_, clock_, config_, &totp_box_);
+    workspace_ = std::make_unique<WorkspaceService>(*reports_, *store_, clock_, config_);
+    router_ = std::make_unique<Router>(*reports_, *limiter_);
+    web_ = std::make_unique<WebContext>(
+        WebContext{*reports_, *sessions_, *workspace_, config_, clock_, renderer_, {}});
+    AddWebRoutes(*router_, *web_);
+    approved_ = std::make_unique<PatchRevisionSource>(*store_, config_);
+    advisories_ = std::make_unique<AdvisoryService>(*store_, clock_, config_, *approved_);
+    AddCreditPageRoutes(*router_, *web_, *advisories_);
+    report_ = SubmitReport("Overflow in SECRET_FUNCTION");
+    DraftCredit c;
+    c.email = "fiona@example.com";
+    c.name = "Fiona <Fixer>";
+    c.type = advisory::CreditType::kRemediationDeveloper;
+    c.source = "patch-author";
+    ASSERT_TRUE(advisories_->SetCredit(local_, report_.id, c).ok());
+    token_ = MakeCreditLinkToken(
+        totp_box_, {report_.id, "fiona@example.com", testing::kT0 + 10 * kMicrosPerDay});
+  }
+  void TearDown() override {
+    router_.reset();
+    web_.reset();
+    advisories_.reset();
+    WebTest::TearDown();
+  }
+  const DraftCredit& Fiona() {
+    draft_ = *advisories_->Draft(report_.id);
+    for (const DraftCredit& c : draft_.credits) {
+      if (c.email == "fiona@example.com") return c;
+    }
+    static const DraftCredit none;
+    return none;
+  }
+  HttpResponse Answer(const std::string& fields) {
+    return Call("POST", "/credit/" + token_, "", "_csrf=" + CsrfToken(token_) + "&" + fields);
+  }
+
+  std::unique_ptr<PatchRevisionSource> approved_;
+  std::unique_ptr<AdvisoryService> advisories_;
+  Submitted report_;
+  std::string token_;
+  AdvisoryDraft draft_;
+};
+
+TEST_F(CreditPageWebTest, TheAuthorAnswersThroughTheirLinkAndSeesNothingOfTheReport) {
+  HttpResponse page = Call("GET", "/credit/" + token_);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("How should we credit your fix?"), std::string::npos);
+  EXPECT_NE(page.body.find("the fix for report " + report_.id + "."), std::string::npos);
+  EXPECT_NE(page.body.find("value=\"Fiona &lt;Fixer&gt;\""), std::string::npos) << page.body;
+  EXPECT_EQ(page.body.find("<Fixer>"), std::string::npos);
+  EXPECT_EQ(page.body.find("SECRET"), std::string::npos);
+  EXPECT_NE(page.body.find("action=\"/credit/" + token_ + "\""), std::string::npos);
+  EXPECT_NE(page.body.find("value=\"named\" checked"), std::string::npos);
+  EXPECT_NE(page.body.find("You have not answered yet."), std::string::npos);
+
+  // Without the form's token: refused, nothing recorded.
+  HttpResponse forged = Call("POST", "/credit/" + token_, "", "consent=declined");
+  EXPECT_EQ(forged.status, 403);
+  EXPECT_EQ(Fiona().consent, CreditConsent::kPending);
+
+  HttpResponse saved = Answer("consent=anonymous");
+  EXPECT_EQ(saved.status, 303) << saved.body;
+  EXPECT_EQ(Header(saved, "Location"), "/credit/" + token_ + "?saved=1");
+  EXPECT_EQ(Fiona().consent, CreditConsent::kAnonymous);
+  page = Call("GET", "/credit/" + token_ + "?saved=1");
+  EXPECT_NE(page.body.find("Saved."), std::string::npos);
+  EXPECT_NE(page.body.find("value=\"anonymous\" checked"), std::string::npos);
+  EXPECT_EQ(page.body.find("You have not answered yet."), std::string::npos);
+
+  ASSERT_EQ(Answer("consent=named&name=Fiona+F.").status, 303);
+  EXPECT_EQ(Fiona().consent, CreditConsent::kNamed);
+  EXPECT_EQ(Fiona().name, "Fiona F.");
+  EXPECT_EQ(store_->Events(report_.id)->back().actor,
+            "credit-link:" + report_.id + "/fiona@example.com");
+
+  // A refused answer: the page again, with the message and what was sent, as text.
+  HttpResponse refused = Answer("consent=whatever&name=%FF%3Cb%3E");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find("choose how to be credited: named, anonymous or not at all"),
+            std::string::npos);
+  EXPECT_NE(refused.body.find("value=\"\xEF\xBF\xBD&lt;b&gt;\""), std::string::npos)
+      << refused.body;
+  EXPECT_EQ(Fiona().consent, CreditConsent::kNamed);
+}
+
+TEST_F(CreditPageWebTest, TheLinkOpensNothingElseAndIsRefusedAlteredOrExpired) {
+  // Not a tracking link: the report's page, thread and files stay closed to it.
+  for (const std::string& path : {"/track/" + token_, "/track/" + token_ + "/files/1"}) {
+    HttpResponse r = Call("GET", path);
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_NE(r.body.find("this link is not valid"), std::string::npos) << path;
+  }
+  HttpResponse reply =
+      Call("POST", "/track/" + token_ + "/reply", "", "_csrf=" + CsrfToken(token_) + "&body=hello");
+  EXPECT_EQ(reply.status, 404);
+  EXPECT_EQ(store_->Thread(report_.id)->size(), 0u);
+
+  // A reporter's tracking link is no credit link either.
+  HttpResponse with_capability = Call("GET", "/credit/" + report_.token);
+  EXPECT_EQ(with_capability.status, 403);
+  EXPECT_NE(with_capability.body.find("not allowed to answer the credit request of " + report_.id),
+            std::string::npos);
+
+  std::string altered = token_;
+  altered[altered.size() / 2] = altered[altered.size() / 2] == 'A' ? 'B' : 'A';
+  HttpResponse bad = Call("GET", "/credit/" + altered);
+  EXPECT_EQ(bad.status, 404);
+  EXPECT_NE(bad.body.find("this link is not valid"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/credit/vgcr_" + std::string(2000, 'A')).status, 404);
+
+  // The credit removed from the draft meanwhile: the link says so.
+  AdvisoryDraft d = *advisories_->Draft(report_.id);
+  ASSERT_TRUE(advisories_
+                  ->Change(local_, report_.id, "advisory.credit",
+                           [](const Report&, AdvisoryDraft& draft) {
+                             std::erase_if(draft.credits, [](const DraftCredit& c) {
+                               return c.email == "fiona@example.com";
+                             });
+                             return Status::Ok();
+                           })
+                  .ok());
+  HttpResponse gone = Call("GET", "/credit/" + token_);
+  EXPECT_EQ(gone.status, 409);
+  EXPECT_NE(gone.body.find("there is no fix-author credit for fiona@example.com on " + report_.id +
+                           " any more; write to the security team"),
+            std::string::npos);
+
+  clock_.Advance(10 * kMicrosPerDay);
+  HttpResponse late = Call("GET", "/credit/" + token_);
+  EXPECT_EQ(late.status, 403);
+  EXPECT_NE(late.body.find("this credit link expired on " +
+                           web::Utc(testing::kT0 + 10 * kMicrosPerDay).substr(0, 10)),
+            std::string::npos)
+      << late.body;
+}
+
 class CustomFormWebTest : public WebTest {
  protected:
   void SetUp() override {

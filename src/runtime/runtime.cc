@@ -76,8 +76,18 @@ Result<ReportService*> Runtime::reports() {
 
 Result<PatchService*> Runtime::patches() {
   if (!patches_) {
-    VIGIL_RETURN_IF_ERROR(OpenStore());
-    patches_ = std::make_unique<PatchService>(*store_, *clock_, *config_);
+    // The approval that completes a revision asks its authors for their credit (by mail, with
+    // a credit link sealed with the secrets key).
+    Result<AdvisoryService*> a = advisories();
+    if (!a.ok()) return a.status();
+    VIGIL_RETURN_IF_ERROR(LoadSecretBox());
+    credit_requests_ = std::make_unique<CreditRequests>(**a, *clock_, *config_, *totp_box_);
+    patches_ = std::make_unique<PatchService>(
+        *store_, *clock_, *config_,
+        [c = credit_requests_.get()](const Principal& actor, const Report& report,
+                                     const PatchRevision& revision, WriteBatch& batch) {
+          return c->AddToApproval(actor, report, revision, batch);
+        });
   }
   return patches_.get();
 }

@@ -15,6 +15,7 @@
 #include "service/advisory_service.h"
 #include "service/audit_checkpoints.h"
 #include "service/audit_mailer.h"
+#include "service/credit_requests.h"
 #include "service/database_files.h"
 #include "service/disclosure_service.h"
 #include "service/mail_admin_service.h"
@@ -105,6 +106,7 @@ class Runtime {
   std::unique_ptr<PatchRevisionSource> approved_;
   std::unique_ptr<Forge> forge_;
   std::unique_ptr<AdvisoryService> advisories_;
+  std::unique_ptr<CreditRequests> credit_requests_;  // on advisories_ and totp_box_
   std::unique_ptr<DisclosureService> disclosure_;
   std::unique_ptr<MailAdminService> mail_admin_;
   const DatabaseFiles database_files_{&Runtime::OpenDatabase};

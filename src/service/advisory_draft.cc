@@ -42,7 +42,8 @@ json::object DraftToJsonObject(const AdvisoryDraft& d) {
                        {"name", c.name},
                        {"type", advisory::CreditTypeName(c.type)},
                        {"consent", ConsentName(c.consent)},
-                       {"source", c.source}});
+                       {"source", c.source},
+                       {"asked", c.asked_at ? FormatUtc(c.asked_at) : ""}});
   }
   for (const auto& c : d.fixed_commits) commits.push_back(json::value(c));
   return {{"title", d.title},
@@ -110,6 +111,13 @@ Result<AdvisoryDraft> DraftFromJson(std::string_view text) {
       dc.type = *t;
       dc.consent = *consent;
       dc.source = str(co, "source");
+      // Drafts stored before credit requests were mailed have no "asked".
+      if (const json::value* asked = co.if_contains("asked");
+          asked && asked->is_string() && !asked->as_string().empty()) {
+        Result<Instant> at = ParseUtc(std::string(asked->as_string()));
+        if (!at.ok()) return Status::Internal("advisory draft is corrupt: credit asked");
+        dc.asked_at = *at;
+      }
       d.credits.push_back(std::move(dc));
     }
     d.cve_id = str(o, "cve_id");

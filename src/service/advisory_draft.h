@@ -27,6 +27,8 @@ struct DraftCredit {
   advisory::CreditType type = advisory::CreditType::kFinder;
   CreditConsent consent = CreditConsent::kPending;
   std::string source = "manual";  // "reporter", "patch-author" (proposed) or "manual"
+  /// When the person was mailed their credit link (CreditRequests); 0 = never.
+  Instant asked_at = 0;
 };
 
 struct AdvisoryDraft {

@@ -8,6 +8,7 @@
 #include "advisory/cvss3.h"
 #include "advisory/cvss4.h"
 #include "core/level_policy.h"
+#include "core/text.h"
 #include "patch/git_process.h"
 
 namespace vigil {
@@ -333,6 +334,44 @@ Result<AdvisoryDraft> AdvisoryService::SetOwnConsent(const Principal& actor, con
     }
     if (!found) return Status::Conflict("no credit for " + email.substr(0, 254) + " on " + id);
     return Status::Ok();
+  });
+}
+
+Result<AdvisoryDraft> AdvisoryService::AnswerCreditRequest(const Principal& actor,
+                                                           CreditConsent consent,
+                                                           std::string name) {
+  if (consent == CreditConsent::kPending) {
+    return Status::Invalid("choose how to be credited: named, anonymous or not at all");
+  }
+  name = std::string(Trim(name));
+  if (consent == CreditConsent::kNamed) {
+    VIGIL_RETURN_IF_ERROR(CheckField("credit name", name, 256, true));
+    if (FirstInvalidUtf8(name) != std::string::npos) {
+      return Status::Invalid("advisory credit name is not valid UTF-8");
+    }
+  }
+  const std::string email = LowerAscii(actor.email);
+  const std::string& id = actor.report_id;
+  return Change(actor, id, "advisory.consent", [&](const Report&, AdvisoryDraft& d) -> Status {
+    if (d.published != 0) {
+      return Status::Conflict("the advisory of " + id + " was published on " +
+                              FormatUtc(d.published) +
+                              "; write to the security team to change its credits");
+    }
+    for (DraftCredit& c : d.credits) {
+      if (email.empty() || c.email != email ||
+          c.type != advisory::CreditType::kRemediationDeveloper) {
+        continue;
+      }
+      if (consent == CreditConsent::kNamed) {
+        if (!name.empty()) c.name = name;
+        if (c.name.empty()) return Status::Invalid("a named credit needs a name");
+      }
+      c.consent = consent;
+      return Status::Ok();
+    }
+    return Status::Conflict("there is no fix-author credit for " + email.substr(0, 254) + " on " +
+                            id + " any more; write to the security team");
   });
 }
 

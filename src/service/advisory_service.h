@@ -57,6 +57,8 @@ class AdvisoryService {
   /// The draft of report ID: the stored one, or one proposed from the report; in both cases with
   /// the proposed credits (reporter, approved patches' authors) not yet on it added as pending.
   Result<AdvisoryDraft> Draft(const std::string& id);
+  /// Draft(REPORT.id) for a report already read.
+  Result<AdvisoryDraft> Draft(const Report& report) { return DraftFor(report); }
   Result<AdvisoryDraft> Edit(const Principal& actor, const std::string& id,
                              const AdvisoryEdit& edit);
   /// Adds CREDIT, or replaces the credit with the same email (or name when no email) and type.
@@ -66,6 +68,15 @@ class AdvisoryService {
   /// Error: kConflict "no credit for <email> on <ID>".
   Result<AdvisoryDraft> SetOwnConsent(const Principal& actor, const std::string& id,
                                       CreditConsent consent);
+  /// A fix author's answer through their credit link (ACTOR is a kCreditLink principal):
+  /// CONSENT on the fix-author credit with ACTOR's email; for kNamed, a non-empty NAME replaces
+  /// the credit's name (the commit's, by default). Errors: kInvalidArgument "choose how to be
+  /// credited: named, anonymous or not at all", "a named credit needs a name", the name's
+  /// checks; kConflict "there is no fix-author credit for <email> on <ID> any more; write to the
+  /// security team" and "the advisory of <ID> was published on <UTC>; write to the security
+  /// team to change its credits".
+  Result<AdvisoryDraft> AnswerCreditRequest(const Principal& actor, CreditConsent consent,
+                                            std::string name);
   /// Records a CVE id (CVE-YYYY-NNNN+) or GHSA id (GHSA-xxxx-xxxx-xxxx); the advisory is then
   /// published under it. Error: `"x" is neither a CVE id (CVE-2026-12345) nor a GHSA id
   /// (GHSA-xxxx-xxxx-xxxx)`.

@@ -602,7 +602,11 @@ Status DisclosureService::Preview(const std::string& id, bool without_advisory,
   for (const DraftCredit& c : d.credits) {
     print("  credit: " + std::string(advisory::CreditTypeName(c.type)) + " " +
           (c.name.empty() ? "(no name)" : c.name) + (c.email.empty() ? "" : " <" + c.email + ">") +
-          ": consent " + ConsentName(c.consent) + ", " + CreditOutcome(c));
+          ": consent " + ConsentName(c.consent) +
+          (c.consent == CreditConsent::kPending && c.asked_at != 0
+               ? " (asked by mail on " + FormatUtc(c.asked_at) + ")"
+               : "") +
+          ", " + CreditOutcome(c));
   }
   if (d.credits.empty()) print("  credit: none");
   for (const std::string& w : warnings) print("  warning: " + w);

@@ -9,6 +9,7 @@
 #include "mail/maildir.h"
 #include "mail/outgoing_mail.h"
 #include "mail/smtp_client.h"
+#include "service/advisory_draft.h"
 #include "service/sealed_link.h"
 
 namespace vigil {
@@ -81,7 +82,24 @@ Result<PreparedMail> PrepareOutboxMail(Store& store, const Config& config,
     // an address that is not on the report, never receives the report's mail.
     const Participant* p = r->FindParticipant(row.recipient);
     if (!p && require_participant) {
-      return Status::Denied(row.recipient + " is not a participant of " + r->id + "; not sent");
+      // A fix author's credit request goes to whoever the advisory draft credits for the fix,
+      // read into the report or not (its text holds nothing of the report).
+      bool credited = false;
+      if (row.kind == "credit-request") {
+        Result<std::optional<AdvisoryDraftRow>> draft = store.FindAdvisoryDraft(r->id);
+        VIGIL_RETURN_IF_ERROR(draft.status());
+        if (draft->has_value()) {
+          Result<AdvisoryDraft> d = DraftFromJson((*draft)->document);
+          VIGIL_RETURN_IF_ERROR(d.status());
+          for (const DraftCredit& c : d->credits) {
+            credited = credited || (c.type == advisory::CreditType::kRemediationDeveloper &&
+                                    c.email == row.recipient);
+          }
+        }
+      }
+      if (!credited) {
+        return Status::Denied(row.recipient + " is not a participant of " + r->id + "; not sent");
+      }
     }
     // The key the reporter gave with this report (web form or attached to their mail) is for
     // mail about this report; it does not change mail to that address about other reports.
@@ -131,6 +149,12 @@ Result<std::string> MailSender::Compose(const OutboxMail& row, std::string* enve
     const TotpSecretBox box(std::move(key).value());
     Result<std::string> body =
         OpenSealedLinks(box, row.report_id, row.recipient, std::move(p->mail.body));
+    if (!body.ok() && row.kind == "credit-request") {
+      return Status::Invalid(
+          "the credit link in this mail cannot be opened (sealed with another key, or "
+          "altered); ask " +
+          row.recipient + " another way and record their answer with `vigil advisory credit`");
+    }
     VIGIL_RETURN_IF_ERROR(body.status());
     p->mail.body = std::move(body).value();
   }

@@ -159,8 +159,13 @@ struct PatchService::Checker {
   std::mutex mu;  // one git check at a time: they share the repository and the CPU
 };
 
-PatchService::PatchService(Store& store, const Clock& clock, Config config)
-    : store_(store), clock_(clock), config_(std::move(config)), checker_(new Checker) {}
+PatchService::PatchService(Store& store, const Clock& clock, Config config,
+                           RevisionApprovedHook on_approved)
+    : store_(store),
+      clock_(clock),
+      config_(std::move(config)),
+      checker_(new Checker),
+      on_approved_(std::move(on_approved)) {}
 
 PatchService::~PatchService() = default;
 
@@ -508,6 +513,8 @@ Result<PatchRevision> PatchService::Approve(const Principal& actor, const std::s
       }
     }
     StoredApproval approval{approver, target->patch_ids, clock_.Now(), 0, ""};
+    const int needed = ApprovalsRequired(config_, current->level);
+    const bool was_approved = IsApproved(*all, *target, needed);
     target->approvals.push_back(approval);
     WriteBatch b;
     b.report = *current;
@@ -518,6 +525,9 @@ Result<PatchRevision> PatchService::Approve(const Principal& actor, const std::s
                               {"approver", approver},
                               {"patch_ids", Words(target->patch_ids)}})});
     MaybeApproveReport(actor, *current, *all, &b);
+    if (on_approved_ && !was_approved && IsApproved(*all, *target, needed)) {
+      VIGIL_RETURN_IF_ERROR(on_approved_(actor, *current, *target, b));
+    }
     PatchRevision out = *target;
     Result<WriteResult> w = store_.Write(std::move(b));
     if (w.ok()) return out;

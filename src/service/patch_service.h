@@ -4,6 +4,7 @@
 // approved revision that applies there. Every step is an event on the report's chain.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,11 +29,18 @@ struct PatchSubmitOptions {
   int series = 0;
 };
 
+/// Adds rows to BATCH, the write in which REVISION of REPORT gets the last approval it needs
+/// (CreditRequests::AddToApproval asks its authors for their credit).
+using RevisionApprovedHook =
+    std::function<Status(const Principal& actor, const Report& report,
+                         const PatchRevision& revision, WriteBatch& batch)>;
+
 class PatchService {
  public:
-  /// STORE and CLOCK must outlive the service. Thread-safe (applicability checks run git and
-  /// are serialised by a mutex; writes go through the store).
-  PatchService(Store& store, const Clock& clock, Config config);
+  /// STORE and CLOCK (and what ON_APPROVED uses) must outlive the service. Thread-safe
+  /// (applicability checks run git and are serialised by a mutex; writes go through the store).
+  PatchService(Store& store, const Clock& clock, Config config,
+               RevisionApprovedHook on_approved = nullptr);
   ~PatchService();
 
   /// The largest upload SubmitSeries accepts ([patch] max_bytes).
@@ -72,7 +80,8 @@ class PatchService {
   /// "NAME is not the latest revision of series N (LATEST is)", "APPROVER is not an active
   /// maintainer account", "APPROVER wrote a patch of NAME and cannot approve it", "APPROVER
   /// submitted NAME and cannot approve it";
-  /// kConflict "NAME is already approved by APPROVER".
+  /// kConflict "NAME is already approved by APPROVER". The approval that completes the
+  /// revision's approvals runs the RevisionApprovedHook in its write.
   Result<PatchRevision> Approve(const Principal& actor, const std::string& report_id,
                                 const std::string& revision, std::string approver);
 
@@ -115,6 +124,7 @@ class PatchService {
   const Clock& clock_;
   const Config config_;
   std::unique_ptr<Checker> checker_;
+  RevisionApprovedHook on_approved_;
 };
 
 }  // namespace vigil

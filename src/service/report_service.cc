@@ -8,6 +8,7 @@
 #include "core/report_id.h"
 #include "core/text.h"
 #include "service/credentials.h"
+#include "service/credit_link.h"
 #include "service/report_json.h"
 
 namespace vigil {
@@ -75,6 +76,20 @@ Result<Principal> ReportService::Authenticate(std::string_view bearer, Credentia
   Principal p;
   if (bearer.empty()) return p;
   const Status invalid = Status::Unauthenticated("invalid credentials");
+  if (source == CredentialSource::kPath && bearer.starts_with(kCreditLinkPrefix)) {
+    std::optional<CreditLink> link;
+    if (link_box_) link = ReadCreditLinkToken(*link_box_, bearer);
+    if (!link) return invalid;
+    if (clock_.Now() >= link->expires) {
+      return Status::Denied("this credit link expired on " + FormatUtc(link->expires) +
+                            "; ask the security team of " + config_.project_name +
+                            " for a new one");
+    }
+    p.kind = Principal::Kind::kCreditLink;
+    p.report_id = link->report_id;
+    p.email = link->email;
+    return p;
+  }
   if (bearer.size() > 128) return invalid;
   const std::string hash = TokenHash(bearer);
   if (source == CredentialSource::kCookie) {

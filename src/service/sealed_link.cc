@@ -54,7 +54,7 @@ Result<std::string> OpenSealedLinks(const TotpSecretBox& box, std::string_view r
 }
 
 bool CarriesPrivateLink(std::string_view kind) {
-  return kind == "embargo-reminder" || kind == "link-replaced";
+  return kind == "embargo-reminder" || kind == "link-replaced" || kind == "credit-request";
 }
 
 bool HasSealedLink(std::string_view text) {

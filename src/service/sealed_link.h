@@ -32,8 +32,9 @@ Result<std::string> OpenSealedLinks(const TotpSecretBox& box, std::string_view r
 bool HasSealedLink(std::string_view text);
 
 /// Whether outbox mail of KIND may carry a sealed link: the kinds whose whole body the service
-/// writes (a receipt or invitation, a replaced link). Only those are opened or hidden, so text
-/// someone wrote (a message, a reason) that happens to hold the marker goes out as written.
+/// writes (a receipt or invitation, a replaced link, a fix author's credit request). Only those are
+/// opened or hidden, so text someone wrote (a message, a reason) that happens to hold the marker
+/// goes out as written.
 bool CarriesPrivateLink(std::string_view kind);
 
 /// TEXT with every sealed link replaced by REPLACEMENT, unopened.

@@ -5,12 +5,13 @@
 // maintainer turns on TOTP, logs in with it by keyboard, finds the report on the dashboard,
 // assigns, confirms, classifies and invites a collaborator; the collaborator sees that report
 // and no other; XSS payloads in every text field stay inert; a cross-site form post without
-// the CSRF token is refused; a capability link with one wrong character reveals nothing;
+// the CSRF token is refused; a capability link with one wrong character reveals nothing; a fix
+// author answers the credit request mailed to them when their revision is approved;
 // every page passes a label and contrast check and is screenshotted at desktop and phone size.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import { tmpdir, userInfo } from "node:os";
@@ -120,12 +121,17 @@ async function tabThrough(page, name) {
     const all = [...document.querySelectorAll("a[href], button, input, select, textarea, summary")];
     // Content of a closed <details> is not rendered (its summary is).
     const folded = (el) => el.tagName !== "SUMMARY" && el.closest("details:not([open])");
+    // A radio group is one Tab stop (the arrow keys move within it).
+    const groups = new Set();
+    const firstOfGroup = (el) => el.type !== "radio" || (!groups.has(el.name) && groups.add(el.name));
     return all.filter((el) => el.type !== "hidden" && !el.disabled && !folded(el) &&
-      el.getBoundingClientRect().width > 0 && getComputedStyle(el).visibility !== "hidden").length;
+      el.getBoundingClientRect().width > 0 && getComputedStyle(el).visibility !== "hidden" &&
+      firstOfGroup(el)).length;
   });
   await page.evaluate(() => {
     window.__focused = new Set();
-    document.addEventListener("focusin", (e) => window.__focused.add(e.target));
+    document.addEventListener("focusin", (e) =>
+      window.__focused.add(e.target.type === "radio" ? "radio:" + e.target.name : e.target));
     document.activeElement?.blur();
   });
   for (let i = 0; i < 300; i++) {
@@ -171,7 +177,11 @@ before(async () => {
   configPath = config;
   writeFileSync(config, readFileSync(config, "utf8")
     .replace('name = "Example project"', 'name = "Antrea"')
-    .replace("session_hours = 12", 'policy_file = "SECURITY.md"\nsession_hours = 12'));
+    .replace("session_hours = 12", 'policy_file = "SECURITY.md"\nsession_hours = 12')
+    // Mail on, delivered to a Maildir the fix author's test reads (SMTP intake on any port).
+    .replace("enabled = false\nsmtp_address", "enabled = true\nsmtp_address")
+    .replace("smtp_port = 2525", "smtp_port = 0")
+    .replace('smarthost = ""', 'smarthost = "maildir:mail-out"'));
   const creds = readFileSync(path.join(dir, "data", "initial-admin.txt"), "utf8");
   admin = Object.fromEntries(creds.trim().split("\n").map((l) => l.split("=")));
   server = spawn(VIGIL, ["-c", config, "serve", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
@@ -485,6 +495,66 @@ test("the reporter reads the classification on the tracking page", async () => {
   assert.equal(await cli.locator(".message-head strong").textContent(), userInfo().username);
   await checkPage(page, "15-tracking-decision");
   await context.close();
+});
+
+// The text of the first mail in the Maildir to RECIPIENT whose text matches PATTERN,
+// quoted-printable decoded; polls until DEADLINE_MS (the sender runs every second).
+async function mailTo(recipient, pattern, deadlineMs = 30000) {
+  const folder = path.join(dir, "mail-out", "new");
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    let names = [];
+    try { names = readdirSync(folder); } catch { /* not made yet */ }
+    for (const name of names) {
+      const raw = readFileSync(path.join(folder, name), "latin1");
+      if (!new RegExp(`^To: .*${recipient.replace(/[.]/g, "\\.")}`, "mi").test(raw)) continue;
+      const text = Buffer.from(raw.replace(/=\r?\n/g, "")
+        .replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))), "latin1")
+        .toString("utf8");
+      if (pattern.test(text)) return text;
+    }
+    if (Date.now() > until) throw new Error(`no mail to ${recipient} matching ${pattern}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test("the fix author answers the credit request mailed when the revision is approved", async () => {
+  // Fiona's patch, submitted and approved from the CLI: the approval asks her how to credit her.
+  const mbox = path.join(dir, "fix.mbox");
+  writeFileSync(mbox,
+    "From 1234567890123456789012345678901234567890 Mon Sep 17 00:00:00 2001\n" +
+    "From: Fiona Fixer <fiona@example.org>\nDate: Tue, 3 Mar 2026 10:00:00 +0000\n" +
+    "Subject: [PATCH] agent: do not log tokens\n\n---\n a.c | 2 +-\n" +
+    " 1 file changed, 1 insertion(+), 1 deletion(-)\n\n" +
+    "diff --git a/a.c b/a.c\nindex 1111111..2222222 100644\n--- a/a.c\n+++ b/a.c\n" +
+    "@@ -1 +1 @@\n-int a;\n+int a = 0;\n-- \n2.39.2\n");
+  execFileSync(VIGIL, ["-c", configPath, "patch", "submit", state.id, mbox]);
+  execFileSync(VIGIL, ["-c", configPath, "patch", "approve", state.id, "s1v1", "--as", admin.email]);
+  const text = await mailTo("fiona@example.org", /\/credit\/vgcr_/);
+  assert.match(text, /^Subject: .*How should Antrea credit your fix\?/m);
+  assert.ok(!text.includes("agent logs"), "the request carries nothing of the report");
+  const link = text.match(/\/credit\/vgcr_[A-Za-z0-9_-]+/)[0];
+
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  await page.goto(base + link);
+  assert.equal(await page.textContent("h1"), "How should we credit your fix?");
+  assert.equal(await page.inputValue("#c-name"), "Fiona Fixer");
+  assert.ok(!(await page.textContent("main")).includes("agent logs"));
+  await tabThrough(page, "credit");
+  await checkPage(page, "16-credit-request");
+  await page.check("#c-anonymous");
+  await page.click("button:has-text('Save my answer')");
+  await page.waitForURL(/\?saved=1$/);
+  assert.match(await page.textContent(".alert.ok"), /^Saved\./);
+  assert.equal(await page.isChecked("#c-anonymous"), true);
+  await checkPage(page, "17-credit-saved");
+  // The link opens nothing else: not the report's tracking page.
+  const other = await page.goto(base + link.replace("/credit/", "/track/"));
+  assert.equal(other.status(), 404);
+  await context.close();
+  const show = execFileSync(VIGIL, ["-c", configPath, "advisory", "show", state.id]).toString();
+  assert.match(show, /remediation developer  Fiona Fixer <fiona@example\.org>  consent anonymous/);
 });
 
 test("pages send the security headers", async () => {
