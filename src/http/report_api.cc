@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/level_policy.h"
+#include "core/text.h"
 #include "http/json_body.h"
 #include "service/credentials.h"
 #include "service/report_json.h"
@@ -108,30 +109,64 @@ void AddReportRoutes(Router& router, ReportService* s) {
   };
   router.Add(std::move(submit));
 
-  router.Add({"GET", base, Action::kList, [s](const HttpRequest&, const RequestContext& ctx) {
-                std::optional<State> state;
-                if (auto it = ctx.query.find("state"); it != ctx.query.end()) {
-                  state = ParseState(it->second);
-                  if (!state) {
-                    return ErrorResponse(
-                        Status::Invalid("unknown state \"" + it->second.substr(0, 32) + "\""));
-                  }
-                }
-                int limit = 500;
-                if (auto it = ctx.query.find("limit"); it != ctx.query.end()) {
-                  char* end = nullptr;
-                  const long v = std::strtol(it->second.c_str(), &end, 10);
-                  if (it->second.empty() || *end != '\0' || v < 1 || v > 1000) {
-                    return ErrorResponse(Status::Invalid("limit must be 1 to 1000"));
-                  }
-                  limit = static_cast<int>(v);
-                }
-                Result<std::vector<ReportSummary>> list = s->List(ctx.principal, state, limit);
-                if (!list.ok()) return ErrorResponse(list.status());
-                json::array items;
-                for (const ReportSummary& r : *list) items.push_back(SummaryJson(r));
-                return JsonResponse(200, json::object{{"reports", std::move(items)}});
-              }});
+  // One page of the reports the caller may see, newest first; next_cursor continues it.
+  router.Add(
+      {"GET", base, Action::kList, [s](const HttpRequest&, const RequestContext& ctx) {
+         ReportQuery q;
+         q.limit = 500;
+         auto param = [&](const char* name) -> const std::string* {
+           auto it = ctx.query.find(name);
+           return it == ctx.query.end() ? nullptr : &it->second;
+         };
+         if (const std::string* v = param("state")) {
+           q.state = ParseState(*v);
+           if (!q.state) {
+             return ErrorResponse(Status::Invalid("unknown state \"" + v->substr(0, 32) + "\""));
+           }
+         }
+         if (const std::string* v = param("limit")) {
+           char* end = nullptr;
+           const long n = std::strtol(v->c_str(), &end, 10);
+           if (v->empty() || *end != '\0' || n < 1 || n > kMaxPageSize) {
+             return ErrorResponse(
+                 Status::Invalid("limit must be 1 to " + std::to_string(kMaxPageSize)));
+           }
+           q.limit = static_cast<int>(n);
+         }
+         if (const std::string* v = param("level")) {
+           if (*v == "none") {
+             q.level = 0;
+           } else if (v->size() == 1 && (*v)[0] >= '0' + kMinLevel && (*v)[0] <= '0' + kMaxLevel) {
+             q.level = (*v)[0] - '0';
+           } else {
+             return ErrorResponse(Status::Invalid("level must be " + std::to_string(kMinLevel) +
+                                                  " to " + std::to_string(kMaxLevel) +
+                                                  ", or none (not classified)"));
+           }
+         }
+         if (const std::string* v = param("coordinator")) {
+           q.coordinator = *v == "none" ? "" : LowerAscii(*v);
+         }
+         if (const std::string* v = param("updated_since")) {
+           Result<Instant> t = ParseUtc(*v);
+           if (!t.ok()) {
+             return ErrorResponse(
+                 Status::Invalid("updated_since must be a UTC time like 2026-12-01T00:00:00Z"));
+           }
+           q.updated_since = *t;
+         }
+         if (const std::string* v = param("q")) q.text = *v;
+         if (const std::string* v = param("cursor")) q.cursor = *v;
+         Result<ReportListPage> page = s->ListPage(ctx.principal, q);
+         if (!page.ok()) return ErrorResponse(page.status());
+         json::array items;
+         for (const ReportSummary& r : page->reports) items.push_back(SummaryJson(r));
+         return JsonResponse(
+             200, json::object{
+                      {"reports", std::move(items)},
+                      {"next_cursor", page->next_cursor.empty() ? json::value(nullptr)
+                                                                : json::value(page->next_cursor)}});
+       }});
 
   router.Add(
       {"GET", base + "/{id}", Action::kRead, [s](const HttpRequest&, const RequestContext& ctx) {

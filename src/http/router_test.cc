@@ -3,7 +3,9 @@
 #include "http/router.h"
 
 #include <gtest/gtest.h>
+
 #include <stdlib.h>
+#include <algorithm>
 
 #include <boost/json.hpp>
 #include <filesystem>
@@ -436,6 +438,76 @@ TEST_F(ApiTest, ListsAreFilteredByVisibility) {
   EXPECT_EQ(count("collaborator-elsewhere"), 1u);
   EXPECT_EQ(count("member-collaborator"), 1u);
   EXPECT_EQ(count("member-elsewhere"), 0u);
+}
+
+// The list pages with an opaque cursor, within filters and a search, each page authorised as
+// the whole list is; the last page has no cursor; a cursor that was not given out is refused.
+TEST_F(ApiTest, TheReportListPagesWithACursorWithinFiltersAndSearch) {
+  std::vector<std::string> ids = {other_id_, id_};  // newest first: same instant, id decides
+  for (int i = 0; i < 5; ++i) {
+    SubmitRequest req;
+    req.fields.subject =
+        i % 2 ? "Token leak in the scheduler " + std::to_string(i) : "Crash " + std::to_string(i);
+    req.fields.steps = "steps";
+    Result<Submitted> s = reports_->Submit(Principal{}, req);
+    ASSERT_TRUE(s.ok());
+    ids.insert(ids.begin(), s->id);
+  }
+  std::sort(ids.rbegin(), ids.rend());
+  ASSERT_TRUE(reports_->Assign(local_, ids[1], "alice@example.org").ok());
+  auto all_pages = [&](const std::string& who, const std::string& filters) {
+    std::vector<std::string> seen;
+    std::string cursor;
+    for (int n = 0; n < 20; ++n) {
+      HttpResponse r = Call(
+          "GET", "/api/v1/reports?limit=2" + filters + (cursor.empty() ? "" : "&cursor=" + cursor),
+          tokens_[who]);
+      EXPECT_EQ(r.status, 200) << r.body;
+      const boost::json::object page = boost::json::parse(r.body).as_object();
+      for (const auto& item : page.at("reports").as_array()) {
+        seen.emplace_back(item.at("id").as_string());
+      }
+      if (page.at("next_cursor").is_null()) break;
+      cursor = std::string(page.at("next_cursor").as_string());
+      EXPECT_EQ(page.at("reports").as_array().size(), 2u);
+    }
+    return seen;
+  };
+  EXPECT_EQ(all_pages("maintainer", ""), ids);
+  EXPECT_EQ(all_pages("maintainer", "&coordinator=alice@example.org"),
+            std::vector<std::string>{ids[1]});
+  std::vector<std::string> unassigned = ids;
+  unassigned.erase(unassigned.begin() + 1);
+  EXPECT_EQ(all_pages("maintainer", "&coordinator=none"), unassigned);
+  EXPECT_EQ(all_pages("maintainer", "&q=token%20sched").size(), 2u);
+  const bool still_received = reports_->Show(ids[1])->state == State::kReceived;
+  EXPECT_EQ(all_pages("maintainer", "&level=none&state=received"),
+            still_received ? ids : unassigned);
+  EXPECT_EQ(all_pages("maintainer", "&updated_since=2099-01-01T00:00:00Z").size(), 0u);
+  // Someone who sees one report sees that one on every page, whatever the filters.
+  EXPECT_EQ(all_pages("member-collaborator", ""), std::vector<std::string>{id_});
+  EXPECT_EQ(all_pages("reporter-elsewhere", ""), std::vector<std::string>{other_id_});
+  EXPECT_TRUE(all_pages("member-elsewhere", "").empty());
+
+  auto error = [&](const std::string& query) {
+    HttpResponse r = Call("GET", "/api/v1/reports?" + query, tokens_["maintainer"]);
+    EXPECT_EQ(r.status, 400) << query;
+    return std::string(boost::json::parse(r.body).at("error").at("message").as_string());
+  };
+  const std::string bad_cursor =
+      "the cursor is not valid: pass the next_cursor of the previous page as is";
+  EXPECT_EQ(error("cursor=not-a-cursor!"), bad_cursor);
+  EXPECT_EQ(error("cursor=" + EncodeReportCursor({1, "../etc"})), bad_cursor);
+  EXPECT_EQ(error("cursor=" + std::string(200, 'A')), bad_cursor);
+  EXPECT_EQ(error("limit=0"), "limit must be 1 to 1000");
+  EXPECT_EQ(error("level=8"), "level must be 1 to 7, or none (not classified)");
+  EXPECT_EQ(error("updated_since=yesterday"),
+            "updated_since must be a UTC time like 2026-12-01T00:00:00Z");
+  EXPECT_EQ(error("q=" + std::string(257, 'a')), "the search is longer than 256 bytes");
+  Result<ReportCursor> back = DecodeReportCursor(EncodeReportCursor({42, "SEC-2026-0001"}));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->created_at, 42);
+  EXPECT_EQ(back->id, "SEC-2026-0001");
 }
 
 TEST_F(ApiTest, BadInputGetsExactErrors) {

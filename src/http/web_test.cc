@@ -925,6 +925,58 @@ TEST_F(WebTest, MembersSeeOnlyTheirReportsAndSearchIsFiltered) {
   EXPECT_EQ(all.body.find(mine.id), std::string::npos);
 }
 
+// The dashboard pages as the API does: a page of 100, then "Older reports" with the filters kept;
+// the chips count every report the viewer sees, not the page.
+TEST_F(WebTest, TheDashboardPagesWithTheFiltersKept) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 102; ++i) {
+    ids.push_back(SubmitReport(i % 2 ? "Token leak " + std::to_string(i) : "Crash").id);
+  }
+  NewSession alice = Login("alice@example.org", "alice-password");
+  const std::string cookie = std::string(kSessionCookie) + "=" + alice.token;
+  auto rows = [](const std::string& body) {
+    size_t n = 0;
+    for (size_t at = body.find("class=\"report-link\""); at != std::string::npos;
+         at = body.find("class=\"report-link\"", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  auto next_link = [](const std::string& body) {
+    const size_t at = body.find("rel=\"next\"");
+    if (at == std::string::npos) return std::string();
+    const size_t href = body.rfind("href=\"", at) + 6;
+    std::string link = body.substr(href, body.find('"', href) - href);
+    for (size_t amp = link.find("&amp;"); amp != std::string::npos; amp = link.find("&amp;")) {
+      link.replace(amp, 5, "&");
+    }
+    return link;
+  };
+  HttpResponse first = Call("GET", "/dashboard", cookie);
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(rows(first.body), 100u);
+  EXPECT_NE(first.body.find(ids[101]), std::string::npos);
+  EXPECT_EQ(first.body.find(ids[1] + "<"), std::string::npos);
+  EXPECT_NE(first.body.find("Received <span class=\"count\">102</span>"), std::string::npos);
+  const std::string older = next_link(first.body);
+  ASSERT_TRUE(older.starts_with("/dashboard?cursor=")) << older;
+  HttpResponse second = Call("GET", older, cookie);
+  EXPECT_EQ(rows(second.body), 2u);
+  EXPECT_NE(second.body.find(ids[1]), std::string::npos);
+  EXPECT_NE(second.body.find(ids[0]), std::string::npos);
+  EXPECT_EQ(next_link(second.body), "");
+  EXPECT_NE(second.body.find("href=\"/dashboard\" class=\"button\">Newest"), std::string::npos);
+
+  // The filters go on with the cursor.
+  EXPECT_TRUE(next_link(Call("GET", "/dashboard?state=received&level=none", cookie).body)
+                  .starts_with("/dashboard?state=received&level=none&cursor="));
+  HttpResponse search = Call("GET", "/dashboard?q=token&state=received", cookie);
+  EXPECT_EQ(rows(search.body), 51u);
+  EXPECT_EQ(next_link(search.body), "");
+  HttpResponse bad = Call("GET", "/dashboard?cursor=nonsense", cookie);
+  EXPECT_NE(bad.body.find("the cursor is not valid"), std::string::npos);
+}
+
 TEST_F(WebTest, ViewsOfEmbargoedReportsAreOnTheReadInList) {
   Submitted s = SubmitReport("Race in scheduler");
   NewSession alice = Login("alice@example.org", "alice-password");

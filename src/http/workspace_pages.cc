@@ -1,6 +1,8 @@
 // The maintainers' workspace: the dashboard (queue, acknowledgement deadline, search) and the
 // report page with every workflow action, the thread, the read-in list and the audit trail.
 #include <algorithm>
+#include <boost/url/url.hpp>
+#include <map>
 
 #include "core/level_policy.h"
 #include "core/workflow.h"
@@ -60,22 +62,20 @@ HttpResponse Dashboard(WebContext& web, const HttpRequest& req, const RequestCon
   }
   filter.coordinator = q("coordinator");
   filter.text = q("q");
-  Result<std::vector<QueueEntry>> entries = web.workspace.Queue(ctx.principal, filter);
+  filter.cursor = q("cursor");
+  Result<QueuePage> entries = web.workspace.Queue(ctx.principal, filter);
   if (!entries.ok()) {
     error = entries.status().message();
-    entries = std::vector<QueueEntry>{};
+    entries = QueuePage{};
   }
   // Counts by state over everything the viewer sees (the chips above the table).
-  QueueFilter everything;
-  Result<std::vector<QueueEntry>> all = web.workspace.Queue(ctx.principal, everything);
-  std::map<State, int> counts;
-  int overdue = 0, due_soon = 0;
+  Result<QueueCounts> all = web.workspace.Counts(ctx.principal);
+  std::map<State, int64_t> counts;
+  int64_t overdue = 0, due_soon = 0;
   if (all.ok()) {
-    for (const QueueEntry& e : *all) {
-      ++counts[e.report.state];
-      overdue += e.ack == AckStatus::kOverdue;
-      due_soon += e.ack == AckStatus::kDueSoon;
-    }
+    counts = all->by_state;
+    overdue = all->overdue;
+    due_soon = all->due_soon;
   }
   array chips;
   for (State s : kAllStates) {
@@ -87,7 +87,7 @@ HttpResponse Dashboard(WebContext& web, const HttpRequest& req, const RequestCon
   }
   const Instant now = web.clock.Now();
   array rows;
-  for (const QueueEntry& e : *entries) {
+  for (const QueueEntry& e : entries->entries) {
     const ReportSummary& r = e.report;
     rows.push_back(object{
         {"id", r.id},
@@ -127,8 +127,20 @@ HttpResponse Dashboard(WebContext& web, const HttpRequest& req, const RequestCon
           {"value", a.email}, {"label", a.email}, {"selected", filter.coordinator == a.email}});
     }
   }
+  // The next page: the same filters, from where this one ends.
+  std::string next;
+  if (!entries->next_cursor.empty()) {
+    boost::urls::url u("/dashboard");
+    for (const char* key : {"q", "state", "level", "coordinator"}) {
+      if (const std::string v = q(key); !v.empty()) u.params().append({key, v});
+    }
+    u.params().append({"cursor", entries->next_cursor});
+    next = std::string(u.buffer());
+  }
   object model{{"rows", std::move(rows)},
-               {"empty", entries->empty()},
+               {"empty", entries->entries.empty()},
+               {"next", next},
+               {"first_page", filter.cursor.empty()},
                {"chips", std::move(chips)},
                {"states", std::move(states)},
                {"levels", std::move(levels)},

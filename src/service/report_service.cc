@@ -1,7 +1,11 @@
 #include "service/report_service.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
+#include <cstring>
 #include <future>
 
 #include "core/level_policy.h"
@@ -320,6 +324,100 @@ void ReportService::SubmitThen(const Principal& actor, SubmitRequest req, Submit
 }
 
 Result<Report> ReportService::Show(const std::string& id) { return store_.GetReport(id); }
+
+std::string FtsQuery(std::string_view text) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    size_t j = i;
+    while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+    if (j > i) {
+      std::string word;
+      for (char c : text.substr(i, j - i)) {
+        if (c == '"') word += '"';
+        word += c;
+      }
+      if (!out.empty()) out += ' ';
+      out += '"' + word + "\"*";
+    }
+    i = j;
+  }
+  return out;
+}
+
+std::string EncodeReportCursor(const ReportCursor& c) {
+  const std::string plain = std::to_string(c.created_at) + "/" + c.id;
+  std::string out(sodium_base64_ENCODED_LEN(plain.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                  '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(plain.data()),
+                    plain.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+Result<ReportCursor> DecodeReportCursor(std::string_view text) {
+  const Status invalid =
+      Status::Invalid("the cursor is not valid: pass the next_cursor of the previous page as is");
+  if (text.empty() || text.size() > 128) return invalid;
+  std::string plain(text.size(), '\0');
+  size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(plain.data()), plain.size(), text.data(),
+                        text.size(), nullptr, &len, nullptr,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+    return invalid;
+  }
+  plain.resize(len);
+  const size_t slash = plain.find('/');
+  if (slash == std::string::npos || slash == 0 || slash > 19) return invalid;
+  ReportCursor c;
+  for (size_t i = 0; i < slash; ++i) {
+    if (plain[i] < '0' || plain[i] > '9') return invalid;
+    c.created_at = c.created_at * 10 + (plain[i] - '0');
+  }
+  c.id = plain.substr(slash + 1);
+  if (!IsWellFormedReportId(c.id)) return invalid;
+  return c;
+}
+
+Result<ReportListPage> ReportService::ListPage(const Principal& viewer, const ReportQuery& query) {
+  if (query.limit < 1 || query.limit > kMaxPageSize) {
+    return Status::Invalid("limit must be 1 to " + std::to_string(kMaxPageSize));
+  }
+  if (query.text.size() > kMaxSearchBytes) {
+    return Status::Invalid("the search is longer than " + std::to_string(kMaxSearchBytes) +
+                           " bytes");
+  }
+  ReportFilter f;
+  f.state = query.state;
+  f.level = query.level;
+  f.coordinator = query.coordinator;
+  f.updated_since = query.updated_since;
+  if (!query.cursor.empty()) {
+    Result<ReportCursor> c = DecodeReportCursor(query.cursor);
+    VIGIL_RETURN_IF_ERROR(c.status());
+    f.after = *c;
+  }
+  // One more than the page: whether there is a next page, without counting.
+  f.limit = query.limit + 1;
+  f.best_first = false;
+  if (viewer.kind == Principal::Kind::kCapability) {
+    f.report_id = viewer.report_id;
+  } else if (!SeesAllReports(viewer)) {
+    f.participant_email = viewer.email;
+  }
+  const std::string match = FtsQuery(query.text);
+  Result<std::vector<ReportSummary>> found =
+      match.empty() ? store_.ListReports(f) : store_.SearchReports(match, f);
+  VIGIL_RETURN_IF_ERROR(found.status());
+  ReportListPage page;
+  page.reports = std::move(found).value();
+  if (page.reports.size() > static_cast<size_t>(query.limit)) {
+    page.reports.resize(static_cast<size_t>(query.limit));
+    page.next_cursor = EncodeReportCursor({page.reports.back().created_at, page.reports.back().id});
+  }
+  return page;
+}
 
 Result<std::vector<ReportSummary>> ReportService::List(const Principal& viewer,
                                                        std::optional<State> state, int limit) {

@@ -76,6 +76,36 @@ struct Decision {
 /// The decision event E records, if it is one the reporter is told of.
 std::optional<Decision> DecisionOf(const StoredEvent& e);
 
+/// The longest full-text search accepted (API q=, dashboard).
+inline constexpr size_t kMaxSearchBytes = 256;
+/// The most reports one page of the list holds.
+inline constexpr int kMaxPageSize = 1000;
+
+/// An FTS5 expression matching every word of TEXT as a prefix: each word becomes a quoted
+/// string (quotes doubled) followed by '*', so no user input is parsed as FTS5 syntax. Empty
+/// when TEXT has no word.
+std::string FtsQuery(std::string_view text);
+
+/// One page of the report list (GET /api/v1/reports): filters, a search, where to start.
+struct ReportQuery {
+  std::optional<State> state;
+  std::optional<int> level;                // 0 = not classified
+  std::optional<std::string> coordinator;  // "" = nobody assigned
+  Instant updated_since = 0;
+  std::string text;    // full-text search, every word as a prefix; "" = none
+  std::string cursor;  // the next_cursor of the previous page; "" = the first page
+  int limit = 50;
+};
+struct ReportListPage {
+  std::vector<ReportSummary> reports;  // newest first
+  std::string next_cursor;             // "" when this is the last page
+};
+
+/// The opaque text of a list position (URL-safe Base64, no padding), and back. Error:
+/// kInvalidArgument "the cursor is not valid: pass the next_cursor of the previous page as is".
+std::string EncodeReportCursor(const ReportCursor& cursor);
+Result<ReportCursor> DecodeReportCursor(std::string_view text);
+
 class ReportService {
  public:
   /// STORE and CLOCK must outlive the service. Thread-safe: one instance serves every request.
@@ -112,6 +142,11 @@ class ReportService {
   using SubmitCallback = std::function<void(Result<Submitted>)>;
   void SubmitThen(const Principal& actor, SubmitRequest request, SubmitCallback done);
   Result<Report> Show(const std::string& id);
+  /// One page of the reports VIEWER may see (exactly the visibility of List), newest first,
+  /// within QUERY's filters; a search matches as the dashboard's does. Errors:
+  /// kInvalidArgument "limit must be 1 to 1000", "the search is longer than 256 bytes", the
+  /// cursor's (DecodeReportCursor).
+  Result<ReportListPage> ListPage(const Principal& viewer, const ReportQuery& query);
   /// Reports VIEWER may see, newest first; at most LIMIT of them (0 = all).
   Result<std::vector<ReportSummary>> List(const Principal& viewer, std::optional<State> state,
                                           int limit = 500);

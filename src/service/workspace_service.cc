@@ -14,7 +14,6 @@ namespace {
 
 constexpr int kMaxAttempts = 8;
 constexpr size_t kMaxPublicKeyBytes = 64 << 10;
-constexpr size_t kMaxQueryBytes = 256;
 
 std::string Json(const boost::json::object& o) { return boost::json::serialize(o); }
 
@@ -88,27 +87,6 @@ Instant AckDeadline(Instant received, int working_days) {
     if (weekday != 0 && weekday != 6) --left;
   }
   return t;
-}
-
-std::string FtsQuery(std::string_view text) {
-  std::string out;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    size_t j = i;
-    while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j]))) ++j;
-    if (j > i) {
-      std::string word;
-      for (char c : text.substr(i, j - i)) {
-        if (c == '"') word += '"';
-        word += c;
-      }
-      if (!out.empty()) out += ' ';
-      out += '"' + word + "\"*";
-    }
-    i = j;
-  }
-  return out;
 }
 
 std::string ViewChain(const std::string& report_id) { return report_id + "/views"; }
@@ -350,45 +328,76 @@ Result<std::vector<StoredEvent>> WorkspaceService::LatestChanges(const std::stri
   return store_.LatestEvents(id, limit);
 }
 
-Result<std::vector<QueueEntry>> WorkspaceService::Queue(const Principal& viewer,
-                                                        const QueueFilter& filter) {
-  if (filter.text.size() > kMaxQueryBytes) {
-    return Status::Invalid("the search is longer than " + std::to_string(kMaxQueryBytes) +
-                           " bytes");
+namespace {
+
+QueueEntry Entry(ReportSummary s, Instant now, int ack_working_days) {
+  QueueEntry e;
+  e.ack_deadline = AckDeadline(s.created_at, ack_working_days);
+  if (s.state != State::kReceived) {
+    e.ack = AckStatus::kAcknowledged;
+  } else if (now >= e.ack_deadline) {
+    e.ack = AckStatus::kOverdue;
+  } else if (e.ack_deadline - now <= kMicrosPerDay) {
+    e.ack = AckStatus::kDueSoon;
+  } else {
+    e.ack = AckStatus::kOnTime;
   }
+  e.report = std::move(s);
+  return e;
+}
+
+// The visibility part of a store filter: exactly what ReportService::List applies.
+ReportFilter Visible(const Principal& viewer) {
   ReportFilter f;
-  f.state = filter.state;
   if (viewer.kind == Principal::Kind::kCapability) {
     f.report_id = viewer.report_id;
   } else if (!SeesAllReports(viewer)) {
     f.participant_email = viewer.email;
   }
-  const std::string match = FtsQuery(filter.text);
-  Result<std::vector<ReportSummary>> found =
-      match.empty() ? store_.ListReports(f) : store_.SearchReports(match, f);
-  VIGIL_RETURN_IF_ERROR(found.status());
+  return f;
+}
+
+}  // namespace
+
+Result<QueuePage> WorkspaceService::Queue(const Principal& viewer, const QueueFilter& filter) {
+  ReportQuery q;
+  q.state = filter.state;
+  if (filter.level >= 0) q.level = filter.level;
+  if (filter.coordinator == "-") {
+    q.coordinator = "";
+  } else if (!filter.coordinator.empty()) {
+    q.coordinator = filter.coordinator;
+  }
+  q.text = filter.text;
+  q.cursor = filter.cursor;
+  q.limit = filter.limit;
+  Result<ReportListPage> page = reports_.ListPage(viewer, q);
+  VIGIL_RETURN_IF_ERROR(page.status());
   const Instant now = clock_.Now();
-  std::vector<QueueEntry> out;
-  for (ReportSummary& s : *found) {
-    if (filter.level >= 0 && s.level != filter.level) continue;
-    if (filter.coordinator == "-"
-            ? !s.coordinator.empty()
-            : (!filter.coordinator.empty() && s.coordinator != filter.coordinator)) {
-      continue;
-    }
-    QueueEntry e;
-    e.ack_deadline = AckDeadline(s.created_at, config_.ack_working_days);
-    if (s.state != State::kReceived) {
-      e.ack = AckStatus::kAcknowledged;
-    } else if (now >= e.ack_deadline) {
-      e.ack = AckStatus::kOverdue;
-    } else if (e.ack_deadline - now <= kMicrosPerDay) {
-      e.ack = AckStatus::kDueSoon;
-    } else {
-      e.ack = AckStatus::kOnTime;
-    }
-    e.report = std::move(s);
-    out.push_back(std::move(e));
+  QueuePage out;
+  for (ReportSummary& s : page->reports) {
+    out.entries.push_back(Entry(std::move(s), now, config_.ack_working_days));
+  }
+  out.next_cursor = std::move(page->next_cursor);
+  return out;
+}
+
+Result<QueueCounts> WorkspaceService::Counts(const Principal& viewer) {
+  QueueCounts out;
+  ReportFilter f = Visible(viewer);
+  Result<std::map<State, int64_t>> counts = store_.CountReports(f);
+  VIGIL_RETURN_IF_ERROR(counts.status());
+  out.by_state = std::move(counts).value();
+  // Only received reports have a deadline to meet: they are few, whatever the total.
+  f.state = State::kReceived;
+  f.limit = 0;
+  Result<std::vector<ReportSummary>> received = store_.ListReports(f);
+  VIGIL_RETURN_IF_ERROR(received.status());
+  const Instant now = clock_.Now();
+  for (ReportSummary& s : *received) {
+    const QueueEntry e = Entry(std::move(s), now, config_.ack_working_days);
+    out.overdue += e.ack == AckStatus::kOverdue;
+    out.due_soon += e.ack == AckStatus::kDueSoon;
   }
   return out;
 }

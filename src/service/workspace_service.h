@@ -73,6 +73,8 @@ struct QueueFilter {
   int level = -1;           // -1 = any; 0 = unclassified
   std::string coordinator;  // "" = any; "-" = unassigned
   std::string text;         // full-text query, "" = none
+  std::string cursor;       // the next_cursor of the previous page; "" = the first page
+  int limit = 100;          // reports per page
 };
 
 /// Where a report stands against the acknowledgement deadline.
@@ -84,14 +86,21 @@ struct QueueEntry {
   AckStatus ack = AckStatus::kAcknowledged;
 };
 
+struct QueuePage {
+  std::vector<QueueEntry> entries;
+  std::string next_cursor;  // "" on the last page
+};
+
+/// What the dashboard's chips and badges count over every report a viewer sees.
+struct QueueCounts {
+  std::map<State, int64_t> by_state;
+  int64_t overdue = 0;   // received, past the acknowledgement deadline
+  int64_t due_soon = 0;  // received, the deadline within a day
+};
+
 /// The instant WORKING_DAYS working days (Monday to Friday, UTC) after RECEIVED: the same time
 /// of day on the Nth following working day. A report received on a weekend counts from Monday.
 Instant AckDeadline(Instant received, int working_days);
-
-/// An FTS5 expression matching every word of TEXT as a prefix: each word becomes a quoted
-/// string (quotes doubled) followed by '*', so no user input is parsed as FTS5 syntax. Empty
-/// when TEXT has no word.
-std::string FtsQuery(std::string_view text);
 
 /// The chain holding the view events of report ID (kept apart from the report's own chain so
 /// views do not race with changes to the report).
@@ -132,10 +141,12 @@ class WorkspaceService {
   /// first one's seq is the number of the report's events.
   Result<std::vector<StoredEvent>> LatestChanges(const std::string& id, int64_t limit);
 
-  /// The reports VIEWER may see that match FILTER, newest first (best match first when
-  /// searching), with their acknowledgement deadline. Error kInvalidArgument for an over-long
-  /// query.
-  Result<std::vector<QueueEntry>> Queue(const Principal& viewer, const QueueFilter& filter);
+  /// One page of the reports VIEWER may see that match FILTER, newest first (a search too), with
+  /// their acknowledgement deadline: ReportService::ListPage, so the dashboard and the API page
+  /// alike. Errors: ListPage's.
+  Result<QueuePage> Queue(const Principal& viewer, const QueueFilter& filter);
+  /// The counts over every report VIEWER may see (not one page of them).
+  Result<QueueCounts> Counts(const Principal& viewer);
 
   Result<std::vector<Attachment>> Attachments(const std::string& id);
   Result<std::optional<Attachment>> GetAttachment(const std::string& id, int64_t number);

@@ -125,11 +125,25 @@ struct ReporterPrefs {
   Instant updated_at = 0;
 };
 
+/// A position in the newest-first order of reports: the last report of a page.
+struct ReportCursor {
+  Instant created_at = 0;
+  std::string id;
+};
+
 struct ReportFilter {
   /// Restrict to reports where this email participates; empty = every report.
   std::optional<std::string> participant_email;
   std::optional<std::string> report_id;  // restrict to one report (capability holders)
   std::optional<State> state;
+  std::optional<int> level;                // 0 = not classified
+  std::optional<std::string> coordinator;  // "" = nobody assigned
+  Instant updated_since = 0;               // changed at or after this instant; 0 = any
+  /// Only the reports after AFTER in the newest-first order (created_at, then id, descending):
+  /// the next page. SearchReports then orders newest first too, not by relevance.
+  std::optional<ReportCursor> after;
+  /// SearchReports: the best matches first (else newest first, as ListReports).
+  bool best_first = true;
   int limit = 500;  // 0 = no limit
 };
 
@@ -166,6 +180,9 @@ class ReportQueries {
   virtual Result<std::vector<OutboxMail>> Outbox(const std::string& report_id) = 0;
   /// A named counter's value; 0 when it was never written.
   virtual Result<int64_t> Counter(const std::string& name) = 0;
+  /// How many reports within FILTER (its cursor and limit ignored) are in each state (every
+  /// state present, 0 when none).
+  virtual Result<std::map<State, int64_t>> CountReports(const ReportFilter& filter) = 0;
   /// How many reports are in each state (every state present, 0 when none).
   virtual Result<std::map<State, int64_t>> CountReportsByState() = 0;
   /// How many outbox rows are still to be sent.

@@ -280,6 +280,8 @@ ALTER TABLE participants ADD COLUMN removed_by TEXT NOT NULL DEFAULT '';
     // Row digests on events (see sqlite_store_audit.cc); rows written before get an
     // audit.baseline event per chain when the store opens.
     {"audit-1", "ALTER TABLE events ADD COLUMN row_digests TEXT NOT NULL DEFAULT '';"},
+    // Lists page newest first by (created_at, id) without sorting the table.
+    {"core-3", "CREATE INDEX reports_newest ON reports (created_at, id);"},
 };
 
 }  // namespace

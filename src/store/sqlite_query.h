@@ -243,12 +243,13 @@ OutboxMail ReadOutboxRow(const Query& q);
 
 /// Where the parameters of a ReportFilter's clauses are in a query (0 = no such clause).
 struct ReportFilterSql {
-  int email_at = 0, id_at = 0, state_at = 0, limit_at = 0;
+  int email_at = 0, id_at = 0, state_at = 0, level_at = 0, coordinator_at = 0, updated_at = 0,
+      after_at = 0, limit_at = 0;
   void Bind(Query& q, const ReportFilter& f) const;  // binds F's values at those positions
 };
 /// Appends FILTER's clauses on the reports table (aliased r) to SQL, which ends in a WHERE
-/// clause, then ORDER BY ORDER_BY and the limit (none when filter.limit is 0); the clauses'
-/// parameters are numbered from FIRST on.
+/// clause, then ORDER BY ORDER_BY and the limit (none when filter.limit is 0; neither when
+/// ORDER_BY is null); the clauses' parameters are numbered from FIRST on.
 ReportFilterSql AppendReportFilter(std::string& sql, const ReportFilter& filter, int first,
                                    const char* order_by);
 

@@ -73,6 +73,7 @@ class SqliteStore final : public Store {
   Result<std::vector<OutboxMail>> Outbox(const std::string& report_id) override;
   Result<int64_t> Counter(const std::string& name) override;
   Result<std::map<State, int64_t>> CountReportsByState() override;
+  Result<std::map<State, int64_t>> CountReports(const ReportFilter& filter) override;
   Result<int64_t> PendingOutbox() override;
   Result<std::optional<WebSession>> FindSession(const std::string& hash) override;
   Result<std::optional<TotpEnrolment>> FindTotp(const std::string& email) override;

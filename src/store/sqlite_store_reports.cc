@@ -423,6 +423,25 @@ ReportFilterSql AppendReportFilter(std::string& sql, const ReportFilter& f, int 
     sql += " AND r.state = ?";
     at.state_at = n++;
   }
+  if (f.level) {
+    sql += " AND r.level = ?";
+    at.level_at = n++;
+  }
+  if (f.coordinator) {
+    sql += " AND r.coordinator = ?";
+    at.coordinator_at = n++;
+  }
+  if (f.updated_since != 0) {
+    sql += " AND r.updated_at >= ?";
+    at.updated_at = n++;
+  }
+  if (f.after) {
+    // Row values compare as the order does, and use the (created_at, id) index.
+    sql += " AND (r.created_at, r.id) < (?, ?)";
+    at.after_at = n;
+    n += 2;
+  }
+  if (!order_by) return at;  // a count: no order, no limit
   sql += std::string(" ORDER BY ") + order_by;
   if (f.limit > 0) {
     sql += " LIMIT ?";
@@ -435,6 +454,10 @@ void ReportFilterSql::Bind(Query& q, const ReportFilter& f) const {
   if (email_at) q.Bind(email_at, *f.participant_email);
   if (id_at) q.Bind(id_at, *f.report_id);
   if (state_at) q.Bind(state_at, StateName(*f.state));
+  if (level_at) q.Bind(level_at, static_cast<int64_t>(*f.level));
+  if (coordinator_at) q.Bind(coordinator_at, *f.coordinator);
+  if (updated_at) q.Bind(updated_at, f.updated_since);
+  if (after_at) q.Bind(after_at, f.after->created_at).Bind(after_at + 1, f.after->id);
   if (limit_at) q.Bind(limit_at, static_cast<int64_t>(f.limit));
 }
 
@@ -568,6 +591,25 @@ Result<std::map<State, int64_t>> SqliteStore::CountReportsByState() {
     for (const auto& [name, count] : *rows) {
       if (auto s = ParseState(name)) out[*s] = count;
     }
+    return out;
+  });
+}
+
+Result<std::map<State, int64_t>> SqliteStore::CountReports(const ReportFilter& filter) {
+  ReportFilter f = filter;
+  f.after.reset();
+  std::string sql = "SELECT r.state, COUNT(*) FROM reports r WHERE 1 = 1";
+  const ReportFilterSql where = AppendReportFilter(sql, f, 1, nullptr);
+  sql += " GROUP BY r.state";
+  return OnReader([&](SqliteConnection& c) -> Result<std::map<State, int64_t>> {
+    Query q(c, sql);
+    where.Bind(q, f);
+    std::map<State, int64_t> out;
+    for (State s : kAllStates) out[s] = 0;
+    while (q.Step()) {
+      if (auto s = ParseState(q.Text(0))) out[*s] = q.Int(1);
+    }
+    VIGIL_RETURN_IF_ERROR(q.status());
     return out;
   });
 }

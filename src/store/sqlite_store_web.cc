@@ -467,7 +467,10 @@ Result<std::vector<ReportSummary>> SqliteStore::SearchReports(const std::string&
       "SELECT r.id, r.subject, r.state, r.level, r.coordinator, r.created_at, r.updated_at, "
       "r.embargo_end FROM reports r JOIN (SELECT report_id, MIN(rank) AS best FROM report_search "
       "WHERE report_search MATCH ? GROUP BY report_id) m ON m.report_id = r.id WHERE 1 = 1";
-  const ReportFilterSql where = AppendReportFilter(sql, f, 2, "m.best, r.created_at DESC");
+  const ReportFilterSql where =
+      AppendReportFilter(sql, f, 2,
+                         f.best_first && !f.after ? "m.best, r.created_at DESC, r.id DESC"
+                                                  : "r.created_at DESC, r.id DESC");
   return OnReader([&](SqliteConnection& c) -> Result<std::vector<ReportSummary>> {
     Query q(c, sql);
     q.Bind(1, match_expr);

@@ -167,6 +167,61 @@ TEST_P(StoreContract, SystemEventsGoOnTheirOwnChain) {
   EXPECT_EQ(v->events, 3);
 }
 
+// Pages continue after a cursor in the (created_at, id) order, ties included; the filters
+// (level, coordinator, updated since) are the store's, so a page counts only what matches; a
+// search with a cursor pages newest first too.
+TEST_P(StoreContract, ReportsPageAfterACursorWithinTheFilters) {
+  std::vector<std::string> ids;  // oldest first
+  for (int i = 0; i < 7; ++i) {
+    WriteBatch b = NewReport(i % 2 ? "overflow in the parser " + std::to_string(i)
+                                   : "crash " + std::to_string(i));
+    // Reports 2 and 3 were created in the same microsecond: the id decides.
+    b.report->created_at = kT0 + (i == 3 ? 2 : i) * kMicrosPerSecond;
+    b.report->updated_at = b.report->created_at;
+    b.report->level = i % 3;
+    b.report->coordinator = i % 2 ? "mia@example.org" : "";
+    Result<WriteResult> w = store().Write(std::move(b));
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    ids.push_back(w->report_id);
+  }
+  auto page = [&](ReportFilter f, bool search) {
+    std::vector<std::string> all;
+    for (int pages = 0; pages < 10; ++pages) {
+      Result<std::vector<ReportSummary>> got =
+          search ? store().SearchReports("\"overflow\"*", f) : store().ListReports(f);
+      EXPECT_TRUE(got.ok()) << got.status().ToString();
+      if (!got.ok() || got->empty()) break;
+      for (const ReportSummary& r : *got) all.push_back(r.id);
+      f.after = ReportCursor{got->back().created_at, got->back().id};
+    }
+    return all;
+  };
+  ReportFilter f;
+  f.limit = 2;
+  EXPECT_EQ(page(f, false),
+            (std::vector<std::string>{ids[6], ids[5], ids[4], ids[3], ids[2], ids[1], ids[0]}));
+  ReportFilter level;
+  level.limit = 1;
+  level.level = 1;
+  EXPECT_EQ(page(level, false), (std::vector<std::string>{ids[4], ids[1]}));
+  ReportFilter unassigned;
+  unassigned.limit = 3;
+  unassigned.coordinator = "";
+  EXPECT_EQ(page(unassigned, false), (std::vector<std::string>{ids[6], ids[4], ids[2], ids[0]}));
+  ReportFilter mia;
+  mia.coordinator = "mia@example.org";
+  mia.updated_since = kT0 + 3 * kMicrosPerSecond;
+  EXPECT_EQ(page(mia, false), (std::vector<std::string>{ids[5]}));
+  ReportFilter search;
+  search.limit = 2;
+  search.best_first = false;
+  EXPECT_EQ(page(search, true), (std::vector<std::string>{ids[5], ids[3], ids[1]}));
+  ReportFilter hidden;
+  hidden.participant_email = "nobody@example.org";
+  EXPECT_TRUE(page(hidden, false).empty());
+  EXPECT_TRUE(page(hidden, true).empty());
+}
+
 TEST_P(StoreContract, ReportsAreListedNewestFirstWithinTheFilter) {
   std::vector<std::string> ids;
   for (int i = 0; i < 4; ++i) {
