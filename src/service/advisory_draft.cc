@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/text.h"
+
 namespace vigil {
 
 namespace json = boost::json;
@@ -26,6 +28,15 @@ std::optional<CreditConsent> ParseConsent(std::string_view name) {
     if (name == ConsentName(c)) return c;
   }
   return std::nullopt;
+}
+
+DraftCredit PatchAuthorCredit(const std::string& name, const std::string& email) {
+  DraftCredit c;
+  c.email = LowerAscii(email);
+  c.name = name;
+  c.type = advisory::CreditType::kRemediationDeveloper;
+  c.source = "patch-author";
+  return c;
 }
 
 json::object DraftToJsonObject(const AdvisoryDraft& d) {

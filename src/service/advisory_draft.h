@@ -31,6 +31,10 @@ struct DraftCredit {
   Instant asked_at = 0;
 };
 
+/// The credit proposed for the author of an approved patch (NAME, EMAIL as the commit gives
+/// them; the email lower-cased): a pending remediation-developer credit from "patch-author".
+DraftCredit PatchAuthorCredit(const std::string& name, const std::string& email);
+
 struct AdvisoryDraft {
   std::string title;
   std::string summary;

@@ -211,12 +211,7 @@ Result<AdvisoryDraft> AdvisoryService::DraftFor(const Report& report) {
       for (const ApprovedPatch& patch : (*rev)->patches) {
         const std::string email = LowerAscii(patch.author_email);
         if (has(email, patch.author_name, advisory::CreditType::kRemediationDeveloper)) continue;
-        DraftCredit c;
-        c.email = email;
-        c.name = patch.author_name;
-        c.type = advisory::CreditType::kRemediationDeveloper;
-        c.source = "patch-author";
-        d.credits.push_back(std::move(c));
+        d.credits.push_back(PatchAuthorCredit(patch.author_name, email));
       }
     }
   }

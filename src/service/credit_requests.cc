@@ -61,12 +61,7 @@ Status CreditRequests::AddToApproval(const Principal& actor, const Report& repor
     }
     if (!credit) {
       if (d.credits.size() >= kMaxAdvisoryListItems) break;
-      DraftCredit c;
-      c.email = email;
-      c.name = p.author_name;
-      c.type = advisory::CreditType::kRemediationDeveloper;
-      c.source = "patch-author";
-      d.credits.push_back(std::move(c));
+      d.credits.push_back(PatchAuthorCredit(p.author_name, email));
       credit = &d.credits.back();
     }
     if (credit->consent != CreditConsent::kPending || credit->asked_at != 0 ||

@@ -90,6 +90,15 @@ class CreditRequestsTest : public testing::ServiceFixture {
     }
     return nullptr;
   }
+  /// Fiona's patch as revision s1v1, approved by Alice and Bob (the two approvals it needs).
+  void ApproveFionasFix() {
+    ASSERT_TRUE(patches_
+                    ->SubmitSeries(local_, id_,
+                                   PatchMail("Fiona Fixer <fiona@example.com>", "int a = 0;"), {})
+                    .ok());
+    ASSERT_TRUE(patches_->Approve(local_, id_, "s1v1", "alice@example.org").ok());
+    ASSERT_TRUE(patches_->Approve(local_, id_, "s1v1", "bob@example.org").ok());
+  }
   /// The token of the one sealed link in BODY (a credit request's), opened as the sender does.
   std::string TokenIn(const OutboxMail& m) {
     Result<std::string> opened = OpenSealedLinks(*box_, m.report_id, m.recipient, m.body);
@@ -172,12 +181,7 @@ TEST_F(CreditRequestsTest, AnAnsweredCreditIsNotAsked) {
   known.type = advisory::CreditType::kRemediationDeveloper;
   known.consent = CreditConsent::kAnonymous;
   ASSERT_TRUE(advisories_->SetCredit(local_, id_, known).ok());
-  ASSERT_TRUE(patches_
-                  ->SubmitSeries(local_, id_,
-                                 PatchMail("Fiona Fixer <fiona@example.com>", "int a = 0;"), {})
-                  .ok());
-  ASSERT_TRUE(patches_->Approve(local_, id_, "s1v1", "alice@example.org").ok());
-  ASSERT_TRUE(patches_->Approve(local_, id_, "s1v1", "bob@example.org").ok());
+  ASSERT_NO_FATAL_FAILURE(ApproveFionasFix());
   EXPECT_TRUE(Requests().empty());
   Result<AdvisoryDraft> d = advisories_->Draft(id_);
   EXPECT_EQ(FixCredit(*d, "fiona@example.com")->consent, CreditConsent::kAnonymous);
@@ -185,12 +189,7 @@ TEST_F(CreditRequestsTest, AnAnsweredCreditIsNotAsked) {
 }
 
 TEST_F(CreditRequestsTest, TheLinkOpensItsOneCreditAndIsRefusedAlteredForeignOrExpired) {
-  ASSERT_TRUE(patches_
-                  ->SubmitSeries(local_, id_,
-                                 PatchMail("Fiona Fixer <fiona@example.com>", "int a = 0;"), {})
-                  .ok());
-  ASSERT_TRUE(patches_->Approve(local_, id_, "s1v1", "alice@example.org").ok());
-  ASSERT_TRUE(patches_->Approve(local_, id_, "s1v1", "bob@example.org").ok());
+  ASSERT_NO_FATAL_FAILURE(ApproveFionasFix());
   ASSERT_EQ(Requests().size(), 1u);
   const std::string token = TokenIn(Requests()[0]);
   ASSERT_TRUE(token.starts_with(kCreditLinkPrefix)) << token;
@@ -259,12 +258,7 @@ TEST_F(CreditRequestsTest, TheLinkOpensItsOneCreditAndIsRefusedAlteredForeignOrE
 }
 
 TEST_F(CreditRequestsTest, TheRequestGoesOutWithItsLinkOpenedAndIsShownWithout) {
-  ASSERT_TRUE(patches_
-                  ->SubmitSeries(local_, id_,
-                                 PatchMail("Fiona Fixer <fiona@example.com>", "int a = 0;"), {})
-                  .ok());
-  ASSERT_TRUE(patches_->Approve(local_, id_, "s1v1", "alice@example.org").ok());
-  ASSERT_TRUE(patches_->Approve(local_, id_, "s1v1", "bob@example.org").ok());
+  ASSERT_NO_FATAL_FAILURE(ApproveFionasFix());
   std::vector<OutboxMail> asked = Requests();
   ASSERT_EQ(asked.size(), 1u);
   const std::string token = TokenIn(asked[0]);
