@@ -67,11 +67,12 @@ url=$(sed -n 's/^vigil: listening on //p' "$work/vigil.out")
 # p99 in ms of DURATION of GETs of PATH (16 connections), failing on any answer but 200.
 get_p99() {
   local out=$work/wrk.$1
-  VIGIL_TOKEN=$token wrk -t2 -c16 -d"$duration" -s bench/get.lua "$url$2" >"$out" 2>&1 ||
+  VIGIL_TOKEN=$token wrk -t2 -c16 -d"$duration" --timeout 60s -s bench/get.lua "$url$2" >"$out" 2>&1 ||
     die "wrk on $2 failed: $(cat "$out")"
   local ok other p99
   read -r ok other < <(sed -n 's/^STATUS ok=\([0-9]*\) other=\([0-9]*\)/\1 \2/p' "$out"; echo 0 0)
   ((ok > 0 && other == 0)) || die "GET $2: $ok answers 200, $other others"
+  ! grep -q 'Socket errors' "$out" || die "GET $2: $(grep 'Socket errors' "$out")"
   read -r _ p99 < <(sed -n 's/^LATENCY p50_us=\([0-9]*\) p99_us=\([0-9]*\)/\1 \2/p' "$out")
   awk -v u="$p99" 'BEGIN{printf "%.2f", u/1000}'
 }
