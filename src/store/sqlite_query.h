@@ -15,37 +15,92 @@
 #include <vector>
 
 #include "core/status.h"
+#include "store/sql_connection.h"
 #include "store/sqlite_store.h"
 
 namespace vigil {
 
+// A prepared SQLite statement, kept in its connection's cache.
+class SqliteStatement final : public SqlStatement {
+ public:
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~SqliteStatement() override { sqlite3_finalize(stmt_); }
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+  sqlite3_stmt* stmt() const { return stmt_; }
+
+  void BindText(int i, std::string_view v) override {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  void BindBlob(int i, std::string_view v) override {
+    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  void BindInt(int i, int64_t v) override { sqlite3_bind_int64(stmt_, i, v); }
+  bool Step() override {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) failed_ = true;
+    return false;
+  }
+  bool failed() const override { return failed_; }
+  Status Error() const override {
+    const int ext = sqlite3_extended_errcode(db_);
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return Status::Conflict(std::string("storage: ") + sqlite3_errmsg(db_));
+    }
+    return Status::Unavailable(std::string("storage: ") + sqlite3_errmsg(db_));
+  }
+  std::string Text(int col) const override {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string();
+  }
+  std::string Blob(int col) const override {
+    const void* p = sqlite3_column_blob(stmt_, col);
+    return p ? std::string(static_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string();
+  }
+  int64_t Int(int col) const override { return sqlite3_column_int64(stmt_, col); }
+  void Reset() override {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    failed_ = false;
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+  bool failed_ = false;
+};
+
 // One SQLite connection with a cache of prepared statements. Not thread-safe: owned by one
 // thread at a time (the writer, or a reader holding a lease).
-class SqliteConnection {
+class SqliteConnection final : public SqlConnection {
  public:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
-  ~SqliteConnection() {
-    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  ~SqliteConnection() override {
+    cache_.clear();  // statements are finalized before the connection closes
     sqlite3_close_v2(db_);
   }
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
   sqlite3* db() const { return db_; }
-  std::string Error() const { return sqlite3_errmsg(db_); }
+  std::string Error() const override { return sqlite3_errmsg(db_); }
+  int64_t Changes() const override { return sqlite3_changes64(db_); }
 
-  /// Runs one statement through the statement cache (for statements run often: BEGIN, COMMIT,
-  /// SAVEPOINT). Multi-statement SQL goes through Exec.
-  Status Run(const std::string& sql) {
-    sqlite3_stmt* stmt = Prepare(sql);
+  Status Run(const std::string& sql) override {
+    SqliteStatement* stmt = static_cast<SqliteStatement*>(Prepare(sql));
     if (stmt == nullptr) return Status::Unavailable("storage: " + Error());
-    const int rc = sqlite3_step(stmt);
-    sqlite3_reset(stmt);
+    const int rc = sqlite3_step(stmt->stmt());
+    sqlite3_reset(stmt->stmt());
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Status::Unavailable("storage: " + Error());
     return Status::Ok();
   }
 
-  Status Exec(const char* sql) {
+  Status Exec(const char* sql) override {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
       std::string msg = err ? err : "unknown error";
@@ -55,89 +110,23 @@ class SqliteConnection {
     return Status::Ok();
   }
 
-  /// A cached prepared statement, reset and with bindings cleared.
-  sqlite3_stmt* Prepare(const std::string& sql) {
+  SqlStatement* Prepare(const std::string& sql) override {
     auto it = cache_.find(sql);
     if (it != cache_.end()) {
-      sqlite3_reset(it->second);
-      sqlite3_clear_bindings(it->second);
-      return it->second;
+      it->second->Reset();
+      return it->second.get();
     }
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
         SQLITE_OK) {
       return nullptr;
     }
-    cache_.emplace(sql, stmt);
-    return stmt;
+    return cache_.emplace(sql, std::make_unique<SqliteStatement>(db_, stmt)).first->second.get();
   }
 
  private:
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
-};
-
-// A statement in use: binds by position (1-based), steps, reads columns, resets on scope exit.
-class Query {
- public:
-  Query(SqliteConnection& conn, const std::string& sql) : conn_(conn), stmt_(conn.Prepare(sql)) {}
-  ~Query() {
-    if (stmt_) sqlite3_reset(stmt_);
-  }
-  bool prepared() const { return stmt_ != nullptr; }
-  Query& Bind(int i, std::string_view v) {
-    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Query& BindBlob(int i, std::string_view v) {
-    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Query& Bind(int i, int64_t v) {
-    sqlite3_bind_int64(stmt_, i, v);
-    return *this;
-  }
-  /// True when a row is available; false when done. Sets error() on failure.
-  bool Step() {
-    if (!stmt_) {
-      failed_ = true;
-      return false;
-    }
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc != SQLITE_DONE) failed_ = true;
-    return false;
-  }
-  Status Run() {
-    Step();
-    return status();
-  }
-  Status status() const {
-    if (!failed_) return Status::Ok();
-    const int ext = sqlite3_extended_errcode(conn_.db());
-    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
-      return Status::Conflict("storage: " + conn_.Error());
-    }
-    return Status::Unavailable("storage: " + conn_.Error());
-  }
-  std::string Text(int col) const {
-    const unsigned char* p = sqlite3_column_text(stmt_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p),
-                           static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
-             : std::string();
-  }
-  std::string Blob(int col) const {
-    const void* p = sqlite3_column_blob(stmt_, col);
-    return p ? std::string(static_cast<const char*>(p),
-                           static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
-             : std::string();
-  }
-  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
-
- private:
-  SqliteConnection& conn_;
-  sqlite3_stmt* stmt_;
-  bool failed_ = false;
+  std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
 };
 
 // Borrows an idle read connection (opening one if none is idle) and returns it on destruction.
@@ -179,54 +168,6 @@ auto SqliteStore::OnReader(F&& read) -> decltype(read(std::declval<SqliteConnect
   ReadLease lease(*this);
   if (!lease.status().ok()) return lease.status();
   return read(lease.conn());
-}
-
-/// Binds ARGS to Q's parameters 1, 2, ... in order (text as std::string_view, integers as int64).
-template <typename... Args>
-void BindAll(Query& q, const Args&... args) {
-  int i = 0;
-  (q.Bind(++i, args), ...);
-}
-
-/// The one row reader: runs SQL on CONN with ARGS bound and calls VISIT(q) on every row, in
-/// order. Errors: the statement's (kUnavailable, or kConflict for a uniqueness rule).
-template <typename Visit, typename... Args>
-Status EachRow(SqliteConnection& conn, const std::string& sql, Visit visit, const Args&... args) {
-  Query q(conn, sql);
-  BindAll(q, args...);
-  while (q.Step()) visit(static_cast<const Query&>(q));
-  return q.status();
-}
-
-/// EachRow collecting READ(q) of every row.
-template <typename Read, typename... Args>
-auto Rows(SqliteConnection& conn, const std::string& sql, Read read, const Args&... args)
-    -> Result<std::vector<std::invoke_result_t<Read&, const Query&>>> {
-  std::vector<std::invoke_result_t<Read&, const Query&>> out;
-  VIGIL_RETURN_IF_ERROR(EachRow(
-      conn, sql, [&](const Query& q) { out.push_back(read(q)); }, args...));
-  return out;
-}
-
-/// Like Rows, for the first row only: READ(q) of it, or nullopt when there is none.
-template <typename Read, typename... Args>
-auto FirstRow(SqliteConnection& conn, const std::string& sql, Read read, const Args&... args)
-    -> Result<std::optional<std::invoke_result_t<Read&, const Query&>>> {
-  Query q(conn, sql);
-  BindAll(q, args...);
-  if (q.Step()) return std::optional<std::invoke_result_t<Read&, const Query&>>(read(q));
-  VIGIL_RETURN_IF_ERROR(q.status());
-  return std::optional<std::invoke_result_t<Read&, const Query&>>();
-}
-
-/// The first column of the first row as an integer, or FALLBACK when there is no row.
-template <typename... Args>
-Result<int64_t> IntOrDefault(SqliteConnection& conn, const std::string& sql, int64_t fallback,
-                             const Args&... args) {
-  Result<std::optional<int64_t>> v = FirstRow(
-      conn, sql, [](const Query& q) { return q.Int(0); }, args...);
-  if (!v.ok()) return v.status();
-  return v->value_or(fallback);
 }
 
 /// The event of the current row of Q, whose columns are chain, seq, time, actor, kind, payload,

@@ -45,7 +45,7 @@ Status SqliteStore::ApplyMailRows(WriteBatch& b, const std::string& report_id) {
     q.Bind(1, o.outcome).Bind(2, o.report_id.empty() ? report_id : o.report_id);
     VIGIL_RETURN_IF_ERROR(q.Bind(3, b.now).Bind(4, o.inbox_id).Run());
     // Processing twice would post twice: the second attempt of a message fails the batch.
-    if (sqlite3_changes(w.db()) == 0) {
+    if (w.Changes() == 0) {
       return Status::Conflict("inbox message " + o.inbox_id + " was already processed");
     }
   }
@@ -91,7 +91,7 @@ Status SqliteStore::ApplyMailRows(WriteBatch& b, const std::string& report_id) {
     q.Bind(4, u.last_error).Bind(5, u.id);
     if (u.only_if) q.Bind(6, OutboxStateName(*u.only_if));
     VIGIL_RETURN_IF_ERROR(q.Run());
-    if (sqlite3_changes(w.db()) == 0 && !u.only_if) {
+    if (w.Changes() == 0 && !u.only_if) {
       return Status::NotFound("outbox mail " + std::to_string(u.id) + " not found");
     }
   }

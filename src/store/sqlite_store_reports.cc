@@ -372,7 +372,7 @@ Status SqliteStore::ApplyAccountRows(WriteBatch& b) {
   for (const std::string& h : b.revoke_token_hashes) {
     Query up(w, "UPDATE api_tokens SET revoked_at = ? WHERE hash = ? AND revoked_at = 0");
     VIGIL_RETURN_IF_ERROR(up.Bind(1, b.now).Bind(2, h).Run());
-    if (sqlite3_changes(w.db()) == 0) return Status::NotFound("no such active token");
+    if (w.Changes() == 0) return Status::NotFound("no such active token");
   }
   return Status::Ok();
 }

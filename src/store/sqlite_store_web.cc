@@ -264,7 +264,7 @@ Status SqliteStore::ApplyWebRows(WriteBatch& b, const std::string& report_id) {
              "UPDATE totp_secrets SET last_step = ? WHERE email = ? AND enabled = 1 AND "
              "last_step < ?");
     VIGIL_RETURN_IF_ERROR(up.Bind(1, use.step).Bind(2, use.email).Bind(3, use.step).Run());
-    if (sqlite3_changes(w.db()) == 0) {
+    if (w.Changes() == 0) {
       return Status::Conflict("the TOTP step of " + use.email + " was already used");
     }
   }
