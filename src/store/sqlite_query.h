@@ -1,4 +1,4 @@
-// Internal to store/: a SQLite connection with a statement cache, and a Query helper. Used by
+// Internal to store/: a SQLite connection with a statement cache behind SqlConnection. Used by
 // the SqliteStore implementation files only.
 #pragma once
 
@@ -16,6 +16,7 @@
 
 #include "core/status.h"
 #include "store/sql_connection.h"
+#include "store/sql_store.h"
 #include "store/sqlite_store.h"
 
 namespace vigil {
@@ -129,103 +130,12 @@ class SqliteConnection final : public SqlConnection {
   std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
 };
 
-// Borrows an idle read connection (opening one if none is idle) and returns it on destruction.
-class SqliteStore::ReadLease {
- public:
-  explicit ReadLease(SqliteStore& store) : store_(store) {
-    {
-      std::lock_guard<std::mutex> lock(store_.readers_mu_);
-      if (!store_.idle_readers_.empty()) {
-        conn_ = std::move(store_.idle_readers_.back());
-        store_.idle_readers_.pop_back();
-      }
-    }
-    if (!conn_) {
-      Result<std::unique_ptr<SqliteConnection>> opened = store_.OpenReader();
-      if (opened.ok()) {
-        conn_ = std::move(opened).value();
-      } else {
-        status_ = opened.status();
-      }
-    }
-  }
-  ~ReadLease() {
-    if (!conn_) return;
-    std::lock_guard<std::mutex> lock(store_.readers_mu_);
-    if (store_.idle_readers_.size() < 16) store_.idle_readers_.push_back(std::move(conn_));
-  }
-  const Status& status() const { return status_; }
-  SqliteConnection& conn() { return *conn_; }
-
- private:
-  SqliteStore& store_;
-  std::unique_ptr<SqliteConnection> conn_;
-  Status status_;
-};
-
-template <typename F>
-auto SqliteStore::OnReader(F&& read) -> decltype(read(std::declval<SqliteConnection&>())) {
-  ReadLease lease(*this);
-  if (!lease.status().ok()) return lease.status();
-  return read(lease.conn());
-}
-
-/// The event of the current row of Q, whose columns are chain, seq, time, actor, kind, payload,
-/// prev_hash, hash (in that order).
-StoredEvent ReadEventRow(const Query& q);
-
-/// The summary of the current row of Q, whose columns are id, subject, state, level, coordinator,
-/// created_at, updated_at, embargo_end (in that order).
-ReportSummary ReadSummaryRow(const Query& q);
-
-/// The outbox row at Q, whose columns are id, report_id, recipient, kind, subject, body,
-/// created_at, state, attempts (in that order).
-OutboxMail ReadOutboxRow(const Query& q);
-
-/// Where the parameters of a ReportFilter's clauses are in a query (0 = no such clause).
-struct ReportFilterSql {
-  int email_at = 0, id_at = 0, state_at = 0, level_at = 0, coordinator_at = 0, updated_at = 0,
-      after_at = 0, limit_at = 0;
-  void Bind(Query& q, const ReportFilter& f) const;  // binds F's values at those positions
-};
-/// Appends FILTER's clauses on the reports table (aliased r) to SQL, which ends in a WHERE
-/// clause, then ORDER BY ORDER_BY and the limit (none when filter.limit is 0; neither when
-/// ORDER_BY is null); the clauses' parameters are numbered from FIRST on.
-ReportFilterSql AppendReportFilter(std::string& sql, const ReportFilter& filter, int first,
-                                   const char* order_by);
-
 /// Creates or brings the schema up to date (sqlite_migrations.cc), inside the caller's
 /// transaction on the writer connection W.
 Status ApplyMigrations(SqliteConnection& w);
-/// The audited tables and the columns their row digests cover (for tests).
-std::map<std::string, std::vector<std::string>> AuditedColumns();
 /// The SQL function vigil_row_digest (sqlite_store_audit.cc), on every connection.
 Status RegisterRowDigest(sqlite3* db);
-/// Once per database (after the migration that added row digests): one audit.baseline event
-/// per chain owning rows, recording the digests of the rows written before.
-Status WriteAuditBaseline(SqliteConnection& w, Instant now);
-
-/// Compares the audited tables with the row digests of the chains (sqlite_store_audit.cc):
-/// reads each table once, ordered by owning chain, while the caller walks the chains in
-/// ascending order. Messages name the first bad row: "participants row SEC-2026-0001/2: no event
-/// records it", "reports row SEC-2026-0001: differs from what SEC-2026-0001 event 4 recorded",
-/// "messages row SEC-2026-0001/1: missing (SEC-2026-0001 event 2 recorded it)".
-class ProjectionAudit {
- public:
-  explicit ProjectionAudit(SqliteConnection& c);
-  ~ProjectionAudit();
-  /// EVENTS: one whole chain, verified, the chains given in ascending order. "" when its rows
-  /// match.
-  std::string Chain(const std::vector<StoredEvent>& events);
-  /// After the last chain: the first row of a chain that has no events, or "".
-  std::string Finish();
-  /// The first storage error of the table reads.
-  Status status() const;
-
- private:
-  struct Cursor;
-  static std::string Unrecorded(const Cursor& c);
-  std::vector<std::unique_ptr<Cursor>> cursors_;
-};
+/// The row digest as SQLite computes it (RowDigestSql): vigil_row_digest over the columns.
+std::string SqliteRowDigestSql(const AuditedTable& t, const std::string& prefix);
 
 }  // namespace vigil

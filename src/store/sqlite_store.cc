@@ -93,8 +93,10 @@ struct SqliteStore::PendingWrite {
 
 SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {}
 
-Result<std::unique_ptr<SqliteConnection>> SqliteStore::OpenReader() {
-  return OpenConnection(path_, /*writer=*/false);
+Result<std::unique_ptr<SqlConnection>> SqliteStore::OpenReader() {
+  Result<std::unique_ptr<SqliteConnection>> c = OpenConnection(path_, /*writer=*/false);
+  if (!c.ok()) return c.status();
+  return std::unique_ptr<SqlConnection>(std::move(c).value());
 }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
@@ -106,12 +108,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
   umask(old_mask);
   if (!writer.ok()) return writer.status();
   store->writer_ = std::move(writer).value();
+  store->writer_conn_ = store->writer_.get();
   SqliteConnection& w = *store->writer_;
 
   VIGIL_RETURN_IF_ERROR(w.Exec("BEGIN IMMEDIATE"));
   Status migrated = ApplyMigrations(w);
   if (migrated.ok()) {
-    migrated = WriteAuditBaseline(w, static_cast<Instant>(time(nullptr)) * kMicrosPerSecond);
+    migrated = WriteAuditBaseline(w, SqliteRowDigestSql,
+                                  static_cast<Instant>(time(nullptr)) * kMicrosPerSecond);
   }
   if (!migrated.ok()) {
     (void)w.Exec("ROLLBACK");
@@ -417,102 +421,23 @@ void SqliteStore::WriterLoop() {
 Result<AuditVerdict> SqliteStore::VerifyAudit(const CheckpointedHeads& checkpointed) {
   ReadLease lease(*this);
   VIGIL_RETURN_IF_ERROR(lease.status());
-  SqliteConnection& c = lease.conn();
+  SqlConnection& c = lease.conn();
   // The whole database is read once, the events in chain order: a larger page cache and the
   // file mapped instead of read page by page (both back to the defaults afterwards).
   VIGIL_RETURN_IF_ERROR(c.Exec("PRAGMA cache_size=-65536"));
   VIGIL_RETURN_IF_ERROR(c.Exec("PRAGMA mmap_size=1073741824"));
   VIGIL_RETURN_IF_ERROR(c.Exec("BEGIN"));
-  AuditVerdict v;
-  auto broken = [&v](std::string what) {
-    if (!v.ok || what.empty()) return;
-    v.ok = false;
-    v.first_broken = std::move(what);
-  };
-  // A chain cut at its end still links: the signed checkpoint remembers how far it went.
-  auto cut = [&](const std::string& chain, int64_t have, const CheckpointedHead& head) {
-    broken(chain + " event " + std::to_string(have + 1) + ": missing (" + head.where +
-           " recorded event " + std::to_string(head.seq) + ")");
-  };
-  // Without a checkpoint, the report row still knows the seq of the event that last wrote it
-  // (events of other writes may follow): a chain shorter than that was cut.
-  auto short_of_version = [&](const std::string& id, int64_t have, int64_t version) {
-    if (have < version) {
-      broken(id + " event " + std::to_string(have + 1) + ": missing (the report has " +
-             std::to_string(version) + " events, the chain " + std::to_string(have) + ")");
-    }
-  };
-  Status st;
-  {
-    // Three reads in step, each ordered by chain: the events, the reports' versions and (in
-    // ProjectionAudit) the audited tables.
-    ProjectionAudit projections(c);
-    Query versions(c, "SELECT id, version FROM reports ORDER BY id");
-    bool has_version = versions.Step();
-    size_t checkpointed_seen = 0;
-    Query q(
-        c,
-        "SELECT chain, seq, time, actor, kind, payload, prev_hash, hash, row_digests FROM events "
-        "ORDER BY chain, seq");
-    std::vector<StoredEvent> chain;
-    auto finish = [&] {
-      if (chain.empty()) return;
-      ++v.chains;
-      const std::string& name = chain.front().chain;
-      const int64_t length = static_cast<int64_t>(chain.size());
-      if (v.ok) broken(VerifyChain(chain));
-      for (; has_version && versions.Text(0) <= name; has_version = versions.Step()) {
-        const bool own = versions.Text(0) == name;
-        short_of_version(versions.Text(0), own ? length : 0, versions.Int(1));
-      }
-      auto cp = checkpointed.find(name);
-      if (cp != checkpointed.end()) {
-        ++checkpointed_seen;
-        const CheckpointedHead& head = cp->second;
-        if (length < head.seq) {
-          cut(name, length, head);
-        } else if (head.seq >= 1 && chain[head.seq - 1].hash != head.hash) {
-          broken(name + " event " + std::to_string(head.seq) + ": differs from " + head.where);
-        }
-      }
-      if (v.ok) broken(projections.Chain(chain));
-      chain.clear();
-    };
-    while (q.Step()) {
-      StoredEvent e = ReadEventRow(q);
-      if (!chain.empty() && chain.front().chain != e.chain) finish();
-      chain.push_back(std::move(e));
-      ++v.events;
-    }
-    finish();
-    for (; has_version; has_version = versions.Step()) {
-      short_of_version(versions.Text(0), 0, versions.Int(1));
-    }
-    if (v.ok) broken(projections.Finish());
-    // A chain the checkpoint names and the database lacks entirely.
-    if (checkpointed_seen < checkpointed.size()) {
-      std::set<std::string> seen_chains;
-      Query names(c, "SELECT DISTINCT chain FROM events");
-      while (names.Step()) seen_chains.insert(names.Text(0));
-      for (const auto& [name, head] : checkpointed) {
-        if (!seen_chains.count(name)) cut(name, 0, head);
-      }
-    }
-    st = q.status();
-    if (st.ok()) st = versions.status();
-    if (st.ok()) st = projections.status();
-  }
+  Result<AuditVerdict> verdict = VerifyAuditOn(c, SqliteRowDigestSql, checkpointed);
   (void)c.Exec("COMMIT");
   (void)c.Exec("PRAGMA mmap_size=0");
   (void)c.Exec("PRAGMA cache_size=-2000");
-  if (!st.ok()) return st;
-  return v;
+  return verdict;
 }
 
 Result<ChainHeadsDelta> SqliteStore::ChainHeadsSince(int64_t cursor) {
   ReadLease lease(*this);
   VIGIL_RETURN_IF_ERROR(lease.status());
-  SqliteConnection& c = lease.conn();
+  SqlConnection& c = lease.conn();
   VIGIL_RETURN_IF_ERROR(c.Exec("BEGIN"));
   ChainHeadsDelta out;
   Status st;
@@ -563,7 +488,8 @@ Status SqliteStore::Backup(const std::string& path) {
     return Status::Unavailable("cannot create " + tmp + ": " + dest_conn.Error());
   // One step copies every page from one read snapshot: the backup is consistent even while the
   // writer commits.
-  sqlite3_backup* bk = sqlite3_backup_init(dest, "main", lease.conn().db(), "main");
+  sqlite3_backup* bk =
+      sqlite3_backup_init(dest, "main", static_cast<SqliteConnection&>(lease.conn()).db(), "main");
   if (bk == nullptr) return Status::Unavailable("backup failed: " + dest_conn.Error());
   rc = sqlite3_backup_step(bk, -1);
   sqlite3_backup_finish(bk);

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "store/store.h"
+#include "store/sql_store.h"
 
 struct sqlite3;
 
@@ -43,7 +43,7 @@ struct CheckpointPolicy {
   std::function<void(bool finish_requested)> after_pass;
 };
 
-class SqliteStore final : public Store {
+class SqliteStore final : public SqlStore {
  public:
   /// Opens (creating if needed) the database at PATH and applies pending migrations.
   /// Errors: kUnavailable with SQLite's message when the file cannot be opened or migrated.
@@ -61,103 +61,27 @@ class SqliteStore final : public Store {
   std::future<Result<WriteResult>> WriteAsync(WriteBatch batch) override;
   void WriteThen(WriteBatch batch, WriteCallback done) override;
   Status WaitDurable() override;
-  Result<Report> GetReport(const std::string& id) override;
-  Result<std::vector<ReportSummary>> ListReports(const ReportFilter& filter) override;
-  Result<std::vector<ThreadMessage>> Thread(const std::string& report_id) override;
-  Result<std::vector<StoredEvent>> Events(const std::string& chain) override;
-  Result<std::optional<Account>> FindAccount(const std::string& email) override;
-  Result<std::vector<Account>> ListAccounts() override;
-  Result<std::optional<ApiToken>> FindApiToken(const std::string& hash) override;
-  Result<std::vector<ApiToken>> ListApiTokens(const std::string& email) override;
-  Result<std::optional<CapabilityGrant>> FindCapability(const std::string& hash) override;
-  Result<std::vector<OutboxMail>> Outbox(const std::string& report_id) override;
-  Result<int64_t> Counter(const std::string& name) override;
-  Result<std::map<State, int64_t>> CountReportsByState() override;
-  Result<std::map<State, int64_t>> CountReports(const ReportFilter& filter) override;
-  Result<int64_t> PendingOutbox() override;
-  Result<std::optional<WebSession>> FindSession(const std::string& hash) override;
-  Result<std::optional<TotpEnrolment>> FindTotp(const std::string& email) override;
-  Result<std::vector<Attachment>> Attachments(const std::string& report_id) override;
-  Result<std::optional<Attachment>> GetAttachment(const std::string& report_id,
-                                                  int64_t number) override;
-  Result<std::optional<ReporterPrefs>> GetReporterPrefs(const std::string& report_id) override;
-  Result<ChainActivity> SummarizeChain(const std::string& chain) override;
-  Result<std::vector<StoredEvent>> LatestEvents(const std::string& chain, int64_t limit) override;
   Result<std::vector<ReportSummary>> SearchReports(const std::string& match_expr,
                                                    const ReportFilter& filter) override;
-  // disclose module (sqlite_store_disclose.cc)
-  Result<std::optional<AdvisoryDraftRow>> FindAdvisoryDraft(const std::string& report_id) override;
-  Result<std::optional<DisclosurePlanRow>> FindDisclosurePlan(
-      const std::string& report_id) override;
-  Result<std::vector<DisclosureStepRow>> DisclosureLog(const std::string& report_id) override;
-
-  Result<std::vector<InboxMail>> PendingInbox(int limit) override;
-  Result<std::vector<InboxMail>> ListInbox(int limit) override;
-  Result<std::optional<InboxMail>> FindInboxMail(const std::string& id) override;
-  Result<std::optional<std::string>> ReportOfMessageId(const std::string& message_id) override;
-  Result<bool> SeenIncoming(const std::string& message_id) override;
-  Result<std::vector<MailPatch>> MailPatches(const std::string& report_id) override;
-  Result<std::vector<MailAttachment>> MailAttachments(const std::string& inbox_id) override;
-  Result<std::optional<MailKey>> FindMailKey(const std::string& email) override;
-  Result<std::vector<OutboxEntry>> ListOutbox(const OutboxQuery& query) override;
-  Result<std::vector<PatchRevision>> PatchRevisions(const std::string& report_id) override;
   using Store::VerifyAudit;
   Result<AuditVerdict> VerifyAudit(const CheckpointedHeads& checkpointed) override;
   Result<ChainHeadsDelta> ChainHeadsSince(int64_t cursor) override;
   Status Backup(const std::string& path) override;
 
+ protected:
+  Result<std::unique_ptr<SqlConnection>> OpenReader() override;
+  Status IndexSearchNow() override;
+
  private:
   struct PendingWrite;
-  class ReadLease;
-  // Runs READ(SqliteConnection&) on a leased read connection and returns what it returns (or
-  // the lease's error). Defined in sqlite_query.h, with the row readers Rows and FirstRow.
-  template <typename F>
-  auto OnReader(F&& read) -> decltype(read(std::declval<SqliteConnection&>()));
 
   explicit SqliteStore(std::string path);
   void WriterLoop();                                    // runs on writer_thread_
   void Enqueue(std::unique_ptr<PendingWrite> pending);  // hands PENDING to the writer thread
   void CheckpointLoop();                                // runs on checkpoint_thread_
-  // How a batch's writes are bounded inside its group's transaction (see ApplyBatch).
-  enum class BatchScope {
-    kNoWrites,   // nothing written yet
-    kSavepoint,  // inside SAVEPOINT batch: a failure rolls back this batch alone
-    kUnguarded,  // written without a savepoint: a failure rolls back the whole group
-  };
-  // On writer_thread_, inside a transaction. Opens SAVEPOINT batch before its first write unless
-  // the batch only adds a new report (see OnlyAddsAReport in sqlite_store.cc); SCOPE says which.
-  Result<WriteResult> ApplyBatch(WriteBatch& batch, BatchScope& scope);
-  // The parts of ApplyBatch (sqlite_store_reports.cc), in the order it runs them.
-  // For a new report: allocates its id and reads its turn; otherwise checks expected_version.
-  Status CheckReport(WriteBatch& batch);
-  Status ApplyCounters(WriteBatch& batch);
-  // Each chain's last event as the batch's events leave it.
-  using ChainHeads = std::unordered_map<std::string, StoredEvent>;
-  Result<ChainHeads> AppendEvents(WriteBatch& batch, const std::string& report_id,
-                                  WriteResult& out);
-  Status WriteReportRow(Report& report);  // the projection and its participants
-  Status ApplyThreadRows(WriteBatch& batch, const std::string& report_id);  // messages, outbox
-  Status ApplyAccountRows(WriteBatch& batch);  // accounts, tokens, revocations
-  // Module parts of ApplyBatch live in their own files (sqlite_store_<module>.cc) as
-  // `Status Apply<Module>Rows(WriteBatch&, const std::string& report_id)` members.
-  Status ApplyDisclosureRows(WriteBatch& batch, const std::string& report_id);
-  Status ApplyMailRows(WriteBatch& batch, const std::string& report_id);  // sqlite_store_mail.cc
-  Result<std::unique_ptr<SqliteConnection>> OpenReader();
-  Status ApplyWebRows(WriteBatch& batch, const std::string& report_id);    // sqlite_store_web.cc
-  Status ApplyPatchRows(WriteBatch& batch, const std::string& report_id);  // patch module
-  // Last: puts the digests of the rows the batch touched on its last event of each owning
-  // chain (sqlite_store_audit.cc); a chain without an event in the batch gets an audit.rows
-  // event for them. Then writes the batch's events.
-  Status FinishEvents(ChainHeads& heads);
-  Status SummarizeEvents(WriteBatch& batch, const std::string& report_id);  // web module
   // The writer's TEMP triggers that report each audited row a batch touches to touched_rows_
   // (through the SQL function vigil_touched, registered on the writer only).
   Status InstallAuditTriggers();
-  struct TouchedRow {
-    std::string table, key, owner, digest;  // digest "" = deleted
-  };
-  std::vector<TouchedRow> touched_rows_;   // writer_thread_ only; the current batch's
-  std::vector<StoredEvent> batch_events_;  // writer_thread_ only; the current batch's
   // The search index (sqlite_store_web.cc) is kept outside the transactions that change what
   // it indexes: they queue rows in search_pending, and the writer thread indexes them later in
   // batches (IndexSearchBacklog), or at once for a search (WebWrites::index_search).
@@ -207,9 +131,6 @@ class SqliteStore final : public Store {
   bool sync_stopping_ = false;                               // guarded by sync_mu_
   std::atomic<bool> sync_failed_{false};  // an fdatasync failed: no more writes are accepted
   std::thread sync_thread_;
-
-  std::mutex readers_mu_;
-  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;  // guarded by readers_mu_
 };
 
 }  // namespace vigil

@@ -1,17 +1,17 @@
-// The patch module's rows of SqliteStore: revisions with their patches and trailers, the
+// The patch module's rows of SqlStore: revisions with their patches and trailers, the
 // applicability matrix and the approvals (migration "patch-1").
 #include <map>
 
-#include "store/sqlite_query.h"
-#include "store/sqlite_store.h"
+#include "store/sql_connection.h"
+#include "store/sql_store.h"
 
 namespace vigil {
 
-Status SqliteStore::ApplyPatchRows(WriteBatch& batch, const std::string& report_id) {
+Status SqlStore::ApplyPatchRows(WriteBatch& batch, const std::string& report_id) {
   PatchWrites& pw = batch.patches;
   if (pw.empty()) return Status::Ok();
   if (report_id.empty()) return Status::Internal("patch rows need the batch's report");
-  SqliteConnection& w = *writer_;
+  SqlConnection& w = *writer_conn_;
   for (const PatchRevision& r : pw.new_revisions) {
     const std::string name = r.Name();
     Query ins(w,
@@ -70,8 +70,7 @@ namespace {
 
 // Reads the revisions of REPORT_ID and then their rows from the four child tables, on C inside
 // one read transaction.
-Result<std::vector<PatchRevision>> ReadRevisions(SqliteConnection& c,
-                                                 const std::string& report_id) {
+Result<std::vector<PatchRevision>> ReadRevisions(SqlConnection& c, const std::string& report_id) {
   Result<std::vector<PatchRevision>> out = Rows(
       c,
       "SELECT series, version, target_branch, submitter, change_id, message_ids, patch_ids, "
@@ -133,8 +132,8 @@ Result<std::vector<PatchRevision>> ReadRevisions(SqliteConnection& c,
 
 }  // namespace
 
-Result<std::vector<PatchRevision>> SqliteStore::PatchRevisions(const std::string& report_id) {
-  return OnReader([&](SqliteConnection& c) -> Result<std::vector<PatchRevision>> {
+Result<std::vector<PatchRevision>> SqlStore::PatchRevisions(const std::string& report_id) {
+  return OnReader([&](SqlConnection& c) -> Result<std::vector<PatchRevision>> {
     VIGIL_RETURN_IF_ERROR(c.Exec("BEGIN"));  // one snapshot for all five tables
     Result<std::vector<PatchRevision>> out = ReadRevisions(c, report_id);
     (void)c.Exec("COMMIT");

@@ -1,7 +1,7 @@
-// The mail gateway's part of SqliteStore: inbox, Message-IDs, patches received by mail,
+// The mail gateway's part of SqlStore: inbox, Message-IDs, patches received by mail,
 // attachments, participants' OpenPGP keys and outbox delivery bookkeeping.
-#include "store/sqlite_query.h"
-#include "store/sqlite_store.h"
+#include "store/sql_connection.h"
+#include "store/sql_store.h"
 
 namespace vigil {
 namespace {
@@ -26,8 +26,8 @@ std::vector<std::string> SplitLines(const std::string& s) {
 
 }  // namespace
 
-Status SqliteStore::ApplyMailRows(WriteBatch& b, const std::string& report_id) {
-  SqliteConnection& w = *writer_;
+Status SqlStore::ApplyMailRows(WriteBatch& b, const std::string& report_id) {
+  SqlConnection& w = *writer_conn_;
   MailWrites& m = b.mail;
   for (const InboxMail& in : m.inbox) {
     Query q(w,
@@ -124,8 +124,8 @@ InboxMail ReadInboxWithRaw(const Query& q) {
 
 }  // namespace
 
-Result<std::vector<InboxMail>> SqliteStore::PendingInbox(int limit) {
-  return OnReader([&](SqliteConnection& c) {
+Result<std::vector<InboxMail>> SqlStore::PendingInbox(int limit) {
+  return OnReader([&](SqlConnection& c) {
     return Rows(c,
                 "SELECT id, received_at, client, mail_from, recipients, state, outcome, "
                 "report_id, raw, plaintext FROM mail_inbox WHERE state = 'stored' ORDER BY "
@@ -134,8 +134,8 @@ Result<std::vector<InboxMail>> SqliteStore::PendingInbox(int limit) {
   });
 }
 
-Result<std::vector<InboxMail>> SqliteStore::ListInbox(int limit) {
-  return OnReader([&](SqliteConnection& c) {
+Result<std::vector<InboxMail>> SqlStore::ListInbox(int limit) {
+  return OnReader([&](SqlConnection& c) {
     return Rows(c,
                 "SELECT id, received_at, client, mail_from, recipients, state, outcome, "
                 "report_id FROM mail_inbox ORDER BY received_at DESC, id LIMIT ?",
@@ -143,8 +143,8 @@ Result<std::vector<InboxMail>> SqliteStore::ListInbox(int limit) {
   });
 }
 
-Result<std::optional<InboxMail>> SqliteStore::FindInboxMail(const std::string& id) {
-  return OnReader([&](SqliteConnection& c) {
+Result<std::optional<InboxMail>> SqlStore::FindInboxMail(const std::string& id) {
+  return OnReader([&](SqlConnection& c) {
     return FirstRow(c,
                     "SELECT id, received_at, client, mail_from, recipients, state, outcome, "
                     "report_id, raw, plaintext FROM mail_inbox WHERE id = ?",
@@ -152,16 +152,16 @@ Result<std::optional<InboxMail>> SqliteStore::FindInboxMail(const std::string& i
   });
 }
 
-Result<std::optional<std::string>> SqliteStore::ReportOfMessageId(const std::string& message_id) {
-  return OnReader([&](SqliteConnection& c) {
+Result<std::optional<std::string>> SqlStore::ReportOfMessageId(const std::string& message_id) {
+  return OnReader([&](SqlConnection& c) {
     return FirstRow(
         c, "SELECT report_id FROM mail_message_ids WHERE message_id = ?",
         [](const Query& q) { return q.Text(0); }, message_id);
   });
 }
 
-Result<bool> SqliteStore::SeenIncoming(const std::string& message_id) {
-  return OnReader([&](SqliteConnection& c) -> Result<bool> {
+Result<bool> SqlStore::SeenIncoming(const std::string& message_id) {
+  return OnReader([&](SqlConnection& c) -> Result<bool> {
     Result<int64_t> seen =
         IntOrDefault(c, "SELECT 1 FROM mail_message_ids WHERE message_id = ? AND direction = 'in'",
                      0, message_id);
@@ -170,8 +170,8 @@ Result<bool> SqliteStore::SeenIncoming(const std::string& message_id) {
   });
 }
 
-Result<std::vector<MailPatch>> SqliteStore::MailPatches(const std::string& report_id) {
-  return OnReader([&](SqliteConnection& c) {
+Result<std::vector<MailPatch>> SqlStore::MailPatches(const std::string& report_id) {
+  return OnReader([&](SqlConnection& c) {
     return Rows(
         c,
         "SELECT report_id, inbox_id, message_id, subject, author, version, idx, total, "
@@ -196,8 +196,8 @@ Result<std::vector<MailPatch>> SqliteStore::MailPatches(const std::string& repor
   });
 }
 
-Result<std::vector<MailAttachment>> SqliteStore::MailAttachments(const std::string& inbox_id) {
-  return OnReader([&](SqliteConnection& c) {
+Result<std::vector<MailAttachment>> SqlStore::MailAttachments(const std::string& inbox_id) {
+  return OnReader([&](SqlConnection& c) {
     return Rows(
         c,
         "SELECT filename, content_type, size, data FROM mail_attachments WHERE "
@@ -215,8 +215,8 @@ Result<std::vector<MailAttachment>> SqliteStore::MailAttachments(const std::stri
   });
 }
 
-Result<std::optional<MailKey>> SqliteStore::FindMailKey(const std::string& email) {
-  return OnReader([&](SqliteConnection& c) {
+Result<std::optional<MailKey>> SqlStore::FindMailKey(const std::string& email) {
+  return OnReader([&](SqlConnection& c) {
     return FirstRow(
         c, "SELECT email, fingerprint, armored, added_at FROM mail_keys WHERE email = ?",
         [](const Query& q) {
@@ -226,7 +226,7 @@ Result<std::optional<MailKey>> SqliteStore::FindMailKey(const std::string& email
   });
 }
 
-Result<std::vector<OutboxEntry>> SqliteStore::ListOutbox(const OutboxQuery& f) {
+Result<std::vector<OutboxEntry>> SqlStore::ListOutbox(const OutboxQuery& f) {
   std::string sql =
       "SELECT id, report_id, recipient, kind, subject, body, created_at, state, attempts, "
       "next_attempt_at, last_error FROM outbox WHERE 1 = 1";
@@ -238,7 +238,7 @@ Result<std::vector<OutboxEntry>> SqliteStore::ListOutbox(const OutboxQuery& f) {
   const int id_at = f.id ? ++n : 0;
   if (f.id) sql += " AND id = ?";
   sql += " ORDER BY id LIMIT ?";
-  return OnReader([&](SqliteConnection& c) -> Result<std::vector<OutboxEntry>> {
+  return OnReader([&](SqlConnection& c) -> Result<std::vector<OutboxEntry>> {
     Query q(c, sql);
     if (state_at) q.Bind(state_at, OutboxStateName(*f.state));
     if (due_at) q.Bind(due_at, f.due_by);

@@ -1,12 +1,12 @@
-// The disclose module's part of SqliteStore: advisory drafts, disclosure plans, the execution log
+// The disclose module's part of SqlStore: advisory drafts, disclosure plans, the execution log
 // of disclosures (tables of migrations "disclose-1" and "disclose-2").
-#include "store/sqlite_query.h"
-#include "store/sqlite_store.h"
+#include "store/sql_connection.h"
+#include "store/sql_store.h"
 
 namespace vigil {
 
-Status SqliteStore::ApplyDisclosureRows(WriteBatch& b, const std::string& report_id) {
-  SqliteConnection& w = *writer_;
+Status SqlStore::ApplyDisclosureRows(WriteBatch& b, const std::string& report_id) {
+  SqlConnection& w = *writer_conn_;
   DisclosureWrites& d = b.disclosure;
   auto id_or = [&](const std::string& id) { return id.empty() ? report_id : id; };
   if (d.advisory) {
@@ -55,9 +55,8 @@ Status SqliteStore::ApplyDisclosureRows(WriteBatch& b, const std::string& report
   return Status::Ok();
 }
 
-Result<std::optional<AdvisoryDraftRow>> SqliteStore::FindAdvisoryDraft(
-    const std::string& report_id) {
-  return OnReader([&](SqliteConnection& c) {
+Result<std::optional<AdvisoryDraftRow>> SqlStore::FindAdvisoryDraft(const std::string& report_id) {
+  return OnReader([&](SqlConnection& c) {
     return FirstRow(
         c, "SELECT document, updated_at FROM advisory_drafts WHERE report_id = ?",
         [&](const Query& q) {
@@ -67,9 +66,9 @@ Result<std::optional<AdvisoryDraftRow>> SqliteStore::FindAdvisoryDraft(
   });
 }
 
-Result<std::optional<DisclosurePlanRow>> SqliteStore::FindDisclosurePlan(
+Result<std::optional<DisclosurePlanRow>> SqlStore::FindDisclosurePlan(
     const std::string& report_id) {
-  return OnReader([&](SqliteConnection& c) {
+  return OnReader([&](SqlConnection& c) {
     return FirstRow(
         c,
         "SELECT slot, notice_days, on_duty, confirmed_at, confirmed_by, public_view, "
@@ -90,8 +89,8 @@ Result<std::optional<DisclosurePlanRow>> SqliteStore::FindDisclosurePlan(
   });
 }
 
-Result<std::vector<DisclosureStepRow>> SqliteStore::DisclosureLog(const std::string& report_id) {
-  return OnReader([&](SqliteConnection& c) {
+Result<std::vector<DisclosureStepRow>> SqlStore::DisclosureLog(const std::string& report_id) {
+  return OnReader([&](SqlConnection& c) {
     return Rows(
         c, "SELECT step, state, detail, at FROM disclosure_log WHERE report_id = ? ORDER BY seq",
         [&](const Query& q) {

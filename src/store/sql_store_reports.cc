@@ -1,10 +1,10 @@
-// The report and account part of SqliteStore: ApplyBatch (the write core: report ids, version
+// The report and account part of SqlStore: ApplyBatch (the write core: report ids, version
 // checks, counters, events on their chains, the report projection, thread, outbox, accounts and
 // tokens, then each module's rows) and the report and account reads.
 #include <unordered_map>
 
-#include "store/sqlite_query.h"
-#include "store/sqlite_store.h"
+#include "store/sql_connection.h"
+#include "store/sql_store.h"
 
 #include "core/report_id.h"
 #include "store/audit_chain.h"
@@ -144,8 +144,8 @@ bool OnlyAddsAReport(const WriteBatch& b) {
 
 }  // namespace
 
-Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b, BatchScope& scope) {
-  SqliteConnection& w = *writer_;
+Result<WriteResult> SqlStore::ApplyBatch(WriteBatch& b, BatchScope& scope) {
+  SqlConnection& w = *writer_conn_;
   if (b.report) VIGIL_RETURN_IF_ERROR(CheckReport(b));
   const std::string report_id = b.report ? b.report->id : std::string();
   // Everything above only read. From here on the batch writes.
@@ -179,8 +179,8 @@ Result<WriteResult> SqliteStore::ApplyBatch(WriteBatch& b, BatchScope& scope) {
   return out;
 }
 
-Status SqliteStore::CheckReport(WriteBatch& b) {
-  SqliteConnection& w = *writer_;
+Status SqlStore::CheckReport(WriteBatch& b) {
+  SqlConnection& w = *writer_conn_;
   Report& r = *b.report;
   if (b.expected_version == 0) {
     VIGIL_RETURN_IF_ERROR(ValidateIdPrefix(b.id_prefix));
@@ -210,8 +210,8 @@ Status SqliteStore::CheckReport(WriteBatch& b) {
   return Status::Ok();
 }
 
-Status SqliteStore::ApplyCounters(WriteBatch& b) {
-  SqliteConnection& w = *writer_;
+Status SqlStore::ApplyCounters(WriteBatch& b) {
+  SqlConnection& w = *writer_conn_;
   if (b.report && b.expected_version == 0 && !b.turn_counter.empty()) {
     Query up(w,
              "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
@@ -235,10 +235,9 @@ Status SqliteStore::ApplyCounters(WriteBatch& b) {
 
 // Events: each placed at the head of its chain (seq, previous hash, hash), kept in
 // batch_events_; FinishEvents writes them once the batch's rows are known.
-Result<SqliteStore::ChainHeads> SqliteStore::AppendEvents(WriteBatch& b,
-                                                          const std::string& report_id,
-                                                          WriteResult& out) {
-  SqliteConnection& w = *writer_;
+Result<SqlStore::ChainHeads> SqlStore::AppendEvents(WriteBatch& b, const std::string& report_id,
+                                                    WriteResult& out) {
+  SqlConnection& w = *writer_conn_;
   ChainHeads heads;
   batch_events_.clear();
   for (NewEvent& ne : b.events) {
@@ -273,8 +272,8 @@ Result<SqliteStore::ChainHeads> SqliteStore::AppendEvents(WriteBatch& b,
   return heads;
 }
 
-Status SqliteStore::WriteReportRow(Report& r) {
-  SqliteConnection& w = *writer_;
+Status SqlStore::WriteReportRow(Report& r) {
+  SqlConnection& w = *writer_conn_;
   Query up(w, std::string("INSERT INTO reports (") + kReportColumns +
                   ", prefix, year, number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                   "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
@@ -325,8 +324,8 @@ Status SqliteStore::WriteReportRow(Report& r) {
   return Status::Ok();
 }
 
-Status SqliteStore::ApplyThreadRows(WriteBatch& b, const std::string& report_id) {
-  SqliteConnection& w = *writer_;
+Status SqlStore::ApplyThreadRows(WriteBatch& b, const std::string& report_id) {
+  SqlConnection& w = *writer_conn_;
   for (ThreadMessage& m : b.messages) {
     if (m.report_id.empty()) m.report_id = report_id;
     Query q(w, "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE report_id = ?");
@@ -351,8 +350,8 @@ Status SqliteStore::ApplyThreadRows(WriteBatch& b, const std::string& report_id)
   return Status::Ok();
 }
 
-Status SqliteStore::ApplyAccountRows(WriteBatch& b) {
-  SqliteConnection& w = *writer_;
+Status SqlStore::ApplyAccountRows(WriteBatch& b) {
+  SqlConnection& w = *writer_conn_;
   for (const Account& a : b.accounts) {
     Query up(w,
              "INSERT INTO accounts (email, name, role, password_hash, disabled, created_at) "
@@ -377,8 +376,8 @@ Status SqliteStore::ApplyAccountRows(WriteBatch& b) {
   return Status::Ok();
 }
 
-Result<Report> SqliteStore::GetReport(const std::string& id) {
-  return OnReader([&](SqliteConnection& c) -> Result<Report> {
+Result<Report> SqlStore::GetReport(const std::string& id) {
+  return OnReader([&](SqlConnection& c) -> Result<Report> {
     // One read transaction so the report and its participants are one snapshot.
     VIGIL_RETURN_IF_ERROR(c.Exec("BEGIN"));
     Result<std::optional<Report>> r =
@@ -461,12 +460,12 @@ void ReportFilterSql::Bind(Query& q, const ReportFilter& f) const {
   if (limit_at) q.Bind(limit_at, static_cast<int64_t>(f.limit));
 }
 
-Result<std::vector<ReportSummary>> SqliteStore::ListReports(const ReportFilter& f) {
+Result<std::vector<ReportSummary>> SqlStore::ListReports(const ReportFilter& f) {
   std::string sql =
       "SELECT r.id, r.subject, r.state, r.level, r.coordinator, r.created_at, r.updated_at, "
       "r.embargo_end FROM reports r WHERE 1 = 1";
   const ReportFilterSql where = AppendReportFilter(sql, f, 1, "r.created_at DESC, r.id DESC");
-  return OnReader([&](SqliteConnection& c) -> Result<std::vector<ReportSummary>> {
+  return OnReader([&](SqlConnection& c) -> Result<std::vector<ReportSummary>> {
     Query q(c, sql);
     where.Bind(q, f);
     std::vector<ReportSummary> out;
@@ -476,8 +475,8 @@ Result<std::vector<ReportSummary>> SqliteStore::ListReports(const ReportFilter& 
   });
 }
 
-Result<std::vector<ThreadMessage>> SqliteStore::Thread(const std::string& report_id) {
-  return OnReader([&](SqliteConnection& c) {
+Result<std::vector<ThreadMessage>> SqlStore::Thread(const std::string& report_id) {
+  return OnReader([&](SqlConnection& c) {
     return Rows(
         c,
         "SELECT seq, author_email, author_name, author_role, body, created_at FROM messages "
@@ -497,8 +496,8 @@ Result<std::vector<ThreadMessage>> SqliteStore::Thread(const std::string& report
   });
 }
 
-Result<std::vector<StoredEvent>> SqliteStore::Events(const std::string& chain) {
-  return OnReader([&](SqliteConnection& c) {
+Result<std::vector<StoredEvent>> SqlStore::Events(const std::string& chain) {
+  return OnReader([&](SqlConnection& c) {
     return Rows(c,
                 "SELECT chain, seq, time, actor, kind, payload, prev_hash, hash, row_digests FROM "
                 "events WHERE "
@@ -507,8 +506,8 @@ Result<std::vector<StoredEvent>> SqliteStore::Events(const std::string& chain) {
   });
 }
 
-Result<std::optional<Account>> SqliteStore::FindAccount(const std::string& email) {
-  return OnReader([&](SqliteConnection& c) {
+Result<std::optional<Account>> SqlStore::FindAccount(const std::string& email) {
+  return OnReader([&](SqlConnection& c) {
     return FirstRow(c,
                     "SELECT email, name, role, password_hash, disabled, created_at FROM accounts "
                     "WHERE email = ?",
@@ -516,8 +515,8 @@ Result<std::optional<Account>> SqliteStore::FindAccount(const std::string& email
   });
 }
 
-Result<std::vector<Account>> SqliteStore::ListAccounts() {
-  return OnReader([&](SqliteConnection& c) {
+Result<std::vector<Account>> SqlStore::ListAccounts() {
+  return OnReader([&](SqlConnection& c) {
     return Rows(c,
                 "SELECT email, name, role, password_hash, disabled, created_at FROM accounts "
                 "ORDER BY email",
@@ -525,8 +524,8 @@ Result<std::vector<Account>> SqliteStore::ListAccounts() {
   });
 }
 
-Result<std::optional<ApiToken>> SqliteStore::FindApiToken(const std::string& hash) {
-  return OnReader([&](SqliteConnection& c) {
+Result<std::optional<ApiToken>> SqlStore::FindApiToken(const std::string& hash) {
+  return OnReader([&](SqlConnection& c) {
     return FirstRow(
         c,
         "SELECT hash, account_email, label, created_at, expires_at, revoked_at FROM api_tokens "
@@ -535,8 +534,8 @@ Result<std::optional<ApiToken>> SqliteStore::FindApiToken(const std::string& has
   });
 }
 
-Result<std::vector<ApiToken>> SqliteStore::ListApiTokens(const std::string& email) {
-  return OnReader([&](SqliteConnection& c) {
+Result<std::vector<ApiToken>> SqlStore::ListApiTokens(const std::string& email) {
+  return OnReader([&](SqlConnection& c) {
     return Rows(c,
                 "SELECT hash, account_email, label, created_at, expires_at, revoked_at FROM "
                 "api_tokens WHERE ?1 = '' OR account_email = ?1 ORDER BY created_at, hash",
@@ -544,8 +543,8 @@ Result<std::vector<ApiToken>> SqliteStore::ListApiTokens(const std::string& emai
   });
 }
 
-Result<std::optional<CapabilityGrant>> SqliteStore::FindCapability(const std::string& hash) {
-  return OnReader([&](SqliteConnection& c) {
+Result<std::optional<CapabilityGrant>> SqlStore::FindCapability(const std::string& hash) {
+  return OnReader([&](SqlConnection& c) {
     return FirstRow(
         c,
         "SELECT p.report_id, p.email, p.role, r.state, r.closed_at, r.updated_at FROM "
@@ -565,8 +564,8 @@ Result<std::optional<CapabilityGrant>> SqliteStore::FindCapability(const std::st
   });
 }
 
-Result<std::vector<OutboxMail>> SqliteStore::Outbox(const std::string& report_id) {
-  return OnReader([&](SqliteConnection& c) {
+Result<std::vector<OutboxMail>> SqlStore::Outbox(const std::string& report_id) {
+  return OnReader([&](SqlConnection& c) {
     return Rows(c,
                 "SELECT id, report_id, recipient, kind, subject, body, created_at, state, "
                 "attempts FROM outbox WHERE report_id = ? OR ? = '' ORDER BY id",
@@ -574,14 +573,14 @@ Result<std::vector<OutboxMail>> SqliteStore::Outbox(const std::string& report_id
   });
 }
 
-Result<int64_t> SqliteStore::Counter(const std::string& name) {
-  return OnReader([&](SqliteConnection& c) {
+Result<int64_t> SqlStore::Counter(const std::string& name) {
+  return OnReader([&](SqlConnection& c) {
     return IntOrDefault(c, "SELECT value FROM counters WHERE name = ?", 0, name);
   });
 }
 
-Result<std::map<State, int64_t>> SqliteStore::CountReportsByState() {
-  return OnReader([&](SqliteConnection& c) -> Result<std::map<State, int64_t>> {
+Result<std::map<State, int64_t>> SqlStore::CountReportsByState() {
+  return OnReader([&](SqlConnection& c) -> Result<std::map<State, int64_t>> {
     Result<std::vector<std::pair<std::string, int64_t>>> rows =
         Rows(c, "SELECT state, COUNT(*) FROM reports GROUP BY state",
              [](const Query& q) { return std::make_pair(q.Text(0), q.Int(1)); });
@@ -595,13 +594,13 @@ Result<std::map<State, int64_t>> SqliteStore::CountReportsByState() {
   });
 }
 
-Result<std::map<State, int64_t>> SqliteStore::CountReports(const ReportFilter& filter) {
+Result<std::map<State, int64_t>> SqlStore::CountReports(const ReportFilter& filter) {
   ReportFilter f = filter;
   f.after.reset();
   std::string sql = "SELECT r.state, COUNT(*) FROM reports r WHERE 1 = 1";
   const ReportFilterSql where = AppendReportFilter(sql, f, 1, nullptr);
   sql += " GROUP BY r.state";
-  return OnReader([&](SqliteConnection& c) -> Result<std::map<State, int64_t>> {
+  return OnReader([&](SqlConnection& c) -> Result<std::map<State, int64_t>> {
     Query q(c, sql);
     where.Bind(q, f);
     std::map<State, int64_t> out;
@@ -614,8 +613,8 @@ Result<std::map<State, int64_t>> SqliteStore::CountReports(const ReportFilter& f
   });
 }
 
-Result<int64_t> SqliteStore::PendingOutbox() {
-  return OnReader([&](SqliteConnection& c) {
+Result<int64_t> SqlStore::PendingOutbox() {
+  return OnReader([&](SqlConnection& c) {
     return IntOrDefault(c, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'", 0);
   });
 }

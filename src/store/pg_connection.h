@@ -1,0 +1,61 @@
+// Internal to store/: a PostgreSQL connection (libpq) behind SqlConnection, so that the store's
+// statements, written with `?` parameters for SQLite, run unchanged on PostgreSQL. Parameters
+// travel as text (blobs in binary), their types inferred by the server from where they stand;
+// results are read as text (bytea decoded from its hex form, booleans as 1/0).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "store/sql_connection.h"
+
+struct pg_conn;
+
+namespace vigil {
+
+/// Where a PostgreSQL database is and how to log in. The password is kept apart from the URL
+/// and is never part of a message.
+struct PgTarget {
+  /// A libpq connection URI: postgresql://user@host:port/dbname?options (without a password).
+  std::string url;
+  std::string password;  // empty: none, or the URL's own / libpq's usual sources
+};
+
+/// The URL with any password in it replaced by "***", for messages and logs.
+std::string RedactedPgUrl(const std::string& url);
+
+/// SQL with each `?` parameter outside string literals, quoted identifiers and comments
+/// numbered $1, $2, ... in order; *COUNT is set to how many there are.
+std::string NumberPgParameters(const std::string& sql, int* count);
+
+class PgStatement;
+
+class PgConnection final : public SqlConnection {
+ public:
+  /// Connects. Errors: kUnavailable "cannot connect to PostgreSQL at <redacted url>: <libpq's
+  /// message>".
+  static Result<std::unique_ptr<PgConnection>> Open(const PgTarget& target);
+  ~PgConnection() override;
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  SqlStatement* Prepare(const std::string& sql) override;
+  Status Run(const std::string& sql) override;
+  Status Exec(const char* sql) override;
+  int64_t Changes() const override { return changes_; }
+  std::string Error() const override { return error_; }
+  /// The server's version as a number (150018 for 15.18).
+  int ServerVersion() const;
+
+ private:
+  friend class PgStatement;
+  explicit PgConnection(pg_conn* conn);
+  pg_conn* conn_;
+  std::unordered_map<std::string, std::unique_ptr<PgStatement>> cache_;
+  int64_t changes_ = 0;
+  std::string error_;
+  int next_name_ = 0;
+};
+
+}  // namespace vigil
