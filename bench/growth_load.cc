@@ -211,7 +211,7 @@ int main(int argc, char** argv) {
     // thread has its messages, and the search finds the rare word.
     Result<std::vector<StoredEvent>> ev = store.Events(ids[0]);
     Result<std::vector<ThreadMessage>> thread = store.Thread(ids[0]);
-    Result<std::vector<ReportSummary>> rare = store.SearchReports(FtsQuery(kRare), ReportFilter{});
+    Result<std::vector<ReportSummary>> rare = store.SearchReports(kRare, ReportFilter{});
     if (!ev.ok() || ev->size() < 9 || ev->back().kind != "report.closed" || !thread.ok() ||
         thread->size() != 4 || !rare.ok() || rare->empty() ||
         newest->size() != static_cast<size_t>(all.limit)) {

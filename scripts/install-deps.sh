@@ -32,9 +32,12 @@ if [[ "${VIGIL_TEST_DEPS:-0}" == 1 ]]; then
   # Debian's nodejs); mail gateway tests: real clients (swaks, git send-email), gpg, Postfix's
   # smtp-sink/smtp-source. The benchmarks' quick modes (bench/, run as tests): wrk and nginx-light
   # (its anchor); Postfix's tools and sqlite3 again. /metrics is checked with Prometheus's own
-  # parser (promtool, in the prometheus package; its service is not started).
+  # parser (promtool, in the prometheus package; its service is not started). The PostgreSQL
+  # store tests: postgresql-15's server binaries, run by scripts/with-postgres.sh on a throwaway
+  # cluster of their own (the system service and its clusters are never used).
   packages+=(python3 python3-jsonschema libc-bin
-    chromium nodejs npm swaks gnupg git-email libmailtools-perl postfix wrk nginx-light prometheus)
+    chromium nodejs npm swaks gnupg git-email libmailtools-perl postfix wrk nginx-light prometheus
+    postgresql-15)
 fi
 if [[ "${VIGIL_CI_DEPS:-0}" == 1 ]]; then
   # CI also builds Vigil with Debian's clang 14 under sanitizers (scripts/sanitize.sh) and builds

@@ -14,10 +14,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Checks the audit chains of the database file PATH (against CHECKPOINTED, the signed
-// checkpoints) and prints the verdict.
-void Verify(CliContext& ctx, const std::string& path, const CheckpointedHeads& checkpointed = {}) {
-  Result<AuditVerdict> v = ctx.runtime.database_files().VerifyAudit(path, checkpointed);
+// Prints the verdict V on the chains of the database at PATH (a file or a PostgreSQL URL).
+void PrintVerdict(CliContext& ctx, const std::string& path, const Result<AuditVerdict>& v) {
   if (!ctx.Check(v.status())) return;
   if (!v->ok) {
     std::fprintf(stderr, "vigil: audit chain of %s BROKEN at %s\n", path.c_str(),
@@ -27,6 +25,23 @@ void Verify(CliContext& ctx, const std::string& path, const CheckpointedHeads& c
   }
   ctx.Print("audit chain of " + path + " intact: " + std::to_string(v->chains) + " chains, " +
             std::to_string(v->events) + " events\n");
+}
+
+// Checks the audit chains of the database file PATH (against CHECKPOINTED, the signed
+// checkpoints) and prints the verdict.
+void Verify(CliContext& ctx, const std::string& path, const CheckpointedHeads& checkpointed = {}) {
+  PrintVerdict(ctx, path, ctx.runtime.database_files().VerifyAudit(path, checkpointed));
+}
+
+// A PostgreSQL store has no file to copy or replace: PostgreSQL's own tools back it up.
+bool RefuseOnPostgres(CliContext& ctx) {
+  Result<const Config*> c = ctx.LoadConfig();
+  if (!ctx.Check(c.status())) return true;
+  if (!(*c)->OnPostgres()) return false;
+  ctx.Check(Status::Invalid(
+      "data.backend is \"postgres\": back up and restore the database with PostgreSQL's own "
+      "tools (pg_dump and pg_restore, or a replica)"));
+  return true;
 }
 
 // `vigil audit verify [--checkpoint-log COPY] [--public-key HEX]`: the project's database
@@ -62,6 +77,12 @@ void VerifyProject(CliContext& ctx, const std::string& copy, const std::string& 
     return;
   }
   Result<const Config*> c = ctx.LoadConfig();
+  if ((*c)->OnPostgres()) {
+    Result<Store*> store = ctx.runtime.store();
+    if (!ctx.Check(store.status())) return;
+    PrintVerdict(ctx, *ctx.runtime.StoreLocation(), (*store)->VerifyAudit(*heads));
+    return;
+  }
   Verify(ctx, (*c)->DatabasePath(), *heads);
 }
 
@@ -80,6 +101,7 @@ Status FsyncPath(const std::string& path, bool directory) {
 }
 
 void Restore(CliContext& ctx, const std::string& backup) {
+  if (RefuseOnPostgres(ctx)) return;
   Result<const Config*> config = ctx.LoadConfig();
   if (!ctx.Check(config.status())) return;
   const std::string db = (*config)->DatabasePath();
@@ -179,6 +201,7 @@ void AddBackupCommands(CLI::App& app, CliContext& ctx) {
   auto* backup = AddCommand(app, "backup");
   backup->add_option("path", *path, "Where to write the backup")->required();
   backup->callback([&ctx, path] {
+    if (RefuseOnPostgres(ctx)) return;
     // The project's database must exist (else the runtime's error names `vigil init`).
     Result<ReportService*> s = ctx.Service();
     if (!ctx.Check(s.status())) return;

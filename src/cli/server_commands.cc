@@ -80,8 +80,11 @@ void Init(CliContext& ctx, const std::string& dir, int port, const std::string& 
   if (!ctx.Check(config.status())) return;
   fs::create_directories((*config)->data_dir, ec);
   chmod((*config)->data_dir.c_str(), 0700);
-  // Create the database.
-  if (!ctx.Check(ctx.runtime.database_files().Create((*config)->DatabasePath()))) return;
+  // Create the database (a PostgreSQL database is migrated when the store opens).
+  if (!(*config)->OnPostgres() &&
+      !ctx.Check(ctx.runtime.database_files().Create((*config)->DatabasePath()))) {
+    return;
+  }
   Result<ReportService*> service = ctx.Service();
   if (!ctx.Check(service.status())) return;
   if (!ctx.Check(CreateProjectKey(**config))) return;
@@ -210,7 +213,9 @@ void Serve(CliContext& ctx, int port_override) {
   const std::string url = "http://" + c.listen_address + ":" + std::to_string(server.port());
   std::printf("vigil: listening on %s\n", url.c_str());
   std::fflush(stdout);
-  spdlog::info("{}", LogLine("listening", {{"url", url}, {"database", c.DatabasePath()}}));
+  Result<std::string> location = ctx.runtime.StoreLocation();
+  spdlog::info("{}",
+               LogLine("listening", {{"url", url}, {"database", location.ok() ? *location : ""}}));
   server.Wait();
   if (scheduler) scheduler->Stop();
   checkpointer.Stop();

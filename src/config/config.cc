@@ -444,8 +444,35 @@ Status LoadDataSection(const Table& root, const std::string& file, const std::st
   Section data(root, "data", file);
   data.Get("dir", &c->data_dir);
   data.Get("totp_key_file", &c->totp_key_file);
+  data.Get("backend", &c->data_backend);
+  data.Get("url", &c->data_url);
+  data.Get("password_file", &c->data_password_file);
   VIGIL_RETURN_IF_ERROR(data.Finish());
   if (c->data_dir.empty()) return data.Fail("dir", "must not be empty");
+  if (c->data_backend != "sqlite" && c->data_backend != "postgres") {
+    return data.Fail("backend", "must be \"sqlite\" or \"postgres\"");
+  }
+  if (c->data_backend == "postgres") {
+    const std::string& url = c->data_url;
+    if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0) {
+      return data.Fail("url", "must be a postgresql:// URL when backend is \"postgres\"");
+    }
+    // The password stays out of the configuration (files get copied, shown, committed).
+    const size_t start = url.find("://") + 3;
+    const size_t at = url.find('@', start);
+    const size_t slash = url.find('/', start);
+    const bool in_userinfo = at != std::string::npos &&
+                             (slash == std::string::npos || at < slash) &&
+                             url.substr(start, at - start).find(':') != std::string::npos;
+    if (in_userinfo || url.find("password=") != std::string::npos) {
+      return data.Fail("url",
+                       "must not contain a password: put it in data.password_file or the "
+                       "environment variable VIGIL_PG_PASSWORD");
+    }
+  }
+  if (!c->data_password_file.empty()) {
+    c->data_password_file = RelativeToConfig(path, c->data_password_file);
+  }
   if (!c->totp_key_file.empty()) c->totp_key_file = RelativeToConfig(path, c->totp_key_file);
   std::filesystem::path dir(c->data_dir);
   if (dir.is_relative()) {

@@ -132,6 +132,16 @@ struct Config {
 
   // [data]
   std::string data_dir = "data";  // relative paths are relative to the config file's folder
+  /// data.backend: "sqlite" (the embedded default: vigil.db in data_dir) or "postgres"
+  /// (data.url; several instances may share it).
+  std::string data_backend = "sqlite";
+  /// data.url: the PostgreSQL database as a libpq URL (postgresql://user@host:port/dbname,
+  /// options such as ?sslmode=verify-full), never with a password in it.
+  std::string data_url;
+  /// data.password_file: the PostgreSQL password, alone in a file (made absolute, relative to
+  /// the config file's folder). Empty: the environment variable VIGIL_PG_PASSWORD, else libpq's
+  /// own sources (~/.pgpass, a client certificate).
+  std::string data_password_file;
   /// data.totp_key_file: the 32-byte key sealing TOTP secrets (outside the database, mode 0600,
   /// made on first use); relative to the config file's folder. Default: <data_dir>/totp.key.
   std::string totp_key_file;
@@ -173,6 +183,7 @@ struct Config {
   std::vector<int> approvals_required = {1, 1, 1, 1, 1, 1, 1};
 
   std::string DatabasePath() const { return data_dir + "/vigil.db"; }
+  bool OnPostgres() const { return data_backend == "postgres"; }
   std::string ProjectKeyPath() const { return data_dir + "/openpgp-secret.asc"; }
   std::string TotpKeyPath() const {
     return totp_key_file.empty() ? data_dir + "/totp.key" : totp_key_file;

@@ -178,6 +178,15 @@ dir = ")") +
 # out of database copies, but back it up separately: without it every user must enrol two-factor
 # login again. Empty: totp.key in the data folder.
 totp_key_file = ""
+# Where reports are stored: "sqlite" (vigil.db in the data folder; one instance) or "postgres"
+# (several instances may share the database; see docs/SCALING.md).
+backend = "sqlite"
+# For "postgres": the database as a libpq URL, without a password, for instance
+# "postgresql://vigil@db.example.org:5432/vigil?sslmode=verify-full".
+url = ""
+# For "postgres": a file holding only the password (mode 0600). Empty: the environment variable
+# VIGIL_PG_PASSWORD, else libpq's own (~/.pgpass, a client certificate).
+password_file = ""
 
 )";
 }

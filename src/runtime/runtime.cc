@@ -3,10 +3,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "mail/openpgp_helper.h"
 #include "service/system_clock.h"
+#include "store/pg_store.h"
 #include "store/sqlite_store.h"
 
 namespace vigil {
@@ -38,19 +42,63 @@ Result<const Config*> Runtime::config() {
   return config_.get();
 }
 
+namespace {
+
+// The PostgreSQL login of C: its URL and the password from data.password_file, else from
+// VIGIL_PG_PASSWORD, else none (libpq's own sources).
+Result<PgTarget> PgTargetOf(const Config& c) {
+  PgTarget target;
+  target.url = c.data_url;
+  if (!c.data_password_file.empty()) {
+    std::ifstream in(c.data_password_file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) return Status::Unavailable("cannot read data.password_file " + c.data_password_file);
+    target.password = text.str();
+    while (!target.password.empty() &&
+           (target.password.back() == '\n' || target.password.back() == '\r')) {
+      target.password.pop_back();
+    }
+  } else if (const char* env = std::getenv("VIGIL_PG_PASSWORD")) {
+    target.password = env;
+  }
+  return target;
+}
+
+}  // namespace
+
+Result<Store*> Runtime::store() {
+  VIGIL_RETURN_IF_ERROR(OpenStore());
+  return store_.get();
+}
+
+Result<std::string> Runtime::StoreLocation() {
+  Result<const Config*> c = config();
+  if (!c.ok()) return c.status();
+  return (*c)->OnPostgres() ? RedactedPgUrl((*c)->data_url) : (*c)->DatabasePath();
+}
+
 Status Runtime::OpenStore() {
   if (store_) return Status::Ok();
   Result<const Config*> c = config();
   if (!c.ok()) return c.status();
   std::error_code ec;
-  if (!std::filesystem::exists((*c)->DatabasePath(), ec)) {
+  if (!(*c)->OnPostgres() && !std::filesystem::exists((*c)->DatabasePath(), ec)) {
     return Status::NotFound("no database at " + (*c)->DatabasePath() + "; run `vigil init`");
   }
   Result<std::string> key = LoadOrCreateAuditKey((*c)->AuditKeyPath());
   if (!key.ok()) return key.status();
-  Result<std::unique_ptr<SqliteStore>> s = SqliteStore::Open((*c)->DatabasePath());
-  if (!s.ok()) return s.status();
-  store_ = std::move(s).value();
+  if ((*c)->OnPostgres()) {
+    Result<PgTarget> target = PgTargetOf(**c);
+    if (!target.ok()) return target.status();
+    Result<std::unique_ptr<PgStore>> s = PgStore::Open(*target);
+    if (!s.ok()) return s.status();
+    store_ = std::move(s).value();
+  } else {
+    Result<std::unique_ptr<SqliteStore>> s = SqliteStore::Open((*c)->DatabasePath());
+    if (!s.ok()) return s.status();
+    store_ = std::move(s).value();
+  }
   audit_log_ = std::make_unique<AuditCheckpointLog>(
       (*c)->CheckpointLogPath(), std::move(key).value(),
       [store = store_.get()](int64_t cursor) { return store->ChainHeadsSince(cursor); }, *clock_);

@@ -82,8 +82,16 @@ class Runtime {
   Result<std::unique_ptr<MailSender>> MakeMailSender(const mail::ProjectKey* key);
 
   /// The database files themselves (init, backup, restore, audit verify); needs no
-  /// configuration and opens nothing until used.
+  /// configuration and opens nothing until used. SQLite only.
   const DatabaseFiles& database_files() const { return database_files_; }
+
+  /// The project's store, opened on first use as [data] says: the SQLite file (which must
+  /// exist: "no database at PATH; run `vigil init`") or the PostgreSQL database (migrated on
+  /// open). Errors: the store's; for PostgreSQL also "cannot read data.password_file PATH".
+  Result<Store*> store();
+  /// Where the store is, for messages: the SQLite file's path or the PostgreSQL URL (never a
+  /// password). Errors: the configuration's.
+  Result<std::string> StoreLocation();
 
  private:
   /// Opens (creating it when missing) the database file PATH with the store implementation.

@@ -359,8 +359,8 @@ TEST_F(MailGatewayTest, AForgedFromIsHeldUnverifiedAndRelayedToNobody) {
   EXPECT_TRUE(reports_->Thread(carol, id)->empty());
 
   // Nor does search tell anyone what it says.
-  EXPECT_TRUE(store_->SearchReports("\"PoC\"*", {})->empty());
-  EXPECT_TRUE(store_->SearchReports("\"Hello\"*", {})->empty());
+  EXPECT_TRUE(store_->SearchReports("PoC", {})->empty());
+  EXPECT_TRUE(store_->SearchReports("Hello", {})->empty());
   // Released: posted by the coordinator, quoted, to everyone; once.
   Result<ThreadMessage> released = reports_->ReleaseMessage(alice, id, thread[2].seq);
   ASSERT_TRUE(released.ok()) << released.status().message();
@@ -369,8 +369,8 @@ TEST_F(MailGatewayTest, AForgedFromIsHeldUnverifiedAndRelayedToNobody) {
             "Hello.");
   EXPECT_EQ(store_->Outbox(id)->size(), outbox_before + 2);  // rita and carol
   EXPECT_EQ(reports_->Thread(rita, id)->size(), 1u);
-  EXPECT_EQ(store_->SearchReports("\"Hello\"*", {})->size(), 1u);  // as released
-  EXPECT_TRUE(store_->SearchReports("\"PoC\"*", {})->empty());
+  EXPECT_EQ(store_->SearchReports("Hello", {})->size(), 1u);  // as released
+  EXPECT_TRUE(store_->SearchReports("PoC", {})->empty());
   EXPECT_EQ(reports_->ReleaseMessage(alice, id, thread[2].seq).status().message(),
             "message 3 of " + id + " is already released");
   EXPECT_EQ(reports_->ReleaseMessage(alice, id, released->seq).status().message(),

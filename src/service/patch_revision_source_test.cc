@@ -115,6 +115,8 @@ TEST_F(PatchRevisionSourceTest, ANewerRevisionNeedsItsOwnApprovalUnlessItsPatchI
 }
 
 TEST_F(PatchRevisionSourceTest, ADiffEditedAfterApprovalHasAnotherPatchId) {
+  // PostgreSQL's audit triggers refuse a write outside Vigil's writer session.
+  if (OnPostgres()) GTEST_SKIP() << "edits the SQLite file behind Vigil's back";
   Add(1, 1, "master", Diff("0"), {"master"}, true);
   // What an edit of the database behind Vigil's back looks like to disclosure.
   {
@@ -124,7 +126,7 @@ TEST_F(PatchRevisionSourceTest, ADiffEditedAfterApprovalHasAnotherPatchId) {
                   ("sqlite3 " + db + " \"UPDATE patches SET diff = replace(diff, '= 0;', '= 9;')\"")
                       .c_str()),
               0);
-    store_ = std::move(SqliteStore::Open(db)).value();
+    ASSERT_NO_FATAL_FAILURE(OpenStore());
   }
   std::optional<ApprovedRevision> r = For("master");
   ASSERT_TRUE(r.has_value());

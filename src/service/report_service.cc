@@ -325,27 +325,6 @@ void ReportService::SubmitThen(const Principal& actor, SubmitRequest req, Submit
 
 Result<Report> ReportService::Show(const std::string& id) { return store_.GetReport(id); }
 
-std::string FtsQuery(std::string_view text) {
-  std::string out;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    size_t j = i;
-    while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j]))) ++j;
-    if (j > i) {
-      std::string word;
-      for (char c : text.substr(i, j - i)) {
-        if (c == '"') word += '"';
-        word += c;
-      }
-      if (!out.empty()) out += ' ';
-      out += '"' + word + "\"*";
-    }
-    i = j;
-  }
-  return out;
-}
-
 std::string EncodeReportCursor(const ReportCursor& c) {
   const std::string plain = std::to_string(c.created_at) + "/" + c.id;
   std::string out(sodium_base64_ENCODED_LEN(plain.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
@@ -406,9 +385,10 @@ Result<ReportListPage> ReportService::ListPage(const Principal& viewer, const Re
   } else if (!SeesAllReports(viewer)) {
     f.participant_email = viewer.email;
   }
-  const std::string match = FtsQuery(query.text);
+  const bool blank = std::all_of(query.text.begin(), query.text.end(),
+                                 [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
   Result<std::vector<ReportSummary>> found =
-      match.empty() ? store_.ListReports(f) : store_.SearchReports(match, f);
+      blank ? store_.ListReports(f) : store_.SearchReports(query.text, f);
   VIGIL_RETURN_IF_ERROR(found.status());
   ReportListPage page;
   page.reports = std::move(found).value();

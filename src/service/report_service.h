@@ -81,11 +81,6 @@ inline constexpr size_t kMaxSearchBytes = 256;
 /// The most reports one page of the list holds.
 inline constexpr int kMaxPageSize = 1000;
 
-/// An FTS5 expression matching every word of TEXT as a prefix: each word becomes a quoted
-/// string (quotes doubled) followed by '*', so no user input is parsed as FTS5 syntax. Empty
-/// when TEXT has no word.
-std::string FtsQuery(std::string_view text);
-
 /// One page of the report list (GET /api/v1/reports): filters, a search, where to start.
 struct ReportQuery {
   std::optional<State> state;

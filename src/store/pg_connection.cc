@@ -3,6 +3,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -24,11 +25,16 @@ int HexValue(char c) {
   return -1;
 }
 
+// The server's primary message for a failed result, or FALLBACK (the connection's message).
+std::string PrimaryMessage(const PGresult* res, const std::string& fallback) {
+  const char* primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  return primary ? std::string(primary) : fallback;
+}
+
 // The status for a failed result: by SQLSTATE, with the server's primary message.
 Status ResultError(const PGresult* res, const std::string& fallback) {
   const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
-  const char* primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-  std::string message = "storage: " + (primary ? std::string(primary) : fallback);
+  std::string message = "storage: " + PrimaryMessage(res, fallback);
   if (state != nullptr) {
     if (std::strcmp(state, "23505") == 0) return Status::Conflict(std::move(message));
     // A serialization failure or a deadlock: the transaction is retried by its caller.
@@ -86,6 +92,15 @@ std::string NumberPgParameters(const std::string& sql, int* count) {
       const size_t stop = end == std::string::npos ? sql.size() : end + 2;
       out.append(sql, i, stop - i);
       i = stop - 1;
+    } else if (c == '?' && i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
+      // ?NNN, SQLite's numbered parameter: the same number.
+      size_t end = i + 1;
+      while (end < sql.size() && sql[end] >= '0' && sql[end] <= '9') ++end;
+      const int number = std::atoi(sql.substr(i + 1, end - i - 1).c_str());
+      out += '$';
+      out.append(sql, i + 1, end - i - 1);
+      n = std::max(n, number);
+      i = end - 1;
     } else if (c == '?') {
       out += '$';
       out += std::to_string(++n);
@@ -123,8 +138,9 @@ class PgStatement final : public SqlStatement {
                                values.data(), lengths.data(), formats.data(), 0);
       if (!ResultOk(result_)) {
         failed_ = true;
-        error_ = ResultError(result_, Trimmed(PQerrorMessage(conn_.conn_)));
-        conn_.error_ = error_.message();
+        const std::string fallback = Trimmed(PQerrorMessage(conn_.conn_));
+        error_ = ResultError(result_, fallback);
+        conn_.error_ = PrimaryMessage(result_, fallback);
         return false;
       }
       const char* changed = PQcmdTuples(result_);
@@ -213,8 +229,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const PgTarget& target)
                                ": " + message);
   }
   std::unique_ptr<PgConnection> out(new PgConnection(conn));
-  // Messages in English whatever the server's locale; times never leave the server as text.
-  VIGIL_RETURN_IF_ERROR(out->Exec("SET lc_messages TO 'C'; SET TIME ZONE 'UTC'"));
+  // Times never leave the server as text; UTC all the same.
+  VIGIL_RETURN_IF_ERROR(out->Exec("SET TIME ZONE 'UTC'"));
   return out;
 }
 
@@ -227,6 +243,22 @@ PgConnection::~PgConnection() {
 
 int PgConnection::ServerVersion() const { return PQserverVersion(conn_); }
 
+bool PgConnection::Healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+
+bool PgConnection::InFailedTransaction() const {
+  return PQtransactionStatus(conn_) == PQTRANS_INERROR;
+}
+
+Status PgConnection::Reconnect() {
+  cache_.clear();
+  PQreset(conn_);
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    error_ = Trimmed(PQerrorMessage(conn_));
+    return Status::Unavailable("storage: cannot connect to PostgreSQL again: " + error_);
+  }
+  return Exec("SET TIME ZONE 'UTC'");
+}
+
 SqlStatement* PgConnection::Prepare(const std::string& sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) {
@@ -238,7 +270,7 @@ SqlStatement* PgConnection::Prepare(const std::string& sql) {
   std::string name = "v" + std::to_string(++next_name_);
   PGresult* res = PQprepare(conn_, name.c_str(), numbered.c_str(), params, nullptr);
   const bool ok = ResultOk(res);
-  if (!ok) error_ = ResultError(res, Trimmed(PQerrorMessage(conn_))).message();
+  if (!ok) error_ = PrimaryMessage(res, Trimmed(PQerrorMessage(conn_)));
   PQclear(res);
   if (!ok) return nullptr;
   return cache_.emplace(sql, std::make_unique<PgStatement>(*this, std::move(name), params))
@@ -251,8 +283,9 @@ Status PgConnection::Exec(const char* sql) {
   PGresult* res = PQexec(conn_, sql);
   Status status = Status::Ok();
   if (!ResultOk(res)) {
-    status = ResultError(res, Trimmed(PQerrorMessage(conn_)));
-    error_ = status.message();
+    const std::string fallback = Trimmed(PQerrorMessage(conn_));
+    status = ResultError(res, fallback);
+    error_ = PrimaryMessage(res, fallback);
   } else {
     const char* changed = PQcmdTuples(res);
     changes_ = (changed && *changed) ? std::strtoll(changed, nullptr, 10) : 0;

@@ -47,6 +47,11 @@ class PgConnection final : public SqlConnection {
   std::string Error() const override { return error_; }
   /// The server's version as a number (150018 for 15.18).
   int ServerVersion() const;
+  bool Healthy() const override;
+  /// Inside a transaction that a failed statement aborted (only ROLLBACK works until then).
+  bool InFailedTransaction() const;
+  /// Connects again after the connection was lost (prepared statements are gone with it).
+  Status Reconnect();
 
  private:
   friend class PgStatement;

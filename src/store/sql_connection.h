@@ -51,6 +51,8 @@ class SqlConnection {
   virtual int64_t Changes() const = 0;
   /// The connection's last error message.
   virtual std::string Error() const = 0;
+  /// False once the connection is lost (a pool drops it instead of lending it again).
+  virtual bool Healthy() const { return true; }
 };
 
 // A statement in use: binds by position (1-based), steps, reads columns, resets on scope exit.

@@ -5,9 +5,14 @@
 // the audit triggers' row digests, the order in which events were committed, backups.
 #pragma once
 
+#include <condition_variable>
+#include <deque>
+#include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -20,6 +25,11 @@ namespace vigil {
 
 class SqlStore : public Store {
  public:
+  // Writes queue for the engine's writer thread, which applies them in groups (CommitGroup).
+  Result<WriteResult> Write(WriteBatch batch) final;
+  std::future<Result<WriteResult>> WriteAsync(WriteBatch batch) final;
+  void WriteThen(WriteBatch batch, WriteCallback done) final;
+
   Result<Report> GetReport(const std::string& id) override;
   Result<std::vector<ReportSummary>> ListReports(const ReportFilter& filter) override;
   Result<std::vector<ThreadMessage>> Thread(const std::string& report_id) override;
@@ -64,7 +74,30 @@ class SqlStore : public Store {
   SqlStore() = default;
   ~SqlStore() override = default;
 
+  // ---- the write queue ----
+  struct PendingWrite {
+    WriteBatch batch;
+    std::promise<Result<WriteResult>> done;  // when `then` is empty
+    WriteCallback then;
+    std::optional<Result<WriteResult>> result;  // the engine's, between commit and answer
+    void Finish(Result<WriteResult> r);         // answers the writer
+  };
+  using Group = std::vector<std::unique_ptr<PendingWrite>>;
+  /// Starts the writer thread (the engine's Open, once the store is ready).
+  void StartWriter();
+  /// Stops taking writes, lets the writer thread apply every queued one and joins it (the
+  /// engine's destructor, first).
+  void StopWriter();
+
   // ---- what an engine supplies ----
+  /// On the writer thread: applies GROUP (at most 256 writes, in queue order) in one
+  /// transaction and answers each write, now or later (then owning it).
+  virtual void CommitGroup(Group& group) = 0;
+  /// On the writer thread when the queue is empty: work that waits for an idle writer; true
+  /// when there was some (the queue is looked at again before the thread sleeps).
+  virtual bool IdleWork() { return false; }
+  /// Why no write is accepted any more, or nullopt (any thread).
+  virtual std::optional<Status> WritesRefused() const { return std::nullopt; }
   /// A new read connection (the pool keeps up to 16 idle ones).
   virtual Result<std::unique_ptr<SqlConnection>> OpenReader() = 0;
   /// Inside the batch's transaction, before FinishEvents reads touched_rows_: the engine adds
@@ -126,6 +159,14 @@ class SqlStore : public Store {
   auto OnReader(F&& read) -> decltype(read(std::declval<SqlConnection&>()));
 
  private:
+  void WriterLoop();                                    // runs on writer_thread_
+  void Enqueue(std::unique_ptr<PendingWrite> pending);  // hands PENDING to the writer thread
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<std::unique_ptr<PendingWrite>> queue_;  // guarded by queue_mu_
+  bool stopping_ = false;                            // guarded by queue_mu_
+  std::thread writer_thread_;
+
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqlConnection>> idle_readers_;  // guarded by readers_mu_
 };
@@ -153,7 +194,9 @@ class SqlStore::ReadLease {
   ~ReadLease() {
     if (!conn_) return;
     std::lock_guard<std::mutex> lock(store_.readers_mu_);
-    if (store_.idle_readers_.size() < 16) store_.idle_readers_.push_back(std::move(conn_));
+    if (store_.idle_readers_.size() < 16 && conn_->Healthy()) {
+      store_.idle_readers_.push_back(std::move(conn_));
+    }
   }
   ReadLease(const ReadLease&) = delete;
   ReadLease& operator=(const ReadLease&) = delete;
@@ -196,6 +239,16 @@ struct ReportFilterSql {
 /// ORDER_BY is null); the clauses' parameters are numbered from FIRST on.
 ReportFilterSql AppendReportFilter(std::string& sql, const ReportFilter& filter, int first,
                                    const char* order_by);
+
+// ---- the schema (migrations.cc) ----
+
+enum class SqlDialect { kSqlite, kPostgres };
+/// Creates or brings the schema up to date, inside the caller's transaction on the writer
+/// connection W.
+Status ApplyMigrations(SqlConnection& w, SqlDialect dialect);
+/// A portable migration's SQL as PostgreSQL runs it: SQLite's row ids become identity columns,
+/// INTEGER becomes BIGINT and BLOB bytea.
+std::string PgDialect(const std::string& sql);
 
 // ---- the audit of projections (sql_store_audit.cc) ----
 
@@ -262,5 +315,10 @@ class ProjectionAudit {
 /// order.
 Result<AuditVerdict> VerifyAuditOn(SqlConnection& c, RowDigestSql digest,
                                    const CheckpointedHeads& checkpointed);
+
+/// The newest event of every chain that gained events after CURSOR, read on C (inside the
+/// caller's snapshot), ORDER_COLUMN being the events' commit order (Store::ChainHeadsSince).
+Result<ChainHeadsDelta> ChainHeadsSinceOn(SqlConnection& c, const std::string& order_column,
+                                          int64_t cursor);
 
 }  // namespace vigil

@@ -575,4 +575,37 @@ Result<AuditVerdict> VerifyAuditOn(SqlConnection& c, RowDigestSql digest,
   return v;
 }
 
+Result<ChainHeadsDelta> ChainHeadsSinceOn(SqlConnection& c, const std::string& order_column,
+                                          int64_t cursor) {
+  ChainHeadsDelta out;
+  {
+    // A table whose largest position went below the cursor was rewritten (a restore, a
+    // VACUUM): then every chain is read again.
+    Query top(c, "SELECT COALESCE(MAX(" + order_column + "), 0) FROM events");
+    const int64_t max_position = top.Step() ? top.Int(0) : 0;
+    VIGIL_RETURN_IF_ERROR(top.status());
+    if (max_position < cursor) cursor = 0;
+    out.cursor = cursor;
+  }
+  std::map<std::string, size_t> index;
+  Query q(c, "SELECT " + order_column + ", chain, seq, hash FROM events WHERE " + order_column +
+                 " > ? ORDER BY " + order_column);
+  q.Bind(1, cursor);
+  while (q.Step()) {
+    out.cursor = q.Int(0);
+    std::string chain = q.Text(1);
+    auto [it, fresh] = index.emplace(chain, out.heads.size());
+    if (fresh) out.heads.push_back({std::move(chain), 0, ""});
+    ChainHeadsDelta::Head& head = out.heads[it->second];
+    if (q.Int(2) > head.seq) {
+      head.seq = q.Int(2);
+      head.hash = q.Text(3);
+    }
+  }
+  VIGIL_RETURN_IF_ERROR(q.status());
+  std::sort(out.heads.begin(), out.heads.end(),
+            [](const auto& a, const auto& b) { return a.chain < b.chain; });
+  return out;
+}
+
 }  // namespace vigil

@@ -35,7 +35,9 @@ Status SqlStore::ApplyMailRows(WriteBatch& b, const std::string& report_id) {
             "plaintext, state, outcome, report_id, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
             "?, ?, 0)");
     q.Bind(1, in.id).Bind(2, in.received_at).Bind(3, in.client).Bind(4, in.mail_from);
-    q.Bind(5, JoinLines(in.recipients)).Bind(6, in.raw).Bind(7, in.plaintext).Bind(8, in.state);
+    // Raw mail is bytes (any 8-bit text, NULs even): a blob on both engines.
+    q.Bind(5, JoinLines(in.recipients)).BindBlob(6, in.raw).BindBlob(7, in.plaintext);
+    q.Bind(8, in.state);
     VIGIL_RETURN_IF_ERROR(q.Bind(9, in.outcome).Bind(10, in.report_id).Run());
   }
   for (const InboxOutcome& o : m.processed) {
@@ -72,7 +74,7 @@ Status SqlStore::ApplyMailRows(WriteBatch& b, const std::string& report_id) {
             "INSERT INTO mail_attachments (inbox_id, position, filename, content_type, size, "
             "data) VALUES (?, ?, ?, ?, ?, ?)");
     q.Bind(1, a.inbox_id).Bind(2, position++).Bind(3, a.filename).Bind(4, a.content_type);
-    VIGIL_RETURN_IF_ERROR(q.Bind(5, a.size).Bind(6, a.data).Run());
+    VIGIL_RETURN_IF_ERROR(q.Bind(5, a.size).BindBlob(6, a.data).Run());
   }
   for (const MailKey& k : m.keys) {
     Query q(w,
@@ -117,8 +119,8 @@ InboxMail ReadInbox(const Query& q) {
 // ReadInbox's columns, then raw and plaintext.
 InboxMail ReadInboxWithRaw(const Query& q) {
   InboxMail m = ReadInbox(q);
-  m.raw = q.Text(8);
-  m.plaintext = q.Text(9);
+  m.raw = q.Blob(8);
+  m.plaintext = q.Blob(9);
   return m;
 }
 
@@ -208,7 +210,7 @@ Result<std::vector<MailAttachment>> SqlStore::MailAttachments(const std::string&
           a.filename = q.Text(0);
           a.content_type = q.Text(1);
           a.size = q.Int(2);
-          a.data = q.Text(3);
+          a.data = q.Blob(3);
           return a;
         },
         inbox_id);

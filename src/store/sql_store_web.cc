@@ -86,9 +86,11 @@ Status SqlStore::SummarizeEvents(WriteBatch& b, const std::string& report_id) {
     Query up(w,
              "INSERT INTO chain_activity (chain, actor, events, first_at, last_at, first_seq, "
              "last_seq) SELECT ?1, ?2, 1, ?3, ?3, s, s FROM (SELECT MAX(seq) AS s FROM events "
-             "WHERE chain = ?1) WHERE true ON CONFLICT (chain, actor) DO UPDATE SET "
-             "events = events + 1, first_at = MIN(first_at, excluded.first_at), "
-             "last_at = MAX(last_at, excluded.last_at), last_seq = excluded.last_seq");
+             "WHERE chain = ?1) AS head WHERE true ON CONFLICT (chain, actor) DO UPDATE SET "
+             "events = chain_activity.events + 1, first_at = CASE WHEN excluded.first_at < "
+             "chain_activity.first_at THEN excluded.first_at ELSE chain_activity.first_at END, "
+             "last_at = CASE WHEN excluded.last_at > chain_activity.last_at THEN "
+             "excluded.last_at ELSE chain_activity.last_at END, last_seq = excluded.last_seq");
     VIGIL_RETURN_IF_ERROR(up.Bind(1, chain).Bind(2, e.actor).Bind(3, e.time).Run());
   }
   return Status::Ok();

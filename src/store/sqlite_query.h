@@ -130,9 +130,10 @@ class SqliteConnection final : public SqlConnection {
   std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
 };
 
-/// Creates or brings the schema up to date (sqlite_migrations.cc), inside the caller's
-/// transaction on the writer connection W.
-Status ApplyMigrations(SqliteConnection& w);
+/// An FTS5 expression matching every word of TEXT as a prefix: each word becomes a quoted
+/// string (quotes doubled) followed by '*', so no user input is parsed as FTS5 syntax. Empty
+/// when TEXT has no word.
+std::string Fts5Query(std::string_view text);
 /// The SQL function vigil_row_digest (sqlite_store_audit.cc), on every connection.
 Status RegisterRowDigest(sqlite3* db);
 /// The row digest as SQLite computes it (RowDigestSql): vigil_row_digest over the columns.

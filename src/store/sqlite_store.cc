@@ -76,21 +76,6 @@ std::optional<Status> DiskFailure(sqlite3* db) {
 
 }  // namespace
 
-struct SqliteStore::PendingWrite {
-  WriteBatch batch;
-  std::promise<Result<WriteResult>> done;  // when `then` is empty
-  WriteCallback then;
-  std::optional<Result<WriteResult>> result;  // committed, waiting for the WAL's fdatasync
-
-  void Finish(Result<WriteResult> r) {
-    if (then) {
-      then(std::move(r));
-    } else {
-      done.set_value(std::move(r));
-    }
-  }
-};
-
 SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {}
 
 Result<std::unique_ptr<SqlConnection>> SqliteStore::OpenReader() {
@@ -112,7 +97,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
   SqliteConnection& w = *store->writer_;
 
   VIGIL_RETURN_IF_ERROR(w.Exec("BEGIN IMMEDIATE"));
-  Status migrated = ApplyMigrations(w);
+  Status migrated = ApplyMigrations(w, SqlDialect::kSqlite);
   if (migrated.ok()) {
     migrated = WriteAuditBaseline(w, SqliteRowDigestSql,
                                   static_cast<Instant>(time(nullptr)) * kMicrosPerSecond);
@@ -150,18 +135,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
     VIGIL_RETURN_IF_ERROR(w.Exec("PRAGMA synchronous=NORMAL"));
     store->sync_thread_ = std::thread([s = store.get()] { s->SyncLoop(); });
   }
-  store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  store->StartWriter();
   store->checkpoint_thread_ = std::thread([s = store.get()] { s->CheckpointLoop(); });
   return store;
 }
 
 SqliteStore::~SqliteStore() {
-  {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    stopping_ = true;
-  }
-  queue_cv_.notify_all();
-  if (writer_thread_.joinable()) writer_thread_.join();
+  StopWriter();
   {
     std::lock_guard<std::mutex> lock(sync_mu_);
     sync_stopping_ = true;
@@ -292,59 +272,20 @@ void SqliteStore::FinishCheckpoint() {
   }
 }
 
-Result<WriteResult> SqliteStore::Write(WriteBatch batch) {
-  return WriteAsync(std::move(batch)).get();
+std::optional<Status> SqliteStore::WritesRefused() const {
+  if (!sync_failed_) return std::nullopt;
+  return Status::Unavailable(
+      "storage could not make writes durable (fdatasync failed); check the disk and restart");
 }
 
-std::future<Result<WriteResult>> SqliteStore::WriteAsync(WriteBatch batch) {
-  auto pending = std::make_unique<PendingWrite>(PendingWrite{std::move(batch), {}, {}, {}});
-  std::future<Result<WriteResult>> done = pending->done.get_future();
-  Enqueue(std::move(pending));
-  return done;
+bool SqliteStore::IdleWork() {
+  if (!search_backlog_) return false;
+  IndexSearchBacklog();  // idle: bring the search index up to date
+  return true;
 }
 
-void SqliteStore::WriteThen(WriteBatch batch, WriteCallback done) {
-  Enqueue(std::make_unique<PendingWrite>(PendingWrite{std::move(batch), {}, std::move(done), {}}));
-}
-
-void SqliteStore::Enqueue(std::unique_ptr<PendingWrite> pending) {
-  // Owned by the queue, then by the writer thread until it has answered.
-  if (sync_failed_) {
-    return pending->Finish(Status::Unavailable(
-        "storage could not make writes durable (fdatasync failed); check the disk and restart"));
-  }
-  bool wake = false;
+void SqliteStore::CommitGroup(Group& group) {
   {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    if (!stopping_) {
-      // Only a push to an empty queue can find the writer waiting: it looks at the queue again
-      // before it waits.
-      wake = queue_.empty();
-      queue_.push_back(std::move(pending));
-    }
-  }
-  if (pending) return pending->Finish(Status::Unavailable("storage is shutting down"));
-  if (wake) queue_cv_.notify_one();
-}
-
-void SqliteStore::WriterLoop() {
-  constexpr size_t kMaxGroup = 256;
-  std::vector<std::unique_ptr<PendingWrite>> group;
-  for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(queue_mu_);
-      if (queue_.empty() && !stopping_ && search_backlog_) {
-        lock.unlock();
-        IndexSearchBacklog();  // idle: bring the search index up to date
-        continue;
-      }
-      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
-      while (!queue_.empty() && group.size() < kMaxGroup) {
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
     SqliteConnection& w = *writer_;
     Status tx = w.Run("BEGIN IMMEDIATE");
     // A batch that fails after writing without a savepoint (OnlyAddsAReport), or whose failure
@@ -412,7 +353,6 @@ void SqliteStore::WriterLoop() {
         group[i]->Finish(own ? std::move(*group[i]->result) : Result<WriteResult>(tx));
       }
     }
-    group.clear();
     if (tx.ok()) search_backlog_ = true;  // an idle writer looks for rows left over
     FinishCheckpoint();
   }
@@ -435,43 +375,13 @@ Result<AuditVerdict> SqliteStore::VerifyAudit(const CheckpointedHeads& checkpoin
 }
 
 Result<ChainHeadsDelta> SqliteStore::ChainHeadsSince(int64_t cursor) {
-  ReadLease lease(*this);
-  VIGIL_RETURN_IF_ERROR(lease.status());
-  SqlConnection& c = lease.conn();
-  VIGIL_RETURN_IF_ERROR(c.Exec("BEGIN"));
-  ChainHeadsDelta out;
-  Status st;
-  {
-    // Events are only ever appended, so rowids grow; a table whose largest rowid went below
-    // the cursor was rewritten (a restore, a VACUUM): then every chain is read again.
-    Query top(c, "SELECT COALESCE(MAX(rowid), 0) FROM events");
-    const int64_t max_rowid = top.Step() ? top.Int(0) : 0;
-    st = top.status();
-    if (max_rowid < cursor) cursor = 0;
-    out.cursor = cursor;
-  }
-  if (st.ok()) {
-    std::map<std::string, size_t> index;
-    Query q(c, "SELECT rowid, chain, seq, hash FROM events WHERE rowid > ? ORDER BY rowid");
-    q.Bind(1, cursor);
-    while (q.Step()) {
-      out.cursor = q.Int(0);
-      std::string chain = q.Text(1);
-      auto [it, fresh] = index.emplace(chain, out.heads.size());
-      if (fresh) out.heads.push_back({std::move(chain), 0, ""});
-      ChainHeadsDelta::Head& head = out.heads[it->second];
-      if (q.Int(2) > head.seq) {
-        head.seq = q.Int(2);
-        head.hash = q.Text(3);
-      }
-    }
-    st = q.status();
-  }
-  (void)c.Exec("COMMIT");
-  if (!st.ok()) return st;
-  std::sort(out.heads.begin(), out.heads.end(),
-            [](const auto& a, const auto& b) { return a.chain < b.chain; });
-  return out;
+  // Events are only ever appended, so rowids grow in commit order (one writer).
+  return OnReader([&](SqlConnection& c) -> Result<ChainHeadsDelta> {
+    VIGIL_RETURN_IF_ERROR(c.Exec("BEGIN"));
+    Result<ChainHeadsDelta> delta = ChainHeadsSinceOn(c, "rowid", cursor);
+    (void)c.Exec("COMMIT");
+    return delta;
+  });
 }
 
 Status SqliteStore::Backup(const std::string& path) {

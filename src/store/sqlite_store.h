@@ -53,15 +53,12 @@ class SqliteStore final : public SqlStore {
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
-  /// As StoreWriter::Write. When the disk is full or fails a write, every write of the group
+  /// Writes as StoreWriter::Write. When the disk is full or fails a write, every write of the group
   /// commit fails with kUnavailable "storage is full: nothing was stored; try again later" or
   /// "storage I/O error: nothing was stored; try again later", and nothing of it is stored; the
   /// next write succeeds as soon as the disk takes writes again (no reopen).
-  Result<WriteResult> Write(WriteBatch batch) override;
-  std::future<Result<WriteResult>> WriteAsync(WriteBatch batch) override;
-  void WriteThen(WriteBatch batch, WriteCallback done) override;
   Status WaitDurable() override;
-  Result<std::vector<ReportSummary>> SearchReports(const std::string& match_expr,
+  Result<std::vector<ReportSummary>> SearchReports(const std::string& words,
                                                    const ReportFilter& filter) override;
   using Store::VerifyAudit;
   Result<AuditVerdict> VerifyAudit(const CheckpointedHeads& checkpointed) override;
@@ -69,16 +66,15 @@ class SqliteStore final : public SqlStore {
   Status Backup(const std::string& path) override;
 
  protected:
+  void CommitGroup(Group& group) override;
+  bool IdleWork() override;
+  std::optional<Status> WritesRefused() const override;
   Result<std::unique_ptr<SqlConnection>> OpenReader() override;
   Status IndexSearchNow() override;
 
  private:
-  struct PendingWrite;
-
   explicit SqliteStore(std::string path);
-  void WriterLoop();                                    // runs on writer_thread_
-  void Enqueue(std::unique_ptr<PendingWrite> pending);  // hands PENDING to the writer thread
-  void CheckpointLoop();                                // runs on checkpoint_thread_
+  void CheckpointLoop();  // runs on checkpoint_thread_
   // The writer's TEMP triggers that report each audited row a batch touches to touched_rows_
   // (through the SQL function vigil_touched, registered on the writer only).
   Status InstallAuditTriggers();
@@ -93,11 +89,6 @@ class SqliteStore final : public SqlStore {
   const std::string path_;
   std::unique_ptr<SqliteConnection> writer_;  // used by writer_thread_ only
 
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<std::unique_ptr<PendingWrite>> queue_;  // guarded by queue_mu_
-  bool stopping_ = false;                            // guarded by queue_mu_
-  std::thread writer_thread_;                        // applies queued batches; started by Open
   bool search_backlog_ = true;  // writer_thread_ only: search_pending may have rows
 
   // WAL checkpoints run on their own thread and connection so that the writer never waits for

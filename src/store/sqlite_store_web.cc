@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <set>
 
@@ -11,44 +12,10 @@
 
 namespace vigil {
 
-// The search index is kept by triggers, so every writer of reports and messages (the core
-// batch code included) keeps it current without knowing it exists. FTS5 is SQLite-only; a
-// PostgreSQL store would use tsvector columns instead.
-extern const char kWebMigration[] = R"sql(
-CREATE TABLE web_sessions (
-  hash TEXT PRIMARY KEY,
-  account_email TEXT NOT NULL REFERENCES accounts (email),
-  created_at BIGINT NOT NULL,
-  expires_at BIGINT NOT NULL,
-  revoked_at BIGINT NOT NULL
-);
-CREATE INDEX web_sessions_account ON web_sessions (account_email);
-CREATE TABLE totp_secrets (
-  email TEXT PRIMARY KEY REFERENCES accounts (email),
-  secret TEXT NOT NULL,
-  enabled INTEGER NOT NULL,
-  last_step BIGINT NOT NULL
-);
-CREATE TABLE attachments (
-  report_id TEXT NOT NULL REFERENCES reports (id),
-  number BIGINT NOT NULL,
-  message_seq BIGINT NOT NULL,
-  filename TEXT NOT NULL,
-  content_type TEXT NOT NULL,
-  size BIGINT NOT NULL,
-  sha256 TEXT NOT NULL,
-  data BLOB NOT NULL,
-  uploaded_by TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  PRIMARY KEY (report_id, number)
-);
-CREATE TABLE reporter_prefs (
-  report_id TEXT PRIMARY KEY REFERENCES reports (id),
-  anonymous INTEGER NOT NULL,
-  credit_name TEXT NOT NULL,
-  public_key TEXT NOT NULL,
-  updated_at BIGINT NOT NULL
-);
+// The first search index (migration web-1, after the portable tables of kWebTablesMigration):
+// kept by triggers, so every writer of reports and messages (the core batch code included) kept
+// it current without knowing it exists. Replaced by web-2.
+extern const char kWebSqliteSearchV1[] = R"sql(
 CREATE VIRTUAL TABLE report_search USING fts5(report_id UNINDEXED, source UNINDEXED, body);
 CREATE TRIGGER report_search_insert AFTER INSERT ON reports BEGIN
   INSERT INTO report_search (report_id, source, body) VALUES (new.id, 'report',
@@ -114,25 +81,6 @@ END;
 INSERT INTO search_pending (report_id, message_seq) SELECT id, 0 FROM reports ORDER BY rowid;
 INSERT INTO search_pending (report_id, message_seq)
   SELECT report_id, seq FROM messages ORDER BY rowid;
-)sql";
-
-// Per chain and actor, how many events and when: the read-in list reads a report's views from
-// here (one row per viewer) instead of grouping its whole view chain on every page. Kept for
-// the batches that ask (WebWrites::summarize_events); the existing view chains are summed up.
-extern const char kWebViewsMigration[] = R"sql(
-CREATE TABLE chain_activity (
-  chain TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  events BIGINT NOT NULL,
-  first_at BIGINT NOT NULL,
-  last_at BIGINT NOT NULL,
-  first_seq BIGINT NOT NULL,
-  last_seq BIGINT NOT NULL,
-  PRIMARY KEY (chain, actor)
-);
-INSERT INTO chain_activity (chain, actor, events, first_at, last_at, first_seq, last_seq)
-  SELECT chain, actor, COUNT(*), MIN(time), MAX(time), MIN(seq), MAX(seq) FROM events
-  WHERE chain LIKE '%/views' GROUP BY chain, actor;
 )sql";
 
 // FTS5 writes a new segment at every commit that indexed something and merges segments itself
@@ -234,10 +182,33 @@ void SqliteStore::IndexSearchBacklog() {
   if (switch_sync && !w.Exec("PRAGMA synchronous=FULL").ok()) std::abort();
 }
 
-Result<std::vector<ReportSummary>> SqliteStore::SearchReports(const std::string& match_expr,
+std::string Fts5Query(std::string_view text) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    size_t j = i;
+    while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+    if (j > i) {
+      std::string word;
+      for (char c : text.substr(i, j - i)) {
+        if (c == '"') word += '"';
+        word += c;
+      }
+      if (!out.empty()) out += ' ';
+      out += '"' + word + "\"*";
+    }
+    i = j;
+  }
+  return out;
+}
+
+Result<std::vector<ReportSummary>> SqliteStore::SearchReports(const std::string& words,
                                                               const ReportFilter& f) {
   // What is still queued is indexed first (by the writer), so that a search finds every write
   // acknowledged before it started.
+  const std::string match_expr = Fts5Query(words);
+  if (!HasSearchWords(words)) return std::vector<ReportSummary>();
   Result<int64_t> backlog = OnReader([](SqlConnection& c) {
     return IntOrDefault(c, "SELECT EXISTS (SELECT 1 FROM search_pending)", 0);
   });

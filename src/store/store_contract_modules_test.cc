@@ -12,7 +12,9 @@ InboxMail Received(const std::string& id, Instant at) {
   m.client = "127.0.0.1";
   m.mail_from = "rita@example.org";
   m.recipients = {"security@example.org", "cc@example.org"};
-  m.raw = "Subject: " + id + "\r\n\r\nbody\r\n";
+  // 8-bit mail that is not UTF-8 (a Latin-1 body), with a NUL: kept byte for byte.
+  m.raw = "Subject: " + id + "\r\n\r\nbody \xe9t\xe9\r\n" + std::string(1, '\0') + "\xff\r\n";
+  m.plaintext = std::string("\xfe\0\x80", 3);
   return m;
 }
 
@@ -25,7 +27,9 @@ TEST_P(StoreContract, InboxMailIsPendingUntilProcessedOnce) {
   ASSERT_TRUE(pending.ok());
   ASSERT_EQ(pending->size(), 2u);
   EXPECT_EQ((*pending)[0].id, "q1");
-  EXPECT_EQ((*pending)[0].raw, "Subject: q1\r\n\r\nbody\r\n");
+  EXPECT_EQ((*pending)[0].raw,
+            "Subject: q1\r\n\r\nbody \xe9t\xe9\r\n" + std::string(1, '\0') + "\xff\r\n");
+  EXPECT_EQ((*pending)[0].plaintext, std::string("\xfe\0\x80", 3));
   EXPECT_EQ((*pending)[0].recipients,
             (std::vector<std::string>{"security@example.org", "cc@example.org"}));
   EXPECT_EQ((*pending)[0].state, "stored");

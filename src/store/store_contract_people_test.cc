@@ -1,4 +1,7 @@
 // The store contract: accounts, credentials, sessions and TOTP; and full-text search.
+#include <set>
+#include <string>
+
 #include "store/store_contract.h"
 
 namespace vigil::contract {
@@ -271,32 +274,61 @@ TEST_P(StoreContract, SearchFindsFieldsAndThreadWithinTheFilter) {
   reply.events.push_back({b->report_id, kT0, "mia@example.org", "message.posted", "{}"});
   ASSERT_TRUE(store().Write(std::move(reply)).ok());
 
-  Result<std::vector<ReportSummary>> hits = store().SearchReports("\"tokenizer\"*", {});
+  Result<std::vector<ReportSummary>> hits = store().SearchReports("tokenizer", {});
   ASSERT_TRUE(hits.ok()) << hits.status().ToString();
   ASSERT_EQ(hits->size(), 2u);
   ReportFilter mine;
   mine.participant_email = kReporter;
-  Result<std::vector<ReportSummary>> own = store().SearchReports("\"tokenizer\"*", mine);
+  Result<std::vector<ReportSummary>> own = store().SearchReports("tokenizer", mine);
   ASSERT_TRUE(own.ok());
   ASSERT_EQ(own->size(), 1u);
   EXPECT_EQ((*own)[0].id, a);
   EXPECT_EQ((*own)[0].title, "heap overflow in the tokenizer");
-  Result<std::vector<ReportSummary>> sched = store().SearchReports("\"schedul\"*", {});
+  Result<std::vector<ReportSummary>> sched = store().SearchReports("schedul", {});
   ASSERT_TRUE(sched.ok());
   ASSERT_EQ(sched->size(), 1u);
   EXPECT_EQ((*sched)[0].id, b->report_id);
-  EXPECT_TRUE(store().SearchReports("\"nothing\"*", {})->empty());
+  EXPECT_TRUE(store().SearchReports("nothing", {})->empty());
 
   WriteBatch edit = Change(a);
   edit.report->fields.subject = "stack exhaustion";
   edit.report->fields.steps = "deep recursion";
   edit.events.push_back({a, kT0, "mia@example.org", "report.edited", "{}"});
   ASSERT_TRUE(store().Write(std::move(edit)).ok());
-  Result<std::vector<ReportSummary>> after = store().SearchReports("\"exhaustion\"*", {});
+  Result<std::vector<ReportSummary>> after = store().SearchReports("exhaustion", {});
   ASSERT_TRUE(after.ok());
   ASSERT_EQ(after->size(), 1u);
   EXPECT_EQ((*after)[0].id, a);
-  EXPECT_EQ(store().SearchReports("\"heap\"*", {})->size(), 0u);
+  EXPECT_EQ(store().SearchReports("heap", {})->size(), 0u);
+}
+
+// What a person types is words, never query syntax: every word must be in the same place (the
+// fields, or one message), as the beginning of a word; punctuation inside a word asks for those
+// words in order; case does not matter; a word of punctuation only finds nothing.
+TEST_P(StoreContract, SearchWordsAreWordsOnEveryEngine) {
+  const std::string a = Submit("Use-after-free in parse_header() of libfoo 2.4.1");
+  const std::string b = Submit("free list corrupted; use of stale pointer");
+  auto ids = [&](const std::string& words) {
+    Result<std::vector<ReportSummary>> hits = store().SearchReports(words, {});
+    EXPECT_TRUE(hits.ok()) << words << ": " << hits.status().ToString();
+    std::set<std::string> out;
+    if (hits.ok()) {
+      for (const ReportSummary& r : *hits) out.insert(r.id);
+    }
+    return out;
+  };
+  using Ids = std::set<std::string>;
+  EXPECT_EQ(ids("use-after-free"), (Ids{a}));
+  EXPECT_EQ(ids("USE after"), (Ids{a}));
+  EXPECT_EQ(ids("free use"), (Ids{a, b}));
+  EXPECT_EQ(ids("stale free"), (Ids{b}));
+  EXPECT_EQ(ids("parse_header"), (Ids{a}));
+  EXPECT_EQ(ids("2.4"), (Ids{a}));
+  EXPECT_EQ(ids("lib"), (Ids{a}));
+  EXPECT_EQ(ids("after-use"), Ids{});
+  EXPECT_EQ(ids("free OR nothing"), Ids{});
+  EXPECT_EQ(ids("\"free\" NEAR( * ' \\ :* & | !"), Ids{});
+  EXPECT_EQ(ids("-- ;"), Ids{});
 }
 
 }  // namespace

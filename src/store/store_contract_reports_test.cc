@@ -188,7 +188,7 @@ TEST_P(StoreContract, ReportsPageAfterACursorWithinTheFilters) {
     std::vector<std::string> all;
     for (int pages = 0; pages < 10; ++pages) {
       Result<std::vector<ReportSummary>> got =
-          search ? store().SearchReports("\"overflow\"*", f) : store().ListReports(f);
+          search ? store().SearchReports("overflow", f) : store().ListReports(f);
       EXPECT_TRUE(got.ok()) << got.status().ToString();
       if (!got.ok() || got->empty()) break;
       for (const ReportSummary& r : *got) all.push_back(r.id);

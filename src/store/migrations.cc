@@ -1,25 +1,89 @@
-// The SQLite schema as named migrations, applied in order by ApplyMigrations.
-#include "store/sqlite_query.h"
-#include "store/sqlite_store.h"
+// The schema as named migrations, the same names on both engines, applied in order by
+// ApplyMigrations.
+#include <ctime>
+#include <regex>
+#include <vector>
+
+#include "store/sql_store.h"
 
 namespace vigil {
 
-extern const char kWebMigration[];             // sqlite_store_web.cc
+extern const char kWebSqliteSearchV1[];        // sqlite_store_web.cc
 extern const char kWebSearchMigration[];       // sqlite_store_web.cc
-extern const char kWebViewsMigration[];        // sqlite_store_web.cc
 extern const char kWebSearchMergeMigration[];  // sqlite_store_web.cc
+extern const char kPgSearchMigration[];        // pg_store.cc
 
 namespace {
 
+// The web module's tables (part of web-1).
+constexpr char kWebTablesMigration[] = R"sql(
+CREATE TABLE web_sessions (
+  hash TEXT PRIMARY KEY,
+  account_email TEXT NOT NULL REFERENCES accounts (email),
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  revoked_at BIGINT NOT NULL
+);
+CREATE INDEX web_sessions_account ON web_sessions (account_email);
+CREATE TABLE totp_secrets (
+  email TEXT PRIMARY KEY REFERENCES accounts (email),
+  secret TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  last_step BIGINT NOT NULL
+);
+CREATE TABLE attachments (
+  report_id TEXT NOT NULL REFERENCES reports (id),
+  number BIGINT NOT NULL,
+  message_seq BIGINT NOT NULL,
+  filename TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  data BLOB NOT NULL,
+  uploaded_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (report_id, number)
+);
+CREATE TABLE reporter_prefs (
+  report_id TEXT PRIMARY KEY REFERENCES reports (id),
+  anonymous INTEGER NOT NULL,
+  credit_name TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+)sql";
+
+// Per chain and actor, how many events and when: the read-in list reads a report's views from
+// here (one row per viewer) instead of grouping its whole view chain on every page. Kept for
+// the batches that ask (WebWrites::summarize_events); the existing view chains are summed up.
+constexpr char kWebViewsMigration[] = R"sql(
+CREATE TABLE chain_activity (
+  chain TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  events BIGINT NOT NULL,
+  first_at BIGINT NOT NULL,
+  last_at BIGINT NOT NULL,
+  first_seq BIGINT NOT NULL,
+  last_seq BIGINT NOT NULL,
+  PRIMARY KEY (chain, actor)
+);
+INSERT INTO chain_activity (chain, actor, events, first_at, last_at, first_seq, last_seq)
+  SELECT chain, actor, COUNT(*), MIN(time), MAX(time), MIN(seq), MAX(seq) FROM events
+  WHERE chain LIKE '%/views' GROUP BY chain, actor;
+)sql";
+
 // Named migrations, applied once each in this order. Never edit a shipped entry: append a new
 // one named "<module>-<n>". Names (not numbers) let modules add tables independently. The SQL
-// stays portable to PostgreSQL (TEXT/BIGINT/INTEGER, ON CONFLICT upserts).
+// is SQLite's and stays portable to PostgreSQL (TEXT/BIGINT/INTEGER, ON CONFLICT upserts): on
+// PostgreSQL it runs as PgDialect rewrites it, unless the entry has SQL of its own for it.
 struct Migration {
-  const char* name;
-  const char* sql;
+  std::string name;
+  std::string sql;
+  std::string pg_sql;  // as PostgreSQL runs it; empty: PgDialect(sql)
 };
-constexpr Migration kMigrations[] = {
-    {"core-1", R"sql(
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> migrations = {
+      {"core-1", R"sql(
 CREATE TABLE events (
   chain TEXT NOT NULL,
   seq BIGINT NOT NULL,
@@ -118,8 +182,9 @@ CREATE TABLE counters (
   value BIGINT NOT NULL
 );
 )sql"},
-    {"web-1", kWebMigration},
-    {"disclose-1", R"sql(
+      {"web-1", std::string(kWebTablesMigration) + kWebSqliteSearchV1,
+       PgDialect(kWebTablesMigration)},
+      {"disclose-1", R"sql(
 CREATE TABLE advisory_drafts (
   report_id TEXT PRIMARY KEY REFERENCES reports (id),
   document TEXT NOT NULL,
@@ -155,7 +220,7 @@ CREATE TABLE pinned_revisions (
   PRIMARY KEY (report_id, branch)
 );
 )sql"},
-    {"mail-1", R"sql(
+      {"mail-1", R"sql(
 CREATE TABLE mail_inbox (
   id TEXT PRIMARY KEY,
   received_at BIGINT NOT NULL,
@@ -206,7 +271,7 @@ CREATE TABLE mail_keys (
 );
 ALTER TABLE outbox ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
 )sql"},
-    {"patch-1", R"sql(
+      {"patch-1", R"sql(
 CREATE TABLE patch_revisions (
   report_id TEXT NOT NULL REFERENCES reports (id),
   series INTEGER NOT NULL,
@@ -263,40 +328,72 @@ CREATE TABLE patch_approvals (
   PRIMARY KEY (report_id, revision, approver)
 );
 )sql"},
-    // Approved revisions come from the patch engine's approvals (patch-1), no longer pinned here.
-    {"disclose-2", "DROP TABLE pinned_revisions;"},
-    // Which address sent a patch mail: the parts of a series are gathered per sender.
-    {"mail-2", "ALTER TABLE mail_patches ADD COLUMN sender TEXT NOT NULL DEFAULT '';"},
-    {"web-2", kWebSearchMigration},
-    {"web-3", kWebViewsMigration},
-    {"web-4", kWebSearchMergeMigration},
-    // When a report closed (capability links expire after it), and removed participants kept
-    // for the report's history.
-    {"core-2", R"sql(
+      // Approved revisions come from the patch engine's approvals (patch-1), no longer pinned here.
+      {"disclose-2", "DROP TABLE pinned_revisions;"},
+      // Which address sent a patch mail: the parts of a series are gathered per sender.
+      {"mail-2", "ALTER TABLE mail_patches ADD COLUMN sender TEXT NOT NULL DEFAULT '';"},
+      // Search: SQLite indexes a queue of changes with FTS5 outside the writes; PostgreSQL keeps
+      // a tsvector per report and message, in the same transaction.
+      {"web-2", kWebSearchMigration, kPgSearchMigration},
+      {"web-3", kWebViewsMigration},
+      {"web-4", kWebSearchMergeMigration, "SELECT 1"},
+      // When a report closed (capability links expire after it), and removed participants kept
+      // for the report's history.
+      {"core-2", R"sql(
 ALTER TABLE reports ADD COLUMN closed_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE participants ADD COLUMN removed_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE participants ADD COLUMN removed_by TEXT NOT NULL DEFAULT '';
 )sql"},
-    // Row digests on events (see sqlite_store_audit.cc); rows written before get an
-    // audit.baseline event per chain when the store opens.
-    {"audit-1", "ALTER TABLE events ADD COLUMN row_digests TEXT NOT NULL DEFAULT '';"},
-    // Lists page newest first by (created_at, id) without sorting the table.
-    {"core-3", "CREATE INDEX reports_newest ON reports (created_at, id);"},
-};
+      // Row digests on events (see sqlite_store_audit.cc); rows written before get an
+      // audit.baseline event per chain when the store opens.
+      {"audit-1", "ALTER TABLE events ADD COLUMN row_digests TEXT NOT NULL DEFAULT '';"},
+      // Lists page newest first by (created_at, id) without sorting the table.
+      {"core-3", "CREATE INDEX reports_newest ON reports (created_at, id);"},
+      // Raw mail is bytes: SQLite keeps any bytes in a TEXT column, PostgreSQL's text must be
+      // valid UTF-8 without NUL.
+      {"mail-3", "SELECT 1",
+       "ALTER TABLE mail_inbox ALTER COLUMN raw TYPE BYTEA USING convert_to(raw, 'UTF8'), "
+       "ALTER COLUMN plaintext TYPE BYTEA USING convert_to(plaintext, 'UTF8');"},
+      // The order in which events were committed, for ChainHeadsSince: SQLite's rowid; a column
+      // of its own on PostgreSQL.
+      {"core-4", "SELECT 1",
+       "ALTER TABLE events ADD COLUMN pos BIGINT GENERATED ALWAYS AS IDENTITY; "
+       "CREATE UNIQUE INDEX events_pos ON events (pos);"},
+  };
+  return migrations;
+}
 
 }  // namespace
 
-Status ApplyMigrations(SqliteConnection& w) {
-  Status migrated = w.Exec(
+std::string PgDialect(const std::string& sql) {
+  // Row ids SQLite assigns become identity columns; every integer is 64 bits; blobs are bytea.
+  // Text compares byte by byte, as in SQLite and in C++ (the audit walks tables and chains in
+  // step, ordered by id; a cursor compares ids), whatever the database's own collation.
+  std::string out = std::regex_replace(sql, std::regex("INTEGER PRIMARY KEY"),
+                                       "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY");
+  out = std::regex_replace(out, std::regex("\\bINTEGER\\b"), "BIGINT");
+  out = std::regex_replace(out, std::regex("\\bTEXT\\b"), "TEXT COLLATE \"C\"");
+  return std::regex_replace(out, std::regex("\\bBLOB\\b"), "BYTEA");
+}
+
+Status ApplyMigrations(SqlConnection& w, SqlDialect dialect) {
+  const std::string table =
       "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, "
-      "applied_at BIGINT NOT NULL)");
-  for (const Migration& m : kMigrations) {
+      "applied_at BIGINT NOT NULL)";
+  Status migrated =
+      w.Exec(dialect == SqlDialect::kSqlite ? table.c_str() : PgDialect(table).c_str());
+  for (const Migration& m : Migrations()) {
     if (!migrated.ok()) break;
     Query seen(w, "SELECT 1 FROM schema_migrations WHERE name = ?");
     seen.Bind(1, m.name);
     if (seen.Step()) continue;
     migrated = seen.status();
-    if (migrated.ok()) migrated = w.Exec(m.sql);
+    if (!migrated.ok()) break;
+    if (dialect == SqlDialect::kSqlite) {
+      migrated = w.Exec(m.sql.c_str());
+    } else {
+      migrated = w.Exec(m.pg_sql.empty() ? PgDialect(m.sql).c_str() : m.pg_sql.c_str());
+    }
     if (migrated.ok()) {
       Query ins(w, "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)");
       migrated = ins.Bind(1, m.name).Bind(2, static_cast<int64_t>(time(nullptr))).Run();

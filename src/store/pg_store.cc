@@ -1,0 +1,344 @@
+// PgStore: see pg_store.h.
+#include "store/pg_store.h"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <map>
+
+#include "store/audit_chain.h"
+
+namespace vigil {
+
+// Migration web-2 on PostgreSQL: one tsvector per report (message_seq 0: its fields) and per
+// message, kept by triggers in the write's own transaction. Words are split at ASCII punctuation
+// and spaces before the parser sees them, as SQLite's tokenizer splits them (an address or a
+// version number is several words, not one token); a message held from an unverified sender
+// is not indexed.
+extern const char kPgSearchMigration[] = R"sql(
+CREATE TABLE report_search (
+  report_id TEXT COLLATE "C" NOT NULL,
+  message_seq BIGINT NOT NULL,
+  words tsvector NOT NULL,
+  PRIMARY KEY (report_id, message_seq)
+);
+CREATE INDEX report_search_words ON report_search USING GIN (words);
+CREATE FUNCTION vigil_search_words(body TEXT) RETURNS tsvector LANGUAGE sql IMMUTABLE
+  PARALLEL SAFE AS $$
+  SELECT to_tsvector('simple', regexp_replace(body, '[\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+',
+                                              ' ', 'g'))
+$$;
+CREATE FUNCTION vigil_search_report() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO report_search (report_id, message_seq, words) VALUES (NEW.id, 0,
+    vigil_search_words(NEW.id || ' ' || NEW.subject || ' ' || NEW.steps || ' ' ||
+      NEW.effects_cluster || ' ' || NEW.effects_applications || ' ' ||
+      NEW.effects_infrastructure || ' ' || NEW.workflows || ' ' || NEW.attack_vectors || ' ' ||
+      NEW.other_software))
+  ON CONFLICT (report_id, message_seq) DO UPDATE SET words = excluded.words;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER search_report_insert AFTER INSERT ON reports FOR EACH ROW
+  EXECUTE FUNCTION vigil_search_report();
+CREATE TRIGGER search_report_update AFTER UPDATE ON reports FOR EACH ROW
+  WHEN (OLD.subject IS DISTINCT FROM NEW.subject OR OLD.steps IS DISTINCT FROM NEW.steps OR
+        OLD.effects_cluster IS DISTINCT FROM NEW.effects_cluster OR
+        OLD.effects_applications IS DISTINCT FROM NEW.effects_applications OR
+        OLD.effects_infrastructure IS DISTINCT FROM NEW.effects_infrastructure OR
+        OLD.workflows IS DISTINCT FROM NEW.workflows OR
+        OLD.attack_vectors IS DISTINCT FROM NEW.attack_vectors OR
+        OLD.other_software IS DISTINCT FROM NEW.other_software)
+  EXECUTE FUNCTION vigil_search_report();
+CREATE FUNCTION vigil_search_message() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO report_search (report_id, message_seq, words)
+    VALUES (NEW.report_id, NEW.seq, vigil_search_words(NEW.body))
+  ON CONFLICT (report_id, message_seq) DO UPDATE SET words = excluded.words;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER search_message AFTER INSERT ON messages FOR EACH ROW
+  WHEN (NEW.author_role <> 'unverified') EXECUTE FUNCTION vigil_search_message();
+INSERT INTO report_search (report_id, message_seq, words)
+  SELECT id, 0, vigil_search_words(id || ' ' || subject || ' ' || steps || ' ' ||
+    effects_cluster || ' ' || effects_applications || ' ' || effects_infrastructure || ' ' ||
+    workflows || ' ' || attack_vectors || ' ' || other_software) FROM reports;
+INSERT INTO report_search (report_id, message_seq, words)
+  SELECT report_id, seq, vigil_search_words(body) FROM messages
+  WHERE author_role <> 'unverified';
+)sql";
+
+namespace {
+
+// Any session of this database takes it while it migrates: "vigi" in ASCII.
+constexpr int64_t kMigrationLock = 0x76696769;
+
+bool IsWordByte(unsigned char c) {
+  return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+std::string Qualified(const std::string& prefix, const char* column) {
+  return prefix.empty() ? std::string(column) : prefix + "." + column;
+}
+
+// The PL/pgSQL function and trigger that record each row of T a statement touches in the
+// writer session's vigil_touched, as SQLite's TEMP triggers do (see sql_store_audit.cc).
+std::string AuditTriggerSql(const AuditedTable& t) {
+  const std::string name = t.name;
+  auto row = [&](const std::string& prefix, bool present) {
+    return "INSERT INTO vigil_touched (tbl, key, owner, digest) VALUES ('" + name + "', " +
+           AuditKeySql(t, prefix) + ", " + AuditOwnerSql(t, prefix) + ", " +
+           (present ? PgRowDigestSql(t, prefix) : std::string("''")) + ");";
+  };
+  return "CREATE OR REPLACE FUNCTION vigil_audit_" + name +
+         "() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN "
+         "IF TG_OP <> 'INSERT' THEN " +
+         row("OLD", false) +
+         " END IF; "
+         "IF TG_OP <> 'DELETE' THEN " +
+         row("NEW", true) +
+         " END IF; RETURN NULL; END $f$; "
+         "CREATE OR REPLACE TRIGGER vigil_audit AFTER INSERT OR UPDATE OR DELETE ON " +
+         name + " FOR EACH ROW EXECUTE FUNCTION vigil_audit_" + name + "();";
+}
+
+}  // namespace
+
+std::string PgTsQuery(std::string_view words) {
+  std::string out;
+  size_t i = 0;
+  while (i < words.size()) {
+    while (i < words.size() && std::isspace(static_cast<unsigned char>(words[i]))) ++i;
+    size_t end = i;
+    while (end < words.size() && !std::isspace(static_cast<unsigned char>(words[end]))) ++end;
+    // The word's runs of letters and digits, in order; only the last is a prefix (as in an
+    // FTS5 phrase with '*').
+    std::vector<std::string> runs;
+    for (size_t j = i; j < end;) {
+      while (j < end && !IsWordByte(static_cast<unsigned char>(words[j]))) ++j;
+      size_t k = j;
+      while (k < end && IsWordByte(static_cast<unsigned char>(words[k]))) ++k;
+      if (k > j) runs.emplace_back(words.substr(j, k - j));
+      j = k;
+    }
+    if (!runs.empty()) {
+      if (!out.empty()) out += " & ";
+      out += '(';
+      for (size_t r = 0; r < runs.size(); ++r) {
+        if (r > 0) out += " <-> ";
+        out += "'" + runs[r] + "'";
+      }
+      out += ":*)";
+    }
+    i = end;
+  }
+  return out;
+}
+
+std::string PgRowDigestSql(const AuditedTable& t, const std::string& prefix) {
+  // "vigil-row-v1", then TYPE LENGTH ':' BYTES for the table name and each column: text runs
+  // are converted to UTF-8 bytes, bytea columns are appended as they are.
+  const std::string table = t.name;
+  std::string bytes;  // the bytea expression so far
+  std::string text = "'vigil-row-v1t" + std::to_string(table.size()) + ":" + table + "'";
+  auto flush = [&] {
+    if (text.empty()) return;
+    if (!bytes.empty()) bytes += " || ";
+    bytes += "convert_to(" + text + ", 'UTF8')";
+    text.clear();
+  };
+  for (const auto& [column, type] : t.columns) {
+    const std::string c = Qualified(prefix, column);
+    if (!text.empty()) text += " || ";
+    if (type == 'i') {
+      text += "'i' || length(" + c + "::text) || ':' || " + c + "::text";
+    } else if (type == 'b') {
+      text += "'b' || octet_length(" + c + ") || ':'";
+      flush();
+      bytes += " || " + c;
+    } else {
+      text += "'t' || octet_length(" + c + ") || ':' || " + c;
+    }
+  }
+  flush();
+  return "encode(sha256(" + bytes + "), 'hex')";
+}
+
+Result<std::unique_ptr<PgStore>> PgStore::Open(const PgTarget& target) {
+  std::unique_ptr<PgStore> store(new PgStore(target));
+  Result<std::unique_ptr<PgConnection>> writer = PgConnection::Open(target);
+  if (!writer.ok()) return writer.status();
+  store->writer_ = std::move(writer).value();
+  store->writer_conn_ = store->writer_.get();
+  PgConnection& w = *store->writer_;
+  // A commit returns once durable, whatever the server's default.
+  VIGIL_RETURN_IF_ERROR(w.Exec("SET synchronous_commit TO on"));
+  Status migrated = w.Exec("BEGIN");
+  if (migrated.ok()) {
+    Query lock(w, "SELECT pg_advisory_xact_lock(?)");
+    migrated = lock.Bind(1, kMigrationLock).Run();
+  }
+  if (migrated.ok()) migrated = ApplyMigrations(w, SqlDialect::kPostgres);
+  if (migrated.ok()) {
+    // The touched-rows table exists in every session that writes, before any trigger fires.
+    migrated = store->PrepareWriterSession();
+  }
+  for (const AuditedTable& t : AuditedTables()) {
+    if (migrated.ok()) migrated = w.Exec(AuditTriggerSql(t).c_str());
+  }
+  if (migrated.ok()) {
+    migrated = WriteAuditBaseline(w, PgRowDigestSql,
+                                  static_cast<Instant>(time(nullptr)) * kMicrosPerSecond);
+  }
+  if (migrated.ok()) migrated = w.Exec("COMMIT");
+  if (!migrated.ok()) {
+    (void)w.Exec("ROLLBACK");
+    return Status::Unavailable("cannot migrate " + RedactedPgUrl(target.url) + ": " +
+                               migrated.message());
+  }
+  store->StartWriter();
+  return store;
+}
+
+PgStore::~PgStore() { StopWriter(); }
+
+Status PgStore::PrepareWriterSession() {
+  // ON COMMIT DELETE ROWS: nothing a batch recorded outlives its transaction.
+  return writer_->Exec(
+      "CREATE TEMP TABLE IF NOT EXISTS vigil_touched (id BIGINT GENERATED ALWAYS AS IDENTITY, "
+      "tbl TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL, digest TEXT NOT NULL) "
+      "ON COMMIT DELETE ROWS");
+}
+
+Result<std::unique_ptr<SqlConnection>> PgStore::OpenReader() {
+  Result<std::unique_ptr<PgConnection>> c = PgConnection::Open(target_);
+  if (!c.ok()) return c.status();
+  return std::unique_ptr<SqlConnection>(std::move(c).value());
+}
+
+Status PgStore::CollectTouchedRows() {
+  PgConnection& w = *writer_;
+  {
+    Query q(w, "SELECT tbl, key, owner, digest FROM vigil_touched ORDER BY id");
+    while (q.Step()) touched_rows_.push_back({q.Text(0), q.Text(1), q.Text(2), q.Text(3)});
+    VIGIL_RETURN_IF_ERROR(q.status());
+  }
+  return w.Run("DELETE FROM vigil_touched");
+}
+
+void PgStore::CommitGroup(Group& group) {
+  PgConnection& w = *writer_;
+  Status tx = Status::Ok();
+  if (!w.Healthy()) {
+    tx = w.Reconnect();
+    if (tx.ok()) tx = w.Exec("SET synchronous_commit TO on");
+    if (tx.ok()) tx = PrepareWriterSession();
+  }
+  if (tx.ok()) tx = w.Run("BEGIN");
+  // A batch that fails after writing without a savepoint (OnlyAddsAReport), or whose failed
+  // statement aborted the transaction before its savepoint, takes the group's transaction with
+  // it.
+  std::optional<size_t> group_failure;
+  if (tx.ok()) {
+    for (size_t i = 0; i < group.size() && !group_failure; ++i) {
+      BatchScope scope = BatchScope::kNoWrites;
+      Result<WriteResult> r = ApplyBatch(group[i]->batch, scope);
+      if (!r.ok() &&
+          (scope == BatchScope::kUnguarded ||
+           (scope == BatchScope::kNoWrites && w.InFailedTransaction()) || !w.Healthy())) {
+        group_failure = i;
+      } else if (scope == BatchScope::kSavepoint) {
+        if (!r.ok()) (void)w.Run("ROLLBACK TO batch");
+        (void)w.Run("RELEASE batch");
+      }
+      group[i]->result = std::move(r);
+    }
+    if (group_failure) {
+      (void)w.Run("ROLLBACK");
+      tx = Status::Unavailable(
+          "the database could not store this write: another write of the same commit failed "
+          "(nothing was stored); try again");
+      if (!w.Healthy()) {
+        tx = Status::Unavailable(
+            "storage: the connection to PostgreSQL was lost (nothing was "
+            "stored); try again");
+        group_failure.reset();
+      }
+    } else {
+      tx = w.Run("COMMIT");  // returns once the commit is durable (synchronous_commit)
+      if (!tx.ok() && !w.Healthy()) {
+        // Lost while committing: PostgreSQL may or may not have committed. Nothing is
+        // acknowledged; a retry of a new report may store it twice (see the note in
+        // docs/SCALING.md).
+        tx = Status::Unavailable(
+            "storage: the connection to PostgreSQL was lost while "
+            "committing; the write may or may not be stored");
+      }
+    }
+  }
+  for (size_t i = 0; i < group.size(); ++i) {
+    // The batch that failed keeps its own error; the others get the group's.
+    const bool own = tx.ok() || (group_failure && *group_failure == i);
+    group[i]->Finish(own && group[i]->result ? std::move(*group[i]->result)
+                                             : Result<WriteResult>(tx));
+  }
+}
+
+Status PgStore::WaitDurable() { return Status::Ok(); }  // a commit returns once durable
+
+Result<std::vector<ReportSummary>> PgStore::SearchReports(const std::string& words,
+                                                          const ReportFilter& f) {
+  const std::string tsquery = PgTsQuery(words);
+  if (tsquery.empty()) return std::vector<ReportSummary>();
+  // The visibility filter is applied in the same query, so nothing outside it is ever read.
+  const bool ranked = f.best_first && !f.after;
+  std::string sql =
+      "SELECT r.id, r.subject, r.state, r.level, r.coordinator, r.created_at, r.updated_at, "
+      "r.embargo_end FROM reports r ";
+  sql += ranked ? "JOIN (SELECT s.report_id, MAX(ts_rank(s.words, q)) AS best FROM "
+                  "report_search s, to_tsquery('simple', ?) q WHERE s.words @@ q GROUP BY "
+                  "s.report_id) m ON m.report_id = r.id WHERE 1 = 1"
+                : "WHERE r.id IN (SELECT report_id FROM report_search WHERE words @@ "
+                  "to_tsquery('simple', ?))";
+  const ReportFilterSql where = AppendReportFilter(
+      sql, f, 2,
+      ranked ? "m.best DESC, r.created_at DESC, r.id DESC" : "r.created_at DESC, r.id DESC");
+  return OnReader([&](SqlConnection& c) -> Result<std::vector<ReportSummary>> {
+    Query q(c, sql);
+    q.Bind(1, tsquery);
+    where.Bind(q, f);
+    std::vector<ReportSummary> out;
+    while (q.Step()) out.push_back(ReadSummaryRow(q));
+    if (!q.status().ok()) return Status::Invalid("search: the query is not understood");
+    return out;
+  });
+}
+
+Result<AuditVerdict> PgStore::VerifyAudit(const CheckpointedHeads& checkpointed) {
+  return OnReader([&](SqlConnection& c) -> Result<AuditVerdict> {
+    // One snapshot for every table and chain.
+    VIGIL_RETURN_IF_ERROR(c.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+    Result<AuditVerdict> verdict = VerifyAuditOn(c, PgRowDigestSql, checkpointed);
+    (void)c.Exec("COMMIT");
+    return verdict;
+  });
+}
+
+Result<ChainHeadsDelta> PgStore::ChainHeadsSince(int64_t cursor) {
+  // pos grows with every event appended, in commit order while one writer commits at a time.
+  return OnReader([&](SqlConnection& c) -> Result<ChainHeadsDelta> {
+    VIGIL_RETURN_IF_ERROR(c.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+    Result<ChainHeadsDelta> delta = ChainHeadsSinceOn(c, "pos", cursor);
+    (void)c.Exec("COMMIT");
+    return delta;
+  });
+}
+
+Status PgStore::Backup(const std::string&) {
+  return Status::Invalid(
+      "a PostgreSQL store is backed up with PostgreSQL's own tools (pg_dump, or a replica); "
+      "vigil backup copies an SQLite store");
+}
+
+}  // namespace vigil

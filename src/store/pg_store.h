@@ -1,0 +1,61 @@
+// PgStore: the Store on PostgreSQL (libpq), for teams that outgrow one process on one machine.
+// The same statements as SqliteStore (SqlStore), on a writer connection that applies each group
+// of queued writes in one transaction (a commit returns once PostgreSQL made it durable:
+// synchronous_commit is on), and a pool of read connections. What differs: the schema's text
+// compares byte by byte (COLLATE "C"), the search index is a tsvector per report and message
+// kept in the same transaction (GIN), the audit triggers are PL/pgSQL and record touched rows in
+// a temporary table of the writer's session, and backups are PostgreSQL's own (pg_dump, a
+// replica).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "store/pg_connection.h"
+#include "store/sql_store.h"
+
+namespace vigil {
+
+/// A tsquery for WORDS with the semantics of SearchQueries::SearchReports (every word, as the
+/// beginning of a word; a word's inner punctuation asks for its parts in order), or "" when
+/// WORDS hold no letter or digit. Only letters, digits and bytes outside ASCII reach it.
+std::string PgTsQuery(std::string_view words);
+
+/// The row digest as PostgreSQL computes it (RowDigestSql), with sha256() over the same bytes.
+std::string PgRowDigestSql(const AuditedTable& t, const std::string& prefix);
+
+class PgStore final : public SqlStore {
+ public:
+  /// Connects to TARGET, migrates the schema (under an advisory lock: instances starting
+  /// together migrate once) and starts the writer. Errors: kUnavailable "cannot connect to
+  /// PostgreSQL at <url without password>: <reason>" or "cannot migrate <url>: <reason>".
+  static Result<std::unique_ptr<PgStore>> Open(const PgTarget& target);
+  ~PgStore() override;  // drains the write queue, then stops the writer thread
+  PgStore(const PgStore&) = delete;
+  PgStore& operator=(const PgStore&) = delete;
+
+  Status WaitDurable() override;
+  Result<std::vector<ReportSummary>> SearchReports(const std::string& words,
+                                                   const ReportFilter& filter) override;
+  using Store::VerifyAudit;
+  Result<AuditVerdict> VerifyAudit(const CheckpointedHeads& checkpointed) override;
+  Result<ChainHeadsDelta> ChainHeadsSince(int64_t cursor) override;
+  /// kInvalidArgument: a PostgreSQL store is backed up with PostgreSQL's own tools.
+  Status Backup(const std::string& path) override;
+
+ protected:
+  void CommitGroup(Group& group) override;
+  Result<std::unique_ptr<SqlConnection>> OpenReader() override;
+  Status CollectTouchedRows() override;
+  Status IndexSearchNow() override { return Status::Ok(); }  // indexed by the write itself
+
+ private:
+  explicit PgStore(PgTarget target) : target_(std::move(target)) {}
+  // The writer session's temporary table of touched rows (again after a reconnect).
+  Status PrepareWriterSession();
+
+  const PgTarget target_;
+  std::unique_ptr<PgConnection> writer_;  // the writer thread's
+};
+
+}  // namespace vigil

@@ -1,0 +1,209 @@
+// What is PostgreSQL's own in PgStore: the schema it migrates to is SQLite's (every table and
+// column, the same kinds of values), a row digest is the same on both engines (a chain written
+// on one verifies on the other), and search words become a tsquery that never parses input.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/pg_store.h"
+#include "store/sqlite_query.h"
+#include "store/sqlite_store.h"
+#include "support/postgres.h"
+#include "support/temp_dir.h"
+
+namespace vigil {
+namespace {
+
+TEST(PgTsQuery, EveryWordIsAPrefixAndPunctuationJoinsItsParts) {
+  EXPECT_EQ(PgTsQuery("  heap   Overflow "), "('heap':*) & ('Overflow':*)");
+  EXPECT_EQ(PgTsQuery("use-after-free"), "('use' <-> 'after' <-> 'free':*)");
+  EXPECT_EQ(PgTsQuery("a'b OR NEAR( :* & | ! \\"), "('a' <-> 'b':*) & ('OR':*) & ('NEAR':*)");
+  EXPECT_EQ(PgTsQuery("caf\xc3\xa9"), "('caf\xc3\xa9':*)");
+  EXPECT_EQ(PgTsQuery(" \t-- ;"), "");
+}
+
+class PgStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    target_ = testing::TestPgTarget();
+    ASSERT_FALSE(target_.url.empty())
+        << "run through scripts/with-postgres.sh (VIGIL_TEST_PG_URL is not set)";
+    Result<std::unique_ptr<PgConnection>> admin = PgConnection::Open(target_);
+    ASSERT_TRUE(admin.ok()) << admin.status().message();
+    const std::string name =
+        std::string("s_") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::string lower;
+    for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    ASSERT_TRUE((*admin)->Exec(("DROP DATABASE IF EXISTS " + lower).c_str()).ok());
+    ASSERT_TRUE((*admin)->Exec(("CREATE DATABASE " + lower).c_str()).ok());
+    db_ = testing::WithDatabase(target_, lower);
+  }
+  PgTarget target_, db_;
+};
+
+// Table -> column -> kind ("integer", "text", "bytes"), search tables left out (each engine has
+// its own index).
+using Schema = std::map<std::string, std::map<std::string, std::string>>;
+bool IsSearchTable(const std::string& table) {
+  return table.rfind("report_search", 0) == 0 || table.rfind("search_", 0) == 0;
+}
+
+TEST_F(PgStoreTest, TheSchemaIsSqlitesTableForTableAndColumnForColumn) {
+  Result<std::unique_ptr<PgStore>> pg = PgStore::Open(db_);
+  ASSERT_TRUE(pg.ok()) << pg.status().message();
+  pg->reset();
+  vigil::testing::TempDir dir;
+  const std::string path = dir.path() + "/vigil.db";
+  ASSERT_TRUE(SqliteStore::Open(path).ok());
+
+  Schema sqlite_schema;
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    SqliteConnection c(db);
+    Result<std::vector<std::string>> tables =
+        Rows(c, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+             [](const Query& q) { return q.Text(0); });
+    ASSERT_TRUE(tables.ok());
+    for (const std::string& t : *tables) {
+      if (IsSearchTable(t)) continue;
+      ASSERT_TRUE(EachRow(
+                      c, "SELECT name, type FROM pragma_table_info(?)",
+                      [&](const Query& q) {
+                        const std::string type = q.Text(1);
+                        sqlite_schema[t][q.Text(0)] =
+                            type == "BLOB" ? "bytes" : (type == "TEXT" ? "text" : "integer");
+                      },
+                      t)
+                      .ok());
+    }
+  }
+  Schema pg_schema;
+  {
+    Result<std::unique_ptr<PgConnection>> c = PgConnection::Open(db_);
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE(EachRow(**c,
+                        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                        "WHERE table_schema = current_schema() AND column_name <> 'pos'",
+                        [&](const Query& q) {
+                          if (IsSearchTable(q.Text(0))) return;
+                          const std::string type = q.Text(2);
+                          pg_schema[q.Text(0)][q.Text(1)] =
+                              type == "bytea" ? "bytes" : (type == "text" ? "text" : type);
+                        })
+                    .ok());
+    // Every text column compares byte by byte.
+    Result<int64_t> collated = IntOrDefault(
+        **c,
+        "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND data_type = 'text' AND collation_name IS DISTINCT FROM 'C'",
+        -1);
+    ASSERT_TRUE(collated.ok());
+    EXPECT_EQ(*collated, 0);
+  }
+  for (auto& [table, columns] : pg_schema) {
+    for (auto& [column, kind] : columns) {
+      if (kind == "bigint") kind = "integer";
+    }
+  }
+  // Raw mail is bytes: a TEXT column holds any bytes in SQLite, bytea on PostgreSQL (mail-3).
+  EXPECT_EQ(pg_schema["mail_inbox"]["raw"], "bytes");
+  EXPECT_EQ(pg_schema["mail_inbox"]["plaintext"], "bytes");
+  pg_schema["mail_inbox"]["raw"] = pg_schema["mail_inbox"]["plaintext"] = "text";
+  EXPECT_EQ(pg_schema, sqlite_schema);
+  EXPECT_GT(pg_schema.size(), 20u);
+}
+
+// The same values give the same digest in C++, in SQLite's vigil_row_digest and in PostgreSQL's
+// SQL, including text outside ASCII, negative and large integers and bytes of every value.
+TEST_F(PgStoreTest, ARowDigestIsTheSameOnBothEngines) {
+  Result<std::unique_ptr<PgConnection>> pg = PgConnection::Open(db_);
+  ASSERT_TRUE(pg.ok());
+  ASSERT_TRUE((*pg)
+                  ->Exec("CREATE TABLE sample (name TEXT NOT NULL, n BIGINT NOT NULL, "
+                         "data BYTEA NOT NULL, tail TEXT NOT NULL)")
+                  .ok());
+  std::string bytes;
+  for (int b = 0; b < 256; ++b) bytes += static_cast<char>(b);
+  const std::string name =
+      "Ren\xc3\xa9"
+      "e \xe2\x9c\x93 'quoted' \\ tab\t";
+  const int64_t n = -9'007'199'254'740'993;
+  Query ins(**pg, "INSERT INTO sample (name, n, data, tail) VALUES (?, ?, ?, ?)");
+  ASSERT_TRUE(ins.Bind(1, name).Bind(2, n).BindBlob(3, bytes).Bind(4, "").Run().ok());
+
+  const AuditedTable sample{
+      "sample", {"name"}, "", {{"name", 't'}, {"n", 'i'}, {"data", 'b'}, {"tail", 't'}}};
+  Result<std::optional<std::string>> from_pg =
+      FirstRow(**pg, "SELECT " + PgRowDigestSql(sample, "") + " FROM sample",
+               [](const Query& q) { return q.Text(0); });
+  ASSERT_TRUE(from_pg.ok()) << from_pg.status().message();
+  ASSERT_TRUE(from_pg->has_value());
+
+  RowDigestBuilder expected;
+  expected.Add('t', "sample");
+  expected.Add('t', name);
+  expected.Add('i', std::to_string(n));
+  expected.Add('b', bytes);
+  expected.Add('t', "");
+  EXPECT_EQ(**from_pg, expected.Hex());
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+  SqliteConnection lite(db);
+  ASSERT_TRUE(RegisterRowDigest(db).ok());
+  ASSERT_TRUE(
+      lite.Exec("CREATE TABLE sample (name TEXT NOT NULL, n BIGINT NOT NULL, data BLOB NOT NULL, "
+                "tail TEXT NOT NULL)")
+          .ok());
+  Query lite_ins(lite, "INSERT INTO sample (name, n, data, tail) VALUES (?, ?, ?, ?)");
+  ASSERT_TRUE(lite_ins.Bind(1, name).Bind(2, n).BindBlob(3, bytes).Bind(4, "").Run().ok());
+  Result<std::optional<std::string>> from_sqlite =
+      FirstRow(lite, "SELECT " + SqliteRowDigestSql(sample, "") + " FROM sample",
+               [](const Query& q) { return q.Text(0); });
+  ASSERT_TRUE(from_sqlite.ok() && from_sqlite->has_value());
+  EXPECT_EQ(**from_sqlite, expected.Hex());
+}
+
+// Instances that start together migrate once; a second open of a migrated database changes
+// nothing and its chains still verify.
+TEST_F(PgStoreTest, OpeningAgainAndTogetherMigratesOnce) {
+  std::vector<std::thread> threads;
+  std::vector<Status> opened(3);
+  for (size_t i = 0; i < opened.size(); ++i) {
+    threads.emplace_back([&, i] { opened[i] = PgStore::Open(db_).status(); });
+  }
+  for (auto& t : threads) t.join();
+  for (const Status& s : opened) EXPECT_TRUE(s.ok()) << s.message();
+  Result<std::unique_ptr<PgStore>> again = PgStore::Open(db_);
+  ASSERT_TRUE(again.ok());
+  Result<AuditVerdict> v = (*again)->VerifyAudit();
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  EXPECT_TRUE(v->ok) << v->first_broken;
+  Result<std::unique_ptr<PgConnection>> c = PgConnection::Open(db_);
+  ASSERT_TRUE(c.ok());
+  Result<int64_t> baselines =
+      IntOrDefault(**c, "SELECT COUNT(*) FROM schema_migrations WHERE name = 'audit-baseline'", -1);
+  ASSERT_TRUE(baselines.ok());
+  EXPECT_EQ(*baselines, 1);
+}
+
+TEST_F(PgStoreTest, BackupsArePostgresqlsOwn) {
+  Result<std::unique_ptr<PgStore>> pg = PgStore::Open(db_);
+  ASSERT_TRUE(pg.ok());
+  Status s = (*pg)->Backup("/tmp/never-written.db");
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "a PostgreSQL store is backed up with PostgreSQL's own tools (pg_dump, or a replica); "
+            "vigil backup copies an SQLite store");
+  EXPECT_FALSE(std::filesystem::exists("/tmp/never-written.db"));
+}
+
+}  // namespace
+}  // namespace vigil
