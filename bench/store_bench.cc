@@ -4,8 +4,11 @@
 // HTTP benchmark (bench/http_bench.sh) can reach. Then checks, on the store reopened, that every
 // acknowledged submission is there exactly as submitted and nothing else is: exits 1, naming
 // what failed, if not (never on a figure).
-// Usage: store_bench [--quick] [TOTAL=50000] [CONCURRENCY=64] [DIR=a new temporary folder]
+// Usage: store_bench [--quick] [--postgres] [TOTAL=50000] [CONCURRENCY=64] [DIR=a new temporary
+//        folder]
 //   --quick: TOTAL defaults to 10,000 (about a second), the mode the test bench_quick_store runs.
+//   --postgres: the PostgreSQL store instead, on a new database of the server that
+//   scripts/with-postgres.sh started (bench/pg_bench.sh runs it so, next to pgbench).
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -25,6 +28,7 @@
 
 #include "service/report_service.h"
 #include "service/system_clock.h"
+#include "store/pg_store.h"
 #include "store/sqlite_store.h"
 
 namespace {
@@ -55,13 +59,52 @@ double Micros(const timeval& a, const timeval& b) {
 
 constexpr char kSubject[] = "Heap overflow in the flow exporter";
 
+// Where the benchmark stores: the SQLite file, or a PostgreSQL database.
+struct Target {
+  std::string sqlite_path;
+  vigil::PgTarget postgres;
+  vigil::Result<std::unique_ptr<vigil::Store>> Open() const {
+    using namespace vigil;
+    if (postgres.url.empty()) {
+      Result<std::unique_ptr<SqliteStore>> s = SqliteStore::Open(sqlite_path);
+      if (!s.ok()) return s.status();
+      return std::unique_ptr<Store>(std::move(s).value());
+    }
+    Result<std::unique_ptr<PgStore>> s = PgStore::Open(postgres);
+    if (!s.ok()) return s.status();
+    return std::unique_ptr<Store>(std::move(s).value());
+  }
+};
+
+// A new database on the server scripts/with-postgres.sh started (its URL and password file in
+// the environment), as a login for PgStore.
+vigil::Result<vigil::PgTarget> NewPostgresDatabase() {
+  using namespace vigil;
+  const char* url = std::getenv("VIGIL_TEST_PG_URL");
+  const char* password_file = std::getenv("VIGIL_TEST_PG_PASSWORD_FILE");
+  if (url == nullptr || password_file == nullptr) {
+    return Status::Invalid("--postgres: run under scripts/with-postgres.sh");
+  }
+  PgTarget server;
+  server.url = url;
+  std::ifstream in(password_file);
+  std::getline(in, server.password);
+  const std::string name = "store_bench_" + std::to_string(getpid());
+  Result<std::unique_ptr<PgConnection>> admin = PgConnection::Open(server);
+  if (!admin.ok()) return admin.status();
+  VIGIL_RETURN_IF_ERROR((*admin)->Exec(("CREATE DATABASE " + name).c_str()));
+  PgTarget out = server;
+  out.url = server.url.substr(0, server.url.rfind('/') + 1) + name;
+  return out;
+}
+
 // The failures of the check that every id in ACKNOWLEDGED is in the store at PATH (opened anew)
 // with the submitted subject, and that the store holds no other report; empty when it passes.
-std::vector<std::string> CheckStored(const std::string& path,
+std::vector<std::string> CheckStored(const Target& target,
                                      const std::vector<std::string>& acknowledged) {
   using namespace vigil;
   std::vector<std::string> failures;
-  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path);
+  Result<std::unique_ptr<Store>> store = target.Open();
   if (!store.ok()) return {"cannot reopen the store: " + store.status().ToString()};
   const std::set<std::string> unique(acknowledged.begin(), acknowledged.end());
   if (unique.size() != acknowledged.size()) {
@@ -99,6 +142,11 @@ int main(int argc, char** argv) {
     --argc;
     ++argv;
   }
+  const bool postgres = argc > 1 && std::string(argv[1]) == "--postgres";
+  if (postgres) {
+    --argc;
+    ++argv;
+  }
   const int total = argc > 1 ? std::atoi(argv[1]) : quick ? 10000 : 50000;
   const int concurrency = argc > 2 ? std::atoi(argv[2]) : 64;
   std::string dir;
@@ -110,7 +158,17 @@ int main(int argc, char** argv) {
     dir = tmpl;
   }
   std::filesystem::create_directories(dir);
-  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(dir + "/vigil.db");
+  Target target;
+  target.sqlite_path = dir + "/vigil.db";
+  if (postgres) {
+    Result<PgTarget> db = NewPostgresDatabase();
+    if (!db.ok()) {
+      std::fprintf(stderr, "store_bench: %s\n", db.status().ToString().c_str());
+      return 1;
+    }
+    target.postgres = *db;
+  }
+  Result<std::unique_ptr<Store>> store = target.Open();
   if (!store.ok()) {
     std::fprintf(stderr, "store_bench: %s\n", store.status().ToString().c_str());
     return 1;
@@ -187,7 +245,7 @@ int main(int argc, char** argv) {
   std::printf("\n");
 
   // Correctness, checked in every mode: no submission refused, and every acknowledged one stored.
-  std::vector<std::string> failures = CheckStored(dir + "/vigil.db", acknowledged);
+  std::vector<std::string> failures = CheckStored(target, acknowledged);
   if (failed) {
     failures.insert(failures.begin(),
                     std::to_string(failed) + " submissions failed; the first: " + first_error);

@@ -3,9 +3,11 @@
 # triggered it (-fno-sanitize-recover=all, halt_on_error), so a passing run has 0 reports.
 #
 #   scripts/sanitize.sh asan    ASan+UBSan (build-asan/): every unit and integration test, except
-#                               the long ones (soak, bench_quick_*, the browser test) and the two
+#                               the long ones (soak, bench_quick_*, the browser test), the two
 #                               install checks (install_deps_guard, install_layout), which test
-#                               the release build's packaging, not memory.
+#                               the release build's packaging, not memory, and the *_postgres
+#                               reruns of the service programs (the same code as their SQLite
+#                               runs; the PostgreSQL store itself runs here in pg_store_test).
 #   scripts/sanitize.sh tsan    TSan (build-tsan/): the store's, the services' and the server's
 #                               concurrency tests (only their targets are built).
 #
@@ -46,7 +48,7 @@ cd "$build"
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 if [[ $kind == asan ]]; then
   ctest --output-on-failure -j"$jobs" --timeout 900 \
-    -E '^(soak_2min|bench_quick_.*|browser_test|install_deps_guard|install_layout)$'
+    -E '^(soak_2min|bench_quick_.*|browser_test|install_deps_guard|install_layout|.*_postgres)$'
 else
   ctest --output-on-failure -j"$jobs" --timeout 900 \
     -R '(^|/)(StoreContract|StoreTest|WalWriteVfs|ServiceTest|CredentialsTest|ServerTest|ServerProxyTest)\.'

@@ -228,6 +228,9 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const PgTarget& target)
     return Status::Unavailable("cannot connect to PostgreSQL at " + RedactedPgUrl(target.url) +
                                ": " + message);
   }
+  // Notices ("relation ... already exists, skipping") are not errors: not printed on stderr.
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   std::unique_ptr<PgConnection> out(new PgConnection(conn));
   // Times never leave the server as text; UTC all the same.
   VIGIL_RETURN_IF_ERROR(out->Exec("SET TIME ZONE 'UTC'"));

@@ -211,6 +211,14 @@ Status PgStore::PrepareWriterSession() {
       "ON COMMIT DELETE ROWS");
 }
 
+Status PgStore::Lock(const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    Query lock(*writer_, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))");
+    VIGIL_RETURN_IF_ERROR(lock.Bind(1, name).Run());
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<SqlConnection>> PgStore::OpenReader() {
   Result<std::unique_ptr<PgConnection>> c = PgConnection::Open(target_);
   if (!c.ok()) return c.status();

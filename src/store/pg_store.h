@@ -48,6 +48,8 @@ class PgStore final : public SqlStore {
   Result<std::unique_ptr<SqlConnection>> OpenReader() override;
   Status CollectTouchedRows() override;
   Status IndexSearchNow() override { return Status::Ok(); }  // indexed by the write itself
+  /// Transaction-scoped advisory locks, one per name (64-bit hash of the name).
+  Status Lock(const std::vector<std::string>& names) override;
 
  private:
   explicit PgStore(PgTarget target) : target_(std::move(target)) {}

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -11,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/audit_chain.h"
 #include "store/pg_store.h"
 #include "store/sqlite_query.h"
 #include "store/sqlite_store.h"
@@ -192,6 +195,88 @@ TEST_F(PgStoreTest, OpeningAgainAndTogetherMigratesOnce) {
       IntOrDefault(**c, "SELECT COUNT(*) FROM schema_migrations WHERE name = 'audit-baseline'", -1);
   ASSERT_TRUE(baselines.ok());
   EXPECT_EQ(*baselines, 1);
+}
+
+// A new report by rita@example.org at T, on no chain yet.
+WriteBatch NewReportAt(Instant t, const std::string& subject) {
+  Report r;
+  r.fields.subject = subject;
+  r.created_at = r.updated_at = r.embargo.start = t;
+  r.embargo.end = t + 90 * kMicrosPerDay;
+  Participant p;
+  p.email = "rita@example.org";
+  p.role = Role::kReporter;
+  p.added_at = t;
+  p.added_by = "anonymous";
+  r.participants.push_back(p);
+  WriteBatch b;
+  b.report = r;
+  b.id_prefix = "SEC";
+  b.events.push_back({"", t, "anonymous", "report.submitted", "{}"});
+  return b;
+}
+
+// Two instances on one database, each with its own writer: new reports get distinct numbers,
+// appends to the same chains (each instance re-reading and retrying when the other moved the
+// report, as the services do) all land in one linked chain, and the system chain takes both.
+TEST_F(PgStoreTest, TwoInstancesWriteTheSameChainsAndEveryWriteLandsOnce) {
+  Result<std::unique_ptr<PgStore>> first = PgStore::Open(db_);
+  Result<std::unique_ptr<PgStore>> second = PgStore::Open(db_);
+  ASSERT_TRUE(first.ok() && second.ok());
+  std::vector<PgStore*> stores = {first->get(), second->get()};
+  const Instant t0 = 1'790'000'000LL * kMicrosPerSecond;
+  Result<WriteResult> shared = stores[0]->Write(NewReportAt(t0, "shared"));
+  ASSERT_TRUE(shared.ok()) << shared.status().message();
+  constexpr int kPerThread = 25;
+  std::atomic<int> failed{0}, retries{0};
+  std::vector<std::thread> threads;
+  for (int thread = 0; thread < 4; ++thread) {
+    threads.emplace_back([&, thread] {
+      PgStore& store = *stores[thread % 2];
+      for (int i = 0; i < kPerThread; ++i) {
+        if (!store.Write(NewReportAt(t0 + i, "new " + std::to_string(thread))).ok()) ++failed;
+        for (;;) {  // one event on the shared report's chain, and one on the system chain
+          Result<Report> r = store.GetReport(shared->report_id);
+          if (!r.ok()) {
+            ++failed;
+            break;
+          }
+          WriteBatch b;
+          b.report = *r;
+          b.expected_version = r->version;
+          b.events.push_back({r->id, t0 + i, "cli:t" + std::to_string(thread), "note", "{}"});
+          b.events.push_back(
+              {kSystemChain, t0 + i, "cli:t" + std::to_string(thread), "tick", "{}"});
+          Result<WriteResult> w = store.Write(std::move(b));
+          if (w.ok()) break;
+          if (w.status().code() != Code::kAborted) {
+            ADD_FAILURE() << w.status().ToString();
+            ++failed;
+            break;
+          }
+          ++retries;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed, 0);
+  std::printf("two instances: %d retries of a stale read\n", retries.load());
+  Result<std::vector<ReportSummary>> all = stores[1]->ListReports({.limit = 0});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 1u + 4 * kPerThread);
+  std::set<std::string> ids;
+  for (const ReportSummary& r : *all) ids.insert(r.id);
+  EXPECT_EQ(ids.size(), all->size()) << "a report number was given twice";
+  Result<std::vector<StoredEvent>> chain = stores[0]->Events(shared->report_id);
+  ASSERT_TRUE(chain.ok());
+  EXPECT_EQ(chain->size(), 1u + 4 * kPerThread);
+  Result<std::vector<StoredEvent>> system = stores[0]->Events(kSystemChain);
+  ASSERT_TRUE(system.ok());
+  EXPECT_GE(system->size(), 4u * kPerThread);
+  Result<AuditVerdict> v = stores[1]->VerifyAudit();
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  EXPECT_TRUE(v->ok) << v->first_broken;
 }
 
 TEST_F(PgStoreTest, BackupsArePostgresqlsOwn) {

@@ -108,6 +108,14 @@ class SqlStore : public Store {
   /// Brings the full-text index up to date inside the current transaction
   /// (WebWrites::index_search).
   virtual Status IndexSearchNow() = 0;
+  /// Inside the writer's transaction, before a batch reads what it will write: holds NAMES (a
+  /// chain, "number:<prefix>/<year>", "counter:<name>"; sorted) until the transaction ends,
+  /// so that writers of other instances on the same database wait. An engine with one writer
+  /// per database (SQLite) needs none.
+  virtual Status Lock(const std::vector<std::string>& names) {
+    (void)names;
+    return Status::Ok();
+  }
 
   /// The connection the write loop applies batches on (set by the engine before its first
   /// batch; used by the writer thread only).
@@ -123,6 +131,8 @@ class SqlStore : public Store {
   // Opens SAVEPOINT batch before its first write unless the batch only adds a new report (see
   // OnlyAddsAReport in sql_store_reports.cc); SCOPE says which.
   Result<WriteResult> ApplyBatch(WriteBatch& batch, BatchScope& scope);
+  // What BATCH must Lock before it reads (sorted, each once).
+  static std::vector<std::string> BatchLocks(const WriteBatch& batch);
   // The parts of ApplyBatch (sql_store_reports.cc), in the order it runs them.
   // For a new report: allocates its id and reads its turn; otherwise checks expected_version.
   Status CheckReport(WriteBatch& batch);

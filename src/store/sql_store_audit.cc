@@ -337,6 +337,7 @@ Status SqlStore::FinishEvents(ChainHeads& heads) {
       // A batch that changed rows of a chain without an event on it (a disclosure step's log
       // row, say): the change gets an event of its own, so that no row changes unrecorded.
       // The report's version stays: it is the seq of the event that last wrote the report.
+      VIGIL_RETURN_IF_ERROR(Lock({owner}));
       Result<StoredEvent> added = VigilEvent(w, owner, now, "audit.rows");
       VIGIL_RETURN_IF_ERROR(added.status());
       batch_events_.push_back(*added);

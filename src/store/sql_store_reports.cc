@@ -1,6 +1,7 @@
 // The report and account part of SqlStore: ApplyBatch (the write core: report ids, version
 // checks, counters, events on their chains, the report projection, thread, outbox, accounts and
 // tokens, then each module's rows) and the report and account reads.
+#include <set>
 #include <unordered_map>
 
 #include "store/sql_connection.h"
@@ -144,8 +145,27 @@ bool OnlyAddsAReport(const WriteBatch& b) {
 
 }  // namespace
 
+std::vector<std::string> SqlStore::BatchLocks(const WriteBatch& b) {
+  std::set<std::string> names;
+  if (b.report && b.expected_version == 0) {
+    // A new report's number (its chain is new: nobody else can write it).
+    names.insert("number:" + b.id_prefix + "/" + std::to_string(UtcYear(b.report->created_at)));
+    if (!b.turn_counter.empty()) names.insert("counter:" + b.turn_counter);
+  } else if (b.report) {
+    names.insert(b.report->id);
+  }
+  for (const NewEvent& e : b.events) {
+    if (!e.chain.empty()) names.insert(e.chain);
+  }
+  if (b.counter) names.insert("counter:" + b.counter->name);
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
 Result<WriteResult> SqlStore::ApplyBatch(WriteBatch& b, BatchScope& scope) {
   SqlConnection& w = *writer_conn_;
+  // Before anything is read: the chains and counters it reads and then writes (another
+  // instance's writer may be about to write them too).
+  VIGIL_RETURN_IF_ERROR(Lock(BatchLocks(b)));
   if (b.report) VIGIL_RETURN_IF_ERROR(CheckReport(b));
   const std::string report_id = b.report ? b.report->id : std::string();
   // Everything above only read. From here on the batch writes.
