@@ -101,6 +101,16 @@ CommandResult RunVigil(const std::vector<std::string>& args, const std::string& 
 std::string InitProject(const std::string& dir, const std::string& extra_config) {
   CommandResult r = RunVigil({"init", "--dir", dir, "--port", "0"});
   if (r.exit_code != 0) throw std::runtime_error("vigil init failed: " + r.err);
+  EditConfig(dir, extra_config);
+  std::ifstream creds(dir + "/data/initial-admin.txt");
+  std::string line;
+  while (std::getline(creds, line)) {
+    if (line.starts_with("token=")) return line.substr(6);
+  }
+  throw std::runtime_error("no token in initial-admin.txt");
+}
+
+void EditConfig(const std::string& dir, const std::string& extra_config) {
   if (!extra_config.empty()) {
     // Each "key = value" line of EXTRA_CONFIG replaces the default file's line for that key
     // (keys are unique across the default file's sections).
@@ -121,12 +131,6 @@ std::string InitProject(const std::string& dir, const std::string& extra_config)
     std::ofstream out(dir + "/vigil.toml");
     for (const std::string& line : lines) out << line << "\n";
   }
-  std::ifstream creds(dir + "/data/initial-admin.txt");
-  std::string line;
-  while (std::getline(creds, line)) {
-    if (line.starts_with("token=")) return line.substr(6);
-  }
-  throw std::runtime_error("no token in initial-admin.txt");
 }
 
 ServerProcess::ServerProcess(const std::string& config, const std::string& log_path) {

@@ -35,6 +35,9 @@ CommandResult Run(const std::vector<std::string>& argv, const std::string& stdin
 /// `vigil init` in DIR; each "key = value" line of EXTRA_CONFIG replaces that key's line in the
 /// generated vigil.toml. Returns the first admin's API token.
 std::string InitProject(const std::string& dir, const std::string& extra_config = "");
+/// Replaces, in DIR's vigil.toml, each key's line by the "key = value" line of EXTRA_CONFIG
+/// (keys are unique across the default file's sections); throws for a key the file lacks.
+void EditConfig(const std::string& dir, const std::string& extra_config);
 
 /// A `vigil serve` child process.
 class ServerProcess {
