@@ -326,20 +326,10 @@ Result<std::vector<ReportSummary>> PgStore::SearchReports(const std::string& wor
 Result<AuditVerdict> PgStore::VerifyAudit(const CheckpointedHeads& checkpointed) {
   return OnReader([&](SqlConnection& c) -> Result<AuditVerdict> {
     // One snapshot for every table and chain.
-    VIGIL_RETURN_IF_ERROR(c.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+    VIGIL_RETURN_IF_ERROR(c.Exec(BeginSnapshot()));
     Result<AuditVerdict> verdict = VerifyAuditOn(c, PgRowDigestSql, checkpointed);
     (void)c.Exec("COMMIT");
     return verdict;
-  });
-}
-
-Result<ChainHeadsDelta> PgStore::ChainHeadsSince(int64_t cursor) {
-  // pos grows with every event appended, in commit order while one writer commits at a time.
-  return OnReader([&](SqlConnection& c) -> Result<ChainHeadsDelta> {
-    VIGIL_RETURN_IF_ERROR(c.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
-    Result<ChainHeadsDelta> delta = ChainHeadsSinceOn(c, "pos", cursor);
-    (void)c.Exec("COMMIT");
-    return delta;
   });
 }
 

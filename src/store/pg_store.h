@@ -39,7 +39,6 @@ class PgStore final : public SqlStore {
                                                    const ReportFilter& filter) override;
   using Store::VerifyAudit;
   Result<AuditVerdict> VerifyAudit(const CheckpointedHeads& checkpointed) override;
-  Result<ChainHeadsDelta> ChainHeadsSince(int64_t cursor) override;
   /// kInvalidArgument: a PostgreSQL store is backed up with PostgreSQL's own tools.
   Status Backup(const std::string& path) override;
 
@@ -48,6 +47,11 @@ class PgStore final : public SqlStore {
   Result<std::unique_ptr<SqlConnection>> OpenReader() override;
   Status CollectTouchedRows() override;
   Status IndexSearchNow() override { return Status::Ok(); }  // indexed by the write itself
+  const char* BeginSnapshot() const override {
+    return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+  }
+  // Grows with every event appended, in commit order while one writer commits at a time.
+  const char* CommitOrderColumn() const override { return "pos"; }
   /// Transaction-scoped advisory locks, one per name (64-bit hash of the name).
   Status Lock(const std::vector<std::string>& names) override;
 

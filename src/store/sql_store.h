@@ -69,6 +69,8 @@ class SqlStore : public Store {
   Result<std::vector<OutboxEntry>> ListOutbox(const OutboxQuery& query) override;
   // patch module (sql_store_patches.cc)
   Result<std::vector<PatchRevision>> PatchRevisions(const std::string& report_id) override;
+  // the chains (sql_store_audit.cc), read in one snapshot
+  Result<ChainHeadsDelta> ChainHeadsSince(int64_t cursor) override;
 
  protected:
   SqlStore() = default;
@@ -96,6 +98,10 @@ class SqlStore : public Store {
   /// On the writer thread when the queue is empty: work that waits for an idle writer; true
   /// when there was some (the queue is looked at again before the thread sleeps).
   virtual bool IdleWork() { return false; }
+  /// How a read connection starts a transaction that reads one snapshot.
+  virtual const char* BeginSnapshot() const { return "BEGIN"; }
+  /// The events' column that grows in commit order (ChainHeadsSince).
+  virtual const char* CommitOrderColumn() const = 0;
   /// Why no write is accepted any more, or nullopt (any thread).
   virtual std::optional<Status> WritesRefused() const { return std::nullopt; }
   /// A new read connection (the pool keeps up to 16 idle ones).

@@ -576,6 +576,15 @@ Result<AuditVerdict> VerifyAuditOn(SqlConnection& c, RowDigestSql digest,
   return v;
 }
 
+Result<ChainHeadsDelta> SqlStore::ChainHeadsSince(int64_t cursor) {
+  return OnReader([&](SqlConnection& c) -> Result<ChainHeadsDelta> {
+    VIGIL_RETURN_IF_ERROR(c.Exec(BeginSnapshot()));
+    Result<ChainHeadsDelta> delta = ChainHeadsSinceOn(c, CommitOrderColumn(), cursor);
+    (void)c.Exec("COMMIT");
+    return delta;
+  });
+}
+
 Result<ChainHeadsDelta> ChainHeadsSinceOn(SqlConnection& c, const std::string& order_column,
                                           int64_t cursor) {
   ChainHeadsDelta out;

@@ -374,16 +374,6 @@ Result<AuditVerdict> SqliteStore::VerifyAudit(const CheckpointedHeads& checkpoin
   return verdict;
 }
 
-Result<ChainHeadsDelta> SqliteStore::ChainHeadsSince(int64_t cursor) {
-  // Events are only ever appended, so rowids grow in commit order (one writer).
-  return OnReader([&](SqlConnection& c) -> Result<ChainHeadsDelta> {
-    VIGIL_RETURN_IF_ERROR(c.Exec("BEGIN"));
-    Result<ChainHeadsDelta> delta = ChainHeadsSinceOn(c, "rowid", cursor);
-    (void)c.Exec("COMMIT");
-    return delta;
-  });
-}
-
 Status SqliteStore::Backup(const std::string& path) {
   ReadLease lease(*this);
   VIGIL_RETURN_IF_ERROR(lease.status());

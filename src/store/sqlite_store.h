@@ -62,7 +62,6 @@ class SqliteStore final : public SqlStore {
                                                    const ReportFilter& filter) override;
   using Store::VerifyAudit;
   Result<AuditVerdict> VerifyAudit(const CheckpointedHeads& checkpointed) override;
-  Result<ChainHeadsDelta> ChainHeadsSince(int64_t cursor) override;
   Status Backup(const std::string& path) override;
 
  protected:
@@ -71,6 +70,8 @@ class SqliteStore final : public SqlStore {
   std::optional<Status> WritesRefused() const override;
   Result<std::unique_ptr<SqlConnection>> OpenReader() override;
   Status IndexSearchNow() override;
+  // Events are only ever appended, so rowids grow in commit order (one writer).
+  const char* CommitOrderColumn() const override { return "rowid"; }
 
  private:
   explicit SqliteStore(std::string path);
