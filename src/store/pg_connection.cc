@@ -120,7 +120,16 @@ class PgStatement final : public SqlStatement {
   PgStatement(const PgStatement&) = delete;
   PgStatement& operator=(const PgStatement&) = delete;
 
-  void BindText(int i, std::string_view v) override { Set(i, std::string(v), false); }
+  void BindText(int i, std::string_view v) override {
+    // A text parameter travels as a C string: a NUL would cut it short, silently. Refused.
+    if (v.find('\0') != std::string_view::npos) {
+      failed_ = true;
+      error_ = Status::Invalid("storage: text with a NUL byte cannot be stored in PostgreSQL");
+      conn_.error_ = error_.message();
+      return;
+    }
+    Set(i, std::string(v), false);
+  }
   void BindBlob(int i, std::string_view v) override { Set(i, std::string(v), true); }
   void BindInt(int i, int64_t v) override { Set(i, std::to_string(v), false); }
 

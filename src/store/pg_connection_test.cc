@@ -108,6 +108,20 @@ TEST_F(PgConnectionTest, ValuesRoundTripExactly) {
   EXPECT_EQ(**null, "/0");
 }
 
+// Text goes to the server as a C string: a NUL inside is refused, never cut short.
+TEST_F(PgConnectionTest, TextWithANulIsRefusedNotTruncated) {
+  Query ins(*conn_, "INSERT INTO t (id, name) VALUES (?, ?)");
+  Status s = ins.Bind(1, int64_t{1}).Bind(2, std::string("before\0after", 12)).Run();
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.message(), "storage: text with a NUL byte cannot be stored in PostgreSQL");
+  Result<int64_t> rows = IntOrDefault(*conn_, "SELECT COUNT(*) FROM t", int64_t{-1});
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(*rows, 0);
+  // The cached statement works again once rebound.
+  Query again(*conn_, "INSERT INTO t (id, name) VALUES (?, ?)");
+  EXPECT_TRUE(again.Bind(1, int64_t{1}).Bind(2, "plain").Run().ok());
+}
+
 TEST_F(PgConnectionTest, ACachedStatementIsReboundAndChangesAreCounted) {
   for (int64_t i = 1; i <= 5; ++i) {
     Query ins(*conn_, "INSERT INTO t (id, name) VALUES (?, ?)");
