@@ -1,12 +1,7 @@
 #include "service/disclosure_service.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <set>
@@ -33,38 +28,6 @@ bool IsSafeBranchName(const std::string& b) {
            c == '/';
   });
 }
-
-// An exclusive lock on a file, held for the lifetime of the object: one disclosure of a report
-// runs at a time (a second one would not see the first one's intents as finished).
-class RunLock {
- public:
-  explicit RunLock(const std::string& path) : path_(path) {
-    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0) error_ = errno;
-    locked_ = fd_ >= 0 && flock(fd_, LOCK_EX | LOCK_NB) == 0;
-  }
-  ~RunLock() {
-    if (fd_ >= 0) close(fd_);  // releases the lock
-  }
-  RunLock(const RunLock&) = delete;
-  RunLock& operator=(const RunLock&) = delete;
-  bool locked() const { return locked_; }
-  /// Why the lock is not held: kUnavailable when the lock file cannot be opened, else
-  /// kConflict with BUSY (another run holds it).
-  Status Refusal(const std::string& busy) const {
-    if (fd_ < 0) {
-      return Status::Unavailable("cannot open the lock file " + path_ + ": " +
-                                 std::strerror(error_));
-    }
-    return Status::Conflict(busy);
-  }
-
- private:
-  std::string path_;
-  int fd_ = -1;
-  int error_ = 0;
-  bool locked_ = false;
-};
 
 }  // namespace
 
@@ -451,12 +414,17 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
                                    const std::function<void(const std::string&)>& print,
                                    bool without_advisory) {
   // Taken before anything is read, so that the log this run resumes from is final.
-  std::optional<RunLock> lock;
+  // One disclosure of a report runs at a time (a second one would not see the first one's
+  // intents as finished): the store's lock holds for every instance on the database, and a
+  // killed instance lets go of it.
+  std::unique_ptr<RunLock> lock;
   if (!dry_run && IsWellFormedReportId(id)) {
-    lock.emplace(config_.data_dir + "/disclose-" + id + ".lock");
-    if (!lock->locked()) {
-      return lock->Refusal("cannot disclose " + id + ": another disclosure of it is running");
+    Result<std::unique_ptr<RunLock>> taken = store_.TryRunLock("disclose-" + id);
+    if (!taken.ok()) return taken.status();
+    if (*taken == nullptr) {
+      return Status::Conflict("cannot disclose " + id + ": another disclosure of it is running");
     }
+    lock = std::move(taken).value();
   }
   Result<Report> report = store_.GetReport(id);
   if (!report.ok()) return report.status();
@@ -782,10 +750,12 @@ Result<AdvisoryDraft> DisclosureService::Redact(const Principal& actor, const st
 Result<ForgeItem> DisclosureService::OpenPublicIssue(const Principal& actor, const std::string& id,
                                                      bool publish_closed) {
   const std::string refuse = "cannot open a public issue for " + id + ": ";
-  std::optional<RunLock> lock;
+  std::unique_ptr<RunLock> lock;  // the same lock as Disclose's
   if (IsWellFormedReportId(id)) {
-    lock.emplace(config_.data_dir + "/disclose-" + id + ".lock");
-    if (!lock->locked()) return lock->Refusal(refuse + "another run for it is in progress");
+    Result<std::unique_ptr<RunLock>> taken = store_.TryRunLock("disclose-" + id);
+    if (!taken.ok()) return taken.status();
+    if (*taken == nullptr) return Status::Conflict(refuse + "another run for it is in progress");
+    lock = std::move(taken).value();
   }
   Result<Report> report = store_.GetReport(id);
   if (!report.ok()) return report.status();

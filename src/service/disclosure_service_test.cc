@@ -5,10 +5,8 @@
 // nothing, the idempotent second run, the public route and the due-disclosure round.
 #include "service/disclosure_service.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -346,14 +344,13 @@ TEST_F(DisclosureServiceTest, DiscloseRefusesBeforeItsPreconditionsHold) {
   EXPECT_EQ(Disclose(no_forge, id).message(),
             "cannot disclose " + id + ": no forge configured ([disclosure] forge_api_url)");
 
-  // Another run holds the report's lock.
-  const std::string lock = config_.data_dir + "/disclose-" + id + ".lock";
-  const int fd = open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(flock(fd, LOCK_EX | LOCK_NB), 0);
-  EXPECT_EQ(Disclose(id).message(),
-            "cannot disclose " + id + ": another disclosure of it is running");
-  close(fd);
+  // Another run (here or in another instance on the same database) holds the report's lock.
+  {
+    Result<std::unique_ptr<RunLock>> other = store_->TryRunLock("disclose-" + id);
+    ASSERT_TRUE(other.ok() && *other != nullptr);
+    EXPECT_EQ(Disclose(id).message(),
+              "cannot disclose " + id + ": another disclosure of it is running");
+  }
 
   EXPECT_TRUE(forge_.calls.empty());
   EXPECT_TRUE(store_->DisclosureLog(id)->empty());

@@ -1,12 +1,8 @@
 #include "service/mail_gateway.h"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <map>
 #include <set>
 #include <sstream>
@@ -87,8 +83,6 @@ MailGateway::MailGateway(Store& store, const Clock& clock, const Config& config,
       patches_(patches),
       key_(key),
       tags_(MailTags::Load(MailTags::KeyPath(config.data_dir))) {
-  lock_fd_ =
-      open((config.data_dir + "/mail-processing.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   address_.local = config.mail.local_part;
   address_.domain = config.mail.domain;
   mime_limits_.max_attachment_bytes = static_cast<size_t>(config.mail.max_attachment_bytes);
@@ -103,10 +97,7 @@ MailGateway::MailGateway(Store& store, const Clock& clock, const Config& config,
   InitCrypto();
 }
 
-MailGateway::~MailGateway() {
-  StopProcessor();
-  if (lock_fd_ >= 0) close(lock_fd_);
-}
+MailGateway::~MailGateway() { StopProcessor(); }
 
 Status MailGateway::CheckRecipient(std::string_view address) {
   if (!mail::MatchSecurityRecipient(address, address_)) {
@@ -281,13 +272,11 @@ std::optional<Principal> MailGateway::SenderOn(const Report& r, const std::strin
 
 Status MailGateway::Process(const InboxMail& in) {
   std::lock_guard<std::mutex> guard(process_mu_);
-  if (lock_fd_ < 0) return Status::Unavailable("cannot open the mail processing lock");
-  while (flock(lock_fd_, LOCK_EX) != 0) {
-    if (errno != EINTR) return Status::Unavailable("cannot lock the mail processing lock");
-  }
-  Status s = ProcessOne(in);
-  flock(lock_fd_, LOCK_UN);
-  return s;
+  // One message at a time across processes too (the CLI's ingest, every server instance on the
+  // database): the store's lock, which a killed process lets go of.
+  Result<std::unique_ptr<RunLock>> lock = store_.TryRunLock("mail-processing", /*wait=*/true);
+  if (!lock.ok()) return lock.status();
+  return ProcessOne(in);
 }
 
 Status MailGateway::ProcessOne(const InboxMail& in) {

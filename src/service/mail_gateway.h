@@ -134,8 +134,7 @@ class MailGateway final : public mail::MailIntake {
   mail::MimeLimits mime_limits_;
   std::vector<IpNetwork> authserv_relays_;  // [mail] authserv_relays
 
-  std::mutex process_mu_;  // one message at a time in this process...
-  int lock_fd_ = -1;       // ...and across processes (flock on data_dir/mail-processing.lock)
+  std::mutex process_mu_;  // one message at a time in this process (and across: a run lock)
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mu_

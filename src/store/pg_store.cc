@@ -333,6 +333,63 @@ Result<AuditVerdict> PgStore::VerifyAudit(const CheckpointedHeads& checkpointed)
   });
 }
 
+// The lock lives as long as the session that took it: a killed process's session ends with it.
+class PgRunLock final : public RunLock {
+ public:
+  PgRunLock(PgStore& store, std::unique_ptr<PgConnection> session, std::string key)
+      : store_(store), session_(std::move(session)), key_(std::move(key)) {}
+  ~PgRunLock() override {
+    Result<int64_t> released =
+        IntOrDefault(*session_, "SELECT pg_advisory_unlock(hashtextextended(?, 0))::int", 0,
+                     std::string_view(key_));
+    // A session that could not say it let go is closed, which lets go for sure.
+    if (released.ok() && *released == 1) store_.ReturnLockSession(std::move(session_));
+  }
+  PgRunLock(const PgRunLock&) = delete;
+  PgRunLock& operator=(const PgRunLock&) = delete;
+
+ private:
+  PgStore& store_;
+  std::unique_ptr<PgConnection> session_;
+  const std::string key_;
+};
+
+void PgStore::ReturnLockSession(std::unique_ptr<PgConnection> session) {
+  if (!session->Healthy()) return;
+  std::lock_guard<std::mutex> lock(lock_sessions_mu_);
+  if (lock_sessions_.size() < 8) lock_sessions_.push_back(std::move(session));
+}
+
+Result<std::unique_ptr<RunLock>> PgStore::TryRunLock(const std::string& name, bool wait) {
+  if (!IsRunLockName(name)) return Status::Invalid("\"" + name + "\" cannot name a run lock");
+  std::unique_ptr<PgConnection> session;
+  {
+    std::lock_guard<std::mutex> lock(lock_sessions_mu_);
+    if (!lock_sessions_.empty()) {
+      session = std::move(lock_sessions_.back());
+      lock_sessions_.pop_back();
+    }
+  }
+  if (!session) {
+    Result<std::unique_ptr<PgConnection>> opened = PgConnection::Open(target_);
+    if (!opened.ok()) return opened.status();
+    session = std::move(opened).value();
+  }
+  std::string key = "run:" + name;
+  Result<int64_t> got =
+      wait ? IntOrDefault(*session, "SELECT 1 FROM pg_advisory_lock(hashtextextended(?, 0))", 0,
+                          std::string_view(key))
+           : IntOrDefault(*session, "SELECT pg_try_advisory_lock(hashtextextended(?, 0))::int", 0,
+                          std::string_view(key));
+  if (!got.ok()) return got.status();
+  if (*got == 0) {
+    ReturnLockSession(std::move(session));
+    return std::unique_ptr<RunLock>();
+  }
+  return std::unique_ptr<RunLock>(
+      std::make_unique<PgRunLock>(*this, std::move(session), std::move(key)));
+}
+
 Status PgStore::Backup(const std::string&) {
   return Status::Invalid(
       "a PostgreSQL store is backed up with PostgreSQL's own tools (pg_dump, or a replica); "

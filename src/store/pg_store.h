@@ -9,7 +9,9 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "store/pg_connection.h"
 #include "store/sql_store.h"
@@ -41,6 +43,9 @@ class PgStore final : public SqlStore {
   Result<AuditVerdict> VerifyAudit(const CheckpointedHeads& checkpointed) override;
   /// kInvalidArgument: a PostgreSQL store is backed up with PostgreSQL's own tools.
   Status Backup(const std::string& path) override;
+  /// A session-level advisory lock (64-bit hash of "run:" NAME) on a session of its own (kept
+  /// for the next lock once released): a killed instance's sessions end, and their locks too.
+  Result<std::unique_ptr<RunLock>> TryRunLock(const std::string& name, bool wait) override;
 
  protected:
   void CommitGroup(Group& group) override;
@@ -60,8 +65,14 @@ class PgStore final : public SqlStore {
   // The writer session's temporary table of touched rows (again after a reconnect).
   Status PrepareWriterSession();
 
+  friend class PgRunLock;
+  // Gives SESSION back after its lock was released (closed when it is unhealthy).
+  void ReturnLockSession(std::unique_ptr<PgConnection> session);
+
   const PgTarget target_;
-  std::unique_ptr<PgConnection> writer_;  // the writer thread's
+  std::mutex lock_sessions_mu_;
+  std::vector<std::unique_ptr<PgConnection>> lock_sessions_;  // idle; guarded
+  std::unique_ptr<PgConnection> writer_;                      // the writer thread's
 };
 
 }  // namespace vigil

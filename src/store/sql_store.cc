@@ -4,6 +4,16 @@
 
 namespace vigil {
 
+bool IsRunLockName(std::string_view name) {
+  if (name.empty() || name.size() > 128 || name.front() == '.') return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 void SqlStore::PendingWrite::Finish(Result<WriteResult> r) {
   if (then) {
     then(std::move(r));

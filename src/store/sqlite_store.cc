@@ -9,6 +9,7 @@
 #include <fcntl.h>
 
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -372,6 +373,43 @@ Result<AuditVerdict> SqliteStore::VerifyAudit(const CheckpointedHeads& checkpoin
   (void)c.Exec("PRAGMA mmap_size=0");
   (void)c.Exec("PRAGMA cache_size=-2000");
   return verdict;
+}
+
+namespace {
+
+class FileRunLock final : public RunLock {
+ public:
+  explicit FileRunLock(int fd) : fd_(fd) {}
+  ~FileRunLock() override { ::close(fd_); }  // releases the flock
+  FileRunLock(const FileRunLock&) = delete;
+  FileRunLock& operator=(const FileRunLock&) = delete;
+
+ private:
+  const int fd_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<RunLock>> SqliteStore::TryRunLock(const std::string& name, bool wait) {
+  if (!IsRunLockName(name)) return Status::Invalid("\"" + name + "\" cannot name a run lock");
+  const size_t slash = path_.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash);
+  const std::string file = dir + "/" + name + ".lock";
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return Status::Unavailable("cannot open the lock file " + file + ": " + std::strerror(errno));
+  }
+  int locked;
+  do {
+    locked = ::flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB);
+  } while (locked != 0 && errno == EINTR);
+  if (locked != 0) {
+    const int error = errno;
+    ::close(fd);
+    if (error == EWOULDBLOCK) return std::unique_ptr<RunLock>();
+    return Status::Unavailable("cannot lock " + file + ": " + std::strerror(error));
+  }
+  return std::unique_ptr<RunLock>(std::make_unique<FileRunLock>(fd));
 }
 
 Status SqliteStore::Backup(const std::string& path) {

@@ -63,6 +63,8 @@ class SqliteStore final : public SqlStore {
   using Store::VerifyAudit;
   Result<AuditVerdict> VerifyAudit(const CheckpointedHeads& checkpointed) override;
   Status Backup(const std::string& path) override;
+  /// A lock file NAME.lock in the database's folder, held with flock.
+  Result<std::unique_ptr<RunLock>> TryRunLock(const std::string& name, bool wait) override;
 
  protected:
   void CommitGroup(Group& group) override;

@@ -1,13 +1,15 @@
 // The Store: Vigil's only durable state, as the write core (write_batch.h) and one query
 // interface per purpose (report_queries.h, account_queries.h, search_queries.h, mail_queries.h,
 // patch_queries.h, disclosure_queries.h). A service takes the narrowest of these it needs.
-// Implementations: SqliteStore (embedded default); PostgreSQL to follow (keep SQL portable).
+// Implementations: SqliteStore (embedded default) and PgStore (several instances on one database).
 // Every implementation passes the contract tests in store/store_contract_test.cc.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -53,6 +55,12 @@ struct ChainHeadsDelta {
   int64_t cursor = 0;
 };
 
+/// A run lock (Store::TryRunLock): held until destroyed, or until the process holding it dies.
+class RunLock {
+ public:
+  virtual ~RunLock() = default;
+};
+
 class Store : public StoreWriter,
               public ReportQueries,
               public AccountQueries,
@@ -74,6 +82,18 @@ class Store : public StoreWriter,
   virtual Result<ChainHeadsDelta> ChainHeadsSince(int64_t cursor) = 0;
   /// Writes a consistent snapshot of the whole store to PATH while writes go on.
   virtual Status Backup(const std::string& path) = 0;
+  /// Takes the lock NAME ([A-Za-z0-9._-], at most 128 bytes) for every process that uses this
+  /// store (the CLI and every server instance on the same database). Without WAIT: nullptr when
+  /// another holder has it; with WAIT: waits until it is free. A killed holder releases it
+  /// (SQLite: a lock file next to the database; PostgreSQL: an advisory lock of a session of
+  /// its own, which ends with the process). The lock must be released before the store is
+  /// destroyed. Errors: kInvalidArgument for another NAME; kUnavailable when the lock cannot be
+  /// asked for (a lock file that cannot be opened, a database that cannot be reached).
+  virtual Result<std::unique_ptr<RunLock>> TryRunLock(const std::string& name,
+                                                      bool wait = false) = 0;
 };
+
+/// Whether NAME may name a run lock (see Store::TryRunLock).
+bool IsRunLockName(std::string_view name);
 
 }  // namespace vigil

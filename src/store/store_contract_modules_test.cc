@@ -333,5 +333,30 @@ TEST_P(StoreContract, DisclosureDraftPlanAndLogAreKeptPerReport) {
   EXPECT_TRUE(store().DisclosureLog(Submit("b"))->empty());
 }
 
+TEST_P(StoreContract, ARunLockHasOneHolderAtATimeAndIsFreeOnceReleased) {
+  Result<std::unique_ptr<RunLock>> first = store().TryRunLock("disclose-SEC-2026-0001");
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  ASSERT_NE(*first, nullptr);
+  // A second holder (another connection or file description, as another instance would be)
+  // is refused without waiting; another name is free.
+  Result<std::unique_ptr<RunLock>> again = store().TryRunLock("disclose-SEC-2026-0001");
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(*again, nullptr);
+  Result<std::unique_ptr<RunLock>> other = store().TryRunLock("disclose-SEC-2026-0002");
+  ASSERT_TRUE(other.ok()) << other.status().message();
+  EXPECT_NE(*other, nullptr);
+  first->reset();
+  Result<std::unique_ptr<RunLock>> after = store().TryRunLock("disclose-SEC-2026-0001");
+  ASSERT_TRUE(after.ok()) << after.status().message();
+  EXPECT_NE(*after, nullptr);
+
+  for (const char* bad : {"", "../etc/passwd", "a b", ".hidden"}) {
+    Result<std::unique_ptr<RunLock>> refused = store().TryRunLock(bad);
+    EXPECT_EQ(refused.status().code(), Code::kInvalidArgument) << bad;
+  }
+  EXPECT_EQ(store().TryRunLock(std::string(129, 'a')).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(store().TryRunLock(std::string(128, 'a')).status().code(), Code::kOk);
+}
+
 }  // namespace
 }  // namespace vigil::contract
