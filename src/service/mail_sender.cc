@@ -169,11 +169,18 @@ Result<std::string> MailSender::Compose(const OutboxMail& row, std::string* enve
   return mail::ComposeMessage(p->mail);
 }
 
+int64_t MailSender::LeaseSeconds() const {
+  return std::max<int64_t>(60, 10 * int64_t{config_.mail.smarthost_timeout_seconds});
+}
+
 Status MailSender::MarkSending(const OutboxEntry& row) {
   WriteBatch b;
   b.now = clock_.Now();
-  b.mail.outbox_updates.push_back(
-      {row.mail.id, OutboxState::kSending, row.mail.attempts, row.next_attempt_at, ""});
+  OutboxUpdate claim{row.mail.id, OutboxState::kSending, row.mail.attempts,
+                     b.now + LeaseSeconds() * kMicrosPerSecond, ""};
+  claim.only_if = OutboxState::kPending;
+  claim.claim = true;
+  b.mail.outbox_updates.push_back(claim);
   VIGIL_RETURN_IF_ERROR(store_.Write(std::move(b)).status());
   return store_.WaitDurable();
 }
@@ -184,16 +191,20 @@ Status MailSender::SettleInDoubt() {
   q.limit = 1000;
   Result<std::vector<OutboxEntry>> rows = store_.ListOutbox(q);
   VIGIL_RETURN_IF_ERROR(rows.status());
-  if (rows->empty()) return Status::Ok();
   WriteBatch b;
   b.now = clock_.Now();
+  // A row whose lease has not run out may be with a sender that is alive (another instance).
+  std::erase_if(*rows, [&](const OutboxEntry& row) { return row.next_attempt_at > b.now; });
+  if (rows->empty()) return Status::Ok();
   for (const OutboxEntry& row : *rows) {
     const std::string id = std::to_string(row.mail.id);
-    b.mail.outbox_updates.push_back(
-        {row.mail.id, OutboxState::kDead, row.mail.attempts + 1, b.now,
-         "in doubt: Vigil stopped while the smarthost had this mail, which may have been "
-         "delivered; `vigil mail retry " +
-             id + "` sends it again"});
+    // Only while it is still that attempt: a sender that finished meanwhile has the last word.
+    OutboxUpdate dead{row.mail.id, OutboxState::kDead, row.mail.attempts + 1, b.now,
+                      "in doubt: Vigil stopped while the smarthost had this mail, which may have "
+                      "been delivered; `vigil mail retry " +
+                          id + "` sends it again"};
+    dead.only_if = OutboxState::kSending;
+    b.mail.outbox_updates.push_back(dead);
     b.events.push_back({kSystemChain, b.now, "vigil", "mail.in-doubt",
                         boost::json::serialize(boost::json::object{{"outbox_id", row.mail.id}})});
     spdlog::warn("{}", LogLine("mail: delivery in doubt after a restart; not sent again",
@@ -208,6 +219,8 @@ Status MailSender::Attempt(const OutboxEntry& row) {
   Result<std::string> data = Compose(row.mail, &from);
   // Durably "sending" before the smarthost sees it: a crash before the result is stored leaves
   // the row in doubt (dead-lettered at the next start), never sent a second time unasked.
+  // Of several senders on one database (instances), the one whose claim is stored first sends;
+  // the others get kConflict and leave the row alone.
   if (data.ok()) VIGIL_RETURN_IF_ERROR(MarkSending(row));
   Status sent = data.ok() ? transport_(from, row.mail.recipient, *data) : data.status();
   OutboxUpdate u;
@@ -265,7 +278,9 @@ Result<int> MailSender::SendDue() {
   int n = 0;
   for (const OutboxEntry& row : *due) {
     if (stopping_now_.load()) break;  // the rest waits for the next start
-    VIGIL_RETURN_IF_ERROR(Attempt(row));
+    Status attempted = Attempt(row);
+    if (attempted.code() == Code::kConflict) continue;  // another sender took it
+    VIGIL_RETURN_IF_ERROR(attempted);
     ++n;
   }
   return n;
@@ -326,6 +341,11 @@ void MailSender::Start() {
         wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || woken_; });
         if (stopping_) return;
         woken_ = false;
+      }
+      // Rows another instance was sending when it died come free when their lease runs out.
+      if (Status settled = SettleInDoubt(); !settled.ok()) {
+        spdlog::warn("{}", LogLine("mail: cannot settle deliveries in doubt",
+                                   {{"error", settled.message()}}));
       }
       Result<int> n = SendDue();
       if (!n.ok())

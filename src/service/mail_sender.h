@@ -51,7 +51,7 @@ class MailSender {
   Status Retry(const Principal& actor, int64_t id);
 
   /// Runs SendDue every second (and when Wake() is called) on a background thread until Stop(),
-  /// after settling the rows a crash left in doubt (see SettleInDoubt).
+  /// each round after settling the rows a crash left in doubt (see SettleInDoubt).
   /// The thread holds no lock while it talks to the smarthost.
   void Start();
   /// Ends the background thread. A round in progress stops before its next mail; the attempt
@@ -62,10 +62,15 @@ class MailSender {
 
  private:
   Status Attempt(const OutboxEntry& row);
-  /// Marks ROW sending, durably, before it is handed to the smarthost.
+  /// Claims ROW (still pending, with the attempts read) and marks it sending, durably, before it
+  /// is handed to the smarthost, with a lease until now + LeaseSeconds() (kept in
+  /// next_attempt_at). kConflict when another sender claimed it first.
   Status MarkSending(const OutboxEntry& row);
-  /// Dead-letters every row left sending by a process that stopped mid-attempt (a crash): the
-  /// smarthost may have accepted it, so it is not sent again unless an operator retries it.
+  /// How long a sending row is its sender's: ten times the smarthost timeout, at least a minute.
+  int64_t LeaseSeconds() const;
+  /// Dead-letters every row left sending whose lease ran out (its sender stopped mid-attempt: a
+  /// crash, or a killed instance): the smarthost may have accepted it, so it is not sent again
+  /// unless an operator retries it. Runs at the start and before every round.
   Status SettleInDoubt();
 
   Store& store_;

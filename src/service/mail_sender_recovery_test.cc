@@ -3,7 +3,11 @@
 // sent a second time unasked; an operator's retry sends it again.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "service/mail_sender.h"
@@ -103,6 +107,65 @@ TEST_F(MailSenderRecoveryTest, ARowBeingSentCannotBeRetried) {
   admin.email = "root";
   EXPECT_EQ(RetryOutboxMail(*store_, clock_, admin, id).message(),
             "outbox mail " + std::to_string(id) + " is being sent");
+}
+
+TEST_F(MailSenderRecoveryTest, TwoSendersOnOneDatabaseSendEveryMailOnce) {
+  // Two instances' senders, each with its own round, racing over the same due rows.
+  for (int i = 0; i < 60; ++i) {
+    SubmitRequest req;
+    req.fields.subject = "Report " + std::to_string(i);
+    req.fields.steps = "steps";
+    req.reporter_email = "rita" + std::to_string(i) + "@example.net";
+    ASSERT_TRUE(reports_->Submit(Principal{}, req).ok());
+  }
+  const size_t rows = Rows(OutboxState::kPending).size();
+  ASSERT_EQ(rows, 61u);
+  std::mutex mu;
+  std::map<std::string, int> delivered;  // recipient -> times handed to the smarthost
+  auto transport = [&](const std::string&, const std::string& rcpt, const std::string&) {
+    std::lock_guard<std::mutex> lock(mu);
+    ++delivered[rcpt];
+    return Status::Ok();
+  };
+  MailSender a(*store_, clock_, config_, nullptr, transport);
+  MailSender b(*store_, clock_, config_, nullptr, transport);
+  int sent_a = 0, sent_b = 0;
+  std::thread other([&] { sent_b = *b.SendDue(); });
+  sent_a = *a.SendDue();
+  other.join();
+  EXPECT_EQ(sent_a + sent_b, 61);
+  EXPECT_EQ(delivered.size(), 61u);
+  for (const auto& [rcpt, times] : delivered) EXPECT_EQ(times, 1) << rcpt;
+  EXPECT_EQ(Rows(OutboxState::kSent).size(), 61u);
+}
+
+TEST_F(MailSenderRecoveryTest, ARowStillLeasedToALiveSenderIsLeftAloneUntilTheLeaseRunsOut) {
+  const int64_t id = Rows(OutboxState::kPending)[0].mail.id;
+  config_.mail.smarthost_timeout_seconds = 30;  // a lease of 300 s
+  WriteBatch leased;
+  leased.now = clock_.Now();
+  leased.mail.outbox_updates.push_back(
+      {id, OutboxState::kSending, 0, clock_.Now() + 300 * kMicrosPerSecond, ""});
+  ASSERT_TRUE(store_->Write(std::move(leased)).ok());
+  auto never = [](const std::string&, const std::string&, const std::string&) {
+    ADD_FAILURE() << "a leased row was sent again";
+    return Status::Ok();
+  };
+  {
+    MailSender other_instance(*store_, clock_, config_, nullptr, never);
+    other_instance.Start();  // settles only rows whose lease ran out
+    other_instance.Stop();
+  }
+  EXPECT_EQ(Rows(OutboxState::kSending).size(), 1u);
+  clock_.Advance(300 * kMicrosPerSecond);  // the sender died: nobody renews or finishes it
+  {
+    MailSender other_instance(*store_, clock_, config_, nullptr, never);
+    other_instance.Start();
+    other_instance.Stop();
+  }
+  EXPECT_TRUE(Rows(OutboxState::kSending).empty());
+  ASSERT_EQ(Rows(OutboxState::kDead).size(), 1u);
+  EXPECT_EQ(Rows(OutboxState::kDead)[0].mail.id, id);
 }
 
 }  // namespace

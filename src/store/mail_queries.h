@@ -82,6 +82,10 @@ struct OutboxUpdate {
   /// Set: the update applies only while the row is still in this state (a row that moved on,
   /// e.g. was sent meanwhile, is left as it is); unset: the row must exist.
   std::optional<OutboxState> only_if;
+  /// With ONLY_IF: a claim. It applies only while the row is in that state with ATTEMPTS as
+  /// read, else the whole batch fails with kConflict "outbox mail N was taken by another
+  /// sender": of several senders (instances on one database) that read the row, one wins.
+  bool claim = false;
 };
 
 /// An outbox row with its delivery bookkeeping.

@@ -85,14 +85,22 @@ Status SqlStore::ApplyMailRows(WriteBatch& b, const std::string& report_id) {
     VIGIL_RETURN_IF_ERROR(q.Bind(4, k.added_at).Run());
   }
   for (const OutboxUpdate& u : m.outbox_updates) {
-    Query q(w, u.only_if ? "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, "
-                           "last_error = ? WHERE id = ? AND state = ?"
-                         : "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, "
-                           "last_error = ? WHERE id = ?");
+    const bool claim = u.only_if && u.claim;
+    Query q(w, claim       ? "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, "
+                             "last_error = ? WHERE id = ? AND state = ? AND attempts = ?"
+               : u.only_if ? "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, "
+                             "last_error = ? WHERE id = ? AND state = ?"
+                           : "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, "
+                             "last_error = ? WHERE id = ?");
     q.Bind(1, OutboxStateName(u.state)).Bind(2, int64_t{u.attempts}).Bind(3, u.next_attempt_at);
     q.Bind(4, u.last_error).Bind(5, u.id);
     if (u.only_if) q.Bind(6, OutboxStateName(*u.only_if));
+    if (claim) q.Bind(7, int64_t{u.attempts});
     VIGIL_RETURN_IF_ERROR(q.Run());
+    if (w.Changes() == 0 && claim) {
+      return Status::Conflict("outbox mail " + std::to_string(u.id) +
+                              " was taken by another sender");
+    }
     if (w.Changes() == 0 && !u.only_if) {
       return Status::NotFound("outbox mail " + std::to_string(u.id) + " not found");
     }

@@ -185,6 +185,35 @@ TEST_P(StoreContract, OutboxDeliveryIsTrackedAndListedByStateAndDueTime) {
   EXPECT_EQ(w.status().message(), "outbox mail " + std::to_string(rows[2].id + 100) + " not found");
 }
 
+TEST_P(StoreContract, OfTwoClaimsOnOneOutboxRowOneWinsAndTheLoserWritesNothing) {
+  std::string id = Submit("a");  // one receipt mail, pending, 0 attempts
+  const int64_t row = store().Outbox(id)->front().id;
+  auto claim = [&](int attempts) {
+    WriteBatch b;
+    b.now = kT0;
+    OutboxUpdate u{row, OutboxState::kSending, attempts, kT0 + 600 * kMicrosPerSecond, ""};
+    u.only_if = OutboxState::kPending;
+    u.claim = true;
+    b.mail.outbox_updates.push_back(u);
+    b.events.push_back({kSystemChain, kT0, "x", "claim", "{}"});  // goes with the claim or not
+    return store().Write(std::move(b)).status();
+  };
+  const size_t events_before = store().Events(kSystemChain)->size();
+  // A claim read with other attempts than the row has now is stale: refused.
+  Status stale = claim(1);
+  EXPECT_EQ(stale.code(), Code::kConflict);
+  EXPECT_EQ(stale.message(), "outbox mail " + std::to_string(row) + " was taken by another sender");
+  ASSERT_TRUE(claim(0).ok());
+  // Both senders read the row pending with 0 attempts: the second one stored loses.
+  Status second = claim(0);
+  EXPECT_EQ(second.code(), Code::kConflict);
+  EXPECT_EQ(store().Events(kSystemChain)->size(), events_before + 1);
+  OutboxQuery q;
+  q.id = row;
+  EXPECT_EQ(store().ListOutbox(q)->front().mail.state, OutboxState::kSending);
+  EXPECT_EQ(store().ListOutbox(q)->front().next_attempt_at, kT0 + 600 * kMicrosPerSecond);
+}
+
 PatchRevision Revision(int series, int version, const std::string& ids) {
   PatchRevision r;
   r.series = series;
