@@ -35,7 +35,7 @@ struct Fixture {
     sessions = std::make_unique<SessionService>(*store, clock, config, totp_box);
     workspace = std::make_unique<WorkspaceService>(*reports, *store, clock, config);
     if (!renderer.Init().ok()) std::abort();
-    limiter = std::make_unique<RateLimiter>(clock, 1000);
+    limiter = std::make_unique<RateLimiter>(*store, clock, 1000);
     router = std::make_unique<Router>(*reports, *limiter);
     web = std::make_unique<WebContext>(
         WebContext{*reports, *sessions, *workspace, config, clock, renderer, {}});

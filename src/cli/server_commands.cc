@@ -21,7 +21,6 @@
 #include "http/metrics.h"
 #include "http/patch_api.h"
 #include "http/patch_panel.h"
-#include "http/rate_limiter.h"
 #include "http/report_api.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -30,6 +29,7 @@
 #include "service/credentials.h"
 #include "service/disclosure_scheduler.h"
 #include "service/patch_service.h"
+#include "service/rate_limiter.h"
 
 namespace vigil {
 namespace {
@@ -152,7 +152,10 @@ void Serve(CliContext& ctx, int port_override) {
   if (!ctx.Check(audit_log.status())) return;
   Result<AuditMailer*> audit_mailer = rt.audit_mailer();  // null without [audit] mail_to
   if (!ctx.Check(audit_mailer.status())) return;
-  RateLimiter limiter(clock, c.submit_per_minute);
+  Result<Store*> store = rt.store();
+  if (!ctx.Check(store.status())) return;
+  // Counted in the store: every instance on one database enforces the same limits.
+  RateLimiter limiter(**store, clock, c.submit_per_minute);
   Metrics metrics;
   Router router(**service, limiter);
   AddReportApiRoutes(router, **service, metrics);
@@ -161,7 +164,7 @@ void Serve(CliContext& ctx, int port_override) {
   PageRenderer renderer;
   if (!ctx.Check(renderer.Init())) return;
   // Declared before the server, so destroyed after it: every queued upload is answered.
-  RateLimiter patch_limiter(clock, c.patch_work_per_minute);
+  RateLimiter patch_limiter(**store, clock, c.patch_work_per_minute);
   WorkQueue patch_queue(c.patch_check_workers, c.patch_check_queue);
   AddPatchRoutes(router, patches, {&patch_queue, &patch_limiter});
   WebContext web{**service, **sessions, **workspace, c, clock, renderer, {}};

@@ -2,9 +2,9 @@
 // applicability matrix and approvals, re-check after branches move, approve a revision.
 #pragma once
 
-#include "http/rate_limiter.h"
 #include "http/router.h"
 #include "http/work_queue.h"
+#include "service/rate_limiter.h"
 
 namespace vigil {
 

@@ -278,7 +278,7 @@ const Endpoint* Router::Admit(const HttpRequest& req, std::string* route_name,
     ctx.principal = *principal;
     if (found->rate_limited) {
       int retry = 0;
-      if (!limiter_.Allow(req.client_address, &retry)) {
+      if (!limiter_.Allow("submit:" + req.client_address, &retry)) {
         HttpResponse resp = Refuse(e, req,
                                    Status::RateLimited("too many submissions; retry in " +
                                                        std::to_string(retry) + " seconds"));

@@ -12,7 +12,7 @@
 #include "core/access.h"
 #include "core/status.h"
 #include "http/http_types.h"
-#include "http/rate_limiter.h"
+#include "service/rate_limiter.h"
 #include "service/report_service.h"
 
 namespace vigil {

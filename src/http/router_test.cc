@@ -41,7 +41,7 @@ class ApiTest : public testing::ServiceFixture {
     config_.submit_per_minute = 1000;
     config_.data_dir = dir_.path();
     ASSERT_NO_FATAL_FAILURE(OpenServices());
-    limiter_ = std::make_unique<RateLimiter>(clock_, config_.submit_per_minute);
+    limiter_ = std::make_unique<RateLimiter>(*store_, clock_, config_.submit_per_minute);
     router_ = std::make_unique<Router>(*reports_, *limiter_);
     AddReportApiRoutes(*router_, *reports_, metrics_);
     mail_admin_ = std::make_unique<MailAdminService>(*store_, clock_);
@@ -561,7 +561,7 @@ TEST_F(ApiTest, BadInputGetsExactErrors) {
 }
 
 TEST_F(ApiTest, SubmissionsAreRateLimitedPerAddress) {
-  RateLimiter tight(clock_, 2);
+  RateLimiter tight(*store_, clock_, 2);
   Router router(*reports_, tight);
   AddReportApiRoutes(router, *reports_, metrics_);
   HttpRequest req;
@@ -575,10 +575,13 @@ TEST_F(ApiTest, SubmissionsAreRateLimitedPerAddress) {
   EXPECT_EQ(router.Handle(req, &route).status, 201);
   HttpResponse limited = router.Handle(req, &route);
   EXPECT_EQ(limited.status, 429);
-  EXPECT_EQ(limited.headers.back(), (std::pair<std::string, std::string>{"Retry-After", "30"}));
+  EXPECT_EQ(limited.headers.back(), (std::pair<std::string, std::string>{"Retry-After", "60"}));
   req.client_address = "192.0.2.8";
   EXPECT_EQ(router.Handle(req, &route).status, 201);
-  clock_.Advance(30 * kMicrosPerSecond);
+  clock_.Advance(59 * kMicrosPerSecond);
+  req.client_address = "192.0.2.7";
+  EXPECT_EQ(router.Handle(req, &route).status, 429);
+  clock_.Advance(1 * kMicrosPerSecond);
   req.client_address = "192.0.2.7";
   EXPECT_EQ(router.Handle(req, &route).status, 201);
 }
@@ -588,7 +591,7 @@ TEST_F(ApiTest, SubmissionsAreRateLimitedPerAddress) {
 // Uploads and rechecks run on the work queue, never on the caller's thread, under limits per
 // token and per address; a full queue and a busy report are refused at once, with Retry-After.
 TEST_F(ApiTest, PatchWorkIsQueuedBoundedAndLimited) {
-  RateLimiter limiter(clock_, 3);
+  RateLimiter limiter(*store_, clock_, 3);
   WorkQueue queue(/*threads=*/1, /*capacity=*/2);
   Router router(*reports_, *limiter_);
   AddPatchRoutes(router, *patches_, {&queue, &limiter});

@@ -137,7 +137,7 @@ class WebTest : public testing::ServiceFixture {
     sessions_ = std::make_unique<SessionService>(*store_, clock_, config_, totp_box_);
     workspace_ = std::make_unique<WorkspaceService>(*reports_, *store_, clock_, config_);
     ASSERT_TRUE(renderer_.Init().ok());
-    limiter_ = std::make_unique<RateLimiter>(clock_, 1000);
+    limiter_ = std::make_unique<RateLimiter>(*store_, clock_, 1000);
     router_ = std::make_unique<Router>(*reports_, *limiter_);
     web_ = std::make_unique<WebContext>(
         WebContext{*reports_, *sessions_, *workspace_, config_, clock_, renderer_, {}});
@@ -514,6 +514,21 @@ TEST_F(WebTest, OneAddressFailingOnManyAccountsIsThrottled) {
             Code::kRateLimited);
   EXPECT_TRUE(
       sessions_->Login({"alice@example.org", "alice-password", "", "203.0.113.20"}, "").ok());
+}
+
+TEST_F(WebTest, InstancesOnOneDatabaseThrottleTheSameFailedLogins) {
+  // A second instance: its own SessionService (nothing in memory shared), the same store.
+  SessionService other(*store_, clock_, config_, totp_box_);
+  const LoginAttempt wrong{"alice@example.org", "bad", "", "198.51.100.4"};
+  EXPECT_EQ(sessions_->Login(wrong, "").status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(other.Login(wrong, "").status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(sessions_->Login(wrong, "").status().code(), Code::kUnauthenticated);
+  const LoginAttempt right{"alice@example.org", "alice-password", "", "198.51.100.4"};
+  EXPECT_EQ(other.Login(right, "").status().message(),
+            "too many failed logins; try again in 15 minutes");
+  EXPECT_EQ(sessions_->Login(right, "").status().code(), Code::kRateLimited);
+  clock_.Advance(15 * 60 * kMicrosPerSecond);
+  EXPECT_TRUE(other.Login(right, "").ok());
 }
 
 TEST_F(WebTest, TotpIsRequiredOnceEnabledAndCodesAreNotReplayed) {

@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include <spdlog/spdlog.h>
+
+#include "core/log_line.h"
 #include "service/credentials.h"
 #include "service/totp.h"
 
@@ -77,31 +80,34 @@ Result<int> SessionService::SealClearTotpSecrets() {
   return n;
 }
 
+namespace {
+
 // The failures against EMAIL are counted per address: an attacker's guesses slow down only the
 // attacker, never the account's owner elsewhere (who would otherwise be locked out at will).
 std::string AccountKey(const std::string& email, const std::string& address) {
-  return "a:" + address + " " + email;
+  // Bounded: an address is short, and no account has an email longer than 254 bytes.
+  return "login-account:" + address + " " + email.substr(0, 320);
 }
 
+std::string AddressKey(const std::string& address) { return "login-address:" + address; }
+
+}  // namespace
+
+// Failures are counted in the store, so that every instance on one database throttles the same
+// logins (an attacker spreading guesses over instances gains nothing).
 Status SessionService::CheckThrottle(const std::string& email, const std::string& address) {
   const Instant now = clock_.Now();
-  std::lock_guard<std::mutex> lock(throttle_mu_);
   Instant wait_until = 0;
-  auto over = [&](const std::string& key, int limit) {
-    auto it = failures_.find(key);
-    if (it == failures_.end()) return;
-    std::vector<Instant>& times = it->second;
-    std::erase_if(times, [&](Instant t) { return t + kThrottleWindow <= now; });
-    if (times.empty()) {
-      failures_.erase(it);
-      return;
+  auto over = [&](const std::string& key, int limit) -> Status {
+    Result<HitCount> hits = store_.CountHits(key, now - kThrottleWindow);
+    VIGIL_RETURN_IF_ERROR(hits.status());
+    if (limit > 0 && hits->count >= limit) {
+      wait_until = std::max(wait_until, hits->oldest + kThrottleWindow);
     }
-    if (static_cast<int>(times.size()) >= limit) {
-      wait_until = std::max(wait_until, times.front() + kThrottleWindow);
-    }
+    return Status::Ok();
   };
-  over(AccountKey(email, address), config_.login_failures_per_account);
-  over("ip:" + address, config_.login_failures_per_address);
+  VIGIL_RETURN_IF_ERROR(over(AccountKey(email, address), config_.login_failures_per_account));
+  VIGIL_RETURN_IF_ERROR(over(AddressKey(address), config_.login_failures_per_address));
   if (wait_until == 0) return Status::Ok();
   const int64_t minutes = (wait_until - now + 60 * kMicrosPerSecond - 1) / (60 * kMicrosPerSecond);
   return Status::RateLimited("too many failed logins; try again in " + std::to_string(minutes) +
@@ -109,12 +115,14 @@ Status SessionService::CheckThrottle(const std::string& email, const std::string
 }
 
 void SessionService::RecordFailure(const std::string& email, const std::string& address) {
-  const Instant now = clock_.Now();
-  std::lock_guard<std::mutex> lock(throttle_mu_);
-  // Bounded memory: a flood of distinct keys resets the table rather than growing it forever.
-  if (failures_.size() > 100000) failures_.clear();
-  failures_[AccountKey(email, address)].push_back(now);
-  failures_["ip:" + address].push_back(now);
+  WriteBatch b;
+  b.now = clock_.Now();
+  b.web.limit_hits.push_back({AccountKey(email, address), kThrottleWindow, 0});
+  b.web.limit_hits.push_back({AddressKey(address), kThrottleWindow, 0});
+  if (Status s = store_.Write(std::move(b)).status(); !s.ok()) {
+    spdlog::warn("{}", LogLine("login: a failed login could not be counted",
+                               {{"address", address}, {"error", s.message()}}));
+  }
 }
 
 Result<NewSession> SessionService::StartSession(const Account& account,

@@ -3,8 +3,6 @@
 // bound to a session (or to a capability link, or to an anonymous visitor's cookie).
 #pragma once
 
-#include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -103,7 +101,7 @@ class SessionService {
  private:
   Result<NewSession> StartSession(const Account& account, std::vector<NewEvent> events,
                                   WebWrites web);
-  /// Records a failure for EMAIL and ADDRESS; returns the throttling error if now over limit.
+  /// Records a failure for EMAIL from ADDRESS, and for ADDRESS, in the store.
   void RecordFailure(const std::string& email, const std::string& address);
   /// kRateLimited when EMAIL from ADDRESS, or ADDRESS, has too many recent failures.
   Status CheckThrottle(const std::string& email, const std::string& address);
@@ -115,8 +113,6 @@ class SessionService {
   const Clock& clock_;
   const Config& config_;
   const TotpSecretBox& totp_box_;
-  std::mutex throttle_mu_;
-  std::map<std::string, std::vector<Instant>> failures_;  // "a:" email / "ip:" address; guarded
 };
 
 /// The CSRF token of forms rendered for the holder of SECRET (a session token, a capability

@@ -67,6 +67,23 @@ struct TotpStepUse {
   int64_t step = 0;
 };
 
+/// A request counted against a limit (failed logins, submissions per address), kept in the store
+/// so that every instance on one database counts the same requests. Hits older than WINDOW no
+/// longer count and are dropped.
+struct LimitHit {
+  std::string key;  // e.g. "login-ip:192.0.2.1", "submit:192.0.2.1"
+  Instant window = 0;
+  /// > 0: refused when KEY already has LIMIT hits within WINDOW: the whole batch fails with
+  /// kRateLimited "limit reached for KEY" (and the hit is not recorded). 0: always recorded.
+  int limit = 0;
+};
+
+/// How many hits a key has since a time, and when the oldest of them was.
+struct HitCount {
+  int64_t count = 0;
+  Instant oldest = 0;  // 0 when there is none
+};
+
 /// Looks accounts and credentials up. Thread-safe; kUnavailable when storage fails.
 class AccountQueries {
  public:
@@ -82,6 +99,8 @@ class AccountQueries {
   virtual Result<std::optional<CapabilityGrant>> FindCapability(const std::string& hash) = 0;
   virtual Result<std::optional<WebSession>> FindSession(const std::string& hash) = 0;
   virtual Result<std::optional<TotpEnrolment>> FindTotp(const std::string& email) = 0;
+  /// The hits recorded for KEY (LimitHit) later than SINCE.
+  virtual Result<HitCount> CountHits(const std::string& key, Instant since) = 0;
 };
 
 }  // namespace vigil

@@ -359,6 +359,13 @@ ALTER TABLE participants ADD COLUMN removed_by TEXT NOT NULL DEFAULT '';
       {"core-4", "SELECT 1",
        "ALTER TABLE events ADD COLUMN pos BIGINT GENERATED ALWAYS AS IDENTITY; "
        "CREATE UNIQUE INDEX events_pos ON events (pos);"},
+      // Failed logins and rate-limited requests, counted in the store so that every instance on
+      // one database enforces the same limits. Not audited: hits expire.
+      {"web-5", R"sql(
+CREATE TABLE limit_hits (name TEXT NOT NULL, at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+CREATE INDEX limit_hits_name ON limit_hits (name, at);
+CREATE INDEX limit_hits_expiry ON limit_hits (expires_at);
+)sql"},
   };
   return migrations;
 }

@@ -46,6 +46,7 @@ class SqlStore : public Store {
   Result<int64_t> PendingOutbox() override;
   Result<std::optional<WebSession>> FindSession(const std::string& hash) override;
   Result<std::optional<TotpEnrolment>> FindTotp(const std::string& email) override;
+  Result<HitCount> CountHits(const std::string& key, Instant since) override;
   Result<std::vector<Attachment>> Attachments(const std::string& report_id) override;
   Result<std::optional<Attachment>> GetAttachment(const std::string& report_id,
                                                   int64_t number) override;

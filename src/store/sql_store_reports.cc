@@ -158,6 +158,10 @@ std::vector<std::string> SqlStore::BatchLocks(const WriteBatch& b) {
     if (!e.chain.empty()) names.insert(e.chain);
   }
   if (b.counter) names.insert("counter:" + b.counter->name);
+  // A limit is counted and then added to: two instances must not both see room for one more.
+  for (const LimitHit& h : b.web.limit_hits) {
+    if (h.limit > 0) names.insert("limit:" + h.key);
+  }
   return std::vector<std::string>(names.begin(), names.end());
 }
 

@@ -41,6 +41,20 @@ Status SqlStore::ApplyWebRows(WriteBatch& b, const std::string& report_id) {
       return Status::Conflict("the TOTP step of " + use.email + " was already used");
     }
   }
+  if (!web.limit_hits.empty()) {
+    Query purge(w, "DELETE FROM limit_hits WHERE expires_at <= ?");
+    VIGIL_RETURN_IF_ERROR(purge.Bind(1, b.now).Run());
+  }
+  for (const LimitHit& h : web.limit_hits) {
+    if (h.limit > 0) {
+      Query count(w, "SELECT COUNT(*) FROM limit_hits WHERE name = ? AND at > ?");
+      count.Bind(1, h.key).Bind(2, b.now - h.window);
+      if (!count.Step()) return count.status().ok() ? Status::Internal("no row") : count.status();
+      if (count.Int(0) >= h.limit) return Status::RateLimited("limit reached for " + h.key);
+    }
+    Query ins(w, "INSERT INTO limit_hits (name, at, expires_at) VALUES (?, ?, ?)");
+    VIGIL_RETURN_IF_ERROR(ins.Bind(1, h.key).Bind(2, b.now).Bind(3, b.now + h.window).Run());
+  }
   for (const std::string& email : web.delete_totp) {
     Query del(w, "DELETE FROM totp_secrets WHERE email = ?");
     VIGIL_RETURN_IF_ERROR(del.Bind(1, email).Run());
@@ -128,6 +142,19 @@ Result<std::optional<TotpEnrolment>> SqlStore::FindTotp(const std::string& email
           return t;
         },
         email);
+  });
+}
+
+Result<HitCount> SqlStore::CountHits(const std::string& key, Instant since) {
+  return OnReader([&](SqlConnection& c) -> Result<HitCount> {
+    Result<std::optional<HitCount>> row = FirstRow(
+        c, "SELECT COUNT(*), COALESCE(MIN(at), 0) FROM limit_hits WHERE name = ? AND at > ?",
+        [](const Query& q) {
+          return HitCount{q.Int(0), q.Int(1)};
+        },
+        std::string_view(key), since);
+    if (!row.ok()) return row.status();
+    return row->value_or(HitCount{});
   });
 }
 

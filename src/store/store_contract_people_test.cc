@@ -331,5 +331,35 @@ TEST_P(StoreContract, SearchWordsAreWordsOnEveryEngine) {
   EXPECT_EQ(ids("-- ;"), Ids{});
 }
 
+TEST_P(StoreContract, LimitHitsAreCountedWithinTheirWindowAndALimitRefusesTheWholeBatch) {
+  constexpr Instant kMinute = 60 * kMicrosPerSecond;
+  auto hit = [&](Instant at, int limit, bool with_event) {
+    WriteBatch b;
+    b.now = at;
+    b.web.limit_hits.push_back({"submit:192.0.2.7", kMinute, limit});
+    if (with_event) b.events.push_back({kSystemChain, at, "x", "limited", "{}"});
+    return store().Write(std::move(b)).status();
+  };
+  ASSERT_TRUE(hit(kT0, 2, false).ok());
+  ASSERT_TRUE(hit(kT0 + 10 * kMicrosPerSecond, 2, false).ok());
+  const size_t events = store().Events(kSystemChain)->size();
+  Status refused = hit(kT0 + 20 * kMicrosPerSecond, 2, true);
+  EXPECT_EQ(refused.code(), Code::kRateLimited);
+  EXPECT_EQ(refused.message(), "limit reached for submit:192.0.2.7");
+  EXPECT_EQ(store().Events(kSystemChain)->size(), events);  // nothing of the batch was written
+  Result<HitCount> n = store().CountHits("submit:192.0.2.7", kT0 + 20 * kMicrosPerSecond - kMinute);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->count, 2);
+  EXPECT_EQ(n->oldest, kT0);
+  EXPECT_EQ(store().CountHits("submit:192.0.2.8", 0)->count, 0);
+  EXPECT_EQ(store().CountHits("submit:192.0.2.8", 0)->oldest, 0);
+  // A minute after the first hit it no longer counts; a hit without a limit is always kept.
+  ASSERT_TRUE(hit(kT0 + kMinute, 2, true).ok());
+  ASSERT_TRUE(hit(kT0 + kMinute + 1, 0, false).ok());
+  EXPECT_EQ(store().CountHits("submit:192.0.2.7", kT0 + 1)->count, 3);
+  // Expired hits are dropped by the next write of hits.
+  EXPECT_EQ(store().CountHits("submit:192.0.2.7", 0)->count, 3);
+}
+
 }  // namespace
 }  // namespace vigil::contract

@@ -33,13 +33,14 @@ struct WebWrites {
   std::vector<TotpStepUse> totp_steps;
   std::vector<Attachment> attachments;          // inserted, numbered
   std::optional<ReporterPrefs> reporter_prefs;  // upserted
+  std::vector<LimitHit> limit_hits;             // recorded at WriteBatch::now (see LimitHit)
   bool index_search = false;  // bring the search index up to date in this write (before a search)
   /// Sum this batch's events up per chain and actor, for SummarizeChain (view chains).
   bool summarize_events = false;
   bool empty() const {
     return sessions.empty() && revoke_session_hashes.empty() && revoke_sessions_of.empty() &&
            totp.empty() && delete_totp.empty() && totp_steps.empty() && attachments.empty() &&
-           !reporter_prefs && !index_search && !summarize_events;
+           limit_hits.empty() && !reporter_prefs && !index_search && !summarize_events;
   }
 };
 
