@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "store/pg_connection.h"
 #include "support/postgres.h"
@@ -100,6 +101,69 @@ TEST_F(PostgresCliTest, InitServeSubmitListAndVerifyOnPostgresql) {
                             "PostgreSQL's own tools (pg_dump and pg_restore, or a replica)"),
             std::string::npos)
       << backup.err;
+}
+
+// A team outgrowing SQLite: its project, mail and all, moves to PostgreSQL and goes on there
+// with the same reports, chains, search and numbering.
+TEST_F(PostgresCliTest, MigrateDataCopiesAnSqliteProjectAndItGoesOnOnPostgresql) {
+  const std::string token = InitProject(dir_.path());
+  ASSERT_FALSE(token.empty());
+  std::vector<std::string> ids;
+  {
+    ServerProcess server(config());
+    ASSERT_TRUE(server.started());
+    for (const char* subject : {"Heap overflow in the exporter", "Token leak in the logs"}) {
+      HttpResult r = Http(server.port(), "POST", "/api/v1/reports",
+                          std::string(R"({"subject":")") + subject +
+                              R"(","steps":"send a record","reporter_email":"rita@example.org"})");
+      ASSERT_EQ(r.status, 201) << r.body;
+      ids.push_back(JsonField(r.body, "id"));
+    }
+    // The copy reads one snapshot while the server runs.
+    CommandResult copied = Vigil({"migrate-data", "--to", url_, "--password-file", password_file_});
+    ASSERT_EQ(copied.exit_code, 0) << copied.err << copied.out;
+    EXPECT_NE(copied.out.find("  reports: 2 rows\n"), std::string::npos) << copied.out;
+    EXPECT_NE(copied.out.find("audit chain of " + url_ + " intact: "), std::string::npos)
+        << copied.out;
+    EXPECT_EQ(server.Stop(SIGTERM), 0);
+  }
+  // Into a database that holds a project already: refused, nothing changed.
+  CommandResult again = Vigil({"migrate-data", "--to", url_, "--password-file", password_file_});
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.err.find(url_ + " already holds a project ("), std::string::npos) << again.err;
+  // A password on the command line would be seen by every user of the machine.
+  std::string with_password = url_;
+  with_password.insert(with_password.find('@'), ":secret");
+  CommandResult shown = Vigil({"migrate-data", "--to", with_password});
+  EXPECT_NE(shown.exit_code, 0);
+  EXPECT_EQ(shown.err.find("secret"), std::string::npos) << shown.err;
+
+  EditConfig(dir_.path(), "backend = \"postgres\"\nurl = \"" + url_ + "\"\npassword_file = \"" +
+                              password_file_ + "\"");
+  CommandResult verified = Vigil({"audit", "verify"});
+  ASSERT_EQ(verified.exit_code, 0) << verified.err;
+  CommandResult report = Vigil({"report", "show", ids[1]});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.out.find("Token leak in the logs"), std::string::npos) << report.out;
+  {
+    ServerProcess server(config());
+    ASSERT_TRUE(server.started());
+    // The same admin token, the search index rebuilt, the numbering going on after the copy.
+    HttpResult found = Http(server.port(), "GET", "/api/v1/reports?q=exporter", "", token);
+    ASSERT_EQ(found.status, 200) << found.body;
+    EXPECT_NE(found.body.find(ids[0]), std::string::npos) << found.body;
+    EXPECT_EQ(found.body.find(ids[1]), std::string::npos) << found.body;
+    HttpResult third =
+        Http(server.port(), "POST", "/api/v1/reports",
+             R"({"subject":"Third","steps":"x","reporter_email":"rita@example.org"})");
+    ASSERT_EQ(third.status, 201) << third.body;
+    const std::string id3 = JsonField(third.body, "id");
+    EXPECT_NE(id3, ids[0]);
+    EXPECT_NE(id3, ids[1]);
+    EXPECT_EQ(server.Stop(SIGTERM), 0);
+  }
+  verified = Vigil({"audit", "verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.err;
 }
 
 TEST_F(PostgresCliTest, APasswordInTheUrlIsRefusedAndAWrongOneIsNeverShown) {

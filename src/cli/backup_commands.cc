@@ -8,6 +8,8 @@
 
 #include "cli/cli_context.h"
 #include "cli/command_table.h"
+#include "store/sqlite_store.h"
+#include "store/store_copy.h"
 
 namespace vigil {
 namespace {
@@ -153,6 +155,37 @@ void Restore(CliContext& ctx, const std::string& backup) {
   ctx.Print("vigil: " + Written(*reset, (*log)->path(), "after the restore") + "\n");
 }
 
+// `vigil migrate-data --to URL [--password-file F]`: the project's SQLite database, as it is
+// now (the server may run: writes after the snapshot are not copied), into PostgreSQL.
+void MigrateData(CliContext& ctx, const std::string& url, const std::string& password_file) {
+  if (RefuseOnPostgres(ctx)) return;
+  if (std::string why = PgUrlProblem(url); !why.empty()) {
+    ctx.Check(Status::Invalid("--to " + why));
+    return;
+  }
+  Result<PgTarget> target = ReadPgTarget(url, password_file);
+  if (!ctx.Check(target.status())) return;
+  Result<Store*> store = ctx.runtime.store();
+  if (!ctx.Check(store.status())) return;
+  auto* sqlite = dynamic_cast<SqliteStore*>(*store);
+  if (!sqlite) {
+    ctx.Check(Status::Internal("the project's store is not SQLite"));
+    return;
+  }
+  Result<StoreCopy> copy = CopyIntoPostgres(*sqlite, *target);
+  if (!ctx.Check(copy.status())) return;
+  const std::string where = RedactedPgUrl(url);
+  for (const StoreCopy::Table& t : copy->tables) {
+    ctx.Print("  " + t.name + ": " + std::to_string(t.rows) + (t.rows == 1 ? " row\n" : " rows\n"));
+  }
+  ctx.Print("copied " + std::to_string(copy->rows) + " rows in " +
+            std::to_string(copy->tables.size()) + " tables to " + where + "\n");
+  PrintVerdict(ctx, where, copy->verdict);
+  if (ctx.exit_code != 0) return;
+  ctx.Print("to run on it, stop the server and set in [data]: backend = \"postgres\", url = \"" +
+            where + "\" and password_file\n");
+}
+
 }  // namespace
 
 void AddBackupCommands(CLI::App& app, CliContext& ctx) {
@@ -210,6 +243,15 @@ void AddBackupCommands(CLI::App& app, CliContext& ctx) {
     if (!ctx.Check(files.Backup((*c)->DatabasePath(), *path))) return;
     Verify(ctx, *path);
   });
+
+  auto* migrate = AddCommand(app, "migrate-data");
+  auto to = std::make_shared<std::string>();
+  auto password_file = std::make_shared<std::string>();
+  migrate->add_option("--to", *to, "The PostgreSQL database: postgresql://user@host:port/name")
+      ->required();
+  migrate->add_option("--password-file", *password_file,
+                      "Its password, alone in a file (else VIGIL_PG_PASSWORD)");
+  migrate->callback([&ctx, to, password_file] { MigrateData(ctx, *to, *password_file); });
 
   auto* restore = AddCommand(app, "restore");
   restore->add_option("path", *path, "The backup file")->required();

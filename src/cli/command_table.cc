@@ -17,6 +17,9 @@ constexpr CommandSpec kCommands[] = {
     {"audit", "The tamper-evident audit log"},
     {"backup", "Write a consistent snapshot of the database (safe while the server runs)"},
     {"restore", "Replace the database with a verified backup (server must be stopped)"},
+    {"migrate-data",
+     "Copy the project's SQLite database into an empty PostgreSQL database (verified on "
+     "arrival)"},
     {"cvss",
      "Score CVSS vectors. With '-', read one vector per line and print the lines of the test "
      "vector files: VECTOR - (base, temporal, environmental) for v3.x, VECTOR - (score,) for "

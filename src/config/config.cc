@@ -18,6 +18,23 @@
 #include "core/text.h"
 
 namespace vigil {
+
+std::string PgUrlProblem(const std::string& url) {
+  if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0) {
+    return "must be a postgresql:// URL when backend is \"postgres\"";
+  }
+  // The password stays out of the configuration (files get copied, shown, committed).
+  const size_t start = url.find("://") + 3;
+  const size_t at = url.find('@', start);
+  const size_t slash = url.find('/', start);
+  const bool in_userinfo = at != std::string::npos && (slash == std::string::npos || at < slash) &&
+                           url.substr(start, at - start).find(':') != std::string::npos;
+  if (in_userinfo || url.find("password=") != std::string::npos) {
+    return "must not contain a password: put it in data.password_file or the environment "
+           "variable VIGIL_PG_PASSWORD";
+  }
+  return "";
+}
 namespace {
 
 constexpr int64_t kMaxConfigBytes = 1 << 20;
@@ -453,22 +470,7 @@ Status LoadDataSection(const Table& root, const std::string& file, const std::st
     return data.Fail("backend", "must be \"sqlite\" or \"postgres\"");
   }
   if (c->data_backend == "postgres") {
-    const std::string& url = c->data_url;
-    if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0) {
-      return data.Fail("url", "must be a postgresql:// URL when backend is \"postgres\"");
-    }
-    // The password stays out of the configuration (files get copied, shown, committed).
-    const size_t start = url.find("://") + 3;
-    const size_t at = url.find('@', start);
-    const size_t slash = url.find('/', start);
-    const bool in_userinfo = at != std::string::npos &&
-                             (slash == std::string::npos || at < slash) &&
-                             url.substr(start, at - start).find(':') != std::string::npos;
-    if (in_userinfo || url.find("password=") != std::string::npos) {
-      return data.Fail("url",
-                       "must not contain a password: put it in data.password_file or the "
-                       "environment variable VIGIL_PG_PASSWORD");
-    }
+    if (std::string why = PgUrlProblem(c->data_url); !why.empty()) return data.Fail("url", why);
   }
   if (!c->data_password_file.empty()) {
     c->data_password_file = RelativeToConfig(path, c->data_password_file);

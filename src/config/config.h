@@ -206,4 +206,9 @@ Result<Config> LoadConfig(const std::string& path);
 /// The documented default configuration file, as `vigil init` writes it.
 std::string DefaultConfigText(const std::string& data_dir, uint16_t port);
 
+/// Why URL cannot name a PostgreSQL database in data.url: "" when it can; else "must be a
+/// postgresql:// URL ..." or "must not contain a password: ..." (the password stays out of files
+/// and command lines).
+std::string PgUrlProblem(const std::string& url);
+
 }  // namespace vigil

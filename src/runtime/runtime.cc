@@ -42,18 +42,14 @@ Result<const Config*> Runtime::config() {
   return config_.get();
 }
 
-namespace {
-
-// The PostgreSQL login of C: its URL and the password from data.password_file, else from
-// VIGIL_PG_PASSWORD, else none (libpq's own sources).
-Result<PgTarget> PgTargetOf(const Config& c) {
+Result<PgTarget> ReadPgTarget(const std::string& url, const std::string& password_file) {
   PgTarget target;
-  target.url = c.data_url;
-  if (!c.data_password_file.empty()) {
-    std::ifstream in(c.data_password_file, std::ios::binary);
+  target.url = url;
+  if (!password_file.empty()) {
+    std::ifstream in(password_file, std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
-    if (!in) return Status::Unavailable("cannot read data.password_file " + c.data_password_file);
+    if (!in) return Status::Unavailable("cannot read the password file " + password_file);
     target.password = text.str();
     while (!target.password.empty() &&
            (target.password.back() == '\n' || target.password.back() == '\r')) {
@@ -63,6 +59,12 @@ Result<PgTarget> PgTargetOf(const Config& c) {
     target.password = env;
   }
   return target;
+}
+
+namespace {
+
+Result<PgTarget> PgTargetOf(const Config& c) {
+  return ReadPgTarget(c.data_url, c.data_password_file);
 }
 
 }  // namespace

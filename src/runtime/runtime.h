@@ -26,6 +26,7 @@
 #include "service/report_service.h"
 #include "service/session_service.h"
 #include "service/workspace_service.h"
+#include "store/pg_connection.h"
 #include "store/store.h"
 
 namespace vigil {
@@ -37,6 +38,11 @@ struct RuntimeHooks {
   /// Called at each crash point of a disclosure (see DisclosureService::CrashHook).
   DisclosureService::CrashHook crash_hook;
 };
+
+/// The PostgreSQL login for URL: the password from PASSWORD_FILE (its trailing newlines
+/// dropped), else from VIGIL_PG_PASSWORD, else none (libpq's own sources). Error kUnavailable
+/// "cannot read the password file F".
+Result<PgTarget> ReadPgTarget(const std::string& url, const std::string& password_file);
 
 class Runtime {
  public:
@@ -87,7 +93,7 @@ class Runtime {
 
   /// The project's store, opened on first use as [data] says: the SQLite file (which must
   /// exist: "no database at PATH; run `vigil init`") or the PostgreSQL database (migrated on
-  /// open). Errors: the store's; for PostgreSQL also "cannot read data.password_file PATH".
+  /// open). Errors: the store's; for PostgreSQL also "cannot read the password file PATH".
   Result<Store*> store();
   /// Where the store is, for messages: the SQLite file's path or the PostgreSQL URL (never a
   /// password). Errors: the configuration's.

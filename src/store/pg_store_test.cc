@@ -17,6 +17,7 @@
 #include "store/pg_store.h"
 #include "store/sqlite_query.h"
 #include "store/sqlite_store.h"
+#include "store/store_copy.h"
 #include "support/postgres.h"
 #include "support/temp_dir.h"
 
@@ -288,6 +289,78 @@ TEST_F(PgStoreTest, BackupsArePostgresqlsOwn) {
             "a PostgreSQL store is backed up with PostgreSQL's own tools (pg_dump, or a replica); "
             "vigil backup copies an SQLite store");
   EXPECT_FALSE(std::filesystem::exists("/tmp/never-written.db"));
+}
+
+// `vigil migrate-data`: every row arrives as it was (mail as bytes), ids go on after the copied
+// ones, the chains verify on arrival; a copy that cannot finish leaves the database empty.
+TEST_F(PgStoreTest, ACopyFromSqliteKeepsEveryRowAndAFailedOneLeavesNothing) {
+  testing::TempDir dir;
+  Result<std::unique_ptr<SqliteStore>> lite = SqliteStore::Open(dir.path() + "/vigil.db");
+  ASSERT_TRUE(lite.ok()) << lite.status().message();
+  WriteBatch first = NewReportAt(1'790'000'000LL * kMicrosPerSecond, "Heap overflow");
+  first.outbox.push_back({0, "", "rita@example.org", "receipt", "Received", "body", 0});
+  Result<WriteResult> w = (*lite)->Write(std::move(first));
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  InboxMail in;
+  in.id = "q1";
+  in.received_at = 1;
+  in.client = "127.0.0.1";
+  in.mail_from = "rita@example.org";
+  in.recipients = {"security@example.org"};
+  in.raw = "Subject: x\r\n\r\n\xe9t\xe9 " + std::string(1, '\0') + "\xff\r\n";  // Latin-1, a NUL
+  in.plaintext = std::string("\xfe\0\x80", 3);
+  WriteBatch mail;
+  mail.now = 2;
+  mail.mail.inbox.push_back(in);
+  ASSERT_TRUE((*lite)->Write(std::move(mail)).ok());
+  const int64_t copied_outbox = (*(*lite)->Outbox(w->report_id)).front().id;
+
+  Result<StoreCopy> copy = CopyIntoPostgres(**lite, db_);
+  ASSERT_TRUE(copy.ok()) << copy.status().message();
+  EXPECT_TRUE(copy->verdict.ok) << copy->verdict.first_broken;
+  EXPECT_EQ(copy->verdict.events, 1);
+  Result<std::unique_ptr<PgStore>> pg = PgStore::Open(db_);
+  ASSERT_TRUE(pg.ok());
+  Result<std::optional<InboxMail>> arrived = (*pg)->FindInboxMail("q1");
+  ASSERT_TRUE(arrived.ok() && arrived->has_value()) << arrived.status().message();
+  EXPECT_EQ((*arrived)->raw, in.raw);
+  EXPECT_EQ((*arrived)->plaintext, in.plaintext);
+  Result<Report> report = (*pg)->GetReport(w->report_id);
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->fields.subject, "Heap overflow");
+  ReportFilter all;
+  EXPECT_EQ((*pg)->SearchReports("heap", all)->size(), 1u);  // indexed on arrival
+  // New rows get ids after the copied ones, and the report numbering goes on.
+  WriteBatch second = NewReportAt(1'790'000'100LL * kMicrosPerSecond, "Second");
+  second.outbox.push_back({0, "", "rita@example.org", "receipt", "Received", "body", 0});
+  Result<WriteResult> w2 = (*pg)->Write(std::move(second));
+  ASSERT_TRUE(w2.ok()) << w2.status().message();
+  EXPECT_NE(w2->report_id, w->report_id);
+  EXPECT_GT((*(*pg)->Outbox(w2->report_id)).front().id, copied_outbox);
+  // Into a database that holds a project: refused.
+  Result<StoreCopy> again = CopyIntoPostgres(**lite, db_);
+  EXPECT_EQ(again.status().code(), Code::kConflict);
+  EXPECT_EQ(again.status().message(), RedactedPgUrl(db_.url) +
+                                          " already holds a project (2 events); migrate-data "
+                                          "copies into an empty database");
+}
+
+TEST_F(PgStoreTest, ACopyThatCannotFinishLeavesTheDatabaseEmpty) {
+  testing::TempDir dir;
+  Result<std::unique_ptr<SqliteStore>> lite = SqliteStore::Open(dir.path() + "/vigil.db");
+  ASSERT_TRUE(lite.ok());
+  ASSERT_TRUE((*lite)->Write(NewReportAt(1'790'000'000LL * kMicrosPerSecond, "fine")).ok());
+  // PostgreSQL text takes no NUL byte: this subject cannot be stored there.
+  ASSERT_TRUE(
+      (*lite)->Write(NewReportAt(1'790'000'001LL * kMicrosPerSecond, std::string("a\0b", 3))).ok());
+  Result<StoreCopy> copy = CopyIntoPostgres(**lite, db_);
+  ASSERT_FALSE(copy.ok());
+  EXPECT_TRUE(copy.status().message().starts_with("cannot copy a row of reports: "))
+      << copy.status().message();
+  Result<std::unique_ptr<PgConnection>> c = PgConnection::Open(db_);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(*IntOrDefault(**c, "SELECT COUNT(*) FROM events", -1), 0);
+  EXPECT_EQ(*IntOrDefault(**c, "SELECT COUNT(*) FROM reports", -1), 0);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -72,6 +73,9 @@ class SqlStore : public Store {
   Result<std::vector<PatchRevision>> PatchRevisions(const std::string& report_id) override;
   // the chains (sql_store_audit.cc), read in one snapshot
   Result<ChainHeadsDelta> ChainHeadsSince(int64_t cursor) override;
+  /// Runs READ on one read snapshot of the whole store while writes go on (a copy to another
+  /// engine reads every table through it).
+  Status ReadSnapshot(const std::function<Status(SqlConnection&)>& read);
 
  protected:
   SqlStore() = default;

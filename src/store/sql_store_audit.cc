@@ -585,6 +585,15 @@ Result<ChainHeadsDelta> SqlStore::ChainHeadsSince(int64_t cursor) {
   });
 }
 
+Status SqlStore::ReadSnapshot(const std::function<Status(SqlConnection&)>& read) {
+  return OnReader([&](SqlConnection& c) -> Status {
+    VIGIL_RETURN_IF_ERROR(c.Exec(BeginSnapshot()));
+    Status s = read(c);
+    (void)c.Exec("COMMIT");
+    return s;
+  });
+}
+
 Result<ChainHeadsDelta> ChainHeadsSinceOn(SqlConnection& c, const std::string& order_column,
                                           int64_t cursor) {
   ChainHeadsDelta out;

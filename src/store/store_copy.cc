@@ -1,0 +1,165 @@
+#include "store/store_copy.h"
+
+#include <map>
+#include <set>
+
+#include "store/pg_store.h"
+#include "store/sql_connection.h"
+
+namespace vigil {
+namespace {
+
+struct PgColumn {
+  std::string name;
+  std::string type;        // information_schema's data_type: "bigint", "text", "bytea", ...
+  bool identity = false;   // BY DEFAULT identity: its sequence is moved past the copied ids
+  bool generated = false;  // ALWAYS identity or generated: PostgreSQL fills it
+};
+
+// What only one engine has, or what is not worth moving.
+bool LeftBehind(const std::string& table) {
+  return table == "schema_migrations" || table == "limit_hits" || table == "search_pending" ||
+         table.starts_with("report_search") || table.starts_with("search_");
+}
+
+std::string Joined(const std::vector<std::string>& names, const std::string& each = "") {
+  std::string out;
+  for (const std::string& n : names) {
+    if (!out.empty()) out += ", ";
+    out += each.empty() ? n : each;
+  }
+  return out;
+}
+
+Result<std::map<std::string, std::vector<PgColumn>>> PgColumns(SqlConnection& pg) {
+  std::map<std::string, std::vector<PgColumn>> out;
+  VIGIL_RETURN_IF_ERROR(EachRow(
+      pg,
+      "SELECT table_name::text, column_name::text, data_type::text, is_identity::text, "
+      "COALESCE(identity_generation::text, ''), is_generated::text FROM "
+      "information_schema.columns WHERE table_schema = current_schema() ORDER BY table_name, "
+      "ordinal_position",
+      [&](const Query& q) {
+        PgColumn c;
+        c.name = q.Text(1);
+        c.type = q.Text(2);
+        c.identity = q.Text(3) == "YES" && q.Text(4) == "BY DEFAULT";
+        c.generated = (q.Text(3) == "YES" && q.Text(4) == "ALWAYS") || q.Text(5) == "ALWAYS";
+        out[q.Text(0)].push_back(c);
+      }));
+  return out;
+}
+
+// Copies TABLE's COLUMNS from SRC (ordered as written) to PG, binding each as PostgreSQL stores it.
+Result<int64_t> CopyTable(SqlConnection& src, SqlConnection& pg, const std::string& table,
+                          const std::vector<PgColumn>& columns) {
+  std::vector<std::string> names;
+  for (const PgColumn& c : columns) names.push_back(c.name);
+  Query read(src, "SELECT " + Joined(names) + " FROM " + table + " ORDER BY rowid");
+  const std::string insert =
+      "INSERT INTO " + table + " (" + Joined(names) + ") VALUES (" + Joined(names, "?") + ")";
+  int64_t rows = 0;
+  while (read.Step()) {
+    Query write(pg, insert);
+    for (size_t i = 0; i < columns.size(); ++i) {
+      const int at = static_cast<int>(i);
+      const std::string& type = columns[i].type;
+      if (type == "bigint" || type == "integer" || type == "smallint") {
+        write.Bind(at + 1, read.Int(at));
+      } else if (type == "bytea") {
+        write.BindBlob(at + 1, read.Blob(at));
+      } else {
+        write.Bind(at + 1, read.Text(at));
+      }
+    }
+    Status s = write.Run();
+    if (!s.ok()) return Status::Unavailable("cannot copy a row of " + table + ": " + s.message());
+    ++rows;
+  }
+  VIGIL_RETURN_IF_ERROR(read.status());
+  return rows;
+}
+
+}  // namespace
+
+Result<StoreCopy> CopyIntoPostgres(SqliteStore& source, const PgTarget& target) {
+  const std::string where = RedactedPgUrl(target.url);
+  // Opening the store migrates the destination's schema (and its audit and search triggers).
+  Result<std::unique_ptr<PgStore>> dest = PgStore::Open(target);
+  if (!dest.ok()) return dest.status();
+  Result<std::unique_ptr<PgConnection>> opened = PgConnection::Open(target);
+  if (!opened.ok()) return opened.status();
+  PgConnection& pg = **opened;
+  Result<int64_t> events = IntOrDefault(pg, "SELECT COUNT(*) FROM events", 0);
+  if (!events.ok()) return events.status();
+  if (*events > 0) {
+    return Status::Conflict(where + " already holds a project (" + std::to_string(*events) +
+                            " events); migrate-data copies into an empty database");
+  }
+  Result<std::map<std::string, std::vector<PgColumn>>> pg_columns = PgColumns(pg);
+  if (!pg_columns.ok()) return pg_columns.status();
+
+  StoreCopy out;
+  VIGIL_RETURN_IF_ERROR(pg.Exec("BEGIN"));
+  // The audit triggers record what a transaction touches in this session's table.
+  VIGIL_RETURN_IF_ERROR(pg.Exec(
+      "CREATE TEMP TABLE IF NOT EXISTS vigil_touched (id BIGINT GENERATED ALWAYS AS IDENTITY, "
+      "tbl TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL, digest TEXT NOT NULL) "
+      "ON COMMIT DELETE ROWS"));
+  Status copied = source.ReadSnapshot([&](SqlConnection& src) -> Status {
+    // In the order the tables were created: a table comes after the tables it refers to.
+    Result<std::vector<std::string>> tables =
+        Rows(src,
+             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+             "ORDER BY rowid",
+             [](const Query& q) { return q.Text(0); });
+    VIGIL_RETURN_IF_ERROR(tables.status());
+    for (const std::string& table : *tables) {
+      auto on_pg = pg_columns->find(table);
+      if (LeftBehind(table) || on_pg == pg_columns->end()) continue;
+      std::set<std::string> in_sqlite;
+      VIGIL_RETURN_IF_ERROR(EachRow(
+          src, "SELECT name FROM pragma_table_info(?)",
+          [&](const Query& q) { in_sqlite.insert(q.Text(0)); }, table));
+      std::vector<PgColumn> columns;
+      for (const PgColumn& c : on_pg->second) {
+        if (!c.generated && in_sqlite.count(c.name)) columns.push_back(c);
+      }
+      Result<int64_t> rows = CopyTable(src, pg, table, columns);
+      VIGIL_RETURN_IF_ERROR(rows.status());
+      out.tables.push_back({table, *rows});
+      out.rows += *rows;
+    }
+    return Status::Ok();
+  });
+  if (copied.ok()) {
+    // Ids given from now on continue after the copied ones.
+    for (const auto& [table, columns] : *pg_columns) {
+      for (const PgColumn& c : columns) {
+        if (!c.identity || copied.code() != Code::kOk) continue;
+        copied =
+            pg.Run("SELECT setval(pg_get_serial_sequence('" + table + "', '" + c.name +
+                   "'), COALESCE((SELECT MAX(" + c.name + ") FROM " + table + "), 0) + 1, false)");
+      }
+    }
+  }
+  if (!copied.ok()) {
+    (void)pg.Exec("ROLLBACK");
+    return copied;
+  }
+  VIGIL_RETURN_IF_ERROR(pg.Exec("COMMIT"));
+  for (const StoreCopy::Table& t : out.tables) {
+    Result<int64_t> n = IntOrDefault(pg, "SELECT COUNT(*) FROM " + t.name, 0);
+    if (!n.ok()) return n.status();
+    if (*n != t.rows) {
+      return Status::Internal(t.name + ": " + std::to_string(t.rows) + " rows copied, " +
+                              std::to_string(*n) + " found in " + where);
+    }
+  }
+  Result<AuditVerdict> verdict = (*dest)->VerifyAudit();
+  if (!verdict.ok()) return verdict.status();
+  out.verdict = *verdict;
+  return out;
+}
+
+}  // namespace vigil
