@@ -3,12 +3,23 @@
 // the CLI, the audit verified against the signed checkpoints, what refuses on PostgreSQL, and a
 // configuration that would leak a password.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/pg_connection.h"
@@ -164,6 +175,189 @@ TEST_F(PostgresCliTest, MigrateDataCopiesAnSqliteProjectAndItGoesOnOnPostgresql)
   }
   verified = Vigil({"audit", "verify"});
   EXPECT_EQ(verified.exit_code, 0) << verified.err;
+}
+
+// A port that was free a moment ago (nginx takes a port in its configuration, not port 0).
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    std::abort();
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// nginx in front of two upstreams, on a port of its own, until destroyed.
+class Nginx {
+ public:
+  Nginx(const std::string& dir, int upstream_a, int upstream_b) : dir_(dir), port_(FreePort()) {
+    std::filesystem::create_directories(dir + "/tmp");
+    std::ofstream conf(dir + "/nginx.conf");
+    conf << "worker_processes 1;\n"
+         << (geteuid() == 0 ? "user root;\n" : "") << "pid " << dir << "/nginx.pid;\n"
+         << "error_log " << dir << "/error.log;\ndaemon off;\n"
+         << "events { worker_connections 256; }\nhttp {\n  access_log off;\n"
+         << "  client_body_temp_path " << dir << "/tmp;\n  proxy_temp_path " << dir << "/tmp;\n"
+         << "  fastcgi_temp_path " << dir << "/tmp;\n  uwsgi_temp_path " << dir << "/tmp;\n"
+         << "  scgi_temp_path " << dir << "/tmp;\n"
+         << "  upstream vigil {\n    server 127.0.0.1:" << upstream_a
+         << " max_fails=1 fail_timeout=30s;\n    server 127.0.0.1:" << upstream_b << ";\n  }\n"
+         << "  server {\n    listen 127.0.0.1:" << port_ << ";\n"
+         << "    location / { proxy_pass http://vigil; proxy_next_upstream error timeout; }\n"
+         << "  }\n}\n";
+    conf.close();
+    const std::string nginx = "/usr/sbin/nginx";
+    const std::string error_log = dir + "/error.log", config = dir + "/nginx.conf";
+    std::vector<char*> argv = {const_cast<char*>(nginx.c_str()),     const_cast<char*>("-e"),
+                               const_cast<char*>(error_log.c_str()), const_cast<char*>("-c"),
+                               const_cast<char*>(config.c_str()),    nullptr};
+    if (posix_spawn(&pid_, nginx.c_str(), nullptr, nullptr, argv.data(), environ) != 0) pid_ = -1;
+  }
+  ~Nginx() {
+    if (pid_ > 0) {
+      kill(pid_, SIGQUIT);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+    }
+  }
+  int port() const { return port_; }
+  bool running() const { return pid_ > 0; }
+  std::string errors() const {
+    std::ifstream in(dir_ + "/error.log");
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+
+ private:
+  std::string dir_;
+  int port_;
+  pid_t pid_ = -1;
+};
+
+// Several instances on one database, behind a load balancer: one is killed with SIGKILL while
+// submissions arrive and acknowledgements go out. No acknowledged report is lost, no mail goes
+// out twice (a mail the killed instance was handing over stays in doubt, never resent), and the
+// chains verify.
+TEST_F(PostgresCliTest, TwoInstancesBehindNginxOneKilledUnderLoadLoseNothingAndSendNothingTwice) {
+  ASSERT_TRUE(std::filesystem::exists("/usr/sbin/nginx"))
+      << "nginx-light is a test dependency (scripts/install-deps.sh with VIGIL_TEST_DEPS=1)";
+  const std::string token = Init();
+  ASSERT_FALSE(token.empty());
+  const std::string maildir = dir_.path() + "/sent-mail";
+  EditConfig(dir_.path(),
+             "submit_per_minute = 0\nenabled = true\nsmtp_port = -1\nsmarthost = \"maildir:" +
+                 maildir + "\"");
+  // The second instance: its own folder with the same keys (mail tags, TOTP, audit).
+  const std::string second = dir_.path() + "/second";
+  std::filesystem::create_directories(second);
+  std::filesystem::copy(config(), second + "/vigil.toml");
+  std::filesystem::copy(dir_.path() + "/data", second + "/data",
+                        std::filesystem::copy_options::recursive);
+  std::vector<std::string> acknowledged;
+  int refused = 0;
+  {
+    ServerProcess a(config(), dir_.path() + "/a.log");
+    ServerProcess b(second + "/vigil.toml", dir_.path() + "/b.log");
+    ASSERT_TRUE(a.started() && b.started());
+    Nginx lb(dir_.path() + "/nginx", a.port(), b.port());
+    ASSERT_TRUE(lb.running());
+    ASSERT_TRUE(WaitUntil([&] { return Http(lb.port(), "GET", "/healthz").status == 200; }))
+        << lb.errors();
+
+    std::mutex mu;
+    std::atomic<int> answered{0};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 4; ++t) {
+      clients.emplace_back([&, t] {
+        for (int i = 0; i < 50; ++i) {
+          const std::string email =
+              "r" + std::to_string(t) + "-" + std::to_string(i) + "@example.org";
+          HttpResult r = Http(lb.port(), "POST", "/api/v1/reports",
+                              R"({"subject":"Load )" + std::to_string(t) + "-" + std::to_string(i) +
+                                  R"(","steps":"x","reporter_email":")" + email + "\"}");
+          std::lock_guard<std::mutex> lock(mu);
+          if (r.status == 201) {
+            acknowledged.push_back(JsonField(r.body, "id"));
+          } else {
+            ++refused;  // not acknowledged: the client knows it was not taken
+          }
+          ++answered;
+        }
+      });
+    }
+    // Mail arrives meanwhile through the MTA's pipe (`vigil ingest`, exit 0 = stored), and is
+    // processed by whichever instance or ingest process gets to it first.
+    std::vector<int> ingested;
+    clients.emplace_back([&] {
+      for (int i = 0; i < 12; ++i) {
+        const std::string n = std::to_string(i);
+        CommandResult r = RunVigil(
+            {"-c", config(), "ingest"},
+            "From: Mo <mo" + n + "@reporter.net>\r\nTo: security@example.org\r\nSubject: By mail " +
+                n + "\r\nMessage-ID: <ingest-" + n + "@reporter.net>\r\n\r\nsteps " + n + "\r\n");
+        std::lock_guard<std::mutex> lock(mu);
+        ingested.push_back(r.exit_code);
+      }
+    });
+    // Mid-load, while mail goes out from both.
+    ASSERT_TRUE(WaitUntil([&] { return answered.load() >= 60; }));
+    EXPECT_EQ(a.Stop(SIGKILL), 128 + SIGKILL);
+    for (std::thread& c : clients) c.join();
+    EXPECT_GE(acknowledged.size(), 150u) << refused << " refused";
+
+    // Every acknowledged report is stored, once; every mail still queued goes out from the
+    // survivor.
+    Result<std::unique_ptr<PgConnection>> pg =
+        PgConnection::Open(PgTarget{url_, TestPgTarget().password});
+    ASSERT_TRUE(pg.ok()) << pg.status().message();
+    Result<std::vector<std::string>> stored =
+        Rows(**pg, "SELECT id FROM reports", [](const Query& q) { return q.Text(0); });
+    ASSERT_TRUE(stored.ok());
+    const std::set<std::string> in_db(stored->begin(), stored->end());
+    const std::set<std::string> acked(acknowledged.begin(), acknowledged.end());
+    EXPECT_EQ(acked.size(), acknowledged.size()) << "an id was given twice";
+    for (const std::string& id : acked) EXPECT_TRUE(in_db.count(id)) << id << " was lost";
+    auto count = [&](const std::string& state) {
+      return *IntOrDefault(**pg, "SELECT COUNT(*) FROM outbox WHERE state = ?", -1,
+                           std::string_view(state));
+    };
+    ASSERT_TRUE(WaitUntil([&] { return count("pending") == 0; }, 60))
+        << count("pending") << " mails still pending";
+    const int64_t sent = count("sent"), sending = count("sending");
+    const int64_t rows = *IntOrDefault(**pg, "SELECT COUNT(*) FROM outbox", -1);
+    EXPECT_EQ(sent + sending, rows);                      // none dead, none pending
+    EXPECT_GE(rows, static_cast<int64_t>(acked.size()));  // a receipt per report at least
+    EXPECT_LE(sending, 4);  // what the killed instance was handing over: in doubt
+    // Each ingested mail became one report, processed once.
+    EXPECT_EQ(ingested, std::vector<int>(12, 0));
+    EXPECT_EQ(*IntOrDefault(**pg,
+                            "SELECT COUNT(DISTINCT report_id) FROM mail_inbox WHERE state = "
+                            "'processed' AND outcome = 'new-report'",
+                            -1),
+              12);
+    EXPECT_EQ(*IntOrDefault(**pg, "SELECT COUNT(*) FROM mail_inbox", -1), 12);
+    // The smarthost got each mail once.
+    std::map<std::string, int> message_ids;
+    int files = 0;
+    for (const auto& e : std::filesystem::directory_iterator(maildir + "/new")) {
+      std::ifstream in(e.path());
+      for (std::string line; std::getline(in, line) && !line.empty();) {
+        if (line.starts_with("Message-ID: ")) ++message_ids[line.substr(12)];
+      }
+      ++files;
+    }
+    EXPECT_GE(files, sent);
+    EXPECT_LE(files, sent + sending);
+    EXPECT_EQ(static_cast<int>(message_ids.size()), files);
+    for (const auto& [id, n] : message_ids) EXPECT_EQ(n, 1) << id << " went out " << n << " times";
+    EXPECT_EQ(b.Stop(SIGTERM), 0);
+  }
+  CommandResult verified = Vigil({"audit", "verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.err << verified.out;
 }
 
 TEST_F(PostgresCliTest, APasswordInTheUrlIsRefusedAndAWrongOneIsNeverShown) {
