@@ -244,6 +244,10 @@ void AddBackupCommands(CLI::App& app, CliContext& ctx) {
     Verify(ctx, *path);
   });
 
+  auto* restore = AddCommand(app, "restore");
+  restore->add_option("path", *path, "The backup file")->required();
+  restore->callback([&ctx, path] { Restore(ctx, *path); });
+
   auto* migrate = AddCommand(app, "migrate-data");
   auto to = std::make_shared<std::string>();
   auto password_file = std::make_shared<std::string>();
@@ -252,10 +256,6 @@ void AddBackupCommands(CLI::App& app, CliContext& ctx) {
   migrate->add_option("--password-file", *password_file,
                       "Its password, alone in a file (else VIGIL_PG_PASSWORD)");
   migrate->callback([&ctx, to, password_file] { MigrateData(ctx, *to, *password_file); });
-
-  auto* restore = AddCommand(app, "restore");
-  restore->add_option("path", *path, "The backup file")->required();
-  restore->callback([&ctx, path] { Restore(ctx, *path); });
 }
 
 }  // namespace vigil
