@@ -426,6 +426,12 @@ Status DisclosureService::Disclose(const Principal& actor, const std::string& id
     }
     lock = std::move(taken).value();
   }
+  return DiscloseHeld(actor, id, dry_run, print, without_advisory);
+}
+
+Status DisclosureService::DiscloseHeld(const Principal& actor, const std::string& id, bool dry_run,
+                                       const std::function<void(const std::string&)>& print,
+                                       bool without_advisory) {
   Result<Report> report = store_.GetReport(id);
   if (!report.ok()) return report.status();
   // Nothing is published on the strength of a change a crash could still take back.
@@ -675,10 +681,19 @@ Result<std::vector<std::string>> DisclosureService::DiscloseDue(
     Result<std::optional<DisclosurePlanRow>> plan = store_.FindDisclosurePlan(s.id);
     if (!plan.ok()) return plan.status();
     if (!plan->has_value() || (*plan)->slot > clock_.Now()) continue;
-    Status st = Disclose(actor, s.id, /*dry_run=*/true, quiet);
+    // Another run of it (another instance's round, `vigil disclose`) is not a refusal to alert
+    // about: that run discloses it, or alerts itself.
+    Result<std::unique_ptr<RunLock>> lock = store_.TryRunLock("disclose-" + s.id);
+    if (!lock.ok()) return lock.status();
+    if (*lock == nullptr) continue;
+    Result<Report> now = store_.GetReport(s.id);
+    if (!now.ok()) return now.status();
+    if (now->state != State::kScheduled) continue;  // disclosed meanwhile by another run
+    Status st = DiscloseHeld(actor, s.id, /*dry_run=*/true, quiet, false);
     if (st.ok()) {
-      st = Disclose(actor, s.id, /*dry_run=*/false,
-                    [&](const std::string& line) { print(s.id + ": " + line); });
+      st = DiscloseHeld(
+          actor, s.id, /*dry_run=*/false,
+          [&](const std::string& line) { print(s.id + ": " + line); }, false);
     }
     if (st.ok()) {
       disclosed.push_back(s.id);

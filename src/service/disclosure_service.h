@@ -83,7 +83,8 @@ class DisclosureService {
   /// minute with [disclosure] auto_disclose, and `vigil disclose --due` once. Each report is
   /// first checked with a dry run; a report refused at its slot stays scheduled and its
   /// coordinator is alerted once per slot (a "disclosure.blocked" event since the slot means
-  /// they were). PRINT gets "ID: ..." lines. Returns the ids disclosed by this call; an error
+  /// they were). A report another run holds (another instance's round, `vigil disclose`) is
+  /// left to it. PRINT gets "ID: ..." lines. Returns the ids disclosed by this call; an error
   /// only when the store fails.
   Result<std::vector<std::string>> DiscloseDue(
       const Principal& actor, const std::function<void(const std::string&)>& print);
@@ -123,6 +124,9 @@ class DisclosureService {
  private:
   struct Step;  // disclosure_steps.h
   struct Run;   // disclosure_steps.h
+  /// Disclose, with the report's run lock held by the caller (or not needed: a dry run).
+  Status DiscloseHeld(const Principal& actor, const std::string& id, bool dry_run,
+                      const std::function<void(const std::string&)>& print, bool without_advisory);
   /// The preconditions of a disclosure. MISSING null: the first refusal; else every one is
   /// appended to MISSING (without "cannot disclose ID: ") and the result is Ok.
   Status Precheck(const Report& report, const DisclosurePlanRow& plan,

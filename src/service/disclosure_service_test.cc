@@ -584,6 +584,37 @@ TEST_F(DisclosureServiceTest, TheDueRoundAlertsOncePerSlotThenDiscloses) {
   ExpectCompleteDisclosure(id);
 }
 
+// Two instances' rounds reach the same due report: the one holding its run lock discloses it;
+// the other leaves it alone (no refusal, no alert to the coordinator), and finds it disclosed.
+TEST_F(DisclosureServiceTest, ADueReportAnotherRunHoldsIsLeftToIt) {
+  const std::string id = ReadyReport();
+  clock_.Set(kSlot + kMicrosPerSecond);
+  forge_.now = FormatUtc(clock_.Now());
+  DisclosureService other_instance = Make();
+  std::vector<std::string> lines;
+  auto print = [&](const std::string& l) { lines.push_back(l); };
+  {
+    Result<std::unique_ptr<RunLock>> held = store_->TryRunLock("disclose-" + id);
+    ASSERT_TRUE(held.ok() && *held != nullptr);
+    Result<std::vector<std::string>> due = other_instance.DiscloseDue(bob_, print);
+    ASSERT_TRUE(due.ok()) << due.status().message();
+    EXPECT_TRUE(due->empty());
+    EXPECT_TRUE(lines.empty());
+    EXPECT_TRUE(forge_.calls.empty());
+    for (const StoredEvent& e : *store_->Events(id)) EXPECT_NE(e.kind, "disclosure.blocked");
+  }
+  DisclosureService first = Make();
+  Result<std::vector<std::string>> due = first.DiscloseDue(bob_, print);
+  ASSERT_TRUE(due.ok()) << due.status().message();
+  EXPECT_EQ(*due, std::vector<std::string>{id});
+  lines.clear();
+  due = other_instance.DiscloseDue(bob_, print);
+  ASSERT_TRUE(due.ok());
+  EXPECT_TRUE(due->empty());
+  EXPECT_TRUE(lines.empty());
+  ExpectCompleteDisclosure(id);
+}
+
 TEST_F(DisclosureServiceTest, RedactionRefusals) {
   const std::string embargoed = ApprovedReport();
   DisclosureService d = Make();
