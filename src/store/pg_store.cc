@@ -203,13 +203,12 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(const PgTarget& target) {
 
 PgStore::~PgStore() { StopWriter(); }
 
-Status PgStore::PrepareWriterSession() {
-  // ON COMMIT DELETE ROWS: nothing a batch recorded outlives its transaction.
-  return writer_->Exec(
-      "CREATE TEMP TABLE IF NOT EXISTS vigil_touched (id BIGINT GENERATED ALWAYS AS IDENTITY, "
-      "tbl TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL, digest TEXT NOT NULL) "
-      "ON COMMIT DELETE ROWS");
-}
+extern const char kPgTouchedTableSql[] =
+    "CREATE TEMP TABLE IF NOT EXISTS vigil_touched (id BIGINT GENERATED ALWAYS AS IDENTITY, "
+    "tbl TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL, digest TEXT NOT NULL) "
+    "ON COMMIT DELETE ROWS";
+
+Status PgStore::PrepareWriterSession() { return writer_->Exec(kPgTouchedTableSql); }
 
 Status PgStore::Lock(const std::vector<std::string>& names) {
   for (const std::string& name : names) {

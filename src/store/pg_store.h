@@ -23,6 +23,11 @@ namespace vigil {
 /// WORDS hold no letter or digit. Only letters, digits and bytes outside ASCII reach it.
 std::string PgTsQuery(std::string_view words);
 
+/// Creates the session's table the audit triggers record touched rows in (ON COMMIT DELETE
+/// ROWS: nothing a transaction recorded outlives it). Every session that writes audited tables
+/// runs it first: the writer, and a copy into PostgreSQL (store_copy.cc).
+extern const char kPgTouchedTableSql[];
+
 /// The row digest as PostgreSQL computes it (RowDigestSql), with sha256() over the same bytes.
 std::string PgRowDigestSql(const AuditedTable& t, const std::string& prefix);
 

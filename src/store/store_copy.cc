@@ -102,10 +102,7 @@ Result<StoreCopy> CopyIntoPostgres(SqliteStore& source, const PgTarget& target) 
   StoreCopy out;
   VIGIL_RETURN_IF_ERROR(pg.Exec("BEGIN"));
   // The audit triggers record what a transaction touches in this session's table.
-  VIGIL_RETURN_IF_ERROR(pg.Exec(
-      "CREATE TEMP TABLE IF NOT EXISTS vigil_touched (id BIGINT GENERATED ALWAYS AS IDENTITY, "
-      "tbl TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL, digest TEXT NOT NULL) "
-      "ON COMMIT DELETE ROWS"));
+  VIGIL_RETURN_IF_ERROR(pg.Exec(kPgTouchedTableSql));
   Status copied = source.ReadSnapshot([&](SqlConnection& src) -> Status {
     // In the order the tables were created: a table comes after the tables it refers to.
     Result<std::vector<std::string>> tables =
