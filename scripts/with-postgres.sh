@@ -14,6 +14,9 @@
 #                                superuser over the Unix socket (trust)
 #   VIGIL_TEST_PG_BIN            /usr/lib/postgresql/15/bin
 #
+# VIGIL_TEST_PG_SETTINGS, when set, holds more server settings as NAME=VALUE words separated by
+# spaces (e.g. "shared_buffers=1GB"); they come after, and so override, the defaults below.
+#
 # The server listens on 127.0.0.1 only, on a random port in 20000-60999 (another one is tried when
 # it is taken, so copies can run in parallel under ctest -j), and on a socket in the temp dir.
 # fsync stays on. PostgreSQL refuses to run as root: as root (CI), initdb and the server run as the
@@ -149,6 +152,12 @@ fi
 # A random port; when a concurrent run (or anything else) holds it, the server fails to bind and
 # another one is tried.
 settings="-c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=32MB"
+# More server settings from the caller (a benchmark's larger shared_buffers): NAME=VALUE words.
+for setting in ${VIGIL_TEST_PG_SETTINGS:-}; do
+  [[ $setting =~ ^[a-z_]+=[A-Za-z0-9._]+$ ]] ||
+    fail "VIGIL_TEST_PG_SETTINGS: \"$setting\" is not NAME=VALUE (letters, digits, . and _)"
+  settings+=" -c $setting"
+done
 port=""
 for ((try = 1; try <= 20; try++)); do
   candidate=$((20000 + ((RANDOM << 15) | RANDOM) % 41000))

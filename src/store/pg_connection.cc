@@ -306,4 +306,86 @@ Status PgConnection::Exec(const char* sql) {
   return status;
 }
 
+Status PgConnection::CopyIn(const std::string& sql,
+                            const std::function<Result<bool>(std::string&)>& fill) {
+  PGresult* res = PQexec(conn_, sql.c_str());
+  if (PQresultStatus(res) != PGRES_COPY_IN) {
+    const std::string fallback = Trimmed(PQerrorMessage(conn_));
+    Status status = ResultOk(res) ? Status::Internal("not a COPY FROM STDIN: " + sql)
+                                  : ResultError(res, fallback);
+    error_ = status.message();
+    PQclear(res);
+    return status;
+  }
+  PQclear(res);
+  Status failed = Status::Ok();
+  std::string chunk;
+  for (;;) {
+    chunk.clear();
+    Result<bool> more = fill(chunk);
+    if (!more.ok()) {
+      failed = more.status();
+      break;
+    }
+    if (!chunk.empty() && PQputCopyData(conn_, chunk.data(), static_cast<int>(chunk.size())) != 1) {
+      break;  // the connection's error is read below
+    }
+    if (!*more) break;
+  }
+  if (PQputCopyEnd(conn_, failed.ok() ? nullptr : "the source failed") != 1 && failed.ok()) {
+    failed = Status::Unavailable("storage: " + Trimmed(PQerrorMessage(conn_)));
+  }
+  Status status = Status::Ok();
+  while ((res = PQgetResult(conn_)) != nullptr) {
+    if (!ResultOk(res) && status.ok()) {
+      const std::string fallback = Trimmed(PQerrorMessage(conn_));
+      status = ResultError(res, fallback);
+      error_ = PrimaryMessage(res, fallback);
+      // Which row and column: "COPY reports, line 2, column subject: ..." (the value cut).
+      if (const char* where = PQresultErrorField(res, PG_DIAG_CONTEXT)) {
+        std::string context = Trimmed(where);
+        if (const size_t value = context.find(": \""); value != std::string::npos) {
+          context.resize(value);
+        }
+        status = Status(status.code(), status.message() + " (" + context + ")");
+      }
+    } else if (ResultOk(res)) {
+      const char* changed = PQcmdTuples(res);
+      changes_ = (changed && *changed) ? std::strtoll(changed, nullptr, 10) : 0;
+    }
+    PQclear(res);
+  }
+  return failed.ok() ? status : failed;
+}
+
+void AppendCopyText(std::string& out, std::string_view v) {
+  for (char c : v) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+void AppendCopyBytea(std::string& out, std::string_view v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += "\\\\x";
+  for (unsigned char c : v) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+}
+
 }  // namespace vigil

@@ -4,8 +4,10 @@
 // results are read as text (bytea decoded from its hex form, booleans as 1/0).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "store/sql_connection.h"
@@ -24,6 +26,11 @@ struct PgTarget {
 
 /// The URL with any password in it replaced by "***", for messages and logs.
 std::string RedactedPgUrl(const std::string& url);
+
+/// V as a field of COPY's text format: backslash, tab, newline and carriage return escaped.
+void AppendCopyText(std::string& out, std::string_view v);
+/// Bytes as a bytea field of COPY's text format (`\\x` and hex digits).
+void AppendCopyBytea(std::string& out, std::string_view v);
 
 /// SQL with each `?` parameter outside string literals, quoted identifiers and comments
 /// numbered $1, $2, ... in order; *COUNT is set to how many there are.
@@ -52,6 +59,12 @@ class PgConnection final : public SqlConnection {
   bool InFailedTransaction() const;
   /// Connects again after the connection was lost (prepared statements are gone with it).
   Status Reconnect();
+
+  /// Runs SQL, a `COPY table (columns) FROM STDIN` in text format, sending the rows FILL appends
+  /// to its buffer (already escaped: see CopyTextField) chunk by chunk until FILL returns false.
+  /// A FILL error ends the copy without storing anything of it and is returned; the server's
+  /// refusal of a row is returned as Exec's errors are.
+  Status CopyIn(const std::string& sql, const std::function<Result<bool>(std::string&)>& fill);
 
  private:
   friend class PgStatement;

@@ -50,33 +50,49 @@ Result<std::map<std::string, std::vector<PgColumn>>> PgColumns(SqlConnection& pg
   return out;
 }
 
-// Copies TABLE's COLUMNS from SRC (ordered as written) to PG, binding each as PostgreSQL stores it.
-Result<int64_t> CopyTable(SqlConnection& src, SqlConnection& pg, const std::string& table,
+// Copies TABLE's COLUMNS from SRC (ordered as written) to PG with one COPY, each field written as
+// PostgreSQL stores it; the rows go in chunks of about a megabyte.
+Result<int64_t> CopyTable(SqlConnection& src, PgConnection& pg, const std::string& table,
                           const std::vector<PgColumn>& columns) {
+  enum class Kind { kInt, kBytes, kText };
   std::vector<std::string> names;
-  for (const PgColumn& c : columns) names.push_back(c.name);
-  Query read(src, "SELECT " + Joined(names) + " FROM " + table + " ORDER BY rowid");
-  const std::string insert =
-      "INSERT INTO " + table + " (" + Joined(names) + ") VALUES (" + Joined(names, "?") + ")";
-  int64_t rows = 0;
-  while (read.Step()) {
-    Query write(pg, insert);
-    for (size_t i = 0; i < columns.size(); ++i) {
-      const int at = static_cast<int>(i);
-      const std::string& type = columns[i].type;
-      if (type == "bigint" || type == "integer" || type == "smallint") {
-        write.Bind(at + 1, read.Int(at));
-      } else if (type == "bytea") {
-        write.BindBlob(at + 1, read.Blob(at));
-      } else {
-        write.Bind(at + 1, read.Text(at));
-      }
-    }
-    Status s = write.Run();
-    if (!s.ok()) return Status::Unavailable("cannot copy a row of " + table + ": " + s.message());
-    ++rows;
+  std::vector<Kind> kinds;
+  for (const PgColumn& c : columns) {
+    names.push_back(c.name);
+    kinds.push_back(c.type == "bigint" || c.type == "integer" || c.type == "smallint" ? Kind::kInt
+                    : c.type == "bytea"                                               ? Kind::kBytes
+                                        : Kind::kText);
   }
-  VIGIL_RETURN_IF_ERROR(read.status());
+  Query read(src, "SELECT " + Joined(names) + " FROM " + table + " ORDER BY rowid");
+  int64_t rows = 0;
+  Status s = pg.CopyIn("COPY " + table + " (" + Joined(names) + ") FROM STDIN",
+                       [&](std::string& chunk) -> Result<bool> {
+                         while (chunk.size() < (1 << 20)) {
+                           if (!read.Step()) {
+                             VIGIL_RETURN_IF_ERROR(read.status());
+                             return false;
+                           }
+                           for (size_t i = 0; i < kinds.size(); ++i) {
+                             const int at = static_cast<int>(i);
+                             if (i > 0) chunk += '\t';
+                             switch (kinds[i]) {
+                               case Kind::kInt:
+                                 chunk += std::to_string(read.Int(at));
+                                 break;
+                               case Kind::kBytes:
+                                 AppendCopyBytea(chunk, read.Blob(at));
+                                 break;
+                               case Kind::kText:
+                                 AppendCopyText(chunk, read.Text(at));
+                                 break;
+                             }
+                           }
+                           chunk += '\n';
+                           ++rows;
+                         }
+                         return true;
+                       });
+  if (!s.ok()) return Status::Unavailable("cannot copy the rows of " + table + ": " + s.message());
   return rows;
 }
 
@@ -101,8 +117,28 @@ Result<StoreCopy> CopyIntoPostgres(SqliteStore& source, const PgTarget& target) 
 
   StoreCopy out;
   VIGIL_RETURN_IF_ERROR(pg.Exec("BEGIN"));
-  // The audit triggers record what a transaction touches in this session's table.
+  // The audit triggers record what a transaction touches in this session's table; the copy
+  // brings the audit log as it is, so they are off while it runs (in this transaction only:
+  // ALTER TABLE is transactional) and on again before it commits.
   VIGIL_RETURN_IF_ERROR(pg.Exec(kPgTouchedTableSql));
+  Result<std::vector<std::string>> audited =
+      Rows(pg,
+           "SELECT c.relname::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+           "WHERE t.tgname = 'vigil_audit' AND c.relnamespace = (SELECT oid FROM pg_namespace "
+           "WHERE nspname = "
+           "current_schema())",
+           [](const Query& q) { return q.Text(0); });
+  if (!audited.ok()) {
+    (void)pg.Exec("ROLLBACK");
+    return audited.status();
+  }
+  for (const std::string& table : *audited) {
+    Status off = pg.Run("ALTER TABLE " + table + " DISABLE TRIGGER vigil_audit");
+    if (!off.ok()) {
+      (void)pg.Exec("ROLLBACK");
+      return off;
+    }
+  }
   Status copied = source.ReadSnapshot([&](SqlConnection& src) -> Status {
     // In the order the tables were created: a table comes after the tables it refers to.
     Result<std::vector<std::string>> tables =
@@ -140,11 +176,17 @@ Result<StoreCopy> CopyIntoPostgres(SqliteStore& source, const PgTarget& target) 
       }
     }
   }
+  for (const std::string& table : *audited) {
+    if (copied.ok()) copied = pg.Run("ALTER TABLE " + table + " ENABLE TRIGGER vigil_audit");
+  }
   if (!copied.ok()) {
     (void)pg.Exec("ROLLBACK");
     return copied;
   }
   VIGIL_RETURN_IF_ERROR(pg.Exec("COMMIT"));
+  // The planner's statistics of the new rows now, not when autovacuum gets to them: without
+  // them the first queries on a large copy choose their plans blind.
+  VIGIL_RETURN_IF_ERROR(pg.Exec("ANALYZE"));
   for (const StoreCopy::Table& t : out.tables) {
     Result<int64_t> n = IntOrDefault(pg, "SELECT COUNT(*) FROM " + t.name, 0);
     if (!n.ok()) return n.status();

@@ -1,6 +1,6 @@
 // Moving a project from the embedded SQLite store to PostgreSQL (`vigil migrate-data`): every
-// table the two engines share is copied row by row from one read snapshot of the source, in
-// one transaction on the destination, and the hash chains are verified on arrival.
+// table the two engines share is copied (COPY, table by table) from one read snapshot of the
+// source, in one transaction on the destination, and the hash chains are verified on arrival.
 #pragma once
 
 #include <cstdint>
