@@ -5,6 +5,7 @@
 #include <cctype>
 #include <ctime>
 #include <map>
+#include <thread>
 
 #include "store/audit_chain.h"
 
@@ -171,6 +172,10 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(const PgTarget& target) {
   if (!writer.ok()) return writer.status();
   store->writer_ = std::move(writer).value();
   store->writer_conn_ = store->writer_.get();
+  // Two queries per core of this machine at once (at least 4): more at once only lengthen the
+  // slowest (sql_store.h); the database's own machine has seldom fewer cores.
+  store->LimitConcurrentReads(
+      std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency())));
   PgConnection& w = *store->writer_;
   // A commit returns once durable, whatever the server's default.
   VIGIL_RETURN_IF_ERROR(w.Exec("SET synchronous_commit TO on"));

@@ -4,6 +4,8 @@
 
 namespace vigil {
 
+thread_local int SqlStore::ReadLease::leases_held_ = 0;
+
 bool IsRunLockName(std::string_view name) {
   if (name.empty() || name.size() > 128 || name.front() == '.') return false;
   for (char c : name) {

@@ -76,6 +76,12 @@ class SqlStore : public Store {
   /// Runs READ on one read snapshot of the whole store while writes go on (a copy to another
   /// engine reads every table through it).
   Status ReadSnapshot(const std::function<Status(SqlConnection&)>& read);
+  /// At most N reads at once (0: no limit); the others wait for a connection. For an engine in
+  /// another process: more queries at once than the machine has cores only lengthen the slowest
+  /// (PostgreSQL's backends preempted holding its locks: measured on 2 cores, 32 at once gave a
+  /// p99 of 2.3 s where 4 gave 6 ms, at a higher throughput). A read nested in another on the
+  /// same thread is not counted, so a thread never waits for itself.
+  void LimitConcurrentReads(int n) { max_reads_ = n; }  // before the store is shared
 
  protected:
   SqlStore() = default;
@@ -189,15 +195,24 @@ class SqlStore : public Store {
   std::thread writer_thread_;
 
   std::mutex readers_mu_;
+  std::condition_variable reader_freed_;
   std::vector<std::unique_ptr<SqlConnection>> idle_readers_;  // guarded by readers_mu_
+  int reads_ = 0;                                             // guarded by readers_mu_
+  int max_reads_ = 0;                                         // set before the store is shared
 };
 
 // Borrows an idle read connection (opening one if none is idle) and returns it on destruction.
 class SqlStore::ReadLease {
  public:
-  explicit ReadLease(SqlStore& store) : store_(store) {
+  explicit ReadLease(SqlStore& store) : store_(store), counted_(leases_held_ == 0) {
+    ++leases_held_;
     {
-      std::lock_guard<std::mutex> lock(store_.readers_mu_);
+      std::unique_lock<std::mutex> lock(store_.readers_mu_);
+      if (counted_) {
+        store_.reader_freed_.wait(
+            lock, [&] { return store_.max_reads_ <= 0 || store_.reads_ < store_.max_reads_; });
+        ++store_.reads_;
+      }
       if (!store_.idle_readers_.empty()) {
         conn_ = std::move(store_.idle_readers_.back());
         store_.idle_readers_.pop_back();
@@ -213,11 +228,15 @@ class SqlStore::ReadLease {
     }
   }
   ~ReadLease() {
-    if (!conn_) return;
-    std::lock_guard<std::mutex> lock(store_.readers_mu_);
-    if (store_.idle_readers_.size() < 16 && conn_->Healthy()) {
-      store_.idle_readers_.push_back(std::move(conn_));
+    --leases_held_;
+    {
+      std::lock_guard<std::mutex> lock(store_.readers_mu_);
+      if (counted_) --store_.reads_;
+      if (conn_ && store_.idle_readers_.size() < 16 && conn_->Healthy()) {
+        store_.idle_readers_.push_back(std::move(conn_));
+      }
     }
+    if (counted_) store_.reader_freed_.notify_one();
   }
   ReadLease(const ReadLease&) = delete;
   ReadLease& operator=(const ReadLease&) = delete;
@@ -226,8 +245,10 @@ class SqlStore::ReadLease {
 
  private:
   SqlStore& store_;
+  const bool counted_;  // the thread's outermost lease: it counts against max_reads_
   std::unique_ptr<SqlConnection> conn_;
   Status status_;
+  static thread_local int leases_held_;  // this thread's leases, of any store
 };
 
 template <typename F>

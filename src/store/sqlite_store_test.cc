@@ -178,6 +178,36 @@ TEST_F(StoreTest, AFailedNewReportRollsBackItsWholeGroupAndNothingElse) {
 // go through many restarts. Every 1,000th write holds the writer, still mid-flood, until the WAL
 // has started over or the checkpoint thread has asked the writer to finish since the last such
 // write, so that the test does not depend on how the two threads are scheduled.)
+TEST_F(StoreTest, ReadsBeyondTheLimitWaitAndAReadNestedInAnotherNeverDoes) {
+  ASSERT_TRUE(store_->Write(NewReport("Heap overflow")).ok());
+  store_->LimitConcurrentReads(2);
+  std::atomic<int> inside{0}, most{0}, done{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 6; ++t) {
+    readers.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        Status s = store_->ReadSnapshot([&](SqlConnection&) {
+          const int now = ++inside;
+          int seen = most.load();
+          while (now > seen && !most.compare_exchange_weak(seen, now)) {
+          }
+          // A read on this thread while it holds one: not counted, so never waits.
+          Result<std::vector<ReportSummary>> nested = store_->ListReports(ReportFilter{});
+          std::this_thread::yield();
+          --inside;
+          return nested.ok() && nested->size() == 1 ? Status::Ok()
+                                                    : Status::Internal("nested read failed");
+        });
+        if (s.ok()) ++done;
+      }
+    });
+  }
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(done.load(), 300);
+  EXPECT_LE(most.load(), 2);
+  EXPECT_GE(most.load(), 1);
+}
+
 TEST_F(StoreTest, TheWalStartsOverUnderAFloodOfWrites) {
   std::mutex mu;
   std::condition_variable cv;
