@@ -184,9 +184,11 @@ Result<StoreCopy> CopyIntoPostgres(SqliteStore& source, const PgTarget& target) 
     return copied;
   }
   VIGIL_RETURN_IF_ERROR(pg.Exec("COMMIT"));
-  // The planner's statistics of the new rows now, not when autovacuum gets to them: without
-  // them the first queries on a large copy choose their plans blind.
-  VIGIL_RETURN_IF_ERROR(pg.Exec("ANALYZE"));
+  // The planner's statistics of the new rows now, not when autovacuum gets to them (without
+  // them the first queries on a large copy choose their plans blind), and the rows marked
+  // visible to all: otherwise the first reads of each page write it again (hint bits) and
+  // autovacuum rewrites the tables while the instances start serving.
+  VIGIL_RETURN_IF_ERROR(pg.Exec("VACUUM (ANALYZE)"));
   for (const StoreCopy::Table& t : out.tables) {
     Result<int64_t> n = IntOrDefault(pg, "SELECT COUNT(*) FROM " + t.name, 0);
     if (!n.ok()) return n.status();
