@@ -293,6 +293,82 @@ TEST_F(PgStoreTest, BackupsArePostgresqlsOwn) {
 
 // `vigil migrate-data`: every row arrives as it was (mail as bytes), ids go on after the copied
 // ones, the chains verify on arrival; a copy that cannot finish leaves the database empty.
+// Newest first, a word in more reports than kFewMatches (2,000) is found by walking the
+// reports, a rare one through its matches: both give what the filter and the order say, pages
+// after a cursor included, and within a participant's reports.
+TEST_F(PgStoreTest, ASearchForACommonWordAndForARareOneGivesTheNewestMatchesInOrder) {
+  Result<std::unique_ptr<PgStore>> store = PgStore::Open(db_);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  const Instant t0 = 1'790'000'000LL * kMicrosPerSecond;
+  constexpr int kReports = 2'400;
+  struct Made {
+    Instant at;
+    std::string id;
+    bool common, rare, other;
+  };
+  std::vector<Made> made(kReports);
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int thread = 0; thread < 8; ++thread) {
+    threads.emplace_back([&, thread] {
+      for (int i = thread; i < kReports; i += 8) {
+        Made m{t0 + i * kMicrosPerSecond, "", i % 8 != 3, i % 500 == 7, i % 10 == 1};
+        WriteBatch b =
+            NewReportAt(m.at, std::string(m.common ? "heap overflow" : "crash") + " in part " +
+                                  std::to_string(i) + (m.rare ? " via kubeletrace" : ""));
+        if (m.other) b.report->participants[0].email = "other@example.org";
+        Result<WriteResult> w = (*store)->Write(std::move(b));
+        if (!w.ok()) {
+          ++failed;
+          continue;
+        }
+        m.id = w->report_id;
+        made[static_cast<size_t>(i)] = m;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  ASSERT_EQ(failed.load(), 0);
+  auto expected = [&](auto keep, size_t skip, size_t n) {
+    std::vector<std::string> out;
+    for (auto it = made.rbegin(); it != made.rend() && out.size() < skip + n; ++it) {
+      if (keep(*it)) out.push_back(it->id);
+    }
+    return std::vector<std::string>(out.begin() + static_cast<long>(std::min(skip, out.size())),
+                                    out.end());
+  };
+  auto ids = [](const Result<std::vector<ReportSummary>>& got) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(got.ok()) << got.status().message();
+    if (got.ok()) {
+      for (const ReportSummary& r : *got) out.push_back(r.id);
+    }
+    return out;
+  };
+  ReportFilter newest;
+  newest.best_first = false;
+  newest.limit = 50;
+  // 2,100 reports say "overflow": walked.
+  Result<std::vector<ReportSummary>> first = (*store)->SearchReports("overflow", newest);
+  EXPECT_EQ(ids(first), expected([](const Made& m) { return m.common; }, 0, 50));
+  ASSERT_TRUE(first.ok() && first->size() == 50u);
+  ReportFilter next = newest;
+  next.after = ReportCursor{first->back().created_at, first->back().id};
+  EXPECT_EQ(ids((*store)->SearchReports("overflow", next)),
+            expected([](const Made& m) { return m.common; }, 50, 50));
+  ReportFilter others = newest;
+  others.participant_email = "other@example.org";
+  EXPECT_EQ(ids((*store)->SearchReports("overflow", others)),
+            expected([](const Made& m) { return m.common && m.other; }, 0, 50));
+  // Five say "kubeletrace": through the index.
+  EXPECT_EQ(ids((*store)->SearchReports("kubeletrace", newest)),
+            expected([](const Made& m) { return m.rare; }, 0, 50));
+  EXPECT_EQ(ids((*store)->SearchReports("kubeletrace overflow", newest)),
+            expected([](const Made& m) { return m.rare && m.common; }, 0, 50));
+  // Ranked (the default): every match counted.
+  EXPECT_EQ((*store)->SearchReports("overflow", ReportFilter{})->size(), 500u);
+}
+
 TEST_F(PgStoreTest, ACopyFromSqliteKeepsEveryRowAndAFailedOneLeavesNothing) {
   testing::TempDir dir;
   Result<std::unique_ptr<SqliteStore>> lite = SqliteStore::Open(dir.path() + "/vigil.db");
