@@ -303,10 +303,20 @@ namespace {
 
 constexpr const char* kSummaryColumns =
     "r.id, r.subject, r.state, r.level, r.coordinator, r.created_at, r.updated_at, r.embargo_end";
-constexpr const char* kNewestFirst = "r.created_at DESC, r.id DESC";
-// A word in at most this many reports is looked up through the index and its matches sorted;
-// one in more is found by walking the reports newest first until the page is full.
+// Index rows (a report's fields, each message) matching a search, at most, for the search to
+// take its matches from the index and sort them; with more, it walks the reports newest first.
 constexpr int kFewMatches = 2000;
+
+// The position after the last parameter AT numbers (the first free one).
+int NextParameter(const ReportFilterSql& at, int first) {
+  int next = first;
+  for (int n : {at.email_at, at.id_at, at.state_at, at.level_at, at.coordinator_at, at.updated_at,
+                at.limit_at}) {
+    next = std::max(next, n + 1);
+  }
+  if (at.after_at) next = std::max(next, at.after_at + 2);
+  return next;
+}
 
 }  // namespace
 
@@ -317,64 +327,64 @@ Result<std::vector<ReportSummary>> PgStore::SearchReports(const std::string& wor
   // The visibility filter is applied in the same query, so nothing outside it is ever read.
   // Ranked: every match is ranked, the best first. Newest first (what the list and the API
   // ask): the planner cannot tell from a parameter whether a word is rare or common, and the
-  // plan good for one is ruinous for the other (walking a million reports for three matches,
-  // or sorting a third of them for fifty), so the number of matches up to kFewMatches is asked
-  // first, and the plan chosen by it.
+  // plan good for one is ruinous for the other (walking every report for three matches, or
+  // sorting a third of them for fifty), so the matching index rows are counted up to
+  // kFewMatches first and the plan chosen by that.
   const bool ranked = f.best_first && !f.after;
   return OnReader([&](SqlConnection& c) -> Result<std::vector<ReportSummary>> {
-    std::string sql = std::string("SELECT ") + kSummaryColumns + " FROM reports r ";
-    bool walk = false;
+    std::string sql;
+    ReportFilter filter = f;
+    int limit_at = 0;  // when the limit is bound here rather than by the filter
+    ReportFilterSql where;
     if (ranked) {
-      sql +=
-          "JOIN (SELECT s.report_id, MAX(ts_rank(s.words, q)) AS best FROM report_search s, "
-          "to_tsquery('simple', ?) q WHERE s.words @@ q GROUP BY s.report_id) m ON m.report_id = "
-          "r.id WHERE 1 = 1";
+      sql = std::string("SELECT ") + kSummaryColumns +
+            " FROM reports r JOIN (SELECT s.report_id, MAX(ts_rank(s.words, q)) AS best FROM "
+            "report_search s, to_tsquery('simple', ?) q WHERE s.words @@ q GROUP BY "
+            "s.report_id) m ON m.report_id = r.id WHERE 1 = 1";
+      where = AppendReportFilter(sql, filter, 2, "m.best DESC, r.created_at DESC, r.id DESC");
     } else {
       Result<int64_t> matches = IntOrDefault(
           c,
-          "SELECT COUNT(*) FROM (SELECT DISTINCT report_id FROM report_search WHERE words @@ "
-          "to_tsquery('simple', ?) LIMIT " +
+          "SELECT COUNT(*) FROM (SELECT 1 FROM report_search WHERE words @@ to_tsquery("
+          "'simple', ?) LIMIT " +
               std::to_string(kFewMatches + 1) + ") m",
           0, std::string_view(tsquery));
       if (!matches.ok()) return Status::Invalid("search: the query is not understood");
-      walk = *matches > kFewMatches && f.limit > 0;
-      if (walk) {
-        // Each report, newest first, checked against the index as it is read; OFFSET 0 keeps
-        // the check where it is (not turned into a join over every match).
+      filter.limit = 0;  // bound here, after the filter's own parameters
+      if (*matches > kFewMatches) {
+        // Each report, newest first, checked against the index as it is read, until the page
+        // is full; OFFSET 0 keeps the check where it is (not turned into a join over every
+        // match), and the outer order is the inner one (no sort).
         sql = std::string(
                   "SELECT id, subject, state, level, coordinator, created_at, "
                   "updated_at, embargo_end FROM (SELECT ") +
               kSummaryColumns +
               ", EXISTS (SELECT 1 FROM report_search s WHERE s.report_id = r.id AND s.words @@ "
               "to_tsquery('simple', ?)) AS hit FROM reports r WHERE 1 = 1";
+        where = AppendReportFilter(sql, filter, 2, "r.created_at DESC, r.id DESC");
+        sql += " OFFSET 0) x WHERE hit ORDER BY created_at DESC, id DESC";
       } else {
+        // The few matching reports, each read by its key (never a pass over every report to
+        // join them), then sorted.
         sql = std::string(
-                  "WITH m AS MATERIALIZED (SELECT DISTINCT report_id FROM report_search "
-                  "WHERE words @@ to_tsquery('simple', ?)) SELECT ") +
-              kSummaryColumns + " FROM reports r JOIN m ON m.report_id = r.id WHERE 1 = 1";
+                  "WITH m AS MATERIALIZED (SELECT DISTINCT report_id FROM report_search WHERE "
+                  "words @@ to_tsquery('simple', ?)) SELECT r.* FROM m CROSS JOIN LATERAL "
+                  "(SELECT ") +
+              kSummaryColumns + " FROM reports r WHERE r.id = m.report_id";
+        where = AppendReportFilter(sql, filter, 2, nullptr);
+        // LIMIT 1 (the key gives one report at most) keeps the subquery from being pulled up
+        // into a hash join.
+        sql += " LIMIT 1) r ORDER BY r.created_at DESC, r.id DESC";
       }
-    }
-    ReportFilter filter = f;
-    if (walk) filter.limit = 0;  // the limit is the outer query's
-    const ReportFilterSql where = AppendReportFilter(
-        sql, filter, 2, ranked ? "m.best DESC, r.created_at DESC, r.id DESC" : kNewestFirst);
-    int limit_at = 0;
-    if (walk) {
-      // The filter's parameters are numbered from 2; the limit comes after the last of them.
-      int last = 1;
-      for (int at : {where.email_at, where.id_at, where.state_at, where.level_at,
-                     where.coordinator_at, where.updated_at}) {
-        last = std::max(last, at);
+      if (f.limit > 0) {
+        sql += " LIMIT ?";
+        limit_at = NextParameter(where, 2);
       }
-      if (where.after_at) last = std::max(last, where.after_at + 1);
-      // The outer order is the inner one: no sort, and the walk stops at a full page.
-      sql += " OFFSET 0) x WHERE hit ORDER BY created_at DESC, id DESC LIMIT ?";
-      limit_at = last + 1;
     }
     Query q(c, sql);
     q.Bind(1, tsquery);
     where.Bind(q, filter);
-    if (walk) q.Bind(limit_at, static_cast<int64_t>(f.limit));
+    if (limit_at) q.Bind(limit_at, static_cast<int64_t>(f.limit));
     std::vector<ReportSummary> out;
     while (q.Step()) out.push_back(ReadSummaryRow(q));
     if (!q.status().ok()) return Status::Invalid("search: the query is not understood");
