@@ -352,15 +352,16 @@ Result<std::vector<ReportSummary>> PgStore::SearchReports(const std::string& wor
       if (!matches.ok()) return Status::Invalid("search: the query is not understood");
       filter.limit = 0;  // bound here, after the filter's own parameters
       if (*matches > kFewMatches) {
-        // Each report, newest first, checked against the index as it is read, until the page
-        // is full; OFFSET 0 keeps the check where it is (not turned into a join over every
-        // match), and the outer order is the inner one (no sort).
+        // Each report, newest first, checked by its own index rows as it is read, until the
+        // page is full. The OFFSET 0 in the check keeps it a per-row probe (not a hash of every
+        // match, 81 ms at 100,000 reports); the one after keeps it where it is (not a join over
+        // every match); the outer order is the inner one (no sort).
         sql = std::string(
                   "SELECT id, subject, state, level, coordinator, created_at, "
                   "updated_at, embargo_end FROM (SELECT ") +
               kSummaryColumns +
               ", EXISTS (SELECT 1 FROM report_search s WHERE s.report_id = r.id AND s.words @@ "
-              "to_tsquery('simple', ?)) AS hit FROM reports r WHERE 1 = 1";
+              "to_tsquery('simple', ?) OFFSET 0) AS hit FROM reports r WHERE 1 = 1";
         where = AppendReportFilter(sql, filter, 2, "r.created_at DESC, r.id DESC");
         sql += " OFFSET 0) x WHERE hit ORDER BY created_at DESC, id DESC";
       } else {
