@@ -216,10 +216,28 @@ extern const char kPgTouchedTableSql[] =
 Status PgStore::PrepareWriterSession() { return writer_->Exec(kPgTouchedTableSql); }
 
 Status PgStore::Lock(const std::vector<std::string>& names) {
+  // A text[] literal of the names not held yet, in their (sorted) order.
+  std::string array = "{";
+  bool any = false;
   for (const std::string& name : names) {
-    Query lock(*writer_, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))");
-    VIGIL_RETURN_IF_ERROR(lock.Bind(1, name).Run());
+    if (group_locks_.count(name)) continue;
+    if (any) array += ',';
+    array += '"';
+    for (char c : name) {
+      if (c == '"' || c == '\\') array += '\\';
+      array += c;
+    }
+    array += '"';
+    any = true;
   }
+  if (!any) return Status::Ok();
+  array += '}';
+  // unnest returns the names in order, and each lock is taken as its row is made (the server
+  // computes every row of the result before answering).
+  Query lock(*writer_,
+             "SELECT pg_advisory_xact_lock(hashtextextended(n, 0)) FROM unnest(?::text[]) AS t(n)");
+  VIGIL_RETURN_IF_ERROR(lock.Bind(1, array).Run());
+  for (const std::string& name : names) group_locks_.insert(name);
   return Status::Ok();
 }
 
@@ -247,7 +265,17 @@ void PgStore::CommitGroup(Group& group) {
     if (tx.ok()) tx = w.Exec("SET synchronous_commit TO on");
     if (tx.ok()) tx = PrepareWriterSession();
   }
+  group_locks_.clear();
   if (tx.ok()) tx = w.Run("BEGIN");
+  if (tx.ok()) {
+    // Every lock of the group, first and in one sorted order (see group_locks_).
+    std::set<std::string> all;
+    for (const auto& pending : group) {
+      for (std::string& name : BatchLocks(pending->batch)) all.insert(std::move(name));
+    }
+    tx = Lock(std::vector<std::string>(all.begin(), all.end()));
+    if (!tx.ok()) (void)w.Run("ROLLBACK");
+  }
   // A batch that fails after writing without a savepoint (OnlyAddsAReport), or whose failed
   // statement aborted the transaction before its savepoint, takes the group's transaction with
   // it.

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,7 +63,8 @@ class PgStore final : public SqlStore {
   }
   // Grows with every event appended, in commit order while one writer commits at a time.
   const char* CommitOrderColumn() const override { return "pos"; }
-  /// Transaction-scoped advisory locks, one per name (64-bit hash of the name).
+  /// Transaction-scoped advisory locks, one per name (64-bit hash of the name), in one
+  /// statement; names the group already holds are skipped.
   Status Lock(const std::vector<std::string>& names) override;
 
  private:
@@ -78,6 +80,10 @@ class PgStore final : public SqlStore {
   std::mutex lock_sessions_mu_;
   std::vector<std::unique_ptr<PgConnection>> lock_sessions_;  // idle; guarded
   std::unique_ptr<PgConnection> writer_;                      // the writer thread's
+  // What the writer's open transaction holds: CommitGroup takes every lock of its group first,
+  // in one sorted order, so that two instances' groups never wait on each other in a cycle
+  // (each taking its batches' locks in turn, they could: a deadlock, and a failed group).
+  std::set<std::string> group_locks_;  // writer thread only
 };
 
 }  // namespace vigil
