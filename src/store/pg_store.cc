@@ -216,28 +216,15 @@ extern const char kPgTouchedTableSql[] =
 Status PgStore::PrepareWriterSession() { return writer_->Exec(kPgTouchedTableSql); }
 
 Status PgStore::Lock(const std::vector<std::string>& names) {
-  // A text[] literal of the names not held yet, in their (sorted) order.
-  std::string array = "{";
-  bool any = false;
   for (const std::string& name : names) {
-    if (group_locks_.count(name)) continue;
-    if (any) array += ',';
-    array += '"';
-    for (char c : name) {
-      if (c == '"' || c == '\\') array += '\\';
-      array += c;
+    if (!group_locks_.insert(name).second) continue;  // the group holds it already
+    Query lock(*writer_, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))");
+    Status s = lock.Bind(1, name).Run();
+    if (!s.ok()) {
+      group_locks_.erase(name);
+      return s;
     }
-    array += '"';
-    any = true;
   }
-  if (!any) return Status::Ok();
-  array += '}';
-  // unnest returns the names in order, and each lock is taken as its row is made (the server
-  // computes every row of the result before answering).
-  Query lock(*writer_,
-             "SELECT pg_advisory_xact_lock(hashtextextended(n, 0)) FROM unnest(?::text[]) AS t(n)");
-  VIGIL_RETURN_IF_ERROR(lock.Bind(1, array).Run());
-  for (const std::string& name : names) group_locks_.insert(name);
   return Status::Ok();
 }
 
@@ -317,6 +304,7 @@ void PgStore::CommitGroup(Group& group) {
       }
     }
   }
+  group_locks_.clear();  // the transaction has ended
   for (size_t i = 0; i < group.size(); ++i) {
     // The batch that failed keeps its own error; the others get the group's.
     const bool own = tx.ok() || (group_failure && *group_failure == i);

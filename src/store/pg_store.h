@@ -63,8 +63,8 @@ class PgStore final : public SqlStore {
   }
   // Grows with every event appended, in commit order while one writer commits at a time.
   const char* CommitOrderColumn() const override { return "pos"; }
-  /// Transaction-scoped advisory locks, one per name (64-bit hash of the name), in one
-  /// statement; names the group already holds are skipped.
+  /// Transaction-scoped advisory locks, one per name (64-bit hash of the name); names the
+  /// group already holds are skipped.
   Status Lock(const std::vector<std::string>& names) override;
 
  private:
